@@ -1,0 +1,87 @@
+# DRS Orchestrator. Every target creates and uses the project's own environments by itself.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SAM_VENV := .venv-sam
+SAM := $(SAM_VENV)/bin/sam
+# sam build needs the Lambda runtime's interpreter; pyenv finds it among these.
+export PYENV_VERSION ?= 3.11.7:3.12.1:3.13.0
+export AWS_DEFAULT_REGION ?= us-east-1
+export SAM_CLI_TELEMETRY := 0
+REGION ?= us-east-1
+STAMP := .stamps
+
+.DEFAULT_GOAL := help
+.PHONY: help setup test unit integration e2e lint typecheck validate build build-check demo sandbox bench deploy openapi clean
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*##"} /^[a-zA-Z_-]+:.*##/ {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP)/venv: pyproject.toml
+	@mkdir -p $(STAMP)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+$(STAMP)/sam: pyproject.toml
+	@mkdir -p $(STAMP)
+	test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SAM_VENV)/bin/python -m pip install --quiet "$$($(PYTHON) scripts/pin.py sam aws-sam-cli)"
+	@touch $@
+
+$(STAMP)/npm: package.json package-lock.json
+	@mkdir -p $(STAMP)
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+setup: $(STAMP)/venv $(STAMP)/sam $(STAMP)/npm ## Create .venv, .venv-sam and node_modules
+
+lint: $(STAMP)/venv ## ruff and mypy (strict on lambda/shared)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy lambda/shared src
+
+validate: setup ## cfn-lint, sam validate --lint and the ASL checks on every template
+	$(PY) -m cfnlint template.yaml cfn/*.yaml
+	$(SAM) validate --lint --template template.yaml --region $(REGION)
+	$(PY) scripts/check_asl.py cfn/statemachine/*.asl.json
+	npx --no-install asl-validator --silent $(addprefix --json-path ,$(wildcard cfn/statemachine/*.asl.json))
+
+build: $(STAMP)/sam ## sam build (arm64, python3.13)
+	$(SAM) build --template template.yaml --build-dir .aws-sam/build
+
+build-check: build $(STAMP)/venv ## Import every built function with its layer from the build output alone
+	$(PY) scripts/check_build.py .aws-sam/build
+
+unit: $(STAMP)/venv ## Unit tests (no sockets)
+	$(PY) -m pytest tests/unit -q
+
+integration: $(STAMP)/venv ## Integration tests (moto + DRS simulator)
+	$(PY) -m pytest tests/integration -q
+
+e2e: $(STAMP)/venv ## End-to-end tests (the sandbox through the API and drsctl)
+	$(PY) -m pytest tests/e2e -q
+
+test: setup lint validate build-check ## Everything CI runs: lint, template checks, build check, all tests
+	$(PY) -m pytest tests -q -n 2 --dist loadfile
+
+demo: $(STAMP)/venv ## A full 3-wave drill in the local sandbox, no AWS account needed
+	$(PY) -m drs_sandbox.demo
+
+sandbox: $(STAMP)/venv ## Serve the whole system on http://127.0.0.1:8787 (Ctrl-C stops it)
+	$(VENV)/bin/drsctl sandbox --port 8787
+
+bench: $(STAMP)/venv ## Poll and finalize benchmarks for waves of 10, 100 and 1,000 servers
+	$(PY) -m bench.run
+
+openapi: $(STAMP)/venv ## Regenerate the committed OpenAPI document
+	$(PY) -m scripts.gen_openapi
+
+deploy: build ## sam deploy with samconfig.toml defaults
+	$(SAM) deploy --config-file samconfig.toml
+
+clean: ## Remove environments and build output
+	rm -rf $(VENV) $(SAM_VENV) node_modules .aws-sam $(STAMP) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,46 @@
+"""execution-handler: one entry point for API Gateway, Step Functions and the EventBridge schedule.
+
+Routing is by the event's shape; the work happens in the shared layer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from orchestrator.api.app import resolve_api_event
+from orchestrator.deps import default_deps
+from orchestrator.exceptions import TransientError
+from orchestrator.operations.dispatch import run_operation
+
+logger = Logger()
+
+
+def _is_api_event(event: dict[str, Any]) -> bool:
+    return "httpMethod" in event and "requestContext" in event
+
+
+def _is_schedule_event(event: dict[str, Any]) -> bool:
+    return event.get("source") == "aws.events" and event.get("detail-type") == "Scheduled Event"
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> Any:
+    if _is_api_event(event):
+        return resolve_api_event(event, context)
+    if _is_schedule_event(event):
+        logger.append_keys(operation="find")
+        return run_operation(default_deps(), {"operation": "find"})
+    if "operation" in event:
+        state = event.get("state") or {}
+        logger.append_keys(operation=event["operation"], executionId=state.get("executionId"))
+        try:
+            return run_operation(default_deps(), event)
+        except TransientError:
+            # Raised by name so the state machine's Retry on "TransientError" applies.
+            logger.warning("transient failure", exc_info=True)
+            raise
+    logger.error("unrecognised event", extra={"keys": sorted(event)})
+    raise ValueError("unrecognised event: expected an API Gateway request, a scheduled event or an operation")

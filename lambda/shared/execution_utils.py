@@ -1,0 +1,519 @@
+"""The execution status model: statuses, legal transitions, wave and final-status rules, display helpers.
+
+Pure functions only (no boto3, no I/O). Every status rule of the product lives here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+
+class ExecutionStatus(StrEnum):
+    PENDING = "PENDING"
+    IN_PROGRESS = "IN_PROGRESS"
+    PAUSED = "PAUSED"
+    CANCELLING = "CANCELLING"
+    COMPLETED = "COMPLETED"
+    PARTIAL_SUCCESS = "PARTIAL_SUCCESS"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+
+class WaveStatus(StrEnum):
+    NOT_STARTED = "NOT_STARTED"
+    IN_PROGRESS = "IN_PROGRESS"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+
+class WavePhase(StrEnum):
+    """Phase of an IN_PROGRESS wave; declaration order is least to most advanced."""
+
+    SUBMITTED = "SUBMITTED"
+    SNAPSHOT = "SNAPSHOT"
+    CONVERTING = "CONVERTING"
+    LAUNCHING = "LAUNCHING"
+    VERIFYING = "VERIFYING"
+
+
+class LaunchStatus(StrEnum):
+    """DRS ``launchStatus`` of a source server's recovery instance."""
+
+    PENDING = "PENDING"
+    IN_PROGRESS = "IN_PROGRESS"
+    LAUNCHED = "LAUNCHED"
+    FAILED = "FAILED"
+    TERMINATED = "TERMINATED"
+
+
+class ImpactLevel(StrEnum):
+    CRITICAL = "CRITICAL"
+    OPTIONAL = "OPTIONAL"
+
+
+class ReadinessCheck(StrEnum):
+    """When a launched server counts as ready (a plan option)."""
+
+    LAUNCHED = "LAUNCHED"
+    EC2_RUNNING = "EC2_RUNNING"
+    EC2_STATUS_OK = "EC2_STATUS_OK"
+
+
+class ExecutionType(StrEnum):
+    DRILL = "DRILL"
+    RECOVERY = "RECOVERY"
+
+
+_S = ExecutionStatus
+TERMINAL_STATUSES: frozenset[ExecutionStatus] = frozenset(
+    {_S.COMPLETED, _S.PARTIAL_SUCCESS, _S.FAILED, _S.CANCELLED}
+)
+ACTIVE_STATUSES: frozenset[ExecutionStatus] = frozenset(ExecutionStatus) - TERMINAL_STATUSES
+TERMINAL_WAVE_STATUSES: frozenset[WaveStatus] = frozenset(
+    {WaveStatus.COMPLETED, WaveStatus.FAILED, WaveStatus.CANCELLED}
+)
+
+# Legal execution transitions. A status never "transitions" to itself: callers that want an idempotent
+# write check ``current == target`` first. Terminal statuses have no way out.
+_TRANSITIONS: dict[ExecutionStatus, frozenset[ExecutionStatus]] = {
+    _S.PENDING: frozenset({_S.IN_PROGRESS, _S.PAUSED, _S.CANCELLING, _S.FAILED, _S.CANCELLED}),
+    _S.IN_PROGRESS: frozenset({_S.PAUSED, _S.CANCELLING, _S.COMPLETED, _S.PARTIAL_SUCCESS, _S.FAILED}),
+    _S.PAUSED: frozenset({_S.IN_PROGRESS, _S.CANCELLING, _S.PARTIAL_SUCCESS, _S.FAILED}),
+    _S.CANCELLING: frozenset({_S.CANCELLED, _S.PARTIAL_SUCCESS, _S.FAILED, _S.COMPLETED}),
+    **{status: frozenset() for status in TERMINAL_STATUSES},
+}
+
+_EXECUTION_ALIASES: dict[str, ExecutionStatus] = {
+    **{alias: _S.IN_PROGRESS for alias in ("POLLING", "RUNNING", "STARTED", "LAUNCHING")},
+    **{alias: _S.PARTIAL_SUCCESS for alias in ("PARTIAL", "PARTIALLY_COMPLETED")},
+    "CANCELED": _S.CANCELLED,
+    "CANCELING": _S.CANCELLING,
+    "SUCCEEDED": _S.COMPLETED,
+    "SUCCESS": _S.COMPLETED,
+    "QUEUED": _S.PENDING,
+}
+_WAVE_ALIASES: dict[str, WaveStatus] = {
+    "PENDING": WaveStatus.NOT_STARTED,
+    "QUEUED": WaveStatus.NOT_STARTED,
+    **{
+        alias: WaveStatus.IN_PROGRESS
+        for alias in ("POLLING", "RUNNING", "STARTED", "LAUNCHING", "SUBMITTED", "CONVERTING")
+    },
+    "CANCELED": WaveStatus.CANCELLED,
+    "SUCCEEDED": WaveStatus.COMPLETED,
+    "SUCCESS": WaveStatus.COMPLETED,
+}
+# EC2 states in which a recovery instance can no longer become ready.
+_EC2_FAILED_STATES = frozenset({"terminated", "stopped", "shutting-down", "stopping"})
+
+
+class IllegalTransitionError(ValueError):
+    """An execution status change that the model forbids."""
+
+    def __init__(self, current: ExecutionStatus, target: ExecutionStatus) -> None:
+        super().__init__(f"Illegal execution status transition {current} -> {target}")
+        self.current = current
+        self.target = target
+
+
+class UnknownStatusError(ValueError):
+    """A status string that is neither a known status nor a known legacy alias."""
+
+
+def _canonical(value: object, kind: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise UnknownStatusError(f"Unknown {kind} status: {value!r}")
+    return re.sub(r"[\s\-_]+", "_", value.strip().upper())
+
+
+def normalize_execution_status(value: str) -> ExecutionStatus:
+    """Canonical status for any spelling (case, spaces, hyphens) or legacy alias; else UnknownStatusError."""
+    key = _canonical(value, "execution")
+    if key in ExecutionStatus.__members__:
+        return ExecutionStatus(key)
+    if key in _EXECUTION_ALIASES:
+        return _EXECUTION_ALIASES[key]
+    raise UnknownStatusError(f"Unknown execution status: {value!r}")
+
+
+def normalize_wave_status(value: str) -> WaveStatus:
+    """Canonical wave status for any spelling or legacy alias; else UnknownStatusError."""
+    key = _canonical(value, "wave")
+    if key in WaveStatus.__members__:
+        return WaveStatus(key)
+    if key in _WAVE_ALIASES:
+        return _WAVE_ALIASES[key]
+    raise UnknownStatusError(f"Unknown wave status: {value!r}")
+
+
+def normalize_wave_phase(value: str | None) -> WavePhase:
+    """Canonical wave phase; a missing phase means the server has not started (SUBMITTED)."""
+    if value is None or value == "":
+        return WavePhase.SUBMITTED
+    key = _canonical(value, "wave phase")
+    if key in WavePhase.__members__:
+        return WavePhase(key)
+    raise UnknownStatusError(f"Unknown wave phase: {value!r}")
+
+
+def normalize_launch_status(value: str | None) -> LaunchStatus:
+    """Canonical DRS launchStatus; a missing one means the launch has not started (PENDING)."""
+    if value is None or value == "":
+        return LaunchStatus.PENDING
+    key = _canonical(value, "launch")
+    if key in LaunchStatus.__members__:
+        return LaunchStatus(key)
+    raise UnknownStatusError(f"Unknown launch status: {value!r}")
+
+
+def normalize_readiness(value: str | None) -> ReadinessCheck:
+    """Plan readiness option; missing means the default, EC2_RUNNING."""
+    if value is None or value == "":
+        return ReadinessCheck.EC2_RUNNING
+    key = _canonical(value, "readiness")
+    if key in ReadinessCheck.__members__:
+        return ReadinessCheck(key)
+    raise UnknownStatusError(f"Unknown readiness check: {value!r}")
+
+
+def impact_level(server: Mapping[str, Any]) -> ImpactLevel:
+    """OPTIONAL only when the server says so; anything else (missing, typo) is CRITICAL, the safe side."""
+    value = server.get("impactLevel")
+    if isinstance(value, str) and value.strip().upper() == ImpactLevel.OPTIONAL:
+        return ImpactLevel.OPTIONAL
+    return ImpactLevel.CRITICAL
+
+
+def is_terminal(status: str) -> bool:
+    return normalize_execution_status(status) in TERMINAL_STATUSES
+
+
+def is_active(status: str) -> bool:
+    return normalize_execution_status(status) in ACTIVE_STATUSES
+
+
+def allowed_transitions(current: str | ExecutionStatus) -> frozenset[ExecutionStatus]:
+    return _TRANSITIONS[normalize_execution_status(current)]
+
+
+def transition(current: str | ExecutionStatus, target: str | ExecutionStatus) -> ExecutionStatus:
+    """The one gate for every execution status change; returns the new status.
+
+    Raises IllegalTransitionError for a change the model forbids, including ``current == target``
+    (a status does not transition to itself) and anything out of a terminal status.
+    """
+    cur, new = normalize_execution_status(current), normalize_execution_status(target)
+    if new not in _TRANSITIONS[cur]:
+        raise IllegalTransitionError(cur, new)
+    return new
+
+
+# --- servers and waves -------------------------------------------------------------------------------
+
+
+def _ec2_state(server: Mapping[str, Any]) -> str:
+    value = server.get("ec2State")
+    return value.strip().lower() if isinstance(value, str) else ""
+
+
+def server_failed(server: Mapping[str, Any]) -> bool:
+    """The launch failed, or the recovery instance is gone or going (terminated, stopped, ...)."""
+    launch = normalize_launch_status(server.get("launchStatus"))
+    return launch in (LaunchStatus.FAILED, LaunchStatus.TERMINATED) or _ec2_state(server) in _EC2_FAILED_STATES
+
+
+def server_is_ready(
+    server: Mapping[str, Any], readiness: ReadinessCheck | str = ReadinessCheck.EC2_RUNNING
+) -> bool:
+    """DRS launched it and, per the readiness check, EC2 runs it (and its status checks pass)."""
+    check = normalize_readiness(readiness)
+    if server_failed(server) or normalize_launch_status(server.get("launchStatus")) != LaunchStatus.LAUNCHED:
+        return False
+    if check == ReadinessCheck.LAUNCHED:
+        return True
+    running = _ec2_state(server) == "running"
+    if check == ReadinessCheck.EC2_RUNNING:
+        return running
+    return running and server.get("statusChecksOk") is True
+
+
+def decide_wave_status(
+    *,
+    jobs_finished: bool,
+    servers: Sequence[Mapping[str, Any]],
+    readiness: ReadinessCheck | str = ReadinessCheck.EC2_RUNNING,
+) -> WaveStatus:
+    """Status of a started wave. COMPLETED only once its jobs finished and every CRITICAL server is ready.
+
+    A failed CRITICAL server fails the wave (once its jobs finished); failed OPTIONAL servers only warn.
+    A wave with no CRITICAL server completes when its jobs finish (see wave_warnings).
+    """
+    if not jobs_finished:
+        return WaveStatus.IN_PROGRESS
+    critical = [s for s in servers if impact_level(s) == ImpactLevel.CRITICAL]
+    if any(server_failed(s) for s in critical):
+        return WaveStatus.FAILED
+    if all(server_is_ready(s, readiness) for s in critical):
+        return WaveStatus.COMPLETED
+    return WaveStatus.IN_PROGRESS
+
+
+def _server_phase(server: Mapping[str, Any]) -> WavePhase:
+    if normalize_launch_status(server.get("launchStatus")) == LaunchStatus.LAUNCHED:
+        return WavePhase.VERIFYING
+    return normalize_wave_phase(server.get("phase"))
+
+
+def wave_phase(
+    servers: Sequence[Mapping[str, Any]],
+    *,
+    jobs_finished: bool,
+    readiness: ReadinessCheck | str = ReadinessCheck.EC2_RUNNING,
+) -> WavePhase | None:
+    """Phase of an IN_PROGRESS wave, or None when decide_wave_status says the wave is finished.
+
+    Before the jobs finish: the least-advanced phase among servers neither ready nor failed (a server
+    without a phase is SUBMITTED; a LAUNCHED one is VERIFYING); SUBMITTED when there are no servers.
+    After: VERIFYING while a CRITICAL server is launched but not ready.
+    """
+    if decide_wave_status(jobs_finished=jobs_finished, servers=servers, readiness=readiness) in (
+        TERMINAL_WAVE_STATUSES
+    ):
+        return None
+    if jobs_finished:
+        return WavePhase.VERIFYING
+    if not servers:
+        return WavePhase.SUBMITTED
+    order = list(WavePhase)
+    unfinished = [
+        _server_phase(s) for s in servers if not server_failed(s) and not server_is_ready(s, readiness)
+    ]
+    return min(unfinished, key=order.index) if unfinished else WavePhase.VERIFYING
+
+
+def _server_name(server: Mapping[str, Any]) -> str:
+    sid = server.get("sourceServerId") or "unknown"
+    hostname = server.get("hostname")
+    return f"{sid} ({hostname})" if hostname else str(sid)
+
+
+def _failure_reason(server: Mapping[str, Any]) -> str:
+    for key in ("error", "errorMessage", "failureReason"):
+        if server.get(key):
+            return str(server[key])
+    state = _ec2_state(server)
+    if state in _EC2_FAILED_STATES:
+        return f"EC2 instance {state}"
+    return f"launch status {normalize_launch_status(server.get('launchStatus'))}"
+
+
+def wave_warnings(servers: Iterable[Mapping[str, Any]]) -> list[str]:
+    """One line per failed OPTIONAL server, e.g. ``optional server s-1 (web03) failed: <error>``."""
+    return [
+        f"optional server {_server_name(s)} failed: {_failure_reason(s)}"
+        for s in servers
+        if impact_level(s) == ImpactLevel.OPTIONAL and server_failed(s)
+    ]
+
+
+def wave_has_recovery_instances(wave: Mapping[str, Any]) -> bool:
+    """``recoveryInstances > 0``; legacy records without that field: a jobId/jobIds is present."""
+    count = wave.get("recoveryInstances")
+    if count is not None:
+        return isinstance(count, int | float) and count > 0
+    return bool(wave.get("jobId") or wave.get("jobIds"))
+
+
+def _wave_statuses(waves: Iterable[Mapping[str, Any]]) -> list[WaveStatus]:
+    return [normalize_wave_status(w.get("status") or WaveStatus.NOT_STARTED) for w in waves]
+
+
+def completed_wave_count(waves: Iterable[Mapping[str, Any]]) -> int:
+    return _wave_statuses(waves).count(WaveStatus.COMPLETED)
+
+
+def decide_final_status(
+    waves: Sequence[Mapping[str, Any]], *, cancel_requested: bool, error: str | None = None
+) -> ExecutionStatus:
+    """Terminal status of an execution from its waves (what finalize writes).
+
+    COMPLETED: at least one wave, all COMPLETED, no error (even if a cancel came during the last wave).
+    PARTIAL_SUCCESS: otherwise, when a COMPLETED wave left recovery instances.
+    CANCELLED: otherwise, when cancel was requested and nothing failed. FAILED: everything else.
+    """
+    statuses = _wave_statuses(waves)
+    if statuses and error is None and all(s == WaveStatus.COMPLETED for s in statuses):
+        return ExecutionStatus.COMPLETED
+    if any(s == WaveStatus.COMPLETED and wave_has_recovery_instances(w) for s, w in zip(statuses, waves)):
+        return ExecutionStatus.PARTIAL_SUCCESS
+    if cancel_requested and error is None and WaveStatus.FAILED not in statuses:
+        return ExecutionStatus.CANCELLED
+    return ExecutionStatus.FAILED
+
+
+def waves_after_cancel(waves: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Copies of the waves with every NOT_STARTED wave CANCELLED; running waves are followed to the end."""
+    result = []
+    for wave in waves:
+        copy = dict(wave)
+        if normalize_wave_status(wave.get("status") or WaveStatus.NOT_STARTED) == WaveStatus.NOT_STARTED:
+            copy["status"] = str(WaveStatus.CANCELLED)
+        result.append(copy)
+    return result
+
+
+def can_terminate_execution(execution: Mapping[str, Any]) -> dict[str, Any]:
+    """Whether the recovery instances of an execution may be terminated now, and why not.
+
+    Returns exactly ``{"canTerminate", "reason", "hasRecoveryInstances"}``; never raises on bad data
+    (an unknown status is a reason to refuse). ``hasRecoveryInstances`` is always the truth.
+    """
+    waves: list[Mapping[str, Any]] = list(execution.get("waves") or [])
+    has_instances = any(wave_has_recovery_instances(w) for w in waves)
+
+    def no(reason: str) -> dict[str, Any]:
+        return {"canTerminate": False, "reason": reason, "hasRecoveryInstances": has_instances}
+
+    try:
+        status = normalize_execution_status(execution.get("status", ""))
+    except UnknownStatusError:
+        return no(f"Unknown execution status: {execution.get('status')!r}")
+    if status in ACTIVE_STATUSES:
+        return no("Execution is still active")
+    if not has_instances:
+        return no("No recovery instances found")
+    if execution.get("instancesTerminated"):
+        return no("Instances already terminated")
+    if str(execution.get("terminationStatus") or "").strip().upper() == "IN_PROGRESS":
+        return no("Termination already in progress")
+    # CANCELLED / PARTIAL_SUCCESS: a wave still marked IN_PROGRESS is stale, its jobs were followed to the end.
+    if status in (ExecutionStatus.COMPLETED, ExecutionStatus.FAILED):
+        try:
+            if WaveStatus.IN_PROGRESS in _wave_statuses(waves):
+                return no("Waves still active")
+        except UnknownStatusError as exc:
+            return no(str(exc))
+    return {"canTerminate": True, "reason": None, "hasRecoveryInstances": True}
+
+
+# --- progress ----------------------------------------------------------------------------------------
+
+PROGRESS_KEYS: tuple[str, ...] = ("totalServers", "launched", "converting", "ready", "failed")
+
+
+def progress_counts(
+    servers: Iterable[Mapping[str, Any]], readiness: ReadinessCheck | str = ReadinessCheck.EC2_RUNNING
+) -> dict[str, int]:
+    """``{totalServers, launched, converting, ready, failed}``; launched includes ready servers."""
+    counts = dict.fromkeys(PROGRESS_KEYS, 0)
+    for server in servers:
+        launch = normalize_launch_status(server.get("launchStatus"))
+        counts["totalServers"] += 1
+        counts["launched"] += launch == LaunchStatus.LAUNCHED
+        counts["converting"] += launch == LaunchStatus.IN_PROGRESS
+        counts["ready"] += server_is_ready(server, readiness)
+        counts["failed"] += server_failed(server)
+    return counts
+
+
+def merge_progress(parts: Iterable[Mapping[str, int]]) -> dict[str, int]:
+    """Sum of per-wave progress dicts (always has the five progress keys)."""
+    total = dict.fromkeys(PROGRESS_KEYS, 0)
+    for part in parts:
+        for key, value in part.items():
+            total[key] = total.get(key, 0) + int(value)
+    return total
+
+
+# --- display -----------------------------------------------------------------------------------------
+
+_COLORS: dict[ExecutionStatus, str] = {
+    _S.COMPLETED: "green",
+    _S.PARTIAL_SUCCESS: "orange",
+    _S.CANCELLED: "red",
+    _S.FAILED: "red",
+    _S.IN_PROGRESS: "blue",
+    _S.PAUSED: "yellow",
+    _S.PENDING: "grey",
+    _S.CANCELLING: "grey",
+}
+_BADGES: dict[WaveStatus, dict[str, str]] = {
+    WaveStatus.COMPLETED: {"icon": "✓", "color": "green", "label": "Completed"},
+    WaveStatus.FAILED: {"icon": "✗", "color": "red", "label": "Failed"},
+    WaveStatus.CANCELLED: {"icon": "⊘", "color": "grey", "label": "Cancelled"},
+    WaveStatus.IN_PROGRESS: {"icon": "⟳", "color": "blue", "label": "In Progress"},
+    WaveStatus.NOT_STARTED: {"icon": "○", "color": "grey", "label": "Not Started"},
+}
+
+
+def _positive_int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def status_label(execution: Mapping[str, Any]) -> str:
+    """Human label, e.g. ``PARTIAL SUCCESS (1 of 3 waves completed)`` or ``IN PROGRESS (wave 2 of 3)``."""
+    status = normalize_execution_status(execution.get("status", ""))
+    waves: list[Mapping[str, Any]] = list(execution.get("waves") or [])
+    total = _positive_int(execution.get("totalWaves")) or len(waves)
+    done = completed_wave_count(waves)
+    text = status.replace("_", " ")
+    if status == ExecutionStatus.PARTIAL_SUCCESS or (
+        status in (ExecutionStatus.CANCELLED, ExecutionStatus.FAILED) and done > 0
+    ):
+        return f"{text} ({done} of {total} waves completed)"
+    if status == ExecutionStatus.IN_PROGRESS and (wave := _positive_int(execution.get("currentWave"))):
+        return f"{text} (wave {wave} of {total})"
+    if status == ExecutionStatus.PAUSED and (wave := _positive_int(execution.get("pausedBeforeWave"))):
+        return f"{text} (before wave {wave} of {total})"
+    return text
+
+
+def status_color(status: str) -> str:
+    return _COLORS[normalize_execution_status(status)]
+
+
+def wave_badge(status: str) -> dict[str, str]:
+    """``{"icon", "color", "label"}`` for a wave status (legacy spellings accepted)."""
+    return dict(_BADGES[normalize_wave_status(status)])
+
+
+def wave_summary(waves: Iterable[Mapping[str, Any]]) -> str:
+    """E.g. ``✓ 1 wave(s) completed | ✗ 1 wave(s) failed | ⊘ 1 wave(s) cancelled``; only non-zero parts."""
+    statuses = _wave_statuses(waves)
+    parts = [
+        f"{_BADGES[status]['icon']} {statuses.count(status)} wave(s) {status.lower()}"
+        for status in (WaveStatus.COMPLETED, WaveStatus.FAILED, WaveStatus.CANCELLED)
+        if status in statuses
+    ]
+    return " | ".join(parts)
+
+
+def _parse_iso(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value.strip())
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+
+
+def duration_seconds(start_iso: str | None, end_iso: str | None) -> int | None:
+    """Whole seconds between two ISO-8601 timestamps; None if either is missing or end precedes start."""
+    if not start_iso or not end_iso:
+        return None
+    seconds = int((_parse_iso(end_iso) - _parse_iso(start_iso)).total_seconds())
+    return seconds if seconds >= 0 else None
+
+
+def format_duration(seconds: int | None) -> str:
+    """``38s``, ``4m 05s``, ``1h 02m 03s``; ``-`` when unknown."""
+    if seconds is None or seconds < 0:
+        return "-"
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h {minutes:02d}m {secs:02d}s"
+    if minutes:
+        return f"{minutes}m {secs:02d}s"
+    return f"{secs}s"

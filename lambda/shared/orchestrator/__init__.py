@@ -1,0 +1,1 @@
+"""Shared code of the DRS Orchestrator functions: adapters, stores and lifecycle operations."""

@@ -1,0 +1,39 @@
+"""Lazily created, cached boto3 clients.
+
+Endpoints come only from the standard ``AWS_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL_<SERVICE>``
+variables that botocore reads itself; nothing here knows where they point.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import boto3
+from botocore.config import Config as BotoConfig
+
+_RETRIES = BotoConfig(
+    retries={"mode": "adaptive", "max_attempts": 8},
+    connect_timeout=5,
+    read_timeout=30,
+    max_pool_connections=20,
+)
+_lock = threading.Lock()
+_clients: dict[str, Any] = {}
+
+
+def client(service: str) -> Any:
+    """The process-wide client for ``service``, created at first use."""
+    found = _clients.get(service)
+    if found is not None:
+        return found
+    with _lock:
+        if service not in _clients:
+            _clients[service] = boto3.session.Session().client(service, config=_RETRIES)  # type: ignore[call-overload]
+        return _clients[service]
+
+
+def reset() -> None:
+    """Forget every client (tests and the sandbox call this after changing the environment)."""
+    with _lock:
+        _clients.clear()

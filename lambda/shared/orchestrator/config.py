@@ -1,0 +1,67 @@
+"""Configuration read once from the environment into a frozen dataclass."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+
+
+class ConfigError(RuntimeError):
+    """A required environment variable is missing or malformed."""
+
+
+def _required(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        raise ConfigError(f"environment variable {name} is required")
+    return value
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as e:
+        raise ConfigError(f"environment variable {name} must be an integer, got {raw!r}") from e
+
+
+@dataclass(frozen=True)
+class Config:
+    executions_table: str
+    execution_servers_table: str
+    protection_groups_table: str
+    recovery_plans_table: str
+    locks_table: str
+    state_machine_arn: str
+    poll_min_seconds: int = 15
+    poll_max_seconds: int = 120
+    default_wave_timeout_minutes: int = 120
+    drs_max_servers_per_job: int = 100
+    drs_max_concurrent_jobs: int = 20
+    drs_max_servers_in_active_jobs: int = 500
+
+    @classmethod
+    def from_env(cls) -> Config:
+        return cls(
+            executions_table=_required("EXECUTIONS_TABLE"),
+            execution_servers_table=_required("EXECUTION_SERVERS_TABLE"),
+            protection_groups_table=_required("PROTECTION_GROUPS_TABLE"),
+            recovery_plans_table=_required("RECOVERY_PLANS_TABLE"),
+            locks_table=_required("LOCKS_TABLE"),
+            state_machine_arn=_required("STATE_MACHINE_ARN"),
+            poll_min_seconds=_int("POLL_MIN_SECONDS", 15),
+            poll_max_seconds=_int("POLL_MAX_SECONDS", 120),
+            default_wave_timeout_minutes=_int("DEFAULT_WAVE_TIMEOUT_MINUTES", 120),
+            drs_max_servers_per_job=_int("DRS_MAX_SERVERS_PER_JOB", 100),
+            drs_max_concurrent_jobs=_int("DRS_MAX_CONCURRENT_JOBS", 20),
+            drs_max_servers_in_active_jobs=_int("DRS_MAX_SERVERS_IN_ACTIVE_JOBS", 500),
+        )
+
+
+@cache
+def get_config() -> Config:
+    """The configuration of this process, read at first use (cold start)."""
+    return Config.from_env()

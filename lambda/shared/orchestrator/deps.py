@@ -1,0 +1,37 @@
+"""The dependencies operations run with, built once per process and injectable in tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from orchestrator import clients
+from orchestrator.config import Config, get_config
+from orchestrator.drs import Drs
+from orchestrator.ec2 import Ec2
+from orchestrator.sfn import StepFunctions
+from orchestrator.store import Stores
+
+
+@dataclass(frozen=True)
+class Deps:
+    config: Config
+    stores: Stores
+    drs: Drs
+    ec2: Ec2
+    sfn: StepFunctions
+
+    @classmethod
+    def from_config(cls, config: Config) -> Deps:
+        return cls(
+            config=config,
+            stores=Stores.from_config(config),
+            drs=Drs(clients.client("drs")),
+            ec2=Ec2(clients.client("ec2")),
+            sfn=StepFunctions(clients.client("stepfunctions"), config.state_machine_arn),
+        )
+
+
+@cache
+def default_deps() -> Deps:
+    return Deps.from_config(get_config())

@@ -1,0 +1,73 @@
+"""EC2 adapter: instance details of recovery instances, by id lists."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from orchestrator.drs import chunks
+from orchestrator.exceptions import DependencyError, TransientError
+
+MAX_IDS = 200
+
+
+def _translate(error: ClientError | BotoCoreError, what: str) -> Exception:
+    if isinstance(error, BotoCoreError):
+        return TransientError(f"EC2 {what} could not be reached: {error}")
+    code = error.response.get("Error", {}).get("Code", "")
+    if code in {"RequestLimitExceeded", "Throttling", "ThrottlingException", "InternalError", "Unavailable"}:
+        return TransientError(f"EC2 {what} is throttled or unavailable ({code})")
+    return DependencyError(f"EC2 {what} failed ({code})", code="EC2_ERROR")
+
+
+class Ec2:
+    def __init__(self, client: Any):
+        self.client = client
+
+    def instances(self, instance_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Instance id -> {ec2State, privateIp, privateDnsName, instanceType, launchTime}."""
+        details: dict[str, dict[str, Any]] = {}
+        for chunk in chunks(sorted(set(instance_ids)), MAX_IDS):
+            # Filtering by instance-id (not InstanceIds) tolerates ids EC2 no longer knows.
+            kwargs: dict[str, Any] = {
+                "Filters": [{"Name": "instance-id", "Values": chunk}],
+                "MaxResults": 1000,
+            }
+            while True:
+                try:
+                    page = self.client.describe_instances(**kwargs)
+                except (ClientError, BotoCoreError) as e:
+                    raise _translate(e, "DescribeInstances") from e
+                for reservation in page.get("Reservations", []):
+                    for instance in reservation.get("Instances", []):
+                        launch = instance.get("LaunchTime")
+                        details[instance["InstanceId"]] = {
+                            "ec2State": instance.get("State", {}).get("Name"),
+                            "privateIp": instance.get("PrivateIpAddress"),
+                            "privateDnsName": instance.get("PrivateDnsName") or None,
+                            "instanceType": instance.get("InstanceType"),
+                            "launchTime": launch.isoformat() if isinstance(launch, datetime) else launch,
+                        }
+                token = page.get("NextToken")
+                if not token:
+                    break
+                kwargs["NextToken"] = token
+        return details
+
+    def status_checks_ok(self, instance_ids: Sequence[str]) -> dict[str, bool]:
+        """Instance id -> both EC2 status checks passed."""
+        result: dict[str, bool] = {}
+        for chunk in chunks(sorted(set(instance_ids)), MAX_IDS):
+            try:
+                page = self.client.describe_instance_status(InstanceIds=chunk, IncludeAllInstances=True)
+            except (ClientError, BotoCoreError) as e:
+                raise _translate(e, "DescribeInstanceStatus") from e
+            for status in page.get("InstanceStatuses", []):
+                result[status["InstanceId"]] = (
+                    status.get("InstanceStatus", {}).get("Status") == "ok"
+                    and status.get("SystemStatus", {}).get("Status") == "ok"
+                )
+        return result

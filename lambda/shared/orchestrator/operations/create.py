@@ -1,0 +1,262 @@
+"""create: validate a plan, resolve its servers, run the pre-flight checks, record the execution
+and start the state machine."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from execution_utils import (
+    ExecutionStatus,
+    ExecutionType,
+    ImpactLevel,
+    LaunchStatus,
+    ReadinessCheck,
+    WaveStatus,
+)
+from orchestrator import timeutil
+from orchestrator.deps import Deps
+from orchestrator.exceptions import NotFoundError, OrchestratorError, ValidationFailedError
+from orchestrator.operations.finalize import finalize_execution
+from orchestrator.store import server_key
+
+logger = logging.getLogger(__name__)
+
+# Replication states from which DRS cannot launch a recovery instance.
+UNHEALTHY_REPLICATION = frozenset(
+    {"STOPPED", "INITIATING", "INITIAL_SYNC", "PAUSED", "STALLED", "DISCONNECTED"}
+)
+IMPACT_TAG_KEYS = ("ImpactLevel", "impactLevel", "impact-level")
+
+
+@dataclass
+class ResolvedServer:
+    source_server_id: str
+    hostname: str
+    impact_level: str
+    group_id: str
+
+
+@dataclass
+class ResolvedWave:
+    wave_name: str
+    group_ids: list[str]
+    pause_before_wave: bool
+    servers: list[ResolvedServer] = field(default_factory=list)
+
+
+def _hostname(server: Mapping[str, Any]) -> str:
+    hints = server.get("sourceProperties", {}).get("identificationHints", {})
+    return str(hints.get("hostname") or hints.get("fqdn") or server.get("sourceServerID"))
+
+
+def _impact(group: Mapping[str, Any], server: Mapping[str, Any]) -> str:
+    explicit = (group.get("serverImpactLevels") or {}).get(server["sourceServerID"])
+    if explicit:
+        return str(ImpactLevel(str(explicit).upper()))
+    tags = server.get("tags") or {}
+    for key in IMPACT_TAG_KEYS:
+        if str(tags.get(key, "")).upper() in {"CRITICAL", "OPTIONAL"}:
+            return str(tags[key]).upper()
+    return str(ImpactLevel.CRITICAL)
+
+
+def _replication_state(server: Mapping[str, Any]) -> str | None:
+    state = (server.get("dataReplicationInfo") or {}).get("dataReplicationState")
+    return str(state) if state else None
+
+
+def _matches_tags(server: Mapping[str, Any], wanted: Mapping[str, str]) -> bool:
+    tags = server.get("tags") or {}
+    return all(tags.get(k) == v for k, v in wanted.items())
+
+
+def resolve_waves(
+    plan: Mapping[str, Any], groups: Mapping[str, Mapping[str, Any]], drs_servers: Sequence[Mapping[str, Any]]
+) -> list[ResolvedWave]:
+    """Turn the plan's waves into server lists; raise ValidationFailedError naming every problem."""
+    by_id = {s["sourceServerID"]: s for s in drs_servers}
+    problems: list[str] = []
+    unknown: set[str] = set()
+    seen: dict[str, str] = {}
+    waves: list[ResolvedWave] = []
+    for number, wave in enumerate(plan["waves"], start=1):
+        resolved = ResolvedWave(
+            wave_name=wave["waveName"],
+            group_ids=list(wave["protectionGroupIds"]),
+            pause_before_wave=bool(wave.get("pauseBeforeWave", False)),
+        )
+        for group_id in resolved.group_ids:
+            group = groups[group_id]
+            members = [by_id[i] for i in group.get("sourceServerIds") or [] if i in by_id]
+            unknown.update(i for i in group.get("sourceServerIds") or [] if i not in by_id)
+            if group.get("serverSelectionTags"):
+                members.extend(
+                    s
+                    for s in drs_servers
+                    if _matches_tags(s, group["serverSelectionTags"]) and not s.get("isArchived", False)
+                )
+            for server in members:
+                sid = server["sourceServerID"]
+                if sid in seen:
+                    if seen[sid] != f"wave {number}":
+                        problems.append(f"source server {sid} is in both {seen[sid]} and wave {number}")
+                    continue
+                seen[sid] = f"wave {number}"
+                resolved.servers.append(
+                    ResolvedServer(sid, _hostname(server), _impact(group, server), group_id)
+                )
+        if not resolved.servers:
+            problems.append(f"wave {number} ({resolved.wave_name}) has no source servers")
+        waves.append(resolved)
+    if unknown:
+        problems.insert(0, "unknown source servers: " + ", ".join(sorted(unknown)))
+    unhealthy = sorted(
+        f"{s.source_server_id} ({_replication_state(by_id[s.source_server_id])})"
+        for w in waves
+        for s in w.servers
+        if _replication_state(by_id[s.source_server_id]) in UNHEALTHY_REPLICATION
+    )
+    if unhealthy:
+        problems.append("replication is not healthy for: " + ", ".join(unhealthy))
+    if problems:
+        raise ValidationFailedError(
+            "; ".join(problems), code="PREFLIGHT_FAILED", details={"problems": problems}
+        )
+    return waves
+
+
+def check_limits(deps: Deps, waves: Sequence[ResolvedWave]) -> None:
+    cfg = deps.config
+    for number, wave in enumerate(waves, start=1):
+        count = len(wave.servers)
+        jobs = -(-count // cfg.drs_max_servers_per_job)
+        if count > cfg.drs_max_servers_in_active_jobs or jobs > cfg.drs_max_concurrent_jobs:
+            raise ValidationFailedError(
+                f"wave {number} ({wave.wave_name}) has {count} servers: DRS allows at most "
+                f"{cfg.drs_max_servers_in_active_jobs} servers in active jobs and "
+                f"{cfg.drs_max_concurrent_jobs} concurrent jobs of {cfg.drs_max_servers_per_job} servers; "
+                "split the wave",
+                code="DRS_LIMIT_EXCEEDED",
+            )
+
+
+def _wave_record(number: int, wave: ResolvedWave) -> dict[str, Any]:
+    return {
+        "waveNumber": number,
+        "waveName": wave.wave_name,
+        "protectionGroupIds": wave.group_ids,
+        "pauseBeforeWave": wave.pause_before_wave,
+        "status": str(WaveStatus.NOT_STARTED),
+        "jobIds": [],
+        "serverCount": len(wave.servers),
+        "recoveryInstances": 0,
+        "progress": {
+            "totalServers": len(wave.servers),
+            "launched": 0,
+            "converting": 0,
+            "ready": 0,
+            "failed": 0,
+        },
+    }
+
+
+def load_plan(deps: Deps, plan_id: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    plan = deps.stores.plans.get({"planId": plan_id})
+    if not plan or plan_id.startswith("NAME#"):
+        raise NotFoundError(f"recovery plan {plan_id} not found", code="PLAN_NOT_FOUND")
+    groups: dict[str, dict[str, Any]] = {}
+    missing = []
+    for wave in plan["waves"]:
+        for group_id in wave["protectionGroupIds"]:
+            if group_id not in groups:
+                group = deps.stores.groups.get({"groupId": group_id})
+                if group:
+                    groups[group_id] = group
+                else:
+                    missing.append(group_id)
+    if missing:
+        raise ValidationFailedError(
+            "the plan references unknown protection groups: " + ", ".join(sorted(set(missing))),
+            code="UNKNOWN_PROTECTION_GROUP",
+        )
+    return plan, groups
+
+
+def create_execution(
+    deps: Deps, plan_id: str, execution_type: str, *, initiated_by: str = "unknown"
+) -> dict[str, Any]:
+    """Validate, lock, record PENDING and start the state machine. Returns the stored record."""
+    kind = ExecutionType(execution_type)
+    plan, groups = load_plan(deps, plan_id)
+    waves = resolve_waves(plan, groups, deps.drs.all_source_servers())
+    check_limits(deps, waves)
+    options = dict(plan.get("options") or {})
+    readiness = ReadinessCheck(options.get("readinessCheck", ReadinessCheck.EC2_RUNNING))
+    execution_id = str(uuid.uuid4())
+    started = timeutil.iso()
+    server_ids = [s.source_server_id for w in waves for s in w.servers]
+    locks = all_lock_ids(plan_id, server_ids)
+    deps.stores.locks.acquire(locks, execution_id, started)
+    try:
+        deps.stores.servers.put_many(
+            [
+                {
+                    "executionId": execution_id,
+                    "serverKey": server_key(number, s.source_server_id),
+                    "waveNumber": number,
+                    "sourceServerId": s.source_server_id,
+                    "hostname": s.hostname,
+                    "impactLevel": s.impact_level,
+                    "protectionGroupId": s.group_id,
+                    "launchStatus": str(LaunchStatus.PENDING),
+                    "ready": False,
+                }
+                for number, wave in enumerate(waves, start=1)
+                for s in wave.servers
+            ]
+        )
+        record = {
+            "executionId": execution_id,
+            "planId": plan_id,
+            "planName": plan["name"],
+            "executionType": str(kind),
+            "status": str(ExecutionStatus.PENDING),
+            "startTime": started,
+            "initiatedBy": initiated_by,
+            "totalWaves": len(waves),
+            "completedWaves": 0,
+            "currentWave": 0,
+            "totalServers": len(server_ids),
+            "options": {
+                "readinessCheck": str(readiness),
+                "waveTimeoutMinutes": int(
+                    options.get("waveTimeoutMinutes", deps.config.default_wave_timeout_minutes)
+                ),
+            },
+            "waves": [_wave_record(n, w) for n, w in enumerate(waves, start=1)],
+        }
+        deps.stores.executions.create(record)
+    except Exception:
+        deps.stores.locks.release(locks)
+        raise
+    try:
+        arn = deps.sfn.start(execution_id)
+    except OrchestratorError as e:
+        # Nothing ran: the record must not stay PENDING. finalize is the one place that ends it.
+        finalize_execution(deps, execution_id, error=f"the state machine could not be started: {e.message}")
+        raise
+    logger.info(
+        "execution started",
+        extra={"executionId": execution_id, "planId": plan_id, "servers": len(server_ids)},
+    )
+    record["sfnExecutionArn"] = arn
+    record["version"] = 1
+    return record
+
+
+def all_lock_ids(plan_id: str, server_ids: Sequence[str]) -> list[str]:
+    return [f"PLAN#{plan_id}", *(f"SERVER#{sid}" for sid in server_ids)]

@@ -1,0 +1,103 @@
+"""finalize: the only place an execution gets a terminal status and an end time.
+
+Idempotent: an execution that is already terminal is returned unchanged. The write is conditional on
+the version read, so two finalizes (a retry, the reconciler) cannot both win.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from execution_utils import (
+    ExecutionStatus,
+    WaveStatus,
+    completed_wave_count,
+    decide_final_status,
+    is_terminal,
+    normalize_execution_status,
+    transition,
+    waves_after_cancel,
+)
+from orchestrator import timeutil
+from orchestrator.deps import Deps
+from orchestrator.dynamo import Expression
+from orchestrator.exceptions import StaleWriteError, TransientError
+from orchestrator.operations.state import MachineState, machine_state
+
+logger = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
+
+
+def error_message(error: Any) -> str | None:
+    """A readable message from a Step Functions Catch result ({"Error", "Cause"}) or a string."""
+    if not error:
+        return None
+    if isinstance(error, str):
+        return error
+    name = str(error.get("Error", "Error"))
+    cause = error.get("Cause")
+    try:
+        parsed = json.loads(cause) if isinstance(cause, str) else cause
+    except ValueError:
+        parsed = cause
+    if isinstance(parsed, dict):
+        message = parsed.get("errorMessage") or parsed.get("message") or json.dumps(parsed)[:500]
+        name = str(parsed.get("errorType") or name)
+    else:
+        message = str(parsed or "")
+    return f"{name}: {message}" if message else name
+
+
+def finalize_execution(deps: Deps, execution_id: str, *, error: str | None = None) -> dict[str, Any]:
+    """Decide and record the final status; release the execution's locks. Returns the record."""
+    for _attempt in range(MAX_ATTEMPTS):
+        execution = deps.stores.executions.get(execution_id)
+        current = normalize_execution_status(execution["status"])
+        if is_terminal(current):
+            return execution
+        cancel = current is ExecutionStatus.CANCELLING or bool(execution.get("cancelRequested"))
+        waves = [dict(w) for w in execution.get("waves", [])]
+        now = timeutil.iso()
+        if cancel:
+            waves = waves_after_cancel(waves)
+        if error:
+            for wave in waves:
+                if wave.get("status") == WaveStatus.IN_PROGRESS:
+                    wave.update(status=str(WaveStatus.FAILED), endTime=now, error=error)
+        final = decide_final_status(waves, cancel_requested=cancel, error=error)
+        transition(current, final)
+        expr = Expression()
+        expr.set("status", str(final)).set("waves", waves).set("endTime", now)
+        expr.set("durationSeconds", round(timeutil.seconds_between(execution["startTime"], now)))
+        expr.set("completedWaves", completed_wave_count(waves))
+        expr.remove("taskToken")
+        if error:
+            expr.set("error", error)
+        try:
+            record = deps.stores.executions.update(execution, expr, expect_version=True)
+        except StaleWriteError:
+            continue
+        _release_locks(deps, record)
+        logger.info(
+            "execution finalized",
+            extra={
+                "executionId": execution_id,
+                "status": str(final),
+                "waves": [w.get("status") for w in waves],
+            },
+        )
+        return record
+    raise TransientError(f"execution {execution_id} kept changing while it was being finalized")
+
+
+def _release_locks(deps: Deps, execution: dict[str, Any]) -> None:
+    server_ids = [s["sourceServerId"] for s in deps.stores.servers.all(execution["executionId"])]
+    deps.stores.locks.release([f"PLAN#{execution['planId']}", *(f"SERVER#{sid}" for sid in server_ids)])
+
+
+def finalize(deps: Deps, state: dict[str, Any]) -> MachineState:
+    """Step Functions operation: finalize with the error a Catch recorded, if any."""
+    finalize_execution(deps, state["executionId"], error=error_message(state.get("error")))
+    return machine_state(state, next_step="FINALIZE", wave_done=True)

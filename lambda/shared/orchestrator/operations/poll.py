@@ -1,0 +1,258 @@
+"""poll: refresh one wave from DRS and EC2. Updates wave and server data and lastPolledTime; never
+changes the execution's status and never finalizes (that is the state machine's job)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from execution_utils import (
+    ACTIVE_STATUSES,
+    TERMINAL_WAVE_STATUSES,
+    LaunchStatus,
+    ReadinessCheck,
+    WavePhase,
+    WaveStatus,
+    completed_wave_count,
+    decide_wave_status,
+    is_terminal,
+    progress_counts,
+    server_failed,
+    server_is_ready,
+    wave_phase,
+    wave_warnings,
+)
+from orchestrator import timeutil
+from orchestrator.deps import Deps
+from orchestrator.dynamo import Expression
+from orchestrator.exceptions import StaleWriteError, TransientError
+from orchestrator.operations.state import MachineState, machine_state
+
+logger = logging.getLogger(__name__)
+
+# Job log events -> the phase a server is in, or the failure it reports.
+PHASE_EVENTS = {
+    "SNAPSHOT_START": WavePhase.SNAPSHOT,
+    "USING_PREVIOUS_SNAPSHOT": WavePhase.SNAPSHOT,
+    "SNAPSHOT_END": WavePhase.SNAPSHOT,
+    "CONVERSION_START": WavePhase.CONVERTING,
+    "CONVERSION_END": WavePhase.CONVERTING,
+    "LAUNCH_START": WavePhase.LAUNCHING,
+}
+FAILURE_EVENTS = frozenset(
+    {
+        "SNAPSHOT_FAIL",
+        "USING_PREVIOUS_SNAPSHOT_FAILED",
+        "CONVERSION_FAIL",
+        "LAUNCH_FAILED",
+        "NETWORK_RECOVERY_FAIL",
+    }
+)
+PHASE_WEIGHT = {
+    WavePhase.SUBMITTED: 0.0,
+    WavePhase.SNAPSHOT: 0.25,
+    WavePhase.CONVERTING: 0.5,
+    WavePhase.LAUNCHING: 0.85,
+    WavePhase.VERIFYING: 1.0,
+}
+# Step Functions history budget (25,000 events; a poll loop turn costs 9): up to BURST polls at any
+# pace, then on average no more than one poll per BUDGET_SECONDS of execution time.
+HISTORY_BURST_POLLS = 200
+HISTORY_BUDGET_SECONDS = 40
+MAX_FAILED_SERVERS_LISTED = 20
+# Server fields the poll owns; a server item is rewritten only when one of them changed.
+SERVER_FIELDS = (
+    "launchStatus",
+    "phase",
+    "jobId",
+    "recoveryInstanceId",
+    "ec2InstanceId",
+    "ec2State",
+    "privateIp",
+    "privateDnsName",
+    "instanceType",
+    "launchTime",
+    "ready",
+    "statusChecksOk",
+    "error",
+)
+
+
+def next_poll_interval(
+    *,
+    min_seconds: int,
+    max_seconds: int,
+    phase: WavePhase | None,
+    progress: Mapping[str, int],
+    poll_count: int,
+    execution_elapsed_seconds: float,
+) -> int:
+    """Adaptive: slow while snapshots are taken, fast near the end of the wave, and never faster
+    than the Step Functions history budget allows over the execution's life."""
+    total = max(1, progress.get("totalServers", 0))
+    finished = (progress.get("launched", 0) + progress.get("failed", 0)) / total
+    weight = max(PHASE_WEIGHT.get(phase, 0.0) if phase else 0.0, finished)
+    interval = round(max_seconds - (max_seconds - min_seconds) * weight)
+    allowed_polls = HISTORY_BURST_POLLS + execution_elapsed_seconds / HISTORY_BUDGET_SECONDS
+    if poll_count >= allowed_polls:
+        interval = max(interval, HISTORY_BUDGET_SECONDS)
+    return max(min_seconds, interval)
+
+
+def _server_updates_from_jobs(
+    jobs: Sequence[Mapping[str, Any]], logs: Mapping[str, Sequence[Mapping[str, Any]]]
+) -> dict[str, dict[str, Any]]:
+    """Per source server: launchStatus and recovery instance from the jobs, phase and errors from the logs."""
+    found: dict[str, dict[str, Any]] = {}
+    for job in jobs:
+        for participant in job.get("participatingServers", []):
+            entry = found.setdefault(participant["sourceServerID"], {"jobId": job["jobID"]})
+            entry["launchStatus"] = participant.get("launchStatus", LaunchStatus.PENDING)
+            if participant.get("recoveryInstanceID"):
+                entry["recoveryInstanceId"] = participant["recoveryInstanceID"]
+        for item in logs.get(job["jobID"], []):
+            data = item.get("eventData") or {}
+            sid = data.get("sourceServerID")
+            if not sid or sid not in found:
+                continue
+            event = item.get("event", "")
+            if event in PHASE_EVENTS:
+                found[sid]["phase"] = str(PHASE_EVENTS[event])
+            elif event in FAILURE_EVENTS:
+                found[sid]["error"] = f"{event}: {data.get('rawError') or 'no detail from DRS'}"
+    return found
+
+
+def _refresh_servers(
+    deps: Deps, execution: dict[str, Any], wave: dict[str, Any], readiness: ReadinessCheck
+) -> tuple[list[dict[str, Any]], bool]:
+    """Read DRS and EC2 for the servers still moving; return (servers, jobs_finished)."""
+    job_ids = list(wave.get("jobIds") or [])
+    stored = deps.stores.servers.wave(execution["executionId"], int(wave["waveNumber"]))
+    servers = {s["sourceServerId"]: dict(s) for s in stored}
+    settled = {
+        sid for sid, s in servers.items() if server_failed(s) or (s.get("ready") and s.get("ec2InstanceId"))
+    }
+    jobs = deps.drs.jobs(job_ids) if job_ids else []
+    jobs_finished = len(jobs) == len(job_ids) and all(j.get("status") == "COMPLETED" for j in jobs)
+    moving_jobs = [
+        j for j in jobs if any(p["sourceServerID"] not in settled for p in j.get("participatingServers", []))
+    ]
+    logs = {j["jobID"]: deps.drs.job_log_items(j["jobID"]) for j in moving_jobs}
+    for sid, update in _server_updates_from_jobs(jobs, logs).items():
+        if sid in servers and sid not in settled:
+            servers[sid].update(update)
+    unsettled = [s for sid, s in servers.items() if sid not in settled]
+    recovery_ids = [s["recoveryInstanceId"] for s in unsettled if s.get("recoveryInstanceId")]
+    if recovery_ids:
+        instances = {r["recoveryInstanceID"]: r for r in deps.drs.recovery_instances(recovery_ids)}
+        for server in unsettled:
+            instance = instances.get(server.get("recoveryInstanceId", ""))
+            if instance and instance.get("ec2InstanceID"):
+                server["ec2InstanceId"] = instance["ec2InstanceID"]
+    ec2_ids = [s["ec2InstanceId"] for s in unsettled if s.get("ec2InstanceId")]
+    if ec2_ids:
+        details = deps.ec2.instances(ec2_ids)
+        checks = deps.ec2.status_checks_ok(ec2_ids) if readiness is ReadinessCheck.EC2_STATUS_OK else {}
+        for server in unsettled:
+            iid = server.get("ec2InstanceId")
+            if iid in details:
+                server.update({k: v for k, v in details[iid].items() if v is not None})
+            if iid in checks:
+                server["statusChecksOk"] = checks[iid]
+    for server in unsettled:
+        if server.get("launchStatus") == LaunchStatus.FAILED and not server.get("error"):
+            server["error"] = "DRS reported the launch as FAILED"
+        server["ready"] = server_is_ready(server, readiness)
+    originals = {s["sourceServerId"]: s for s in stored}
+    changed = [
+        s for sid, s in servers.items() if any(s.get(f) != originals[sid].get(f) for f in SERVER_FIELDS)
+    ]
+    if changed:
+        now = timeutil.iso()
+        deps.stores.servers.put_many([{**s, "updatedAt": now} for s in changed])
+    return list(servers.values()), jobs_finished
+
+
+def poll(deps: Deps, state: dict[str, Any]) -> MachineState:
+    index = int(state["waveIndex"])
+    poll_count = int(state.get("pollCount", 0)) + 1
+    cfg = deps.config
+    execution = deps.stores.executions.get(state["executionId"])
+    wave = execution["waves"][index]
+    if is_terminal(execution["status"]) or wave.get("status") != WaveStatus.IN_PROGRESS:
+        return machine_state(state, poll_count=poll_count, wave_done=True)
+    readiness = ReadinessCheck(execution.get("options", {}).get("readinessCheck", ReadinessCheck.EC2_RUNNING))
+    try:
+        servers, jobs_finished = _refresh_servers(deps, execution, wave, readiness)
+    except TransientError as e:
+        # Throttling and passing faults never fail an execution: back off and try again.
+        logger.warning("poll deferred", extra={"executionId": execution["executionId"], "reason": e.message})
+        return machine_state(state, poll_count=poll_count, interval=cfg.poll_max_seconds)
+    now = timeutil.iso()
+    status = decide_wave_status(jobs_finished=jobs_finished, servers=servers, readiness=readiness)
+    phase = None if status in TERMINAL_WAVE_STATUSES else wave_phase(servers, jobs_finished=jobs_finished)
+    progress = progress_counts(servers, readiness)
+    error = None
+    timeout_minutes = int(
+        execution.get("options", {}).get("waveTimeoutMinutes", cfg.default_wave_timeout_minutes)
+    )
+    if (
+        status is WaveStatus.IN_PROGRESS
+        and timeutil.seconds_between(wave["startTime"], now) > timeout_minutes * 60
+    ):
+        status, error = WaveStatus.FAILED, f"wave timed out after {timeout_minutes} minutes"
+    elif status is WaveStatus.FAILED:
+        error = "critical servers failed: " + ", ".join(
+            s["sourceServerId"] for s in servers if server_failed(s) and s.get("impactLevel") != "OPTIONAL"
+        )
+    failed = [
+        {
+            "sourceServerId": s["sourceServerId"],
+            "hostname": s.get("hostname"),
+            "error": s.get("error"),
+            "impactLevel": s.get("impactLevel"),
+        }
+        for s in servers
+        if server_failed(s)
+    ][:MAX_FAILED_SERVERS_LISTED]
+    waves = [dict(w) for w in execution["waves"]]
+    waves[index].update(status=str(status), progress=progress)
+    expr = Expression()
+    prefix = f"waves[{index}]"
+    expr.set(f"{prefix}.status", str(status)).set(f"{prefix}.phase", str(phase) if phase else None)
+    expr.set(f"{prefix}.progress", progress).set(f"{prefix}.failedServers", failed)
+    expr.set(f"{prefix}.warnings", wave_warnings(servers))
+    expr.set(f"{prefix}.recoveryInstances", sum(1 for s in servers if s.get("recoveryInstanceId")))
+    expr.set("lastPolledTime", now).set("completedWaves", completed_wave_count(waves))
+    if status in TERMINAL_WAVE_STATUSES:
+        expr.set(f"{prefix}.endTime", now)
+    if error:
+        expr.set(f"{prefix}.error", error)
+    condition = f"{expr.name(f'{prefix}.status')} = {expr.value(str(WaveStatus.IN_PROGRESS))}"
+    try:
+        deps.stores.executions.update(
+            execution, expr, expect_statuses=ACTIVE_STATUSES, extra_condition=condition
+        )
+    except StaleWriteError:
+        return machine_state(state, poll_count=poll_count, wave_done=True)
+    done = status in TERMINAL_WAVE_STATUSES
+    if done:
+        logger.info(
+            "wave finished",
+            extra={"executionId": execution["executionId"], "wave": index + 1, "status": str(status)},
+        )
+    interval = (
+        0
+        if done
+        else next_poll_interval(
+            min_seconds=cfg.poll_min_seconds,
+            max_seconds=cfg.poll_max_seconds,
+            phase=phase,
+            progress=progress,
+            poll_count=poll_count,
+            execution_elapsed_seconds=timeutil.seconds_between(execution["startTime"], now),
+        )
+    )
+    return machine_state(state, poll_count=poll_count, interval=interval, wave_done=done)

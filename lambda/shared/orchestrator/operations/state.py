@@ -1,0 +1,38 @@
+"""The small payload that travels through the state machine: ids and counters only."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypedDict
+
+Next = Literal["PAUSE", "START_WAVE", "FINALIZE"]
+
+
+class MachineState(TypedDict):
+    executionId: str
+    waveIndex: int
+    totalWaves: int
+    pollCount: int
+    pollIntervalSeconds: int
+    next: str
+    waveDone: bool
+
+
+def machine_state(
+    previous: dict[str, Any],
+    *,
+    wave_index: int | None = None,
+    total_waves: int | None = None,
+    poll_count: int | None = None,
+    interval: int = 0,
+    next_step: Next = "START_WAVE",
+    wave_done: bool = False,
+) -> MachineState:
+    return {
+        "executionId": str(previous["executionId"]),
+        "waveIndex": int(previous.get("waveIndex", 0) if wave_index is None else wave_index),
+        "totalWaves": int(previous.get("totalWaves", 0) if total_waves is None else total_waves),
+        "pollCount": int(previous.get("pollCount", 0) if poll_count is None else poll_count),
+        "pollIntervalSeconds": max(0, int(interval)),
+        "next": next_step,
+        "waveDone": wave_done,
+    }

@@ -1,0 +1,90 @@
+"""terminate: end exactly the recovery instances this execution launched, in batches, and follow
+the TERMINATE jobs until they finish (the scheduled `find` follows them)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from execution_utils import can_terminate_execution
+from orchestrator import timeutil
+from orchestrator.deps import Deps
+from orchestrator.dynamo import Expression
+from orchestrator.exceptions import ConflictError, StaleWriteError
+
+logger = logging.getLogger(__name__)
+
+
+def own_recovery_instances(deps: Deps, execution: dict[str, Any]) -> list[str]:
+    """Recovery instance ids launched by this execution's jobs (never another execution's)."""
+    job_ids = {j for w in execution.get("waves", []) for j in (w.get("jobIds") or [])}
+    candidates = [
+        s["recoveryInstanceId"]
+        for s in deps.stores.servers.all(execution["executionId"])
+        if s.get("recoveryInstanceId") and s.get("jobId") in job_ids
+    ]
+    if not candidates:
+        return []
+    live = deps.drs.recovery_instances(candidates)
+    return sorted(r["recoveryInstanceID"] for r in live if r.get("jobID") in job_ids)
+
+
+def start_termination(deps: Deps, execution_id: str) -> dict[str, Any]:
+    execution = deps.stores.executions.get(execution_id)
+    verdict = can_terminate_execution(execution)
+    if not verdict["canTerminate"]:
+        raise ConflictError(
+            f"cannot terminate the recovery instances of execution {execution_id}: {verdict['reason']}",
+            code="CANNOT_TERMINATE",
+            details=verdict,
+        )
+    claim = Expression().set("terminationStatus", "IN_PROGRESS").set("terminationPending", "PENDING")
+    claim.set("terminationRequestedTime", timeutil.iso())
+    condition = f"attribute_not_exists({claim.name('terminationStatus')})"
+    try:
+        execution = deps.stores.executions.update(
+            execution, claim, expect_version=True, extra_condition=condition
+        )
+    except StaleWriteError as e:
+        raise ConflictError(
+            f"termination of execution {execution_id} was already requested", code="CANNOT_TERMINATE"
+        ) from e
+    ids = own_recovery_instances(deps, execution)
+    jobs = deps.drs.terminate_recovery_instances(ids) if ids else []
+    expr = (
+        Expression()
+        .set("terminationJobIds", [j["jobID"] for j in jobs])
+        .set("terminatingInstances", len(ids))
+    )
+    if not jobs:
+        expr.set("terminationStatus", "COMPLETED").set("instancesTerminated", True).remove(
+            "terminationPending"
+        )
+    logger.info("termination started", extra={"executionId": execution_id, "instances": len(ids)})
+    return deps.stores.executions.update(execution, expr)
+
+
+def follow_termination(deps: Deps, execution: dict[str, Any]) -> bool:
+    """Check the TERMINATE jobs; record the end when they all finished. True when finished."""
+    job_ids = execution.get("terminationJobIds") or []
+    jobs = deps.drs.jobs(job_ids) if job_ids else []
+    if jobs and not all(j.get("status") == "COMPLETED" for j in jobs):
+        return False
+    failed = [
+        p["sourceServerID"]
+        for j in jobs
+        for p in j.get("participatingServers", [])
+        if p.get("launchStatus") not in (None, "TERMINATED")
+    ]
+    expr = Expression().remove("terminationPending").set("terminationEndTime", timeutil.iso())
+    if failed:
+        expr.set("terminationStatus", "FAILED").set(
+            "terminationError", "not terminated: " + ", ".join(failed[:20])
+        )
+    else:
+        expr.set("terminationStatus", "COMPLETED").set("instancesTerminated", True)
+    deps.stores.executions.update(execution, expr)
+    logger.info(
+        "termination finished", extra={"executionId": execution["executionId"], "failed": len(failed)}
+    )
+    return True

@@ -1,0 +1,114 @@
+"""Recovery instances and the EC2 (moto) instances behind them."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from drs_sandbox.drs.servers import SourceServer
+from drs_sandbox.drs.wire import iso
+
+logger = logging.getLogger(__name__)
+
+MANAGED_TAG = "AWSElasticDisasterRecoveryManaged"
+MANAGED_VALUE = "drs.amazonaws.com"
+SOURCE_SERVER_TAG = "AWSElasticDisasterRecoverySourceServerID"
+# Amazon Linux 2 images exist in moto's default image set and in every real Region; filtering by
+# name keeps the lookup fast (describing all of moto's ~1,300 Amazon images takes over a second).
+IMAGE_NAME_FILTER = "amzn2-ami-hvm-*-x86_64-gp2"
+
+
+@dataclass
+class RecoveryInstance:
+    """A DRS recovery instance. As in DRS, its id is the id of the EC2 instance behind it."""
+
+    recovery_instance_id: str
+    source_server_id: str
+    job_id: str
+    is_drill: bool
+    tags: dict[str, str]
+    seq: int
+    arn: str
+    launched_at: float
+    running_at: float
+    point_in_time: float
+    terminating: bool = False
+
+    def ec2_state(self, now: float) -> str:
+        if self.terminating:
+            return "SHUTTING-DOWN"
+        return "RUNNING" if now >= self.running_at else "PENDING"
+
+    def to_wire(self, now: float, server: SourceServer | None) -> dict[str, Any]:
+        properties: dict[str, Any] = {"lastUpdatedDateTime": iso(self.launched_at)}
+        if server is not None:
+            source = server.source_properties()
+            source["identificationHints"] = {
+                "hostname": server.spec.hostname,
+                "fqdn": server.spec.fqdn,
+                "awsInstanceID": self.recovery_instance_id,
+            }
+            properties.update(
+                {key: source[key] for key in ("identificationHints", "cpus", "ramBytes", "os")},
+                networkInterfaces=[
+                    {"macAddress": server.mac_address, "ips": [server.ip_address], "isPrimary": True}
+                ],
+            )
+        return {
+            "recoveryInstanceID": self.recovery_instance_id,
+            "ec2InstanceID": self.recovery_instance_id,
+            "ec2InstanceState": self.ec2_state(now),
+            "jobID": self.job_id,
+            "sourceServerID": self.source_server_id,
+            "arn": self.arn,
+            "tags": dict(self.tags),
+            "isDrill": self.is_drill,
+            "pointInTimeSnapshotDateTime": iso(self.point_in_time),
+            "recoveryInstanceProperties": properties,
+            "originEnvironment": "ON_PREMISES",
+            "failback": {"state": "FAILBACK_NOT_STARTED"},
+        }
+
+
+class Ec2Launcher:
+    """Creates and terminates the EC2 instances behind recovery instances, through an EC2 client."""
+
+    def __init__(self, client: Any, image_id: str | None = None) -> None:
+        self._client = client
+        self._image_id = image_id
+
+    def image_id(self) -> str:
+        if self._image_id is None:
+            images = self._client.describe_images(
+                Owners=["amazon"],
+                Filters=[
+                    {"Name": "name", "Values": [IMAGE_NAME_FILTER]},
+                    {"Name": "state", "Values": ["available"]},
+                ],
+            ).get("Images", [])
+            if not images:
+                images = self._client.describe_images(Owners=["amazon"]).get("Images", [])
+            if not images:
+                raise RuntimeError("no EC2 image found to launch recovery instances from")
+            newest = max(images, key=lambda image: (image.get("CreationDate", ""), image["ImageId"]))
+            self._image_id = str(newest["ImageId"])
+            logger.info("recovery instances launch from image %s", self._image_id)
+        return self._image_id
+
+    def launch(self, instance_type: str, tags: dict[str, str]) -> str:
+        """Run one instance with these tags; returns its instance id."""
+        response = self._client.run_instances(
+            ImageId=self.image_id(),
+            InstanceType=instance_type,
+            MinCount=1,
+            MaxCount=1,
+            TagSpecifications=[
+                {"ResourceType": "instance", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}
+            ],
+        )
+        return str(response["Instances"][0]["InstanceId"])
+
+    def terminate(self, instance_ids: list[str]) -> None:
+        for start in range(0, len(instance_ids), 1000):
+            self._client.terminate_instances(InstanceIds=instance_ids[start : start + 1000])

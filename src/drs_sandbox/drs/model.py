@@ -1,0 +1,598 @@
+"""The DRS simulator: AWS Elastic Disaster Recovery's job model, in pure Python.
+
+No HTTP here (see app.py) and no background threads: time comes from an injectable clock, and
+every call first applies whatever the clock says is due (`_advance`). Phase durations are in
+simulated seconds; real elapsed time is simulated / time_scale. Timestamps in responses are the
+clock's (wall-clock) times. Recovery instances are backed by real EC2 instances created and
+terminated through the EC2 client given (moto in the sandbox).
+
+Every public method takes the simulator's lock, so one simulator may serve several threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from drs_sandbox.drs import errors, jobs
+from drs_sandbox.drs.errors import DrsApiError
+from drs_sandbox.drs.instances import MANAGED_TAG, MANAGED_VALUE, SOURCE_SERVER_TAG, Ec2Launcher, RecoveryInstance
+from drs_sandbox.drs.jobs import Job, Participant
+from drs_sandbox.drs.servers import LastLaunch, SourceServer, SpecError, parse_spec
+from drs_sandbox.drs.wire import SUPPORTED_OPERATIONS, check_request, decode_token, encode_token, parse_iso
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+_METHODS: dict[str, str] = {
+    "DescribeSourceServers": "describe_source_servers",
+    "StartRecovery": "start_recovery",
+    "DescribeJobs": "describe_jobs",
+    "DescribeJobLogItems": "describe_job_log_items",
+    "DescribeRecoveryInstances": "describe_recovery_instances",
+    "TerminateRecoveryInstances": "terminate_recovery_instances",
+    "DeleteJob": "delete_job",
+}
+assert set(_METHODS) == set(SUPPORTED_OPERATIONS)
+
+
+@dataclass(frozen=True)
+class DrsLimits:
+    """DRS service quotas the simulator enforces (defaults are DRS's own)."""
+
+    max_servers_per_start_recovery: int = 200
+    max_servers_per_job: int = 100
+    max_concurrent_jobs: int = 20
+    max_servers_in_active_jobs: int = 500
+    # Largest page a Describe* call returns, whatever maxResults asks for.
+    max_results_per_page: int = 1000
+
+    def __post_init__(self) -> None:
+        for name, value in vars(self).items():
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"DrsLimits.{name} must be an integer of at least 1, got {value!r}")
+
+
+class DrsSimulator:
+    """Simulates the DRS API: `dispatch(operation, body)` answers as DRS does, in wire shape."""
+
+    def __init__(
+        self,
+        ec2_client: Any,
+        *,
+        clock: Callable[[], float] = time.time,
+        time_scale: float = 1.0,
+        limits: DrsLimits = DrsLimits(),  # noqa: B008 - frozen dataclass
+        account_id: str = "123456789012",
+        region: str = "us-east-1",
+        rng: random.Random | None = None,
+        image_id: str | None = None,
+    ) -> None:
+        if isinstance(time_scale, bool) or not isinstance(time_scale, int | float) or not time_scale > 0:
+            raise ValueError(f"time_scale must be a positive number, got {time_scale!r}")
+        self._ec2 = Ec2Launcher(ec2_client, image_id)
+        self._clock = clock
+        self._time_scale = float(time_scale)
+        self._limits = limits
+        self._account_id = account_id
+        self._region = region
+        self._rng = rng if rng is not None else random.Random()
+        self._lock = threading.RLock()
+        self._seq = 0
+        self._servers: dict[str, SourceServer] = {}
+        self._jobs: dict[str, Job] = {}  # creation order
+        self._active: dict[str, Job] = {}
+        self._instances: dict[str, RecoveryInstance] = {}  # launch order
+        self._instance_of_server: dict[str, str] = {}
+        self._counts: Counter[str] = Counter()
+        self._throttle_rate = 0.0
+        self._initialized = True
+
+    # ------------------------------------------------------------------ control (sandbox, tests)
+
+    @property
+    def lock(self) -> threading.RLock:
+        return self._lock
+
+    @property
+    def time_scale(self) -> float:
+        return self._time_scale
+
+    @property
+    def limits(self) -> DrsLimits:
+        return self._limits
+
+    def add_source_servers(self, specs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Add source servers (all or none); returns them as DescribeSourceServers items.
+
+        Raises ValueError naming the spec and field on a bad spec or a duplicate id.
+        """
+        if not isinstance(specs, list | tuple):
+            raise ValueError(f"specs must be a list of source server specs, got {type(specs).__name__}")
+        with self._lock:
+            parsed = []
+            seen: set[str] = set()
+            for index, raw in enumerate(specs):
+                try:
+                    spec = parse_spec(raw, default_id=self._new_id("s-"))
+                except SpecError as exc:
+                    raise ValueError(f"source server {index}: {exc}") from exc
+                if spec.source_server_id in self._servers or spec.source_server_id in seen:
+                    raise ValueError(
+                        f"source server {index}: sourceServerId {spec.source_server_id} already exists"
+                    )
+                seen.add(spec.source_server_id)
+                parsed.append(spec)
+            now = self._clock()
+            added = []
+            for spec in parsed:
+                server = SourceServer(
+                    spec=spec,
+                    seq=self._next_seq(),
+                    added_at=now,
+                    arn=self._arn("source-server", spec.source_server_id),
+                    region=self._region,
+                )
+                self._servers[server.id] = server
+                added.append(server.to_wire(now))
+            logger.info("added %d source servers", len(added))
+            return added
+
+    def set_throttle_rate(self, rate: float) -> None:
+        """Answer this fraction (0..1) of calls with ThrottlingException (429, Retry-After)."""
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0.0 <= rate <= 1.0:
+            raise ValueError(f"throttle rate must be a number between 0 and 1, got {rate!r}")
+        with self._lock:
+            self._throttle_rate = float(rate)
+
+    def call_counts(self) -> dict[str, int]:
+        """Calls per operation since the last reset, throttled and failed calls included."""
+        with self._lock:
+            return dict(self._counts)
+
+    def reset_call_counts(self) -> None:
+        with self._lock:
+            self._counts.clear()
+
+    def set_limits(self, limits: DrsLimits) -> None:
+        with self._lock:
+            self._limits = limits
+
+    def set_initialized(self, initialized: bool) -> None:
+        """False makes every operation answer UninitializedAccountException."""
+        with self._lock:
+            self._initialized = initialized
+
+    def advance(self) -> None:
+        """Apply everything due by now (the operations do this themselves)."""
+        with self._lock:
+            self._advance(self._clock())
+
+    # ------------------------------------------------------------------ API
+
+    def dispatch(self, operation_name: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Count the call, maybe throttle it, then answer it (raises DrsApiError)."""
+        with self._lock:
+            self._counts[operation_name] += 1
+            if self._throttle_rate and self._rng.random() < self._throttle_rate:
+                raise errors.throttled()
+            method = _METHODS.get(operation_name)
+            if method is None:
+                raise errors.validation_error(
+                    f"Operation {operation_name} is not supported by the DRS simulator", "unknownOperation"
+                )
+            result: dict[str, Any] = getattr(self, method)(body)
+            return result
+
+    def describe_source_servers(self, body: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            now = self._begin("DescribeSourceServers", body)
+            filters = body.get("filters") or {}
+            servers: Iterable[SourceServer]
+            if filters.get("sourceServerIDs"):
+                wanted = {i for i in filters["sourceServerIDs"] if i in self._servers}
+                servers = sorted((self._servers[i] for i in wanted), key=lambda s: s.seq)
+            else:
+                servers = self._servers.values()
+            if filters.get("hardwareId"):
+                servers = [s for s in servers if s.matches_hardware(filters["hardwareId"])]
+            if filters.get("stagingAccountIDs"):
+                accounts = set(filters["stagingAccountIDs"])
+                servers = [s for s in servers if s.spec.staging_account_id in accounts]
+            page, token = self._page(list(servers), [s.seq for s in servers], body)
+            return self._listing([s.to_wire(now) for s in page], token)
+
+    def start_recovery(self, body: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            now = self._begin("StartRecovery", body)
+            entries = body["sourceServers"]
+            limit = self._limits.max_servers_per_start_recovery
+            if not 1 <= len(entries) <= limit:
+                raise errors.validation_error(
+                    f"sourceServers must hold between 1 and {limit} source servers, got {len(entries)}",
+                    fields=[{"name": "sourceServers", "message": f"between 1 and {limit} items"}],
+                )
+            ids = [entry["sourceServerID"] for entry in entries]
+            duplicates = sorted({i for i in ids if ids.count(i) > 1}) if len(set(ids)) != len(ids) else []
+            if duplicates:
+                raise errors.validation_error(
+                    f"Source server {duplicates[0]} appears more than once in sourceServers",
+                    fields=[{"name": "sourceServers", "message": "duplicate sourceServerID"}],
+                )
+            missing = [i for i in ids if i not in self._servers]
+            if missing:
+                raise errors.not_found(
+                    "SOURCE_SERVER", missing[0], f"Source server(s) not found: {', '.join(missing)}"
+                )
+            servers = [self._servers[i] for i in ids]
+            self._check_job_admission(servers, "StartRecovery")
+            is_drill = bool(body.get("isDrill", False))
+            job = self._new_job(
+                "LAUNCH", "START_DRILL" if is_drill else "START_RECOVERY", now, body.get("tags") or {}, is_drill
+            )
+            job.participants = [Participant(server.id) for server in servers]
+            jobs.build_launch_steps(
+                job,
+                [server.spec for server in servers],
+                [bool(entry.get("recoverySnapshotID")) for entry in entries],
+                time_scale=self._time_scale,
+            )
+            for server in servers:
+                server.active_job_id = job.job_id
+                server.last_launch_result = "PENDING"
+                server.last_launch = LastLaunch(job.job_id, now, is_drill, "PENDING")
+            logger.info("job %s: %s of %d source servers", job.job_id, job.initiated_by, len(servers))
+            return {"job": job.to_wire()}
+
+    def describe_jobs(self, body: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            self._begin("DescribeJobs", body)
+            filters = body.get("filters") or {}
+            if filters.get("jobIDs"):
+                # Unknown ids are not an error: DescribeJobs just returns fewer items.
+                wanted = {i for i in filters["jobIDs"] if i in self._jobs}
+                selected = sorted((self._jobs[i] for i in wanted), key=lambda j: -j.seq)
+            else:
+                selected = list(reversed(self._jobs.values()))  # latest first, as DRS sorts them
+            low, high = self._date_filter(filters, "fromDate"), self._date_filter(filters, "toDate")
+            if low is not None or high is not None:
+                selected = [
+                    j
+                    for j in selected
+                    if (low is None or j.created_at >= low) and (high is None or j.created_at <= high)
+                ]
+            page, token = self._page(selected, [-j.seq for j in selected], body)
+            return self._listing([j.to_wire() for j in page], token)
+
+    def describe_job_log_items(self, body: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            self._begin("DescribeJobLogItems", body)
+            job = self._jobs.get(body["jobID"])
+            if job is None:
+                raise errors.not_found("JOB", body["jobID"], f"Job {body['jobID']} not found")
+            page, token = self._page(job.log, range(len(job.log)), body)
+            return self._listing([dict(item) for item in page], token)
+
+    def describe_recovery_instances(self, body: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            now = self._begin("DescribeRecoveryInstances", body)
+            filters = body.get("filters") or {}
+            selected: list[RecoveryInstance] = list(self._instances.values())
+            if filters.get("recoveryInstanceIDs") or filters.get("sourceServerIDs"):
+                wanted = set(filters.get("recoveryInstanceIDs") or self._instances)
+                if filters.get("sourceServerIDs"):
+                    by_server = self._instance_of_server
+                    wanted &= {by_server[s] for s in filters["sourceServerIDs"] if s in by_server}
+                selected = sorted((self._instances[i] for i in wanted if i in self._instances), key=lambda r: r.seq)
+            page, token = self._page(selected, [r.seq for r in selected], body)
+            items = [r.to_wire(now, self._servers.get(r.source_server_id)) for r in page]
+            return self._listing(items, token)
+
+    def terminate_recovery_instances(self, body: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            now = self._begin("TerminateRecoveryInstances", body)
+            ids = list(dict.fromkeys(body["recoveryInstanceIDs"]))
+            missing = [i for i in ids if i not in self._instances]
+            if missing:
+                raise errors.not_found(
+                    "RECOVERY_INSTANCE", missing[0], f"Recovery instance(s) not found: {', '.join(missing)}"
+                )
+            instances = [self._instances[i] for i in ids]
+            servers = [self._servers[r.source_server_id] for r in instances]
+            self._check_job_admission(servers, "TerminateRecoveryInstances")
+            job = self._new_job("TERMINATE", "TERMINATE_RECOVERY_INSTANCES", now, {}, False)
+            job.participants = [
+                Participant(r.source_server_id, recovery_instance_id=r.recovery_instance_id) for r in instances
+            ]
+            jobs.build_terminate_steps(job, time_scale=self._time_scale)
+            for server in servers:
+                server.active_job_id = job.job_id
+            logger.info("job %s: terminate %d recovery instances", job.job_id, len(instances))
+            return {"job": job.to_wire()}
+
+    def delete_job(self, body: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            self._begin("DeleteJob", body)
+            job = self._jobs.get(body["jobID"])
+            if job is None:
+                raise errors.not_found("JOB", body["jobID"], f"Job {body['jobID']} not found")
+            if job.active:
+                raise errors.conflict("JOB", job.job_id, f"Job {job.job_id} is {job.status} and cannot be deleted")
+            del self._jobs[job.job_id]
+            return {}
+
+    # ------------------------------------------------------------------ request plumbing
+
+    def _begin(self, operation: str, body: Any) -> float:
+        if not self._initialized:
+            raise errors.uninitialized()
+        if not isinstance(body, dict):
+            raise errors.validation_error("The request body must be a JSON object", "cannotParse")
+        problems = check_request(operation, body)
+        if problems:
+            raise errors.validation_error(
+                f"{len(problems)} validation error(s) detected: {'; '.join(problems)}",
+                fields=[{"name": p.split(":", 1)[0], "message": p.split(":", 1)[-1].strip()} for p in problems],
+            )
+        now = self._clock()
+        self._advance(now)
+        return now
+
+    def _page(self, items: list[T], keys: Sequence[int], body: dict[str, Any]) -> tuple[list[T], str | None]:
+        """One page of `items` (ascending `keys`) after the nextToken's key; the token for the next."""
+        start = 0
+        token = body.get("nextToken")
+        if token:
+            try:
+                after = decode_token(token)["after"]
+                if isinstance(after, bool) or not isinstance(after, int):
+                    raise ValueError("bad key")
+            except (ValueError, KeyError) as exc:
+                raise errors.validation_error(
+                    "Invalid nextToken", fields=[{"name": "nextToken", "message": "not a token this API issued"}]
+                ) from exc
+            while start < len(keys) and keys[start] <= after:
+                start += 1
+        size = min(body.get("maxResults") or self._limits.max_results_per_page, self._limits.max_results_per_page)
+        page = items[start : start + size]
+        more = start + size < len(items)
+        return page, encode_token({"after": keys[start + size - 1]}) if more else None
+
+    @staticmethod
+    def _listing(items: list[dict[str, Any]], token: str | None) -> dict[str, Any]:
+        response: dict[str, Any] = {"items": items}
+        if token:
+            response["nextToken"] = token
+        return response
+
+    @staticmethod
+    def _date_filter(filters: dict[str, Any], name: str) -> float | None:
+        if not filters.get(name):
+            return None
+        try:
+            return parse_iso(filters[name])
+        except ValueError as exc:
+            raise errors.validation_error(
+                f"{name} is not an ISO-8601 date-time", fields=[{"name": f"filters.{name}", "message": str(exc)}]
+            ) from exc
+
+    def _check_job_admission(self, servers: list[SourceServer], operation: str) -> None:
+        """DRS's per-job, concurrency and one-active-job-per-server rules, for a new job of `servers`."""
+        limits = self._limits
+        if len(servers) > limits.max_servers_per_job:
+            # DRS does not split a request into several jobs: a caller with more servers than one
+            # job may hold must chunk them itself (the orchestrator does), else it gets this quota error.
+            raise errors.quota_exceeded(
+                f"{operation} of {len(servers)} source servers exceeds the maximum of "
+                f"{limits.max_servers_per_job} source servers in a single job",
+                "MaxSourceServersPerJob",
+            )
+        for server in servers:
+            if server.active_job_id is not None:
+                raise errors.conflict(
+                    "SOURCE_SERVER",
+                    server.id,
+                    f"Source server {server.id} is already participating in active job {server.active_job_id}",
+                )
+        if len(self._active) >= limits.max_concurrent_jobs:
+            raise errors.quota_exceeded(
+                f"There are already {len(self._active)} active jobs; the maximum is {limits.max_concurrent_jobs}",
+                "MaxConcurrentJobs",
+            )
+        busy = sum(len(job.participants) for job in self._active.values())
+        if busy + len(servers) > limits.max_servers_in_active_jobs:
+            raise errors.quota_exceeded(
+                f"{busy} source servers are in active jobs; {len(servers)} more would exceed the maximum "
+                f"of {limits.max_servers_in_active_jobs} source servers in all active jobs",
+                "MaxSourceServersInActiveJobs",
+            )
+
+    # ------------------------------------------------------------------ simulation
+
+    def _advance(self, now: float) -> None:
+        for job in list(self._active.values()):
+            while job.cursor < len(job.steps) and job.steps[job.cursor][0] <= now:
+                step = job.steps[job.cursor]
+                job.cursor += 1
+                self._apply(job, step)
+
+    def _apply(self, job: Job, step: jobs.Step) -> None:
+        at, _, kind, index = step
+        if kind == jobs.JOB_START:
+            job.status = "STARTED"
+            job.add_log(at, jobs.JOB_START)
+            return
+        if kind == jobs.JOB_END:
+            self._end_job(job, at)
+            return
+        if kind == jobs.TERMINATE:
+            self._terminate_job_instances(job, at)
+            return
+        p = job.participants[index]
+        source = p.source_server_id
+        if kind in (jobs.SNAPSHOT_START, jobs.USING_PREVIOUS_SNAPSHOT):
+            self._set_status(job, p, "IN_PROGRESS")
+            if kind == jobs.USING_PREVIOUS_SNAPSHOT:
+                p.snapshot_at = at
+            job.add_log(at, kind, sourceServerID=source)
+        elif kind == jobs.SNAPSHOT_END:
+            p.snapshot_at = at
+            job.add_log(at, kind, sourceServerID=source)
+        elif kind == jobs.CONVERSION_START:
+            p.conversion_server_id = self._new_id("i-")
+            job.add_log(at, kind, sourceServerID=source, conversionServerID=p.conversion_server_id)
+        elif kind == jobs.CONVERSION_END:
+            job.add_log(at, kind, sourceServerID=source, conversionServerID=p.conversion_server_id or "")
+        elif kind == jobs.LAUNCH_START:
+            job.add_log(at, kind, sourceServerID=source)
+        elif kind == jobs.LAUNCHED:
+            self._launch_instance(job, p, at)
+        elif kind in (jobs.SERVER_SKIPPED, jobs.SNAPSHOT_FAIL, jobs.CONVERSION_FAIL, jobs.LAUNCH_FAILED):
+            data = {"sourceServerID": source, "rawError": p.failure or "Launch failed"}
+            if kind == jobs.CONVERSION_FAIL and p.conversion_server_id:
+                data["conversionServerID"] = p.conversion_server_id
+            job.add_log(at, kind, **data)
+            self._set_status(job, p, "FAILED")
+        elif kind == jobs.CLEANUP_START:
+            self._set_status(job, p, "IN_PROGRESS")
+            instance = self._instances.get(p.recovery_instance_id or "")
+            if instance is not None:
+                instance.terminating = True
+            job.add_log(at, kind, sourceServerID=source, targetInstanceID=p.recovery_instance_id or "")
+
+    def _set_status(self, job: Job, p: Participant, status: str) -> None:
+        p.launch_status = status
+        if job.job_type != "LAUNCH":
+            return
+        server = self._servers[p.source_server_id]
+        if server.last_launch is not None and server.last_launch.job_id == job.job_id:
+            server.last_launch.status = status
+        if status in ("LAUNCHED", "FAILED"):
+            server.last_launch_result = "SUCCEEDED" if status == "LAUNCHED" else "FAILED"
+
+    def _end_job(self, job: Job, at: float) -> None:
+        job.status = "COMPLETED"
+        job.end_at = at
+        job.add_log(at, jobs.JOB_END)
+        self._active.pop(job.job_id, None)
+        for p in job.participants:
+            server = self._servers[p.source_server_id]
+            if server.active_job_id == job.job_id:
+                server.active_job_id = None
+        logger.info("job %s completed", job.job_id)
+
+    def _launch_instance(self, job: Job, p: Participant, at: float) -> None:
+        server = self._servers[p.source_server_id]
+        spec = server.spec
+        ec2_tags = {
+            **spec.tags,
+            "Name": spec.hostname,
+            **job.tags,
+            MANAGED_TAG: MANAGED_VALUE,
+            SOURCE_SERVER_TAG: server.id,
+        }
+        try:
+            instance_id = self._ec2.launch(spec.instance_type, ec2_tags)
+        except Exception as exc:
+            logger.warning("job %s: EC2 launch for %s failed: %s", job.job_id, server.id, exc)
+            p.failure = f"EC2 RunInstances failed: {exc}"
+            job.add_log(at, jobs.LAUNCH_FAILED, sourceServerID=server.id, rawError=p.failure)
+            self._set_status(job, p, "FAILED")
+            return
+        previous = self._instance_of_server.get(server.id)
+        if previous is not None:
+            # A new launch replaces the source server's previous recovery instance.
+            self._forget_instance(previous)
+            try:
+                self._ec2.terminate([previous])
+            except Exception as exc:
+                logger.warning("terminating replaced instance %s failed: %s", previous, exc)
+        self._instances[instance_id] = RecoveryInstance(
+            recovery_instance_id=instance_id,
+            source_server_id=server.id,
+            job_id=job.job_id,
+            is_drill=job.is_drill,
+            tags={**spec.tags, **job.tags},
+            seq=self._next_seq(),
+            arn=self._arn("recovery-instance", instance_id),
+            launched_at=at,
+            running_at=at + p.boot_seconds,
+            point_in_time=p.snapshot_at if p.snapshot_at is not None else at,
+        )
+        self._instance_of_server[server.id] = instance_id
+        server.recovery_instance_id = instance_id
+        p.recovery_instance_id = instance_id
+        self._set_status(job, p, "LAUNCHED")
+
+    def _terminate_job_instances(self, job: Job, at: float) -> None:
+        ids = [p.recovery_instance_id for p in job.participants if p.recovery_instance_id in self._instances]
+        failure: str | None = None
+        try:
+            self._ec2.terminate([i for i in ids if i])
+        except Exception as exc:
+            logger.warning("job %s: EC2 TerminateInstances failed: %s", job.job_id, exc)
+            failure = f"EC2 TerminateInstances failed: {exc}"
+        for p in job.participants:
+            target = p.recovery_instance_id or ""
+            if failure is not None:
+                job.add_log(at, jobs.CLEANUP_FAIL, sourceServerID=p.source_server_id, rawError=failure)
+                self._set_status(job, p, "FAILED")
+                instance = self._instances.get(target)
+                if instance is not None:
+                    instance.terminating = False
+                continue
+            job.add_log(at, jobs.CLEANUP_END, sourceServerID=p.source_server_id, targetInstanceID=target)
+            self._set_status(job, p, "TERMINATED")
+            instance = self._instances.get(target)
+            if instance is None:
+                continue
+            # As DRS does, the terminated recovery instance is deleted from the service.
+            self._forget_instance(target)
+            server = self._servers[instance.source_server_id]
+            if server.last_launch is not None and server.last_launch.job_id == instance.job_id:
+                server.last_launch.status = "TERMINATED"
+
+    def _forget_instance(self, instance_id: str) -> None:
+        instance = self._instances.pop(instance_id, None)
+        if instance is None:
+            return
+        if self._instance_of_server.get(instance.source_server_id) == instance_id:
+            del self._instance_of_server[instance.source_server_id]
+            server = self._servers[instance.source_server_id]
+            server.recovery_instance_id = None
+
+    # ------------------------------------------------------------------ ids
+
+    def _new_job(self, job_type: str, initiated_by: str, now: float, tags: dict[str, str], drill: bool) -> Job:
+        job_id = self._new_id("drsjob-")
+        job = Job(
+            job_id=job_id,
+            seq=self._next_seq(),
+            arn=self._arn("job", job_id),
+            job_type=job_type,
+            initiated_by=initiated_by,
+            created_at=now,
+            tags=dict(tags),
+            is_drill=drill,
+            participants=[],
+        )
+        self._jobs[job_id] = job
+        self._active[job_id] = job
+        return job
+
+    def _new_id(self, prefix: str) -> str:
+        return f"{prefix}{self._rng.getrandbits(68):017x}"
+
+    def _next_seq(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    def _arn(self, kind: str, resource_id: str) -> str:
+        return f"arn:aws:drs:{self._region}:{self._account_id}:{kind}/{resource_id}"
