@@ -11,13 +11,16 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING
 
 from werkzeug.wrappers import Request, Response
 
 from drs_sandbox.drs.errors import DrsApiError, internal_error
 from drs_sandbox.drs.model import DrsSimulator
 from drs_sandbox.drs.wire import SUPPORTED_OPERATIONS, operation_model, service_model
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
 
 logger = logging.getLogger(__name__)
 
@@ -40,13 +43,15 @@ def _error_response(error: DrsApiError, request_id: str) -> Response:
     )
 
 
-def create_drs_app(sim: DrsSimulator) -> Any:
+def create_drs_app(sim: DrsSimulator) -> WSGIApplication:
     """A WSGI application serving `sim`; requests are serialized on the simulator's lock."""
     routes = _routes()
     # Every operation the DRS model knows, so an unsupported one gets a clear answer.
-    known = {service_model().operation_model(n).http["requestUri"]: n for n in service_model().operation_names}
+    known = {
+        service_model().operation_model(n).http["requestUri"]: n for n in service_model().operation_names
+    }
 
-    @Request.application  # type: ignore[misc]
+    @Request.application
     def app(request: Request) -> Response:
         request_id = str(uuid.uuid4())
         route = routes.get(request.path) if request.method == "POST" else None
@@ -73,10 +78,12 @@ def create_drs_app(sim: DrsSimulator) -> Any:
             with sim.lock:
                 result = sim.dispatch(operation, body)
         except DrsApiError as error:
-            logger.debug("%s -> %s: %s", operation, error.code, error.message)
+            logger.debug(
+                "DRS error", extra={"operation": operation, "code": error.code, "error": error.message}
+            )
             return _error_response(error, request_id)
         except Exception:
-            logger.exception("%s failed", operation)
+            logger.exception("DRS operation failed", extra={"operation": operation})
             return _error_response(internal_error(), request_id)
         headers = {"x-amzn-RequestId": request_id}
         if status == 204:

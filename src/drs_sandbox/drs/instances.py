@@ -43,17 +43,16 @@ class RecoveryInstance:
     def to_wire(self, now: float, server: SourceServer | None) -> dict[str, Any]:
         properties: dict[str, Any] = {"lastUpdatedDateTime": iso(self.launched_at)}
         if server is not None:
-            source = server.source_properties()
-            source["identificationHints"] = {
-                "hostname": server.spec.hostname,
-                "fqdn": server.spec.fqdn,
-                "awsInstanceID": self.recovery_instance_id,
-            }
             properties.update(
-                {key: source[key] for key in ("identificationHints", "cpus", "ramBytes", "os")},
-                networkInterfaces=[
-                    {"macAddress": server.mac_address, "ips": [server.ip_address], "isPrimary": True}
-                ],
+                identificationHints={
+                    "hostname": server.spec.hostname,
+                    "fqdn": server.spec.fqdn,
+                    "awsInstanceID": self.recovery_instance_id,
+                },
+                networkInterfaces=server.network_interfaces(),
+                cpus=server.cpus(),
+                ramBytes=server.ram_bytes,
+                os={"fullString": server.spec.os},
             )
         return {
             "recoveryInstanceID": self.recovery_instance_id,
@@ -93,7 +92,7 @@ class Ec2Launcher:
                 raise RuntimeError("no EC2 image found to launch recovery instances from")
             newest = max(images, key=lambda image: (image.get("CreationDate", ""), image["ImageId"]))
             self._image_id = str(newest["ImageId"])
-            logger.info("recovery instances launch from image %s", self._image_id)
+            logger.info("recovery instance image chosen", extra={"imageId": self._image_id})
         return self._image_id
 
     def launch(self, instance_type: str, tags: dict[str, str]) -> str:

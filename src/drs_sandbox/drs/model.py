@@ -17,15 +17,22 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from drs_sandbox.drs import errors, jobs
-from drs_sandbox.drs.errors import DrsApiError
-from drs_sandbox.drs.instances import MANAGED_TAG, MANAGED_VALUE, SOURCE_SERVER_TAG, Ec2Launcher, RecoveryInstance
+from drs_sandbox.drs import errors, jobs, request_utils
+from drs_sandbox.drs.instances import (
+    MANAGED_TAG,
+    MANAGED_VALUE,
+    SOURCE_SERVER_TAG,
+    Ec2Launcher,
+    RecoveryInstance,
+)
 from drs_sandbox.drs.jobs import Job, Participant
+from drs_sandbox.drs.limits import DEFAULT_LIMITS, DrsLimits, check_job_admission
 from drs_sandbox.drs.servers import LastLaunch, SourceServer, SpecError, parse_spec
-from drs_sandbox.drs.wire import SUPPORTED_OPERATIONS, check_request, decode_token, encode_token, parse_iso
+from drs_sandbox.drs.wire import SUPPORTED_OPERATIONS
+
+__all__ = ["DrsLimits", "DrsSimulator"]
 
 logger = logging.getLogger(__name__)
 
@@ -43,23 +50,6 @@ _METHODS: dict[str, str] = {
 assert set(_METHODS) == set(SUPPORTED_OPERATIONS)
 
 
-@dataclass(frozen=True)
-class DrsLimits:
-    """DRS service quotas the simulator enforces (defaults are DRS's own)."""
-
-    max_servers_per_start_recovery: int = 200
-    max_servers_per_job: int = 100
-    max_concurrent_jobs: int = 20
-    max_servers_in_active_jobs: int = 500
-    # Largest page a Describe* call returns, whatever maxResults asks for.
-    max_results_per_page: int = 1000
-
-    def __post_init__(self) -> None:
-        for name, value in vars(self).items():
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"DrsLimits.{name} must be an integer of at least 1, got {value!r}")
-
-
 class DrsSimulator:
     """Simulates the DRS API: `dispatch(operation, body)` answers as DRS does, in wire shape."""
 
@@ -69,7 +59,7 @@ class DrsSimulator:
         *,
         clock: Callable[[], float] = time.time,
         time_scale: float = 1.0,
-        limits: DrsLimits = DrsLimits(),  # noqa: B008 - frozen dataclass
+        limits: DrsLimits = DEFAULT_LIMITS,
         account_id: str = "123456789012",
         region: str = "us-east-1",
         rng: random.Random | None = None,
@@ -142,7 +132,7 @@ class DrsSimulator:
                 )
                 self._servers[server.id] = server
                 added.append(server.to_wire(now))
-            logger.info("added %d source servers", len(added))
+            logger.info("source servers added", extra={"count": len(added)})
             return added
 
     def set_throttle_rate(self, rate: float) -> None:
@@ -207,7 +197,7 @@ class DrsSimulator:
                 accounts = set(filters["stagingAccountIDs"])
                 servers = [s for s in servers if s.spec.staging_account_id in accounts]
             page, token = self._page(list(servers), [s.seq for s in servers], body)
-            return self._listing([s.to_wire(now) for s in page], token)
+            return request_utils.listing([s.to_wire(now) for s in page], token)
 
     def start_recovery(self, body: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
@@ -232,10 +222,14 @@ class DrsSimulator:
                     "SOURCE_SERVER", missing[0], f"Source server(s) not found: {', '.join(missing)}"
                 )
             servers = [self._servers[i] for i in ids]
-            self._check_job_admission(servers, "StartRecovery")
+            check_job_admission(self._limits, self._active.values(), servers, "StartRecovery")
             is_drill = bool(body.get("isDrill", False))
             job = self._new_job(
-                "LAUNCH", "START_DRILL" if is_drill else "START_RECOVERY", now, body.get("tags") or {}, is_drill
+                "LAUNCH",
+                "START_DRILL" if is_drill else "START_RECOVERY",
+                now,
+                body.get("tags") or {},
+                is_drill,
             )
             job.participants = [Participant(server.id) for server in servers]
             jobs.build_launch_steps(
@@ -248,7 +242,10 @@ class DrsSimulator:
                 server.active_job_id = job.job_id
                 server.last_launch_result = "PENDING"
                 server.last_launch = LastLaunch(job.job_id, now, is_drill, "PENDING")
-            logger.info("job %s: %s of %d source servers", job.job_id, job.initiated_by, len(servers))
+            logger.info(
+                "launch job created",
+                extra={"jobId": job.job_id, "initiatedBy": job.initiated_by, "servers": len(servers)},
+            )
             return {"job": job.to_wire()}
 
     def describe_jobs(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -261,7 +258,10 @@ class DrsSimulator:
                 selected = sorted((self._jobs[i] for i in wanted), key=lambda j: -j.seq)
             else:
                 selected = list(reversed(self._jobs.values()))  # latest first, as DRS sorts them
-            low, high = self._date_filter(filters, "fromDate"), self._date_filter(filters, "toDate")
+            low, high = (
+                request_utils.date_filter(filters, "fromDate"),
+                request_utils.date_filter(filters, "toDate"),
+            )
             if low is not None or high is not None:
                 selected = [
                     j
@@ -269,7 +269,7 @@ class DrsSimulator:
                     if (low is None or j.created_at >= low) and (high is None or j.created_at <= high)
                 ]
             page, token = self._page(selected, [-j.seq for j in selected], body)
-            return self._listing([j.to_wire() for j in page], token)
+            return request_utils.listing([j.to_wire() for j in page], token)
 
     def describe_job_log_items(self, body: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
@@ -278,7 +278,7 @@ class DrsSimulator:
             if job is None:
                 raise errors.not_found("JOB", body["jobID"], f"Job {body['jobID']} not found")
             page, token = self._page(job.log, range(len(job.log)), body)
-            return self._listing([dict(item) for item in page], token)
+            return request_utils.listing([dict(item) for item in page], token)
 
     def describe_recovery_instances(self, body: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
@@ -290,10 +290,12 @@ class DrsSimulator:
                 if filters.get("sourceServerIDs"):
                     by_server = self._instance_of_server
                     wanted &= {by_server[s] for s in filters["sourceServerIDs"] if s in by_server}
-                selected = sorted((self._instances[i] for i in wanted if i in self._instances), key=lambda r: r.seq)
+                selected = sorted(
+                    (self._instances[i] for i in wanted if i in self._instances), key=lambda r: r.seq
+                )
             page, token = self._page(selected, [r.seq for r in selected], body)
             items = [r.to_wire(now, self._servers.get(r.source_server_id)) for r in page]
-            return self._listing(items, token)
+            return request_utils.listing(items, token)
 
     def terminate_recovery_instances(self, body: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
@@ -306,15 +308,16 @@ class DrsSimulator:
                 )
             instances = [self._instances[i] for i in ids]
             servers = [self._servers[r.source_server_id] for r in instances]
-            self._check_job_admission(servers, "TerminateRecoveryInstances")
+            check_job_admission(self._limits, self._active.values(), servers, "TerminateRecoveryInstances")
             job = self._new_job("TERMINATE", "TERMINATE_RECOVERY_INSTANCES", now, {}, False)
             job.participants = [
-                Participant(r.source_server_id, recovery_instance_id=r.recovery_instance_id) for r in instances
+                Participant(r.source_server_id, recovery_instance_id=r.recovery_instance_id)
+                for r in instances
             ]
             jobs.build_terminate_steps(job, time_scale=self._time_scale)
             for server in servers:
                 server.active_job_id = job.job_id
-            logger.info("job %s: terminate %d recovery instances", job.job_id, len(instances))
+            logger.info("terminate job created", extra={"jobId": job.job_id, "instances": len(instances)})
             return {"job": job.to_wire()}
 
     def delete_job(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -324,7 +327,9 @@ class DrsSimulator:
             if job is None:
                 raise errors.not_found("JOB", body["jobID"], f"Job {body['jobID']} not found")
             if job.active:
-                raise errors.conflict("JOB", job.job_id, f"Job {job.job_id} is {job.status} and cannot be deleted")
+                raise errors.conflict(
+                    "JOB", job.job_id, f"Job {job.job_id} is {job.status} and cannot be deleted"
+                )
             del self._jobs[job.job_id]
             return {}
 
@@ -333,86 +338,13 @@ class DrsSimulator:
     def _begin(self, operation: str, body: Any) -> float:
         if not self._initialized:
             raise errors.uninitialized()
-        if not isinstance(body, dict):
-            raise errors.validation_error("The request body must be a JSON object", "cannotParse")
-        problems = check_request(operation, body)
-        if problems:
-            raise errors.validation_error(
-                f"{len(problems)} validation error(s) detected: {'; '.join(problems)}",
-                fields=[{"name": p.split(":", 1)[0], "message": p.split(":", 1)[-1].strip()} for p in problems],
-            )
+        request_utils.validate_body(operation, body)
         now = self._clock()
         self._advance(now)
         return now
 
     def _page(self, items: list[T], keys: Sequence[int], body: dict[str, Any]) -> tuple[list[T], str | None]:
-        """One page of `items` (ascending `keys`) after the nextToken's key; the token for the next."""
-        start = 0
-        token = body.get("nextToken")
-        if token:
-            try:
-                after = decode_token(token)["after"]
-                if isinstance(after, bool) or not isinstance(after, int):
-                    raise ValueError("bad key")
-            except (ValueError, KeyError) as exc:
-                raise errors.validation_error(
-                    "Invalid nextToken", fields=[{"name": "nextToken", "message": "not a token this API issued"}]
-                ) from exc
-            while start < len(keys) and keys[start] <= after:
-                start += 1
-        size = min(body.get("maxResults") or self._limits.max_results_per_page, self._limits.max_results_per_page)
-        page = items[start : start + size]
-        more = start + size < len(items)
-        return page, encode_token({"after": keys[start + size - 1]}) if more else None
-
-    @staticmethod
-    def _listing(items: list[dict[str, Any]], token: str | None) -> dict[str, Any]:
-        response: dict[str, Any] = {"items": items}
-        if token:
-            response["nextToken"] = token
-        return response
-
-    @staticmethod
-    def _date_filter(filters: dict[str, Any], name: str) -> float | None:
-        if not filters.get(name):
-            return None
-        try:
-            return parse_iso(filters[name])
-        except ValueError as exc:
-            raise errors.validation_error(
-                f"{name} is not an ISO-8601 date-time", fields=[{"name": f"filters.{name}", "message": str(exc)}]
-            ) from exc
-
-    def _check_job_admission(self, servers: list[SourceServer], operation: str) -> None:
-        """DRS's per-job, concurrency and one-active-job-per-server rules, for a new job of `servers`."""
-        limits = self._limits
-        if len(servers) > limits.max_servers_per_job:
-            # DRS does not split a request into several jobs: a caller with more servers than one
-            # job may hold must chunk them itself (the orchestrator does), else it gets this quota error.
-            raise errors.quota_exceeded(
-                f"{operation} of {len(servers)} source servers exceeds the maximum of "
-                f"{limits.max_servers_per_job} source servers in a single job",
-                "MaxSourceServersPerJob",
-            )
-        for server in servers:
-            if server.active_job_id is not None:
-                raise errors.conflict(
-                    "SOURCE_SERVER",
-                    server.id,
-                    f"Source server {server.id} is already participating in active job {server.active_job_id}",
-                )
-        if len(self._active) >= limits.max_concurrent_jobs:
-            raise errors.quota_exceeded(
-                f"There are already {len(self._active)} active jobs; the maximum is {limits.max_concurrent_jobs}",
-                "MaxConcurrentJobs",
-            )
-        busy = sum(len(job.participants) for job in self._active.values())
-        if busy + len(servers) > limits.max_servers_in_active_jobs:
-            raise errors.quota_exceeded(
-                f"{busy} source servers are in active jobs; {len(servers)} more would exceed the maximum "
-                f"of {limits.max_servers_in_active_jobs} source servers in all active jobs",
-                "MaxSourceServersInActiveJobs",
-            )
+        return request_utils.page(items, keys, body, self._limits.max_results_per_page)
 
     # ------------------------------------------------------------------ simulation
 
@@ -486,7 +418,7 @@ class DrsSimulator:
             server = self._servers[p.source_server_id]
             if server.active_job_id == job.job_id:
                 server.active_job_id = None
-        logger.info("job %s completed", job.job_id)
+        logger.info("job completed", extra={"jobId": job.job_id, "jobType": job.job_type})
 
     def _launch_instance(self, job: Job, p: Participant, at: float) -> None:
         server = self._servers[p.source_server_id]
@@ -501,7 +433,10 @@ class DrsSimulator:
         try:
             instance_id = self._ec2.launch(spec.instance_type, ec2_tags)
         except Exception as exc:
-            logger.warning("job %s: EC2 launch for %s failed: %s", job.job_id, server.id, exc)
+            logger.warning(
+                "EC2 launch failed",
+                extra={"jobId": job.job_id, "sourceServerId": server.id, "error": str(exc)},
+            )
             p.failure = f"EC2 RunInstances failed: {exc}"
             job.add_log(at, jobs.LAUNCH_FAILED, sourceServerID=server.id, rawError=p.failure)
             self._set_status(job, p, "FAILED")
@@ -513,7 +448,10 @@ class DrsSimulator:
             try:
                 self._ec2.terminate([previous])
             except Exception as exc:
-                logger.warning("terminating replaced instance %s failed: %s", previous, exc)
+                logger.warning(
+                    "terminating a replaced instance failed",
+                    extra={"instanceId": previous, "error": str(exc)},
+                )
         self._instances[instance_id] = RecoveryInstance(
             recovery_instance_id=instance_id,
             source_server_id=server.id,
@@ -537,7 +475,7 @@ class DrsSimulator:
         try:
             self._ec2.terminate([i for i in ids if i])
         except Exception as exc:
-            logger.warning("job %s: EC2 TerminateInstances failed: %s", job.job_id, exc)
+            logger.warning("EC2 terminate failed", extra={"jobId": job.job_id, "error": str(exc)})
             failure = f"EC2 TerminateInstances failed: {exc}"
         for p in job.participants:
             target = p.recovery_instance_id or ""
@@ -570,7 +508,9 @@ class DrsSimulator:
 
     # ------------------------------------------------------------------ ids
 
-    def _new_job(self, job_type: str, initiated_by: str, now: float, tags: dict[str, str], drill: bool) -> Job:
+    def _new_job(
+        self, job_type: str, initiated_by: str, now: float, tags: dict[str, str], drill: bool
+    ) -> Job:
         job_id = self._new_id("drsjob-")
         job = Job(
             job_id=job_id,

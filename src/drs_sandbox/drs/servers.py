@@ -17,7 +17,12 @@ ACCOUNT_ID = re.compile(r"[0-9]{12}")
 
 PHASES: tuple[str, ...] = ("snapshot", "conversion", "launch", "boot")
 # Simulated seconds; real elapsed time is simulated / time_scale.
-DEFAULT_PHASE_SECONDS: dict[str, float] = {"snapshot": 60.0, "conversion": 240.0, "launch": 90.0, "boot": 30.0}
+DEFAULT_PHASE_SECONDS: dict[str, float] = {
+    "snapshot": 60.0,
+    "conversion": 240.0,
+    "launch": 90.0,
+    "boot": 30.0,
+}
 REPLICATION_STATES: frozenset[str] = frozenset(
     {
         "STOPPED",
@@ -122,7 +127,11 @@ def derive_server_id(seed: str) -> str:
 
 
 def _number(value: Any, path: str, *, low: float, high: float = math.inf, integer: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or (integer and not isinstance(value, int)):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or (integer and not isinstance(value, int))
+    ):
         kind = "an integer" if integer else "a number"
         raise SpecError(path, f"must be {kind}, got {value!r}")
     if not low <= value <= high or math.isnan(value):
@@ -192,8 +201,10 @@ def parse_spec(raw: Any, *, default_id: str | None = None) -> ServerSpec:
     if unknown:
         raise SpecError(unknown[0], f"unknown field; expected one of {', '.join(sorted(SPEC_KEYS))}")
     server_id = raw.get("sourceServerId")
-    if server_id is not None and (not isinstance(server_id, str) or not SOURCE_SERVER_ID.fullmatch(server_id)):
-        raise SpecError("sourceServerId", f"must be 's-' followed by 17 letters or digits, got {server_id!r}")
+    if server_id is not None and (
+        not isinstance(server_id, str) or not SOURCE_SERVER_ID.fullmatch(server_id)
+    ):
+        raise SpecError("sourceServerId", f"must be 's-' and 17 letters or digits, got {server_id!r}")
     if "hostname" in raw:
         hostname = _string(raw["hostname"], "hostname")
     elif server_id is not None:
@@ -260,43 +271,45 @@ class SourceServer:
     recovery_instance_id: str | None = None
     active_job_id: str | None = None
 
+    def __post_init__(self) -> None:
+        # Derived once: rendering 1,000 servers must stay cheap.
+        digest = hashlib.sha256(self.id.encode()).hexdigest()
+        self.mac_address = "02:" + ":".join(digest[i : i + 2] for i in range(0, 10, 2))
+        self.vmware_uuid = f"{digest[10:18]}-{digest[18:22]}-{digest[22:26]}-{digest[26:30]}-{digest[30:42]}"
+        octets = bytes.fromhex(digest[42:48])
+        self.ip_address = f"10.{octets[0]}.{octets[1]}.{max(octets[2], 4)}"
+        self.added_iso = iso(self.added_at)
+        self.disk_bytes = int(self.spec.disk_gib * 1024**3)
+        self.ram_bytes = int(self.spec.ram_gib * 1024**3)
+
     @property
     def id(self) -> str:
         return self.spec.source_server_id
-
-    @property
-    def mac_address(self) -> str:
-        digest = hashlib.sha256(self.id.encode()).digest()
-        return "02:" + ":".join(f"{byte:02x}" for byte in digest[:5])
-
-    @property
-    def vmware_uuid(self) -> str:
-        hexed = hashlib.sha256(("vm:" + self.id).encode()).hexdigest()
-        return f"{hexed[:8]}-{hexed[8:12]}-{hexed[12:16]}-{hexed[16:20]}-{hexed[20:32]}"
-
-    @property
-    def ip_address(self) -> str:
-        digest = hashlib.sha256(("ip:" + self.id).encode()).digest()
-        return f"10.{digest[0]}.{digest[1]}.{max(digest[2], 4)}"
 
     def matches_hardware(self, hardware_id: str) -> bool:
         wanted = hardware_id.lower()
         return wanted in (self.mac_address, self.vmware_uuid)
 
+    def network_interfaces(self) -> list[dict[str, Any]]:
+        return [{"macAddress": self.mac_address, "ips": [self.ip_address], "isPrimary": True}]
+
+    def cpus(self) -> list[dict[str, Any]]:
+        return [{"cores": self.spec.cpus, "modelName": "Intel(R) Xeon(R) Platinum 8259CL CPU @ 2.50GHz"}]
+
     def source_properties(self) -> dict[str, Any]:
         spec = self.spec
         return {
-            "lastUpdatedDateTime": iso(self.added_at),
+            "lastUpdatedDateTime": self.added_iso,
             "recommendedInstanceType": spec.instance_type,
             "identificationHints": {
                 "hostname": spec.hostname,
                 "fqdn": spec.fqdn,
                 "vmWareUuid": self.vmware_uuid,
             },
-            "networkInterfaces": [{"macAddress": self.mac_address, "ips": [self.ip_address], "isPrimary": True}],
-            "disks": [{"deviceName": "/dev/sda", "bytes": int(spec.disk_gib * 1024**3)}],
-            "cpus": [{"cores": spec.cpus, "modelName": "Intel(R) Xeon(R) Platinum 8259CL CPU @ 2.50GHz"}],
-            "ramBytes": int(spec.ram_gib * 1024**3),
+            "networkInterfaces": self.network_interfaces(),
+            "disks": [{"deviceName": "/dev/sda", "bytes": self.disk_bytes}],
+            "cpus": self.cpus(),
+            "ramBytes": self.ram_bytes,
             "os": {"fullString": spec.os},
             "supportsNitroInstances": True,
         }
@@ -305,30 +318,37 @@ class SourceServer:
         """The DescribeSourceServers item (fresh dicts on every call)."""
         spec = self.spec
         state = spec.replication_state
-        connected = state not in ("DISCONNECTED", "STOPPED")
-        disk_bytes = int(spec.disk_gib * 1024**3)
-        replicated = disk_bytes if state not in ("INITIATING", "INITIAL_SYNC") else disk_bytes // 3
+        disk_bytes = self.disk_bytes
+        if state == "CONTINUOUS":
+            lag, replicated = "PT0S", disk_bytes
+        else:
+            lag = iso_duration(now - self.added_at + 300)
+            replicated = disk_bytes // 3 if state in ("INITIATING", "INITIAL_SYNC") else disk_bytes
         replication: dict[str, Any] = {
             "dataReplicationState": state,
-            "lagDuration": iso_duration(0 if state == "CONTINUOUS" else max(0.0, now - self.added_at) + 300),
+            "lagDuration": lag,
             "replicatedDisks": [
                 {
                     "deviceName": "/dev/sda",
                     "totalStorageBytes": disk_bytes,
                     "replicatedStorageBytes": replicated,
                     "rescannedStorageBytes": 0,
-                    "backloggedStorageBytes": 0 if state == "CONTINUOUS" else disk_bytes - replicated,
+                    "backloggedStorageBytes": disk_bytes - replicated,
                 }
             ],
             "stagingAvailabilityZone": f"{self.region}a",
         }
         if state == "STALLED":
-            replication["dataReplicationError"] = {"error": "NOT_CONVERGING", "rawError": "Replication stalled"}
+            replication["dataReplicationError"] = {
+                "error": "NOT_CONVERGING",
+                "rawError": "Replication stalled",
+            }
+        connected = state not in ("DISCONNECTED", "STOPPED")
         life_cycle: dict[str, Any] = {
-            "addedToServiceDateTime": iso(self.added_at),
-            "firstByteDateTime": iso(self.added_at),
+            "addedToServiceDateTime": self.added_iso,
+            "firstByteDateTime": self.added_iso,
             "elapsedReplicationDuration": iso_duration(now - self.added_at),
-            "lastSeenByServiceDateTime": iso(now if connected else self.added_at),
+            "lastSeenByServiceDateTime": iso(now) if connected else self.added_iso,
         }
         if self.last_launch is not None:
             launch = self.last_launch
@@ -341,7 +361,7 @@ class SourceServer:
                 "status": launch.status,
             }
         item: dict[str, Any] = {
-            "sourceServerID": self.id,
+            "sourceServerID": spec.source_server_id,
             "arn": self.arn,
             "tags": dict(spec.tags),
             "lastLaunchResult": self.last_launch_result,
@@ -356,7 +376,9 @@ class SourceServer:
             item["stagingArea"] = {
                 "status": "EXTENDED",
                 "stagingAccountID": spec.staging_account_id,
-                "stagingSourceServerArn": self.arn.replace(self.arn.split(":")[4], spec.staging_account_id),
+                "stagingSourceServerArn": (
+                    f"arn:aws:drs:{self.region}:{spec.staging_account_id}:source-server/{spec.source_server_id}"
+                ),
             }
         if self.recovery_instance_id:
             item["recoveryInstanceId"] = self.recovery_instance_id

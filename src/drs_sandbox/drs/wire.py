@@ -42,6 +42,7 @@ def operation_model(name: str) -> OperationModel:
     return service_model().operation_model(name)
 
 
+@functools.lru_cache(maxsize=8192)
 def iso(ts: float) -> str:
     """Epoch seconds -> `2026-01-02T03:04:05.678901Z` (matches ISO8601DatetimeString)."""
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
