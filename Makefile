@@ -45,7 +45,7 @@ lint: $(STAMP)/venv ## ruff and mypy (strict on lambda/shared)
 	$(PY) -m mypy lambda/shared src
 
 validate: setup ## cfn-lint, sam validate --lint and the ASL checks on every template
-	$(PY) -m cfnlint template.yaml cfn/*.yaml
+	$(VENV)/bin/cfn-lint template.yaml $(wildcard cfn/*.yaml)
 	$(SAM) validate --lint --template template.yaml --region $(REGION)
 	$(PY) scripts/check_asl.py cfn/statemachine/*.asl.json
 	npx --no-install asl-validator --silent $(addprefix --json-path ,$(wildcard cfn/statemachine/*.asl.json))

@@ -89,8 +89,8 @@ _TRANSITIONS: dict[ExecutionStatus, frozenset[ExecutionStatus]] = {
 }
 
 _EXECUTION_ALIASES: dict[str, ExecutionStatus] = {
-    **{alias: _S.IN_PROGRESS for alias in ("POLLING", "RUNNING", "STARTED", "LAUNCHING")},
-    **{alias: _S.PARTIAL_SUCCESS for alias in ("PARTIAL", "PARTIALLY_COMPLETED")},
+    **dict.fromkeys(("POLLING", "RUNNING", "STARTED", "LAUNCHING"), _S.IN_PROGRESS),
+    **dict.fromkeys(("PARTIAL", "PARTIALLY_COMPLETED"), _S.PARTIAL_SUCCESS),
     "CANCELED": _S.CANCELLED,
     "CANCELING": _S.CANCELLING,
     "SUCCEEDED": _S.COMPLETED,
@@ -100,10 +100,9 @@ _EXECUTION_ALIASES: dict[str, ExecutionStatus] = {
 _WAVE_ALIASES: dict[str, WaveStatus] = {
     "PENDING": WaveStatus.NOT_STARTED,
     "QUEUED": WaveStatus.NOT_STARTED,
-    **{
-        alias: WaveStatus.IN_PROGRESS
-        for alias in ("POLLING", "RUNNING", "STARTED", "LAUNCHING", "SUBMITTED", "CONVERTING")
-    },
+    **dict.fromkeys(
+        ("POLLING", "RUNNING", "STARTED", "LAUNCHING", "SUBMITTED", "CONVERTING"), WaveStatus.IN_PROGRESS
+    ),
     "CANCELED": WaveStatus.CANCELLED,
     "SUCCEEDED": WaveStatus.COMPLETED,
     "SUCCESS": WaveStatus.COMPLETED,
@@ -224,7 +223,9 @@ def _ec2_state(server: Mapping[str, Any]) -> str:
 def server_failed(server: Mapping[str, Any]) -> bool:
     """The launch failed, or the recovery instance is gone or going (terminated, stopped, ...)."""
     launch = normalize_launch_status(server.get("launchStatus"))
-    return launch in (LaunchStatus.FAILED, LaunchStatus.TERMINATED) or _ec2_state(server) in _EC2_FAILED_STATES
+    return (
+        launch in (LaunchStatus.FAILED, LaunchStatus.TERMINATED) or _ec2_state(server) in _EC2_FAILED_STATES
+    )
 
 
 def server_is_ready(
@@ -349,7 +350,10 @@ def decide_final_status(
     statuses = _wave_statuses(waves)
     if statuses and error is None and all(s == WaveStatus.COMPLETED for s in statuses):
         return ExecutionStatus.COMPLETED
-    if any(s == WaveStatus.COMPLETED and wave_has_recovery_instances(w) for s, w in zip(statuses, waves)):
+    if any(
+        s == WaveStatus.COMPLETED and wave_has_recovery_instances(w)
+        for s, w in zip(statuses, waves, strict=True)
+    ):
         return ExecutionStatus.PARTIAL_SUCCESS
     if cancel_requested and error is None and WaveStatus.FAILED not in statuses:
         return ExecutionStatus.CANCELLED

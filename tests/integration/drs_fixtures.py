@@ -94,12 +94,13 @@ class DrsWire:
         found: list[str] = []
         for exchange in self.exchanges:
             operation = model.operation_model(exchange.operation)
-            if exchange.check_request:
+            input_shape = operation.input_shape
+            if exchange.check_request and input_shape is not None:
                 try:
-                    validate_parameters(exchange.request, operation.input_shape)
+                    validate_parameters(exchange.request, input_shape)
                 except ParamValidationError as exc:
                     found.append(f"request {exchange.operation}: {exc}")
-                found += [f"request {p}" for p in check_shape(exchange.request, operation.input_shape)]
+                found += [f"request {p}" for p in check_shape(exchange.request, input_shape)]
             if exchange.response is None:
                 found.append(f"{exchange.operation}: no response recorded")
             elif exchange.status < 300:

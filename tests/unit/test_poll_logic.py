@@ -84,7 +84,11 @@ def test_phases_and_errors_come_from_job_log_events() -> None:
         {
             "jobID": "drsjob-11111111111111111",
             "participatingServers": [
-                {"sourceServerID": "s-aaaaaaaaaaaaaaaaa", "launchStatus": "LAUNCHED", "recoveryInstanceID": "i-1"},
+                {
+                    "sourceServerID": "s-aaaaaaaaaaaaaaaaa",
+                    "launchStatus": "LAUNCHED",
+                    "recoveryInstanceID": "i-1",
+                },
                 {"sourceServerID": "s-bbbbbbbbbbbbbbbbb", "launchStatus": "FAILED"},
             ],
         }
@@ -95,7 +99,10 @@ def test_phases_and_errors_come_from_job_log_events() -> None:
             {"event": "CONVERSION_START", "eventData": {"sourceServerID": "s-aaaaaaaaaaaaaaaaa"}},
             {"event": "LAUNCH_START", "eventData": {"sourceServerID": "s-aaaaaaaaaaaaaaaaa"}},
             {"event": "SNAPSHOT_START", "eventData": {"sourceServerID": "s-bbbbbbbbbbbbbbbbb"}},
-            {"event": "LAUNCH_FAILED", "eventData": {"sourceServerID": "s-bbbbbbbbbbbbbbbbb", "rawError": "no capacity"}},
+            {
+                "event": "LAUNCH_FAILED",
+                "eventData": {"sourceServerID": "s-bbbbbbbbbbbbbbbbb", "rawError": "no capacity"},
+            },
         ]
     }
     # When the updates are derived

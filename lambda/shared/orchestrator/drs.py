@@ -115,9 +115,12 @@ class Drs:
             found.extend(self._paginate("describe_recovery_instances", filters={"sourceServerIDs": chunk}))
         return found
 
-    def terminate_recovery_instances(self, recovery_instance_ids: Sequence[str]) -> list[dict[str, Any]]:
-        """One TERMINATE job per batch of at most 200 instances."""
+    def terminate_recovery_instances(
+        self, recovery_instance_ids: Sequence[str], *, batch_size: int = MAX_TERMINATE_IDS
+    ) -> list[dict[str, Any]]:
+        """One TERMINATE job per batch (at most 200 ids per call, and no more than a DRS job holds)."""
         jobs: list[dict[str, Any]] = []
-        for chunk in chunks(sorted(set(recovery_instance_ids)), MAX_TERMINATE_IDS):
+        size = max(1, min(batch_size, MAX_TERMINATE_IDS))
+        for chunk in chunks(sorted(set(recovery_instance_ids)), size):
             jobs.append(self._call("terminate_recovery_instances", recoveryInstanceIDs=chunk)["job"])
         return jobs

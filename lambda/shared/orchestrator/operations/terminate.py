@@ -40,7 +40,9 @@ def start_termination(deps: Deps, execution_id: str) -> dict[str, Any]:
         )
     claim = Expression().set("terminationStatus", "IN_PROGRESS").set("terminationPending", "PENDING")
     claim.set("terminationRequestedTime", timeutil.iso())
-    condition = f"attribute_not_exists({claim.name('terminationStatus')})"
+    # A failed termination may be asked again; one in progress or finished may not.
+    ts = claim.name("terminationStatus")
+    condition = f"(attribute_not_exists({ts}) OR {ts} = {claim.value('FAILED')})"
     try:
         execution = deps.stores.executions.update(
             execution, claim, expect_version=True, extra_condition=condition
@@ -50,7 +52,8 @@ def start_termination(deps: Deps, execution_id: str) -> dict[str, Any]:
             f"termination of execution {execution_id} was already requested", code="CANNOT_TERMINATE"
         ) from e
     ids = own_recovery_instances(deps, execution)
-    jobs = deps.drs.terminate_recovery_instances(ids) if ids else []
+    batch = deps.config.drs_max_servers_per_job
+    jobs = deps.drs.terminate_recovery_instances(ids, batch_size=batch) if ids else []
     expr = (
         Expression()
         .set("terminationJobIds", [j["jobID"] for j in jobs])

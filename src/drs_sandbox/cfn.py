@@ -1,0 +1,660 @@
+"""The one loader through which the sandbox and the tests build resources from ``template.yaml``.
+
+Nothing here talks to AWS: it reads the SAM template (CloudFormation short-form tags included),
+resolves the intrinsic functions the template uses with local values, and turns resource
+properties into the arguments local stacks need (boto3 ``create_table`` kwargs, the state
+machine definition with its substitutions applied, the functions with their environment).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+__all__ = [
+    "CfnTemplate",
+    "FunctionSpec",
+    "ResolveError",
+    "Resolver",
+    "api_routes",
+    "dynamodb_table_kwargs",
+    "dynamodb_ttl_attribute",
+    "function_specs",
+    "load_template",
+    "parameter_defaults",
+    "repo_root",
+    "schedule_events",
+    "state_machine_definition",
+    "state_machine_logical_ids",
+    "stream_consumers",
+    "table_logical_ids",
+]
+
+FUNCTION_TYPES = ("AWS::Serverless::Function",)
+TABLE_TYPE = "AWS::DynamoDB::Table"
+STATE_MACHINE_TYPES = ("AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine")
+SAM_DEFAULT_TIMEOUT = 3
+SAM_DEFAULT_MEMORY = 128
+_PLACEHOLDER = re.compile(r"\$\{([^}!][^}]*)\}")
+
+
+class ResolveError(ValueError):
+    """An intrinsic function or a reference the resolver cannot evaluate locally."""
+
+
+# --------------------------------------------------------------------------- loading
+
+
+class CfnTemplate(dict[str, Any]):
+    """A parsed template that remembers the file it came from (relative URIs are resolved
+    against that file's folder)."""
+
+    path: Path | None = None
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent if self.path is not None else repo_root()
+
+
+def repo_root() -> Path:
+    """The project root: ``$DRS_ORCHESTRATOR_ROOT`` or the folder two levels above ``src/``."""
+    override = os.environ.get("DRS_ORCHESTRATOR_ROOT")
+    if override:
+        return Path(override).resolve()
+    return Path(__file__).resolve().parents[2]
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """SafeLoader plus the CloudFormation short forms (``!Ref``, ``!GetAtt``, ``!Sub``...)."""
+
+
+def _construct_tag(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
+    value: Any
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    elif isinstance(node, yaml.MappingNode):
+        value = loader.construct_mapping(node, deep=True)
+    else:  # pragma: no cover - yaml has no other node kinds
+        raise yaml.constructor.ConstructorError(None, None, f"unexpected node {node!r}", node.start_mark)
+    if tag_suffix == "Ref":
+        return {"Ref": value}
+    if tag_suffix == "Condition":
+        return {"Condition": value}
+    if tag_suffix == "GetAtt" and isinstance(value, str):
+        resource, _, attribute = value.partition(".")
+        return {"Fn::GetAtt": [resource, attribute]}
+    return {f"Fn::{tag_suffix}": value}
+
+
+_CfnLoader.add_multi_constructor("!", _construct_tag)
+
+
+def load_template(path: str | os.PathLike[str] | None = None) -> CfnTemplate:
+    """Parse a CloudFormation/SAM template (YAML or JSON). Default: the repository's template.yaml."""
+    source = Path(path) if path is not None else repo_root() / "template.yaml"
+    with source.open(encoding="utf-8") as handle:
+        data = yaml.load(handle, Loader=_CfnLoader)  # a SafeLoader subclass
+    if not isinstance(data, dict) or not isinstance(data.get("Resources"), dict):
+        raise ValueError(f"{source}: not a CloudFormation template (no Resources mapping)")
+    template = CfnTemplate(data)
+    template.path = source.resolve()
+    return template
+
+
+def _base_dir(template: Mapping[str, Any]) -> Path:
+    return template.base_dir if isinstance(template, CfnTemplate) else repo_root()
+
+
+def _resources(template: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    resources: dict[str, dict[str, Any]] = template.get("Resources") or {}
+    return resources
+
+
+def _resource(template: Mapping[str, Any], logical_id: str) -> dict[str, Any]:
+    try:
+        return _resources(template)[logical_id]
+    except KeyError:
+        raise KeyError(f"template has no resource {logical_id!r}") from None
+
+
+def _of_type(template: Mapping[str, Any], *types: str) -> list[str]:
+    return [name for name, res in _resources(template).items() if res.get("Type") in types]
+
+
+def parameter_defaults(template: Mapping[str, Any]) -> dict[str, str]:
+    """Every parameter's Default as CloudFormation passes it to ``Ref`` (a string)."""
+    out: dict[str, str] = {}
+    for name, spec in (template.get("Parameters") or {}).items():
+        if isinstance(spec, dict) and "Default" in spec:
+            default = spec["Default"]
+            if isinstance(default, list):
+                out[name] = ",".join(str(v) for v in default)
+            elif isinstance(default, bool):
+                out[name] = "true" if default else "false"
+            else:
+                out[name] = str(default)
+    return out
+
+
+# --------------------------------------------------------------------------- resolving
+
+
+class _NoValue:
+    def __repr__(self) -> str:
+        return "AWS::NoValue"
+
+
+NO_VALUE: Any = _NoValue()
+
+
+class Resolver:
+    """Evaluates intrinsic functions with local values.
+
+    ``parameters`` override the template's defaults; ``physical_ids`` give what ``Ref`` of a
+    resource returns (a table's name, a topic's ARN...); ``attributes`` give ``GetAtt`` values,
+    keyed ``"Logical.Attribute"``. Anything not given gets a plausible value derived from the
+    stack name, Region and account, so ARNs look like the deployed ones.
+    """
+
+    def __init__(
+        self,
+        template: Mapping[str, Any],
+        parameters: Mapping[str, str] | None = None,
+        physical_ids: Mapping[str, str] | None = None,
+        attributes: Mapping[str, str] | None = None,
+        *,
+        region: str = "us-east-1",
+        account_id: str = "123456789012",
+        stack_name: str = "drs-orchestrator",
+        partition: str = "aws",
+    ) -> None:
+        self.template = template
+        self.parameters = {**parameter_defaults(template), **(parameters or {})}
+        self.physical_ids = dict(physical_ids or {})
+        self.attributes = dict(attributes or {})
+        self.region = region
+        self.account_id = account_id
+        self.stack_name = stack_name
+        self.partition = partition
+
+    # -- pseudo parameters and references
+    @property
+    def pseudo_parameters(self) -> dict[str, str]:
+        return {
+            "AWS::Region": self.region,
+            "AWS::AccountId": self.account_id,
+            "AWS::StackName": self.stack_name,
+            "AWS::Partition": self.partition,
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::StackId": (
+                f"arn:{self.partition}:cloudformation:{self.region}:{self.account_id}:"
+                f"stack/{self.stack_name}/00000000-0000-0000-0000-000000000000"
+            ),
+            "AWS::NotificationARNs": "",
+        }
+
+    def _arn(self, service: str, resource: str, *, region: bool = True, account: bool = True) -> str:
+        return (
+            f"arn:{self.partition}:{service}:{self.region if region else ''}:"
+            f"{self.account_id if account else ''}:{resource}"
+        )
+
+    def physical_id(self, logical_id: str) -> str:
+        """What ``Ref`` of a resource returns."""
+        if logical_id in self.physical_ids:
+            return self.physical_ids[logical_id]
+        res = _resource(self.template, logical_id)
+        rtype = res.get("Type", "")
+        props = res.get("Properties") or {}
+        name = self._name(logical_id)
+        if rtype in ("AWS::SNS::Topic",):
+            return self._arn("sns", name)
+        if rtype == "AWS::SQS::Queue":
+            return f"https://sqs.{self.region}.amazonaws.com/{self.account_id}/{name}"
+        if rtype in STATE_MACHINE_TYPES:
+            return self._arn("states", f"stateMachine:{name}")
+        if rtype in ("AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion"):
+            return self._arn("lambda", f"layer:{name}:1")
+        if rtype in ("AWS::Serverless::Api", "AWS::ApiGateway::RestApi"):
+            return re.sub(r"[^a-z0-9]", "", logical_id.lower())[:10] or "restapi"
+        if rtype == "AWS::Logs::LogGroup" and "LogGroupName" in props:
+            return str(self.resolve(props["LogGroupName"]))
+        return name
+
+    def _name(self, logical_id: str) -> str:
+        """The resource's explicit name property, else ``<stack>-<logical id>``."""
+        props = _resource(self.template, logical_id).get("Properties") or {}
+        for key in ("TableName", "FunctionName", "TopicName", "QueueName", "Name", "LayerName"):
+            if key in props:
+                value = self.resolve(props[key])
+                if isinstance(value, str) and value:
+                    return value
+        return f"{self.stack_name}-{logical_id}"
+
+    def get_att(self, logical_id: str, attribute: str) -> str:
+        key = f"{logical_id}.{attribute}"
+        if key in self.attributes:
+            return self.attributes[key]
+        rtype = _resource(self.template, logical_id).get("Type", "")
+        name = self._name(logical_id)
+        ref = self.physical_id(logical_id)
+        table: dict[tuple[str, str], str] = {
+            (TABLE_TYPE, "Arn"): self._arn("dynamodb", f"table/{ref}"),
+            (TABLE_TYPE, "StreamArn"): self._arn("dynamodb", f"table/{ref}/stream/2024-01-01T00:00:00.000"),
+            ("AWS::Serverless::Function", "Arn"): self._arn("lambda", f"function:{ref}"),
+            ("AWS::Lambda::Function", "Arn"): self._arn("lambda", f"function:{ref}"),
+            ("AWS::SQS::Queue", "Arn"): self._arn("sqs", name),
+            ("AWS::SQS::Queue", "QueueName"): name,
+            ("AWS::SQS::Queue", "QueueUrl"): ref,
+            ("AWS::SNS::Topic", "TopicArn"): ref,
+            ("AWS::SNS::Topic", "TopicName"): name,
+            ("AWS::Logs::LogGroup", "Arn"): self._arn("logs", f"log-group:{ref}:*"),
+            ("AWS::Serverless::StateMachine", "Arn"): ref,
+            ("AWS::Serverless::StateMachine", "Name"): name,
+            ("AWS::StepFunctions::StateMachine", "Arn"): ref,
+            ("AWS::StepFunctions::StateMachine", "Name"): name,
+            ("AWS::Serverless::Api", "RootResourceId"): "root",
+            ("AWS::IAM::Role", "Arn"): self._arn("iam", f"role/{name}", region=False),
+        }
+        try:
+            return table[(rtype, attribute)]
+        except KeyError:
+            raise ResolveError(
+                f"cannot resolve GetAtt {key} ({rtype}) locally; pass it in attributes"
+            ) from None
+
+    # -- conditions
+    def condition(self, name: str) -> bool:
+        conditions = self.template.get("Conditions") or {}
+        if name not in conditions:
+            raise ResolveError(f"unknown condition {name!r}")
+        return bool(self.resolve(conditions[name]))
+
+    # -- the evaluator
+    def resolve(self, value: Any) -> Any:
+        """``value`` with every intrinsic function evaluated (``AWS::NoValue`` entries removed)."""
+        if isinstance(value, list):
+            return [r for r in (self.resolve(v) for v in value) if r is not NO_VALUE]
+        if not isinstance(value, dict):
+            return value
+        if len(value) == 1:
+            (key, arg), *_ = value.items()
+            if key in {"Ref", "Condition"} or key.startswith("Fn::"):
+                return self._intrinsic(key, arg)
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            resolved = self.resolve(item)
+            if resolved is not NO_VALUE:
+                out[key] = resolved
+        return out
+
+    def _intrinsic(self, key: str, arg: Any) -> Any:
+        handlers: dict[str, Callable[[Any], Any]] = {
+            "Ref": self._ref,
+            "Condition": lambda a: self.condition(str(a)),
+            "Fn::GetAtt": self._fn_get_att,
+            "Fn::Sub": self._fn_sub,
+            "Fn::Join": self._fn_join,
+            "Fn::Select": self._fn_select,
+            "Fn::Split": self._fn_split,
+            "Fn::If": self._fn_if,
+            "Fn::Equals": self._fn_equals,
+            "Fn::Not": lambda a: not self.resolve(a[0] if isinstance(a, list) else a),
+            "Fn::And": lambda a: all(self.resolve(c) for c in a),
+            "Fn::Or": lambda a: any(self.resolve(c) for c in a),
+            "Fn::FindInMap": self._fn_find_in_map,
+            "Fn::GetAZs": lambda a: [f"{self.region}{z}" for z in "abc"],
+            "Fn::Base64": lambda a: base64.b64encode(str(self.resolve(a)).encode()).decode(),
+        }
+        handler = handlers.get(key)
+        if handler is None:
+            raise ResolveError(f"{key} cannot be resolved locally")
+        return handler(arg)
+
+    def _ref(self, name: Any) -> Any:
+        name = str(name)
+        if name == "AWS::NoValue":
+            return NO_VALUE
+        if name in self.pseudo_parameters:
+            return self.pseudo_parameters[name]
+        if name in self.parameters:
+            return self.parameters[name]
+        if name in (self.template.get("Parameters") or {}):
+            raise ResolveError(f"parameter {name!r} has no default; pass a value")
+        if name in _resources(self.template):
+            return self.physical_id(name)
+        raise ResolveError(f"Ref to unknown name {name!r}")
+
+    def _fn_get_att(self, arg: Any) -> str:
+        if isinstance(arg, str):
+            arg = arg.split(".", 1)
+        logical_id, attribute = (self.resolve(a) for a in arg)
+        return self.get_att(str(logical_id), str(attribute))
+
+    def _fn_sub(self, arg: Any) -> str:
+        if isinstance(arg, list):
+            text, variables = arg[0], {k: self.resolve(v) for k, v in (arg[1] or {}).items()}
+        else:
+            text, variables = arg, {}
+
+        def replace(match: re.Match[str]) -> str:
+            inner = match.group(1)
+            if inner.startswith("!"):
+                return "${" + inner[1:] + "}"
+            if inner in variables:
+                return str(variables[inner])
+            if "." in inner and inner.split(".", 1)[0] in _resources(self.template):
+                logical_id, attribute = inner.split(".", 1)
+                return self.get_att(logical_id, attribute)
+            return str(self._ref(inner))
+
+        return re.sub(r"\$\{([^}]+)\}", replace, str(text))
+
+    def _fn_join(self, arg: Any) -> str:
+        delimiter, items = arg
+        return str(delimiter).join(str(i) for i in self.resolve(items))
+
+    def _fn_select(self, arg: Any) -> Any:
+        index, items = arg
+        return self.resolve(items)[int(self.resolve(index))]
+
+    def _fn_split(self, arg: Any) -> list[str]:
+        delimiter, text = arg
+        return str(self.resolve(text)).split(str(delimiter))
+
+    def _fn_if(self, arg: Any) -> Any:
+        name, when_true, when_false = arg
+        return self.resolve(when_true if self.condition(str(name)) else when_false)
+
+    def _fn_equals(self, arg: Any) -> bool:
+        left, right = (self.resolve(a) for a in arg)
+        return str(left) == str(right)
+
+    def _fn_find_in_map(self, arg: Any) -> Any:
+        map_name, top, second = (self.resolve(a) for a in arg)
+        try:
+            return (self.template.get("Mappings") or {})[map_name][top][second]
+        except KeyError:
+            raise ResolveError(f"FindInMap {map_name}/{top}/{second} not found") from None
+
+
+# --------------------------------------------------------------------------- DynamoDB
+
+
+def table_logical_ids(template: Mapping[str, Any]) -> list[str]:
+    """Every ``AWS::DynamoDB::Table`` of the template, in template order."""
+    return _of_type(template, TABLE_TYPE)
+
+
+def dynamodb_table_kwargs(template: Mapping[str, Any], logical_id: str, table_name: str) -> dict[str, Any]:
+    """boto3 ``create_table`` arguments for a table of the template.
+
+    Keys, attribute definitions, indexes (with their projections), billing mode, stream and SSE.
+    Point-in-time recovery, TTL, tags and deletion protection are separate API calls or not
+    part of ``create_table`` in moto, so they are left out (see :func:`dynamodb_ttl_attribute`).
+    """
+    res = _resource(template, logical_id)
+    if res.get("Type") != TABLE_TYPE:
+        raise ValueError(f"{logical_id} is a {res.get('Type')}, not {TABLE_TYPE}")
+    props: dict[str, Any] = Resolver(template).resolve(res.get("Properties") or {})
+    billing = props.get("BillingMode", "PROVISIONED")
+    kwargs: dict[str, Any] = {
+        "TableName": table_name,
+        "KeySchema": props["KeySchema"],
+        "AttributeDefinitions": props["AttributeDefinitions"],
+        "BillingMode": billing,
+    }
+    if billing == "PROVISIONED":
+        kwargs["ProvisionedThroughput"] = _throughput(props.get("ProvisionedThroughput"))
+
+    def index(spec: dict[str, Any], global_index: bool) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "IndexName": spec["IndexName"],
+            "KeySchema": spec["KeySchema"],
+            "Projection": spec.get("Projection") or {"ProjectionType": "ALL"},
+        }
+        if global_index and billing == "PROVISIONED":
+            out["ProvisionedThroughput"] = _throughput(spec.get("ProvisionedThroughput"))
+        return out
+
+    if props.get("GlobalSecondaryIndexes"):
+        kwargs["GlobalSecondaryIndexes"] = [index(g, True) for g in props["GlobalSecondaryIndexes"]]
+    if props.get("LocalSecondaryIndexes"):
+        kwargs["LocalSecondaryIndexes"] = [index(i, False) for i in props["LocalSecondaryIndexes"]]
+    stream = props.get("StreamSpecification")
+    if stream and stream.get("StreamViewType"):
+        kwargs["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream["StreamViewType"]}
+    sse = props.get("SSESpecification")
+    if sse and _truthy(sse.get("SSEEnabled")):
+        spec: dict[str, Any] = {"Enabled": True}
+        if sse.get("SSEType"):
+            spec["SSEType"] = sse["SSEType"]
+        if sse.get("KMSMasterKeyId"):
+            spec["KMSMasterKeyId"] = sse["KMSMasterKeyId"]
+        kwargs["SSESpecification"] = spec
+    return kwargs
+
+
+def dynamodb_ttl_attribute(template: Mapping[str, Any], logical_id: str) -> str | None:
+    """The table's enabled TTL attribute, if any (for ``update_time_to_live``)."""
+    spec = (_resource(template, logical_id).get("Properties") or {}).get("TimeToLiveSpecification") or {}
+    return str(spec["AttributeName"]) if _truthy(spec.get("Enabled")) and spec.get("AttributeName") else None
+
+
+def _throughput(spec: Mapping[str, Any] | None) -> dict[str, int]:
+    spec = spec or {}
+    return {
+        "ReadCapacityUnits": int(spec.get("ReadCapacityUnits", 5)),
+        "WriteCapacityUnits": int(spec.get("WriteCapacityUnits", 5)),
+    }
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
+# --------------------------------------------------------------------------- state machines
+
+
+def state_machine_logical_ids(template: Mapping[str, Any]) -> list[str]:
+    return _of_type(template, *STATE_MACHINE_TYPES)
+
+
+def state_machine_definition(
+    template: Mapping[str, Any],
+    logical_id: str,
+    substitutions: Mapping[str, str],
+    resolver: Resolver | None = None,
+) -> str:
+    """The state machine's ASL text with its ``DefinitionSubstitutions`` applied.
+
+    ``substitutions`` give the value of each placeholder (e.g. ``{"ExecutionHandlerArn": arn}``);
+    a placeholder not given is resolved from the template with ``resolver`` (default: a
+    :class:`Resolver` with the template's defaults). A ``${...}`` left over that the template does
+    not list raises ``ValueError``: CloudFormation would deploy it verbatim.
+    """
+    props = _resource(template, logical_id).get("Properties") or {}
+    if "Definition" in props:
+        text = json.dumps(props["Definition"], indent=2)
+    elif isinstance(props.get("DefinitionUri"), str):
+        text = (_base_dir(template) / props["DefinitionUri"]).read_text(encoding="utf-8")
+    elif isinstance(props.get("DefinitionString"), str):
+        text = props["DefinitionString"]
+    else:
+        raise ValueError(f"{logical_id}: no local Definition, DefinitionUri or DefinitionString")
+    declared: dict[str, Any] = props.get("DefinitionSubstitutions") or {}
+    resolver = resolver or Resolver(template)
+    values: dict[str, str] = {}
+    for name, raw in declared.items():
+        values[name] = substitutions[name] if name in substitutions else str(resolver.resolve(raw))
+    for name, value in substitutions.items():
+        values.setdefault(name, value)
+    unknown = sorted({m.group(1) for m in _PLACEHOLDER.finditer(text)} - set(declared))
+    if unknown:
+        raise ValueError(f"{logical_id}: placeholders not in DefinitionSubstitutions: {', '.join(unknown)}")
+    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
+
+
+# --------------------------------------------------------------------------- functions
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """A function of the template as a local runner needs it."""
+
+    logical_id: str
+    code_dir: Path
+    handler: str
+    layer_dirs: list[Path]
+    environment: dict[str, str]
+    timeout: int
+    memory: int
+    runtime: str = "python3.13"
+    architectures: list[str] = field(default_factory=lambda: ["x86_64"])
+
+
+def _merge_globals(global_value: Any, local_value: Any) -> Any:
+    """SAM's Globals rules: maps merge (local wins), lists concatenate (globals first),
+    scalars and intrinsic functions: local wins."""
+    if isinstance(global_value, dict) and isinstance(local_value, dict):
+        if _is_intrinsic(global_value) or _is_intrinsic(local_value):
+            return local_value
+        merged = dict(global_value)
+        for key, value in local_value.items():
+            merged[key] = _merge_globals(merged[key], value) if key in merged else value
+        return merged
+    if isinstance(global_value, list) and isinstance(local_value, list):
+        return global_value + local_value
+    return local_value
+
+
+def _is_intrinsic(value: Mapping[str, Any]) -> bool:
+    if len(value) != 1:
+        return False
+    key = str(next(iter(value)))
+    return key in ("Ref", "Condition") or key.startswith("Fn::")
+
+
+def _function_properties(template: Mapping[str, Any], logical_id: str) -> dict[str, Any]:
+    globals_ = ((template.get("Globals") or {}).get("Function")) or {}
+    local = _resource(template, logical_id).get("Properties") or {}
+    merged: dict[str, Any] = _merge_globals(globals_, local)
+    return merged
+
+
+def function_specs(template: Mapping[str, Any], resolver: Resolver | None = None) -> list[FunctionSpec]:
+    """Every ``AWS::Serverless::Function`` with Globals merged and intrinsics resolved.
+
+    Works on the source template (``CodeUri: lambda/...``) and on the one ``sam build`` writes
+    (``CodeUri: ExecutionHandlerFunction``): paths are relative to the template's folder. Layers
+    given as ARNs (not resources of this template) have no local folder and are left out.
+    """
+    resolver = resolver or Resolver(template)
+    base = _base_dir(template)
+    specs: list[FunctionSpec] = []
+    for logical_id in _of_type(template, *FUNCTION_TYPES):
+        props = _function_properties(template, logical_id)
+        code_uri = props.get("CodeUri")
+        if not isinstance(code_uri, str):
+            raise ValueError(f"{logical_id}: CodeUri must be a local folder, got {code_uri!r}")
+        env_vars = ((props.get("Environment") or {}).get("Variables")) or {}
+        environment = {str(k): _env_str(v) for k, v in resolver.resolve(env_vars).items()}
+        specs.append(
+            FunctionSpec(
+                logical_id=logical_id,
+                code_dir=(base / code_uri).resolve(),
+                handler=str(props["Handler"]),
+                layer_dirs=list(_layer_dirs(template, props.get("Layers") or [], base)),
+                environment=environment,
+                timeout=int(resolver.resolve(props.get("Timeout", SAM_DEFAULT_TIMEOUT))),
+                memory=int(resolver.resolve(props.get("MemorySize", SAM_DEFAULT_MEMORY))),
+                runtime=str(props.get("Runtime", "")),
+                architectures=[str(a) for a in props.get("Architectures") or ["x86_64"]],
+            )
+        )
+    return specs
+
+
+def _env_str(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _layer_dirs(template: Mapping[str, Any], layers: list[Any], base: Path) -> Iterator[Path]:
+    for layer in layers:
+        if not (isinstance(layer, dict) and "Ref" in layer):
+            continue
+        res = _resources(template).get(str(layer["Ref"]))
+        if not res:
+            continue
+        props = res.get("Properties") or {}
+        uri = props.get("ContentUri") if res.get("Type") == "AWS::Serverless::LayerVersion" else None
+        if isinstance(uri, str):
+            yield (base / uri).resolve()
+
+
+# --------------------------------------------------------------------------- events
+
+
+def _events(template: Mapping[str, Any], *types: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for logical_id in _of_type(template, *FUNCTION_TYPES):
+        events = (_resource(template, logical_id).get("Properties") or {}).get("Events") or {}
+        for name, event in events.items():
+            if event.get("Type") in types:
+                yield logical_id, name, event.get("Properties") or {}
+
+
+def stream_consumers(template: Mapping[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    """``(function logical id, table logical id, event properties)`` of each DynamoDB stream event."""
+    out: list[tuple[str, str, dict[str, Any]]] = []
+    for function_id, name, props in _events(template, "DynamoDB"):
+        stream = props.get("Stream")
+        table_id: str | None = None
+        if isinstance(stream, dict) and "Fn::GetAtt" in stream:
+            target = stream["Fn::GetAtt"]
+            table_id = str(target[0] if isinstance(target, list) else str(target).split(".")[0])
+        elif isinstance(stream, dict) and "Ref" in stream:
+            table_id = str(stream["Ref"])
+        if table_id is None:
+            raise ValueError(f"{function_id}.{name}: Stream must reference a table of the template")
+        out.append((function_id, table_id, props))
+    return out
+
+
+def schedule_events(template: Mapping[str, Any], resolver: Resolver | None = None) -> list[tuple[str, str]]:
+    """``(function logical id, schedule expression)`` of each Schedule event."""
+    resolver = resolver or Resolver(template)
+    out: list[tuple[str, str]] = []
+    for function_id, _name, props in _events(template, "Schedule", "ScheduleV2"):
+        expression = props.get("Schedule", props.get("ScheduleExpression"))
+        if expression is not None:
+            out.append((function_id, str(resolver.resolve(expression))))
+    return out
+
+
+def api_routes(template: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """``(METHOD, path, authorizer)`` of each REST ``Api`` event; the authorizer is the event's
+    own, else its API's DefaultAuthorizer (or the Globals one), else ``"NONE"``."""
+    global_api = (template.get("Globals") or {}).get("Api") or {}
+    global_auth = (global_api.get("Auth") or {}).get("DefaultAuthorizer")
+    out: list[tuple[str, str, str]] = []
+    for _function_id, _name, props in _events(template, "Api"):
+        auth = (props.get("Auth") or {}).get("Authorizer")
+        if auth is None:
+            api_ref = props.get("RestApiId")
+            api_id = api_ref.get("Ref") if isinstance(api_ref, dict) else None
+            api_props = (_resources(template).get(str(api_id)) or {}).get("Properties") or {}
+            auth = (api_props.get("Auth") or {}).get("DefaultAuthorizer", global_auth)
+        out.append((str(props["Method"]).upper(), str(props["Path"]), str(auth or "NONE")))
+    return out
