@@ -110,3 +110,12 @@ def uninitialized() -> DrsApiError:
 
 def internal_error(message: str = "An internal error occurred") -> DrsApiError:
     return DrsApiError("InternalServerException", message, 500)
+
+
+def access_denied(operation_name: str) -> DrsApiError:
+    return DrsApiError(
+        "AccessDeniedException",
+        f"User is not authorized to perform: drs:{operation_name}",
+        403,
+        extra={"code": "AccessDeniedException"},
+    )

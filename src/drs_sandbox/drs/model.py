@@ -83,6 +83,7 @@ class DrsSimulator:
         self._instance_of_server: dict[str, str] = {}
         self._counts: Counter[str] = Counter()
         self._throttle_rate = 0.0
+        self._denied: dict[str, int] = {}
         self._initialized = True
 
     # ------------------------------------------------------------------ control (sandbox, tests)
@@ -142,6 +143,19 @@ class DrsSimulator:
         with self._lock:
             self._throttle_rate = float(rate)
 
+    def deny_operation(self, operation_name: str, times: int = 1) -> None:
+        """Answer the next `times` calls of an operation with AccessDeniedException, as DRS does
+        when the caller's permissions are revoked (0 clears it)."""
+        if operation_name not in _METHODS:
+            raise ValueError(f"unknown DRS operation {operation_name!r}")
+        if isinstance(times, bool) or not isinstance(times, int) or times < 0:
+            raise ValueError(f"times must be a non-negative integer, got {times!r}")
+        with self._lock:
+            if times:
+                self._denied[operation_name] = times
+            else:
+                self._denied.pop(operation_name, None)
+
     def call_counts(self) -> dict[str, int]:
         """Calls per operation since the last reset, throttled and failed calls included."""
         with self._lock:
@@ -173,6 +187,9 @@ class DrsSimulator:
             self._counts[operation_name] += 1
             if self._throttle_rate and self._rng.random() < self._throttle_rate:
                 raise errors.throttled()
+            if self._denied.get(operation_name):
+                self._denied[operation_name] -= 1
+                raise errors.access_denied(operation_name)
             method = _METHODS.get(operation_name)
             if method is None:
                 raise errors.validation_error(

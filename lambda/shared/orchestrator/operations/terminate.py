@@ -10,9 +10,12 @@ from execution_utils import can_terminate_execution
 from orchestrator import timeutil
 from orchestrator.deps import Deps
 from orchestrator.dynamo import Expression
-from orchestrator.exceptions import ConflictError, StaleWriteError
+from orchestrator.exceptions import ConflictError, OrchestratorError, StaleWriteError
 
 logger = logging.getLogger(__name__)
+# A request that recorded no TERMINATE job (its Lambda died mid-way) is given up after this long,
+# so the operator can ask again.
+STALLED_REQUEST_SECONDS = 300
 
 
 def own_recovery_instances(deps: Deps, execution: dict[str, Any]) -> list[str]:
@@ -53,7 +56,12 @@ def start_termination(deps: Deps, execution_id: str) -> dict[str, Any]:
         ) from e
     ids = own_recovery_instances(deps, execution)
     batch = deps.config.drs_max_servers_per_job
-    jobs = deps.drs.terminate_recovery_instances(ids, batch_size=batch) if ids else []
+    try:
+        jobs = deps.drs.terminate_recovery_instances(ids, batch_size=batch) if ids else []
+    except OrchestratorError as e:
+        failed = Expression().set("terminationStatus", "FAILED").set("terminationError", e.message)
+        deps.stores.executions.update(execution, failed.remove("terminationPending"))
+        raise
     expr = (
         Expression()
         .set("terminationJobIds", [j["jobID"] for j in jobs])
@@ -69,7 +77,16 @@ def start_termination(deps: Deps, execution_id: str) -> dict[str, Any]:
 
 def follow_termination(deps: Deps, execution: dict[str, Any]) -> bool:
     """Check the TERMINATE jobs; record the end when they all finished. True when finished."""
-    job_ids = execution.get("terminationJobIds") or []
+    job_ids = execution.get("terminationJobIds")
+    if job_ids is None:
+        # The request was claimed but never recorded its jobs: wait a little, then give up on it.
+        requested = execution.get("terminationRequestedTime") or execution["startTime"]
+        if timeutil.seconds_between(requested) < STALLED_REQUEST_SECONDS:
+            return False
+        expr = Expression().remove("terminationPending").set("terminationStatus", "FAILED")
+        expr.set("terminationError", "the termination request did not start any DRS job; request it again")
+        deps.stores.executions.update(execution, expr)
+        return True
     jobs = deps.drs.jobs(job_ids) if job_ids else []
     if jobs and not all(j.get("status") == "COMPLETED" for j in jobs):
         return False

@@ -145,7 +145,15 @@ def start_wave(deps: Deps, state: dict[str, Any]) -> MachineState:
     servers = deps.stores.servers.wave(claimed["executionId"], number)
     job_ids = list(wave.get("jobIds") or [])
     if is_retry:
-        job_ids += _adopt_orphan_jobs(deps, claimed, index)
+        adopted = _adopt_orphan_jobs(deps, claimed, index)
+        if adopted:
+            job_ids += adopted
+            deps.stores.executions.update(
+                claimed, Expression().set(f"waves[{index}].jobIds", job_ids), expect_statuses=ACTIVE_STATUSES
+            )
+            logger.info(
+                "orphan jobs adopted", extra={"executionId": claimed["executionId"], "jobIds": adopted}
+            )
     covered: set[str] = set()
     if job_ids:
         for job in deps.drs.jobs(job_ids):
