@@ -259,3 +259,107 @@ def test_terminate_ends_only_this_executions_instances_and_refuses_a_second_requ
     # And a third request after the end is refused too
     with pytest.raises(ConflictError):
         terminate.start_termination(orchestration.deps, first["executionId"])
+
+
+def test_a_failed_critical_server_fails_its_wave_and_no_later_wave_starts(
+    orchestration: Orchestration,
+) -> None:
+    # Given wave 2 of 3 holds a CRITICAL server whose launch fails
+    ok1, ok3 = orchestration.servers(1), orchestration.servers(1)
+    bad = orchestration.servers(1, launchOutcome="FAILED", failPhase="LAUNCH")
+    plan_id = orchestration.add_plan(
+        [
+            ("One", [orchestration.add_group("a", ok1)], False),
+            ("Two", [orchestration.add_group("b", bad)], False),
+            ("Three", [orchestration.add_group("c", ok3)], False),
+        ]
+    )
+    # When the execution runs
+    record = orchestration.run_to_end(orchestration.start(plan_id)["executionId"])
+    # Then wave 2 failed with the server's error, wave 3 never started, and wave 1's instances remain
+    assert [w["status"] for w in record["waves"]] == ["COMPLETED", "FAILED", "NOT_STARTED"]
+    assert "jobIds" not in record["waves"][2] or record["waves"][2]["jobIds"] == []
+    assert record["waves"][1]["failedServers"][0]["sourceServerId"] == bad[0]
+    assert "LAUNCH_FAILED" in record["waves"][1]["failedServers"][0]["error"]
+    assert record["status"] == "PARTIAL_SUCCESS"
+    assert orchestration.sim.call_counts()["StartRecovery"] == 2
+
+
+def test_a_failed_optional_server_leaves_the_execution_completed_with_a_warning(
+    orchestration: Orchestration,
+) -> None:
+    # Given a wave where the only failing server is OPTIONAL
+    good = orchestration.servers(1)
+    optional = orchestration.servers(1, launchOutcome="FAILED", failPhase="CONVERSION")
+    group = orchestration.add_group("g", good + optional, serverImpactLevels={optional[0]: "OPTIONAL"})
+    plan_id = orchestration.add_plan([("W", [group], False)])
+    # When it runs
+    record = orchestration.run_to_end(orchestration.start(plan_id)["executionId"])
+    # Then it is COMPLETED, and the wave warns about the optional server
+    assert record["status"] == "COMPLETED"
+    assert any(optional[0] in warning for warning in record["waves"][0]["warnings"])
+
+
+def test_a_wave_that_outlives_its_timeout_fails(orchestration: Orchestration) -> None:
+    # Given a plan with a 10-minute wave timeout and servers that need far longer to convert
+    ids = orchestration.servers(
+        1, phaseDurations={"snapshot": 60, "conversion": 7200, "launch": 60, "boot": 30}
+    )
+    plan_id = orchestration.add_plan(
+        [("Slow", [orchestration.add_group("g", ids)], False)], waveTimeoutMinutes=10
+    )
+    # When it runs
+    record = orchestration.run_to_end(orchestration.start(plan_id)["executionId"])
+    # Then the wave fails with the timeout and the execution is FAILED
+    assert record["waves"][0]["status"] == "FAILED"
+    assert "timed out after 10 minutes" in record["waves"][0]["error"]
+    assert record["status"] == "FAILED"
+
+
+def test_throttled_polls_are_deferred_and_never_fail_the_wave(orchestration: Orchestration) -> None:
+    # Given a running wave and DRS throttling every call
+    plan_id, _ = one_wave_plan(orchestration, 2)
+    execution_id = orchestration.start(plan_id)["executionId"]
+    state = dict(
+        waves.start_wave(
+            orchestration.deps, dict(waves.advance(orchestration.deps, {"executionId": execution_id}))
+        )
+    )
+    orchestration.sim.set_throttle_rate(1.0)
+    # When it is polled
+    deferred = dict(poll.poll(orchestration.deps, state))
+    # Then the poll backs off to the longest interval and the wave is still running
+    assert deferred["waveDone"] is False
+    assert deferred["pollIntervalSeconds"] == orchestration.deps.config.poll_max_seconds
+    assert orchestration.get(execution_id)["waves"][0]["status"] == "IN_PROGRESS"
+    # And once throttling stops the wave completes
+    orchestration.sim.set_throttle_rate(0.0)
+    orchestration.poll_wave(deferred)
+    assert orchestration.get(execution_id)["waves"][0]["status"] == "COMPLETED"
+
+
+def test_find_finalizes_an_execution_whose_state_machine_died_and_leaves_running_ones_alone(
+    orchestration: Orchestration,
+) -> None:
+    # Given two executions mid-wave; the state machine of the first was aborted from outside
+    from orchestrator.operations import find
+
+    plan_a, _ = one_wave_plan(orchestration, 1)
+    plan_b, _ = one_wave_plan(orchestration, 1)
+    dead = orchestration.start(plan_a)["executionId"]
+    alive = orchestration.start(plan_b)["executionId"]
+    for execution_id in (dead, alive):
+        waves.start_wave(
+            orchestration.deps, dict(waves.advance(orchestration.deps, {"executionId": execution_id}))
+        )
+    orchestration.sfn.status[dead] = "ABORTED"
+    # When the scheduled find runs
+    result = find.find(orchestration.deps)
+    # Then only the dead one is finalized, with the reason recorded
+    assert result["reconciled"] == [{"executionId": dead, "status": "FAILED"}]
+    record = orchestration.get(dead)
+    assert record["status"] == "FAILED"
+    assert "ABORTED" in record["error"]
+    assert orchestration.get(alive)["status"] == "IN_PROGRESS"
+    # And its locks are released: the plan can run again
+    assert orchestration.deps.stores.locks.holder(f"PLAN#{plan_a}") is None
