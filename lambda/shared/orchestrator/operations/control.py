@@ -55,6 +55,8 @@ def resume(deps: Deps, execution_id: str) -> dict[str, Any]:
         raise _conflict(execution, "resume", f"it is {status}, not PAUSED")
     expr = Expression().set("status", str(transition(status, ExecutionStatus.IN_PROGRESS)))
     expr.set("resumedBeforeWave", execution.get("pausedBeforeWave")).remove("taskToken")
+    if execution.get("pausedBeforeWave"):
+        expr.set("currentWave", execution["pausedBeforeWave"])
     try:
         record = deps.stores.executions.update(execution, expr, expect_version=True)
     except StaleWriteError as e:

@@ -1,0 +1,50 @@
+"""notification-formatter: executions-table stream -> SNS message and EventBridge event per status change.
+
+Records whose status did not change (poll progress, version bumps, termination bookkeeping) send
+nothing. Each transition is delivered once (idempotency keyed on the transition); a record that
+fails is reported in ``batchItemFailures`` so the others are not lost, and after the event source's
+retries it lands in the dead-letter queue.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from orchestrator.notifications import status_change_from_record
+from orchestrator.publisher import NotificationDelivery, NotifierConfig
+
+logger = Logger()
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+
+
+@cache
+def delivery() -> NotificationDelivery:
+    """Built at first use, so the environment (table, topic, endpoints) is read then, not at import."""
+    return NotificationDelivery.from_config(NotifierConfig.from_env())
+
+
+def record_handler(record: DynamoDBRecord) -> None:
+    change = status_change_from_record(record.raw_event)
+    if change is None:
+        logger.debug("no status change", extra={"eventId": record.event_id})
+        return
+    logger.append_keys(executionId=change.execution_id)
+    try:
+        delivery().deliver(change)
+    finally:
+        logger.remove_keys(["executionId"])
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    delivery().register_context(context)
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )

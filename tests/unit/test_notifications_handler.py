@@ -1,0 +1,268 @@
+"""The notification-formatter Lambda as the executions-table stream invokes it: real handler, real-shaped
+events, moto in-process for the idempotency table (built from template.yaml), SNS, SQS and EventBridge."""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import boto3
+import pytest
+from botocore.awsrequest import AWSResponse, HTTPHeaders
+from moto import mock_aws
+
+from drs_sandbox.cfn import dynamodb_table_kwargs, load_template
+from orchestrator import clients
+from orchestrator.config import ConfigError
+
+ROOT = Path(__file__).resolve().parents[2]
+HANDLER = ROOT / "lambda" / "notification-formatter" / "index.py"
+STREAMS = ROOT / "tests" / "fixtures" / "streams"
+REGION = "us-east-1"
+
+
+def load_handler() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"notification_formatter_{uuid.uuid4().hex}", HANDLER)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def stream_records(*names: str) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for name in names:
+        out.extend(json.loads((STREAMS / name).read_text(encoding="utf-8"))["Records"])
+    return out
+
+
+@dataclass
+class FakeLambdaContext:
+    function_name: str = "drs-orchestrator-NotificationFormatterFunction"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = (
+        "arn:aws:lambda:us-east-1:123456789012:function:drs-orchestrator-NotificationFormatterFunction"
+    )
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+@dataclass
+class Stack:
+    """The formatter's surroundings in moto, and what reached them."""
+
+    handler: ModuleType
+    sns_queue: str
+    events_queue: str
+    publishes: list[dict[str, Any]]
+    put_events: list[dict[str, Any]]
+
+    def invoke(self, records: list[dict[str, Any]]) -> dict[str, Any]:
+        result: dict[str, Any] = self.handler.handler({"Records": records}, FakeLambdaContext())
+        return result
+
+    def drain(self, queue_url: str) -> list[dict[str, Any]]:
+        sqs = boto3.client("sqs", region_name=REGION)
+        bodies: list[dict[str, Any]] = []
+        while True:
+            batch = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
+            if not batch:
+                return bodies
+            for message in batch:
+                bodies.append(json.loads(message["Body"]))
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+@pytest.fixture
+def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
+    with mock_aws():
+        clients.reset()
+        ddb = boto3.client("dynamodb", region_name=REGION)
+        ddb.create_table(**dynamodb_table_kwargs(load_template(), "IdempotencyTable", "idempotency"))
+        sqs = boto3.client("sqs", region_name=REGION)
+        queues = {}
+        for name in ("subscriber", "event-target"):
+            url = sqs.create_queue(QueueName=name)["QueueUrl"]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+                "QueueArn"
+            ]
+            queues[name] = (url, arn)
+        sns = boto3.client("sns", region_name=REGION)
+        topic = sns.create_topic(Name="drs-orchestrator-NotificationTopic")["TopicArn"]
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queues["subscriber"][1])
+        events = boto3.client("events", region_name=REGION)
+        events.put_rule(Name="status-changes", EventPattern=json.dumps({"source": ["drs-orchestrator"]}))
+        events.put_targets(Rule="status-changes", Targets=[{"Id": "queue", "Arn": queues["event-target"][1]}])
+        monkeypatch.setenv("TOPIC_ARN", topic)
+        monkeypatch.setenv("EVENT_BUS_NAME", "default")
+        monkeypatch.setenv("IDEMPOTENCY_TABLE", "idempotency")
+        monkeypatch.setenv("EXECUTIONS_TABLE", "executions")
+        monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", FakeLambdaContext.function_name)
+        publishes: list[dict[str, Any]] = []
+        put_events: list[dict[str, Any]] = []
+        # Record what the handler asks of SNS and EventBridge (the clients it gets from orchestrator.clients).
+        clients.client("sns").meta.events.register(
+            "provide-client-params.sns.Publish", lambda params, **_: publishes.append(copy.deepcopy(params))
+        )
+        clients.client("events").meta.events.register(
+            "provide-client-params.events.PutEvents",
+            lambda params, **_: put_events.append(copy.deepcopy(params)),
+        )
+        try:
+            yield Stack(
+                load_handler(), queues["subscriber"][0], queues["event-target"][0], publishes, put_events
+            )
+        finally:
+            clients.reset()
+
+
+def test_a_batch_publishes_one_message_and_one_event_per_status_change(stack: Stack) -> None:
+    # Given a batch: the execution starts, three poll updates, then it pauses before wave 2
+    records = stream_records("started.json", "poll_progress.json", "paused.json")
+
+    # When the stream invokes the formatter
+    result = stack.invoke(records)
+
+    # Then every record succeeded and exactly the two status changes were published
+    assert result == {"batchItemFailures": []}
+    assert [json.loads(p["Message"])["default"].split(": ")[-1] for p in stack.publishes] == [
+        "IN PROGRESS",
+        "PAUSED (before wave 2 of 3) - ✓ 1 wave(s) completed",
+    ]
+    # And the SNS publish is per-protocol JSON with String attributes
+    paused = stack.publishes[1]
+    assert paused["MessageStructure"] == "json"
+    assert set(json.loads(paused["Message"])) == {"default", "email", "sms"}
+    assert "drsctl resume 7f3c2a9e-5b1d-4c8e-9a6f-2d4b8e1c0a57" in json.loads(paused["Message"])["email"]
+    assert paused["MessageAttributes"]["status"] == {"DataType": "String", "StringValue": "PAUSED"}
+    assert {k: v["StringValue"] for k, v in paused["MessageAttributes"].items()} == {
+        "status": "PAUSED",
+        "executionType": "DRILL",
+        "planId": "a1b2c3d4-1111-4a2b-8c3d-5e6f7a8b9c0d",
+        "planName": "web-tier",
+    }
+    # And a subscriber receives the subject, the default text and the attributes
+    delivered = stack.drain(stack.sns_queue)
+    assert [m["Subject"] for m in delivered] == [
+        "[DRS Orchestrator] web-tier: IN PROGRESS",
+        "[DRS Orchestrator] web-tier: PAUSED (before wave 2 of 3)",
+    ]
+    assert delivered[1]["MessageAttributes"]["planName"] == {"Type": "String", "Value": "web-tier"}
+    # And the event bus carries the execution summary
+    events = stack.drain(stack.events_queue)
+    assert [(e["source"], e["detail-type"]) for e in events] == [
+        ("drs-orchestrator", "Execution Status Change")
+    ] * 2
+    detail = events[1]["detail"]
+    assert (detail["previousStatus"], detail["status"], detail["statusColor"]) == (
+        "IN_PROGRESS",
+        "PAUSED",
+        "yellow",
+    )
+    assert detail["waveSummary"] == "✓ 1 wave(s) completed"
+    assert detail["canTerminate"]["canTerminate"] is False
+
+
+def test_progress_updates_and_termination_bookkeeping_publish_nothing(stack: Stack) -> None:
+    # Given records in which the execution's status stays the same
+    records = stream_records("poll_progress.json", "termination_updates.json")
+
+    # When the stream invokes the formatter
+    result = stack.invoke(records)
+
+    # Then nothing is published, nothing fails, and no idempotency record is written
+    assert result == {"batchItemFailures": []}
+    assert stack.publishes == [] and stack.put_events == []
+    assert boto3.client("dynamodb", region_name=REGION).scan(TableName="idempotency")["Count"] == 0
+
+
+def test_the_same_batch_delivered_twice_publishes_once(stack: Stack) -> None:
+    # Given a batch with the PARTIAL_SUCCESS after a cancel, already delivered once
+    records = stream_records("cancelling.json", "partial_success_after_cancel.json")
+    first = stack.invoke(records)
+
+    # When the stream delivers the same batch again (a retry, a redelivery)
+    second = stack.invoke(copy.deepcopy(records))
+
+    # Then each transition was emailed and put on the bus only once
+    assert first == second == {"batchItemFailures": []}
+    subjects = [m["Subject"] for m in stack.drain(stack.sns_queue)]
+    assert subjects == [
+        "[DRS Orchestrator] web-tier: CANCELLING",
+        "⚠️ [DRS Orchestrator] web-tier: PARTIAL SUCCESS (1 of 3 waves completed)",
+    ]
+    assert len(stack.publishes) == 2
+    assert [e["detail"]["status"] for e in stack.drain(stack.events_queue)] == [
+        "CANCELLING",
+        "PARTIAL_SUCCESS",
+    ]
+
+
+def test_a_bad_record_is_reported_and_the_others_are_still_published(stack: Stack) -> None:
+    # Given a batch whose middle record carries a status that is not one
+    bad = copy.deepcopy(stream_records("completed.json")[0])
+    bad["dynamodb"]["NewImage"]["status"] = {"S": "EXPLODED"}
+    records = [stream_records("started.json")[0], bad, stream_records("failed_with_failed_servers.json")[0]]
+
+    # When the stream invokes the formatter
+    result = stack.invoke(records)
+
+    # Then only the bad record is reported for retry (and, after the retries, the DLQ)
+    assert result == {"batchItemFailures": [{"itemIdentifier": bad["dynamodb"]["SequenceNumber"]}]}
+    # And the good ones were published
+    statuses = [p["MessageAttributes"]["status"]["StringValue"] for p in stack.publishes]
+    assert statuses == ["IN_PROGRESS", "FAILED"]
+
+
+def test_a_retry_after_the_event_bus_failed_does_not_email_twice(stack: Stack) -> None:
+    # Given EventBridge throttles the first delivery of the FAILED transition of a batch
+    def throttle_failed(params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+        entry = json.loads(params["body"])["Entries"][0]  # the serialised PutEvents request
+        if json.loads(entry["Detail"])["status"] != "FAILED":
+            return None
+        # PutEvents answers 200 and reports the entry it could not take
+        entries = [{"ErrorCode": "ThrottlingException", "ErrorMessage": "Rate exceeded"}]
+        response = AWSResponse("https://events.us-east-1.amazonaws.com/", 200, HTTPHeaders(), None)
+        return response, {"FailedEntryCount": 1, "Entries": entries}
+
+    events_client = clients.client("events")
+    events_client.meta.events.register("before-call.events.PutEvents", throttle_failed, unique_id="throttle")
+    records = stream_records("resumed.json", "failed_with_failed_servers.json")
+    first = stack.invoke(records)
+    assert first == {"batchItemFailures": [{"itemIdentifier": records[1]["dynamodb"]["SequenceNumber"]}]}
+
+    # When EventBridge recovers and the stream retries the record
+    events_client.meta.events.unregister("before-call.events.PutEvents", unique_id="throttle")
+    second = stack.invoke(copy.deepcopy(records))
+
+    # Then the retry succeeds, each event is on the bus once, and each email went out only the first time
+    assert second == {"batchItemFailures": []}
+    assert [m["MessageAttributes"]["status"]["Value"] for m in stack.drain(stack.sns_queue)] == [
+        "IN_PROGRESS",
+        "FAILED",
+    ]
+    assert [e["detail"]["status"] for e in stack.drain(stack.events_queue)] == ["IN_PROGRESS", "FAILED"]
+
+
+def test_the_handler_imports_without_configuration_and_names_what_is_missing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given no TOPIC_ARN in the environment
+    monkeypatch.delenv("TOPIC_ARN", raising=False)
+    monkeypatch.setenv("IDEMPOTENCY_TABLE", "idempotency")
+
+    # When the module is imported (cold start) and then invoked
+    handler = load_handler()
+
+    # Then importing needed nothing, and the invocation fails naming the variable
+    with pytest.raises(ConfigError, match="TOPIC_ARN"):
+        handler.handler({"Records": stream_records("started.json")}, FakeLambdaContext())
