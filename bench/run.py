@@ -1,0 +1,250 @@
+"""`make bench`: one drill of a single wave of 10, 100 and 1,000 servers through the sandbox (the
+real state machine, the real execution-handler in-process, the DRS simulator, moto), measuring:
+
+- AWS calls per poll and per execution (every call the orchestrator's boto3 clients make, by service);
+- the poll operation's median and p95 time, and finalize's;
+- the size of the largest DynamoDB item the orchestrator wrote (DynamoDB's own size rules);
+- the delay between the simulator finishing the wave's last job and the record showing the wave
+  COMPLETED (real seconds; bounded by the sandbox's PollMinSeconds, 15 s by default when deployed);
+- whether DRS calls per poll stayed flat while servers finished.
+
+Targets (issue 4): poll p95 < 500 ms and finalize p95 < 1 s at 1,000 servers, no item over 64 KB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from drs_sandbox.drs import DrsLimits
+from drs_sandbox.server import Sandbox
+from orchestrator import clients
+from orchestrator.operations import dispatch
+
+PHASES = {"snapshot": 60, "conversion": 180, "launch": 60, "boot": 30}
+TARGETS = {"poll_p95_ms": 500.0, "finalize_p95_ms": 1000.0, "max_item_kb": 64.0}
+
+
+@dataclass
+class Timings:
+    """Wall time and AWS calls of each call of one operation."""
+
+    seconds: list[float] = field(default_factory=list)
+    calls: list[Counter[str]] = field(default_factory=list)
+
+    def ms(self, q: float) -> float:
+        if not self.seconds:
+            return 0.0
+        ordered = sorted(self.seconds)
+        return 1000 * ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+class CallCounter:
+    """Counts the AWS calls the orchestrator's clients make, attributed to the operation running."""
+
+    def __init__(self) -> None:
+        self.local = threading.local()
+        self.total: Counter[str] = Counter()
+        self.lock = threading.Lock()
+
+    def on_call(self, model: Any, **_: Any) -> None:
+        name = f"{model.service_model.service_name}:{model.name}"
+        with self.lock:
+            self.total[name] += 1
+        current = getattr(self.local, "counter", None)
+        if current is not None:
+            current[name] += 1
+
+    def attach(self) -> None:
+        for service in ("drs", "ec2", "dynamodb", "stepfunctions"):
+            clients.client(service).meta.events.register("before-call", self.on_call)
+
+
+def dynamodb_item_size(item: Any) -> int:
+    """An item's size as DynamoDB counts it: attribute names plus values (typed JSON)."""
+
+    def value_size(value: dict[str, Any]) -> int:
+        ((kind, raw),) = value.items()
+        if kind == "S":
+            return len(raw.encode())
+        if kind == "N":
+            return (len(raw.lstrip("-").replace(".", "").lstrip("0")) + 1) // 2 + 1
+        if kind in {"BOOL", "NULL"}:
+            return 1
+        if kind == "B":
+            return len(raw)
+        if kind == "M":
+            return 3 + sum(len(k.encode()) + value_size(v) + 1 for k, v in raw.items())
+        if kind == "L":
+            return 3 + sum(value_size(v) + 1 for v in raw)
+        return sum(len(str(x).encode()) for x in raw)  # sets
+
+    return sum(len(name.encode()) + value_size(v) for name, v in item.items())
+
+
+@contextmanager
+def timed_operations(counter: CallCounter, names: tuple[str, ...]) -> Iterator[dict[str, Timings]]:
+    """Wrap the state machine operations the handler dispatches to, timing each call."""
+    originals = {n: dispatch.STATE_MACHINE_OPERATIONS[n] for n in names}
+    timings = {n: Timings() for n in names}
+
+    def wrap(name: str, operation: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(deps: Any, state: dict[str, Any]) -> Any:
+            counter.local.counter = Counter()
+            started = time.perf_counter()
+            try:
+                return operation(deps, state)
+            finally:
+                timings[name].seconds.append(time.perf_counter() - started)
+                timings[name].calls.append(counter.local.counter)
+                counter.local.counter = None
+
+        return timed
+
+    for name, operation in originals.items():
+        dispatch.STATE_MACHINE_OPERATIONS[name] = wrap(name, operation)
+    try:
+        yield timings
+    finally:
+        dispatch.STATE_MACHINE_OPERATIONS.update(originals)
+
+
+def watch_job_end(sandbox: Sandbox, execution_id: str, stop: threading.Event, out: dict[str, float]) -> None:
+    """Note the real time at which the simulator reports every job of the execution COMPLETED."""
+    sim = sandbox.stack.sim
+    while not stop.is_set():
+        jobs = [
+            j
+            for j in sim.dispatch("DescribeJobs", {"filters": {}})["items"]
+            if (j.get("tags") or {}).get("drs-orchestrator:execution-id") == execution_id
+        ]
+        if jobs and all(j["status"] == "COMPLETED" for j in jobs):
+            out["jobs_done"] = time.monotonic()
+            return
+        stop.wait(0.02)
+
+
+def run_size(servers: int, time_scale: float) -> dict[str, Any]:
+    parameters = {
+        "PollMinSeconds": "1",
+        "PollMaxSeconds": "3",
+        "DrsMaxServersInActiveJobs": str(max(500, servers)),
+    }
+    with Sandbox(port=0, time_scale=time_scale, find_interval=3600, parameters=parameters) as sandbox:
+        sandbox.stack.sim.set_limits(DrsLimits(max_servers_in_active_jobs=max(500, servers)))
+        http = requests.Session()
+        url = sandbox.url
+        ids = [f"s-{uuid.uuid4().hex[:17]}" for _ in range(servers)]
+        specs = [
+            {"sourceServerId": i, "hostname": f"bench-{n:04d}", "phaseDurations": PHASES}
+            for n, i in enumerate(ids)
+        ]
+        http.post(f"{url}/_sandbox/source-servers", json={"servers": specs}, timeout=120).raise_for_status()
+        group = http.post(
+            f"{url}/protection-groups", json={"name": f"bench-{servers}", "sourceServerIds": ids}, timeout=30
+        ).json()["groupId"]
+        plan = http.post(
+            f"{url}/recovery-plans",
+            json={"name": f"bench-{servers}", "waves": [{"waveName": "All", "protectionGroupIds": [group]}]},
+            timeout=30,
+        ).json()["planId"]
+        counter = CallCounter()
+        counter.attach()
+        with timed_operations(counter, ("poll", "finalize", "start_wave")) as timings:
+            started = time.monotonic()
+            execution_id = http.post(
+                f"{url}/recovery-plans/{plan}/executions", json={"executionType": "DRILL"}, timeout=120
+            ).json()["executionId"]
+            marks: dict[str, float] = {}
+            stop = threading.Event()
+            watcher = threading.Thread(
+                target=watch_job_end, args=(sandbox, execution_id, stop, marks), daemon=True
+            )
+            watcher.start()
+            record: dict[str, Any] = {}
+            while time.monotonic() - started < 1800:
+                record = http.get(f"{url}/executions/{execution_id}", timeout=30).json()
+                if "wave_done" not in marks and record["waves"][0]["status"] == "COMPLETED":
+                    marks["wave_done"] = time.monotonic()
+                if record["status"] in {"COMPLETED", "PARTIAL_SUCCESS", "FAILED", "CANCELLED"}:
+                    break
+                stop.wait(0.05)
+            stop.set()
+            watcher.join()
+        items = []
+        ddb = clients.client("dynamodb")
+        for table in (
+            sandbox.stack.table_names["ExecutionsTable"],
+            sandbox.stack.table_names["ExecutionServersTable"],
+        ):
+            for page in ddb.get_paginator("scan").paginate(TableName=table):
+                items += page["Items"]
+        polls = timings["poll"]
+        drs_per_poll = [sum(v for k, v in c.items() if k.startswith("drs:")) for c in polls.calls]
+        return {
+            "servers": servers,
+            "status": record.get("status"),
+            "jobs": len(record["waves"][0].get("jobIds", [])),
+            "polls": len(polls.seconds),
+            "aws_calls_per_poll_median": statistics.median([sum(c.values()) for c in polls.calls] or [0]),
+            "aws_calls_per_poll_max": max([sum(c.values()) for c in polls.calls] or [0]),
+            "drs_calls_per_poll_first_last": [drs_per_poll[0], drs_per_poll[-1]] if drs_per_poll else [],
+            "aws_calls_per_execution": sum(counter.total.values()),
+            "aws_calls_by_operation": dict(counter.total.most_common()),
+            "poll_median_ms": round(polls.ms(0.5), 1),
+            "poll_p95_ms": round(polls.ms(0.95), 1),
+            "finalize_p95_ms": round(timings["finalize"].ms(0.95), 1),
+            "start_wave_ms": round(timings["start_wave"].ms(1.0), 1),
+            "max_item_kb": round(max(dynamodb_item_size(i) for i in items) / 1024, 1),
+            "completion_delay_s": round(marks["wave_done"] - marks["jobs_done"], 2)
+            if {"wave_done", "jobs_done"} <= marks.keys()
+            else None,
+            "total_s": round(time.monotonic() - started, 1),
+        }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10,100,1000", help="wave sizes, comma separated")
+    parser.add_argument("--time-scale", type=float, default=60.0)
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    args = parser.parse_args(argv)
+    results = [run_size(int(n), args.time_scale) for n in args.sizes.split(",")]
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        header = f"{'servers':>8} {'jobs':>5} {'polls':>6} {'calls/poll':>10} {'calls/exec':>10} {'poll p50':>9} {'poll p95':>9} {'final p95':>9} {'max item':>9} {'delay':>7}"
+        print(header)
+        for r in results:
+            print(
+                f"{r['servers']:>8} {r['jobs']:>5} {r['polls']:>6} {r['aws_calls_per_poll_median']:>10} "
+                f"{r['aws_calls_per_execution']:>10} {r['poll_median_ms']:>7}ms {r['poll_p95_ms']:>7}ms "
+                f"{r['finalize_p95_ms']:>7}ms {r['max_item_kb']:>6} KB {r['completion_delay_s']!s:>6}s"
+            )
+    failed = [
+        f"{r['servers']} servers: {name} {r[name]} > {limit}"
+        for r in results
+        if r["servers"] >= 1000
+        for name, limit in TARGETS.items()
+        if r[name] > limit
+    ]
+    failed += [f"{r['servers']} servers ended {r['status']}" for r in results if r["status"] != "COMPLETED"]
+    for line in failed:
+        print(f"target missed: {line}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,461 @@
+"""The REST API of ARCHITECTURE.md section 4 on Powertools' REST resolver.
+
+Each route parses and validates its input, calls one operation of the shared library and shapes
+the answer. Every error is `{"error": {"code", "message"}}` with 400, 404, 409 or 422.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+
+from execution_utils import ExecutionStatus, UnknownStatusError, normalize_execution_status
+from orchestrator.api import http
+from orchestrator.api.catalog import GROUP, PLAN, Catalog
+from orchestrator.api.http import QueryParam, RouteDoc, document
+from orchestrator.deps import Deps, default_deps
+from orchestrator.exceptions import BadRequestError, ConflictError, OrchestratorError, ValidationFailedError
+from orchestrator.operations import control, create, terminate
+from orchestrator.views import execution_summary, execution_view, server_view
+
+logger = logging.getLogger(__name__)
+JSON = "application/json"
+
+app = APIGatewayRestResolver()
+# Tests may replace the provider to run the routes with their own dependencies.
+deps_provider: Callable[[], Deps] = default_deps
+
+
+def _deps() -> Deps:
+    return deps_provider()
+
+
+def _groups() -> Catalog:
+    return Catalog(_deps().stores.groups, GROUP)
+
+
+def _plans() -> Catalog:
+    return Catalog(_deps().stores.plans, PLAN)
+
+
+def _json(status: int, body: Any) -> Response[str]:
+    return Response(status_code=status, content_type=JSON, body=json.dumps(body, default=str))
+
+
+def _error(status: int, code: str, message: str, details: dict[str, Any] | None = None) -> Response[str]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if details:
+        error["details"] = details
+    return _json(status, {"error": error})
+
+
+def _body(schema: str) -> dict[str, Any]:
+    event = app.current_event
+    return http.parse_body(event.body, bool(event.is_base64_encoded), schema)
+
+
+def _query(doc: RouteDoc) -> dict[str, str]:
+    return http.query_params(app.current_event.query_string_parameters, doc.query)
+
+
+@app.exception_handler(OrchestratorError)  # type: ignore[untyped-decorator]
+def _domain_error(error: OrchestratorError) -> Response[str]:
+    if error.http_status >= 500:
+        logger.warning("dependency failure", extra={"code": error.code, "error": error.message})
+    return _json(error.http_status, error.to_body())
+
+
+@app.exception_handler(Exception)  # type: ignore[untyped-decorator]
+def _unexpected(error: Exception) -> Response[str]:
+    logger.exception("unexpected error")
+    return _error(500, "INTERNAL_ERROR", "the request could not be completed; see the function's logs")
+
+
+@app.not_found
+def _not_found(_exc: Exception) -> Response[str]:
+    event = app.current_event
+    return _error(404, "ROUTE_NOT_FOUND", f"no route {event.http_method} {event.path}")
+
+
+# ---------------------------------------------------------------------- service
+HEALTH = RouteDoc("GET", "/health", "Liveness check (no authorization)", 200, auth=False, tags=("service",))
+
+
+@app.get("/health")
+@document(HEALTH)
+def health() -> Response[str]:
+    _query(HEALTH)
+    return _json(200, {"status": "ok"})
+
+
+OPENAPI = RouteDoc("GET", "/openapi.json", "This API's OpenAPI document", 200, tags=("service",))
+
+
+@app.get("/openapi.json")
+@document(OPENAPI)
+def openapi_document() -> Response[str]:
+    from orchestrator.api.openapi import build_document
+
+    _query(OPENAPI)
+    return _json(200, build_document())
+
+
+SOURCE_SERVERS = RouteDoc(
+    "GET", "/drs/source-servers", "DRS source servers of this Region", 200, tags=("drs",)
+)
+
+
+@app.get("/drs/source-servers")
+@document(SOURCE_SERVERS)
+def source_servers() -> Response[str]:
+    _query(SOURCE_SERVERS)
+    items = []
+    for server in _deps().drs.all_source_servers():
+        hints = (server.get("sourceProperties") or {}).get("identificationHints") or {}
+        replication = server.get("dataReplicationInfo") or {}
+        items.append(
+            {
+                "sourceServerId": server["sourceServerID"],
+                "hostname": hints.get("hostname"),
+                "fqdn": hints.get("fqdn"),
+                "tags": server.get("tags") or {},
+                "replicationState": replication.get("dataReplicationState"),
+                "lastLaunchResult": server.get("lastLaunchResult"),
+                "isArchived": bool(server.get("isArchived", False)),
+            }
+        )
+    return _json(200, {"items": items})
+
+
+# ---------------------------------------------------------------------- protection groups
+def _check_group(body: dict[str, Any]) -> dict[str, Any]:
+    if ("sourceServerIds" in body) == ("serverSelectionTags" in body):
+        raise ValidationFailedError(
+            "a protection group needs exactly one of sourceServerIds and serverSelectionTags",
+            code="VALIDATION_ERROR",
+            details={"field": "sourceServerIds"},
+        )
+    return body
+
+
+LIST_GROUPS = RouteDoc(
+    "GET", "/protection-groups", "List protection groups", 200, tags=("protection groups",)
+)
+CREATE_GROUP = RouteDoc(
+    "POST",
+    "/protection-groups",
+    "Create a protection group",
+    201,
+    "ProtectionGroup",
+    errors=(409,),
+    tags=("protection groups",),
+)
+GET_GROUP = RouteDoc(
+    "GET", "/protection-groups/{groupId}", "Get a protection group", 200, tags=("protection groups",)
+)
+PUT_GROUP = RouteDoc(
+    "PUT",
+    "/protection-groups/{groupId}",
+    "Replace a protection group",
+    200,
+    "ProtectionGroup",
+    errors=(409,),
+    tags=("protection groups",),
+)
+DELETE_GROUP = RouteDoc(
+    "DELETE",
+    "/protection-groups/{groupId}",
+    "Delete a protection group not used by any plan",
+    204,
+    errors=(409,),
+    tags=("protection groups",),
+)
+
+
+@app.get("/protection-groups")
+@document(LIST_GROUPS)
+def list_groups() -> Response[str]:
+    _query(LIST_GROUPS)
+    return _json(200, {"items": _groups().all()})
+
+
+@app.post("/protection-groups")
+@document(CREATE_GROUP)
+def create_group() -> Response[str]:
+    _query(CREATE_GROUP)
+    return _json(201, _groups().create(_check_group(_body("ProtectionGroup"))))
+
+
+@app.get("/protection-groups/<groupId>")
+@document(GET_GROUP)
+def get_group(groupId: str) -> Response[str]:
+    _query(GET_GROUP)
+    return _json(200, _groups().get(groupId))
+
+
+@app.put("/protection-groups/<groupId>")
+@document(PUT_GROUP)
+def put_group(groupId: str) -> Response[str]:
+    _query(PUT_GROUP)
+    catalog = _groups()
+    current = catalog.get(groupId)
+    return _json(200, catalog.update(current, _check_group(_body("ProtectionGroup"))))
+
+
+@app.delete("/protection-groups/<groupId>")
+@document(DELETE_GROUP)
+def delete_group(groupId: str) -> Response[str]:
+    _query(DELETE_GROUP)
+    catalog = _groups()
+    current = catalog.get(groupId)
+    using = [p["name"] for p in _plans().all() if any(groupId in w["protectionGroupIds"] for w in p["waves"])]
+    if using:
+        raise ConflictError(
+            f"protection group {groupId} is used by recovery plan(s) {', '.join(using)}; remove it from them first",
+            code="GROUP_IN_USE",
+            details={"plans": using},
+        )
+    running = [
+        e["executionId"]
+        for e in _deps().stores.executions.active()
+        if any(groupId in (w.get("protectionGroupIds") or []) for w in e.get("waves", []))
+    ]
+    if running:
+        raise ConflictError(
+            f"protection group {groupId} is in use by active execution(s) {', '.join(running)}",
+            code="GROUP_IN_USE",
+            details={"executions": running},
+        )
+    catalog.delete(current)
+    return Response(status_code=204, content_type=JSON, body="")
+
+
+# ---------------------------------------------------------------------- recovery plans
+def _check_plan(body: dict[str, Any]) -> dict[str, Any]:
+    groups = _deps().stores.groups
+    wanted = {g for wave in body["waves"] for g in wave["protectionGroupIds"]}
+    missing = sorted(g for g in wanted if g.startswith("NAME#") or groups.get({"groupId": g}) is None)
+    if missing:
+        raise ValidationFailedError(
+            "the plan references unknown protection groups: " + ", ".join(missing),
+            code="UNKNOWN_PROTECTION_GROUP",
+            details={"protectionGroupIds": missing},
+        )
+    for wave in body["waves"]:
+        wave.setdefault("pauseBeforeWave", False)
+    return body
+
+
+LIST_PLANS = RouteDoc("GET", "/recovery-plans", "List recovery plans", 200, tags=("recovery plans",))
+CREATE_PLAN = RouteDoc(
+    "POST",
+    "/recovery-plans",
+    "Create a recovery plan",
+    201,
+    "RecoveryPlan",
+    errors=(409,),
+    tags=("recovery plans",),
+)
+GET_PLAN = RouteDoc("GET", "/recovery-plans/{planId}", "Get a recovery plan", 200, tags=("recovery plans",))
+PUT_PLAN = RouteDoc(
+    "PUT",
+    "/recovery-plans/{planId}",
+    "Replace a recovery plan (running executions keep their copy)",
+    200,
+    "RecoveryPlan",
+    errors=(409,),
+    tags=("recovery plans",),
+)
+DELETE_PLAN = RouteDoc(
+    "DELETE",
+    "/recovery-plans/{planId}",
+    "Delete a recovery plan with no active execution",
+    204,
+    errors=(409,),
+    tags=("recovery plans",),
+)
+START = RouteDoc(
+    "POST",
+    "/recovery-plans/{planId}/executions",
+    "Start a drill or a recovery of the plan",
+    202,
+    "StartExecution",
+    errors=(409,),
+    tags=("executions",),
+)
+
+
+@app.get("/recovery-plans")
+@document(LIST_PLANS)
+def list_plans() -> Response[str]:
+    _query(LIST_PLANS)
+    return _json(200, {"items": _plans().all()})
+
+
+@app.post("/recovery-plans")
+@document(CREATE_PLAN)
+def create_plan() -> Response[str]:
+    _query(CREATE_PLAN)
+    return _json(201, _plans().create(_check_plan(_body("RecoveryPlan"))))
+
+
+@app.get("/recovery-plans/<planId>")
+@document(GET_PLAN)
+def get_plan(planId: str) -> Response[str]:
+    _query(GET_PLAN)
+    return _json(200, _plans().get(planId))
+
+
+@app.put("/recovery-plans/<planId>")
+@document(PUT_PLAN)
+def put_plan(planId: str) -> Response[str]:
+    _query(PUT_PLAN)
+    catalog = _plans()
+    current = catalog.get(planId)
+    return _json(200, catalog.update(current, _check_plan(_body("RecoveryPlan"))))
+
+
+@app.delete("/recovery-plans/<planId>")
+@document(DELETE_PLAN)
+def delete_plan(planId: str) -> Response[str]:
+    _query(DELETE_PLAN)
+    catalog = _plans()
+    current = catalog.get(planId)
+    holder = _deps().stores.locks.holder(f"PLAN#{planId}")
+    if holder:
+        raise ConflictError(
+            f"recovery plan {planId} has an active execution ({holder}); cancel it or wait for its end",
+            code="PLAN_IN_USE",
+            details={"executionId": holder},
+        )
+    catalog.delete(current)
+    return Response(status_code=204, content_type=JSON, body="")
+
+
+@app.post("/recovery-plans/<planId>/executions")
+@document(START)
+def start_execution(planId: str) -> Response[str]:
+    _query(START)
+    body = _body("StartExecution")
+    _plans().get(planId)
+    identity = app.current_event.request_context.identity
+    initiated_by = identity.user_arn or identity.caller or "unknown"
+    record = create.create_execution(
+        _deps(), planId, str(body.get("executionType", "DRILL")), initiated_by=str(initiated_by)
+    )
+    return _json(202, {"executionId": record["executionId"], "status": record["status"]})
+
+
+# ---------------------------------------------------------------------- executions
+LIST_EXECUTIONS = RouteDoc(
+    "GET",
+    "/executions",
+    "List executions, newest first",
+    200,
+    query=(
+        QueryParam("planId", "only this plan's executions", {"type": "string"}),
+        QueryParam("status", "only executions in this status", {"enum": [str(s) for s in ExecutionStatus]}),
+        QueryParam(
+            "limit", "page size (1-100, default 50)", {"type": "integer", "minimum": 1, "maximum": 100}
+        ),
+        QueryParam("nextToken", "the nextToken of the previous page", {"type": "string"}),
+    ),
+    tags=("executions",),
+)
+GET_EXECUTION = RouteDoc("GET", "/executions/{executionId}", "Get an execution", 200, tags=("executions",))
+LIST_SERVERS = RouteDoc(
+    "GET",
+    "/executions/{executionId}/servers",
+    "The servers of an execution, wave by wave",
+    200,
+    query=(
+        QueryParam(
+            "limit", "page size (1-500, default 100)", {"type": "integer", "minimum": 1, "maximum": 500}
+        ),
+        QueryParam("nextToken", "the nextToken of the previous page", {"type": "string"}),
+    ),
+    tags=("executions",),
+)
+
+
+@app.get("/executions")
+@document(LIST_EXECUTIONS)
+def list_executions() -> Response[str]:
+    query = _query(LIST_EXECUTIONS)
+    status = query.get("status")
+    if status is not None:
+        try:
+            status = str(normalize_execution_status(status))
+        except UnknownStatusError as e:
+            raise BadRequestError(f"unknown status {status!r}", code="INVALID_QUERY") from e
+    items, last = _deps().stores.executions.list_page(
+        plan_id=query.get("planId") or None,
+        status=status,
+        limit=http.limit_param(query.get("limit")),
+        start_key=http.decode_token(query.get("nextToken"), {"executionId", "startTime"}),
+    )
+    return _json(200, {"items": [execution_summary(i) for i in items], "nextToken": http.encode_token(last)})
+
+
+@app.get("/executions/<executionId>")
+@document(GET_EXECUTION)
+def get_execution(executionId: str) -> Response[str]:
+    _query(GET_EXECUTION)
+    return _json(200, execution_view(_deps().stores.executions.get(executionId)))
+
+
+@app.get("/executions/<executionId>/servers")
+@document(LIST_SERVERS)
+def list_servers(executionId: str) -> Response[str]:
+    query = _query(LIST_SERVERS)
+    deps = _deps()
+    deps.stores.executions.get(executionId)
+    items, last = deps.stores.servers.page(
+        executionId,
+        limit=http.limit_param(query.get("limit"), default=100, maximum=500),
+        start_key=http.decode_token(query.get("nextToken"), {"executionId", "serverKey"}),
+    )
+    return _json(200, {"items": [server_view(i) for i in items], "nextToken": http.encode_token(last)})
+
+
+def _control_route(
+    action: str, summary: str, status: int, operation: Callable[[Deps, str], dict[str, Any]]
+) -> None:
+    doc = RouteDoc(
+        "POST",
+        f"/executions/{{executionId}}/{action}",
+        summary,
+        status,
+        "Empty",
+        errors=(409,),
+        tags=("executions",),
+    )
+
+    @app.post(f"/executions/<executionId>/{action}")
+    @document(doc)
+    def control_route(executionId: str) -> Response[str]:
+        _query(doc)
+        _body("Empty")
+        return _json(status, execution_view(operation(_deps(), executionId)))
+
+    control_route.__name__ = f"{action.replace('-', '_')}_execution"
+
+
+_control_route("pause", "Pause before the next wave", 200, control.request_pause)
+_control_route("resume", "Resume a PAUSED execution", 200, control.resume)
+_control_route("cancel", "Cancel: started waves finish, the rest are CANCELLED", 200, control.cancel)
+_control_route(
+    "terminate-instances",
+    "Terminate the recovery instances this execution launched",
+    202,
+    terminate.start_termination,
+)
+
+
+def resolve_api_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Entry point of execution-handler for API Gateway proxy events."""
+    return app.resolve(event, context)

@@ -1,0 +1,223 @@
+"""The sandbox's HTTP front: the REST API (requests turned into API Gateway proxy events for the real
+execution-handler) and the control API under /_sandbox/ (never deployed)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Request, Response
+
+from drs_sandbox import cfn
+from drs_sandbox.stack import ACCOUNT_ID, Stack
+
+logger = logging.getLogger(__name__)
+CONTROL_PREFIX = "/_sandbox/"
+MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+
+
+def _json(status: int, body: Any) -> Response:
+    return Response(json.dumps(body, default=str), status=status, content_type="application/json")
+
+
+def _error(status: int, code: str, message: str) -> Response:
+    return _json(status, {"error": {"code": code, "message": message}})
+
+
+class ControlError(Exception):
+    def __init__(self, message: str, code: str = "BAD_REQUEST", status: int = 400) -> None:
+        super().__init__(message)
+        self.code, self.status = code, status
+
+
+class Route:
+    """One REST route of the template: matches a path and names its parameters."""
+
+    def __init__(self, method: str, resource: str) -> None:
+        self.method, self.resource = method, resource
+        pattern = re.sub(r"\\\{([A-Za-z0-9_]+)\\\}", r"(?P<\1>[^/]+)", re.escape(resource))
+        self.regex = re.compile(f"^{pattern}$")
+
+    def match(self, method: str, path: str) -> dict[str, str] | None:
+        found = self.regex.match(path)
+        return found.groupdict() if found and method == self.method else None
+
+
+class SandboxApp:
+    """The WSGI application serving both APIs."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.routes = [Route(m, p) for m, p, _auth in cfn.api_routes(stack.template)]
+        self.control: dict[tuple[str, str], Callable[[Request], Response]] = {
+            ("POST", "source-servers"): self._add_servers,
+            ("POST", "faults"): self._faults,
+            ("GET", "notifications"): lambda _r: _json(200, self.stack.capture.notifications()),
+            ("GET", "events"): lambda _r: _json(200, self.stack.capture.all_events()),
+            ("GET", "drs-calls"): lambda _r: _json(200, self.stack.sim.call_counts()),
+            ("DELETE", "drs-calls"): self._reset_calls,
+            ("POST", "find"): lambda _r: _json(200, self.stack.run_schedule()),
+            ("GET", "info"): lambda _r: _json(200, self.info()),
+        }
+
+    def info(self) -> dict[str, Any]:
+        stack = self.stack
+        return {
+            "awsEndpoint": stack.moto_endpoint,
+            "drsEndpoint": stack.drs_endpoint,
+            "region": "us-east-1",
+            "accountId": ACCOUNT_ID,
+            "timeScale": stack.time_scale,
+            "tables": stack.table_names,
+            "functions": stack.function_names,
+            "stateMachineArn": stack.state_machine_arn,
+            "topicArn": stack.topic_arn,
+            "stream": stack.stream_stats(),
+            "parameters": stack.resolver.parameters,
+        }
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        request = Request(environ)
+        try:
+            if request.path.startswith(CONTROL_PREFIX):
+                response = self._control(request)
+            else:
+                response = self._proxy(request)
+        except HTTPException as e:
+            response = _error(e.code or 400, "BAD_REQUEST", e.description or "bad request")
+        return response(environ, start_response)
+
+    # ------------------------------------------------------------------ control API
+    def _control(self, request: Request) -> Response:
+        name = request.path[len(CONTROL_PREFIX) :].strip("/")
+        action = self.control.get((request.method, name))
+        if action is None:
+            known = sorted({n for _m, n in self.control})
+            if any(n == name for _m, n in self.control):
+                return _error(405, "METHOD_NOT_ALLOWED", f"{request.method} is not allowed on {request.path}")
+            return _error(404, "NOT_FOUND", f"no control endpoint {request.path}; known: {', '.join(known)}")
+        try:
+            return action(request)
+        except ControlError as e:
+            return _error(e.status, e.code, str(e))
+
+    @staticmethod
+    def _body(request: Request) -> dict[str, Any]:
+        try:
+            body = json.loads(request.get_data() or b"{}")
+        except ValueError as e:
+            raise ControlError(f"the body is not JSON: {e}", "MALFORMED_JSON") from e
+        if not isinstance(body, dict):
+            raise ControlError("the body must be a JSON object", "MALFORMED_JSON")
+        return body
+
+    def _add_servers(self, request: Request) -> Response:
+        servers = self._body(request).get("servers")
+        if not isinstance(servers, list) or not servers:
+            raise ControlError('expected {"servers": [{"sourceServerId", "hostname", ...}, ...]}')
+        try:
+            added = self.stack.sim.add_source_servers(servers)
+        except ValueError as e:
+            raise ControlError(str(e), "INVALID_SERVER") from e
+        return _json(201, {"servers": added})
+
+    def _faults(self, request: Request) -> Response:
+        body = self._body(request)
+        unknown = sorted(set(body) - {"throttleRate", "denyOperations"})
+        if unknown or not body:
+            raise ControlError(
+                'expected {"throttleRate": 0..1} and/or {"denyOperations": {"DescribeJobs": N}}'
+            )
+        try:
+            if "throttleRate" in body:
+                self.stack.sim.set_throttle_rate(body["throttleRate"])
+            for operation, times in (body.get("denyOperations") or {}).items():
+                self.stack.sim.deny_operation(operation, times)
+        except (ValueError, TypeError, AttributeError) as e:
+            raise ControlError(str(e), "INVALID_FAULT") from e
+        return _json(200, body)
+
+    def _reset_calls(self, _request: Request) -> Response:
+        self.stack.sim.reset_call_counts()
+        return Response(status=204)
+
+    # ------------------------------------------------------------------ REST API -> Lambda
+    def proxy_event(self, request: Request) -> dict[str, Any]:
+        """An API Gateway REST (v1) proxy event for the request, as API Gateway builds it."""
+        resource, path_parameters = request.path, None
+        for route in self.routes:
+            params = route.match(request.method, request.path)
+            if params is not None:
+                resource, path_parameters = route.resource, params or None
+                break
+        raw = request.get_data()
+        try:
+            body: str | None = raw.decode("utf-8") if raw else None
+            encoded = False
+        except UnicodeDecodeError:
+            body, encoded = base64.b64encode(raw).decode(), True
+        query = {k: request.args.getlist(k) for k in request.args}
+        now = datetime.now(UTC)
+        request_id = str(uuid.uuid4())
+        return {
+            "resource": resource,
+            "path": request.path,
+            "httpMethod": request.method,
+            "headers": dict(request.headers.items()) or None,
+            "multiValueHeaders": {k: request.headers.getlist(k) for k in request.headers.keys()} or None,  # noqa: SIM118
+            "queryStringParameters": {k: v[-1] for k, v in query.items()} or None,
+            "multiValueQueryStringParameters": query or None,
+            "pathParameters": path_parameters,
+            "stageVariables": None,
+            "requestContext": {
+                "resourcePath": resource,
+                "httpMethod": request.method,
+                "path": f"/prod{request.path}",
+                "stage": "prod",
+                "accountId": ACCOUNT_ID,
+                "apiId": "sandbox",
+                "protocol": "HTTP/1.1",
+                "requestId": request_id,
+                "extendedRequestId": request_id,
+                "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+                "requestTimeEpoch": int(time.time() * 1000),
+                "domainName": request.host,
+                "identity": {
+                    "sourceIp": request.remote_addr or "127.0.0.1",
+                    "userAgent": request.headers.get("User-Agent"),
+                    "caller": "sandbox",
+                    "user": "sandbox",
+                    "userArn": f"arn:aws:iam::{ACCOUNT_ID}:user/sandbox",
+                    "accountId": ACCOUNT_ID,
+                },
+            },
+            "body": body,
+            "isBase64Encoded": encoded,
+        }
+
+    def _proxy(self, request: Request) -> Response:
+        if (request.content_length or 0) > MAX_BODY_BYTES:
+            return _json(413, {"message": "Request Too Long"})
+        payload, errored = self.stack.runtime.invoke(self.stack.handler_name(), self.proxy_event(request))
+        if errored:
+            logger.error("the API handler raised", extra={"error": payload[:2000]})
+            return _json(502, {"message": "Internal server error"})
+        result = json.loads(payload)
+        body = result.get("body") or ""
+        data = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
+        response = Response(data, status=int(result.get("statusCode", 200)))
+        for key, value in (result.get("headers") or {}).items():
+            response.headers[key] = str(value)
+        for key, values in (result.get("multiValueHeaders") or {}).items():
+            for value in values:
+                if response.headers.get(key) != str(value):
+                    response.headers.add(key, str(value))
+        return response

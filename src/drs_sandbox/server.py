@@ -1,0 +1,180 @@
+"""`drsctl sandbox` / `python -m drs_sandbox`: the whole system on one machine, in the foreground.
+
+with Sandbox(port=0, scenario="three-tier") as sandbox:
+    requests.get(sandbox.url + "/health")
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import logging
+import signal
+import socket
+import sys
+import threading
+import time
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer
+
+from drs_sandbox.http import SandboxApp
+from drs_sandbox.scenario import Scenario, ScenarioError, load_scenario, resolve_scenario
+from drs_sandbox.stack import Stack, serve_wsgi
+
+logger = logging.getLogger(__name__)
+DEFAULT_PORT = 8787
+DEFAULT_TIME_SCALE = 60.0
+
+
+class SandboxError(RuntimeError):
+    """The sandbox cannot start (port taken, bad scenario, ...)."""
+
+
+def port_is_free(port: int) -> bool:
+    if port == 0:
+        return True
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+class Sandbox:
+    """The local stack plus its HTTP front; a context manager that leaves nothing running."""
+
+    def __init__(
+        self,
+        port: int = DEFAULT_PORT,
+        scenario: str | Path | None = None,
+        time_scale: float | None = None,
+        find_interval: float = 5.0,
+        parameters: dict[str, str] | None = None,
+        *,
+        create_plans: bool = True,
+        seed: int | None = None,
+    ) -> None:
+        self.requested_port = port
+        self.scenario: Scenario | None = None
+        if scenario is not None:
+            try:
+                self.scenario = load_scenario(resolve_scenario(scenario))
+            except (ScenarioError, FileNotFoundError, ValueError) as e:
+                raise SandboxError(str(e)) from e
+        scale = time_scale or (self.scenario.time_scale if self.scenario else None) or DEFAULT_TIME_SCALE
+        self.stack = Stack(time_scale=scale, find_interval=find_interval, parameters=parameters, seed=seed)
+        self.create_plans = create_plans
+        self._server: BaseWSGIServer | None = None
+        self.port = 0
+        self.applied: list[Any] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> Sandbox:
+        if not port_is_free(self.requested_port):
+            raise SandboxError(
+                f"port {self.requested_port} on 127.0.0.1 is already in use; choose another with --port"
+            )
+        self.stack.start()
+        try:
+            try:
+                self._server, _ = serve_wsgi(SandboxApp(self.stack), self.requested_port)
+            except OSError as e:
+                if e.errno == errno.EADDRINUSE:
+                    raise SandboxError(f"port {self.requested_port} on 127.0.0.1 is already in use") from e
+                raise
+            self.port = self._server.server_port
+            if self.scenario is not None:
+                self._load_scenario(self.scenario)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _load_scenario(self, scenario: Scenario) -> None:
+        if scenario.source_servers:
+            self.stack.sim.add_source_servers(scenario.source_servers)
+        if self.create_plans and (scenario.protection_groups or scenario.recovery_plans):
+            from drsctl.client import ApiClient
+            from drsctl.planfile import apply_document
+
+            document = {
+                "protectionGroups": scenario.protection_groups,
+                "recoveryPlans": scenario.recovery_plans,
+            }
+            self.applied = apply_document(ApiClient(self.url), document)
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        self.stack.stop()
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="drsctl sandbox", description="Serve the whole system on 127.0.0.1 until interrupted (Ctrl-C)."
+    )
+    parser.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port of the REST API (default {DEFAULT_PORT})"
+    )
+    parser.add_argument(
+        "--scenario", help="a scenario file, or a built-in name (three-tier, failing-server, hundred-servers)"
+    )
+    parser.add_argument(
+        "--time-scale",
+        type=float,
+        help="simulated seconds per real second (default: the scenario's, else 60)",
+    )
+    parser.add_argument(
+        "--find-interval", type=float, default=5.0, help="seconds between scheduled `find` runs"
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    started = time.monotonic()
+    try:
+        with Sandbox(args.port, args.scenario, args.time_scale, args.find_interval) as sandbox:
+            scenario = sandbox.scenario
+            what = (
+                f"scenario {scenario.name}: {len(scenario.source_servers)} source servers, "
+                f"{len(scenario.protection_groups)} protection groups, {len(scenario.recovery_plans)} recovery plans"
+                if scenario
+                else "no scenario: add source servers with POST /_sandbox/source-servers"
+            )
+            print(
+                f"DRS Orchestrator sandbox serving {sandbox.url} (started in {time.monotonic() - started:.1f} s, "
+                f"time scale x{sandbox.stack.time_scale:g}); {what}. Ctrl-C stops it.",
+                flush=True,
+            )
+            stop.wait()
+            print("stopping the sandbox", flush=True)
+    except SandboxError as e:
+        print(f"drsctl sandbox: error: {e}", file=sys.stderr)
+        return 1
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
