@@ -101,13 +101,13 @@ def run(console: Console, *, time_scale: float, poll_seconds: float) -> int:
 
         _step(console, f"6. drsctl terminate {execution_id}")
         client.post(f"/executions/{execution_id}/terminate-instances", {})
-        client.post("/_sandbox/find", {})
-        done = _wait_for(
-            lambda: (
-                lambda e: e if e.get("instancesTerminated") else client.post("/_sandbox/find", {}) and None
-            )(client.get(f"/executions/{execution_id}")),
-            timeout=60,
-        )
+
+        def terminated() -> dict[str, Any] | None:
+            client.post("/_sandbox/find", {})  # the schedule follows the TERMINATE jobs
+            execution: dict[str, Any] = client.get(f"/executions/{execution_id}")
+            return execution if execution.get("instancesTerminated") else None
+
+        done = _wait_for(terminated, timeout=60)
         console.print(f"recovery instances terminated: {done['instancesTerminated']}")
         _step(console, "7. Stop the sandbox")
     console.print(f"[green]demo finished[/] in {time.monotonic() - started:.0f} s: {final['statusLabel']}")

@@ -1,0 +1,1 @@
+"""drsctl: the command line of DRS Orchestrator, over its REST API."""

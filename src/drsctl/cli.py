@@ -1,0 +1,401 @@
+"""drsctl [--endpoint URL] [--output text|json] COMMAND ...
+
+Exit codes: 0 all succeeded, 1 all failed (or a usage, connection or API error), 2 partial success.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
+
+import requests
+from rich.console import Console
+
+from drsctl import render
+from drsctl.batch import DrillResult, batch_exit_code, run_drills
+from drsctl.client import ApiClient, DrsctlError
+from drsctl.planfile import apply_document, load_document
+
+ENDPOINT_ENV = "DRSCTL_ENDPOINT"
+
+
+class UsageError(DrsctlError):
+    pass
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse exits 2 on usage errors; 2 means partial success here, so usage errors exit 1."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        raise UsageError(message)
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="drsctl", description="Multi-wave DRS recovery plans from the command line.")
+    parser.add_argument("--endpoint", help=f"the API's URL (default: ${ENDPOINT_ENV})")
+    parser.add_argument("--output", choices=["text", "json"], default="text", help="text (default) or json")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    commands.required = True
+
+    for noun, label in (("groups", "protection groups"), ("plans", "recovery plans")):
+        sub = commands.add_parser(noun, help=f"list, show, apply or delete {label}")
+        verbs = sub.add_subparsers(dest="verb", metavar="VERB", parser_class=Parser)
+        verbs.required = True
+        verbs.add_parser("list", help=f"list {label}")
+        show = verbs.add_parser("show", help="show one, by name or id")
+        show.add_argument("target")
+        delete = verbs.add_parser("delete", help="delete one, by name or id")
+        delete.add_argument("target")
+        apply = verbs.add_parser("apply", help="create or update groups and plans from a YAML or JSON file")
+        apply.add_argument("-f", "--file", required=True)
+
+    execute = commands.add_parser("execute", help="start a drill (default) or a recovery of a plan")
+    execute.add_argument("plan", help="the plan's name or id")
+    kind = execute.add_mutually_exclusive_group()
+    kind.add_argument(
+        "--drill", action="store_true", help="a drill: recovery instances in the drill network (default)"
+    )
+    kind.add_argument("--recovery", action="store_true", help="a real recovery (failover)")
+    execute.add_argument(
+        "--wait", action="store_true", help="follow it to the end; exit 0, 1 or 2 from its outcome"
+    )
+    execute.add_argument("--timeout", type=float, help="with --wait: stop waiting after this many seconds")
+
+    status = commands.add_parser("status", help="an execution's status, waves and servers")
+    status.add_argument("execution")
+    for verb, text in (
+        ("pause", "pause before the next wave"),
+        ("resume", "resume a paused execution"),
+        ("cancel", "cancel: running waves finish, the rest are cancelled"),
+        ("terminate", "terminate the recovery instances an execution launched"),
+    ):
+        commands.add_parser(verb, help=text).add_argument("execution")
+
+    executions = commands.add_parser("executions", help="list executions, newest first")
+    executions.add_argument("verb", choices=["list"], nargs="?", default="list")
+    executions.add_argument("--plan", help="only this plan's (name or id)")
+    executions.add_argument("--status", help="only executions in this status")
+    executions.add_argument("--limit", type=int, default=20)
+
+    drill = commands.add_parser("drill", help="drills of many plans; continues past failures")
+    drill.add_argument("plans", nargs="*", metavar="PLAN", help="plan names or ids")
+    drill.add_argument("--all", action="store_true", help="every recovery plan")
+    drill.add_argument("--parallel", type=int, default=4, help="drills at once (default 4)")
+    drill.add_argument("--timeout", type=float, default=3600, help="seconds per drill before it is cancelled")
+
+    sandbox = commands.add_parser("sandbox", help="serve the whole system locally (no AWS account)")
+    sandbox.add_argument("--port", type=int, default=8787)
+    sandbox.add_argument("--scenario")
+    sandbox.add_argument("--time-scale", type=float)
+    return parser
+
+
+class Context:
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        console: Console,
+        session: requests.Session | None,
+        sleep: Callable[[float], None],
+        poll_seconds: float,
+    ) -> None:
+        self.args = args
+        self.console = console
+        self.json = args.output == "json"
+        self.sleep = sleep
+        self.poll_seconds = poll_seconds
+        endpoint = args.endpoint or os.environ.get(ENDPOINT_ENV)
+        if not endpoint:
+            raise UsageError(f"no endpoint: pass --endpoint URL or set {ENDPOINT_ENV}")
+        self.client = ApiClient(endpoint, session=session)
+
+    def emit(self, data: Any, text: Callable[[], None]) -> None:
+        if self.json:
+            print(json.dumps(data, indent=2, default=str))
+        else:
+            text()
+
+
+def _table(console: Console, rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> None:
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for header in headers:
+        table.add_column(header)
+    for row in rows:
+        table.add_row(*[str(v) if v is not None else "" for v in row])
+    console.print(table)
+
+
+def cmd_catalog(ctx: Context) -> int:
+    noun, verb = ctx.args.command, ctx.args.verb
+    client = ctx.client
+    key, path = ("groupId", "/protection-groups") if noun == "groups" else ("planId", "/recovery-plans")
+    resolve = client.resolve_group if noun == "groups" else client.resolve_plan
+    if verb == "list":
+        items = client.get(path)["items"]
+        if noun == "groups":
+            rows = [
+                (
+                    g["name"],
+                    g[key],
+                    ", ".join(g.get("sourceServerIds") or [])
+                    or " ".join(f"{k}={v}" for k, v in (g.get("serverSelectionTags") or {}).items()),
+                )
+                for g in items
+            ]
+            ctx.emit(items, lambda: _table(ctx.console, rows, ("NAME", "ID", "SERVERS")))
+        else:
+            rows = [
+                (
+                    p["name"],
+                    p[key],
+                    " -> ".join(
+                        w["waveName"] + (" (pause)" if w.get("pauseBeforeWave") else "") for w in p["waves"]
+                    ),
+                )
+                for p in items
+            ]
+            ctx.emit(items, lambda: _table(ctx.console, rows, ("NAME", "ID", "WAVES")))
+        return 0
+    if verb == "apply":
+        results = apply_document(client, load_document(ctx.args.file))
+
+        def text() -> None:
+            for r in results:
+                ctx.console.print(
+                    f"{r.action:<9} {r.kind:<16} {r.name} ({r.id})", highlight=False, markup=False
+                )
+
+        ctx.emit([r.to_json() for r in results], text)
+        return 0
+    item = resolve(ctx.args.target)
+    if verb == "show":
+        ctx.emit(item, lambda: ctx.console.print_json(json.dumps(item, default=str)))
+        return 0
+    client.delete(f"{path}/{item[key]}")
+    ctx.emit(
+        {"deleted": item[key]},
+        lambda: ctx.console.print(f"deleted {item['name']} ({item[key]})", markup=False),
+    )
+    return 0
+
+
+def _watch(ctx: Context, execution_id: str, timeout: float | None) -> int:
+    try:
+        final = render.watch_execution(
+            ctx.client,
+            execution_id,
+            console=ctx.console if not ctx.json else Console(file=sys.stderr),
+            poll_seconds=ctx.poll_seconds,
+            sleep=ctx.sleep,
+            timeout=timeout,
+        )
+    except KeyboardInterrupt:
+        print(
+            f"stopped watching; execution {execution_id} goes on (cancel it with: drsctl cancel {execution_id})",
+            file=sys.stderr,
+        )
+        return 1
+    if not render.is_terminal(final):
+        message = f"still {final['status']} after {timeout:g} s; execution {execution_id} goes on"
+        ctx.emit(
+            {"error": {"code": "WAIT_TIMEOUT", "message": message}, "execution": final},
+            lambda: print(f"drsctl: error: {message}", file=sys.stderr),
+        )
+        return 1
+    ctx.emit(final, lambda: render.print_summary(ctx.client, final, ctx.console))
+    return render.exit_code(final["status"])
+
+
+def cmd_execute(ctx: Context) -> int:
+    plan = ctx.client.resolve_plan(ctx.args.plan)
+    kind = "RECOVERY" if ctx.args.recovery else "DRILL"
+    if kind == "RECOVERY":
+        print(
+            f"drsctl: warning: starting a RECOVERY (failover) of {plan['name']}, not a drill", file=sys.stderr
+        )
+    started = ctx.client.post(f"/recovery-plans/{plan['planId']}/executions", {"executionType": kind})
+    if not ctx.args.wait:
+        ctx.emit(
+            started,
+            lambda: ctx.console.print(
+                f"{kind.lower()} of {plan['name']} started: execution {started['executionId']} ({started['status']})",
+                highlight=False,
+                markup=False,
+            ),
+        )
+        return 0
+    if not ctx.json:
+        ctx.console.print(
+            f"{kind.lower()} of {plan['name']} started: execution {started['executionId']}", highlight=False
+        )
+    return _watch(ctx, started["executionId"], ctx.args.timeout)
+
+
+def cmd_status(ctx: Context) -> int:
+    execution = ctx.client.get(f"/executions/{ctx.args.execution}")
+    ctx.emit(execution, lambda: render.print_summary(ctx.client, execution, ctx.console))
+    return render.exit_code(execution["status"]) if render.is_terminal(execution) else 0
+
+
+def cmd_control(ctx: Context) -> int:
+    action = {"terminate": "terminate-instances"}.get(ctx.args.command, ctx.args.command)
+    execution = ctx.client.post(f"/executions/{ctx.args.execution}/{action}", {})
+    messages = {
+        "pause": "will pause before its next wave",
+        "resume": "resumed",
+        "cancel": f"is {execution['status']}: started waves finish, the rest are cancelled",
+        "terminate": "recovery instances are being terminated",
+    }
+    ctx.emit(
+        execution,
+        lambda: ctx.console.print(
+            f"execution {execution['executionId']} {messages[ctx.args.command]}",
+            highlight=False,
+            markup=False,
+        ),
+    )
+    return 0
+
+
+def cmd_executions(ctx: Context) -> int:
+    plan_id = ctx.client.resolve_plan(ctx.args.plan)["planId"] if ctx.args.plan else None
+    page = ctx.client.get(
+        "/executions", {"planId": plan_id, "status": ctx.args.status, "limit": ctx.args.limit}
+    )
+    rows = [
+        (e["executionId"], e["planName"], e["executionType"], e["statusLabel"], e.get("startTime"))
+        for e in page["items"]
+    ]
+    ctx.emit(page, lambda: _table(ctx.console, rows, ("EXECUTION", "PLAN", "TYPE", "STATUS", "STARTED")))
+    return 0
+
+
+def cmd_drill(ctx: Context) -> int:
+    if ctx.args.all == bool(ctx.args.plans):
+        raise UsageError("give plan names or ids, or --all (not both)")
+    if ctx.args.parallel < 1:
+        raise UsageError("--parallel must be at least 1")
+    plans = ctx.client.plans()
+    if ctx.args.all:
+        targets = plans
+    else:
+        targets = []
+        for name in ctx.args.plans:
+            try:
+                targets.append(
+                    ctx.client.resolve_plan(name)
+                    if not plans
+                    else next(p for p in plans if p["planId"] == name or p["name"].lower() == name.lower())
+                )
+            except StopIteration:
+                targets.append({"name": name, "planId": None})
+    if not targets:
+        raise UsageError("there are no recovery plans to drill")
+
+    def on_done(result: DrillResult) -> None:
+        if ctx.json:
+            return
+        if result.succeeded:
+            ctx.console.print(
+                f"✓ {result.plan}: COMPLETED ({result.duration_seconds:.0f} s)", highlight=False, markup=False
+            )
+        else:
+            ctx.console.print(f"✗ {result.plan}: {result.error}", style="red", highlight=False, markup=False)
+
+    unknown = [
+        DrillResult(plan=t["name"], succeeded=False, error=f"no recovery plan named or with id {t['name']!r}")
+        for t in targets
+        if t["planId"] is None
+    ]
+    for result in unknown:
+        on_done(result)
+    results = unknown + run_drills(
+        ctx.client,
+        [t for t in targets if t["planId"]],
+        parallel=ctx.args.parallel,
+        timeout=ctx.args.timeout,
+        poll_seconds=ctx.poll_seconds,
+        on_done=on_done,
+        sleep=ctx.sleep,
+    )
+    failed = [r for r in results if not r.succeeded]
+    summary: dict[str, Any] = {
+        "total": len(results),
+        "succeeded": len(results) - len(failed),
+        "failed": len(failed),
+        "failedPlans": [r.plan for r in failed],
+        "results": [r.to_json() for r in results],
+    }
+    ctx.emit(
+        summary,
+        lambda: ctx.console.print(
+            f"{summary['total']} drills: {summary['succeeded']} succeeded, {summary['failed']} failed"
+            + (f" ({', '.join(summary['failedPlans'])})" if failed else ""),
+            highlight=False,
+            markup=False,
+        ),
+    )
+    return batch_exit_code(results)
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    from drs_sandbox.server import main as sandbox_main
+
+    argv = ["--port", str(args.port)]
+    if args.scenario:
+        argv += ["--scenario", args.scenario]
+    if args.time_scale:
+        argv += ["--time-scale", str(args.time_scale)]
+    return sandbox_main(argv)
+
+
+COMMANDS: dict[str, Callable[[Context], int]] = {
+    "groups": cmd_catalog,
+    "plans": cmd_catalog,
+    "execute": cmd_execute,
+    "status": cmd_status,
+    "pause": cmd_control,
+    "resume": cmd_control,
+    "cancel": cmd_control,
+    "terminate": cmd_control,
+    "executions": cmd_executions,
+    "drill": cmd_drill,
+}
+
+
+def main(
+    argv: list[str] | None = None,
+    *,
+    session: requests.Session | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    console: Console | None = None,
+    poll_seconds: float = 2.0,
+) -> int:
+    output = "json" if argv and "--output" in argv and "json" in argv else "text"
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "sandbox":
+            return cmd_sandbox(args)
+        ctx = Context(args, console or Console(), session, sleep, poll_seconds)
+        return COMMANDS[args.command](ctx)
+    except DrsctlError as e:
+        if output == "json":
+            print(json.dumps(e.to_json()))
+        else:
+            print(f"drsctl: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("drsctl: interrupted", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
