@@ -300,6 +300,7 @@ class Stack:
         return self
 
     def stop(self) -> None:
+        self._stop_running_executions()
         for thread in self._threads:
             thread.stop_event.set()
         for thread in self._threads:
@@ -325,6 +326,21 @@ class Stack:
             else:
                 os.environ[key] = value
         self._saved_env = {}
+
+    def _stop_running_executions(self) -> None:
+        """Executions still running would go on calling a stack that is gone: stop them first."""
+        if self._moto is None or not self.state_machine_arn:
+            return
+        try:
+            sfn = self.client("stepfunctions")
+            pages = sfn.get_paginator("list_executions").paginate(
+                stateMachineArn=self.state_machine_arn, statusFilter="RUNNING"
+            )
+            for page in pages:
+                for execution in page["executions"]:
+                    sfn.stop_execution(executionArn=execution["executionArn"], cause="the sandbox stopped")
+        except Exception:
+            logger.warning("could not stop the running executions", exc_info=True)
 
     # ------------------------------------------------------------------ clients
     def client(self, service: str) -> Any:
