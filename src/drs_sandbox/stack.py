@@ -139,8 +139,14 @@ class StreamPoller(threading.Thread):
         filters = ((props.get("FilterCriteria") or {}).get("Filters")) or []
         self.patterns = [json.loads(f["Pattern"]) for f in filters]
         self.stop_event = threading.Event()
+        self.replay_requested = threading.Event()
         self.dropped: list[dict[str, Any]] = []
         self.delivered = 0
+
+    def replay(self) -> None:
+        """Deliver the whole stream again from its oldest record, as Lambda does after a retry or
+        a redeployed event source mapping (the consumer must be idempotent)."""
+        self.replay_requested.set()
 
     def _wanted(self, record: dict[str, Any]) -> bool:
         return not self.patterns or any(_matches(p, record) for p in self.patterns)
@@ -183,7 +189,8 @@ class StreamPoller(threading.Thread):
         iterators: list[str] = []
         while not self.stop_event.is_set():
             try:
-                if not iterators:
+                if not iterators or self.replay_requested.is_set():
+                    self.replay_requested.clear()
                     iterators = self._iterators()
                 following = []
                 for iterator in iterators:
@@ -519,6 +526,11 @@ class Stack:
             "delivered": sum(p.delivered for p in pollers),
             "dropped": sum(len(p.dropped) for p in pollers),
         }
+
+    def replay_streams(self) -> None:
+        for thread in self._threads:
+            if isinstance(thread, StreamPoller):
+                thread.replay()
 
     def handler_name(self, logical_id: str = "ExecutionHandlerFunction") -> str:
         return self.function_names[logical_id]
