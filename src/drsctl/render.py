@@ -37,7 +37,9 @@ def wave_table(execution: dict[str, Any]) -> Table:
         table.add_row(
             f"{wave['waveNumber']}. {wave['waveName']}"
             + (" (pause before)" if wave.get("pauseBeforeWave") else ""),
-            Text(f"{wave_badge(wave['status'])['icon']} {wave['status']}", style=status_color(wave["status"])),
+            Text(
+                f"{wave_badge(wave['status'])['icon']} {wave['status']}", style=status_color(wave["status"])
+            ),
             str(wave.get("phase") or ""),
             f"{progress.get('launched', 0)}/{total}",
             f"{progress.get('ready', 0)}/{total}",
