@@ -227,6 +227,7 @@ class Table:
         forward: bool = True,
         filter_expression: str | None = None,
         consistent: bool = False,
+        projection: str | None = None,
     ) -> tuple[list[Item], dict[str, Any] | None]:
         kwargs: dict[str, Any] = {
             "TableName": self.name,
@@ -245,6 +246,8 @@ class Table:
             kwargs["ExclusiveStartKey"] = serialize(start_key)
         if filter_expression:
             kwargs["FilterExpression"] = filter_expression
+        if projection:
+            kwargs["ProjectionExpression"] = projection
         try:
             response = self.client.query(**kwargs)
         except ClientError as e:

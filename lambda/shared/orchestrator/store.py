@@ -146,6 +146,17 @@ class ServerStore:
             key_condition="#e = :e", names={"#e": "executionId"}, values={":e": execution_id}, consistent=True
         )
 
+    def source_server_ids(self, execution_id: str) -> list[str]:
+        """Only the ids (a projection: finalize needs them to release locks, not the details)."""
+        items = self.table.query_all(
+            key_condition="#e = :e",
+            names={"#e": "executionId", "#s": "sourceServerId"},
+            values={":e": execution_id},
+            consistent=True,
+            projection="#s",
+        )
+        return [str(item["sourceServerId"]) for item in items]
+
     def page(
         self, execution_id: str, *, limit: int, start_key: Mapping[str, Any] | None = None
     ) -> tuple[list[Item], dict[str, Any] | None]:

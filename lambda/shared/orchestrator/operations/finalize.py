@@ -93,7 +93,7 @@ def finalize_execution(deps: Deps, execution_id: str, *, error: str | None = Non
 
 
 def _release_locks(deps: Deps, execution: dict[str, Any]) -> None:
-    server_ids = [s["sourceServerId"] for s in deps.stores.servers.all(execution["executionId"])]
+    server_ids = deps.stores.servers.source_server_ids(execution["executionId"])
     deps.stores.locks.release([f"PLAN#{execution['planId']}", *(f"SERVER#{sid}" for sid in server_ids)])
 
 
