@@ -3,6 +3,7 @@ pagination and batching. Stores build on it; nothing here knows about executions
 
 from __future__ import annotations
 
+import contextvars
 import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -304,7 +305,11 @@ class Table:
                 self._write_chunk(chunk)
             return
         with ThreadPoolExecutor(max_workers=min(BATCH_WRITE_CONCURRENCY, len(chunks))) as pool:
-            for future in [pool.submit(self._write_chunk, chunk) for chunk in chunks]:
+            # Each chunk runs in the caller's context (contextvars: log keys, tracing, call accounting).
+            futures = [
+                pool.submit(contextvars.copy_context().run, self._write_chunk, chunk) for chunk in chunks
+            ]
+            for future in futures:
                 future.result()
 
     def _write_chunk(self, pending: list[dict[str, Any]]) -> None:
