@@ -61,6 +61,8 @@ PHASE_WEIGHT = {
 HISTORY_BURST_POLLS = 200
 HISTORY_BUDGET_SECONDS = 40
 MAX_FAILED_SERVERS_LISTED = 20
+# EC2 instances described per poll (two DescribeInstances calls of 200 ids).
+MAX_EC2_LOOKUPS_PER_POLL = 400
 # Server fields the poll owns; a server item is rewritten only when one of them changed.
 SERVER_FIELDS = (
     "launchStatus",
@@ -124,6 +126,24 @@ def _server_updates_from_jobs(
     return found
 
 
+def _needs_log(participant: Mapping[str, Any], stored: Mapping[str, Any] | None, settled: set[str]) -> bool:
+    if participant["sourceServerID"] in settled or stored is None:
+        return False
+    launch = participant.get("launchStatus")
+    if launch == LaunchStatus.LAUNCHED:
+        return False
+    return not (launch == LaunchStatus.FAILED and stored.get("error"))
+
+
+def _ec2_lookups(unsettled: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The EC2 instances to describe in this poll: never-described ones first, then the least recently
+    refreshed, at most MAX_EC2_LOOKUPS_PER_POLL (the rest wait for the next poll), so a poll's cost is
+    bounded however many servers a wave launches at once."""
+    candidates = [s for s in unsettled if s.get("ec2InstanceId")]
+    candidates.sort(key=lambda s: (bool(s.get("ec2State")), str(s.get("updatedAt") or "")))
+    return [str(s["ec2InstanceId"]) for s in candidates[:MAX_EC2_LOOKUPS_PER_POLL]]
+
+
 def _refresh_servers(
     deps: Deps, execution: dict[str, Any], wave: dict[str, Any], readiness: ReadinessCheck
 ) -> tuple[list[dict[str, Any]], bool]:
@@ -136,22 +156,34 @@ def _refresh_servers(
     }
     jobs = deps.drs.jobs(job_ids) if job_ids else []
     jobs_finished = len(jobs) == len(job_ids) and all(j.get("status") == "COMPLETED" for j in jobs)
+    # Job logs tell the phase of a server still launching and the error of a failed one: read them
+    # only for jobs that still have such a server (a launched server's phase is VERIFYING anyway).
     moving_jobs = [
-        j for j in jobs if any(p["sourceServerID"] not in settled for p in j.get("participatingServers", []))
+        j
+        for j in jobs
+        if any(
+            _needs_log(p, servers.get(p["sourceServerID"]), settled)
+            for p in j.get("participatingServers", [])
+        )
     ]
     logs = {j["jobID"]: deps.drs.job_log_items(j["jobID"]) for j in moving_jobs}
     for sid, update in _server_updates_from_jobs(jobs, logs).items():
         if sid in servers and sid not in settled:
             servers[sid].update(update)
     unsettled = [s for sid, s in servers.items() if sid not in settled]
-    recovery_ids = [s["recoveryInstanceId"] for s in unsettled if s.get("recoveryInstanceId")]
+    # A recovery instance's EC2 id never changes: DRS is asked once per server.
+    recovery_ids = [
+        s["recoveryInstanceId"]
+        for s in unsettled
+        if s.get("recoveryInstanceId") and not s.get("ec2InstanceId")
+    ]
     if recovery_ids:
         instances = {r["recoveryInstanceID"]: r for r in deps.drs.recovery_instances(recovery_ids)}
         for server in unsettled:
             instance = instances.get(server.get("recoveryInstanceId", ""))
             if instance and instance.get("ec2InstanceID"):
                 server["ec2InstanceId"] = instance["ec2InstanceID"]
-    ec2_ids = [s["ec2InstanceId"] for s in unsettled if s.get("ec2InstanceId")]
+    ec2_ids = _ec2_lookups(unsettled)
     if ec2_ids:
         details = deps.ec2.instances(ec2_ids)
         checks = deps.ec2.status_checks_ok(ec2_ids) if readiness is ReadinessCheck.EC2_STATUS_OK else {}
