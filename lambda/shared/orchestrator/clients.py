@@ -34,6 +34,6 @@ def client(service: str) -> Any:
 
 
 def reset() -> None:
-    """Forget every client (tests and the sandbox call this after changing the environment)."""
+    """Forget every client, so the next use reads the environment again (after it changed)."""
     with _lock:
         _clients.clear()
