@@ -363,3 +363,41 @@ def test_find_finalizes_an_execution_whose_state_machine_died_and_leaves_running
     assert orchestration.get(alive)["status"] == "IN_PROGRESS"
     # And its locks are released: the plan can run again
     assert orchestration.deps.stores.locks.holder(f"PLAN#{plan_a}") is None
+
+
+def test_find_refreshes_the_servers_of_a_paused_execution_that_nobody_polls(
+    orchestration: Orchestration, drs_ec2_client: Any
+) -> None:
+    # Given an execution paused after wave 1, whose recovery instance is then stopped in EC2
+    from orchestrator.operations import find
+
+    first, second = orchestration.servers(1), orchestration.servers(1)
+    plan_id = orchestration.add_plan(
+        [
+            ("One", [orchestration.add_group("a", first)], False),
+            ("Two", [orchestration.add_group("b", second)], True),
+        ]
+    )
+    execution_id = orchestration.start(plan_id)["executionId"]
+    state = dict(waves.advance(orchestration.deps, {"executionId": execution_id}))
+    orchestration.run_wave(state)
+    state = dict(waves.advance(orchestration.deps, {**state, "waveIndex": 1}))
+    waves.pause(orchestration.deps, state, "token-paused")
+    [server] = [
+        s for s in orchestration.deps.stores.servers.all(execution_id) if s["sourceServerId"] == first[0]
+    ]
+    assert server["ready"] is True
+    drs_ec2_client.stop_instances(InstanceIds=[server["ec2InstanceId"]])
+    # When the schedule runs find within ten minutes, then after
+    soon = find.find(orchestration.deps)
+    orchestration.clock.advance(20 * 60)
+    later = find.find(orchestration.deps)
+    # Then only the later run refreshed it: the server now shows stopped and not ready
+    assert soon["serversRefreshed"] == 0
+    assert later["serversRefreshed"] == 1
+    [server] = [
+        s for s in orchestration.deps.stores.servers.all(execution_id) if s["sourceServerId"] == first[0]
+    ]
+    assert (server["ec2State"], server["ready"]) == ("stopped", False)
+    # And the execution's status was left alone
+    assert orchestration.get(execution_id)["status"] == "PAUSED"
