@@ -6,6 +6,7 @@ Exit codes: 0 all succeeded, 1 all failed (or a usage, connection or API error),
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import sys
@@ -379,9 +380,16 @@ def main(
     console: Console | None = None,
     poll_seconds: float = 2.0,
 ) -> int:
-    output = "json" if argv and "--output" in argv and "json" in argv else "text"
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    # Known before parsing, so that even a usage error is reported as JSON when JSON was asked for.
+    output = (
+        "json"
+        if "--output=json" in args_list
+        or any(a == "--output" and b == "json" for a, b in itertools.pairwise(args_list))
+        else "text"
+    )
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser().parse_args(args_list)
         if args.command == "sandbox":
             return cmd_sandbox(args)
         ctx = Context(args, console or Console(), session, sleep, poll_seconds)

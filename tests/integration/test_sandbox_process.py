@@ -114,3 +114,19 @@ def test_a_port_already_taken_is_a_one_line_error_and_exit_status_1() -> None:
         err.strip()
         == f"drsctl sandbox: error: port {port} on 127.0.0.1 is already in use; choose another with --port"
     )
+
+
+def test_drsctl_sandbox_is_the_same_command() -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "drsctl", "sandbox", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 1
+    assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
