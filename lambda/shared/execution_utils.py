@@ -478,7 +478,13 @@ def status_label(execution: Mapping[str, Any]) -> str:
 
 
 def status_color(status: str) -> str:
+    """Badge colour of an execution status: green, orange, red, blue, yellow or grey."""
     return _COLORS[normalize_execution_status(status)]
+
+
+def wave_status_color(status: str) -> str:
+    """Badge colour of a wave status (a palette of its own: wave statuses are not execution statuses)."""
+    return _BADGES[normalize_wave_status(status)]["color"]
 
 
 def wave_badge(status: str) -> dict[str, str]:
