@@ -34,6 +34,7 @@ class WaveStatus(StrEnum):
 class WavePhase(StrEnum):
     """Phase of an IN_PROGRESS wave; declaration order is least to most advanced."""
 
+    QUEUED_FOR_CAPACITY = "QUEUED_FOR_CAPACITY"
     SUBMITTED = "SUBMITTED"
     SNAPSHOT = "SNAPSHOT"
     CONVERTING = "CONVERTING"
@@ -264,6 +265,29 @@ def decide_wave_status(
     return WaveStatus.IN_PROGRESS
 
 
+def decide_wave_outcome(
+    *,
+    jobs_finished: bool,
+    servers: Sequence[Mapping[str, Any]],
+    readiness: ReadinessCheck | str,
+    elapsed_seconds: float,
+    timeout_minutes: int,
+) -> tuple[WaveStatus, str | None]:
+    """The wave's status after a poll and, for a failure, the error that explains it: the servers
+    decide (decide_wave_status) unless the wave has run longer than its timeout."""
+    status = decide_wave_status(jobs_finished=jobs_finished, servers=servers, readiness=readiness)
+    if status is WaveStatus.IN_PROGRESS and elapsed_seconds > timeout_minutes * 60:
+        return WaveStatus.FAILED, f"wave timed out after {timeout_minutes} minutes"
+    if status is WaveStatus.FAILED:
+        failed = [
+            str(s.get("sourceServerId"))
+            for s in servers
+            if server_failed(s) and impact_level(s) is ImpactLevel.CRITICAL
+        ]
+        return status, "critical servers failed: " + ", ".join(failed)
+    return status, None
+
+
 def _server_phase(server: Mapping[str, Any]) -> WavePhase:
     if normalize_launch_status(server.get("launchStatus")) == LaunchStatus.LAUNCHED:
         return WavePhase.VERIFYING
@@ -330,6 +354,17 @@ def wave_has_recovery_instances(wave: Mapping[str, Any]) -> bool:
     return bool(wave.get("jobId") or wave.get("jobIds"))
 
 
+def wave_jobs_pending(wave: Mapping[str, Any]) -> bool:
+    """The wave submitted DRS jobs that have not been seen to end: they may still launch instances.
+
+    A COMPLETED wave's jobs are finished by definition; any other wave with jobs is pending until a
+    poll (or, after the execution ended, the scheduled follow-up) saw them end (``jobsFinished``).
+    """
+    if not wave.get("jobIds") or wave.get("jobsFinished"):
+        return False
+    return normalize_wave_status(wave.get("status") or WaveStatus.NOT_STARTED) != WaveStatus.COMPLETED
+
+
 def _wave_statuses(waves: Iterable[Mapping[str, Any]]) -> list[WaveStatus]:
     return [normalize_wave_status(w.get("status") or WaveStatus.NOT_STARTED) for w in waves]
 
@@ -378,7 +413,10 @@ def can_terminate_execution(execution: Mapping[str, Any]) -> dict[str, Any]:
     (an unknown status is a reason to refuse). ``hasRecoveryInstances`` is always the truth.
     """
     waves: list[Mapping[str, Any]] = list(execution.get("waves") or [])
-    has_instances = any(wave_has_recovery_instances(w) for w in waves)
+    # Set by finalize when DRS jobs outlived the execution, cleared when the follow-up saw them end.
+    jobs_pending = bool(execution.get("jobsPending"))
+    # A submitted job counts as recovery instances (seed 000): it may launch them at any moment.
+    has_instances = jobs_pending or any(wave_has_recovery_instances(w) for w in waves)
 
     def no(reason: str) -> dict[str, Any]:
         return {"canTerminate": False, "reason": reason, "hasRecoveryInstances": has_instances}
@@ -391,6 +429,8 @@ def can_terminate_execution(execution: Mapping[str, Any]) -> dict[str, Any]:
         return no("Execution is still active")
     if not has_instances:
         return no("No recovery instances found")
+    if jobs_pending:
+        return no("DRS jobs are still launching recovery instances; terminate them when the jobs end")
     if execution.get("instancesTerminated"):
         return no("Instances already terminated")
     if str(execution.get("terminationStatus") or "").strip().upper() == "IN_PROGRESS":

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import timedelta
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from orchestrator.exceptions import (
-    ConflictError,
-    DependencyError,
-    NotFoundError,
-    TransientError,
-    ValidationFailedError,
-)
+from orchestrator import timeutil
+from orchestrator.aws_errors import SpecificErrors, translate
+from orchestrator.exceptions import CapacityError, ConflictError, NotFoundError, ValidationFailedError
 
 # Request limits of the DRS API model.
 MAX_SERVERS_PER_START_RECOVERY = 200
@@ -22,31 +19,28 @@ MAX_FILTER_JOB_IDS = 1000
 MAX_FILTER_RECOVERY_INSTANCE_IDS = 200
 MAX_TERMINATE_IDS = 200
 ACTIVE_JOB_STATUSES = frozenset({"PENDING", "STARTED"})
+# DRS jobs older than this are not looked at when counting the account's active jobs.
+ACTIVE_JOB_LOOKBACK_SECONDS = 48 * 3600
+_OPERATION_NAMES = {
+    "describe_source_servers": "DescribeSourceServers",
+    "start_recovery": "StartRecovery",
+    "describe_jobs": "DescribeJobs",
+    "describe_job_log_items": "DescribeJobLogItems",
+    "describe_recovery_instances": "DescribeRecoveryInstances",
+    "terminate_recovery_instances": "TerminateRecoveryInstances",
+}
 
-_TRANSIENT = {"ThrottlingException", "InternalServerException", "RequestTimeout", "ServiceUnavailable"}
+_SPECIFIC: SpecificErrors = {
+    "ConflictException": lambda m: ConflictError(m, code="DRS_CONFLICT"),
+    "ResourceNotFoundException": lambda m: NotFoundError(m, code="DRS_RESOURCE_NOT_FOUND"),
+    "ServiceQuotaExceededException": CapacityError,
+    "ValidationException": lambda m: ValidationFailedError(m, code="DRS_VALIDATION"),
+}
 
 
 def chunks(items: Sequence[Any], size: int) -> Iterator[list[Any]]:
     for start in range(0, len(items), size):
         yield list(items[start : start + size])
-
-
-def _translate(error: ClientError | BotoCoreError, what: str) -> Exception:
-    if isinstance(error, BotoCoreError):
-        return TransientError(f"DRS {what} could not be reached: {error}")
-    code = error.response.get("Error", {}).get("Code", "")
-    message = error.response.get("Error", {}).get("Message", "")
-    if code in _TRANSIENT:
-        return TransientError(f"DRS {what} is throttled or unavailable ({code})")
-    if code == "ConflictException":
-        return ConflictError(f"DRS refused {what}: {message}", code="DRS_CONFLICT")
-    if code == "ResourceNotFoundException":
-        return NotFoundError(f"DRS {what}: {message}", code="DRS_RESOURCE_NOT_FOUND")
-    if code == "ServiceQuotaExceededException":
-        return DependencyError(f"DRS quota exceeded in {what}: {message}", code="DRS_QUOTA_EXCEEDED")
-    if code == "ValidationException":
-        return ValidationFailedError(f"DRS rejected {what}: {message}", code="DRS_VALIDATION")
-    return DependencyError(f"DRS {what} failed ({code}): {message}", code="DRS_ERROR")
 
 
 class Drs:
@@ -57,7 +51,7 @@ class Drs:
         try:
             response: dict[str, Any] = getattr(self.client, operation)(**kwargs)
         except (ClientError, BotoCoreError) as e:
-            raise _translate(e, operation) from e
+            raise translate(e, "DRS", _OPERATION_NAMES.get(operation, operation), _SPECIFIC) from e
         return response
 
     def _paginate(self, operation: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
@@ -71,12 +65,6 @@ class Drs:
 
     def all_source_servers(self) -> list[dict[str, Any]]:
         return list(self._paginate("describe_source_servers", filters={}, maxResults=200))
-
-    def source_servers(self, ids: Sequence[str]) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = []
-        for chunk in chunks(sorted(set(ids)), MAX_FILTER_SOURCE_SERVER_IDS):
-            found.extend(self._paginate("describe_source_servers", filters={"sourceServerIDs": chunk}))
-        return found
 
     def start_recovery(
         self, source_server_ids: Sequence[str], *, is_drill: bool, tags: dict[str, str]
@@ -97,6 +85,11 @@ class Drs:
 
     def jobs_since(self, from_date: str) -> list[dict[str, Any]]:
         return list(self._paginate("describe_jobs", filters={"fromDate": from_date}))
+
+    def active_jobs(self) -> list[dict[str, Any]]:
+        """Every job of the account still PENDING or STARTED (DRS limits are account-wide)."""
+        since = timeutil.iso(timeutil.now() - timedelta(seconds=ACTIVE_JOB_LOOKBACK_SECONDS))
+        return [j for j in self.jobs_since(since[:19] + "Z") if j.get("status") in ACTIVE_JOB_STATUSES]
 
     def job_log_items(self, job_id: str) -> list[dict[str, Any]]:
         return list(self._paginate("describe_job_log_items", jobID=job_id))

@@ -14,7 +14,13 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from orchestrator.exceptions import StaleWriteError, TransientError
+from orchestrator.exceptions import (
+    DependencyError,
+    OrchestratorError,
+    StaleWriteError,
+    TransientError,
+    ValidationFailedError,
+)
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -26,7 +32,10 @@ _TRANSIENT = {
     "RequestLimitExceeded",
     "InternalServerError",
     "ServiceUnavailable",
+    "TransactionConflictException",
 }
+# CancellationReasons codes of a cancelled transaction worth retrying.
+_TRANSIENT_REASONS = {"TransactionConflict", "ProvisionedThroughputExceeded", "ThrottlingError"}
 _SEGMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)((?:\[\d+\])*)$")
 
 Item = dict[str, Any]
@@ -63,20 +72,45 @@ def deserialize(item: Mapping[str, Any]) -> Item:
     return {k: to_python(_deserializer.deserialize(v)) for k, v in item.items()}
 
 
-def translate(error: ClientError) -> Exception:
-    """Turn a DynamoDB ClientError into a domain error where one applies."""
-    code = error.response.get("Error", {}).get("Code", "")
+def translate(error: ClientError) -> OrchestratorError:
+    """The domain error of a DynamoDB ClientError (callers ``raise translate(e) from e``; the
+    ClientError itself is never returned, so it stays the __cause__ and never reaches a caller).
+
+    A ValidationException (an item over 400 KB, a key over its size, a value DynamoDB cannot
+    encode, a start key outside the query) means the request carried data DynamoDB refuses:
+    retrying cannot help, so it is a 422 ValidationFailedError (``DYNAMODB_VALIDATION``), never a
+    500. Throttling and the like are TransientError (retried by Step Functions); anything else is a
+    DependencyError naming the code.
+    """
+    details = error.response.get("Error", {})
+    code = str(details.get("Code", ""))
     if code == "ConditionalCheckFailedException":
         return StaleWriteError("the item changed since it was read")
     if code == "TransactionCanceledException":
-        reasons = [r.get("Code") for r in error.response.get("CancellationReasons", [])]
+        reasons = [str(r.get("Code")) for r in error.response.get("CancellationReasons", [])]
         if "ConditionalCheckFailed" in reasons:
             return StaleWriteError(
                 "a conditional write in the transaction failed", details={"reasons": reasons}
             )
+        if "ValidationError" in reasons:
+            return ValidationFailedError(
+                "DynamoDB refused a value of the request (too large or not storable)",
+                code="DYNAMODB_VALIDATION",
+                details={"reasons": reasons},
+            )
+        if set(reasons) & _TRANSIENT_REASONS:
+            return TransientError(f"DynamoDB cancelled the transaction ({', '.join(reasons)})")
+        return DependencyError(
+            "DynamoDB cancelled the transaction", code="DYNAMODB_ERROR", details={"reasons": reasons}
+        )
     if code in _TRANSIENT:
         return TransientError(f"DynamoDB is busy ({code})")
-    return error
+    if code == "ValidationException":
+        return ValidationFailedError(
+            "DynamoDB refused a value of the request (too large or not storable)",
+            code="DYNAMODB_VALIDATION",
+        )
+    return DependencyError(f"DynamoDB failed ({code or 'unknown error'})", code="DYNAMODB_ERROR")
 
 
 class Expression:
@@ -119,6 +153,14 @@ class Expression:
     def set_if_missing(self, path: str, value: Any) -> Expression:
         ref = self.name(path)
         self._sets.append(f"{ref} = if_not_exists({ref}, {self.value(value)})")
+        return self
+
+    def append(self, path: str, items: Sequence[Any]) -> Expression:
+        """Append to a list attribute, creating it when missing."""
+        ref = self.name(path)
+        self._sets.append(
+            f"{ref} = list_append(if_not_exists({ref}, {self.value([])}), {self.value(list(items))})"
+        )
         return self
 
     def add(self, path: str, amount: int) -> Expression:
@@ -290,6 +332,28 @@ class Table:
             raise translate(e) from e
         last = response.get("LastEvaluatedKey")
         return [deserialize(i) for i in response.get("Items", [])], (deserialize(last) if last else None)
+
+    def batch_get(self, keys: Sequence[Mapping[str, Any]]) -> list[Item]:
+        """BatchGetItem (strongly consistent) in chunks of 100, unprocessed keys asked again."""
+        found: list[Item] = []
+        for start in range(0, len(keys), 100):
+            pending: list[dict[str, Any]] = [serialize(k) for k in keys[start : start + 100]]
+            for attempt in range(8):
+                if attempt:
+                    time.sleep(min(1.0, 0.05 * 2**attempt))
+                try:
+                    response = self.client.batch_get_item(
+                        RequestItems={self.name: {"Keys": pending, "ConsistentRead": True}}
+                    )
+                except ClientError as e:
+                    raise translate(e) from e
+                found.extend(deserialize(i) for i in response.get("Responses", {}).get(self.name, []))
+                pending = response.get("UnprocessedKeys", {}).get(self.name, {}).get("Keys", [])
+                if not pending:
+                    break
+            else:
+                raise TransientError(f"DynamoDB left {len(pending)} reads unprocessed in {self.name}")
+        return found
 
     def batch_put(self, items: Sequence[Mapping[str, Any]]) -> None:
         self._batch([{"PutRequest": {"Item": serialize(i)}} for i in items])

@@ -8,19 +8,10 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from orchestrator.aws_errors import translate
 from orchestrator.drs import chunks
-from orchestrator.exceptions import DependencyError, TransientError
 
 MAX_IDS = 200
-
-
-def _translate(error: ClientError | BotoCoreError, what: str) -> Exception:
-    if isinstance(error, BotoCoreError):
-        return TransientError(f"EC2 {what} could not be reached: {error}")
-    code = error.response.get("Error", {}).get("Code", "")
-    if code in {"RequestLimitExceeded", "Throttling", "ThrottlingException", "InternalError", "Unavailable"}:
-        return TransientError(f"EC2 {what} is throttled or unavailable ({code})")
-    return DependencyError(f"EC2 {what} failed ({code})", code="EC2_ERROR")
 
 
 class Ec2:
@@ -40,7 +31,7 @@ class Ec2:
                 try:
                     page = self.client.describe_instances(**kwargs)
                 except (ClientError, BotoCoreError) as e:
-                    raise _translate(e, "DescribeInstances") from e
+                    raise translate(e, "EC2", "DescribeInstances") from e
                 for reservation in page.get("Reservations", []):
                     for instance in reservation.get("Instances", []):
                         launch = instance.get("LaunchTime")
@@ -64,7 +55,7 @@ class Ec2:
             try:
                 page = self.client.describe_instance_status(InstanceIds=chunk, IncludeAllInstances=True)
             except (ClientError, BotoCoreError) as e:
-                raise _translate(e, "DescribeInstanceStatus") from e
+                raise translate(e, "EC2", "DescribeInstanceStatus") from e
             for status in page.get("InstanceStatuses", []):
                 result[status["InstanceId"]] = (
                     status.get("InstanceStatus", {}).get("Status") == "ok"

@@ -70,6 +70,18 @@ class DependencyError(OrchestratorError):
     code = "DEPENDENCY_FAILED"
 
 
+class CapacityError(DependencyError):
+    """DRS has no room for more jobs or servers now (a service quota); waiting frees it."""
+
+    code = "DRS_QUOTA_EXCEEDED"
+
+
+class PermissionDeniedError(DependencyError):
+    """A call was denied by IAM. Not a passing fault: the message names the call."""
+
+    code = "PERMISSION_DENIED"
+
+
 class StaleWriteError(OrchestratorError):
     """A conditional write lost a race: the item changed since it was read."""
 

@@ -7,18 +7,15 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from orchestrator.exceptions import ConflictError, DependencyError, TransientError
+from orchestrator.aws_errors import SpecificErrors, translate
+from orchestrator.exceptions import ConflictError
 
 
-def _translate(error: ClientError | BotoCoreError, what: str) -> Exception:
-    if isinstance(error, BotoCoreError):
-        return TransientError(f"Step Functions {what} could not be reached: {error}")
-    code = error.response.get("Error", {}).get("Code", "")
-    if code in {"ThrottlingException", "ServiceUnavailable", "InternalFailure"}:
-        return TransientError(f"Step Functions {what} is throttled or unavailable ({code})")
-    if code in {"TaskDoesNotExist", "TaskTimedOut", "InvalidToken"}:
-        return ConflictError(f"the execution is no longer waiting ({code})", code="NOT_WAITING")
-    return DependencyError(f"Step Functions {what} failed ({code})", code="STATES_ERROR")
+def _not_waiting(message: str) -> ConflictError:
+    return ConflictError(f"the execution is no longer waiting: {message}", code="NOT_WAITING")
+
+
+_SPECIFIC: SpecificErrors = dict.fromkeys(("TaskDoesNotExist", "TaskTimedOut", "InvalidToken"), _not_waiting)
 
 
 class StepFunctions:
@@ -35,14 +32,14 @@ class StepFunctions:
                 input=json.dumps({"executionId": execution_id}),
             )
         except (ClientError, BotoCoreError) as e:
-            raise _translate(e, "StartExecution") from e
+            raise translate(e, "Step Functions", "StartExecution", _SPECIFIC) from e
         return str(response["executionArn"])
 
     def send_action(self, task_token: str, action: str) -> None:
         try:
             self.client.send_task_success(taskToken=task_token, output=json.dumps({"action": action}))
         except (ClientError, BotoCoreError) as e:
-            raise _translate(e, "SendTaskSuccess") from e
+            raise translate(e, "Step Functions", "SendTaskSuccess", _SPECIFIC) from e
 
     def describe(self, execution_arn: str) -> dict[str, Any]:
         try:
@@ -53,5 +50,5 @@ class StepFunctions:
                 and e.response.get("Error", {}).get("Code") == "ExecutionDoesNotExist"
             ):
                 return {"status": "DOES_NOT_EXIST"}
-            raise _translate(e, "DescribeExecution") from e
+            raise translate(e, "Step Functions", "DescribeExecution", _SPECIFIC) from e
         return response

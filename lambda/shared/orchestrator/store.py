@@ -6,13 +6,20 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from execution_utils import ACTIVE_STATUSES
-from orchestrator import clients
+from execution_utils import ACTIVE_STATUSES, TERMINAL_WAVE_STATUSES, WavePhase, WaveStatus
+from orchestrator import clients, timeutil
 from orchestrator.config import Config, get_config
 from orchestrator.dynamo import Expression, Item, Table, serialize
 from orchestrator.exceptions import ConflictError, NotFoundError, StaleWriteError
 
 RECORD_TYPE = "EXECUTION"
+PLAN_LOCK = "PLAN#"
+SERVER_LOCK = "SERVER#"
+
+
+def execution_lock_ids(plan_id: str, server_ids: Sequence[str]) -> list[str]:
+    """The locks an execution holds while active: its plan and every server it recovers."""
+    return [f"{PLAN_LOCK}{plan_id}", *(f"{SERVER_LOCK}{sid}" for sid in server_ids)]
 
 
 def server_key(wave_number: int, source_server_id: str) -> str:
@@ -67,6 +74,147 @@ class ExecutionStore:
             conditions.append(extra_condition)
         return self.table.update(
             {"executionId": execution["executionId"]}, expr, condition=" AND ".join(conditions)
+        )
+
+    def forget_task_token(self, execution: Mapping[str, Any], token: str) -> Item:
+        """Remove the task token once delivered, unless a newer pause already replaced it."""
+        expr = Expression().remove("taskToken").remove("taskActionTime")
+        condition = f"{expr.name('taskToken')} = {expr.value(token)}"
+        try:
+            return self.table.update(
+                {"executionId": execution["executionId"]},
+                expr,
+                condition=f"attribute_exists(executionId) AND {condition}",
+            )
+        except StaleWriteError:
+            return self.get(str(execution["executionId"]))
+
+    # --- wave records, each write named by what it means ------------------------------------------
+    def add_wave_job(self, execution: Mapping[str, Any], index: int, job_id: str) -> Item:
+        """Record a DRS job of a wave exactly once, whatever the execution's status (a job once
+        submitted is followed to its end, so it must never be lost)."""
+        expr = Expression().append(f"waves[{index}].jobIds", [job_id])
+        condition = f"NOT contains({expr.name(f'waves[{index}].jobIds')}, {expr.value(job_id)})"
+        try:
+            return self.table.update(
+                {"executionId": execution["executionId"]},
+                expr,
+                condition=f"attribute_exists(executionId) AND {condition}",
+            )
+        except StaleWriteError:
+            return self.get(str(execution["executionId"]))
+
+    def _wave_update(
+        self, execution: Mapping[str, Any], index: int, expr: Expression, extra: str | None = None
+    ) -> Item | None:
+        """Update a wave that is still IN_PROGRESS; None when it no longer is."""
+        prefix = f"waves[{index}]"
+        condition = f"{expr.name(f'{prefix}.status')} = {expr.value(str(WaveStatus.IN_PROGRESS))}"
+        try:
+            return self.update(
+                execution,
+                expr,
+                expect_statuses=ACTIVE_STATUSES,
+                extra_condition=f"{condition} AND {extra}" if extra else condition,
+            )
+        except StaleWriteError:
+            return None
+
+    def record_queued(
+        self, execution: Mapping[str, Any], index: int, *, queued_since: str, reason: str
+    ) -> None:
+        prefix = f"waves[{index}]"
+        expr = Expression().set(f"{prefix}.phase", str(WavePhase.QUEUED_FOR_CAPACITY))
+        expr.set(f"{prefix}.queuedTime", queued_since).set(f"{prefix}.queuedReason", reason)
+        self._wave_update(execution, index, expr)
+
+    def record_submitted(self, execution: Mapping[str, Any], index: int) -> None:
+        """Every server of the wave is in a DRS job: the wave's own clock (its timeout) starts now."""
+        prefix = f"waves[{index}]"
+        expr = Expression().set_if_missing(f"{prefix}.submittedTime", timeutil.iso())
+        expr.remove(f"{prefix}.queuedReason")
+        phase = execution["waves"][index].get("phase")
+        if phase == WavePhase.QUEUED_FOR_CAPACITY:
+            expr.set(f"{prefix}.phase", str(WavePhase.SUBMITTED))
+        self._wave_update(execution, index, expr)
+
+    def fail_wave(
+        self, execution: Mapping[str, Any], index: int, error: str, *, only_if_no_jobs: bool
+    ) -> None:
+        """The wave could not start. With ``only_if_no_jobs``, a job recorded meanwhile (by a
+        concurrent attempt) wins and the wave goes on."""
+        prefix = f"waves[{index}]"
+        expr = Expression().set(f"{prefix}.status", str(WaveStatus.FAILED))
+        expr.set(f"{prefix}.endTime", timeutil.iso()).set(f"{prefix}.error", error).remove(f"{prefix}.phase")
+        jobs = expr.name(f"{prefix}.jobIds")
+        extra = (
+            f"(attribute_not_exists({jobs}) OR size({jobs}) = {expr.value(0)})" if only_if_no_jobs else None
+        )
+        self._wave_update(execution, index, expr, extra)
+
+    def record_poll(
+        self,
+        execution: Mapping[str, Any],
+        index: int,
+        *,
+        status: WaveStatus,
+        phase: WavePhase | None,
+        facts: Mapping[str, Any],
+        jobs_finished: bool,
+        error: str | None,
+        completed_waves: int,
+        now: str,
+    ) -> bool:
+        """What a poll learned of a wave still IN_PROGRESS; False when the wave no longer was."""
+        prefix = f"waves[{index}]"
+        expr = Expression().set(f"{prefix}.status", str(status))
+        expr.set(f"{prefix}.phase", str(phase) if phase else None)
+        for key, value in facts.items():
+            expr.set(f"{prefix}.{key}", value)
+        if jobs_finished:
+            expr.set(f"{prefix}.jobsFinished", True)
+        if status in TERMINAL_WAVE_STATUSES:
+            expr.set(f"{prefix}.endTime", now)
+        if error:
+            expr.set(f"{prefix}.error", error)
+        expr.remove(f"{prefix}.pollErrors").remove(f"{prefix}.pollError")
+        expr.set("lastPolledTime", now).set("completedWaves", completed_waves)
+        return self._wave_update(execution, index, expr) is not None
+
+    def record_poll_error(
+        self, execution: Mapping[str, Any], index: int, message: str, failures: int
+    ) -> None:
+        prefix = f"waves[{index}]"
+        expr = Expression().set(f"{prefix}.pollError", message).set(f"{prefix}.pollErrors", failures)
+        self._wave_update(execution, index, expr)
+
+    def record_followed(
+        self, execution: Mapping[str, Any], index: int, facts: Mapping[str, Any], jobs_finished: bool
+    ) -> None:
+        """After the end: what the DRS jobs of a wave launched since (statuses untouched)."""
+        prefix = f"waves[{index}]"
+        expr = Expression()
+        for key in ("progress", "recoveryInstances", "failedServers", "warnings"):
+            expr.set(f"{prefix}.{key}", facts[key])
+        if jobs_finished:
+            expr.set(f"{prefix}.jobsFinished", True)
+        self.table.update(
+            {"executionId": execution["executionId"]}, expr, condition="attribute_exists(executionId)"
+        )
+
+    def record_jobs_followed(self, execution: Mapping[str, Any]) -> None:
+        expr = Expression().remove("jobsPending").set("jobsFollowedTime", timeutil.iso())
+        self.table.update(
+            {"executionId": execution["executionId"]}, expr, condition="attribute_exists(executionId)"
+        )
+
+    def following_jobs(self) -> Iterator[Item]:
+        """Ended executions whose DRS jobs are still followed (sparse index)."""
+        yield from self.table.query_all(
+            index="JobsIndex",
+            key_condition="#j = :j",
+            names={"#j": "jobsPending"},
+            values={":j": "PENDING"},
         )
 
     def list_page(
@@ -202,14 +350,14 @@ class LockStore:
                     raise self._conflict(chunk, execution_id) from e
                 taken.extend(chunk)
         except ConflictError:
-            self.release(taken)
+            self.release_held(taken, execution_id)
             raise
 
     def _conflict(self, lock_ids: Sequence[str], execution_id: str) -> ConflictError:
         for lock_id in lock_ids:
             holder = self.table.get({"lockId": lock_id})
             if holder and holder.get("executionId") != execution_id:
-                kind, _, ident = lock_id.partition("#")
+                kind, _, ident = lock_id.partition("#")  # PLAN_LOCK / SERVER_LOCK
                 what = "recovery plan" if kind == "PLAN" else "source server"
                 return ConflictError(
                     f"{what} {ident} is already in active execution {holder['executionId']}",
@@ -224,8 +372,34 @@ class LockStore:
         found = self.table.get({"lockId": lock_id})
         return str(found["executionId"]) if found else None
 
-    def release(self, lock_ids: Sequence[str]) -> None:
-        self.table.batch_delete([{"lockId": lock_id} for lock_id in lock_ids])
+    def plan_holder(self, plan_id: str) -> str | None:
+        return self.holder(f"{PLAN_LOCK}{plan_id}")
+
+    def release_held(self, lock_ids: Sequence[str], execution_id: str) -> None:
+        """Delete those of ``lock_ids`` that ``execution_id`` holds. Only a holder ever deletes its
+        locks, so reading them first and deleting ours leaves no window for another's lock."""
+        items = self.table.batch_get([{"lockId": i} for i in dict.fromkeys(lock_ids)])
+        held = [item["lockId"] for item in items if item.get("executionId") == execution_id]
+        self.table.batch_delete([{"lockId": lock_id} for lock_id in held])
+
+    def holders(self) -> dict[str, HeldLocks]:
+        """Every lock by its holder (the table holds only the locks of active executions)."""
+        found: dict[str, HeldLocks] = {}
+        start: dict[str, Any] | None = None
+        while True:
+            items, start = self.table.scan_page(start_key=start)
+            for item in items:
+                held = found.setdefault(str(item["executionId"]), HeldLocks([], str(item["since"])))
+                held.lock_ids.append(str(item["lockId"]))
+                held.since = min(held.since, str(item["since"]))
+            if not start:
+                return found
+
+
+@dataclass
+class HeldLocks:
+    lock_ids: list[str]
+    since: str
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,11 @@ WAVE_FIELDS = (
     "error",
     "warnings",
     "failedServers",
+    "submittedTime",
+    "queuedTime",
+    "queuedReason",
+    "pollError",
+    "jobsFinished",
 )
 EXECUTION_FIELDS = (
     "executionId",
@@ -54,6 +59,18 @@ EXECUTION_FIELDS = (
     "error",
     "terminationStatus",
     "terminationError",
+    "pauseReason",
+    "pausedTime",
+    "pausedSeconds",
+    "pauseRequestedBy",
+    "resumedBy",
+    "resumedTime",
+    "resumeComment",
+    "cancelRequestedBy",
+    "cancelRequestedTime",
+    "cancelReason",
+    "terminationRequestedBy",
+    "terminationRequestedTime",
 )
 SUMMARY_FIELDS = (
     "executionId",

@@ -20,6 +20,7 @@ from orchestrator.api.http import QueryParam, RouteDoc, document
 from orchestrator.deps import Deps, default_deps
 from orchestrator.exceptions import BadRequestError, ConflictError, OrchestratorError, ValidationFailedError
 from orchestrator.operations import control, create, terminate
+from orchestrator.store import RECORD_TYPE
 from orchestrator.views import execution_summary, execution_view, server_view
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,16 @@ def _body(schema: str) -> dict[str, Any]:
 
 def _query(doc: RouteDoc) -> dict[str, str]:
     return http.query_params(app.current_event.query_string_parameters, doc.query)
+
+
+def _actor() -> str:
+    """Who makes the request: its IAM principal (API Gateway's IAM authorization sets it)."""
+    identity = app.current_event.request_context.identity
+    return str(identity.user_arn or identity.caller or "unknown")
+
+
+def _execution_id(execution_id: str) -> str:
+    return http.path_id(execution_id, "execution", "EXECUTION_NOT_FOUND")
 
 
 @app.exception_handler(OrchestratorError)  # type: ignore[untyped-decorator]
@@ -138,6 +149,15 @@ def _check_group(body: dict[str, Any]) -> dict[str, Any]:
             "a protection group needs exactly one of sourceServerIds and serverSelectionTags",
             code="VALIDATION_ERROR",
             details={"field": "sourceServerIds"},
+        )
+    # One Region until several are supported: a group is recovered in the stack's Region, so a group
+    # naming another one would be silently recovered in the wrong place.
+    region, stack_region = body.get("region"), http.stack_region()
+    if region is not None and stack_region and region != stack_region:
+        raise ValidationFailedError(
+            f"invalid region: this stack recovers in {stack_region} only; omit region or use {stack_region}",
+            code="VALIDATION_ERROR",
+            details={"field": "region", "supportedRegions": [stack_region]},
         )
     return body
 
@@ -342,10 +362,8 @@ def start_execution(planId: str) -> Response[str]:
     _query(START)
     body = _body("StartExecution")
     _plans().get(planId)
-    identity = app.current_event.request_context.identity
-    initiated_by = identity.user_arn or identity.caller or "unknown"
     record = create.create_execution(
-        _deps(), planId, str(body.get("executionType", "DRILL")), initiated_by=str(initiated_by)
+        _deps(), planId, str(body.get("executionType", "DRILL")), initiated_by=_actor()
     )
     return _json(202, {"executionId": record["executionId"], "status": record["status"]})
 
@@ -357,12 +375,14 @@ LIST_EXECUTIONS = RouteDoc(
     "List executions, newest first",
     200,
     query=(
-        QueryParam("planId", "only this plan's executions", {"type": "string"}),
+        QueryParam(
+            "planId", "only this plan's executions", {"type": "string", "maxLength": http.MAX_ID_LENGTH}
+        ),
         QueryParam("status", "only executions in this status", {"enum": [str(s) for s in ExecutionStatus]}),
         QueryParam(
             "limit", "page size (1-100, default 50)", {"type": "integer", "minimum": 1, "maximum": 100}
         ),
-        QueryParam("nextToken", "the nextToken of the previous page", {"type": "string"}),
+        QueryParam("nextToken", "the nextToken of the previous page", {"type": "string", "maxLength": 4096}),
     ),
     tags=("executions",),
 )
@@ -376,7 +396,7 @@ LIST_SERVERS = RouteDoc(
         QueryParam(
             "limit", "page size (1-500, default 100)", {"type": "integer", "minimum": 1, "maximum": 500}
         ),
-        QueryParam("nextToken", "the nextToken of the previous page", {"type": "string"}),
+        QueryParam("nextToken", "the nextToken of the previous page", {"type": "string", "maxLength": 4096}),
     ),
     tags=("executions",),
 )
@@ -392,11 +412,21 @@ def list_executions() -> Response[str]:
             status = str(normalize_execution_status(status))
         except UnknownStatusError as e:
             raise BadRequestError(f"unknown status {status!r}", code="INVALID_QUERY") from e
+    plan_id = query.get("planId") or None
+    # The key a page of the index list_page reads ends on: table key, index key (fixed by the query).
+    if plan_id:
+        index_key = {"planId": plan_id}
+    elif status:
+        index_key = {"status": status}
+    else:
+        index_key = {"recordType": RECORD_TYPE}
     items, last = _deps().stores.executions.list_page(
-        plan_id=query.get("planId") or None,
+        plan_id=plan_id,
         status=status,
         limit=http.limit_param(query.get("limit")),
-        start_key=http.decode_token(query.get("nextToken"), {"executionId", "startTime"}),
+        start_key=http.decode_token(
+            query.get("nextToken"), {"executionId": None, "startTime": None, **index_key}
+        ),
     )
     return _json(200, {"items": [execution_summary(i) for i in items], "nextToken": http.encode_token(last)})
 
@@ -405,7 +435,7 @@ def list_executions() -> Response[str]:
 @document(GET_EXECUTION)
 def get_execution(executionId: str) -> Response[str]:
     _query(GET_EXECUTION)
-    return _json(200, execution_view(_deps().stores.executions.get(executionId)))
+    return _json(200, execution_view(_deps().stores.executions.get(_execution_id(executionId))))
 
 
 @app.get("/executions/<executionId>/servers")
@@ -413,25 +443,35 @@ def get_execution(executionId: str) -> Response[str]:
 def list_servers(executionId: str) -> Response[str]:
     query = _query(LIST_SERVERS)
     deps = _deps()
-    deps.stores.executions.get(executionId)
+    deps.stores.executions.get(_execution_id(executionId))
     items, last = deps.stores.servers.page(
         executionId,
         limit=http.limit_param(query.get("limit"), default=100, maximum=500),
-        start_key=http.decode_token(query.get("nextToken"), {"executionId", "serverKey"}),
+        start_key=http.decode_token(query.get("nextToken"), {"executionId": executionId, "serverKey": None}),
     )
     return _json(200, {"items": [server_view(i) for i in items], "nextToken": http.encode_token(last)})
 
 
-def _control_route(
-    action: str, summary: str, status: int, operation: Callable[[Deps, str], dict[str, Any]]
+# Each control action records who asked (the operations keep the actor in the execution's history).
+# Operation = (deps, executionId, body, actor) -> the execution.
+ControlOperation = Callable[[Deps, str, dict[str, Any], str], dict[str, Any]]
+
+
+def _control_route(  # noqa: PLR0917
+    action: str,
+    summary: str,
+    status: int,
+    schema: str,
+    operation: ControlOperation,
+    errors: tuple[int, ...] = (409,),
 ) -> None:
     doc = RouteDoc(
         "POST",
         f"/executions/{{executionId}}/{action}",
         summary,
         status,
-        "Empty",
-        errors=(409,),
+        schema,
+        errors=errors,
         tags=("executions",),
     )
 
@@ -439,20 +479,52 @@ def _control_route(
     @document(doc)
     def control_route(executionId: str) -> Response[str]:
         _query(doc)
-        _body("Empty")
-        return _json(status, execution_view(operation(_deps(), executionId)))
+        body = _body(schema)
+        return _json(status, execution_view(operation(_deps(), _execution_id(executionId), body, _actor())))
 
     control_route.__name__ = f"{action.replace('-', '_')}_execution"
 
 
-_control_route("pause", "Pause before the next wave", 200, control.request_pause)
-_control_route("resume", "Resume a PAUSED execution", 200, control.resume)
-_control_route("cancel", "Cancel: started waves finish, the rest are CANCELLED", 200, control.cancel)
+_control_route(
+    "pause",
+    "Pause before the next wave",
+    200,
+    "Empty",
+    lambda deps, eid, _body, actor: control.request_pause(deps, eid, actor=actor),
+)
+_control_route(
+    "resume",
+    "Resume a PAUSED execution, with an optional comment",
+    200,
+    "ResumeExecution",
+    lambda deps, eid, body, actor: control.resume(deps, eid, actor=actor, comment=body.get("comment")),
+)
+_control_route(
+    "cancel",
+    "Cancel: started waves finish, the rest are CANCELLED",
+    200,
+    "Empty",
+    lambda deps, eid, _body, actor: control.cancel(deps, eid, actor=actor),
+)
 _control_route(
     "terminate-instances",
-    "Terminate the recovery instances this execution launched",
+    "Terminate the recovery instances this execution launched (a DRILL's; a RECOVERY's need "
+    "terminate-recovery-instances)",
     202,
-    terminate.start_termination,
+    "Empty",
+    lambda deps, eid, _body, actor: terminate.start_termination(deps, eid, actor=actor),
+)
+# Its own route so that IAM can deny it (execute-api:Invoke on
+# */POST/executions/*/terminate-recovery-instances) to those who may end drills only.
+_control_route(
+    "terminate-recovery-instances",
+    "Terminate the recovery instances of a RECOVERY execution, confirmed by its plan's name",
+    202,
+    "TerminateRecoveryInstances",
+    lambda deps, eid, body, actor: terminate.start_termination(
+        deps, eid, actor=actor, recovery_confirmed_plan_name=str(body["confirmPlanName"])
+    ),
+    errors=(409, 422),
 )
 
 

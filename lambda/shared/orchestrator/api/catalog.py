@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from orchestrator import timeutil
+from orchestrator.api.http import path_id
 from orchestrator.dynamo import Table, serialize
 from orchestrator.exceptions import ConflictError, NotFoundError, StaleWriteError
 
@@ -41,6 +42,7 @@ class Catalog:
 
     # ------------------------------------------------------------------ reads
     def get(self, entity_id: str) -> dict[str, Any]:
+        entity_id = path_id(entity_id, self.kind.label, self.kind.not_found_code)
         item = None if entity_id.startswith(NAME_PREFIX) else self.table.get({self.kind.key: entity_id})
         if item is None:
             raise NotFoundError(f"{self.kind.label} {entity_id} not found", code=self.kind.not_found_code)

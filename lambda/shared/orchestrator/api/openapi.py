@@ -50,7 +50,7 @@ def _operation(doc: RouteDoc) -> dict[str, Any]:
     }
     if doc.body:
         operation["requestBody"] = {
-            "required": doc.body not in {"Empty", "StartExecution"},
+            "required": doc.body not in schemas.OPTIONAL_BODIES,
             "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{doc.body}"}}},
         }
     if not doc.auth:

@@ -10,8 +10,30 @@ import fastjsonschema
 
 from execution_utils import ExecutionStatus, ExecutionType, ImpactLevel, ReadinessCheck
 
-NAME = {"type": "string", "minLength": 1, "maxLength": 128, "pattern": r"^\S(.*\S)?$"}
-DESCRIPTION = {"type": "string", "maxLength": 2048}
+# Characters no name, comment or description may hold: they hide or reorder what an operator reads
+# (in the console, drsctl, logs, notifications). C0 and C1 controls with DEL (NUL included), the
+# line and paragraph separators, and the whole Unicode Bidi_Control set: the marks U+061C, U+200E,
+# U+200F, the embeddings and overrides U+202A-U+202E and the isolates U+2066-U+2069. Written as
+# regex escapes, the same in Python and ECMA-262 (the OpenAPI document publishes the patterns).
+_BIDI = r"\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_FORBIDDEN = r"\x00-\x1f\x7f-\x9f\u2028\u2029" + _BIDI
+# Descriptions may span lines: tab, LF and CR are allowed there, nothing else of the above.
+_FORBIDDEN_IN_TEXT = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029" + _BIDI
+# A name: no forbidden character, no leading or trailing white space.
+NAME_PATTERN = rf"^[^\s{_FORBIDDEN}]([^{_FORBIDDEN}]*[^\s{_FORBIDDEN}])?$"
+COMMENT_PATTERN = rf"^[^{_FORBIDDEN}]*$"
+DESCRIPTION_PATTERN = rf"^[^{_FORBIDDEN_IN_TEXT}]*$"
+# What a failed pattern means, for the error message (the pattern itself is unreadable).
+PATTERN_RULES = {
+    NAME_PATTERN: "must not start or end with white space nor contain control, line-separator or "
+    "bidirectional-control characters",
+    COMMENT_PATTERN: "must not contain control, line-separator or bidirectional-control characters",
+    DESCRIPTION_PATTERN: "must not contain control characters (but tab and line breaks), "
+    "line-separator or bidirectional-control characters",
+}
+
+NAME = {"type": "string", "minLength": 1, "maxLength": 128, "pattern": NAME_PATTERN}
+DESCRIPTION = {"type": "string", "maxLength": 2048, "pattern": DESCRIPTION_PATTERN}
 SOURCE_SERVER_ID = {"type": "string", "pattern": "^s-[0-9a-zA-Z]{17}$"}
 ENTITY_ID = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9-]+$"}
 
@@ -81,6 +103,8 @@ RECOVERY_PLAN: dict[str, Any] = {
             "properties": {
                 "readinessCheck": {"enum": [str(v) for v in ReadinessCheck]},
                 "waveTimeoutMinutes": {"type": "integer", "minimum": 1, "maximum": 1440},
+                "pauseTimeoutMinutes": {"type": "integer", "minimum": 1, "maximum": 10080},
+                "capacityWaitMinutes": {"type": "integer", "minimum": 1, "maximum": 1440},
             },
         },
     },
@@ -94,6 +118,24 @@ START_EXECUTION: dict[str, Any] = {
 }
 
 EMPTY: dict[str, Any] = {"title": "Empty", "type": "object", "additionalProperties": False, "properties": {}}
+
+RESUME_EXECUTION: dict[str, Any] = {
+    "title": "ResumeExecution",
+    "description": "An optional comment recorded with the resume (who resumed is recorded anyway).",
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {"comment": {"type": "string", "maxLength": 1000, "pattern": COMMENT_PATTERN}},
+}
+
+TERMINATE_RECOVERY_INSTANCES: dict[str, Any] = {
+    "title": "TerminateRecoveryInstances",
+    "description": "The name of the execution's recovery plan, typed again to confirm terminating the "
+    "instances of a RECOVERY (production) execution.",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["confirmPlanName"],
+    "properties": {"confirmPlanName": {"type": "string", "minLength": 1, "maxLength": 128}},
+}
 
 ERROR: dict[str, Any] = {
     "title": "Error",
@@ -119,7 +161,11 @@ REQUEST_SCHEMAS: dict[str, dict[str, Any]] = {
     "RecoveryPlan": RECOVERY_PLAN,
     "StartExecution": START_EXECUTION,
     "Empty": EMPTY,
+    "ResumeExecution": RESUME_EXECUTION,
+    "TerminateRecoveryInstances": TERMINATE_RECOVERY_INSTANCES,
 }
+# Request schemas whose body may be left out (an empty body is `{}`).
+OPTIONAL_BODIES = frozenset({"Empty", "StartExecution", "ResumeExecution"})
 
 
 @cache

@@ -1,5 +1,11 @@
 """Operator controls behind the API: pause, resume, cancel. Each is a conditional write on the
-status (and version) it read, so a racing control gets a clear conflict instead of a lost update."""
+status (and version) it read, so a racing control gets a clear conflict instead of a lost update.
+
+Resume and cancel of a PAUSED execution record the new status *and keep the task token* until the
+state machine has been told: if SendTaskSuccess fails (throttled, network), the record still holds
+the token, a retried request sends it again, and the scheduled ``find`` does so by itself
+(``deliver_pending_action``). The token is removed only once it was delivered (or is known dead).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,9 @@ from orchestrator.dynamo import Expression
 from orchestrator.exceptions import ConflictError, StaleWriteError
 
 logger = logging.getLogger(__name__)
+
+# The action a held task token is waiting to receive, by the status recorded beside it.
+_PENDING_ACTION = {ExecutionStatus.IN_PROGRESS: "RESUME", ExecutionStatus.CANCELLING: "CANCEL"}
 
 
 def _conflict(execution: dict[str, Any], action: str, why: str) -> ConflictError:
@@ -30,7 +39,35 @@ def _raced(execution_id: str, action: str) -> ConflictError:
     )
 
 
-def request_pause(deps: Deps, execution_id: str) -> dict[str, Any]:
+def pending_action(execution: dict[str, Any]) -> str | None:
+    """RESUME or CANCEL when the record holds a task token the state machine has not received yet."""
+    if not execution.get("taskToken"):
+        return None
+    return _PENDING_ACTION.get(normalize_execution_status(execution["status"]))
+
+
+def deliver_pending_action(deps: Deps, execution: dict[str, Any]) -> dict[str, Any]:
+    """Complete the held task token with the recorded action, then forget the token.
+
+    Idempotent: a token already completed (or whose state machine is gone) answers NOT_WAITING,
+    which also ends with the token forgotten. A transient failure leaves the token in place.
+    """
+    action = pending_action(execution)
+    if action is None:
+        return execution
+    token = execution["taskToken"]
+    try:
+        deps.sfn.send_action(token, action)
+    except ConflictError as e:
+        if e.code != "NOT_WAITING":
+            raise
+        logger.warning(
+            "task token no longer waiting", extra={"executionId": execution["executionId"], "action": action}
+        )
+    return deps.stores.executions.forget_task_token(execution, token)
+
+
+def request_pause(deps: Deps, execution_id: str, *, actor: str = "unknown") -> dict[str, Any]:
     """Ask the execution to pause before its next wave (honoured at the next wave boundary)."""
     execution = deps.stores.executions.get(execution_id)
     status = normalize_execution_status(execution["status"])
@@ -40,48 +77,77 @@ def request_pause(deps: Deps, execution_id: str) -> dict[str, Any]:
         raise _conflict(execution, "pause", "a pause is already requested")
     if not any(w.get("status") == WaveStatus.NOT_STARTED for w in execution.get("waves", [])):
         raise _conflict(execution, "pause", "no wave is left to pause before")
+    expr = Expression().set("pauseRequested", True).set("pauseRequestedBy", actor)
+    expr.set("pauseRequestedTime", timeutil.iso())
     try:
-        return deps.stores.executions.update(
-            execution, Expression().set("pauseRequested", True), expect_statuses=[status], expect_version=True
-        )
+        record = deps.stores.executions.update(execution, expr, expect_statuses=[status], expect_version=True)
     except StaleWriteError as e:
         raise _raced(execution_id, "pause") from e
+    logger.info("pause requested", extra={"executionId": execution_id, "actor": actor})
+    return record
 
 
-def resume(deps: Deps, execution_id: str) -> dict[str, Any]:
+def resume(
+    deps: Deps, execution_id: str, *, actor: str = "unknown", comment: str | None = None
+) -> dict[str, Any]:
     execution = deps.stores.executions.get(execution_id)
     status = normalize_execution_status(execution["status"])
+    if pending_action(execution) == "RESUME":
+        # A resume was recorded but the state machine may not have heard it: say it again.
+        return deliver_pending_action(deps, execution)
     if status is not ExecutionStatus.PAUSED or not execution.get("taskToken"):
         raise _conflict(execution, "resume", f"it is {status}, not PAUSED")
+    now = timeutil.iso()
     expr = Expression().set("status", str(transition(status, ExecutionStatus.IN_PROGRESS)))
-    expr.set("resumedBeforeWave", execution.get("pausedBeforeWave")).remove("taskToken")
+    expr.set("resumedBeforeWave", execution.get("pausedBeforeWave"))
+    expr.set("resumedBy", actor).set("resumedTime", now).set("resumeComment", comment)
+    expr.set("taskActionTime", now)
+    expr.set("pausedSeconds", _paused_seconds(execution, now))
     if execution.get("pausedBeforeWave"):
         expr.set("currentWave", execution["pausedBeforeWave"])
     try:
         record = deps.stores.executions.update(execution, expr, expect_version=True)
     except StaleWriteError as e:
         raise _raced(execution_id, "resume") from e
-    deps.sfn.send_action(execution["taskToken"], "RESUME")
     logger.info(
-        "execution resumed", extra={"executionId": execution_id, "wave": execution.get("pausedBeforeWave")}
+        "execution resumed",
+        extra={"executionId": execution_id, "wave": execution.get("pausedBeforeWave"), "actor": actor},
     )
-    return record
+    return deliver_pending_action(deps, record)
 
 
-def cancel(deps: Deps, execution_id: str) -> dict[str, Any]:
+def _paused_seconds(execution: dict[str, Any], now: str) -> int:
+    """Total time spent PAUSED, including the pause that ends now."""
+    total = int(execution.get("pausedSeconds") or 0)
+    if execution.get("pausedTime"):
+        total += max(0, round(timeutil.seconds_between(execution["pausedTime"], now)))
+    return total
+
+
+def cancel(
+    deps: Deps, execution_id: str, *, actor: str = "unknown", reason: str | None = None
+) -> dict[str, Any]:
     """CANCELLING; a started wave is followed to the end of its DRS jobs, then the state machine
     finalizes. A paused execution's token is completed so it finalizes at once."""
     execution = deps.stores.executions.get(execution_id)
     status = normalize_execution_status(execution["status"])
+    if pending_action(execution) == "CANCEL":
+        return deliver_pending_action(deps, execution)
     if status not in (ExecutionStatus.PENDING, ExecutionStatus.IN_PROGRESS, ExecutionStatus.PAUSED):
         raise _conflict(execution, "cancel", f"it is {status}")
+    now = timeutil.iso()
     expr = Expression().set("status", str(transition(status, ExecutionStatus.CANCELLING)))
-    expr.set("cancelRequested", True).set("cancelRequestedTime", timeutil.iso()).remove("taskToken")
+    expr.set("cancelRequested", True).set("cancelRequestedTime", now).set("cancelRequestedBy", actor)
+    expr.set("cancelReason", reason)
+    if execution.get("taskToken"):
+        expr.set("taskActionTime", now)
+    if status is ExecutionStatus.PAUSED:
+        expr.set("pausedSeconds", _paused_seconds(execution, now))
     try:
         record = deps.stores.executions.update(execution, expr, expect_version=True)
     except StaleWriteError as e:
         raise _raced(execution_id, "cancel") from e
-    if status is ExecutionStatus.PAUSED:
-        deps.sfn.send_action(execution["taskToken"], "CANCEL")
-    logger.info("execution cancelling", extra={"executionId": execution_id, "from": str(status)})
-    return record
+    logger.info(
+        "execution cancelling", extra={"executionId": execution_id, "from": str(status), "actor": actor}
+    )
+    return deliver_pending_action(deps, record)

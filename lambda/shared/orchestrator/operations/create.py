@@ -21,7 +21,7 @@ from orchestrator import timeutil
 from orchestrator.deps import Deps
 from orchestrator.exceptions import NotFoundError, OrchestratorError, ValidationFailedError
 from orchestrator.operations.finalize import finalize_execution
-from orchestrator.store import server_key
+from orchestrator.store import execution_lock_ids, server_key
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +30,10 @@ UNHEALTHY_REPLICATION = frozenset(
     {"STOPPED", "INITIATING", "INITIAL_SYNC", "PAUSED", "STALLED", "DISCONNECTED"}
 )
 IMPACT_TAG_KEYS = ("ImpactLevel", "impactLevel", "impact-level")
+# A forgotten pause ends in a cancel after this long (plan option pauseTimeoutMinutes).
+DEFAULT_PAUSE_TIMEOUT_MINUTES = 1440
+# A wave waits this long for DRS capacity (account-wide job limits) before it fails.
+DEFAULT_CAPACITY_WAIT_MINUTES = 60
 
 
 @dataclass
@@ -199,7 +203,7 @@ def create_execution(
     execution_id = str(uuid.uuid4())
     started = timeutil.iso()
     server_ids = [s.source_server_id for w in waves for s in w.servers]
-    locks = all_lock_ids(plan_id, server_ids)
+    locks = execution_lock_ids(plan_id, server_ids)
     deps.stores.locks.acquire(locks, execution_id, started)
     try:
         deps.stores.servers.put_many(
@@ -236,12 +240,14 @@ def create_execution(
                 "waveTimeoutMinutes": int(
                     options.get("waveTimeoutMinutes", deps.config.default_wave_timeout_minutes)
                 ),
+                "pauseTimeoutMinutes": int(options.get("pauseTimeoutMinutes", DEFAULT_PAUSE_TIMEOUT_MINUTES)),
+                "capacityWaitMinutes": int(options.get("capacityWaitMinutes", DEFAULT_CAPACITY_WAIT_MINUTES)),
             },
             "waves": [_wave_record(n, w) for n, w in enumerate(waves, start=1)],
         }
         deps.stores.executions.create(record)
     except Exception:
-        deps.stores.locks.release(locks)
+        deps.stores.locks.release_held(locks, execution_id)
         raise
     try:
         arn = deps.sfn.start(execution_id)
@@ -256,7 +262,3 @@ def create_execution(
     record["sfnExecutionArn"] = arn
     record["version"] = 1
     return record
-
-
-def all_lock_ids(plan_id: str, server_ids: Sequence[str]) -> list[str]:
-    return [f"PLAN#{plan_id}", *(f"SERVER#{sid}" for sid in server_ids)]

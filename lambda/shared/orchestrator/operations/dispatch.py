@@ -17,6 +17,7 @@ STATE_MACHINE_OPERATIONS: dict[str, StateOperation] = {
     "start_wave": waves.start_wave,
     "poll": poll.poll,
     "finalize": finalize.finalize,
+    "expire_pause": waves.expire_pause,
 }
 CONTROL_OPERATIONS: dict[str, Callable[[Deps, str], dict[str, Any]]] = {
     "pause": control.request_pause,

@@ -18,6 +18,7 @@ from execution_utils import (
     is_terminal,
     normalize_execution_status,
     transition,
+    wave_jobs_pending,
     waves_after_cancel,
 )
 from orchestrator import timeutil
@@ -25,6 +26,7 @@ from orchestrator.deps import Deps
 from orchestrator.dynamo import Expression
 from orchestrator.exceptions import StaleWriteError, TransientError
 from orchestrator.operations.state import MachineState, machine_state
+from orchestrator.store import execution_lock_ids
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
@@ -56,6 +58,8 @@ def finalize_execution(deps: Deps, execution_id: str, *, error: str | None = Non
         execution = deps.stores.executions.get(execution_id)
         current = normalize_execution_status(execution["status"])
         if is_terminal(current):
+            # A retry after the terminal write: the locks may still be held (their release failed).
+            release_locks(deps, execution)
             return execution
         cancel = current is ExecutionStatus.CANCELLING or bool(execution.get("cancelRequested"))
         waves = [dict(w) for w in execution.get("waves", [])]
@@ -72,14 +76,17 @@ def finalize_execution(deps: Deps, execution_id: str, *, error: str | None = Non
         expr.set("status", str(final)).set("waves", waves).set("endTime", now)
         expr.set("durationSeconds", round(timeutil.seconds_between(execution["startTime"], now)))
         expr.set("completedWaves", completed_wave_count(waves))
-        expr.remove("taskToken")
+        expr.remove("taskToken").remove("taskActionTime")
+        if any(wave_jobs_pending(w) for w in waves):
+            # Its DRS jobs run on: the scheduled find follows them and records their instances.
+            expr.set("jobsPending", "PENDING")
         if error:
             expr.set("error", error)
         try:
             record = deps.stores.executions.update(execution, expr, expect_version=True)
         except StaleWriteError:
             continue
-        _release_locks(deps, record)
+        release_locks(deps, record)
         logger.info(
             "execution finalized",
             extra={
@@ -92,9 +99,12 @@ def finalize_execution(deps: Deps, execution_id: str, *, error: str | None = Non
     raise TransientError(f"execution {execution_id} kept changing while it was being finalized")
 
 
-def _release_locks(deps: Deps, execution: dict[str, Any]) -> None:
+def release_locks(deps: Deps, execution: dict[str, Any]) -> None:
+    """Release the plan and server locks this (ended) execution still holds; never another's."""
     server_ids = deps.stores.servers.source_server_ids(execution["executionId"])
-    deps.stores.locks.release([f"PLAN#{execution['planId']}", *(f"SERVER#{sid}" for sid in server_ids)])
+    deps.stores.locks.release_held(
+        execution_lock_ids(execution["planId"], server_ids), execution["executionId"]
+    )
 
 
 def finalize(deps: Deps, state: dict[str, Any]) -> MachineState:

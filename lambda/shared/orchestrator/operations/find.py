@@ -7,12 +7,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from execution_utils import ACTIVE_STATUSES, ReadinessCheck, server_is_ready
+from execution_utils import ACTIVE_STATUSES, ReadinessCheck, is_active, server_is_ready
 from orchestrator import timeutil
 from orchestrator.deps import Deps
 from orchestrator.dynamo import Expression
-from orchestrator.exceptions import OrchestratorError
+from orchestrator.exceptions import NotFoundError, OrchestratorError
+from orchestrator.operations.control import deliver_pending_action, pending_action
 from orchestrator.operations.finalize import finalize_execution
+from orchestrator.operations.poll import follow_jobs
 from orchestrator.operations.terminate import follow_termination
 
 logger = logging.getLogger(__name__)
@@ -22,6 +24,8 @@ DEAD_STATES = {"FAILED", "TIMED_OUT", "ABORTED", "SUCCEEDED"}
 # Server data older than this (no poll, no refresh) is refreshed from EC2 by find.
 STALE_SERVER_SECONDS = 600
 MAX_REFRESHED_PER_EXECUTION = 400
+# A resume or cancel recorded this long ago whose task token is still held was not delivered.
+UNDELIVERED_ACTION_SECONDS = 30
 
 
 def refresh_stale_servers(deps: Deps, execution: dict[str, Any]) -> int:
@@ -60,36 +64,82 @@ def execution_arn(deps: Deps, execution: dict[str, Any]) -> str:
     return machine.replace(":stateMachine:", ":execution:") + ":" + str(execution["executionId"])
 
 
+def _reconcile(deps: Deps, execution: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
+    """One active execution against its state machine: (what was done, the reconciled record)."""
+    described = deps.sfn.describe(execution_arn(deps, execution))
+    state = described.get("status")
+    if state == "RUNNING":
+        action = pending_action(execution)
+        since = str(execution.get("taskActionTime") or execution["startTime"])
+        if action and timeutil.seconds_between(since) >= UNDELIVERED_ACTION_SECONDS:
+            # A resume or cancel was recorded but its SendTaskSuccess failed: deliver it now.
+            deliver_pending_action(deps, execution)
+            return "delivered", None
+        return "refreshed" if refresh_stale_servers(deps, execution) else "running", None
+    if state == "DOES_NOT_EXIST":
+        if timeutil.seconds_between(execution["startTime"]) < START_GRACE_SECONDS:
+            return "starting", None
+        reason = "the state machine execution never started"
+    elif state in DEAD_STATES:
+        detail = described.get("error") or described.get("cause") or ""
+        reason = f"the state machine execution ended {state}" + (f" ({detail})" if detail else "")
+    else:
+        return "running", None
+    record = finalize_execution(deps, execution["executionId"], error=reason)
+    logger.warning("execution reconciled", extra={"executionId": execution["executionId"], "reason": reason})
+    return "reconciled", record
+
+
+def sweep_locks(deps: Deps) -> list[str]:
+    """Release the locks of executions that ended (a finalize whose release failed) or never came
+    to be (a start that died between taking its locks and recording the execution)."""
+    swept = []
+    for holder, held in deps.stores.locks.holders().items():
+        try:
+            if is_active(deps.stores.executions.get(holder)["status"]):
+                continue
+        except NotFoundError:
+            if timeutil.seconds_between(held.since) < START_GRACE_SECONDS:
+                continue  # being created right now
+        deps.stores.locks.release_held(held.lock_ids, holder)
+        swept.append(holder)
+        logger.warning(
+            "locks of an ended execution released", extra={"executionId": holder, "locks": len(held.lock_ids)}
+        )
+    return swept
+
+
 def find(deps: Deps) -> dict[str, Any]:
     checked = 0
     reconciled: list[dict[str, Any]] = []
+    delivered: list[str] = []
     finished: list[str] = []
+    followed: list[str] = []
     refreshed = 0
     errors: list[dict[str, Any]] = []
     for execution in deps.stores.executions.active():
         checked += 1
         try:
-            described = deps.sfn.describe(execution_arn(deps, execution))
-            state = described.get("status")
-            if state == "RUNNING":
-                refreshed += refresh_stale_servers(deps, execution)
-                continue
-            if state == "DOES_NOT_EXIST":
-                if timeutil.seconds_between(execution["startTime"]) < START_GRACE_SECONDS:
-                    continue
-                reason = "the state machine execution never started"
-            elif state in DEAD_STATES:
-                detail = described.get("error") or described.get("cause") or ""
-                reason = f"the state machine execution ended {state}" + (f" ({detail})" if detail else "")
-            else:
-                continue
-            record = finalize_execution(deps, execution["executionId"], error=reason)
-            reconciled.append({"executionId": execution["executionId"], "status": record["status"]})
-            logger.warning(
-                "execution reconciled", extra={"executionId": execution["executionId"], "reason": reason}
-            )
+            outcome, record = _reconcile(deps, execution)
         except OrchestratorError as e:
             errors.append({"executionId": execution["executionId"], "error": e.message})
+            continue
+        refreshed += outcome == "refreshed"
+        if outcome == "delivered":
+            delivered.append(execution["executionId"])
+        if record is not None:
+            reconciled.append({"executionId": execution["executionId"], "status": record["status"]})
+    for execution in deps.stores.executions.following_jobs():
+        try:
+            if follow_jobs(deps, execution):
+                followed.append(execution["executionId"])
+        except OrchestratorError as e:
+            errors.append({"executionId": execution["executionId"], "error": e.message})
+    try:
+        swept = sweep_locks(deps)
+    except OrchestratorError as e:
+        swept = []
+        errors.append({"locks": True, "error": e.message})
     for execution in deps.stores.executions.terminating():
         try:
             if follow_termination(deps, execution):
@@ -99,7 +149,10 @@ def find(deps: Deps) -> dict[str, Any]:
     return {
         "checked": checked,
         "reconciled": reconciled,
+        "actionsDelivered": delivered,
         "serversRefreshed": refreshed,
+        "jobsFollowed": followed,
+        "locksReleased": swept,
         "terminationsFinished": finished,
         "errors": errors,
     }

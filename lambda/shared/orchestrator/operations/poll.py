@@ -8,25 +8,24 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from execution_utils import (
-    ACTIVE_STATUSES,
     TERMINAL_WAVE_STATUSES,
     LaunchStatus,
     ReadinessCheck,
     WavePhase,
     WaveStatus,
     completed_wave_count,
-    decide_wave_status,
+    decide_wave_outcome,
     is_terminal,
     progress_counts,
     server_failed,
     server_is_ready,
+    wave_jobs_pending,
     wave_phase,
     wave_warnings,
 )
 from orchestrator import timeutil
 from orchestrator.deps import Deps
-from orchestrator.dynamo import Expression
-from orchestrator.exceptions import StaleWriteError, TransientError
+from orchestrator.exceptions import OrchestratorError, PermissionDeniedError, TransientError
 from orchestrator.operations.state import MachineState, machine_state
 
 logger = logging.getLogger(__name__)
@@ -50,6 +49,7 @@ FAILURE_EVENTS = frozenset(
     }
 )
 PHASE_WEIGHT = {
+    WavePhase.QUEUED_FOR_CAPACITY: 0.0,
     WavePhase.SUBMITTED: 0.0,
     WavePhase.SNAPSHOT: 0.25,
     WavePhase.CONVERTING: 0.5,
@@ -61,6 +61,8 @@ PHASE_WEIGHT = {
 HISTORY_BURST_POLLS = 200
 HISTORY_BUDGET_SECONDS = 40
 MAX_FAILED_SERVERS_LISTED = 20
+# Polls in a row that may fail with an error that is neither passing nor a denial before the wave fails.
+MAX_CONSECUTIVE_POLL_ERRORS = 5
 # EC2 instances described per poll (two DescribeInstances calls of 200 ids).
 MAX_EC2_LOOKUPS_PER_POLL = 400
 # Server fields the poll owns; a server item is rewritten only when one of them changed.
@@ -207,6 +209,54 @@ def _refresh_servers(
     return list(servers.values()), jobs_finished
 
 
+def _readiness(execution: Mapping[str, Any]) -> ReadinessCheck:
+    return ReadinessCheck((execution.get("options") or {}).get("readinessCheck", ReadinessCheck.EC2_RUNNING))
+
+
+def _poll_failed(
+    deps: Deps, state: dict[str, Any], execution: dict[str, Any], error: Exception
+) -> MachineState:
+    """A poll that could not read DRS or EC2. Passing faults (throttling, 5xx, timeouts) back off
+    and try again; a denied call is fatal at once (it names the call); any other error is given
+    MAX_CONSECUTIVE_POLL_ERRORS polls before it is."""
+    cfg = deps.config
+    poll_count = int(state.get("pollCount", 0)) + 1
+    index = int(state["waveIndex"])
+    if isinstance(error, PermissionDeniedError):
+        raise error
+    message = error.message if isinstance(error, OrchestratorError) else f"{type(error).__name__}: {error}"
+    failures = (
+        0 if isinstance(error, TransientError) else int(execution["waves"][index].get("pollErrors", 0)) + 1
+    )
+    if failures >= MAX_CONSECUTIVE_POLL_ERRORS:
+        raise error
+    deps.stores.executions.record_poll_error(execution, index, message, failures)
+    logger.warning(
+        "poll deferred",
+        extra={"executionId": execution["executionId"], "reason": message, "consecutiveErrors": failures},
+    )
+    return machine_state(state, poll_count=poll_count, interval=cfg.poll_max_seconds)
+
+
+def wave_facts(servers: Sequence[Mapping[str, Any]], readiness: ReadinessCheck) -> dict[str, Any]:
+    """What a wave record shows of its servers: progress, failed servers, warnings, instance count."""
+    return {
+        "progress": progress_counts(servers, readiness),
+        "failedServers": [
+            {
+                "sourceServerId": s["sourceServerId"],
+                "hostname": s.get("hostname"),
+                "error": s.get("error"),
+                "impactLevel": s.get("impactLevel"),
+            }
+            for s in servers
+            if server_failed(s)
+        ][:MAX_FAILED_SERVERS_LISTED],
+        "warnings": wave_warnings(servers),
+        "recoveryInstances": sum(1 for s in servers if s.get("recoveryInstanceId")),
+    }
+
+
 def poll(deps: Deps, state: dict[str, Any]) -> MachineState:
     index = int(state["waveIndex"])
     poll_count = int(state.get("pollCount", 0)) + 1
@@ -215,59 +265,38 @@ def poll(deps: Deps, state: dict[str, Any]) -> MachineState:
     wave = execution["waves"][index]
     if is_terminal(execution["status"]) or wave.get("status") != WaveStatus.IN_PROGRESS:
         return machine_state(state, poll_count=poll_count, wave_done=True)
-    readiness = ReadinessCheck(execution.get("options", {}).get("readinessCheck", ReadinessCheck.EC2_RUNNING))
+    readiness = _readiness(execution)
     try:
         servers, jobs_finished = _refresh_servers(deps, execution, wave, readiness)
-    except TransientError as e:
-        # Throttling and passing faults never fail an execution: back off and try again.
-        logger.warning("poll deferred", extra={"executionId": execution["executionId"], "reason": e.message})
-        return machine_state(state, poll_count=poll_count, interval=cfg.poll_max_seconds)
+    except Exception as e:  # classified: passing, counted, or fatal
+        return _poll_failed(deps, state, execution, e)
     now = timeutil.iso()
-    status = decide_wave_status(jobs_finished=jobs_finished, servers=servers, readiness=readiness)
-    phase = None if status in TERMINAL_WAVE_STATUSES else wave_phase(servers, jobs_finished=jobs_finished)
-    progress = progress_counts(servers, readiness)
-    error = None
     timeout_minutes = int(
-        execution.get("options", {}).get("waveTimeoutMinutes", cfg.default_wave_timeout_minutes)
+        (execution.get("options") or {}).get("waveTimeoutMinutes", cfg.default_wave_timeout_minutes)
     )
-    if (
-        status is WaveStatus.IN_PROGRESS
-        and timeutil.seconds_between(wave["startTime"], now) > timeout_minutes * 60
-    ):
-        status, error = WaveStatus.FAILED, f"wave timed out after {timeout_minutes} minutes"
-    elif status is WaveStatus.FAILED:
-        error = "critical servers failed: " + ", ".join(
-            s["sourceServerId"] for s in servers if server_failed(s) and s.get("impactLevel") != "OPTIONAL"
-        )
-    failed = [
-        {
-            "sourceServerId": s["sourceServerId"],
-            "hostname": s.get("hostname"),
-            "error": s.get("error"),
-            "impactLevel": s.get("impactLevel"),
-        }
-        for s in servers
-        if server_failed(s)
-    ][:MAX_FAILED_SERVERS_LISTED]
+    status, error = decide_wave_outcome(
+        jobs_finished=jobs_finished,
+        servers=servers,
+        readiness=readiness,
+        elapsed_seconds=timeutil.seconds_between(wave.get("submittedTime") or wave["startTime"], now),
+        timeout_minutes=timeout_minutes,
+    )
+    phase = None if status in TERMINAL_WAVE_STATUSES else wave_phase(servers, jobs_finished=jobs_finished)
+    facts = wave_facts(servers, readiness)
     waves = [dict(w) for w in execution["waves"]]
-    waves[index].update(status=str(status), progress=progress)
-    expr = Expression()
-    prefix = f"waves[{index}]"
-    expr.set(f"{prefix}.status", str(status)).set(f"{prefix}.phase", str(phase) if phase else None)
-    expr.set(f"{prefix}.progress", progress).set(f"{prefix}.failedServers", failed)
-    expr.set(f"{prefix}.warnings", wave_warnings(servers))
-    expr.set(f"{prefix}.recoveryInstances", sum(1 for s in servers if s.get("recoveryInstanceId")))
-    expr.set("lastPolledTime", now).set("completedWaves", completed_wave_count(waves))
-    if status in TERMINAL_WAVE_STATUSES:
-        expr.set(f"{prefix}.endTime", now)
-    if error:
-        expr.set(f"{prefix}.error", error)
-    condition = f"{expr.name(f'{prefix}.status')} = {expr.value(str(WaveStatus.IN_PROGRESS))}"
-    try:
-        deps.stores.executions.update(
-            execution, expr, expect_statuses=ACTIVE_STATUSES, extra_condition=condition
-        )
-    except StaleWriteError:
+    waves[index].update(status=str(status))
+    recorded = deps.stores.executions.record_poll(
+        execution,
+        index,
+        status=status,
+        phase=phase,
+        facts=facts,
+        jobs_finished=jobs_finished,
+        error=error,
+        completed_waves=completed_wave_count(waves),
+        now=now,
+    )
+    if not recorded:
         return machine_state(state, poll_count=poll_count, wave_done=True)
     done = status in TERMINAL_WAVE_STATUSES
     if done:
@@ -282,9 +311,25 @@ def poll(deps: Deps, state: dict[str, Any]) -> MachineState:
             min_seconds=cfg.poll_min_seconds,
             max_seconds=cfg.poll_max_seconds,
             phase=phase,
-            progress=progress,
+            progress=facts["progress"],
             poll_count=poll_count,
             execution_elapsed_seconds=timeutil.seconds_between(execution["startTime"], now),
         )
     )
     return machine_state(state, poll_count=poll_count, interval=interval, wave_done=done)
+
+
+def follow_jobs(deps: Deps, execution: dict[str, Any]) -> bool:
+    """After the execution ended: keep following the DRS jobs it submitted and record every
+    recovery instance they launch (statuses untouched). True when no job is left to follow."""
+    readiness = _readiness(execution)
+    left = False
+    for index, wave in enumerate(execution.get("waves", [])):
+        if not wave_jobs_pending(wave):
+            continue
+        servers, finished = _refresh_servers(deps, execution, wave, readiness)
+        deps.stores.executions.record_followed(execution, index, wave_facts(servers, readiness), finished)
+        left = left or not finished
+    if not left:
+        deps.stores.executions.record_jobs_followed(execution)
+    return not left

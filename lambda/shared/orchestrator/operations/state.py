@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal, TypedDict
 
 Next = Literal["PAUSE", "START_WAVE", "FINALIZE"]
+DEFAULT_PAUSE_TIMEOUT_SECONDS = 1440 * 60
 
 
 class MachineState(TypedDict):
@@ -15,6 +16,8 @@ class MachineState(TypedDict):
     pollIntervalSeconds: int
     next: str
     waveDone: bool
+    pauseTimeoutSeconds: int
+    capacityQueued: bool
 
 
 def machine_state(
@@ -26,6 +29,8 @@ def machine_state(
     interval: int = 0,
     next_step: Next = "START_WAVE",
     wave_done: bool = False,
+    pause_timeout_seconds: int | None = None,
+    capacity_queued: bool = False,
 ) -> MachineState:
     return {
         "executionId": str(previous["executionId"]),
@@ -35,4 +40,14 @@ def machine_state(
         "pollIntervalSeconds": max(0, int(interval)),
         "next": next_step,
         "waveDone": wave_done,
+        # The WaitForResume state's TimeoutSecondsPath: a forgotten pause ends in a cancel.
+        "pauseTimeoutSeconds": max(
+            1,
+            int(
+                previous.get("pauseTimeoutSeconds", DEFAULT_PAUSE_TIMEOUT_SECONDS)
+                if pause_timeout_seconds is None
+                else pause_timeout_seconds
+            ),
+        ),
+        "capacityQueued": capacity_queued,
     }

@@ -6,11 +6,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from execution_utils import can_terminate_execution
+from execution_utils import ExecutionType, can_terminate_execution
 from orchestrator import timeutil
 from orchestrator.deps import Deps
 from orchestrator.dynamo import Expression
-from orchestrator.exceptions import ConflictError, OrchestratorError, StaleWriteError
+from orchestrator.exceptions import ConflictError, OrchestratorError, StaleWriteError, ValidationFailedError
 
 logger = logging.getLogger(__name__)
 # A request that recorded no TERMINATE job (its Lambda died mid-way) is given up after this long,
@@ -19,20 +19,43 @@ STALLED_REQUEST_SECONDS = 300
 
 
 def own_recovery_instances(deps: Deps, execution: dict[str, Any]) -> list[str]:
-    """Recovery instance ids launched by this execution's jobs (never another execution's)."""
+    """Every live recovery instance launched by this execution's jobs, recorded or not (DRS is
+    asked about the execution's source servers, so a late launch is covered), never another's."""
     job_ids = {j for w in execution.get("waves", []) for j in (w.get("jobIds") or [])}
-    candidates = [
-        s["recoveryInstanceId"]
-        for s in deps.stores.servers.all(execution["executionId"])
-        if s.get("recoveryInstanceId") and s.get("jobId") in job_ids
-    ]
-    if not candidates:
+    if not job_ids:
         return []
-    live = deps.drs.recovery_instances(candidates)
-    return sorted(r["recoveryInstanceID"] for r in live if r.get("jobID") in job_ids)
+    servers = list(deps.stores.servers.all(execution["executionId"]))
+    recorded = [
+        s["recoveryInstanceId"] for s in servers if s.get("recoveryInstanceId") and s.get("jobId") in job_ids
+    ]
+    live = {r["recoveryInstanceID"]: r for r in deps.drs.recovery_instances(recorded)} if recorded else {}
+    source_ids = [s["sourceServerId"] for s in servers]
+    live.update({r["recoveryInstanceID"]: r for r in deps.drs.recovery_instances_of_servers(source_ids)})
+    return sorted(rid for rid, r in live.items() if r.get("jobID") in job_ids)
 
 
-def start_termination(deps: Deps, execution_id: str) -> dict[str, Any]:
+def _check_confirmation(execution: dict[str, Any], confirmed_plan_name: str | None) -> None:
+    """A RECOVERY's instances are the recovered production: only through the guarded route, with
+    the plan's name typed as confirmation. A drill needs neither."""
+    if execution.get("executionType") != ExecutionType.RECOVERY:
+        return
+    if confirmed_plan_name is None:
+        raise ConflictError(
+            f"execution {execution['executionId']} is a RECOVERY: its instances are terminated only with "
+            'POST /executions/{id}/terminate-recovery-instances and {"confirmPlanName": <the plan\'s name>}',
+            code="CONFIRMATION_REQUIRED",
+        )
+    if confirmed_plan_name != execution.get("planName"):
+        raise ValidationFailedError(
+            "confirmPlanName does not match the name of the execution's plan",
+            code="CONFIRMATION_MISMATCH",
+            details={"field": "confirmPlanName"},
+        )
+
+
+def start_termination(
+    deps: Deps, execution_id: str, *, actor: str = "unknown", recovery_confirmed_plan_name: str | None = None
+) -> dict[str, Any]:
     execution = deps.stores.executions.get(execution_id)
     verdict = can_terminate_execution(execution)
     if not verdict["canTerminate"]:
@@ -41,8 +64,9 @@ def start_termination(deps: Deps, execution_id: str) -> dict[str, Any]:
             code="CANNOT_TERMINATE",
             details=verdict,
         )
+    _check_confirmation(execution, recovery_confirmed_plan_name)
     claim = Expression().set("terminationStatus", "IN_PROGRESS").set("terminationPending", "PENDING")
-    claim.set("terminationRequestedTime", timeutil.iso())
+    claim.set("terminationRequestedTime", timeutil.iso()).set("terminationRequestedBy", actor)
     # A failed termination may be asked again; one in progress or finished may not.
     ts = claim.name("terminationStatus")
     condition = f"(attribute_not_exists({ts}) OR {ts} = {claim.value('FAILED')})"

@@ -20,7 +20,13 @@ from orchestrator import timeutil
 from orchestrator.deps import Deps
 from orchestrator.drs import chunks
 from orchestrator.dynamo import Expression
-from orchestrator.exceptions import OrchestratorError, StaleWriteError, TransientError
+from orchestrator.exceptions import (
+    CapacityError,
+    ConflictError,
+    OrchestratorError,
+    StaleWriteError,
+    TransientError,
+)
 from orchestrator.operations.state import MachineState, machine_state
 
 logger = logging.getLogger(__name__)
@@ -61,7 +67,14 @@ def advance(deps: Deps, state: dict[str, Any]) -> MachineState:
         wave = waves[index]
         resumed = execution.get("resumedBeforeWave") == index + 1
         if (wave.get("pauseBeforeWave") or execution.get("pauseRequested")) and not resumed:
-            return machine_state(state, wave_index=index, total_waves=total, next_step="PAUSE")
+            minutes = int((execution.get("options") or {}).get("pauseTimeoutMinutes", 0) or 0)
+            return machine_state(
+                state,
+                wave_index=index,
+                total_waves=total,
+                next_step="PAUSE",
+                pause_timeout_seconds=minutes * 60 or None,
+            )
         if status is not ExecutionStatus.IN_PROGRESS:
             expr = Expression().set("status", str(transition(status, ExecutionStatus.IN_PROGRESS)))
             try:
@@ -85,9 +98,11 @@ def pause(deps: Deps, state: dict[str, Any], task_token: str) -> dict[str, Any]:
             deps.sfn.send_action(task_token, "CANCEL")
             return {"paused": False}
         expr = Expression().set("taskToken", task_token).set("pausedBeforeWave", index + 1)
-        expr.remove("pauseRequested")
+        expr.remove("pauseRequested").remove("taskActionTime")
         if status is not ExecutionStatus.PAUSED:
             expr.set("status", str(transition(status, ExecutionStatus.PAUSED)))
+            expr.set("pausedTime", timeutil.iso())
+            expr.set("pauseReason", "OPERATOR" if execution.get("pauseRequested") else "PLAN")
         try:
             deps.stores.executions.update(execution, expr, expect_version=True)
         except StaleWriteError:
@@ -95,6 +110,27 @@ def pause(deps: Deps, state: dict[str, Any], task_token: str) -> dict[str, Any]:
         logger.info("execution paused", extra={"executionId": state["executionId"], "beforeWave": index + 1})
         return {"paused": True}
     raise TransientError("the execution kept changing while pausing")
+
+
+def expire_pause(deps: Deps, state: dict[str, Any]) -> MachineState:
+    """The pause outlived the plan's pauseTimeoutMinutes (the task token timed out): cancel the
+    execution with the reason recorded; the state machine finalizes next (CANCELLED or PARTIAL_SUCCESS)."""
+    from orchestrator.operations.control import cancel
+
+    execution = deps.stores.executions.get(state["executionId"])
+    minutes = int((execution.get("options") or {}).get("pauseTimeoutMinutes", 0) or 0)
+    status = normalize_execution_status(execution["status"])
+    if status in ACTIVE_STATUSES and status is not ExecutionStatus.CANCELLING:
+        reason = f"the pause expired after {minutes} minutes without a resume"
+        try:
+            cancel(deps, state["executionId"], actor="pause timeout", reason=reason)
+        except OrchestratorError as e:
+            # A resume or cancel raced the timeout; the state machine finalizes whatever it recorded.
+            logger.warning(
+                "pause expiry raced", extra={"executionId": state["executionId"], "error": e.message}
+            )
+    logger.info("pause expired", extra={"executionId": state["executionId"], "minutes": minutes})
+    return machine_state(state, next_step="FINALIZE")
 
 
 def _claim_wave(deps: Deps, execution: dict[str, Any], index: int) -> tuple[dict[str, Any] | None, bool]:
@@ -119,74 +155,137 @@ def _claim_wave(deps: Deps, execution: dict[str, Any], index: int) -> tuple[dict
     return record, False
 
 
-def _adopt_orphan_jobs(deps: Deps, execution: dict[str, Any], index: int) -> list[str]:
-    """Jobs a previous attempt started but did not record (found by their tags)."""
+def _own_jobs(deps: Deps, execution: dict[str, Any], index: int) -> list[dict[str, Any]]:
+    """The DRS jobs of this execution's wave, recorded or not (found by their tags)."""
     wave = execution["waves"][index]
-    known = set(wave.get("jobIds") or [])
     return [
-        job["jobID"]
+        job
         for job in deps.drs.jobs_since(wave["startTime"][:19] + "Z")
         if (job.get("tags") or {}).get(TAG_EXECUTION) == execution["executionId"]
         and (job.get("tags") or {}).get(TAG_WAVE) == str(index + 1)
-        and job["jobID"] not in known
     ]
 
 
+def _capacity_shortfall(deps: Deps, server_count: int) -> str | None:
+    """Why DRS cannot take ``server_count`` more servers now (account-wide limits), or None."""
+    cfg = deps.config
+    active = deps.drs.active_jobs()
+    busy = sum(len(j.get("participatingServers") or []) for j in active)
+    needed_jobs = -(-server_count // cfg.drs_max_servers_per_job)
+    if len(active) + needed_jobs > cfg.drs_max_concurrent_jobs:
+        return f"{len(active)} DRS jobs are active (at most {cfg.drs_max_concurrent_jobs} at a time)"
+    if busy + server_count > cfg.drs_max_servers_in_active_jobs:
+        return (
+            f"{busy} servers are in active DRS jobs (at most {cfg.drs_max_servers_in_active_jobs}); "
+            f"this wave needs {server_count} more"
+        )
+    return None
+
+
+def _queue_for_capacity(
+    deps: Deps, state: dict[str, Any], execution: dict[str, Any], index: int, why: str
+) -> MachineState:
+    """Wait for DRS capacity (bounded by the plan's capacityWaitMinutes), or fail the wave after it."""
+    cfg = deps.config
+    wave = execution["waves"][index]
+    now = timeutil.iso()
+    queued_since = wave.get("queuedTime") or now
+    minutes = int((execution.get("options") or {}).get("capacityWaitMinutes", 60))
+    if timeutil.seconds_between(queued_since, now) > minutes * 60:
+        deps.stores.executions.fail_wave(
+            execution,
+            index,
+            f"DRS capacity did not free up within {minutes} minutes: {why}",
+            only_if_no_jobs=False,
+        )
+        logger.warning(
+            "wave gave up waiting for DRS capacity", extra={"executionId": execution["executionId"]}
+        )
+        return machine_state(state, interval=0)
+    deps.stores.executions.record_queued(execution, index, queued_since=queued_since, reason=why)
+    logger.info(
+        "wave queued for DRS capacity", extra={"executionId": execution["executionId"], "wave": index + 1}
+    )
+    # At most ~200 turns of the queue loop over the whole wait (the history budget).
+    interval = max(cfg.poll_max_seconds, -(-minutes * 60 // 200))
+    return machine_state(state, interval=interval, capacity_queued=True)
+
+
 def start_wave(deps: Deps, state: dict[str, Any]) -> MachineState:
-    """DRS StartRecovery for every server of the wave, chunked to the per-job limit. Idempotent."""
+    """DRS StartRecovery for every server of the wave, chunked to the per-job limit. Idempotent,
+    also when Step Functions delivers it twice at once: a job our own other attempt started is
+    adopted, never taken for a failure. Waits (capacityQueued) while DRS's account-wide limits
+    leave no room for the wave."""
     index = int(state["waveIndex"])
     execution = deps.stores.executions.get(state["executionId"])
     claimed, is_retry = _claim_wave(deps, execution, index)
-    first_poll = deps.config.poll_min_seconds
     if claimed is None:
         return machine_state(state, interval=0)
-    wave = claimed["waves"][index]
     number = index + 1
-    servers = deps.stores.servers.wave(claimed["executionId"], number)
-    job_ids = list(wave.get("jobIds") or [])
+    execution_id = claimed["executionId"]
+    servers = deps.stores.servers.wave(execution_id, number)
+    job_ids = list(claimed["waves"][index].get("jobIds") or [])
+    own: list[dict[str, Any]] = []
     if is_retry:
-        adopted = _adopt_orphan_jobs(deps, claimed, index)
-        if adopted:
-            job_ids += adopted
-            deps.stores.executions.update(
-                claimed, Expression().set(f"waves[{index}].jobIds", job_ids), expect_statuses=ACTIVE_STATUSES
-            )
-            logger.info(
-                "orphan jobs adopted", extra={"executionId": claimed["executionId"], "jobIds": adopted}
-            )
-    covered: set[str] = set()
-    if job_ids:
-        for job in deps.drs.jobs(job_ids):
-            covered.update(p["sourceServerID"] for p in job.get("participatingServers", []))
+        own = _own_jobs(deps, claimed, index)
+        for job in own:
+            if job["jobID"] not in job_ids:
+                claimed = deps.stores.executions.add_wave_job(claimed, index, job["jobID"])
+                job_ids.append(job["jobID"])
+                logger.info("orphan job adopted", extra={"executionId": execution_id, "jobId": job["jobID"]})
+    covered: dict[str, str] = {}
+    for job in own or (deps.drs.jobs(job_ids) if job_ids else []):
+        covered.update({p["sourceServerID"]: job["jobID"] for p in job.get("participatingServers", [])})
     pending = [s for s in servers if s["sourceServerId"] not in covered]
-    tags = {TAG_EXECUTION: claimed["executionId"], TAG_WAVE: str(number), TAG_PLAN: claimed["planId"]}
+    if pending and (why := _capacity_shortfall(deps, len(pending))):
+        return _queue_for_capacity(deps, state, claimed, index, why)
+    tags = {TAG_EXECUTION: execution_id, TAG_WAVE: str(number), TAG_PLAN: claimed["planId"]}
     is_drill = claimed["executionType"] == ExecutionType.DRILL
     failures: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     for chunk in chunks(pending, deps.config.drs_max_servers_per_job):
+        ids = [s["sourceServerId"] for s in chunk]
         try:
-            job = deps.drs.start_recovery([s["sourceServerId"] for s in chunk], is_drill=is_drill, tags=tags)
+            job = deps.drs.start_recovery(ids, is_drill=is_drill, tags=tags)
         except TransientError:
             raise  # Step Functions retries start_wave; the jobs already started are adopted then
-        except OrchestratorError as e:
-            for server in chunk:
-                failures.append({**server, "launchStatus": str(LaunchStatus.FAILED), "error": e.message})
+        except CapacityError as e:
+            deps.stores.servers.put_many(updates)
+            return _queue_for_capacity(deps, state, claimed, index, e.message)
+        except ConflictError as e:
+            # Another attempt of this very operation may have started the job a moment ago.
+            adopted = {
+                p["sourceServerID"]: j["jobID"]
+                for j in _own_jobs(deps, claimed, index)
+                for p in j.get("participatingServers", [])
+                if p["sourceServerID"] in ids
+            }
+            if set(adopted) == set(ids):
+                for job_id in sorted(set(adopted.values()) - set(job_ids)):
+                    claimed = deps.stores.executions.add_wave_job(claimed, index, job_id)
+                    job_ids.append(job_id)
+                updates.extend({**s, "jobId": adopted[s["sourceServerId"]]} for s in chunk)
+                logger.info("conflicting job is our own: adopted", extra={"executionId": execution_id})
+                continue
+            failures.extend(
+                {**s, "launchStatus": str(LaunchStatus.FAILED), "error": e.message} for s in chunk
+            )
             continue
+        except OrchestratorError as e:
+            failures.extend(
+                {**s, "launchStatus": str(LaunchStatus.FAILED), "error": e.message} for s in chunk
+            )
+            continue
+        claimed = deps.stores.executions.add_wave_job(claimed, index, job["jobID"])
         job_ids.append(job["jobID"])
-        deps.stores.executions.update(
-            claimed, Expression().set(f"waves[{index}].jobIds", job_ids), expect_statuses=ACTIVE_STATUSES
-        )
         updates.extend({**s, "jobId": job["jobID"]} for s in chunk)
     deps.stores.servers.put_many(updates + failures)
+    deps.stores.executions.record_submitted(claimed, index)
     if failures and not job_ids:
-        expr = Expression()
-        expr.set(f"waves[{index}].status", str(WaveStatus.FAILED))
-        expr.set(f"waves[{index}].endTime", timeutil.iso())
-        expr.set(f"waves[{index}].error", failures[0]["error"])
-        deps.stores.executions.update(claimed, expr, expect_statuses=ACTIVE_STATUSES)
-        logger.warning("wave could not start", extra={"executionId": claimed["executionId"], "wave": number})
+        deps.stores.executions.fail_wave(claimed, index, failures[0]["error"], only_if_no_jobs=True)
+        logger.warning("wave could not start", extra={"executionId": execution_id, "wave": number})
         return machine_state(state, interval=0)
-    logger.info(
-        "wave started", extra={"executionId": claimed["executionId"], "wave": number, "jobIds": job_ids}
+    logger.info("wave started", extra={"executionId": execution_id, "wave": number, "jobIds": job_ids})
+    return machine_state(
+        state, interval=deps.config.poll_min_seconds, poll_count=int(state.get("pollCount", 0))
     )
-    return machine_state(state, interval=first_poll, poll_count=int(state.get("pollCount", 0)))
