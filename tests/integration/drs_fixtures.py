@@ -113,6 +113,7 @@ class DrsWire:
                     "ValidationException",
                     "ResourceNotFoundException",
                     "UnknownOperationException",
+                    "AccessDeniedException",  # IAM's denial, common to every operation of the service
                 }:
                     found.append(f"{exchange.operation}: undeclared error {code!r}")
                 if code in model.shape_names:

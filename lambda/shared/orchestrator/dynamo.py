@@ -14,6 +14,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
+from orchestrator import aws_errors
 from orchestrator.exceptions import (
     DependencyError,
     OrchestratorError,
@@ -79,8 +80,8 @@ def translate(error: ClientError) -> OrchestratorError:
     A ValidationException (an item over 400 KB, a key over its size, a value DynamoDB cannot
     encode, a start key outside the query) means the request carried data DynamoDB refuses:
     retrying cannot help, so it is a 422 ValidationFailedError (``DYNAMODB_VALIDATION``), never a
-    500. Throttling and the like are TransientError (retried by Step Functions); anything else is a
-    DependencyError naming the code.
+    500. Throttling and the like are TransientError (retried by Step Functions); the rest is what
+    aws_errors makes of it (PermissionDeniedError, else a DependencyError ``DYNAMODB_ERROR``).
     """
     details = error.response.get("Error", {})
     code = str(details.get("Code", ""))
@@ -110,7 +111,8 @@ def translate(error: ClientError) -> OrchestratorError:
             "DynamoDB refused a value of the request (too large or not storable)",
             code="DYNAMODB_VALIDATION",
         )
-    return DependencyError(f"DynamoDB failed ({code or 'unknown error'})", code="DYNAMODB_ERROR")
+    # Denied calls, other passing faults and the rest, as every adapter translates them.
+    return aws_errors.translate(error, "DynamoDB", error.operation_name or "call")
 
 
 class Expression:

@@ -146,10 +146,10 @@ class ExecutionStore:
         prefix = f"waves[{index}]"
         expr = Expression().set(f"{prefix}.status", str(WaveStatus.FAILED))
         expr.set(f"{prefix}.endTime", timeutil.iso()).set(f"{prefix}.error", error).remove(f"{prefix}.phase")
-        jobs = expr.name(f"{prefix}.jobIds")
-        extra = (
-            f"(attribute_not_exists({jobs}) OR size({jobs}) = {expr.value(0)})" if only_if_no_jobs else None
-        )
+        extra = None
+        if only_if_no_jobs:
+            jobs = expr.name(f"{prefix}.jobIds")
+            extra = f"(attribute_not_exists({jobs}) OR size({jobs}) = {expr.value(0)})"
         self._wave_update(execution, index, expr, extra)
 
     def record_poll(
@@ -182,8 +182,9 @@ class ExecutionStore:
         return self._wave_update(execution, index, expr) is not None
 
     def record_poll_error(
-        self, execution: Mapping[str, Any], index: int, message: str, failures: int
+        self, execution: Mapping[str, Any], index: int, message: str, failures: int | None
     ) -> None:
+        """The last poll could not read DRS or EC2; ``failures`` counts errors that are not passing."""
         prefix = f"waves[{index}]"
         expr = Expression().set(f"{prefix}.pollError", message).set(f"{prefix}.pollErrors", failures)
         self._wave_update(execution, index, expr)

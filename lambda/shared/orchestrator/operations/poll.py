@@ -225,12 +225,12 @@ def _poll_failed(
     if isinstance(error, PermissionDeniedError):
         raise error
     message = error.message if isinstance(error, OrchestratorError) else f"{type(error).__name__}: {error}"
-    failures = (
-        0 if isinstance(error, TransientError) else int(execution["waves"][index].get("pollErrors", 0)) + 1
-    )
-    if failures >= MAX_CONSECUTIVE_POLL_ERRORS:
-        raise error
-    deps.stores.executions.record_poll_error(execution, index, message, failures)
+    failures = int(execution["waves"][index].get("pollErrors", 0))
+    if not isinstance(error, TransientError):
+        failures += 1
+        if failures >= MAX_CONSECUTIVE_POLL_ERRORS:
+            raise error
+    deps.stores.executions.record_poll_error(execution, index, message, failures or None)
     logger.warning(
         "poll deferred",
         extra={"executionId": execution["executionId"], "reason": message, "consecutiveErrors": failures},
