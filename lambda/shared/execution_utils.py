@@ -506,6 +506,8 @@ def status_label(execution: Mapping[str, Any]) -> str:
     total = _positive_int(execution.get("totalWaves")) or len(waves)
     done = completed_wave_count(waves)
     text = status.replace("_", " ")
+    if status == ExecutionStatus.COMPLETED and (warnings := warning_count(waves)):
+        return f"{text} WITH WARNINGS ({warnings} warning{'s' if warnings != 1 else ''})"
     if status == ExecutionStatus.PARTIAL_SUCCESS or (
         status in (ExecutionStatus.CANCELLED, ExecutionStatus.FAILED) and done > 0
     ):
@@ -515,6 +517,11 @@ def status_label(execution: Mapping[str, Any]) -> str:
     if status == ExecutionStatus.PAUSED and (wave := _positive_int(execution.get("pausedBeforeWave"))):
         return f"{text} (before wave {wave} of {total})"
     return text
+
+
+def warning_count(waves: Iterable[Mapping[str, Any]]) -> int:
+    """Warnings recorded on the waves (one per failed OPTIONAL server)."""
+    return sum(len(w.get("warnings") or []) for w in waves)
 
 
 def status_color(status: str) -> str:

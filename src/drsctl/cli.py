@@ -9,6 +9,7 @@ import argparse
 import itertools
 import json
 import os
+import shlex
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -16,6 +17,7 @@ from typing import Any, NoReturn
 
 import requests
 from rich.console import Console
+from rich.text import Text
 
 from drsctl import render
 from drsctl.batch import DrillResult, batch_exit_code, run_drills
@@ -74,9 +76,18 @@ def build_parser() -> Parser:
         ("pause", "pause before the next wave"),
         ("resume", "resume a paused execution"),
         ("cancel", "cancel: running waves finish, the rest are cancelled"),
-        ("terminate", "terminate the recovery instances an execution launched"),
     ):
         commands.add_parser(verb, help=text).add_argument("execution")
+    terminate = commands.add_parser(
+        "terminate", help="terminate the recovery instances an execution launched"
+    )
+    terminate.add_argument("execution")
+    terminate.add_argument(
+        "--confirm-plan-name",
+        metavar="NAME",
+        help="for a RECOVERY execution: the plan's name, confirming that production instances go "
+        "(asked for on a terminal when not given)",
+    )
 
     executions = commands.add_parser("executions", help="list executions, newest first")
     executions.add_argument("verb", choices=["list"], nargs="?", default="list")
@@ -124,14 +135,22 @@ class Context:
 
 
 def _table(console: Console, rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> None:
+    """Aligned columns; every cell is user text (never markup). Off a terminal the console is wide
+    enough that no cell is wrapped or cut."""
     from rich.table import Table
 
     table = Table(box=None, header_style="bold", pad_edge=False)
     for header in headers:
         table.add_column(header)
     for row in rows:
-        table.add_row(*[str(v) if v is not None else "" for v in row])
-    console.print(table)
+        table.add_row(*[render.user_text(v) for v in row])
+    if console.is_terminal:
+        console.print(table)
+        return
+    with console.capture() as captured:
+        console.print(table)
+    for line in captured.get().splitlines():  # no padding after the last column in a pipe
+        console.print(Text(line.rstrip()))
 
 
 def cmd_catalog(ctx: Context) -> int:
@@ -170,9 +189,7 @@ def cmd_catalog(ctx: Context) -> int:
 
         def text() -> None:
             for r in results:
-                ctx.console.print(
-                    f"{r.action:<9} {r.kind:<16} {r.name} ({r.id})", highlight=False, markup=False
-                )
+                ctx.console.print(render.user_text(f"{r.action:<9} {r.kind:<16} {r.name} ({r.id})"))
 
         ctx.emit([r.to_json() for r in results], text)
         return 0
@@ -183,7 +200,7 @@ def cmd_catalog(ctx: Context) -> int:
     client.delete(f"{path}/{item[key]}")
     ctx.emit(
         {"deleted": item[key]},
-        lambda: ctx.console.print(f"deleted {item['name']} ({item[key]})", markup=False),
+        lambda: ctx.console.print(render.user_text(f"deleted {item['name']} ({item[key]})")),
     )
     return 0
 
@@ -193,7 +210,7 @@ def _watch(ctx: Context, execution_id: str, timeout: float | None) -> int:
         final = render.watch_execution(
             ctx.client,
             execution_id,
-            console=ctx.console if not ctx.json else Console(file=sys.stderr),
+            console=ctx.console if not ctx.json else render.make_console(sys.stderr),
             poll_seconds=ctx.poll_seconds,
             sleep=ctx.sleep,
             timeout=timeout,
@@ -220,22 +237,24 @@ def cmd_execute(ctx: Context) -> int:
     kind = "RECOVERY" if ctx.args.recovery else "DRILL"
     if kind == "RECOVERY":
         print(
-            f"drsctl: warning: starting a RECOVERY (failover) of {plan['name']}, not a drill", file=sys.stderr
+            f"drsctl: warning: starting a RECOVERY (failover) of {render.clean(plan['name'])}, not a drill",
+            file=sys.stderr,
         )
     started = ctx.client.post(f"/recovery-plans/{plan['planId']}/executions", {"executionType": kind})
     if not ctx.args.wait:
         ctx.emit(
             started,
             lambda: ctx.console.print(
-                f"{kind.lower()} of {plan['name']} started: execution {started['executionId']} ({started['status']})",
-                highlight=False,
-                markup=False,
+                render.user_text(
+                    f"{kind.lower()} of {plan['name']} started: "
+                    f"execution {started['executionId']} ({started['status']})"
+                )
             ),
         )
         return 0
     if not ctx.json:
         ctx.console.print(
-            f"{kind.lower()} of {plan['name']} started: execution {started['executionId']}", highlight=False
+            render.user_text(f"{kind.lower()} of {plan['name']} started: execution {started['executionId']}")
         )
     return _watch(ctx, started["executionId"], ctx.args.timeout)
 
@@ -246,9 +265,42 @@ def cmd_status(ctx: Context) -> int:
     return render.exit_code(execution["status"]) if render.is_terminal(execution) else 0
 
 
+def _confirm_plan_name(ctx: Context, execution: dict[str, Any]) -> str:
+    """The plan name confirming the termination of a RECOVERY's (production) instances: the flag's,
+    else typed at a prompt on a terminal; never guessed."""
+    given: str | None = ctx.args.confirm_plan_name
+    if given is not None:
+        return given
+    plan = render.clean(execution.get("planName", ""))
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        raise UsageError(
+            f"execution {execution['executionId']} is a RECOVERY: its instances are production; "
+            f"confirm with --confirm-plan-name {shlex.quote(plan)}"
+        )
+    sys.stderr.write(f"Type the plan name ({plan}) to terminate the recovered production instances: ")
+    sys.stderr.flush()
+    typed = sys.stdin.readline()
+    if not typed:
+        raise UsageError("no plan name typed: nothing terminated")
+    return typed.rstrip("\r\n")
+
+
+def _terminate(ctx: Context) -> dict[str, Any]:
+    execution_id = ctx.args.execution
+    execution = ctx.client.get(f"/executions/{execution_id}")
+    if execution.get("executionType") != "RECOVERY":
+        return dict(ctx.client.post(f"/executions/{execution_id}/terminate-instances", {}))
+    name = _confirm_plan_name(ctx, execution)
+    return dict(
+        ctx.client.post(f"/executions/{execution_id}/terminate-recovery-instances", {"confirmPlanName": name})
+    )
+
+
 def cmd_control(ctx: Context) -> int:
-    action = {"terminate": "terminate-instances"}.get(ctx.args.command, ctx.args.command)
-    execution = ctx.client.post(f"/executions/{ctx.args.execution}/{action}", {})
+    if ctx.args.command == "terminate":
+        execution = _terminate(ctx)
+    else:
+        execution = ctx.client.post(f"/executions/{ctx.args.execution}/{ctx.args.command}", {})
     messages = {
         "pause": "will pause before its next wave",
         "resume": "resumed",
@@ -258,9 +310,7 @@ def cmd_control(ctx: Context) -> int:
     ctx.emit(
         execution,
         lambda: ctx.console.print(
-            f"execution {execution['executionId']} {messages[ctx.args.command]}",
-            highlight=False,
-            markup=False,
+            render.user_text(f"execution {execution['executionId']} {messages[ctx.args.command]}")
         ),
     )
     return 0
@@ -306,10 +356,10 @@ def cmd_drill(ctx: Context) -> int:
             return
         if result.succeeded:
             ctx.console.print(
-                f"✓ {result.plan}: COMPLETED ({result.duration_seconds:.0f} s)", highlight=False, markup=False
+                render.user_text(f"✓ {result.plan}: COMPLETED ({result.duration_seconds:.0f} s)")
             )
         else:
-            ctx.console.print(f"✗ {result.plan}: {result.error}", style="red", highlight=False, markup=False)
+            ctx.console.print(render.user_text(f"✗ {result.plan}: {result.error}", style="red"))
 
     unknown = [
         DrillResult(plan=t["name"], succeeded=False, error=f"no recovery plan named or with id {t['name']!r}")
@@ -338,10 +388,10 @@ def cmd_drill(ctx: Context) -> int:
     ctx.emit(
         summary,
         lambda: ctx.console.print(
-            f"{summary['total']} drills: {summary['succeeded']} succeeded, {summary['failed']} failed"
-            + (f" ({', '.join(summary['failedPlans'])})" if failed else ""),
-            highlight=False,
-            markup=False,
+            render.user_text(
+                f"{summary['total']} drills: {summary['succeeded']} succeeded, {summary['failed']} failed"
+                + (f" ({', '.join(summary['failedPlans'])})" if failed else "")
+            )
         ),
     )
     return batch_exit_code(results)
@@ -392,13 +442,13 @@ def main(
         args = build_parser().parse_args(args_list)
         if args.command == "sandbox":
             return cmd_sandbox(args)
-        ctx = Context(args, console or Console(), session, sleep, poll_seconds)
+        ctx = Context(args, console or render.make_console(), session, sleep, poll_seconds)
         return COMMANDS[args.command](ctx)
     except DrsctlError as e:
         if output == "json":
             print(json.dumps(e.to_json()))
         else:
-            print(f"drsctl: error: {e}", file=sys.stderr)
+            print(f"drsctl: error: {render.clean(e)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("drsctl: interrupted", file=sys.stderr)

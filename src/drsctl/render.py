@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import IO, Any
 
 from rich.console import Console, Group
 from rich.live import Live
@@ -13,10 +14,88 @@ from rich.table import Table
 from rich.text import Text
 
 from drsctl.client import ApiClient
-from execution_utils import TERMINAL_STATUSES, format_duration, status_color, wave_badge
+from execution_utils import (
+    TERMINAL_STATUSES,
+    UnknownStatusError,
+    format_duration,
+    status_color,
+    wave_badge,
+    wave_status_color,
+)
 
 Sleep = Callable[[float], None]
 OnPaused = Callable[[dict[str, Any]], None]
+
+# The status model speaks in semantic badge colours; this is the one place that turns them into rich
+# styles (rich knows neither "orange" nor "grey").
+RICH_STYLES: dict[str, str] = {
+    "green": "green",
+    "orange": "dark_orange",
+    "red": "red",
+    "blue": "blue",
+    "yellow": "yellow",
+    "grey": "grey50",
+}
+
+# Width of a console that does not write to a terminal: wide enough that nothing (ids above all) is
+# ever wrapped or cut when drsctl's output is piped or redirected.
+PIPE_WIDTH = 1_000_000
+
+# C0/C1 control characters (ESC among them) and the bidirectional overrides: user text must never
+# move the cursor, open a hyperlink or reorder what the operator reads.
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def make_console(file: IO[str] | None = None) -> Console:
+    """A rich console on `file` (stdout by default): the terminal's width on a terminal, and no
+    wrapping at all otherwise."""
+    console = Console(file=file)
+    if console.is_terminal:
+        return console
+    return Console(file=file, width=PIPE_WIDTH)
+
+
+def clean(value: Any) -> str:
+    """User-supplied text made harmless for a terminal: control characters shown as \\xNN escapes."""
+    return _UNSAFE.sub(_escape_char, str(value))
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def user_text(value: Any, style: str = "") -> Text:
+    """User-supplied text as a rich Text: never read as markup, never highlighted, never a control code."""
+    return Text("" if value is None else clean(value), style=style)
+
+
+def rich_style(semantic_color: str) -> str:
+    """The rich style of one of the status model's badge colours ("" when the model has a new one)."""
+    return RICH_STYLES.get(semantic_color, "")
+
+
+def execution_style(status: str) -> str:
+    """Style of an execution status; an unknown status (an API newer than drsctl) is shown unstyled."""
+    try:
+        return rich_style(status_color(status))
+    except UnknownStatusError:
+        return ""
+
+
+def wave_style(status: str) -> str:
+    """Style of a wave status (the wave palette, not the execution one); unknown statuses unstyled."""
+    try:
+        return rich_style(wave_status_color(status))
+    except UnknownStatusError:
+        return ""
+
+
+def _wave_icon(status: str) -> str:
+    try:
+        return wave_badge(status)["icon"]
+    except UnknownStatusError:
+        return "?"
 
 
 def is_terminal(execution: dict[str, Any]) -> bool:
@@ -34,16 +113,17 @@ def wave_table(execution: dict[str, Any]) -> Table:
     for wave in execution["waves"]:
         progress = _progress(wave)
         total = progress.get("totalServers", 0)
+        status = str(wave["status"])
         table.add_row(
-            f"{wave['waveNumber']}. {wave['waveName']}"
-            + (" (pause before)" if wave.get("pauseBeforeWave") else ""),
-            Text(
-                f"{wave_badge(wave['status'])['icon']} {wave['status']}", style=status_color(wave["status"])
+            user_text(
+                f"{wave['waveNumber']}. {wave['waveName']}"
+                + (" (pause before)" if wave.get("pauseBeforeWave") else "")
             ),
-            str(wave.get("phase") or ""),
-            f"{progress.get('launched', 0)}/{total}",
-            f"{progress.get('ready', 0)}/{total}",
-            str(progress.get("failed", 0)),
+            user_text(f"{_wave_icon(status)} {status}", style=wave_style(status)),
+            user_text(wave.get("phase") or ""),
+            Text(f"{progress.get('launched', 0)}/{total}"),
+            Text(f"{progress.get('ready', 0)}/{total}"),
+            Text(str(progress.get("failed", 0))),
         )
     return table
 
@@ -52,14 +132,19 @@ def live_view(execution: dict[str, Any]) -> Group:
     progress = execution.get("progress") or {}
     total = max(1, int(progress.get("totalServers", 0)))
     done = int(progress.get("ready", 0))
-    label = Text(execution["statusLabel"], style=f"bold {status_color(execution['status'])}")
+    label = user_text(execution["statusLabel"], style=f"bold {execution_style(execution['status'])}".strip())
     bar = ProgressBar(total=total, completed=done, width=40)
     counts = Text(f" {done}/{total} servers ready, {progress.get('failed', 0)} failed")
-    return Group(
-        Text.assemble(f"{execution['planName']} ({execution['executionType']}) ", label),
+    parts: list[Any] = [
+        Text.assemble(user_text(f"{execution['planName']} ({execution['executionType']}) "), label),
         Group(bar, counts),
         wave_table(execution),
-    )
+    ]
+    if execution["status"] == "PAUSED":
+        parts.append(
+            user_text(f"paused: resume with  drsctl resume {execution['executionId']}", style="yellow")
+        )
+    return Group(*parts)
 
 
 def plain_line(execution: dict[str, Any]) -> str:
@@ -101,7 +186,7 @@ def watch_execution(
             else:
                 line = plain_line(execution)
                 if line.split(" ", 1)[1] != last_line:
-                    console.print(line, highlight=False, markup=False)
+                    console.print(user_text(line))
                     last_line = line.split(" ", 1)[1]
             if is_terminal(execution):
                 return dict(execution)
@@ -136,42 +221,48 @@ def print_summary(client: ApiClient, execution: dict[str, Any], console: Console
     duration = execution.get("durationSeconds")
     console.print(
         Text.assemble(
-            ("Execution ", ""),
-            (execution["executionId"], "cyan"),
-            (f" of {execution['planName']} ({execution['executionType']}): ", ""),
-            (execution["statusLabel"], f"bold {status_color(execution['status'])}"),
+            "Execution ",
+            user_text(execution["executionId"], "cyan"),
+            user_text(f" of {execution['planName']} ({execution['executionType']}): "),
+            user_text(execution["statusLabel"], f"bold {execution_style(execution['status'])}".strip()),
         )
     )
     console.print(
-        f"Started {execution.get('startTime')}, ended {execution.get('endTime') or '-'}, "
-        f"duration {format_duration(duration) if duration is not None else '-'}",
-        highlight=False,
+        user_text(
+            f"Started {execution.get('startTime')}, ended {execution.get('endTime') or '-'}, "
+            f"duration {format_duration(duration) if duration is not None else '-'}"
+        )
     )
     console.print(wave_table(execution))
     if execution.get("error"):
-        console.print(f"Error: {execution['error']}", style="red", highlight=False, markup=False)
+        console.print(user_text(f"Error: {execution['error']}", style="red"))
     for wave in execution["waves"]:
         for warning in wave.get("warnings") or []:
-            console.print(f"Warning (wave {wave['waveNumber']}): {warning}", style="yellow", markup=False)
+            console.print(user_text(f"Warning (wave {wave['waveNumber']}): {warning}", style="yellow"))
     failed = failed_servers(client, execution["executionId"])
     if failed:
-        console.print(f"Failed servers ({len(failed)}):", style="red")
+        console.print(Text(f"Failed servers ({len(failed)}):", style="red"))
         for server in failed[:20]:
             console.print(
-                f"  {server['sourceServerId']} {server.get('hostname') or ''} (wave {server.get('waveNumber')}, "
-                f"{server.get('impactLevel', 'CRITICAL')}): {server.get('error') or server.get('launchStatus')}",
-                markup=False,
-                highlight=False,
+                user_text(
+                    f"  {server['sourceServerId']} {server.get('hostname') or ''} (wave {server.get('waveNumber')}, "
+                    f"{server.get('impactLevel', 'CRITICAL')}): {server.get('error') or server.get('launchStatus')}"
+                )
             )
+        if len(failed) > 20:
+            console.print(Text(f"  ... and {len(failed) - 20} more"))
     verdict = execution.get("canTerminate") or {}
     if verdict.get("canTerminate"):
         console.print(
-            f"Recovery instances are running. Terminate them with: drsctl terminate {execution['executionId']}"
+            user_text(
+                "Recovery instances are running. Terminate them with: "
+                f"drsctl terminate {execution['executionId']}"
+            )
         )
     elif execution.get("instancesTerminated"):
-        console.print("Recovery instances: terminated")
+        console.print(Text("Recovery instances: terminated"))
     elif verdict.get("reason"):
-        console.print(f"Recovery instances: {verdict['reason']}", markup=False)
+        console.print(user_text(f"Recovery instances: {verdict['reason']}"))
 
 
 def exit_code(status: str) -> int:

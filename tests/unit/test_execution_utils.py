@@ -25,6 +25,7 @@ from execution_utils import (
     status_label,
     transition,
     wave_badge,
+    wave_status_color,
     wave_summary,
     wave_warnings,
     waves_after_cancel,
@@ -297,3 +298,41 @@ def test_progress_counts_come_from_server_statuses() -> None:
 
 def test_durations_read_well() -> None:
     assert [format_duration(s) for s in (38, 245, 3723, None)] == ["38s", "4m 05s", "1h 02m 03s", "-"]
+
+
+def test_a_completed_execution_with_failed_optional_servers_says_so_in_its_label() -> None:
+    # Given a completed execution whose optional servers failed in two waves
+    record = execution(
+        "COMPLETED",
+        [
+            wave("COMPLETED", warnings=["optional server s-1 (web01) failed: LAUNCH_FAILED"]),
+            wave(
+                "COMPLETED",
+                warnings=["optional server s-2 (web02) failed: x", "optional server s-3 failed: y"],
+            ),
+        ],
+    )
+    # Then the label names the warnings with their count; without warnings it is plain COMPLETED
+    assert status_label(record) == "COMPLETED WITH WARNINGS (3 warnings)"
+    assert status_label(execution("COMPLETED", [wave("COMPLETED")])) == "COMPLETED"
+
+
+def test_every_wave_status_has_a_colour_of_its_own_palette() -> None:
+    assert {str(s): wave_status_color(s) for s in WaveStatus} == {
+        "NOT_STARTED": "grey",
+        "IN_PROGRESS": "blue",
+        "COMPLETED": "green",
+        "FAILED": "red",
+        "CANCELLED": "grey",
+    }
+
+
+def test_a_submitted_job_still_running_after_the_end_counts_as_instances_but_cannot_be_terminated_yet() -> (
+    None
+):
+    record = {**execution("FAILED", [wave("FAILED", jobIds=["drsjob-1"])]), "jobsPending": "PENDING"}
+    assert can_terminate_execution(record) == {
+        "canTerminate": False,
+        "reason": "DRS jobs are still launching recovery instances; terminate them when the jobs end",
+        "hasRecoveryInstances": True,
+    }

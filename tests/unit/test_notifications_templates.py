@@ -123,7 +123,11 @@ def test_started_and_resumed_executions_say_so() -> None:
     [
         ("created.json", "[DRS Orchestrator] web-tier: PENDING", "was accepted and is waiting to start"),
         ("cancelling.json", "[DRS Orchestrator] web-tier: CANCELLING", "A cancel of the drill"),
-        ("completed.json", "[DRS Orchestrator] intranet: COMPLETED", "every wave recovered"),
+        (
+            "completed.json",
+            "[DRS Orchestrator] intranet: COMPLETED WITH WARNINGS (1 warning)",
+            "completed with 1 warning: every wave recovered and its critical servers are ready",
+        ),
         ("cancelled.json", "[DRS Orchestrator] web-tier: CANCELLED", "was cancelled"),
     ],
 )

@@ -25,6 +25,7 @@ from execution_utils import (
     normalize_wave_status,
     status_color,
     status_label,
+    warning_count,
     wave_badge,
     wave_summary,
 )
@@ -181,6 +182,8 @@ def execution_summary(change: StatusChange) -> dict[str, Any]:
         "progress": _progress(waves),
         "canTerminate": can_terminate_execution(execution),
         "error": execution.get("error"),
+        "cancelReason": execution.get("cancelReason"),
+        "cancelRequestedBy": execution.get("cancelRequestedBy"),
     }
 
 
@@ -245,6 +248,11 @@ def _intro(change: StatusChange) -> str:
             f"A cancel of the {kind} of recovery plan {plan} was requested. Waves not started will be "
             "cancelled; a wave whose DRS jobs are running is followed to the end."
         )
+    if status is ExecutionStatus.COMPLETED and (warnings := warning_count(_waves(execution))):
+        return (
+            f"The {kind} of recovery plan {plan} completed with {warnings} warning{'s' if warnings != 1 else ''}: "
+            "every wave recovered and its critical servers are ready, but optional servers failed (see Warnings)."
+        )
     if status is ExecutionStatus.COMPLETED:
         return (
             f"The {kind} of recovery plan {plan} completed: every wave recovered and its servers are ready."
@@ -257,6 +265,15 @@ def _intro(change: StatusChange) -> str:
     if status is ExecutionStatus.FAILED:
         return f"The {kind} of recovery plan {plan} failed."
     return f"The {kind} of recovery plan {plan} was cancelled."
+
+
+def _cancel_lines(execution: Mapping[str, Any]) -> list[str]:
+    """Who cancelled and why (a person, or the pause timeout)."""
+    if not execution.get("cancelRequested"):
+        return []
+    who = _one_line(execution.get("cancelRequestedBy") or "unknown")
+    reason = execution.get("cancelReason")
+    return [f"Cancelled by:    {who}" + (f" ({_clip(_one_line(reason), MAX_ERROR_CHARS)})" if reason else "")]
 
 
 def _wave_line(wave: Mapping[str, Any]) -> str:
@@ -366,6 +383,7 @@ def email_body(change: StatusChange) -> str:
     if change.previous_status:
         lines.append(f"Previous status: {change.previous_status.replace('_', ' ')}")
     lines.append(f"Started:         {execution.get('startTime') or '-'}")
+    lines += _cancel_lines(execution)
     if change.status in TERMINAL_STATUSES:
         lines.append(f"Ended:           {execution.get('endTime') or '-'}")
         lines.append(f"Duration:        {format_duration(_duration(execution))}")
