@@ -7,6 +7,7 @@ import base64
 import json
 import logging
 import re
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -17,10 +18,12 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
 from drs_sandbox import cfn
+from drs_sandbox.faults import FaultSpecError
 from drs_sandbox.stack import ACCOUNT_ID, Stack
 
 logger = logging.getLogger(__name__)
 CONTROL_PREFIX = "/_sandbox/"
+HEALTH_PATH = "/health"
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 
 
@@ -56,10 +59,16 @@ class SandboxApp:
 
     def __init__(self, stack: Stack) -> None:
         self.stack = stack
+        # Set once the scenario (servers, groups, plans) is loaded: until then /health answers 503
+        # STARTING, so whoever waits for it can use the scenario's plans at once. Only /health is
+        # held back: loading the scenario itself goes through this API.
+        self.ready = threading.Event()
         self.routes = [Route(m, p) for m, p, _auth in cfn.api_routes(stack.template)]
         self.control: dict[tuple[str, str], Callable[[Request], Response]] = {
             ("POST", "source-servers"): self._add_servers,
             ("POST", "faults"): self._faults,
+            ("GET", "faults"): lambda _r: _json(200, self.armed_faults()),
+            ("DELETE", "faults"): self._clear_faults,
             ("GET", "notifications"): lambda _r: _json(200, self.stack.capture.notifications()),
             ("GET", "events"): lambda _r: _json(200, self.stack.capture.all_events()),
             ("GET", "drs-calls"): lambda _r: _json(200, self.stack.sim.call_counts()),
@@ -89,6 +98,9 @@ class SandboxApp:
         try:
             if request.path.startswith(CONTROL_PREFIX):
                 response = self._control(request)
+            elif request.path.rstrip("/") == HEALTH_PATH and not self.ready.is_set():
+                response = _json(503, {"status": "STARTING"})
+                response.headers["Retry-After"] = "1"
             else:
                 response = self._proxy(request)
         except HTTPException as e:
@@ -129,21 +141,42 @@ class SandboxApp:
             raise ControlError(str(e), "INVALID_SERVER") from e
         return _json(201, {"servers": added})
 
+    def armed_faults(self) -> dict[str, Any]:
+        """What is still armed: DRS throttling and denied calls, and the handlers' failOperations."""
+        return {**self.stack.sim.faults(), "failOperations": self.stack.faults.armed()}
+
     def _faults(self, request: Request) -> Response:
         body = self._body(request)
-        unknown = sorted(set(body) - {"throttleRate", "denyOperations"})
+        unknown = sorted(set(body) - {"throttleRate", "denyOperations", "failOperations"})
         if unknown or not body:
             raise ControlError(
-                'expected {"throttleRate": 0..1} and/or {"denyOperations": {"DescribeJobs": N}}'
+                'expected {"throttleRate": 0..1}, {"denyOperations": {"DescribeJobs": N}} and/or '
+                '{"failOperations": {"dynamodb:GetItem": {"count": N, "error": "ThrottlingException"}}}'
+                + (f"; unknown field {unknown[0]!r}" if unknown else "")
+            )
+        deny = body.get("denyOperations") or {}
+        if not isinstance(deny, dict):
+            raise ControlError(
+                f"denyOperations must map DRS operations to counts, got {deny!r}", "INVALID_FAULT"
             )
         try:
+            # failOperations first: it is validated as a whole, so a bad entry arms nothing.
+            if "failOperations" in body:
+                self.stack.faults.arm(body["failOperations"])
             if "throttleRate" in body:
                 self.stack.sim.set_throttle_rate(body["throttleRate"])
-            for operation, times in (body.get("denyOperations") or {}).items():
+            for operation, times in deny.items():
                 self.stack.sim.deny_operation(operation, times)
+        except FaultSpecError as e:
+            raise ControlError(f"failOperations: {e}", "INVALID_FAULT") from e
         except (ValueError, TypeError, AttributeError) as e:
             raise ControlError(str(e), "INVALID_FAULT") from e
-        return _json(200, body)
+        return _json(200, self.armed_faults())
+
+    def _clear_faults(self, _request: Request) -> Response:
+        self.stack.sim.clear_faults()
+        self.stack.faults.clear()
+        return _json(200, self.armed_faults())
 
     def _reset_calls(self, _request: Request) -> Response:
         self.stack.sim.reset_call_counts()

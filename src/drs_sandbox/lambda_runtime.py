@@ -9,6 +9,7 @@ class name), so the state machine's Retry and Catch see the same error names as 
 
 from __future__ import annotations
 
+import contextvars
 import importlib.util
 import json
 import logging
@@ -29,6 +30,11 @@ from drs_sandbox.cfn import FunctionSpec
 
 logger = logging.getLogger(__name__)
 Handler = Callable[[Any, Any], Any]
+# The function whose handler runs in this thread (None outside handlers): lets the sandbox tell the
+# handlers' AWS calls from its own (drs_sandbox.faults).
+current_function: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "sandbox_current_function", default=None
+)
 
 
 @dataclass
@@ -102,6 +108,7 @@ class InProcessLambda:
             handler, template = self._handlers[function_name]
             self.invocations += 1
         context = LambdaContext(**{**template.__dict__, "aws_request_id": str(uuid.uuid4())})
+        token = current_function.set(function_name)
         try:
             result = handler(event, context)
         except Exception as error:  # every handler error becomes Lambda's error payload
@@ -109,6 +116,8 @@ class InProcessLambda:
                 "handler raised", extra={"function": function_name, "errorType": type(error).__name__}
             )
             return json.dumps(error_payload(error)), True
+        finally:
+            current_function.reset(token)
         return json.dumps(result, default=str), False
 
     @contextmanager

@@ -7,12 +7,14 @@ name: three-tier                # optional; defaults to the file name
 description: ...                # optional
 timeScale: 60                   # optional; simulated seconds per real second
 serverDefaults:                 # optional; merged under every server (tags are merged too)
-  phaseDurations: {snapshot: 120, conversion: 420, launch: 180, boot: 60}
+  phaseDurations: {snapshot: 120, conversion: 420, launch: 180, boot: 60, statusChecks: 60}
 sourceServers:
   - hostname: db01              # a DRS source server spec (DrsSimulator.add_source_servers)
     tags: {Tier: db}
     launchOutcome: FAILED       # LAUNCHED (default) | FAILED
     failPhase: LAUNCH           # SNAPSHOT | CONVERSION | LAUNCH
+  - hostname: app01
+    statusChecks: IMPAIRED      # OK (default) | IMPAIRED: EC2's instance status check fails
   - hostname: "web{n:03d}"      # `count` repeats an entry: web001 .. web100; `{n}` is
     count: 100                  # formatted into hostname, fqdn, sourceServerId and tag values
     start: 1                    # optional first n (default 1)

@@ -69,6 +69,7 @@ class Sandbox:
         self.stack = Stack(time_scale=scale, find_interval=find_interval, parameters=parameters, seed=seed)
         self.create_plans = create_plans
         self._server: BaseWSGIServer | None = None
+        self.app: SandboxApp | None = None
         self.port = 0
         self.applied: list[Any] = []
 
@@ -84,7 +85,8 @@ class Sandbox:
         self.stack.start()
         try:
             try:
-                self._server, _ = serve_wsgi(SandboxApp(self.stack), self.requested_port)
+                self.app = SandboxApp(self.stack)
+                self._server, _ = serve_wsgi(self.app, self.requested_port)
             except OSError as e:
                 if e.errno == errno.EADDRINUSE:
                     raise SandboxError(f"port {self.requested_port} on 127.0.0.1 is already in use") from e
@@ -92,6 +94,8 @@ class Sandbox:
             self.port = self._server.server_port
             if self.scenario is not None:
                 self._load_scenario(self.scenario)
+            # /health answers 200 from now on: the scenario's groups and plans exist.
+            self.app.ready.set()
         except BaseException:
             self.stop()
             raise

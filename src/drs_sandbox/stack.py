@@ -28,8 +28,10 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.sns.models import sns_backends
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from drs_sandbox import cfn
+from drs_sandbox import cfn, sfn_stop
 from drs_sandbox.drs import DrsLimits, DrsSimulator, create_drs_app
+from drs_sandbox.ec2_boot import Ec2Boot
+from drs_sandbox.faults import FaultRegistry, HandlerFaults
 from drs_sandbox.lambda_runtime import InProcessLambda, load_handler
 
 logger = logging.getLogger(__name__)
@@ -259,6 +261,9 @@ class Stack:
         )
         self.capture = Capture()
         self.runtime = InProcessLambda()
+        # failOperations: faults in the handlers' own AWS calls (POST /_sandbox/faults).
+        self.faults = FaultRegistry()
+        self._faults_ctx: Any = None
         self.table_names: dict[str, str] = {}
         self.function_names: dict[str, str] = {}
         self.state_machine_arn = ""
@@ -268,6 +273,7 @@ class Stack:
         self._drs_server: BaseWSGIServer | None = None
         self._threads: list[Any] = []
         self._runtime_ctx: Any = None
+        self._sfn_stop_ctx: Any = None
         self._events_patch: Any = None
         self.sim: DrsSimulator
         self.moto_endpoint = ""
@@ -301,6 +307,9 @@ class Stack:
             }
         )
         self._reset_production_caches()
+        # Before any handler creates its clients: each gets the failOperations hook.
+        self._faults_ctx = HandlerFaults(self.faults).installed()
+        self._faults_ctx.__enter__()
         self._create_resources()
         self._install_functions()
         self._start_background()
@@ -316,6 +325,13 @@ class Stack:
         if self._runtime_ctx is not None:
             self._runtime_ctx.__exit__(None, None, None)
             self._runtime_ctx = None
+        if self._sfn_stop_ctx is not None:
+            self._sfn_stop_ctx.__exit__(None, None, None)
+            self._sfn_stop_ctx = None
+        if self._faults_ctx is not None:
+            self._faults_ctx.__exit__(None, None, None)
+            self._faults_ctx = None
+            self.faults.clear()
         if self._events_patch is not None:
             EventsBackend.put_events = self._events_patch  # type: ignore[method-assign]
             self._events_patch = None
@@ -392,7 +408,15 @@ class Stack:
         )
         rng = random.Random(self.seed) if self.seed is not None else None
         self.sim = DrsSimulator(
-            ec2, time_scale=self.time_scale, limits=limits, account_id=ACCOUNT_ID, region=REGION, rng=rng
+            ec2,
+            time_scale=self.time_scale,
+            limits=limits,
+            account_id=ACCOUNT_ID,
+            region=REGION,
+            rng=rng,
+            clock=time.time,
+            # The EC2 instances behind recovery instances boot as the scenario says (ec2_boot.py).
+            on_instance_launched=Ec2Boot(ACCOUNT_ID, REGION, clock=time.time),
         )
         self._drs_server, _ = serve_wsgi(create_drs_app(self.sim))
         self.drs_endpoint = f"http://127.0.0.1:{self._drs_server.server_port}"
@@ -459,6 +483,8 @@ class Stack:
             self.function_names[spec.logical_id] = name
         self._runtime_ctx = self.runtime.installed()
         self._runtime_ctx.__enter__()
+        self._sfn_stop_ctx = sfn_stop.installed()
+        self._sfn_stop_ctx.__enter__()
         sfn = self.client("stepfunctions")
         for logical_id in cfn.state_machine_logical_ids(self.template):
             definition = cfn.state_machine_definition(self.template, logical_id, {}, self.resolver)

@@ -34,8 +34,12 @@ class RecoveryInstance:
     running_at: float
     point_in_time: float
     terminating: bool = False
+    checks_at: float = 0.0  # real time the EC2 status checks settle (after running_at)
+    status_checks: str = "OK"  # OK | IMPAIRED: what they settle to
 
     def ec2_state(self, now: float) -> str:
+        """The EC2 state as DRS reports it. The sandbox's EC2 follows the same timeline
+        (drs_sandbox.ec2_boot: pending until running_at, then running), so the two agree."""
         if self.terminating:
             return "SHUTTING-DOWN"
         return "RUNNING" if now >= self.running_at else "PENDING"

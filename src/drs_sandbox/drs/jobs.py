@@ -58,6 +58,7 @@ class Participant:
     conversion_server_id: str | None = None
     snapshot_at: float | None = None  # real time of the point-in-time snapshot used
     boot_seconds: float = 0.0  # real seconds from launch to RUNNING
+    status_check_seconds: float = 0.0  # real seconds from RUNNING until the status checks settle
     failure: str | None = None  # rawError when it fails
 
     def to_wire(self) -> dict[str, Any]:
@@ -183,6 +184,7 @@ def build_launch_steps(
         now += seconds["launch"]
         add(now, LAUNCH_FAILED if fails == "LAUNCH" else LAUNCHED, index)
         participant.boot_seconds = seconds["boot"] / time_scale
+        participant.status_check_seconds = seconds["statusChecks"] / time_scale
         last_end = max(last_end, now)
     add(last_end, JOB_END, -1)
     job.steps.sort()

@@ -64,6 +64,7 @@ class DrsSimulator:
         region: str = "us-east-1",
         rng: random.Random | None = None,
         image_id: str | None = None,
+        on_instance_launched: Callable[[RecoveryInstance], None] | None = None,
     ) -> None:
         if isinstance(time_scale, bool) or not isinstance(time_scale, int | float) or not time_scale > 0:
             raise ValueError(f"time_scale must be a positive number, got {time_scale!r}")
@@ -85,6 +86,9 @@ class DrsSimulator:
         self._throttle_rate = 0.0
         self._denied: dict[str, int] = {}
         self._initialized = True
+        # Told of every recovery instance once its EC2 instance exists (the sandbox makes its EC2
+        # instance boot on the recovery instance's timeline: drs_sandbox.ec2_boot).
+        self._on_instance_launched = on_instance_launched
 
     # ------------------------------------------------------------------ control (sandbox, tests)
 
@@ -156,6 +160,17 @@ class DrsSimulator:
             else:
                 self._denied.pop(operation_name, None)
 
+    def faults(self) -> dict[str, Any]:
+        """What is armed: the throttle rate and the denied calls still to come, per operation."""
+        with self._lock:
+            return {"throttleRate": self._throttle_rate, "denyOperations": dict(self._denied)}
+
+    def clear_faults(self) -> None:
+        """No more throttling, no more denied calls."""
+        with self._lock:
+            self._throttle_rate = 0.0
+            self._denied.clear()
+
     def call_counts(self) -> dict[str, int]:
         """Calls per operation since the last reset, throttled and failed calls included."""
         with self._lock:
@@ -189,6 +204,8 @@ class DrsSimulator:
                 raise errors.throttled()
             if self._denied.get(operation_name):
                 self._denied[operation_name] -= 1
+                if not self._denied[operation_name]:
+                    del self._denied[operation_name]
                 raise errors.access_denied(operation_name)
             method = _METHODS.get(operation_name)
             if method is None:
@@ -469,7 +486,7 @@ class DrsSimulator:
                     "terminating a replaced instance failed",
                     extra={"instanceId": previous, "error": str(exc)},
                 )
-        self._instances[instance_id] = RecoveryInstance(
+        instance = RecoveryInstance(
             recovery_instance_id=instance_id,
             source_server_id=server.id,
             job_id=job.job_id,
@@ -480,7 +497,17 @@ class DrsSimulator:
             launched_at=at,
             running_at=at + p.boot_seconds,
             point_in_time=p.snapshot_at if p.snapshot_at is not None else at,
+            checks_at=at + p.boot_seconds + p.status_check_seconds,
+            status_checks=spec.status_checks,
         )
+        if self._on_instance_launched is not None:
+            try:
+                self._on_instance_launched(instance)
+            except Exception as exc:
+                logger.warning(
+                    "instance launch hook failed", extra={"instanceId": instance_id, "error": str(exc)}
+                )
+        self._instances[instance_id] = instance
         self._instance_of_server[server.id] = instance_id
         server.recovery_instance_id = instance_id
         p.recovery_instance_id = instance_id

@@ -15,13 +15,16 @@ SOURCE_SERVER_ID = re.compile(r"s-[0-9a-zA-Z]{17}")
 INSTANCE_TYPE = re.compile(r"[a-z][a-z0-9-]*\.[a-z0-9]+")
 ACCOUNT_ID = re.compile(r"[0-9]{12}")
 
-PHASES: tuple[str, ...] = ("snapshot", "conversion", "launch", "boot")
+# boot: from the instance's launch (DRS LAUNCHED, EC2 pending) until EC2 reports it running;
+# statusChecks: from running until both EC2 status checks leave `initializing`.
+PHASES: tuple[str, ...] = ("snapshot", "conversion", "launch", "boot", "statusChecks")
 # Simulated seconds; real elapsed time is simulated / time_scale.
 DEFAULT_PHASE_SECONDS: dict[str, float] = {
     "snapshot": 60.0,
     "conversion": 240.0,
     "launch": 90.0,
     "boot": 30.0,
+    "statusChecks": 60.0,
 }
 REPLICATION_STATES: frozenset[str] = frozenset(
     {
@@ -42,6 +45,9 @@ REPLICATION_STATES: frozenset[str] = frozenset(
 NOT_LAUNCHABLE_STATES: frozenset[str] = frozenset({"STOPPED", "INITIATING", "INITIAL_SYNC"})
 LAUNCH_OUTCOMES: frozenset[str] = frozenset({"LAUNCHED", "FAILED"})
 FAIL_PHASES: frozenset[str] = frozenset({"SNAPSHOT", "CONVERSION", "LAUNCH"})
+# What the EC2 status checks of a launched instance settle to: OK, or IMPAIRED (the instance
+# status check fails, as when the recovered OS does not boot; the system status check passes).
+STATUS_CHECK_OUTCOMES: frozenset[str] = frozenset({"OK", "IMPAIRED"})
 
 SPEC_KEYS: frozenset[str] = frozenset(
     {
@@ -61,6 +67,7 @@ SPEC_KEYS: frozenset[str] = frozenset(
         "ramGiB",
         "diskGiB",
         "stagingAccountId",
+        "statusChecks",
     }
 )
 
@@ -94,6 +101,7 @@ class ServerSpec:
     ram_gib: float
     disk_gib: float
     staging_account_id: str | None
+    status_checks: str = "OK"
 
     def to_dict(self) -> dict[str, Any]:
         """The spec back in its dict (camelCase) form."""
@@ -111,6 +119,7 @@ class ServerSpec:
             "cpus": self.cpus,
             "ramGiB": self.ram_gib,
             "diskGiB": self.disk_gib,
+            "statusChecks": self.status_checks,
         }
         if self.fail_phase:
             out["failPhase"] = self.fail_phase
@@ -191,8 +200,9 @@ def parse_spec(raw: Any, *, default_id: str | None = None) -> ServerSpec:
     `default_id` or an id derived from the hostname when absent), hostname (required unless
     sourceServerId is given), fqdn, tags {key: value}, replicationState (DRS dataReplicationState,
     default CONTINUOUS), launchOutcome LAUNCHED | FAILED, failPhase SNAPSHOT | CONVERSION | LAUNCH
-    (FAILED only, default LAUNCH), failureMessage, phaseDurations {snapshot, conversion, launch, boot}
-    in simulated seconds, durationJitter (0..1, +/- fraction applied per launch), instanceType,
+    (FAILED only, default LAUNCH), failureMessage, phaseDurations {snapshot, conversion, launch, boot,
+    statusChecks} in simulated seconds, statusChecks OK | IMPAIRED (what the EC2 status checks of
+    the launched instance settle to, default OK), durationJitter (0..1, +/- fraction applied per launch), instanceType,
     os, cpus, ramGiB, diskGiB, stagingAccountId.
     """
     if not isinstance(raw, dict):
@@ -248,6 +258,7 @@ def parse_spec(raw: Any, *, default_id: str | None = None) -> ServerSpec:
         ram_gib=_number(raw.get("ramGiB", 4), "ramGiB", low=0.25, high=24576),
         disk_gib=_number(raw.get("diskGiB", 50), "diskGiB", low=1, high=65536),
         staging_account_id=staging,
+        status_checks=_choice(raw.get("statusChecks", "OK"), "statusChecks", STATUS_CHECK_OUTCOMES),
     )
 
 
