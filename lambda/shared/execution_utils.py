@@ -406,6 +406,34 @@ def waves_after_cancel(waves: Iterable[Mapping[str, Any]]) -> list[dict[str, Any
     return result
 
 
+def waves_at_end(
+    waves: Iterable[Mapping[str, Any]], *, cancelled: bool, error: str | None, now: str
+) -> list[dict[str, Any]]:
+    """The waves as finalize records them: after a cancel, NOT_STARTED waves are CANCELLED; after an
+    error, a wave still IN_PROGRESS is FAILED with that error (its DRS jobs are followed on)."""
+    result = waves_after_cancel(waves) if cancelled else [dict(w) for w in waves]
+    if error:
+        for wave in result:
+            if normalize_wave_status(wave.get("status") or WaveStatus.NOT_STARTED) == WaveStatus.IN_PROGRESS:
+                wave.update(status=str(WaveStatus.FAILED), endTime=now, error=error)
+                wave.pop("phase", None)
+    return result
+
+
+def termination_outcome(jobs: Iterable[Mapping[str, Any]]) -> tuple[bool, list[str]]:
+    """(finished, source servers whose instance was not terminated) of DRS TERMINATE jobs."""
+    jobs = list(jobs)
+    if jobs and not all(j.get("status") == "COMPLETED" for j in jobs):
+        return False, []
+    not_terminated = [
+        str(p.get("sourceServerID"))
+        for j in jobs
+        for p in j.get("participatingServers", [])
+        if p.get("launchStatus") not in (None, "TERMINATED")
+    ]
+    return True, not_terminated
+
+
 def can_terminate_execution(execution: Mapping[str, Any]) -> dict[str, Any]:
     """Whether the recovery instances of an execution may be terminated now, and why not.
 
@@ -465,7 +493,7 @@ def progress_counts(
     return counts
 
 
-def merge_progress(parts: Iterable[Mapping[str, int]]) -> dict[str, int]:
+def merge_progress(parts: Iterable[Mapping[str, Any]]) -> dict[str, int]:
     """Sum of per-wave progress dicts (always has the five progress keys)."""
     total = dict.fromkeys(PROGRESS_KEYS, 0)
     for part in parts:
@@ -561,6 +589,14 @@ def duration_seconds(start_iso: str | None, end_iso: str | None) -> int | None:
         return None
     seconds = int((_parse_iso(end_iso) - _parse_iso(start_iso)).total_seconds())
     return seconds if seconds >= 0 else None
+
+
+def execution_duration(execution: Mapping[str, Any]) -> int | None:
+    """The recorded duration of an ended execution, else the seconds between its start and end."""
+    stored = execution.get("durationSeconds")
+    if isinstance(stored, int | float) and not isinstance(stored, bool):
+        return int(stored)
+    return duration_seconds(execution.get("startTime"), execution.get("endTime"))
 
 
 def format_duration(seconds: int | None) -> str:

@@ -64,22 +64,19 @@ class Orchestration:
     sfn: RecordingStepFunctions
 
     def add_group(self, name: str, server_ids: list[str], **extra: Any) -> str:
-        group_id = str(uuid.uuid4())
-        self.deps.stores.groups.put(
-            {"groupId": group_id, "name": name, "sourceServerIds": server_ids, **extra}
+        group = self.deps.stores.groups.create(
+            {"name": f"{name}-{uuid.uuid4().hex[:8]}", "sourceServerIds": server_ids, **extra}
         )
-        return group_id
+        return str(group["groupId"])
 
     def add_plan(self, waves_spec: list[tuple[str, list[str], bool]], **options: Any) -> str:
-        plan_id = str(uuid.uuid4())
         plan_waves = [
             {"waveName": n, "protectionGroupIds": g, "pauseBeforeWave": p} for n, g, p in waves_spec
         ]
-        item: dict[str, Any] = {"planId": plan_id, "name": f"plan-{plan_id[:8]}", "waves": plan_waves}
+        item: dict[str, Any] = {"name": f"plan-{uuid.uuid4().hex[:8]}", "waves": plan_waves}
         if options:
             item["options"] = options
-        self.deps.stores.plans.put(item)
-        return plan_id
+        return str(self.deps.stores.plans.create(item)["planId"])
 
     def servers(self, count: int, **spec: Any) -> list[str]:
         specs = [

@@ -18,7 +18,7 @@ from orchestrator.notifications import (
     SUBJECT_MAX_CHARS,
     StatusChange,
     build_notification,
-    execution_summary,
+    event_detail,
     status_change_from_record,
 )
 
@@ -54,7 +54,7 @@ def test_partial_success_after_cancel_warns_in_orange_and_says_how_to_terminate(
     assert f"drsctl terminate {change.execution_id}" in message.email
     assert f"POST /executions/{change.execution_id}/terminate-instances" in message.email
     # And the EventBridge detail says the same, colour from the status model
-    detail = execution_summary(change)
+    detail = event_detail(change)
     assert detail["statusColor"] == "orange" == status_color("PARTIAL_SUCCESS")
     assert detail["canTerminate"] == {"canTerminate": True, "reason": None, "hasRecoveryInstances": True}
 
@@ -99,7 +99,7 @@ def test_paused_execution_names_the_next_wave_and_how_to_resume() -> None:
     # And nothing about terminating instances of a running execution
     assert "terminate" not in message.email.lower()
     # And the task token never leaves the table
-    assert "AQCEAAAA" not in message.email + json.dumps(execution_summary(change))
+    assert "AQCEAAAA" not in message.email + json.dumps(event_detail(change))
 
 
 def test_started_and_resumed_executions_say_so() -> None:
@@ -212,7 +212,7 @@ def test_event_detail_is_the_execution_summary() -> None:
     change = change_of("failed_with_failed_servers.json")
 
     # When the EventBridge detail is built
-    detail = execution_summary(change)
+    detail = event_detail(change)
 
     # Then it has the summary fields, with labels and counts from the status model
     assert SOURCE == "drs-orchestrator" and DETAIL_TYPE == "Execution Status Change"

@@ -26,6 +26,8 @@ TRANSIENT_CODES = frozenset(
         "InternalServerError",
         "InternalFailure",
         "InternalError",
+        "InternalException",
+        "KMSThrottlingException",
         "ServiceUnavailable",
         "ServiceUnavailableException",
         "Unavailable",

@@ -42,6 +42,8 @@ class Config:
     drs_max_servers_per_job: int = 100
     drs_max_concurrent_jobs: int = 20
     drs_max_servers_in_active_jobs: int = 500
+    # The Region the stack runs and recovers in (Lambda sets AWS_REGION).
+    region: str | None = None
 
     @classmethod
     def from_env(cls) -> Config:
@@ -58,6 +60,7 @@ class Config:
             drs_max_servers_per_job=_int("DRS_MAX_SERVERS_PER_JOB", 100),
             drs_max_concurrent_jobs=_int("DRS_MAX_CONCURRENT_JOBS", 20),
             drs_max_servers_in_active_jobs=_int("DRS_MAX_SERVERS_IN_ACTIVE_JOBS", 500),
+            region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None,
         )
 
 

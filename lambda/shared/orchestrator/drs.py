@@ -54,17 +54,20 @@ class Drs:
             raise translate(e, "DRS", _OPERATION_NAMES.get(operation, operation), _SPECIFIC) from e
         return response
 
-    def _paginate(self, operation: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
-        token: str | None = None
-        while True:
-            page = self._call(operation, **kwargs, **({"nextToken": token} if token else {}))
-            yield from page.get("items", [])
-            token = page.get("nextToken")
-            if not token:
-                return
+    def _paginate(
+        self, operation: str, page_size: int | None = None, **kwargs: Any
+    ) -> Iterator[dict[str, Any]]:
+        """Every item of a DescribeX operation, through boto3's paginator (which follows nextToken).
+        Pages are fetched while iterating, so that is where a ClientError surfaces."""
+        config = {"PaginationConfig": {"PageSize": page_size}} if page_size else {}
+        try:
+            for page in self.client.get_paginator(operation).paginate(**kwargs, **config):
+                yield from page.get("items", [])
+        except (ClientError, BotoCoreError) as e:
+            raise translate(e, "DRS", _OPERATION_NAMES.get(operation, operation), _SPECIFIC) from e
 
     def all_source_servers(self) -> list[dict[str, Any]]:
-        return list(self._paginate("describe_source_servers", filters={}, maxResults=200))
+        return list(self._paginate("describe_source_servers", page_size=200, filters={}))
 
     def start_recovery(
         self, source_server_ids: Sequence[str], *, is_drill: bool, tags: dict[str, str]

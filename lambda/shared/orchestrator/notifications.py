@@ -17,7 +17,7 @@ from execution_utils import (
     ExecutionStatus,
     can_terminate_execution,
     completed_wave_count,
-    duration_seconds,
+    execution_duration,
     format_duration,
     merge_progress,
     normalize_execution_status,
@@ -137,18 +137,11 @@ def _waves(execution: Mapping[str, Any]) -> list[dict[str, Any]]:
     return waves
 
 
-def _duration(execution: Mapping[str, Any]) -> int | None:
-    stored = execution.get("durationSeconds")
-    if isinstance(stored, int | float) and not isinstance(stored, bool):
-        return int(stored)
-    return duration_seconds(execution.get("startTime"), execution.get("endTime"))
-
-
 def _progress(waves: Sequence[Mapping[str, Any]]) -> dict[str, int]:
     return merge_progress((w.get("progress") or {}) for w in waves)
 
 
-def execution_summary(change: StatusChange) -> dict[str, Any]:
+def event_detail(change: StatusChange) -> dict[str, Any]:
     """The EventBridge ``detail`` of a status change (camelCase, as the REST API shows executions)."""
     execution = change.execution
     waves = _waves(execution)
@@ -164,7 +157,7 @@ def execution_summary(change: StatusChange) -> dict[str, Any]:
         "statusColor": status_color(change.status),
         "startTime": execution.get("startTime"),
         "endTime": execution.get("endTime"),
-        "durationSeconds": _duration(execution),
+        "durationSeconds": execution_duration(execution),
         "totalWaves": int(total) if isinstance(total, int) else len(waves),
         "completedWaves": completed_wave_count(waves),
         "currentWave": execution.get("currentWave"),
@@ -386,7 +379,7 @@ def email_body(change: StatusChange) -> str:
     lines += _cancel_lines(execution)
     if change.status in TERMINAL_STATUSES:
         lines.append(f"Ended:           {execution.get('endTime') or '-'}")
-        lines.append(f"Duration:        {format_duration(_duration(execution))}")
+        lines.append(f"Duration:        {format_duration(execution_duration(execution))}")
     summary = wave_summary(waves)
     lines += [
         "",

@@ -18,9 +18,10 @@ from aws_lambda_powertools.utilities.idempotency import (
     idempotent_function,
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from orchestrator import clients
+from orchestrator.aws_errors import TRANSIENT_CODES, translate
 from orchestrator.config import ConfigError
 from orchestrator.exceptions import DependencyError, TransientError
 from orchestrator.notifications import (
@@ -28,33 +29,13 @@ from orchestrator.notifications import (
     SOURCE,
     StatusChange,
     build_notification,
-    execution_summary,
+    event_detail,
 )
 
 logger = logging.getLogger(__name__)
 
 # Stream records live 24 hours and may be retried for as long; remember deliveries a little longer.
 IDEMPOTENCY_SECONDS = 2 * 24 * 3600
-_TRANSIENT_CODES = frozenset(
-    {
-        "Throttling",
-        "ThrottlingException",
-        "ThrottledException",
-        "InternalError",
-        "InternalFailure",
-        "InternalException",
-        "ServiceUnavailable",
-        "KMSThrottlingException",
-        "RequestTimeout",
-    }
-)
-
-
-def _translate(error: ClientError, service: str) -> Exception:
-    code = error.response.get("Error", {}).get("Code", "")
-    if code in _TRANSIENT_CODES:
-        return TransientError(f"{service} is busy ({code})")
-    return DependencyError(f"{service} refused the notification ({code})", details={"code": code})
 
 
 @dataclass(frozen=True)
@@ -100,8 +81,8 @@ class SnsPublisher:
                 MessageStructure="json",
                 MessageAttributes=attributes,
             )
-        except ClientError as e:
-            raise _translate(e, "SNS") from e
+        except (ClientError, BotoCoreError) as e:
+            raise translate(e, "SNS", "Publish") from e
         return str(response["MessageId"])
 
 
@@ -116,20 +97,20 @@ class EventBusPublisher:
         return {
             "Source": SOURCE,
             "DetailType": DETAIL_TYPE,
-            "Detail": json.dumps(execution_summary(change), ensure_ascii=False),
+            "Detail": json.dumps(event_detail(change), ensure_ascii=False),
             "EventBusName": self.event_bus_name,
         }
 
     def put(self, change: StatusChange) -> str:
         try:
             response = self.client.put_events(Entries=[self.entry(change)])
-        except ClientError as e:
-            raise _translate(e, "EventBridge") from e
+        except (ClientError, BotoCoreError) as e:
+            raise translate(e, "EventBridge", "PutEvents") from e
         result = (response.get("Entries") or [{}])[0]
         if response.get("FailedEntryCount") or result.get("ErrorCode"):
             code = str(result.get("ErrorCode") or "Unknown")
             message = f"EventBridge rejected the event ({code}: {result.get('ErrorMessage', '')})"
-            if code in _TRANSIENT_CODES:
+            if code in TRANSIENT_CODES:
                 raise TransientError(message)
             raise DependencyError(message, details={"code": code})
         return str(result.get("EventId", ""))

@@ -8,6 +8,7 @@ from typing import Any
 
 from execution_utils import (
     can_terminate_execution,
+    execution_duration,
     is_terminal,
     merge_progress,
     normalize_execution_status,
@@ -16,6 +17,7 @@ from execution_utils import (
     status_label,
 )
 from orchestrator import timeutil
+from orchestrator.model import SERVER_VIEW_FIELDS, ExecutionRecord, ServerRecord
 
 WAVE_FIELDS = (
     "waveNumber",
@@ -93,25 +95,18 @@ def _wave(wave: Mapping[str, Any]) -> dict[str, Any]:
     return shown
 
 
-def _duration(execution: Mapping[str, Any]) -> int | None:
-    if execution.get("durationSeconds") is not None:
-        return int(execution["durationSeconds"])
-    if execution.get("startTime") and execution.get("endTime"):
-        return round(timeutil.seconds_between(execution["startTime"], execution["endTime"]))
-    return None
-
-
-def execution_view(execution: Mapping[str, Any]) -> dict[str, Any]:
+def execution_view(execution: ExecutionRecord) -> dict[str, Any]:
     """The full representation of GET /executions/{id}."""
     status = normalize_execution_status(str(execution["status"]))
-    normalised = {**execution, "status": str(status)}
-    waves = [_wave(w) for w in execution.get("waves", [])]
-    view = {k: execution[k] for k in EXECUTION_FIELDS if k in execution}
+    record: Mapping[str, Any] = execution
+    normalised = {**record, "status": str(status)}
+    waves = [_wave(w) for w in execution["waves"]]
+    view = {k: record[k] for k in EXECUTION_FIELDS if k in record}
     view.update(
         status=str(status),
         statusLabel=status_label(normalised),
         statusColor=status_color(str(status)),
-        durationSeconds=_duration(execution),
+        durationSeconds=execution_duration(execution),
         waves=waves,
         progress=merge_progress(w.get("progress") or {} for w in waves),
         canTerminate=can_terminate_execution(normalised),
@@ -124,42 +119,21 @@ def execution_view(execution: Mapping[str, Any]) -> dict[str, Any]:
     return view
 
 
-def execution_summary(execution: Mapping[str, Any]) -> dict[str, Any]:
+def execution_summary(execution: ExecutionRecord) -> dict[str, Any]:
     """One line of GET /executions."""
     status = normalize_execution_status(str(execution["status"]))
-    normalised = {**execution, "status": str(status)}
-    summary = {k: execution[k] for k in SUMMARY_FIELDS if k in execution}
+    record: Mapping[str, Any] = execution
+    normalised = {**record, "status": str(status)}
+    summary = {k: record[k] for k in SUMMARY_FIELDS if k in record}
     summary.update(
         status=str(status),
         statusLabel=status_label(normalised),
-        durationSeconds=_duration(execution),
-        progress=merge_progress((w.get("progress") or {}) for w in execution.get("waves", [])),
+        durationSeconds=execution_duration(execution),
+        progress=merge_progress(w["progress"] for w in execution["waves"]),
     )
     return summary
 
 
-SERVER_FIELDS = (
-    "sourceServerId",
-    "hostname",
-    "waveNumber",
-    "impactLevel",
-    "protectionGroupId",
-    "launchStatus",
-    "phase",
-    "jobId",
-    "recoveryInstanceId",
-    "ec2InstanceId",
-    "ec2State",
-    "privateIp",
-    "privateDnsName",
-    "instanceType",
-    "launchTime",
-    "ready",
-    "statusChecksOk",
-    "error",
-    "updatedAt",
-)
-
-
-def server_view(server: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: server[k] for k in SERVER_FIELDS if k in server}
+def server_view(server: ServerRecord) -> dict[str, Any]:
+    shown: Mapping[str, Any] = server
+    return {k: shown[k] for k in SERVER_VIEW_FIELDS if k in shown}

@@ -15,12 +15,12 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 
 from execution_utils import ExecutionStatus, UnknownStatusError, normalize_execution_status
 from orchestrator.api import http
-from orchestrator.api.catalog import GROUP, PLAN, Catalog
 from orchestrator.api.http import QueryParam, RouteDoc, document
 from orchestrator.deps import Deps, default_deps
-from orchestrator.exceptions import BadRequestError, ConflictError, OrchestratorError, ValidationFailedError
-from orchestrator.operations import control, create, terminate
-from orchestrator.store import RECORD_TYPE
+from orchestrator.exceptions import BadRequestError, OrchestratorError
+from orchestrator.model import ExecutionRecord
+from orchestrator.operations import catalog, control, create, terminate
+from orchestrator.store.executions import RECORD_TYPE
 from orchestrator.views import execution_summary, execution_view, server_view
 
 logger = logging.getLogger(__name__)
@@ -33,14 +33,6 @@ deps_provider: Callable[[], Deps] = default_deps
 
 def _deps() -> Deps:
     return deps_provider()
-
-
-def _groups() -> Catalog:
-    return Catalog(_deps().stores.groups, GROUP)
-
-
-def _plans() -> Catalog:
-    return Catalog(_deps().stores.plans, PLAN)
 
 
 def _json(status: int, body: Any) -> Response[str]:
@@ -71,6 +63,14 @@ def _actor() -> str:
 
 def _execution_id(execution_id: str) -> str:
     return http.path_id(execution_id, "execution", "EXECUTION_NOT_FOUND")
+
+
+def _group_id(group_id: str) -> str:
+    return http.path_id(group_id, "protection group", "GROUP_NOT_FOUND")
+
+
+def _plan_id(plan_id: str) -> str:
+    return http.path_id(plan_id, "recovery plan", "PLAN_NOT_FOUND")
 
 
 @app.exception_handler(OrchestratorError)  # type: ignore[untyped-decorator]
@@ -143,25 +143,6 @@ def source_servers() -> Response[str]:
 
 
 # ---------------------------------------------------------------------- protection groups
-def _check_group(body: dict[str, Any]) -> dict[str, Any]:
-    if ("sourceServerIds" in body) == ("serverSelectionTags" in body):
-        raise ValidationFailedError(
-            "a protection group needs exactly one of sourceServerIds and serverSelectionTags",
-            code="VALIDATION_ERROR",
-            details={"field": "sourceServerIds"},
-        )
-    # One Region until several are supported: a group is recovered in the stack's Region, so a group
-    # naming another one would be silently recovered in the wrong place.
-    region, stack_region = body.get("region"), http.stack_region()
-    if region is not None and stack_region and region != stack_region:
-        raise ValidationFailedError(
-            f"invalid region: this stack recovers in {stack_region} only; omit region or use {stack_region}",
-            code="VALIDATION_ERROR",
-            details={"field": "region", "supportedRegions": [stack_region]},
-        )
-    return body
-
-
 LIST_GROUPS = RouteDoc(
     "GET", "/protection-groups", "List protection groups", 200, tags=("protection groups",)
 )
@@ -200,76 +181,39 @@ DELETE_GROUP = RouteDoc(
 @document(LIST_GROUPS)
 def list_groups() -> Response[str]:
     _query(LIST_GROUPS)
-    return _json(200, {"items": _groups().all()})
+    return _json(200, {"items": _deps().stores.groups.all()})
 
 
 @app.post("/protection-groups")
 @document(CREATE_GROUP)
 def create_group() -> Response[str]:
     _query(CREATE_GROUP)
-    return _json(201, _groups().create(_check_group(_body("ProtectionGroup"))))
+    return _json(201, catalog.create_group(_deps(), _body("ProtectionGroup")))
 
 
 @app.get("/protection-groups/<groupId>")
 @document(GET_GROUP)
 def get_group(groupId: str) -> Response[str]:
     _query(GET_GROUP)
-    return _json(200, _groups().get(groupId))
+    return _json(200, _deps().stores.groups.get(_group_id(groupId)))
 
 
 @app.put("/protection-groups/<groupId>")
 @document(PUT_GROUP)
 def put_group(groupId: str) -> Response[str]:
     _query(PUT_GROUP)
-    catalog = _groups()
-    current = catalog.get(groupId)
-    return _json(200, catalog.update(current, _check_group(_body("ProtectionGroup"))))
+    return _json(200, catalog.replace_group(_deps(), _group_id(groupId), _body("ProtectionGroup")))
 
 
 @app.delete("/protection-groups/<groupId>")
 @document(DELETE_GROUP)
 def delete_group(groupId: str) -> Response[str]:
     _query(DELETE_GROUP)
-    catalog = _groups()
-    current = catalog.get(groupId)
-    using = [p["name"] for p in _plans().all() if any(groupId in w["protectionGroupIds"] for w in p["waves"])]
-    if using:
-        raise ConflictError(
-            f"protection group {groupId} is used by recovery plan(s) {', '.join(using)}; remove it from them first",
-            code="GROUP_IN_USE",
-            details={"plans": using},
-        )
-    running = [
-        e["executionId"]
-        for e in _deps().stores.executions.active()
-        if any(groupId in (w.get("protectionGroupIds") or []) for w in e.get("waves", []))
-    ]
-    if running:
-        raise ConflictError(
-            f"protection group {groupId} is in use by active execution(s) {', '.join(running)}",
-            code="GROUP_IN_USE",
-            details={"executions": running},
-        )
-    catalog.delete(current)
+    catalog.delete_group(_deps(), _group_id(groupId))
     return Response(status_code=204, content_type=JSON, body="")
 
 
 # ---------------------------------------------------------------------- recovery plans
-def _check_plan(body: dict[str, Any]) -> dict[str, Any]:
-    groups = _deps().stores.groups
-    wanted = {g for wave in body["waves"] for g in wave["protectionGroupIds"]}
-    missing = sorted(g for g in wanted if g.startswith("NAME#") or groups.get({"groupId": g}) is None)
-    if missing:
-        raise ValidationFailedError(
-            "the plan references unknown protection groups: " + ", ".join(missing),
-            code="UNKNOWN_PROTECTION_GROUP",
-            details={"protectionGroupIds": missing},
-        )
-    for wave in body["waves"]:
-        wave.setdefault("pauseBeforeWave", False)
-    return body
-
-
 LIST_PLANS = RouteDoc("GET", "/recovery-plans", "List recovery plans", 200, tags=("recovery plans",))
 CREATE_PLAN = RouteDoc(
     "POST",
@@ -313,46 +257,35 @@ START = RouteDoc(
 @document(LIST_PLANS)
 def list_plans() -> Response[str]:
     _query(LIST_PLANS)
-    return _json(200, {"items": _plans().all()})
+    return _json(200, {"items": _deps().stores.plans.all()})
 
 
 @app.post("/recovery-plans")
 @document(CREATE_PLAN)
 def create_plan() -> Response[str]:
     _query(CREATE_PLAN)
-    return _json(201, _plans().create(_check_plan(_body("RecoveryPlan"))))
+    return _json(201, catalog.create_plan(_deps(), _body("RecoveryPlan")))
 
 
 @app.get("/recovery-plans/<planId>")
 @document(GET_PLAN)
 def get_plan(planId: str) -> Response[str]:
     _query(GET_PLAN)
-    return _json(200, _plans().get(planId))
+    return _json(200, _deps().stores.plans.get(_plan_id(planId)))
 
 
 @app.put("/recovery-plans/<planId>")
 @document(PUT_PLAN)
 def put_plan(planId: str) -> Response[str]:
     _query(PUT_PLAN)
-    catalog = _plans()
-    current = catalog.get(planId)
-    return _json(200, catalog.update(current, _check_plan(_body("RecoveryPlan"))))
+    return _json(200, catalog.replace_plan(_deps(), _plan_id(planId), _body("RecoveryPlan")))
 
 
 @app.delete("/recovery-plans/<planId>")
 @document(DELETE_PLAN)
 def delete_plan(planId: str) -> Response[str]:
     _query(DELETE_PLAN)
-    catalog = _plans()
-    current = catalog.get(planId)
-    holder = _deps().stores.locks.holder(f"PLAN#{planId}")
-    if holder:
-        raise ConflictError(
-            f"recovery plan {planId} has an active execution ({holder}); cancel it or wait for its end",
-            code="PLAN_IN_USE",
-            details={"executionId": holder},
-        )
-    catalog.delete(current)
+    catalog.delete_plan(_deps(), _plan_id(planId))
     return Response(status_code=204, content_type=JSON, body="")
 
 
@@ -361,9 +294,8 @@ def delete_plan(planId: str) -> Response[str]:
 def start_execution(planId: str) -> Response[str]:
     _query(START)
     body = _body("StartExecution")
-    _plans().get(planId)
     record = create.create_execution(
-        _deps(), planId, str(body.get("executionType", "DRILL")), initiated_by=_actor()
+        _deps(), _plan_id(planId), str(body.get("executionType", "DRILL")), initiated_by=_actor()
     )
     return _json(202, {"executionId": record["executionId"], "status": record["status"]})
 
@@ -454,7 +386,7 @@ def list_servers(executionId: str) -> Response[str]:
 
 # Each control action records who asked (the operations keep the actor in the execution's history).
 # Operation = (deps, executionId, body, actor) -> the execution.
-ControlOperation = Callable[[Deps, str, dict[str, Any], str], dict[str, Any]]
+ControlOperation = Callable[[Deps, str, dict[str, Any], str], ExecutionRecord]
 
 
 def _control_route(  # noqa: PLR0917

@@ -6,7 +6,6 @@ import base64
 import binascii
 import json
 import math
-import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -236,8 +235,3 @@ def decode_token(token: str | None, keys: Mapping[str, str | None]) -> dict[str,
         if keys[name] is not None and value != keys[name]:
             raise invalid
     return key
-
-
-def stack_region() -> str | None:
-    """The Region the stack runs (and recovers) in: Lambda's AWS_REGION."""
-    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None

@@ -10,13 +10,12 @@ the token, a retried request sends it again, and the scheduled ``find`` does so 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from execution_utils import ExecutionStatus, WaveStatus, normalize_execution_status, transition
 from orchestrator import timeutil
 from orchestrator.deps import Deps
-from orchestrator.dynamo import Expression
 from orchestrator.exceptions import ConflictError, StaleWriteError
+from orchestrator.model import ExecutionRecord
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +23,7 @@ logger = logging.getLogger(__name__)
 _PENDING_ACTION = {ExecutionStatus.IN_PROGRESS: "RESUME", ExecutionStatus.CANCELLING: "CANCEL"}
 
 
-def _conflict(execution: dict[str, Any], action: str, why: str) -> ConflictError:
+def _conflict(execution: ExecutionRecord, action: str, why: str) -> ConflictError:
     return ConflictError(
         f"cannot {action} execution {execution['executionId']}: {why}",
         code="INVALID_STATE",
@@ -39,14 +38,14 @@ def _raced(execution_id: str, action: str) -> ConflictError:
     )
 
 
-def pending_action(execution: dict[str, Any]) -> str | None:
+def pending_action(execution: ExecutionRecord) -> str | None:
     """RESUME or CANCEL when the record holds a task token the state machine has not received yet."""
     if not execution.get("taskToken"):
         return None
     return _PENDING_ACTION.get(normalize_execution_status(execution["status"]))
 
 
-def deliver_pending_action(deps: Deps, execution: dict[str, Any]) -> dict[str, Any]:
+def deliver_pending_action(deps: Deps, execution: ExecutionRecord) -> ExecutionRecord:
     """Complete the held task token with the recorded action, then forget the token.
 
     Idempotent: a token already completed (or whose state machine is gone) answers NOT_WAITING,
@@ -67,7 +66,7 @@ def deliver_pending_action(deps: Deps, execution: dict[str, Any]) -> dict[str, A
     return deps.stores.executions.forget_task_token(execution, token)
 
 
-def request_pause(deps: Deps, execution_id: str, *, actor: str = "unknown") -> dict[str, Any]:
+def request_pause(deps: Deps, execution_id: str, *, actor: str = "unknown") -> ExecutionRecord:
     """Ask the execution to pause before its next wave (honoured at the next wave boundary)."""
     execution = deps.stores.executions.get(execution_id)
     status = normalize_execution_status(execution["status"])
@@ -77,10 +76,8 @@ def request_pause(deps: Deps, execution_id: str, *, actor: str = "unknown") -> d
         raise _conflict(execution, "pause", "a pause is already requested")
     if not any(w.get("status") == WaveStatus.NOT_STARTED for w in execution.get("waves", [])):
         raise _conflict(execution, "pause", "no wave is left to pause before")
-    expr = Expression().set("pauseRequested", True).set("pauseRequestedBy", actor)
-    expr.set("pauseRequestedTime", timeutil.iso())
     try:
-        record = deps.stores.executions.update(execution, expr, expect_statuses=[status], expect_version=True)
+        record = deps.stores.executions.request_pause(execution, actor=actor, now=timeutil.iso())
     except StaleWriteError as e:
         raise _raced(execution_id, "pause") from e
     logger.info("pause requested", extra={"executionId": execution_id, "actor": actor})
@@ -89,7 +86,7 @@ def request_pause(deps: Deps, execution_id: str, *, actor: str = "unknown") -> d
 
 def resume(
     deps: Deps, execution_id: str, *, actor: str = "unknown", comment: str | None = None
-) -> dict[str, Any]:
+) -> ExecutionRecord:
     execution = deps.stores.executions.get(execution_id)
     status = normalize_execution_status(execution["status"])
     if pending_action(execution) == "RESUME":
@@ -97,16 +94,12 @@ def resume(
         return deliver_pending_action(deps, execution)
     if status is not ExecutionStatus.PAUSED or not execution.get("taskToken"):
         raise _conflict(execution, "resume", f"it is {status}, not PAUSED")
+    transition(status, ExecutionStatus.IN_PROGRESS)
     now = timeutil.iso()
-    expr = Expression().set("status", str(transition(status, ExecutionStatus.IN_PROGRESS)))
-    expr.set("resumedBeforeWave", execution.get("pausedBeforeWave"))
-    expr.set("resumedBy", actor).set("resumedTime", now).set("resumeComment", comment)
-    expr.set("taskActionTime", now)
-    expr.set("pausedSeconds", _paused_seconds(execution, now))
-    if execution.get("pausedBeforeWave"):
-        expr.set("currentWave", execution["pausedBeforeWave"])
     try:
-        record = deps.stores.executions.update(execution, expr, expect_version=True)
+        record = deps.stores.executions.record_resume(
+            execution, actor=actor, comment=comment, now=now, paused_seconds=_paused_seconds(execution, now)
+        )
     except StaleWriteError as e:
         raise _raced(execution_id, "resume") from e
     logger.info(
@@ -116,7 +109,7 @@ def resume(
     return deliver_pending_action(deps, record)
 
 
-def _paused_seconds(execution: dict[str, Any], now: str) -> int:
+def _paused_seconds(execution: ExecutionRecord, now: str) -> int:
     """Total time spent PAUSED, including the pause that ends now."""
     total = int(execution.get("pausedSeconds") or 0)
     if execution.get("pausedTime"):
@@ -126,7 +119,7 @@ def _paused_seconds(execution: dict[str, Any], now: str) -> int:
 
 def cancel(
     deps: Deps, execution_id: str, *, actor: str = "unknown", reason: str | None = None
-) -> dict[str, Any]:
+) -> ExecutionRecord:
     """CANCELLING; a started wave is followed to the end of its DRS jobs, then the state machine
     finalizes. A paused execution's token is completed so it finalizes at once."""
     execution = deps.stores.executions.get(execution_id)
@@ -135,16 +128,13 @@ def cancel(
         return deliver_pending_action(deps, execution)
     if status not in (ExecutionStatus.PENDING, ExecutionStatus.IN_PROGRESS, ExecutionStatus.PAUSED):
         raise _conflict(execution, "cancel", f"it is {status}")
+    transition(status, ExecutionStatus.CANCELLING)
     now = timeutil.iso()
-    expr = Expression().set("status", str(transition(status, ExecutionStatus.CANCELLING)))
-    expr.set("cancelRequested", True).set("cancelRequestedTime", now).set("cancelRequestedBy", actor)
-    expr.set("cancelReason", reason)
-    if execution.get("taskToken"):
-        expr.set("taskActionTime", now)
-    if status is ExecutionStatus.PAUSED:
-        expr.set("pausedSeconds", _paused_seconds(execution, now))
+    paused = _paused_seconds(execution, now) if status is ExecutionStatus.PAUSED else None
     try:
-        record = deps.stores.executions.update(execution, expr, expect_version=True)
+        record = deps.stores.executions.request_cancel(
+            execution, actor=actor, reason=reason, now=now, paused_seconds=paused
+        )
     except StaleWriteError as e:
         raise _raced(execution_id, "cancel") from e
     logger.info(

@@ -14,14 +14,21 @@ from execution_utils import (
     ExecutionType,
     ImpactLevel,
     LaunchStatus,
-    ReadinessCheck,
     WaveStatus,
 )
 from orchestrator import timeutil
 from orchestrator.deps import Deps
 from orchestrator.exceptions import NotFoundError, OrchestratorError, ValidationFailedError
+from orchestrator.model import (
+    ExecutionRecord,
+    ServerRecord,
+    WaveRecord,
+    execution_options,
+    new_progress,
+    server_key,
+)
 from orchestrator.operations.finalize import finalize_execution
-from orchestrator.store import execution_lock_ids, server_key
+from orchestrator.store.ports import execution_lock_ids
 
 logger = logging.getLogger(__name__)
 
@@ -30,10 +37,6 @@ UNHEALTHY_REPLICATION = frozenset(
     {"STOPPED", "INITIATING", "INITIAL_SYNC", "PAUSED", "STALLED", "DISCONNECTED"}
 )
 IMPACT_TAG_KEYS = ("ImpactLevel", "impactLevel", "impact-level")
-# A forgotten pause ends in a cancel after this long (plan option pauseTimeoutMinutes).
-DEFAULT_PAUSE_TIMEOUT_MINUTES = 1440
-# A wave waits this long for DRS capacity (account-wide job limits) before it fails.
-DEFAULT_CAPACITY_WAIT_MINUTES = 60
 
 
 @dataclass
@@ -148,7 +151,7 @@ def check_limits(deps: Deps, waves: Sequence[ResolvedWave]) -> None:
             )
 
 
-def _wave_record(number: int, wave: ResolvedWave) -> dict[str, Any]:
+def _wave_record(number: int, wave: ResolvedWave) -> WaveRecord:
     return {
         "waveNumber": number,
         "waveName": wave.wave_name,
@@ -158,29 +161,21 @@ def _wave_record(number: int, wave: ResolvedWave) -> dict[str, Any]:
         "jobIds": [],
         "serverCount": len(wave.servers),
         "recoveryInstances": 0,
-        "progress": {
-            "totalServers": len(wave.servers),
-            "launched": 0,
-            "converting": 0,
-            "ready": 0,
-            "failed": 0,
-        },
+        "progress": new_progress(len(wave.servers)),
     }
 
 
 def load_plan(deps: Deps, plan_id: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    plan = deps.stores.plans.get({"planId": plan_id})
-    if not plan or plan_id.startswith("NAME#"):
-        raise NotFoundError(f"recovery plan {plan_id} not found", code="PLAN_NOT_FOUND")
+    """The plan and its protection groups, read once (PLAN_NOT_FOUND, UNKNOWN_PROTECTION_GROUP)."""
+    plan = deps.stores.plans.get(plan_id)
     groups: dict[str, dict[str, Any]] = {}
     missing = []
     for wave in plan["waves"]:
         for group_id in wave["protectionGroupIds"]:
             if group_id not in groups:
-                group = deps.stores.groups.get({"groupId": group_id})
-                if group:
-                    groups[group_id] = group
-                else:
+                try:
+                    groups[group_id] = deps.stores.groups.get(group_id)
+                except NotFoundError:
                     missing.append(group_id)
     if missing:
         raise ValidationFailedError(
@@ -192,14 +187,12 @@ def load_plan(deps: Deps, plan_id: str) -> tuple[dict[str, Any], dict[str, dict[
 
 def create_execution(
     deps: Deps, plan_id: str, execution_type: str, *, initiated_by: str = "unknown"
-) -> dict[str, Any]:
+) -> ExecutionRecord:
     """Validate, lock, record PENDING and start the state machine. Returns the stored record."""
     kind = ExecutionType(execution_type)
     plan, groups = load_plan(deps, plan_id)
     waves = resolve_waves(plan, groups, deps.drs.all_source_servers())
     check_limits(deps, waves)
-    options = dict(plan.get("options") or {})
-    readiness = ReadinessCheck(options.get("readinessCheck", ReadinessCheck.EC2_RUNNING))
     execution_id = str(uuid.uuid4())
     started = timeutil.iso()
     server_ids = [s.source_server_id for w in waves for s in w.servers]
@@ -208,22 +201,22 @@ def create_execution(
     try:
         deps.stores.servers.put_many(
             [
-                {
-                    "executionId": execution_id,
-                    "serverKey": server_key(number, s.source_server_id),
-                    "waveNumber": number,
-                    "sourceServerId": s.source_server_id,
-                    "hostname": s.hostname,
-                    "impactLevel": s.impact_level,
-                    "protectionGroupId": s.group_id,
-                    "launchStatus": str(LaunchStatus.PENDING),
-                    "ready": False,
-                }
+                ServerRecord(
+                    executionId=execution_id,
+                    serverKey=server_key(number, s.source_server_id),
+                    waveNumber=number,
+                    sourceServerId=s.source_server_id,
+                    hostname=s.hostname,
+                    impactLevel=s.impact_level,
+                    protectionGroupId=s.group_id,
+                    launchStatus=str(LaunchStatus.PENDING),
+                    ready=False,
+                )
                 for number, wave in enumerate(waves, start=1)
                 for s in wave.servers
             ]
         )
-        record = {
+        record: ExecutionRecord = {
             "executionId": execution_id,
             "planId": plan_id,
             "planName": plan["name"],
@@ -235,17 +228,10 @@ def create_execution(
             "completedWaves": 0,
             "currentWave": 0,
             "totalServers": len(server_ids),
-            "options": {
-                "readinessCheck": str(readiness),
-                "waveTimeoutMinutes": int(
-                    options.get("waveTimeoutMinutes", deps.config.default_wave_timeout_minutes)
-                ),
-                "pauseTimeoutMinutes": int(options.get("pauseTimeoutMinutes", DEFAULT_PAUSE_TIMEOUT_MINUTES)),
-                "capacityWaitMinutes": int(options.get("capacityWaitMinutes", DEFAULT_CAPACITY_WAIT_MINUTES)),
-            },
+            "options": execution_options(plan.get("options") or {}, deps.config.default_wave_timeout_minutes),
             "waves": [_wave_record(n, w) for n, w in enumerate(waves, start=1)],
         }
-        deps.stores.executions.create(record)
+        record = deps.stores.executions.create(record)
     except Exception:
         deps.stores.locks.release_held(locks, execution_id)
         raise
@@ -260,5 +246,4 @@ def create_execution(
         extra={"executionId": execution_id, "planId": plan_id, "servers": len(server_ids)},
     )
     record["sfnExecutionArn"] = arn
-    record["version"] = 1
     return record

@@ -7,6 +7,7 @@ from typing import Any
 
 from orchestrator.deps import Deps
 from orchestrator.exceptions import BadRequestError
+from orchestrator.model import ExecutionRecord
 from orchestrator.operations import control, finalize, find, poll, terminate, waves
 from orchestrator.views import execution_view
 
@@ -19,7 +20,7 @@ STATE_MACHINE_OPERATIONS: dict[str, StateOperation] = {
     "finalize": finalize.finalize,
     "expire_pause": waves.expire_pause,
 }
-CONTROL_OPERATIONS: dict[str, Callable[[Deps, str], dict[str, Any]]] = {
+CONTROL_OPERATIONS: dict[str, Callable[[Deps, str], ExecutionRecord]] = {
     "pause": control.request_pause,
     "resume": control.resume,
     "cancel": control.cancel,

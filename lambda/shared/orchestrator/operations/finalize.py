@@ -8,25 +8,24 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import Any, cast
 
 from execution_utils import (
     ExecutionStatus,
-    WaveStatus,
     completed_wave_count,
     decide_final_status,
     is_terminal,
     normalize_execution_status,
     transition,
     wave_jobs_pending,
-    waves_after_cancel,
+    waves_at_end,
 )
 from orchestrator import timeutil
 from orchestrator.deps import Deps
-from orchestrator.dynamo import Expression
 from orchestrator.exceptions import StaleWriteError, TransientError
+from orchestrator.model import ExecutionRecord, WaveRecord
 from orchestrator.operations.state import MachineState, machine_state
-from orchestrator.store import execution_lock_ids
+from orchestrator.store.ports import execution_lock_ids
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
@@ -52,7 +51,7 @@ def error_message(error: Any) -> str | None:
     return f"{name}: {message}" if message else name
 
 
-def finalize_execution(deps: Deps, execution_id: str, *, error: str | None = None) -> dict[str, Any]:
+def finalize_execution(deps: Deps, execution_id: str, *, error: str | None = None) -> ExecutionRecord:
     """Decide and record the final status; release the execution's locks. Returns the record."""
     for _attempt in range(MAX_ATTEMPTS):
         execution = deps.stores.executions.get(execution_id)
@@ -62,28 +61,24 @@ def finalize_execution(deps: Deps, execution_id: str, *, error: str | None = Non
             release_locks(deps, execution)
             return execution
         cancel = current is ExecutionStatus.CANCELLING or bool(execution.get("cancelRequested"))
-        waves = [dict(w) for w in execution.get("waves", [])]
         now = timeutil.iso()
-        if cancel:
-            waves = waves_after_cancel(waves)
-        if error:
-            for wave in waves:
-                if wave.get("status") == WaveStatus.IN_PROGRESS:
-                    wave.update(status=str(WaveStatus.FAILED), endTime=now, error=error)
+        waves = cast(
+            list[WaveRecord], waves_at_end(execution["waves"], cancelled=cancel, error=error, now=now)
+        )
         final = decide_final_status(waves, cancel_requested=cancel, error=error)
         transition(current, final)
-        expr = Expression()
-        expr.set("status", str(final)).set("waves", waves).set("endTime", now)
-        expr.set("durationSeconds", round(timeutil.seconds_between(execution["startTime"], now)))
-        expr.set("completedWaves", completed_wave_count(waves))
-        expr.remove("taskToken").remove("taskActionTime")
-        if any(wave_jobs_pending(w) for w in waves):
-            # Its DRS jobs run on: the scheduled find follows them and records their instances.
-            expr.set("jobsPending", "PENDING")
-        if error:
-            expr.set("error", error)
         try:
-            record = deps.stores.executions.update(execution, expr, expect_version=True)
+            record = deps.stores.executions.record_final(
+                execution,
+                status=final,
+                waves=waves,
+                now=now,
+                duration_seconds=round(timeutil.seconds_between(execution["startTime"], now)),
+                completed_waves=completed_wave_count(waves),
+                error=error,
+                # DRS jobs that run on are followed by the scheduled find, which records their instances.
+                jobs_pending=any(wave_jobs_pending(w) for w in waves),
+            )
         except StaleWriteError:
             continue
         release_locks(deps, record)
@@ -99,7 +94,7 @@ def finalize_execution(deps: Deps, execution_id: str, *, error: str | None = Non
     raise TransientError(f"execution {execution_id} kept changing while it was being finalized")
 
 
-def release_locks(deps: Deps, execution: dict[str, Any]) -> None:
+def release_locks(deps: Deps, execution: ExecutionRecord) -> None:
     """Release the plan and server locks this (ended) execution still holds; never another's."""
     server_ids = deps.stores.servers.source_server_ids(execution["executionId"])
     deps.stores.locks.release_held(

@@ -7,11 +7,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from execution_utils import ACTIVE_STATUSES, ReadinessCheck, is_active, server_is_ready
+from execution_utils import is_active, server_is_ready
 from orchestrator import timeutil
 from orchestrator.deps import Deps
-from orchestrator.dynamo import Expression
 from orchestrator.exceptions import NotFoundError, OrchestratorError
+from orchestrator.model import ExecutionRecord, ServerRecord, options_of, with_fields
 from orchestrator.operations.control import deliver_pending_action, pending_action
 from orchestrator.operations.finalize import finalize_execution
 from orchestrator.operations.poll import follow_jobs
@@ -28,43 +28,39 @@ MAX_REFRESHED_PER_EXECUTION = 400
 UNDELIVERED_ACTION_SECONDS = 30
 
 
-def refresh_stale_servers(deps: Deps, execution: dict[str, Any]) -> int:
+def refresh_stale_servers(deps: Deps, execution: ExecutionRecord) -> int:
     """EC2 state of the launched servers of an execution whose data went stale; returns how many
     server items changed. Statuses are left alone: only poll and finalize decide those."""
     marks = [t for t in (execution.get("lastPolledTime"), execution.get("serversRefreshedTime")) if t]
     if not marks or timeutil.seconds_between(max(marks)) < STALE_SERVER_SECONDS:
         return 0
-    readiness = ReadinessCheck(execution.get("options", {}).get("readinessCheck", ReadinessCheck.EC2_RUNNING))
+    readiness = options_of(execution)["readinessCheck"]
     launched = [s for s in deps.stores.servers.all(execution["executionId"]) if s.get("ec2InstanceId")]
     launched.sort(key=lambda s: str(s.get("updatedAt") or ""))
     launched = launched[:MAX_REFRESHED_PER_EXECUTION]
     details = deps.ec2.instances([s["ec2InstanceId"] for s in launched]) if launched else {}
     now = timeutil.iso()
-    changed = []
+    changed: list[ServerRecord] = []
     for server in launched:
-        fresh = {
-            **server,
-            "ec2State": (details.get(server["ec2InstanceId"]) or {}).get("ec2State", "terminated"),
-        }
+        state = (details.get(server["ec2InstanceId"]) or {}).get("ec2State", "terminated")
+        fresh = with_fields(server, ec2State=state)
         fresh["ready"] = server_is_ready(fresh, readiness)
         if (fresh["ec2State"], fresh["ready"]) != (server.get("ec2State"), server.get("ready")):
-            changed.append({**fresh, "updatedAt": now})
+            changed.append(with_fields(fresh, updatedAt=now))
     if changed:
         deps.stores.servers.put_many(changed)
-    deps.stores.executions.update(
-        execution, Expression().set("serversRefreshedTime", now), expect_statuses=ACTIVE_STATUSES
-    )
+    deps.stores.executions.record_servers_refreshed(execution, now=now)
     return len(changed)
 
 
-def execution_arn(deps: Deps, execution: dict[str, Any]) -> str:
+def execution_arn(deps: Deps, execution: ExecutionRecord) -> str:
     if execution.get("sfnExecutionArn"):
         return str(execution["sfnExecutionArn"])
     machine: str = deps.config.state_machine_arn
     return machine.replace(":stateMachine:", ":execution:") + ":" + str(execution["executionId"])
 
 
-def _reconcile(deps: Deps, execution: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
+def _reconcile(deps: Deps, execution: ExecutionRecord) -> tuple[str, ExecutionRecord | None]:
     """One active execution against its state machine: (what was done, the reconciled record)."""
     described = deps.sfn.describe(execution_arn(deps, execution))
     state = described.get("status")

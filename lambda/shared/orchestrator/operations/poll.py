@@ -26,6 +26,14 @@ from execution_utils import (
 from orchestrator import timeutil
 from orchestrator.deps import Deps
 from orchestrator.exceptions import OrchestratorError, PermissionDeniedError, TransientError
+from orchestrator.model import (
+    SERVER_POLL_FIELDS,
+    ExecutionRecord,
+    ServerRecord,
+    WaveRecord,
+    options_of,
+    server_from_item,
+)
 from orchestrator.operations.state import MachineState, machine_state
 
 logger = logging.getLogger(__name__)
@@ -65,22 +73,6 @@ MAX_FAILED_SERVERS_LISTED = 20
 MAX_CONSECUTIVE_POLL_ERRORS = 5
 # EC2 instances described per poll (two DescribeInstances calls of 200 ids).
 MAX_EC2_LOOKUPS_PER_POLL = 400
-# Server fields the poll owns; a server item is rewritten only when one of them changed.
-SERVER_FIELDS = (
-    "launchStatus",
-    "phase",
-    "jobId",
-    "recoveryInstanceId",
-    "ec2InstanceId",
-    "ec2State",
-    "privateIp",
-    "privateDnsName",
-    "instanceType",
-    "launchTime",
-    "ready",
-    "statusChecksOk",
-    "error",
-)
 
 
 def next_poll_interval(
@@ -147,12 +139,12 @@ def _ec2_lookups(unsettled: Sequence[Mapping[str, Any]]) -> list[str]:
 
 
 def _refresh_servers(
-    deps: Deps, execution: dict[str, Any], wave: dict[str, Any], readiness: ReadinessCheck
-) -> tuple[list[dict[str, Any]], bool]:
+    deps: Deps, execution: ExecutionRecord, wave: WaveRecord, readiness: ReadinessCheck
+) -> tuple[list[ServerRecord], bool]:
     """Read DRS and EC2 for the servers still moving; return (servers, jobs_finished)."""
     job_ids = list(wave.get("jobIds") or [])
     stored = deps.stores.servers.wave(execution["executionId"], int(wave["waveNumber"]))
-    servers = {s["sourceServerId"]: dict(s) for s in stored}
+    servers: dict[str, dict[str, Any]] = {s["sourceServerId"]: dict(s) for s in stored}
     settled = {
         sid for sid, s in servers.items() if server_failed(s) or (s.get("ready") and s.get("ec2InstanceId"))
     }
@@ -199,22 +191,22 @@ def _refresh_servers(
         if server.get("launchStatus") == LaunchStatus.FAILED and not server.get("error"):
             server["error"] = "DRS reported the launch as FAILED"
         server["ready"] = server_is_ready(server, readiness)
-    originals = {s["sourceServerId"]: s for s in stored}
+    originals: dict[str, Mapping[str, Any]] = {s["sourceServerId"]: s for s in stored}
     changed = [
-        s for sid, s in servers.items() if any(s.get(f) != originals[sid].get(f) for f in SERVER_FIELDS)
+        s for sid, s in servers.items() if any(s.get(f) != originals[sid].get(f) for f in SERVER_POLL_FIELDS)
     ]
     if changed:
         now = timeutil.iso()
-        deps.stores.servers.put_many([{**s, "updatedAt": now} for s in changed])
-    return list(servers.values()), jobs_finished
+        deps.stores.servers.put_many([server_from_item({**s, "updatedAt": now}) for s in changed])
+    return [server_from_item(s) for s in servers.values()], jobs_finished
 
 
-def _readiness(execution: Mapping[str, Any]) -> ReadinessCheck:
-    return ReadinessCheck((execution.get("options") or {}).get("readinessCheck", ReadinessCheck.EC2_RUNNING))
+def _readiness(execution: ExecutionRecord) -> ReadinessCheck:
+    return ReadinessCheck(options_of(execution)["readinessCheck"])
 
 
 def _poll_failed(
-    deps: Deps, state: dict[str, Any], execution: dict[str, Any], error: Exception
+    deps: Deps, state: dict[str, Any], execution: ExecutionRecord, error: Exception
 ) -> MachineState:
     """A poll that could not read DRS or EC2. Passing faults (throttling, 5xx, timeouts) back off
     and try again; a denied call is fatal at once (it names the call); any other error is given
@@ -271,9 +263,7 @@ def poll(deps: Deps, state: dict[str, Any]) -> MachineState:
     except Exception as e:  # classified: passing, counted, or fatal
         return _poll_failed(deps, state, execution, e)
     now = timeutil.iso()
-    timeout_minutes = int(
-        (execution.get("options") or {}).get("waveTimeoutMinutes", cfg.default_wave_timeout_minutes)
-    )
+    timeout_minutes = options_of(execution, cfg.default_wave_timeout_minutes)["waveTimeoutMinutes"]
     status, error = decide_wave_outcome(
         jobs_finished=jobs_finished,
         servers=servers,
@@ -283,8 +273,7 @@ def poll(deps: Deps, state: dict[str, Any]) -> MachineState:
     )
     phase = None if status in TERMINAL_WAVE_STATUSES else wave_phase(servers, jobs_finished=jobs_finished)
     facts = wave_facts(servers, readiness)
-    waves = [dict(w) for w in execution["waves"]]
-    waves[index].update(status=str(status))
+    waves = [{**w, "status": str(status)} if n == index else w for n, w in enumerate(execution["waves"])]
     recorded = deps.stores.executions.record_poll(
         execution,
         index,
@@ -319,7 +308,7 @@ def poll(deps: Deps, state: dict[str, Any]) -> MachineState:
     return machine_state(state, poll_count=poll_count, interval=interval, wave_done=done)
 
 
-def follow_jobs(deps: Deps, execution: dict[str, Any]) -> bool:
+def follow_jobs(deps: Deps, execution: ExecutionRecord) -> bool:
     """After the execution ended: keep following the DRS jobs it submitted and record every
     recovery instance they launch (statuses untouched). True when no job is left to follow."""
     readiness = _readiness(execution)
@@ -331,5 +320,5 @@ def follow_jobs(deps: Deps, execution: dict[str, Any]) -> bool:
         deps.stores.executions.record_followed(execution, index, wave_facts(servers, readiness), finished)
         left = left or not finished
     if not left:
-        deps.stores.executions.record_jobs_followed(execution)
+        deps.stores.executions.record_jobs_followed(execution, now=timeutil.iso())
     return not left

@@ -4,13 +4,12 @@ the TERMINATE jobs until they finish (the scheduled `find` follows them)."""
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from execution_utils import ExecutionType, can_terminate_execution
+from execution_utils import ExecutionType, can_terminate_execution, termination_outcome
 from orchestrator import timeutil
 from orchestrator.deps import Deps
-from orchestrator.dynamo import Expression
 from orchestrator.exceptions import ConflictError, OrchestratorError, StaleWriteError, ValidationFailedError
+from orchestrator.model import ExecutionRecord
 
 logger = logging.getLogger(__name__)
 # A request that recorded no TERMINATE job (its Lambda died mid-way) is given up after this long,
@@ -18,7 +17,7 @@ logger = logging.getLogger(__name__)
 STALLED_REQUEST_SECONDS = 300
 
 
-def own_recovery_instances(deps: Deps, execution: dict[str, Any]) -> list[str]:
+def own_recovery_instances(deps: Deps, execution: ExecutionRecord) -> list[str]:
     """Every live recovery instance launched by this execution's jobs, recorded or not (DRS is
     asked about the execution's source servers, so a late launch is covered), never another's."""
     job_ids = {j for w in execution.get("waves", []) for j in (w.get("jobIds") or [])}
@@ -34,7 +33,7 @@ def own_recovery_instances(deps: Deps, execution: dict[str, Any]) -> list[str]:
     return sorted(rid for rid, r in live.items() if r.get("jobID") in job_ids)
 
 
-def _check_confirmation(execution: dict[str, Any], confirmed_plan_name: str | None) -> None:
+def _check_confirmation(execution: ExecutionRecord, confirmed_plan_name: str | None) -> None:
     """A RECOVERY's instances are the recovered production: only through the guarded route, with
     the plan's name typed as confirmation. A drill needs neither."""
     if execution.get("executionType") != ExecutionType.RECOVERY:
@@ -55,7 +54,7 @@ def _check_confirmation(execution: dict[str, Any], confirmed_plan_name: str | No
 
 def start_termination(
     deps: Deps, execution_id: str, *, actor: str = "unknown", recovery_confirmed_plan_name: str | None = None
-) -> dict[str, Any]:
+) -> ExecutionRecord:
     execution = deps.stores.executions.get(execution_id)
     verdict = can_terminate_execution(execution)
     if not verdict["canTerminate"]:
@@ -65,16 +64,10 @@ def start_termination(
             details=verdict,
         )
     _check_confirmation(execution, recovery_confirmed_plan_name)
-    claim = Expression().set("terminationStatus", "IN_PROGRESS").set("terminationPending", "PENDING")
-    claim.set("terminationRequestedTime", timeutil.iso()).set("terminationRequestedBy", actor)
-    # A failed termination may be asked again; one in progress or finished may not.
-    ts = claim.name("terminationStatus")
-    condition = f"(attribute_not_exists({ts}) OR {ts} = {claim.value('FAILED')})"
     try:
-        execution = deps.stores.executions.update(
-            execution, claim, expect_version=True, extra_condition=condition
-        )
+        execution = deps.stores.executions.claim_termination(execution, actor=actor, now=timeutil.iso())
     except StaleWriteError as e:
+        # A failed termination may be asked again; one in progress or finished may not.
         raise ConflictError(
             f"termination of execution {execution_id} was already requested", code="CANNOT_TERMINATE"
         ) from e
@@ -83,23 +76,15 @@ def start_termination(
     try:
         jobs = deps.drs.terminate_recovery_instances(ids, batch_size=batch) if ids else []
     except OrchestratorError as e:
-        failed = Expression().set("terminationStatus", "FAILED").set("terminationError", e.message)
-        deps.stores.executions.update(execution, failed.remove("terminationPending"))
+        deps.stores.executions.record_termination_failed(execution, e.message)
         raise
-    expr = (
-        Expression()
-        .set("terminationJobIds", [j["jobID"] for j in jobs])
-        .set("terminatingInstances", len(ids))
-    )
-    if not jobs:
-        expr.set("terminationStatus", "COMPLETED").set("instancesTerminated", True).remove(
-            "terminationPending"
-        )
     logger.info("termination started", extra={"executionId": execution_id, "instances": len(ids)})
-    return deps.stores.executions.update(execution, expr)
+    return deps.stores.executions.record_termination_started(
+        execution, job_ids=[j["jobID"] for j in jobs], instances=len(ids)
+    )
 
 
-def follow_termination(deps: Deps, execution: dict[str, Any]) -> bool:
+def follow_termination(deps: Deps, execution: ExecutionRecord) -> bool:
     """Check the TERMINATE jobs; record the end when they all finished. True when finished."""
     job_ids = execution.get("terminationJobIds")
     if job_ids is None:
@@ -107,28 +92,17 @@ def follow_termination(deps: Deps, execution: dict[str, Any]) -> bool:
         requested = execution.get("terminationRequestedTime") or execution["startTime"]
         if timeutil.seconds_between(requested) < STALLED_REQUEST_SECONDS:
             return False
-        expr = Expression().remove("terminationPending").set("terminationStatus", "FAILED")
-        expr.set("terminationError", "the termination request did not start any DRS job; request it again")
-        deps.stores.executions.update(execution, expr)
-        return True
-    jobs = deps.drs.jobs(job_ids) if job_ids else []
-    if jobs and not all(j.get("status") == "COMPLETED" for j in jobs):
-        return False
-    failed = [
-        p["sourceServerID"]
-        for j in jobs
-        for p in j.get("participatingServers", [])
-        if p.get("launchStatus") not in (None, "TERMINATED")
-    ]
-    expr = Expression().remove("terminationPending").set("terminationEndTime", timeutil.iso())
-    if failed:
-        expr.set("terminationStatus", "FAILED").set(
-            "terminationError", "not terminated: " + ", ".join(failed[:20])
+        deps.stores.executions.record_termination_failed(
+            execution, "the termination request did not start any DRS job; request it again"
         )
-    else:
-        expr.set("terminationStatus", "COMPLETED").set("instancesTerminated", True)
-    deps.stores.executions.update(execution, expr)
+        return True
+    finished, not_terminated = termination_outcome(deps.drs.jobs(job_ids) if job_ids else [])
+    if not finished:
+        return False
+    deps.stores.executions.record_termination_end(
+        execution, not_terminated=not_terminated, now=timeutil.iso()
+    )
     logger.info(
-        "termination finished", extra={"executionId": execution["executionId"], "failed": len(failed)}
+        "termination finished", extra={"executionId": execution["executionId"], "failed": len(not_terminated)}
     )
     return True

@@ -10,7 +10,6 @@ from execution_utils import (
     ExecutionStatus,
     ExecutionType,
     LaunchStatus,
-    WavePhase,
     WaveStatus,
     is_terminal,
     normalize_execution_status,
@@ -19,7 +18,6 @@ from execution_utils import (
 from orchestrator import timeutil
 from orchestrator.deps import Deps
 from orchestrator.drs import chunks
-from orchestrator.dynamo import Expression
 from orchestrator.exceptions import (
     CapacityError,
     ConflictError,
@@ -27,6 +25,7 @@ from orchestrator.exceptions import (
     StaleWriteError,
     TransientError,
 )
+from orchestrator.model import ExecutionRecord, ServerRecord, WaveRecord, options_of, with_fields
 from orchestrator.operations.state import MachineState, machine_state
 
 logger = logging.getLogger(__name__)
@@ -36,7 +35,7 @@ TAG_WAVE = "drs-orchestrator:wave"
 TAG_PLAN = "drs-orchestrator:plan-id"
 
 
-def _next_wave_index(waves: list[dict[str, Any]]) -> int | None:
+def _next_wave_index(waves: list[WaveRecord]) -> int | None:
     for index, wave in enumerate(waves):
         if wave.get("status") == WaveStatus.NOT_STARTED:
             return index
@@ -50,10 +49,8 @@ def advance(deps: Deps, state: dict[str, Any]) -> MachineState:
         total = int(execution["totalWaves"])
         status = normalize_execution_status(execution["status"])
         if not execution.get("sfnExecutionArn") and state.get("sfnExecutionArn"):
-            execution = deps.stores.executions.update(
-                execution, Expression().set("sfnExecutionArn", state["sfnExecutionArn"])
-            )
-        waves = execution.get("waves", [])
+            execution = deps.stores.executions.set_state_machine(execution, str(state["sfnExecutionArn"]))
+        waves = execution["waves"]
         index = _next_wave_index(waves)
         stop = (
             is_terminal(status)
@@ -67,18 +64,17 @@ def advance(deps: Deps, state: dict[str, Any]) -> MachineState:
         wave = waves[index]
         resumed = execution.get("resumedBeforeWave") == index + 1
         if (wave.get("pauseBeforeWave") or execution.get("pauseRequested")) and not resumed:
-            minutes = int((execution.get("options") or {}).get("pauseTimeoutMinutes", 0) or 0)
             return machine_state(
                 state,
                 wave_index=index,
                 total_waves=total,
                 next_step="PAUSE",
-                pause_timeout_seconds=minutes * 60 or None,
+                pause_timeout_seconds=options_of(execution)["pauseTimeoutMinutes"] * 60,
             )
         if status is not ExecutionStatus.IN_PROGRESS:
-            expr = Expression().set("status", str(transition(status, ExecutionStatus.IN_PROGRESS)))
+            transition(status, ExecutionStatus.IN_PROGRESS)
             try:
-                deps.stores.executions.update(execution, expr, expect_version=True)
+                deps.stores.executions.record_running(execution)
             except StaleWriteError:
                 continue
         return machine_state(state, wave_index=index, total_waves=total, next_step="START_WAVE")
@@ -97,14 +93,12 @@ def pause(deps: Deps, state: dict[str, Any], task_token: str) -> dict[str, Any]:
         if status is ExecutionStatus.CANCELLING or is_terminal(status):
             deps.sfn.send_action(task_token, "CANCEL")
             return {"paused": False}
-        expr = Expression().set("taskToken", task_token).set("pausedBeforeWave", index + 1)
-        expr.remove("pauseRequested").remove("taskActionTime")
         if status is not ExecutionStatus.PAUSED:
-            expr.set("status", str(transition(status, ExecutionStatus.PAUSED)))
-            expr.set("pausedTime", timeutil.iso())
-            expr.set("pauseReason", "OPERATOR" if execution.get("pauseRequested") else "PLAN")
+            transition(status, ExecutionStatus.PAUSED)
         try:
-            deps.stores.executions.update(execution, expr, expect_version=True)
+            deps.stores.executions.record_paused(
+                execution, token=task_token, before_wave=index + 1, now=timeutil.iso()
+            )
         except StaleWriteError:
             continue
         logger.info("execution paused", extra={"executionId": state["executionId"], "beforeWave": index + 1})
@@ -118,7 +112,7 @@ def expire_pause(deps: Deps, state: dict[str, Any]) -> MachineState:
     from orchestrator.operations.control import cancel
 
     execution = deps.stores.executions.get(state["executionId"])
-    minutes = int((execution.get("options") or {}).get("pauseTimeoutMinutes", 0) or 0)
+    minutes = options_of(execution)["pauseTimeoutMinutes"]
     status = normalize_execution_status(execution["status"])
     if status in ACTIVE_STATUSES and status is not ExecutionStatus.CANCELLING:
         reason = f"the pause expired after {minutes} minutes without a resume"
@@ -133,20 +127,11 @@ def expire_pause(deps: Deps, state: dict[str, Any]) -> MachineState:
     return machine_state(state, next_step="FINALIZE")
 
 
-def _claim_wave(deps: Deps, execution: dict[str, Any], index: int) -> tuple[dict[str, Any] | None, bool]:
+def _claim_wave(deps: Deps, execution: ExecutionRecord, index: int) -> tuple[ExecutionRecord | None, bool]:
     """Mark the wave IN_PROGRESS exactly once: (record, is_retry); record None when the execution
     is no longer running."""
-    now = timeutil.iso()
-    expr = Expression()
-    expr.set(f"waves[{index}].status", str(WaveStatus.IN_PROGRESS))
-    expr.set(f"waves[{index}].phase", str(WavePhase.SUBMITTED))
-    expr.set(f"waves[{index}].startTime", now)
-    expr.set("currentWave", index + 1)
-    condition = f"{expr.name(f'waves[{index}].status')} = {expr.value(str(WaveStatus.NOT_STARTED))}"
     try:
-        record = deps.stores.executions.update(
-            execution, expr, expect_statuses=[ExecutionStatus.IN_PROGRESS], extra_condition=condition
-        )
+        record = deps.stores.executions.claim_wave(execution, index, now=timeutil.iso())
     except StaleWriteError:
         fresh = deps.stores.executions.get(execution["executionId"])
         if fresh["waves"][index].get("status") == WaveStatus.IN_PROGRESS:
@@ -155,7 +140,7 @@ def _claim_wave(deps: Deps, execution: dict[str, Any], index: int) -> tuple[dict
     return record, False
 
 
-def _own_jobs(deps: Deps, execution: dict[str, Any], index: int) -> list[dict[str, Any]]:
+def _own_jobs(deps: Deps, execution: ExecutionRecord, index: int) -> list[dict[str, Any]]:
     """The DRS jobs of this execution's wave, recorded or not (found by their tags)."""
     wave = execution["waves"][index]
     return [
@@ -183,19 +168,20 @@ def _capacity_shortfall(deps: Deps, server_count: int) -> str | None:
 
 
 def _queue_for_capacity(
-    deps: Deps, state: dict[str, Any], execution: dict[str, Any], index: int, why: str
+    deps: Deps, state: dict[str, Any], execution: ExecutionRecord, index: int, why: str
 ) -> MachineState:
     """Wait for DRS capacity (bounded by the plan's capacityWaitMinutes), or fail the wave after it."""
     cfg = deps.config
     wave = execution["waves"][index]
     now = timeutil.iso()
     queued_since = wave.get("queuedTime") or now
-    minutes = int((execution.get("options") or {}).get("capacityWaitMinutes", 60))
+    minutes = options_of(execution)["capacityWaitMinutes"]
     if timeutil.seconds_between(queued_since, now) > minutes * 60:
         deps.stores.executions.fail_wave(
             execution,
             index,
             f"DRS capacity did not free up within {minutes} minutes: {why}",
+            now=now,
             only_if_no_jobs=False,
         )
         logger.warning(
@@ -241,8 +227,8 @@ def start_wave(deps: Deps, state: dict[str, Any]) -> MachineState:
         return _queue_for_capacity(deps, state, claimed, index, why)
     tags = {TAG_EXECUTION: execution_id, TAG_WAVE: str(number), TAG_PLAN: claimed["planId"]}
     is_drill = claimed["executionType"] == ExecutionType.DRILL
-    failures: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
+    failures: list[ServerRecord] = []
+    updates: list[ServerRecord] = []
     for chunk in chunks(pending, deps.config.drs_max_servers_per_job):
         ids = [s["sourceServerId"] for s in chunk]
         try:
@@ -264,25 +250,28 @@ def start_wave(deps: Deps, state: dict[str, Any]) -> MachineState:
                 for job_id in sorted(set(adopted.values()) - set(job_ids)):
                     claimed = deps.stores.executions.add_wave_job(claimed, index, job_id)
                     job_ids.append(job_id)
-                updates.extend({**s, "jobId": adopted[s["sourceServerId"]]} for s in chunk)
+                updates.extend(with_fields(s, jobId=adopted[s["sourceServerId"]]) for s in chunk)
                 logger.info("conflicting job is our own: adopted", extra={"executionId": execution_id})
                 continue
             failures.extend(
-                {**s, "launchStatus": str(LaunchStatus.FAILED), "error": e.message} for s in chunk
+                with_fields(s, launchStatus=str(LaunchStatus.FAILED), error=e.message) for s in chunk
             )
             continue
         except OrchestratorError as e:
             failures.extend(
-                {**s, "launchStatus": str(LaunchStatus.FAILED), "error": e.message} for s in chunk
+                with_fields(s, launchStatus=str(LaunchStatus.FAILED), error=e.message) for s in chunk
             )
             continue
         claimed = deps.stores.executions.add_wave_job(claimed, index, job["jobID"])
         job_ids.append(job["jobID"])
-        updates.extend({**s, "jobId": job["jobID"]} for s in chunk)
+        updates.extend(with_fields(s, jobId=job["jobID"]) for s in chunk)
     deps.stores.servers.put_many(updates + failures)
-    deps.stores.executions.record_submitted(claimed, index)
+    if job_ids:
+        deps.stores.executions.record_submitted(claimed, index, now=timeutil.iso())
     if failures and not job_ids:
-        deps.stores.executions.fail_wave(claimed, index, failures[0]["error"], only_if_no_jobs=True)
+        deps.stores.executions.fail_wave(
+            claimed, index, failures[0]["error"], now=timeutil.iso(), only_if_no_jobs=True
+        )
         logger.warning("wave could not start", extra={"executionId": execution_id, "wave": number})
         return machine_state(state, interval=0)
     logger.info("wave started", extra={"executionId": execution_id, "wave": number, "jobIds": job_ids})

@@ -1,0 +1,204 @@
+"""The records the orchestrator stores and passes between modules: one place for each field list and
+each option default. Records are TypedDicts, so they are the stored items themselves (no mapping
+layer to drift), and mypy checks every key the code reads or writes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, NotRequired, TypedDict, cast
+
+from execution_utils import ReadinessCheck
+
+# Option defaults (the wave timeout's default is a stack parameter: Config.default_wave_timeout_minutes).
+DEFAULT_READINESS = ReadinessCheck.EC2_RUNNING
+DEFAULT_PAUSE_TIMEOUT_MINUTES = 1440
+DEFAULT_CAPACITY_WAIT_MINUTES = 60
+
+
+class Progress(TypedDict):
+    totalServers: int
+    launched: int
+    converting: int
+    ready: int
+    failed: int
+
+
+class FailedServer(TypedDict):
+    sourceServerId: str
+    hostname: str | None
+    error: str | None
+    impactLevel: str | None
+
+
+class ExecutionOptions(TypedDict):
+    """A copy of the plan's options, with every default filled in at start."""
+
+    readinessCheck: str
+    waveTimeoutMinutes: int
+    pauseTimeoutMinutes: int
+    capacityWaitMinutes: int
+
+
+class WaveRecord(TypedDict):
+    waveNumber: int
+    waveName: str
+    protectionGroupIds: list[str]
+    pauseBeforeWave: bool
+    status: str
+    jobIds: list[str]
+    serverCount: int
+    recoveryInstances: int
+    progress: Progress
+    phase: NotRequired[str | None]
+    startTime: NotRequired[str]
+    submittedTime: NotRequired[str]
+    queuedTime: NotRequired[str]
+    queuedReason: NotRequired[str]
+    endTime: NotRequired[str]
+    error: NotRequired[str]
+    warnings: NotRequired[list[str]]
+    failedServers: NotRequired[list[FailedServer]]
+    pollError: NotRequired[str]
+    pollErrors: NotRequired[int]
+    jobsFinished: NotRequired[bool]
+
+
+class ExecutionRecord(TypedDict):
+    executionId: str
+    planId: str
+    planName: str
+    executionType: str
+    status: str
+    startTime: str
+    initiatedBy: str
+    totalWaves: int
+    completedWaves: int
+    currentWave: int
+    totalServers: int
+    options: ExecutionOptions
+    waves: list[WaveRecord]
+    version: NotRequired[int]
+    recordType: NotRequired[str]
+    sfnExecutionArn: NotRequired[str]
+    endTime: NotRequired[str]
+    durationSeconds: NotRequired[int]
+    lastPolledTime: NotRequired[str]
+    serversRefreshedTime: NotRequired[str]
+    error: NotRequired[str]
+    # pause, resume, cancel (and who did them)
+    pauseRequested: NotRequired[bool]
+    pauseRequestedBy: NotRequired[str]
+    pauseRequestedTime: NotRequired[str]
+    pausedBeforeWave: NotRequired[int]
+    pausedTime: NotRequired[str]
+    pauseReason: NotRequired[str]
+    pausedSeconds: NotRequired[int]
+    resumedBeforeWave: NotRequired[int]
+    resumedBy: NotRequired[str]
+    resumedTime: NotRequired[str]
+    resumeComment: NotRequired[str]
+    taskToken: NotRequired[str]
+    taskActionTime: NotRequired[str]
+    cancelRequested: NotRequired[bool]
+    cancelRequestedTime: NotRequired[str]
+    cancelRequestedBy: NotRequired[str]
+    cancelReason: NotRequired[str]
+    # DRS jobs followed after the end, and the termination of the recovery instances
+    jobsPending: NotRequired[str]
+    jobsFollowedTime: NotRequired[str]
+    terminationStatus: NotRequired[str]
+    terminationPending: NotRequired[str]
+    terminationRequestedTime: NotRequired[str]
+    terminationRequestedBy: NotRequired[str]
+    terminationJobIds: NotRequired[list[str]]
+    terminatingInstances: NotRequired[int]
+    terminationEndTime: NotRequired[str]
+    terminationError: NotRequired[str]
+    instancesTerminated: NotRequired[bool]
+
+
+class ServerRecord(TypedDict):
+    """One source server of an execution, in its own item (never inside the execution item)."""
+
+    executionId: str
+    serverKey: str
+    waveNumber: int
+    sourceServerId: str
+    hostname: str
+    impactLevel: str
+    protectionGroupId: str
+    launchStatus: str
+    ready: bool
+    phase: NotRequired[str]
+    jobId: NotRequired[str]
+    recoveryInstanceId: NotRequired[str]
+    ec2InstanceId: NotRequired[str]
+    ec2State: NotRequired[str]
+    privateIp: NotRequired[str]
+    privateDnsName: NotRequired[str]
+    instanceType: NotRequired[str]
+    launchTime: NotRequired[str]
+    statusChecksOk: NotRequired[bool]
+    error: NotRequired[str]
+    updatedAt: NotRequired[str]
+
+
+# The fields a poll learns from DRS and EC2; a server item is rewritten only when one changed.
+SERVER_POLL_FIELDS: tuple[str, ...] = (
+    "launchStatus",
+    "phase",
+    "jobId",
+    "recoveryInstanceId",
+    "ec2InstanceId",
+    "ec2State",
+    "privateIp",
+    "privateDnsName",
+    "instanceType",
+    "launchTime",
+    "ready",
+    "statusChecksOk",
+    "error",
+)
+# The fields the API shows of a server (everything but its keys).
+SERVER_VIEW_FIELDS: tuple[str, ...] = tuple(
+    name for name in ServerRecord.__annotations__ if name not in ("executionId", "serverKey")
+)
+
+
+def server_key(wave_number: int, source_server_id: str) -> str:
+    return f"{wave_number:03d}#{source_server_id}"
+
+
+def with_fields(server: ServerRecord, **fields: Any) -> ServerRecord:
+    """A copy of a server record with some fields changed."""
+    return cast(ServerRecord, {**server, **fields})
+
+
+def new_progress(total: int = 0) -> Progress:
+    return {"totalServers": total, "launched": 0, "converting": 0, "ready": 0, "failed": 0}
+
+
+def execution_options(plan_options: Mapping[str, Any], default_wave_timeout_minutes: int) -> ExecutionOptions:
+    """The options an execution runs with: the plan's, every missing one at its default."""
+    return {
+        "readinessCheck": str(ReadinessCheck(plan_options.get("readinessCheck") or DEFAULT_READINESS)),
+        "waveTimeoutMinutes": int(plan_options.get("waveTimeoutMinutes") or default_wave_timeout_minutes),
+        "pauseTimeoutMinutes": int(plan_options.get("pauseTimeoutMinutes") or DEFAULT_PAUSE_TIMEOUT_MINUTES),
+        "capacityWaitMinutes": int(plan_options.get("capacityWaitMinutes") or DEFAULT_CAPACITY_WAIT_MINUTES),
+    }
+
+
+def options_of(execution: ExecutionRecord, default_wave_timeout_minutes: int = 120) -> ExecutionOptions:
+    """An execution's options; records written before an option existed get its default."""
+    return execution_options(
+        cast(Mapping[str, Any], execution.get("options") or {}), default_wave_timeout_minutes
+    )
+
+
+def execution_from_item(item: Mapping[str, Any]) -> ExecutionRecord:
+    """A stored execution item as a record (items are written only through these records)."""
+    return cast(ExecutionRecord, dict(item))
+
+
+def server_from_item(item: Mapping[str, Any]) -> ServerRecord:
+    return cast(ServerRecord, dict(item))

@@ -1,0 +1,107 @@
+"""Protection groups and recovery plans: the rules around the catalog stores (a group selects its
+servers one way, in the stack's Region; a plan names groups that exist; nothing in use is deleted)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orchestrator.deps import Deps
+from orchestrator.exceptions import ConflictError, NotFoundError, ValidationFailedError
+from orchestrator.store.ports import plan_lock_id
+
+
+def check_group(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
+    if ("sourceServerIds" in body) == ("serverSelectionTags" in body):
+        raise ValidationFailedError(
+            "a protection group needs exactly one of sourceServerIds and serverSelectionTags",
+            code="VALIDATION_ERROR",
+            details={"field": "sourceServerIds"},
+        )
+    # One Region until several are supported: a group is recovered in the stack's Region, so a group
+    # naming another one would be silently recovered in the wrong place.
+    region, stack_region = body.get("region"), deps.config.region
+    if region is not None and stack_region and region != stack_region:
+        raise ValidationFailedError(
+            f"invalid region: this stack recovers in {stack_region} only; omit region or use {stack_region}",
+            code="VALIDATION_ERROR",
+            details={"field": "region", "supportedRegions": [stack_region]},
+        )
+    return body
+
+
+def check_plan(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
+    wanted = sorted({g for wave in body["waves"] for g in wave["protectionGroupIds"]})
+    missing = []
+    for group_id in wanted:
+        try:
+            deps.stores.groups.get(group_id)
+        except NotFoundError:
+            missing.append(group_id)
+    if missing:
+        raise ValidationFailedError(
+            "the plan references unknown protection groups: " + ", ".join(missing),
+            code="UNKNOWN_PROTECTION_GROUP",
+            details={"protectionGroupIds": missing},
+        )
+    for wave in body["waves"]:
+        wave.setdefault("pauseBeforeWave", False)
+    return body
+
+
+def create_group(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
+    return deps.stores.groups.create(check_group(deps, body))
+
+
+def replace_group(deps: Deps, group_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    current = deps.stores.groups.get(group_id)
+    return deps.stores.groups.update(current, check_group(deps, body))
+
+
+def delete_group(deps: Deps, group_id: str) -> None:
+    """Refused (GROUP_IN_USE) while a plan names the group or an active execution recovers it."""
+    current = deps.stores.groups.get(group_id)
+    using = [
+        p["name"]
+        for p in deps.stores.plans.all()
+        if any(group_id in w["protectionGroupIds"] for w in p["waves"])
+    ]
+    if using:
+        raise ConflictError(
+            f"protection group {group_id} is used by recovery plan(s) {', '.join(using)}; remove it from them first",
+            code="GROUP_IN_USE",
+            details={"plans": using},
+        )
+    running = [
+        e["executionId"]
+        for e in deps.stores.executions.active()
+        if any(group_id in w["protectionGroupIds"] for w in e["waves"])
+    ]
+    if running:
+        raise ConflictError(
+            f"protection group {group_id} is in use by active execution(s) {', '.join(running)}",
+            code="GROUP_IN_USE",
+            details={"executions": running},
+        )
+    deps.stores.groups.delete(current)
+
+
+def create_plan(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
+    return deps.stores.plans.create(check_plan(deps, body))
+
+
+def replace_plan(deps: Deps, plan_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    current = deps.stores.plans.get(plan_id)
+    return deps.stores.plans.update(current, check_plan(deps, body))
+
+
+def delete_plan(deps: Deps, plan_id: str) -> None:
+    """Refused (PLAN_IN_USE) while an execution of the plan is active."""
+    current = deps.stores.plans.get(plan_id)
+    holder = deps.stores.locks.holder(plan_lock_id(plan_id))
+    if holder:
+        raise ConflictError(
+            f"recovery plan {plan_id} has an active execution ({holder}); cancel it or wait for its end",
+            code="PLAN_IN_USE",
+            details={"executionId": holder},
+        )
+    deps.stores.plans.delete(current)

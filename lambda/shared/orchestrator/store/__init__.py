@@ -1,0 +1,47 @@
+"""The stores: executions (methods named by intent), per-server data, locks, and the catalog of
+groups and plans, each behind a port with a DynamoDB and an in-memory implementation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from orchestrator import clients
+from orchestrator.config import Config, get_config
+from orchestrator.dynamo import Table
+from orchestrator.store.dynamodb import DynamoCatalog, DynamoExecutions, DynamoLocks, DynamoServers
+from orchestrator.store.executions import ExecutionStore
+from orchestrator.store.memory import MemoryCatalog, MemoryExecutions, MemoryLocks, MemoryServers
+from orchestrator.store.ports import GROUP, PLAN, CatalogStore, LockStore, ServerStore
+
+
+@dataclass(frozen=True)
+class Stores:
+    executions: ExecutionStore
+    servers: ServerStore
+    locks: LockStore
+    groups: CatalogStore
+    plans: CatalogStore
+
+    @classmethod
+    def from_config(cls, config: Config | None = None, dynamodb: Any = None) -> Stores:
+        """The DynamoDB stores of the stack's tables."""
+        config = config or get_config()
+        ddb = dynamodb or clients.client("dynamodb")
+        return cls(
+            executions=ExecutionStore(DynamoExecutions(Table(config.executions_table, ddb))),
+            servers=DynamoServers(Table(config.execution_servers_table, ddb)),
+            locks=DynamoLocks(Table(config.locks_table, ddb)),
+            groups=DynamoCatalog(Table(config.protection_groups_table, ddb), GROUP),
+            plans=DynamoCatalog(Table(config.recovery_plans_table, ddb), PLAN),
+        )
+
+    @classmethod
+    def in_memory(cls) -> Stores:
+        return cls(
+            executions=ExecutionStore(MemoryExecutions()),
+            servers=MemoryServers(),
+            locks=MemoryLocks(),
+            groups=MemoryCatalog(GROUP),
+            plans=MemoryCatalog(PLAN),
+        )

@@ -1,0 +1,185 @@
+"""A conditional change of a stored item, said once and applied by either backend.
+
+The stores' intent methods (``claim_wave``, ``record_poll``, ``request_cancel``, ...) each build a
+``Change``: what to set, remove or append, and the conditions under which it applies. The DynamoDB
+backend turns it into an UpdateExpression and a ConditionExpression; the in-memory backend applies
+it to a dict. So each rule about what may change when is written once, and one contract suite
+checks that both backends honour it.
+
+Paths use the item's own names: ``status``, ``waves[2].jobIds``.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+_SEGMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)((?:\[\d+\])*)")
+
+
+@dataclass(frozen=True)
+class Equals:
+    path: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class OneOf:
+    path: str
+    values: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Missing:
+    path: str
+
+
+@dataclass(frozen=True)
+class MissingOrEquals:
+    path: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class NotContains:
+    path: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class MissingOrEmpty:
+    path: str
+
+
+Condition = Equals | OneOf | Missing | MissingOrEquals | NotContains | MissingOrEmpty
+
+
+@dataclass
+class Change:
+    """Sets (a None value removes), removals, list appends, sets-if-missing, counters, conditions.
+    Every change also requires the item to exist."""
+
+    sets: dict[str, Any] = field(default_factory=dict)
+    removes: list[str] = field(default_factory=list)
+    appends: dict[str, list[Any]] = field(default_factory=dict)
+    if_missing: dict[str, Any] = field(default_factory=dict)
+    adds: dict[str, int] = field(default_factory=dict)
+    conditions: list[Condition] = field(default_factory=list)
+
+    def set(self, path: str, value: Any) -> Change:
+        if value is None:
+            return self.remove(path)
+        self.sets[path] = value
+        return self
+
+    def remove(self, *paths: str) -> Change:
+        self.removes.extend(paths)
+        return self
+
+    def when(self, *conditions: Condition) -> Change:
+        self.conditions.extend(conditions)
+        return self
+
+    def versioned(self, version: int) -> Change:
+        """Applies only to the version read, and makes a new one (every status change does)."""
+        self.adds["version"] = 1
+        return self.when(Equals("version", version))
+
+
+# --- the in-memory application -----------------------------------------------------------------------
+
+
+def _segments(path: str) -> list[str | int]:
+    parts: list[str | int] = []
+    for segment in path.split("."):
+        match = _SEGMENT.fullmatch(segment)
+        if not match:
+            raise ValueError(f"bad attribute path {path!r}")
+        parts.append(match.group(1))
+        parts.extend(int(i) for i in re.findall(r"\[(\d+)\]", match.group(2)))
+    return parts
+
+
+_ABSENT = object()
+
+
+def read(item: Any, path: str) -> Any:
+    """The value at ``path``, or _ABSENT."""
+    node = item
+    for part in _segments(path):
+        if isinstance(part, int):
+            if not isinstance(node, list) or part >= len(node):
+                return _ABSENT
+        elif not isinstance(node, dict) or part not in node:
+            return _ABSENT
+        node = node[part]
+    return node
+
+
+def _parent(item: Any, path: str) -> tuple[Any, str | int]:
+    parts = _segments(path)
+    node = item
+    for part in parts[:-1]:
+        node = node[part]
+    return node, parts[-1]
+
+
+def holds(item: dict[str, Any], condition: Condition) -> bool:
+    value = read(item, condition.path)
+    if isinstance(condition, Equals):
+        return value is not _ABSENT and value == condition.value
+    if isinstance(condition, OneOf):
+        return value is not _ABSENT and value in condition.values
+    if isinstance(condition, Missing):
+        return value is _ABSENT
+    if isinstance(condition, MissingOrEquals):
+        return value is _ABSENT or value == condition.value
+    if isinstance(condition, NotContains):
+        return value is _ABSENT or condition.value not in value
+    return value is _ABSENT or len(value) == 0
+
+
+def apply(item: dict[str, Any], change: Change) -> dict[str, Any] | None:
+    """The item after the change, or None when a condition does not hold (the item is not touched)."""
+    if not all(holds(item, c) for c in change.conditions):
+        return None
+    new = copy.deepcopy(item)
+    for path, value in change.sets.items():
+        parent, key = _parent(new, path)
+        parent[key] = copy.deepcopy(value)
+    for path, value in change.if_missing.items():
+        if read(new, path) is _ABSENT:
+            parent, key = _parent(new, path)
+            parent[key] = copy.deepcopy(value)
+    for path, values in change.appends.items():
+        current = read(new, path)
+        parent, key = _parent(new, path)
+        parent[key] = [*([] if current is _ABSENT else current), *copy.deepcopy(values)]
+    for path, amount in change.adds.items():
+        current = read(new, path)
+        parent, key = _parent(new, path)
+        parent[key] = (0 if current is _ABSENT else current) + amount
+    for path in change.removes:
+        if read(new, path) is not _ABSENT:
+            parent, key = _parent(new, path)
+            del parent[key]
+    return new
+
+
+def paths_of(change: Change) -> Iterable[str]:
+    yield from change.sets
+    yield from change.removes
+    yield from change.appends
+    yield from change.if_missing
+    yield from change.adds
+
+
+def values_of(conditions: Sequence[Condition]) -> Iterable[Any]:
+    for condition in conditions:
+        if isinstance(condition, Equals | MissingOrEquals | NotContains):
+            yield condition.value
+        elif isinstance(condition, OneOf):
+            yield from condition.values

@@ -1,0 +1,343 @@
+"""Execution records, written only through methods named by what they mean. Each builds one
+conditional Change; the backend (DynamoDB or in memory) applies it. A status change is conditional
+on the version read: two actors that read the same version cannot both win."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Protocol
+
+from execution_utils import (
+    ACTIVE_STATUSES,
+    TERMINAL_WAVE_STATUSES,
+    ExecutionStatus,
+    WavePhase,
+    WaveStatus,
+)
+from orchestrator.exceptions import NotFoundError, StaleWriteError
+from orchestrator.model import (
+    ExecutionRecord,
+    WaveRecord,
+    execution_from_item,
+)
+from orchestrator.store.changes import Change, Equals, MissingOrEmpty, MissingOrEquals, NotContains, OneOf
+
+RECORD_TYPE = "EXECUTION"
+_ACTIVE = tuple(sorted(str(s) for s in ACTIVE_STATUSES))
+Page = tuple[list[ExecutionRecord], dict[str, Any] | None]
+
+
+class ExecutionBackend(Protocol):
+    """Where execution items live: DynamoDB (store.dynamodb) or memory (store.memory)."""
+
+    def put_new(self, item: Mapping[str, Any]) -> None:
+        """Store a new item; StaleWriteError if one with its id exists."""
+
+    def get(self, execution_id: str) -> dict[str, Any] | None: ...
+
+    def apply(self, execution_id: str, change: Change) -> dict[str, Any] | None:
+        """The item after the change, or None when it does not exist or a condition failed."""
+
+    def page(
+        self, *, plan_id: str | None, status: str | None, limit: int, start_key: Mapping[str, Any] | None
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """Newest first: by plan (and status), by status, or all; DynamoDB-shaped page keys."""
+
+    def with_status(self, status: str) -> Iterator[dict[str, Any]]: ...
+
+    def flagged(self, attribute: str) -> Iterator[dict[str, Any]]:
+        """Items whose sparse-index attribute is "PENDING" (terminationPending, jobsPending)."""
+
+
+def _wave(index: int, name: str) -> str:
+    return f"waves[{index}].{name}"
+
+
+class ExecutionStore:
+    def __init__(self, backend: ExecutionBackend) -> None:
+        self.backend = backend
+
+    # --- reads -------------------------------------------------------------------------------------
+    def get(self, execution_id: str) -> ExecutionRecord:
+        found = self.backend.get(execution_id)
+        if not found:
+            raise NotFoundError(f"execution {execution_id} not found", code="EXECUTION_NOT_FOUND")
+        return execution_from_item(found)
+
+    def list_page(
+        self,
+        *,
+        plan_id: str | None = None,
+        status: str | None = None,
+        limit: int = 50,
+        start_key: Mapping[str, Any] | None = None,
+    ) -> Page:
+        items, last = self.backend.page(plan_id=plan_id, status=status, limit=limit, start_key=start_key)
+        return [execution_from_item(i) for i in items], last
+
+    def active(self) -> Iterator[ExecutionRecord]:
+        """Every execution whose status is active."""
+        for status in _ACTIVE:
+            yield from (execution_from_item(i) for i in self.backend.with_status(status))
+
+    def terminating(self) -> Iterator[ExecutionRecord]:
+        """Executions whose recovery instances are being terminated."""
+        yield from (execution_from_item(i) for i in self.backend.flagged("terminationPending"))
+
+    def following_jobs(self) -> Iterator[ExecutionRecord]:
+        """Ended executions whose DRS jobs are still followed."""
+        yield from (execution_from_item(i) for i in self.backend.flagged("jobsPending"))
+
+    # --- the one way each change is written -------------------------------------------------------
+    def _apply(self, execution: ExecutionRecord, change: Change) -> ExecutionRecord:
+        """Apply or raise StaleWriteError (a condition failed: the record changed since it was read)."""
+        found = self.backend.apply(execution["executionId"], change)
+        if found is None:
+            raise StaleWriteError("the item changed since it was read")
+        return execution_from_item(found)
+
+    def _apply_or_fresh(self, execution: ExecutionRecord, change: Change) -> ExecutionRecord:
+        """Apply, or return the record as it is now when the change no longer applies."""
+        try:
+            return self._apply(execution, change)
+        except StaleWriteError:
+            return self.get(execution["executionId"])
+
+    def _versioned(self, execution: ExecutionRecord) -> Change:
+        return Change().versioned(int(execution.get("version", 0)))
+
+    def create(self, record: ExecutionRecord) -> ExecutionRecord:
+        item: ExecutionRecord = {**record, "recordType": RECORD_TYPE, "version": 1}
+        self.backend.put_new(item)
+        return item
+
+    def set_state_machine(self, execution: ExecutionRecord, arn: str) -> ExecutionRecord:
+        change = Change(if_missing={"sfnExecutionArn": arn})
+        return self._apply_or_fresh(execution, change)
+
+    def record_running(self, execution: ExecutionRecord) -> ExecutionRecord:
+        """PENDING or PAUSED -> IN_PROGRESS at a wave boundary (the caller checked the transition)."""
+        return self._apply(
+            execution, self._versioned(execution).set("status", str(ExecutionStatus.IN_PROGRESS))
+        )
+
+    def request_pause(self, execution: ExecutionRecord, *, actor: str, now: str) -> ExecutionRecord:
+        change = self._versioned(execution).when(Equals("status", execution["status"]))
+        change.set("pauseRequested", True).set("pauseRequestedBy", actor).set("pauseRequestedTime", now)
+        return self._apply(execution, change)
+
+    def record_paused(
+        self, execution: ExecutionRecord, *, token: str, before_wave: int, now: str
+    ) -> ExecutionRecord:
+        """The state machine waits on ``token`` before wave ``before_wave`` (1-based)."""
+        change = self._versioned(execution).set("taskToken", token).set("pausedBeforeWave", before_wave)
+        change.remove("pauseRequested", "taskActionTime")
+        if execution["status"] != ExecutionStatus.PAUSED:
+            change.set("status", str(ExecutionStatus.PAUSED)).set("pausedTime", now)
+            change.set("pauseReason", "OPERATOR" if execution.get("pauseRequested") else "PLAN")
+        return self._apply(execution, change)
+
+    def record_resume(
+        self, execution: ExecutionRecord, *, actor: str, comment: str | None, now: str, paused_seconds: int
+    ) -> ExecutionRecord:
+        """IN_PROGRESS, keeping the task token until the state machine has received RESUME."""
+        change = self._versioned(execution).set("status", str(ExecutionStatus.IN_PROGRESS))
+        change.set("resumedBeforeWave", execution.get("pausedBeforeWave"))
+        change.set("resumedBy", actor).set("resumedTime", now).set("resumeComment", comment)
+        change.set("taskActionTime", now).set("pausedSeconds", paused_seconds)
+        if execution.get("pausedBeforeWave"):
+            change.set("currentWave", execution["pausedBeforeWave"])
+        return self._apply(execution, change)
+
+    def request_cancel(
+        self,
+        execution: ExecutionRecord,
+        *,
+        actor: str,
+        reason: str | None,
+        now: str,
+        paused_seconds: int | None,
+    ) -> ExecutionRecord:
+        """CANCELLING; a held task token stays until the state machine has received CANCEL."""
+        change = self._versioned(execution).set("status", str(ExecutionStatus.CANCELLING))
+        change.set("cancelRequested", True).set("cancelRequestedTime", now).set("cancelRequestedBy", actor)
+        change.set("cancelReason", reason)
+        if paused_seconds is not None:
+            change.set("pausedSeconds", paused_seconds)
+        if execution.get("taskToken"):
+            change.set("taskActionTime", now)
+        return self._apply(execution, change)
+
+    def forget_task_token(self, execution: ExecutionRecord, token: str) -> ExecutionRecord:
+        """Remove the task token once delivered, unless a newer pause already replaced it."""
+        change = Change().remove("taskToken", "taskActionTime").when(Equals("taskToken", token))
+        return self._apply_or_fresh(execution, change)
+
+    # --- waves ------------------------------------------------------------------------------------
+    def claim_wave(self, execution: ExecutionRecord, index: int, *, now: str) -> ExecutionRecord:
+        """NOT_STARTED -> IN_PROGRESS, exactly once (StaleWriteError for the second claimant)."""
+        change = Change().when(
+            Equals("status", str(ExecutionStatus.IN_PROGRESS)),
+            Equals(_wave(index, "status"), str(WaveStatus.NOT_STARTED)),
+        )
+        change.set(_wave(index, "status"), str(WaveStatus.IN_PROGRESS))
+        change.set(_wave(index, "phase"), str(WavePhase.SUBMITTED))
+        change.set(_wave(index, "startTime"), now).set("currentWave", index + 1)
+        return self._apply(execution, change)
+
+    def add_wave_job(self, execution: ExecutionRecord, index: int, job_id: str) -> ExecutionRecord:
+        """Record a DRS job of a wave exactly once, whatever the execution's status (a job once
+        submitted is followed to its end, so it must never be lost)."""
+        change = Change(appends={_wave(index, "jobIds"): [job_id]}).when(
+            NotContains(_wave(index, "jobIds"), job_id)
+        )
+        return self._apply_or_fresh(execution, change)
+
+    def _running_wave(self, index: int) -> Change:
+        """A change that applies only while the wave is IN_PROGRESS in an active execution."""
+        return Change().when(
+            OneOf("status", _ACTIVE), Equals(_wave(index, "status"), str(WaveStatus.IN_PROGRESS))
+        )
+
+    def _wave_update(self, execution: ExecutionRecord, change: Change) -> ExecutionRecord | None:
+        try:
+            return self._apply(execution, change)
+        except StaleWriteError:
+            return None
+
+    def record_queued(
+        self, execution: ExecutionRecord, index: int, *, queued_since: str, reason: str
+    ) -> None:
+        change = self._running_wave(index).set(_wave(index, "phase"), str(WavePhase.QUEUED_FOR_CAPACITY))
+        change.set(_wave(index, "queuedTime"), queued_since).set(_wave(index, "queuedReason"), reason)
+        self._wave_update(execution, change)
+
+    def record_submitted(self, execution: ExecutionRecord, index: int, *, now: str) -> None:
+        """Every server of the wave is in a DRS job: the wave's own clock (its timeout) starts now."""
+        change = self._running_wave(index).remove(_wave(index, "queuedReason"))
+        change.if_missing[_wave(index, "submittedTime")] = now
+        if execution["waves"][index].get("phase") == WavePhase.QUEUED_FOR_CAPACITY:
+            change.set(_wave(index, "phase"), str(WavePhase.SUBMITTED))
+        self._wave_update(execution, change)
+
+    def fail_wave(
+        self, execution: ExecutionRecord, index: int, error: str, *, now: str, only_if_no_jobs: bool
+    ) -> None:
+        """The wave could not start. With ``only_if_no_jobs``, a job recorded meanwhile (by a
+        concurrent attempt) wins and the wave goes on."""
+        change = self._running_wave(index).set(_wave(index, "status"), str(WaveStatus.FAILED))
+        change.set(_wave(index, "endTime"), now).set(_wave(index, "error"), error).remove(
+            _wave(index, "phase")
+        )
+        if only_if_no_jobs:
+            change.when(MissingOrEmpty(_wave(index, "jobIds")))
+        self._wave_update(execution, change)
+
+    def record_poll(
+        self,
+        execution: ExecutionRecord,
+        index: int,
+        *,
+        status: WaveStatus,
+        phase: WavePhase | None,
+        facts: Mapping[str, Any],
+        jobs_finished: bool,
+        error: str | None,
+        completed_waves: int,
+        now: str,
+    ) -> bool:
+        """What a poll learned of a wave still IN_PROGRESS; False when the wave no longer was."""
+        change = self._running_wave(index).set(_wave(index, "status"), str(status))
+        change.set(_wave(index, "phase"), str(phase) if phase else None)
+        for key, value in facts.items():
+            change.set(_wave(index, key), value)
+        if jobs_finished:
+            change.set(_wave(index, "jobsFinished"), True)
+        if status in TERMINAL_WAVE_STATUSES:
+            change.set(_wave(index, "endTime"), now)
+        change.set(_wave(index, "error"), error)
+        change.remove(_wave(index, "pollErrors"), _wave(index, "pollError"))
+        change.set("lastPolledTime", now).set("completedWaves", completed_waves)
+        return self._wave_update(execution, change) is not None
+
+    def record_poll_error(
+        self, execution: ExecutionRecord, index: int, message: str, failures: int | None
+    ) -> None:
+        """The last poll could not read DRS or EC2; ``failures`` counts errors that are not passing."""
+        change = self._running_wave(index).set(_wave(index, "pollError"), message)
+        change.set(_wave(index, "pollErrors"), failures)
+        self._wave_update(execution, change)
+
+    def record_followed(
+        self, execution: ExecutionRecord, index: int, facts: Mapping[str, Any], jobs_finished: bool
+    ) -> None:
+        """After the end: what the DRS jobs of a wave launched since (statuses untouched)."""
+        change = Change()
+        for key in ("progress", "recoveryInstances", "failedServers", "warnings"):
+            change.set(_wave(index, key), facts[key])
+        if jobs_finished:
+            change.set(_wave(index, "jobsFinished"), True)
+        self._apply_or_fresh(execution, change)
+
+    def record_jobs_followed(self, execution: ExecutionRecord, *, now: str) -> None:
+        self._apply_or_fresh(execution, Change().remove("jobsPending").set("jobsFollowedTime", now))
+
+    def record_servers_refreshed(self, execution: ExecutionRecord, *, now: str) -> None:
+        self._apply_or_fresh(
+            execution, Change().when(OneOf("status", _ACTIVE)).set("serversRefreshedTime", now)
+        )
+
+    # --- the end --------------------------------------------------------------------------------
+    def record_final(
+        self,
+        execution: ExecutionRecord,
+        *,
+        status: ExecutionStatus,
+        waves: Sequence[WaveRecord],
+        now: str,
+        duration_seconds: int,
+        completed_waves: int,
+        error: str | None,
+        jobs_pending: bool,
+    ) -> ExecutionRecord:
+        """The terminal status and end time, once (StaleWriteError when the record changed)."""
+        change = self._versioned(execution).set("status", str(status)).set("waves", list(waves))
+        change.set("endTime", now).set("durationSeconds", duration_seconds)
+        change.set("completedWaves", completed_waves).remove("taskToken", "taskActionTime")
+        if jobs_pending:
+            change.set("jobsPending", "PENDING")
+        change.set("error", error)
+        return self._apply(execution, change)
+
+    def claim_termination(self, execution: ExecutionRecord, *, actor: str, now: str) -> ExecutionRecord:
+        """Termination requested once (a FAILED one may be asked again): StaleWriteError otherwise."""
+        change = self._versioned(execution).when(MissingOrEquals("terminationStatus", "FAILED"))
+        change.set("terminationStatus", "IN_PROGRESS").set("terminationPending", "PENDING")
+        change.set("terminationRequestedTime", now).set("terminationRequestedBy", actor)
+        change.remove("terminationError", "terminationJobIds")
+        return self._apply(execution, change)
+
+    def record_termination_started(
+        self, execution: ExecutionRecord, *, job_ids: list[str], instances: int
+    ) -> ExecutionRecord:
+        change = Change().set("terminationJobIds", job_ids).set("terminatingInstances", instances)
+        if not job_ids:
+            change.set("terminationStatus", "COMPLETED").set("instancesTerminated", True).remove(
+                "terminationPending"
+            )
+        return self._apply_or_fresh(execution, change)
+
+    def record_termination_failed(self, execution: ExecutionRecord, error: str) -> ExecutionRecord:
+        change = Change().set("terminationStatus", "FAILED").set("terminationError", error)
+        return self._apply_or_fresh(execution, change.remove("terminationPending"))
+
+    def record_termination_end(
+        self, execution: ExecutionRecord, *, not_terminated: Sequence[str], now: str
+    ) -> ExecutionRecord:
+        change = Change().remove("terminationPending").set("terminationEndTime", now)
+        if not_terminated:
+            change.set("terminationStatus", "FAILED")
+            change.set("terminationError", "not terminated: " + ", ".join(not_terminated[:20]))
+        else:
+            change.set("terminationStatus", "COMPLETED").set("instancesTerminated", True)
+        return self._apply_or_fresh(execution, change)

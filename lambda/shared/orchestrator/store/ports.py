@@ -1,0 +1,93 @@
+"""The store ports besides executions: per-server data, locks, and the catalog of protection
+groups and recovery plans. Each has a DynamoDB implementation (store.dynamodb) and an in-memory one
+(store.memory); tests/contract runs one suite over both."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from orchestrator.model import ServerRecord
+
+PLAN_LOCK = "PLAN#"
+SERVER_LOCK = "SERVER#"
+NAME_PREFIX = "NAME#"
+
+
+def execution_lock_ids(plan_id: str, server_ids: Sequence[str]) -> list[str]:
+    """The locks an execution holds while active: its plan and every server it recovers."""
+    return [plan_lock_id(plan_id), *(f"{SERVER_LOCK}{sid}" for sid in server_ids)]
+
+
+def plan_lock_id(plan_id: str) -> str:
+    return f"{PLAN_LOCK}{plan_id}"
+
+
+def name_key(name: str) -> str:
+    """The key that makes a name unique, case-insensitively."""
+    return NAME_PREFIX + name.strip().lower()
+
+
+@dataclass
+class HeldLocks:
+    lock_ids: list[str]
+    since: str
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What a catalog holds: protection groups or recovery plans."""
+
+    key: str  # the id attribute
+    label: str  # for messages
+    not_found_code: str
+
+
+GROUP = Kind("groupId", "protection group", "GROUP_NOT_FOUND")
+PLAN = Kind("planId", "recovery plan", "PLAN_NOT_FOUND")
+
+
+class ServerStore(Protocol):
+    def put_many(self, items: Sequence[ServerRecord]) -> None: ...
+
+    def wave(self, execution_id: str, wave_number: int) -> list[ServerRecord]: ...
+
+    def all(self, execution_id: str) -> Iterator[ServerRecord]: ...
+
+    def source_server_ids(self, execution_id: str) -> list[str]: ...
+
+    def page(
+        self, execution_id: str, *, limit: int, start_key: Mapping[str, Any] | None = None
+    ) -> tuple[list[ServerRecord], dict[str, Any] | None]: ...
+
+
+class LockStore(Protocol):
+    def acquire(self, lock_ids: Sequence[str], execution_id: str, held_since: str) -> None:
+        """All or nothing; ConflictError naming the lock and its holder (PLAN_ALREADY_RUNNING or
+        SERVER_IN_ACTIVE_EXECUTION)."""
+
+    def release_held(self, lock_ids: Sequence[str], execution_id: str) -> None:
+        """Release those of ``lock_ids`` that ``execution_id`` holds, never another's."""
+
+    def holder(self, lock_id: str) -> str | None: ...
+
+    def holders(self) -> dict[str, HeldLocks]:
+        """Every lock by its holder."""
+
+
+class CatalogStore(Protocol):
+    """Groups or plans with unique names (case-insensitive); writes conditional on the version read."""
+
+    kind: Kind
+
+    def get(self, entity_id: str) -> dict[str, Any]:
+        """NotFoundError (the kind's code) when missing."""
+
+    def all(self) -> list[dict[str, Any]]: ...
+
+    def create(self, fields: Mapping[str, Any]) -> dict[str, Any]: ...
+
+    def update(self, current: Mapping[str, Any], fields: Mapping[str, Any]) -> dict[str, Any]: ...
+
+    def delete(self, current: Mapping[str, Any]) -> None: ...
