@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import boto3
 import pytest
+from memory_ports import RecordingStepFunctions
+from orchestration_driver import Orchestration
 
 from drs_sandbox.cfn import dynamodb_table_kwargs, load_template, table_logical_ids
 from drs_sandbox.drs import DrsSimulator
@@ -21,7 +22,6 @@ from orchestrator.config import Config
 from orchestrator.deps import Deps
 from orchestrator.drs import Drs
 from orchestrator.ec2 import Ec2
-from orchestrator.operations import create, finalize, poll, waves
 from orchestrator.store import Stores
 
 pytest_plugins = ["drs_fixtures"]
@@ -33,103 +33,6 @@ ENV_OF_TABLE = {
     "RecoveryPlansTable": "recovery_plans_table",
     "LocksTable": "locks_table",
 }
-
-
-@dataclass
-class RecordingStepFunctions:
-    """Stands in for the state machine's API: records starts and the actions sent to tokens."""
-
-    state_machine_arn: str = "arn:aws:states:us-east-1:123456789012:stateMachine:test-execution"
-    started: list[str] = field(default_factory=list)
-    actions: list[tuple[str, str]] = field(default_factory=list)
-    status: dict[str, str] = field(default_factory=dict)
-
-    def start(self, execution_id: str) -> str:
-        self.started.append(execution_id)
-        self.status[execution_id] = "RUNNING"
-        return self.state_machine_arn.replace(":stateMachine:", ":execution:") + ":" + execution_id
-
-    def send_action(self, token: str, action: str) -> None:
-        self.actions.append((token, action))
-
-    def describe(self, arn: str) -> dict[str, Any]:
-        return {"status": self.status.get(arn.rsplit(":", 1)[-1], "DOES_NOT_EXIST")}
-
-
-@dataclass
-class Orchestration:
-    deps: Deps
-    sim: DrsSimulator
-    clock: Any
-    sfn: RecordingStepFunctions
-
-    def add_group(self, name: str, server_ids: list[str], **extra: Any) -> str:
-        group = self.deps.stores.groups.create(
-            {"name": f"{name}-{uuid.uuid4().hex[:8]}", "sourceServerIds": server_ids, **extra}
-        )
-        return str(group["groupId"])
-
-    def add_plan(self, waves_spec: list[tuple[str, list[str], bool]], **options: Any) -> str:
-        plan_waves = [
-            {"waveName": n, "protectionGroupIds": g, "pauseBeforeWave": p} for n, g, p in waves_spec
-        ]
-        item: dict[str, Any] = {"name": f"plan-{uuid.uuid4().hex[:8]}", "waves": plan_waves}
-        if options:
-            item["options"] = options
-        return str(self.deps.stores.plans.create(item)["planId"])
-
-    def servers(self, count: int, **spec: Any) -> list[str]:
-        specs = [
-            {
-                "hostname": f"host-{uuid.uuid4().hex[:6]}",
-                "phaseDurations": {"snapshot": 60, "conversion": 120, "launch": 60, "boot": 30},
-                **spec,
-            }
-            for _ in range(count)
-        ]
-        return [s["sourceServerID"] for s in self.sim.add_source_servers(specs)]
-
-    def start(self, plan_id: str, execution_type: str = "DRILL") -> dict[str, Any]:
-        return create.create_execution(self.deps, plan_id, execution_type)
-
-    def get(self, execution_id: str) -> dict[str, Any]:
-        return self.deps.stores.executions.get(execution_id)
-
-    def run_wave(
-        self, state: dict[str, Any], *, step_seconds: float = 60, max_polls: int = 100
-    ) -> dict[str, Any]:
-        """start_wave, then poll with the simulator's clock moved between polls, until done."""
-        return self.poll_wave(dict(waves.start_wave(self.deps, state)), step_seconds, max_polls)
-
-    def poll_wave(
-        self, state: dict[str, Any], step_seconds: float = 60, max_polls: int = 100
-    ) -> dict[str, Any]:
-        """Poll with the simulator's clock moved between polls until the wave is done."""
-        for _ in range(max_polls):
-            self.clock.advance(step_seconds)
-            state = dict(poll.poll(self.deps, state))
-            if state["waveDone"]:
-                return state
-        raise AssertionError("the wave did not finish")
-
-    def run_to_end(self, execution_id: str, *, resume: bool = True) -> dict[str, Any]:
-        """Drive the operations as the state machine does, until finalize."""
-        state: dict[str, Any] = {"executionId": execution_id, "waveIndex": 0, "pollCount": 0}
-        for _ in range(50):
-            state = dict(waves.advance(self.deps, state))
-            if state["next"] == "FINALIZE":
-                finalize.finalize(self.deps, state)
-                return self.get(execution_id)
-            if state["next"] == "PAUSE":
-                if not resume:
-                    return self.get(execution_id)
-                waves.pause(self.deps, state, f"token-{uuid.uuid4().hex}")
-                from orchestrator.operations import control
-
-                control.resume(self.deps, execution_id)
-                continue
-            state = self.run_wave(state)
-        raise AssertionError("the execution did not finish")
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from orchestrator import clients
 from orchestrator.config import Config, get_config
 from orchestrator.drs import Drs
 from orchestrator.ec2 import Ec2
+from orchestrator.ports import DrsPort, Ec2Port, StateMachinePort
 from orchestrator.sfn import StepFunctions
 from orchestrator.store import Stores
 
@@ -17,9 +18,9 @@ from orchestrator.store import Stores
 class Deps:
     config: Config
     stores: Stores
-    drs: Drs
-    ec2: Ec2
-    sfn: StepFunctions
+    drs: DrsPort
+    ec2: Ec2Port
+    sfn: StateMachinePort
 
     @classmethod
     def from_config(cls, config: Config) -> Deps:

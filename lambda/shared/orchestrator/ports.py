@@ -1,0 +1,48 @@
+"""The ports of the AWS services the operations call besides DynamoDB. Production code uses the
+adapters in drs.py, ec2.py and sfn.py; tests use in-memory versions of the same protocols."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+
+class DrsPort(Protocol):
+    """AWS Elastic Disaster Recovery: batched calls; errors arrive as domain errors."""
+
+    def all_source_servers(self) -> list[dict[str, Any]]: ...
+
+    def start_recovery(
+        self, source_server_ids: Sequence[str], *, is_drill: bool, tags: dict[str, str]
+    ) -> dict[str, Any]: ...
+
+    def jobs(self, job_ids: Sequence[str]) -> list[dict[str, Any]]: ...
+
+    def jobs_since(self, from_date: str) -> list[dict[str, Any]]: ...
+
+    def active_jobs(self) -> list[dict[str, Any]]: ...
+
+    def job_log_items(self, job_id: str) -> list[dict[str, Any]]: ...
+
+    def recovery_instances(self, recovery_instance_ids: Sequence[str]) -> list[dict[str, Any]]: ...
+
+    def recovery_instances_of_servers(self, source_server_ids: Sequence[str]) -> list[dict[str, Any]]: ...
+
+    def terminate_recovery_instances(
+        self, recovery_instance_ids: Sequence[str], *, batch_size: int = ...
+    ) -> list[dict[str, Any]]: ...
+
+
+class Ec2Port(Protocol):
+    def instances(self, instance_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Instance id -> {ec2State, privateIp, privateDnsName, instanceType, launchTime}."""
+
+    def status_checks_ok(self, instance_ids: Sequence[str]) -> dict[str, bool]: ...
+
+
+class StateMachinePort(Protocol):
+    def start(self, execution_id: str) -> str: ...
+
+    def send_action(self, task_token: str, action: str) -> None: ...
+
+    def describe(self, execution_arn: str) -> dict[str, Any]: ...

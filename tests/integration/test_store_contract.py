@@ -1,0 +1,394 @@
+"""One contract, two stores: every promise the operations rely on (conditional changes, unique
+names, all-or-nothing locks, pages), checked on the DynamoDB stores (tables built from
+template.yaml in moto) and on the in-memory stores the operations' unit tests use."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from drs_sandbox.cfn import dynamodb_table_kwargs, load_template, table_logical_ids
+from orchestrator.config import Config
+from orchestrator.exceptions import ConflictError, NotFoundError, StaleWriteError
+from orchestrator.model import ExecutionRecord, ServerRecord, new_progress, server_key
+from orchestrator.store import Stores
+
+pytest_plugins = ["drs_fixtures"]
+
+ENV_OF_TABLE = {
+    "ExecutionsTable": "executions_table",
+    "ExecutionServersTable": "execution_servers_table",
+    "ProtectionGroupsTable": "protection_groups_table",
+    "RecoveryPlansTable": "recovery_plans_table",
+    "LocksTable": "locks_table",
+}
+NOW = "2026-11-26T10:00:00.000Z"
+
+
+@pytest.fixture(params=["dynamodb", "memory"])
+def stores(request: pytest.FixtureRequest) -> Iterator[Stores]:
+    if request.param == "memory":
+        yield Stores.in_memory()
+        return
+    endpoint = request.getfixturevalue("drs_moto_endpoint")
+    ddb = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1")
+    template = load_template()
+    suffix = uuid.uuid4().hex[:8]
+    names = {}
+    for logical_id in table_logical_ids(template):
+        if logical_id in ENV_OF_TABLE:
+            name = f"{logical_id}-{suffix}"
+            ddb.create_table(**dynamodb_table_kwargs(template, logical_id, name))
+            names[ENV_OF_TABLE[logical_id]] = name
+    config = Config(state_machine_arn="arn:aws:states:us-east-1:1:stateMachine:x", **names)
+    yield Stores.from_config(config, dynamodb=ddb)
+    for name in names.values():
+        ddb.delete_table(TableName=name)
+
+
+def execution(
+    status: str = "IN_PROGRESS", *, plan_id: str = "plan-1", start: str = NOW, waves: int = 2
+) -> ExecutionRecord:
+    return {
+        "executionId": str(uuid.uuid4()),
+        "planId": plan_id,
+        "planName": "shop",
+        "executionType": "DRILL",
+        "status": status,
+        "startTime": start,
+        "initiatedBy": "test",
+        "totalWaves": waves,
+        "completedWaves": 0,
+        "currentWave": 0,
+        "totalServers": waves,
+        "options": {
+            "readinessCheck": "EC2_RUNNING",
+            "waveTimeoutMinutes": 120,
+            "pauseTimeoutMinutes": 1440,
+            "capacityWaitMinutes": 60,
+        },
+        "waves": [
+            {
+                "waveNumber": n,
+                "waveName": f"W{n}",
+                "protectionGroupIds": ["g"],
+                "pauseBeforeWave": False,
+                "status": "NOT_STARTED",
+                "jobIds": [],
+                "serverCount": 1,
+                "recoveryInstances": 0,
+                "progress": new_progress(1),
+            }
+            for n in range(1, waves + 1)
+        ],
+    }
+
+
+def stored(stores: Stores, status: str = "IN_PROGRESS", **kwargs: Any) -> ExecutionRecord:
+    return stores.executions.create(execution(status, **kwargs))
+
+
+# --- executions -------------------------------------------------------------------------------------
+
+
+def test_an_execution_is_created_once_and_read_back_whole(stores: Stores) -> None:
+    record = stored(stores)
+    assert stores.executions.get(record["executionId"]) == record
+    assert record["version"] == 1
+    with pytest.raises(StaleWriteError):
+        stores.executions.create(copy.deepcopy(record))
+    with pytest.raises(NotFoundError) as missing:
+        stores.executions.get("nope")
+    assert missing.value.code == "EXECUTION_NOT_FOUND"
+
+
+def test_a_status_change_applies_only_to_the_version_read(stores: Stores) -> None:
+    record = stored(stores)
+    paused = stores.executions.record_paused(record, token="t1", before_wave=2, now=NOW)
+    assert (paused["status"], paused["taskToken"], paused["pausedBeforeWave"]) == ("PAUSED", "t1", 2)
+    assert paused["pauseReason"] == "PLAN" and paused["version"] == 2
+    with pytest.raises(StaleWriteError):
+        stores.executions.request_cancel(record, actor="bob", reason=None, now=NOW, paused_seconds=None)
+    assert stores.executions.get(record["executionId"])["status"] == "PAUSED"
+
+
+def test_resume_keeps_the_token_until_it_is_forgotten_and_only_that_token(stores: Stores) -> None:
+    record = stores.executions.record_paused(stored(stores), token="t1", before_wave=2, now=NOW)
+    resumed = stores.executions.record_resume(record, actor="alice", comment="ok", now=NOW, paused_seconds=30)
+    assert resumed["status"] == "IN_PROGRESS" and resumed["taskToken"] == "t1"
+    assert (resumed["resumedBy"], resumed["resumeComment"], resumed["pausedSeconds"]) == ("alice", "ok", 30)
+    assert resumed["currentWave"] == 2 and resumed["taskActionTime"] == NOW
+    kept = stores.executions.forget_task_token(resumed, "another-token")
+    assert kept["taskToken"] == "t1"
+    forgotten = stores.executions.forget_task_token(resumed, "t1")
+    assert "taskToken" not in forgotten and "taskActionTime" not in forgotten
+
+
+def test_a_cancel_records_who_and_why_and_keeps_the_paused_time_it_had(stores: Stores) -> None:
+    record = stored(stores)
+    record = stores.executions.record_resume(
+        stores.executions.record_paused(record, token="t", before_wave=2, now=NOW),
+        actor="a",
+        comment=None,
+        now=NOW,
+        paused_seconds=12,
+    )
+    cancelled = stores.executions.request_cancel(
+        record, actor="bob", reason="why", now=NOW, paused_seconds=None
+    )
+    assert cancelled["status"] == "CANCELLING" and cancelled["cancelRequested"] is True
+    assert (cancelled["cancelRequestedBy"], cancelled["cancelReason"], cancelled["pausedSeconds"]) == (
+        "bob",
+        "why",
+        12,
+    )
+
+
+def test_a_pause_request_applies_only_while_the_status_is_the_one_read(stores: Stores) -> None:
+    record = stored(stores)
+    requested = stores.executions.request_pause(record, actor="ops", now=NOW)
+    assert requested["pauseRequested"] is True and requested["pauseRequestedBy"] == "ops"
+    with pytest.raises(StaleWriteError):
+        stores.executions.request_pause(record, actor="ops", now=NOW)
+
+
+def test_a_wave_is_claimed_exactly_once_and_only_while_the_execution_runs(stores: Stores) -> None:
+    record = stored(stores)
+    claimed = stores.executions.claim_wave(record, 0, now=NOW)
+    wave = claimed["waves"][0]
+    assert (wave["status"], wave["phase"], wave["startTime"], claimed["currentWave"]) == (
+        "IN_PROGRESS",
+        "SUBMITTED",
+        NOW,
+        1,
+    )
+    with pytest.raises(StaleWriteError):
+        stores.executions.claim_wave(record, 0, now=NOW)
+    with pytest.raises(StaleWriteError):
+        stores.executions.claim_wave(stored(stores, "PAUSED"), 0, now=NOW)
+
+
+def test_a_job_is_recorded_once_even_on_an_ended_execution(stores: Stores) -> None:
+    record = stores.executions.claim_wave(stored(stores), 0, now=NOW)
+    once = stores.executions.add_wave_job(record, 0, "drsjob-1")
+    twice = stores.executions.add_wave_job(once, 0, "drsjob-1")
+    assert twice["waves"][0]["jobIds"] == ["drsjob-1"]
+    ended = stores.executions.record_final(
+        twice,
+        status="FAILED",  # type: ignore[arg-type]
+        waves=twice["waves"],
+        now=NOW,
+        duration_seconds=5,
+        completed_waves=0,
+        error="boom",
+        jobs_pending=True,
+    )
+    late = stores.executions.add_wave_job(ended, 0, "drsjob-2")
+    assert late["waves"][0]["jobIds"] == ["drsjob-1", "drsjob-2"]
+
+
+def test_wave_updates_apply_only_to_a_wave_still_in_progress(stores: Stores) -> None:
+    record = stores.executions.claim_wave(stored(stores), 0, now=NOW)
+    stores.executions.record_poll_error(record, 0, "DRS DescribeJobs failed", 2)
+    assert stores.executions.get(record["executionId"])["waves"][0]["pollErrors"] == 2
+    facts = {"progress": new_progress(1), "failedServers": [], "warnings": [], "recoveryInstances": 1}
+    done = stores.executions.record_poll(
+        record,
+        0,
+        status="COMPLETED",  # type: ignore[arg-type]
+        phase=None,
+        facts=facts,
+        jobs_finished=True,
+        error=None,
+        completed_waves=1,
+        now=NOW,
+    )
+    assert done is True
+    wave = stores.executions.get(record["executionId"])["waves"][0]
+    assert wave["status"] == "COMPLETED" and wave["jobsFinished"] is True and wave["endTime"] == NOW
+    assert "pollErrors" not in wave and "phase" not in wave
+    again = stores.executions.record_poll(
+        record,
+        0,
+        status="FAILED",  # type: ignore[arg-type]
+        phase=None,
+        facts=facts,
+        jobs_finished=True,
+        error="late",
+        completed_waves=0,
+        now=NOW,
+    )
+    assert again is False
+    assert stores.executions.get(record["executionId"])["waves"][0]["status"] == "COMPLETED"
+
+
+def test_a_wave_that_could_not_start_fails_unless_a_concurrent_attempt_recorded_a_job(stores: Stores) -> None:
+    record = stores.executions.add_wave_job(stores.executions.claim_wave(stored(stores), 0, now=NOW), 0, "j")
+    stores.executions.fail_wave(record, 0, "no", now=NOW, only_if_no_jobs=True)
+    assert stores.executions.get(record["executionId"])["waves"][0]["status"] == "IN_PROGRESS"
+    stores.executions.fail_wave(record, 0, "capacity", now=NOW, only_if_no_jobs=False)
+    wave = stores.executions.get(record["executionId"])["waves"][0]
+    assert (wave["status"], wave["error"]) == ("FAILED", "capacity")
+
+
+def test_a_queued_wave_records_its_wait_and_its_submission_once(stores: Stores) -> None:
+    record = stores.executions.claim_wave(stored(stores), 0, now=NOW)
+    stores.executions.record_queued(record, 0, queued_since=NOW, reason="20 DRS jobs are active")
+    queued = stores.executions.get(record["executionId"])
+    assert queued["waves"][0]["phase"] == "QUEUED_FOR_CAPACITY"
+    stores.executions.record_submitted(queued, 0, now="2026-11-26T10:05:00.000Z")
+    stores.executions.record_submitted(queued, 0, now="2026-11-26T10:09:00.000Z")
+    wave = stores.executions.get(record["executionId"])["waves"][0]
+    assert wave["submittedTime"] == "2026-11-26T10:05:00.000Z" and wave["phase"] == "SUBMITTED"
+    assert "queuedReason" not in wave and wave["queuedTime"] == NOW
+
+
+def test_an_ended_execution_with_running_jobs_is_followed_until_they_end(stores: Stores) -> None:
+    record = stored(stores)
+    ended = stores.executions.record_final(
+        record,
+        status="FAILED",  # type: ignore[arg-type]
+        waves=record["waves"],
+        now=NOW,
+        duration_seconds=60,
+        completed_waves=0,
+        error="stopped",
+        jobs_pending=True,
+    )
+    assert ended["status"] == "FAILED" and ended["endTime"] == NOW and ended["error"] == "stopped"
+    assert [e["executionId"] for e in stores.executions.following_jobs()] == [record["executionId"]]
+    stores.executions.record_followed(
+        ended,
+        0,
+        {"progress": new_progress(1), "recoveryInstances": 1, "failedServers": [], "warnings": []},
+        True,
+    )
+    stores.executions.record_jobs_followed(ended, now=NOW)
+    assert list(stores.executions.following_jobs()) == []
+    assert stores.executions.get(record["executionId"])["waves"][0]["recoveryInstances"] == 1
+
+
+def test_termination_is_claimed_once_a_failed_one_may_be_asked_again(stores: Stores) -> None:
+    record = stored(stores, "COMPLETED")
+    claimed = stores.executions.claim_termination(record, actor="ops", now=NOW)
+    assert [e["executionId"] for e in stores.executions.terminating()] == [record["executionId"]]
+    with pytest.raises(StaleWriteError):
+        stores.executions.claim_termination(claimed, actor="ops", now=NOW)
+    failed = stores.executions.record_termination_failed(claimed, "DRS said no")
+    assert list(stores.executions.terminating()) == []
+    again = stores.executions.claim_termination(failed, actor="ops2", now=NOW)
+    started = stores.executions.record_termination_started(again, job_ids=["t-1"], instances=2)
+    ended = stores.executions.record_termination_end(started, not_terminated=[], now=NOW)
+    assert (ended["terminationStatus"], ended["instancesTerminated"], ended["terminationRequestedBy"]) == (
+        "COMPLETED",
+        True,
+        "ops2",
+    )
+    assert "terminationError" not in ended and list(stores.executions.terminating()) == []
+
+
+def test_listings_are_newest_first_by_plan_status_or_all_and_page_with_their_own_keys(stores: Stores) -> None:
+    times = [f"2026-11-26T10:0{n}:00.000Z" for n in range(5)]
+    plan = f"plan-{uuid.uuid4().hex[:6]}"
+    made = [
+        stored(stores, "COMPLETED" if n % 2 else "FAILED", plan_id=plan, start=t) for n, t in enumerate(times)
+    ]
+    first, token = stores.executions.list_page(plan_id=plan, limit=2)
+    assert [e["startTime"] for e in first] == times[::-1][:2]
+    assert token is not None and set(token) == {"executionId", "startTime", "planId"}
+    rest: list[ExecutionRecord] = []
+    while token:
+        page, token = stores.executions.list_page(plan_id=plan, limit=2, start_key=token)
+        rest += page
+    assert [e["startTime"] for e in first + rest] == times[::-1]
+    completed, _ = stores.executions.list_page(plan_id=plan, status="COMPLETED", limit=10)
+    assert {e["executionId"] for e in completed} == {m["executionId"] for m in made[1::2]}
+    _, by_status = stores.executions.list_page(status="FAILED", limit=1)
+    assert by_status is not None and set(by_status) == {"executionId", "startTime", "status"}
+    _, everything = stores.executions.list_page(limit=1)
+    assert everything is not None and set(everything) == {"executionId", "startTime", "recordType"}
+    active = stored(stores, "PAUSED")
+    assert active["executionId"] in {e["executionId"] for e in stores.executions.active()}
+    assert not {m["executionId"] for m in made} & {e["executionId"] for e in stores.executions.active()}
+
+
+# --- servers, locks, catalog --------------------------------------------------------------------------
+
+
+def server(execution_id: str, wave: int, sid: str) -> ServerRecord:
+    return {
+        "executionId": execution_id,
+        "serverKey": server_key(wave, sid),
+        "waveNumber": wave,
+        "sourceServerId": sid,
+        "hostname": f"h-{sid}",
+        "impactLevel": "CRITICAL",
+        "protectionGroupId": "g",
+        "launchStatus": "PENDING",
+        "ready": False,
+    }
+
+
+def test_servers_are_read_by_wave_whole_by_id_and_in_pages(stores: Stores) -> None:
+    eid = str(uuid.uuid4())
+    stores.servers.put_many([server(eid, w, f"s-{w}{n}") for w in (1, 2) for n in range(3)])
+    stores.servers.put_many([{**server(eid, 1, "s-10"), "launchStatus": "LAUNCHED"}])  # type: ignore[typeddict-item]
+    assert [s["sourceServerId"] for s in stores.servers.wave(eid, 2)] == ["s-20", "s-21", "s-22"]
+    assert stores.servers.wave(eid, 1)[0]["launchStatus"] == "LAUNCHED"
+    assert sorted(stores.servers.source_server_ids(eid)) == sorted(
+        f"s-{w}{n}" for w in (1, 2) for n in range(3)
+    )
+    page, token = stores.servers.page(eid, limit=4)
+    assert token is not None and set(token) == {"executionId", "serverKey"}
+    rest, end = stores.servers.page(eid, limit=4, start_key=token)
+    assert len(page) == 4 and len(rest) == 2 and end is None
+    assert len(list(stores.servers.all(eid))) == 6
+
+
+def test_locks_are_all_or_nothing_and_released_only_by_their_holder(stores: Stores) -> None:
+    plan = f"PLAN#{uuid.uuid4().hex[:6]}"
+    shared = f"SERVER#{uuid.uuid4().hex[:6]}"
+    stores.locks.acquire([plan, shared], "exec-a", NOW)
+    stores.locks.acquire([plan, shared], "exec-a", NOW)  # its own locks again
+    with pytest.raises(ConflictError) as busy:
+        stores.locks.acquire([f"PLAN#{uuid.uuid4().hex[:6]}", shared], "exec-b", NOW)
+    assert busy.value.code == "SERVER_IN_ACTIVE_EXECUTION" and busy.value.details["executionId"] == "exec-a"
+    with pytest.raises(ConflictError) as running:
+        stores.locks.acquire([plan], "exec-b", NOW)
+    assert running.value.code == "PLAN_ALREADY_RUNNING"
+    assert set(stores.locks.holders()) == {"exec-a"}
+    stores.locks.release_held([plan, shared], "exec-b")
+    assert stores.locks.holder(plan) == "exec-a"
+    stores.locks.release_held([plan, shared], "exec-a")
+    assert stores.locks.holder(plan) is None and stores.locks.holders() == {}
+
+
+def test_catalog_names_are_unique_regardless_of_case_and_writes_follow_the_version(stores: Stores) -> None:
+    name = f"Web-{uuid.uuid4().hex[:6]}"
+    web = stores.groups.create({"name": name, "sourceServerIds": ["s-1"]})
+    assert stores.groups.get(web["groupId"])["name"] == name and web["version"] == 1
+    with pytest.raises(ConflictError) as taken:
+        stores.groups.create({"name": name.upper(), "sourceServerIds": []})
+    assert taken.value.code == "NAME_ALREADY_EXISTS"
+    db = stores.groups.create({"name": f"db-{name}", "sourceServerIds": []})
+    with pytest.raises(ConflictError) as rename:
+        stores.groups.update(db, {"name": name.lower(), "sourceServerIds": []})
+    assert rename.value.code == "NAME_ALREADY_EXISTS"
+    renamed = stores.groups.update(web, {"name": f"{name}-2", "sourceServerIds": ["s-2"]})
+    with pytest.raises(ConflictError) as stale:
+        stores.groups.update(web, {"name": name, "sourceServerIds": []})
+    assert stale.value.code == "CONCURRENT_UPDATE"
+    assert stores.groups.create({"name": name, "sourceServerIds": []})  # the old name is free again
+    stores.groups.delete(renamed)
+    with pytest.raises(NotFoundError) as gone:
+        stores.groups.get(renamed["groupId"])
+    assert gone.value.code == "GROUP_NOT_FOUND"
+    with pytest.raises(NotFoundError):
+        stores.groups.get("NAME#" + name.lower())
+    names = [g["name"] for g in stores.groups.all()]
+    assert names == sorted(names, key=str.lower)

@@ -1,0 +1,164 @@
+"""In-memory versions of the orchestrator's AWS ports, for unit tests with sockets disabled.
+
+The production DRS and EC2 adapters (orchestrator.drs.Drs, orchestrator.ec2.Ec2) run unchanged
+over in-process clients: DRS calls go to the DRS simulator's `dispatch` (errors become botocore
+ClientErrors, as on the wire), and EC2 is a small in-memory EC2 that the simulator launches
+recovery instances into. Step Functions is a recording stand-in.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from drs_sandbox.drs import DrsApiError, DrsSimulator
+
+
+def _operation_name(method: str) -> str:
+    return "".join(part.capitalize() for part in method.split("_"))
+
+
+class InProcessDrsClient:
+    """boto3's `drs` client shape (methods and paginators) over `DrsSimulator.dispatch`."""
+
+    def __init__(self, sim: DrsSimulator) -> None:
+        self.sim = sim
+
+    def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
+        operation = _operation_name(method)
+        try:
+            return dict(self.sim.dispatch(operation, kwargs))
+        except DrsApiError as e:
+            raise ClientError({"Error": {"Code": e.code, "Message": str(e)}}, operation) from e
+
+    def __getattr__(self, method: str) -> Callable[..., dict[str, Any]]:
+        if method.startswith("_"):
+            raise AttributeError(method)
+        return lambda **kwargs: self._call(method, **kwargs)
+
+    def get_paginator(self, method: str) -> Any:
+        client = self
+
+        class Paginator:
+            def paginate(
+                self, PaginationConfig: dict[str, Any] | None = None, **kwargs: Any
+            ) -> Iterator[dict[str, Any]]:
+                size = (PaginationConfig or {}).get("PageSize")
+                token = None
+                while True:
+                    page = client._call(
+                        method,
+                        **kwargs,
+                        **({"maxResults": size} if size else {}),
+                        **({"nextToken": token} if token else {}),
+                    )
+                    yield page
+                    token = page.get("nextToken")
+                    if not token:
+                        return
+
+        return Paginator()
+
+
+@dataclass
+class MemoryInstance:
+    instance_id: str
+    instance_type: str
+    tags: dict[str, str]
+    launch_time: datetime
+    private_ip: str
+    terminated: bool = False
+
+
+@dataclass
+class InMemoryEc2:
+    """The EC2 calls the simulator makes (RunInstances, TerminateInstances, DescribeImages) and those
+    the orchestrator makes (DescribeInstances by instance-id filter, DescribeInstanceStatus). An
+    instance runs as soon as it exists; `stopped` instance ids report `stopped`."""
+
+    instances: dict[str, MemoryInstance] = field(default_factory=dict)
+    stopped: set[str] = field(default_factory=set)
+    _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+
+    def describe_images(self, **_kwargs: Any) -> dict[str, Any]:
+        return {"Images": [{"ImageId": "ami-0123456789abcdef0", "CreationDate": "2026-01-01T00:00:00Z"}]}
+
+    def run_instances(self, **kwargs: Any) -> dict[str, Any]:
+        number = next(self._ids)
+        instance_id = f"i-{number:017x}"
+        tags = {t["Key"]: t["Value"] for spec in kwargs.get("TagSpecifications", []) for t in spec["Tags"]}
+        self.instances[instance_id] = MemoryInstance(
+            instance_id,
+            kwargs.get("InstanceType", "m5.large"),
+            tags,
+            datetime.now(UTC),
+            f"10.0.{number // 250}.{number % 250}",
+        )
+        return {"Instances": [{"InstanceId": instance_id}]}
+
+    def terminate_instances(self, InstanceIds: list[str], **_kwargs: Any) -> dict[str, Any]:
+        for instance_id in InstanceIds:
+            if instance_id in self.instances:
+                self.instances[instance_id].terminated = True
+        return {}
+
+    def _state(self, instance: MemoryInstance) -> str:
+        if instance.terminated:
+            return "terminated"
+        return "stopped" if instance.instance_id in self.stopped else "running"
+
+    def describe_instances(self, Filters: list[dict[str, Any]], **_kwargs: Any) -> dict[str, Any]:
+        wanted = {v for f in Filters if f["Name"] == "instance-id" for v in f["Values"]}
+        found = [
+            {
+                "InstanceId": i.instance_id,
+                "State": {"Name": self._state(i)},
+                "PrivateIpAddress": i.private_ip,
+                "PrivateDnsName": f"ip-{re.sub(r'[.]', '-', i.private_ip)}.ec2.internal",
+                "InstanceType": i.instance_type,
+                "LaunchTime": i.launch_time,
+            }
+            for i in self.instances.values()
+            if i.instance_id in wanted
+        ]
+        return {"Reservations": [{"Instances": found}] if found else []}
+
+    def describe_instance_status(self, InstanceIds: list[str], **_kwargs: Any) -> dict[str, Any]:
+        return {
+            "InstanceStatuses": [
+                {
+                    "InstanceId": i,
+                    "InstanceStatus": {"Status": "ok"},
+                    "SystemStatus": {"Status": "ok"},
+                }
+                for i in InstanceIds
+                if i in self.instances and self._state(self.instances[i]) == "running"
+            ]
+        }
+
+
+@dataclass
+class RecordingStepFunctions:
+    """Stands in for the state machine's API: records starts and the actions sent to tokens."""
+
+    state_machine_arn: str = "arn:aws:states:us-east-1:123456789012:stateMachine:test-execution"
+    started: list[str] = field(default_factory=list)
+    actions: list[tuple[str, str]] = field(default_factory=list)
+    status: dict[str, str] = field(default_factory=dict)
+
+    def start(self, execution_id: str) -> str:
+        self.started.append(execution_id)
+        self.status[execution_id] = "RUNNING"
+        return self.state_machine_arn.replace(":stateMachine:", ":execution:") + ":" + execution_id
+
+    def send_action(self, token: str, action: str) -> None:
+        self.actions.append((token, action))
+
+    def describe(self, arn: str) -> dict[str, Any]:
+        return {"status": self.status.get(arn.rsplit(":", 1)[-1], "DOES_NOT_EXIST")}

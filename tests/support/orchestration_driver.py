@@ -1,0 +1,89 @@
+"""Drives the orchestration operations the way the state machine calls them, over any Deps (the
+in-memory ports in unit tests, DynamoDB in moto and the DRS simulator in integration tests)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from memory_ports import RecordingStepFunctions
+
+from drs_sandbox.drs import DrsSimulator
+from orchestrator.deps import Deps
+from orchestrator.operations import control, create, finalize, poll, waves
+
+
+@dataclass
+class Orchestration:
+    deps: Deps
+    sim: DrsSimulator
+    clock: Any
+    sfn: RecordingStepFunctions
+
+    def add_group(self, name: str, server_ids: list[str], **extra: Any) -> str:
+        group = self.deps.stores.groups.create(
+            {"name": f"{name}-{uuid.uuid4().hex[:8]}", "sourceServerIds": server_ids, **extra}
+        )
+        return str(group["groupId"])
+
+    def add_plan(self, waves_spec: list[tuple[str, list[str], bool]], **options: Any) -> str:
+        plan_waves = [
+            {"waveName": n, "protectionGroupIds": g, "pauseBeforeWave": p} for n, g, p in waves_spec
+        ]
+        item: dict[str, Any] = {"name": f"plan-{uuid.uuid4().hex[:8]}", "waves": plan_waves}
+        if options:
+            item["options"] = options
+        return str(self.deps.stores.plans.create(item)["planId"])
+
+    def servers(self, count: int, **spec: Any) -> list[str]:
+        specs = [
+            {
+                "hostname": f"host-{uuid.uuid4().hex[:6]}",
+                "phaseDurations": {"snapshot": 60, "conversion": 120, "launch": 60, "boot": 30},
+                **spec,
+            }
+            for _ in range(count)
+        ]
+        return [s["sourceServerID"] for s in self.sim.add_source_servers(specs)]
+
+    def start(self, plan_id: str, execution_type: str = "DRILL") -> dict[str, Any]:
+        return create.create_execution(self.deps, plan_id, execution_type)
+
+    def get(self, execution_id: str) -> dict[str, Any]:
+        return self.deps.stores.executions.get(execution_id)
+
+    def run_wave(
+        self, state: dict[str, Any], *, step_seconds: float = 60, max_polls: int = 100
+    ) -> dict[str, Any]:
+        """start_wave, then poll with the simulator's clock moved between polls, until done."""
+        return self.poll_wave(dict(waves.start_wave(self.deps, state)), step_seconds, max_polls)
+
+    def poll_wave(
+        self, state: dict[str, Any], step_seconds: float = 60, max_polls: int = 100
+    ) -> dict[str, Any]:
+        """Poll with the simulator's clock moved between polls until the wave is done."""
+        for _ in range(max_polls):
+            self.clock.advance(step_seconds)
+            state = dict(poll.poll(self.deps, state))
+            if state["waveDone"]:
+                return state
+        raise AssertionError("the wave did not finish")
+
+    def run_to_end(self, execution_id: str, *, resume: bool = True) -> dict[str, Any]:
+        """Drive the operations as the state machine does, until finalize (or, with resume=False,
+        until the first pause is recorded)."""
+        state: dict[str, Any] = {"executionId": execution_id, "waveIndex": 0, "pollCount": 0}
+        for _ in range(50):
+            state = dict(waves.advance(self.deps, state))
+            if state["next"] == "FINALIZE":
+                finalize.finalize(self.deps, state)
+                return self.get(execution_id)
+            if state["next"] == "PAUSE":
+                waves.pause(self.deps, state, f"token-{uuid.uuid4().hex}")
+                if not resume:
+                    return self.get(execution_id)
+                control.resume(self.deps, execution_id)
+                continue
+            state = self.run_wave(state)
+        raise AssertionError("the execution did not finish")

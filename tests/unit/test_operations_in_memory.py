@@ -1,0 +1,183 @@
+"""The operations on in-memory ports: the in-memory stores, the DRS simulator called in-process
+through the production DRS adapter, an in-memory EC2 and a recording Step Functions. No sockets, no
+moto: each test runs in milliseconds. (The same operations run against DynamoDB in
+tests/integration and through the real state machine in tests/e2e.)"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from drs_fakes import FakeClock
+from memory_ports import InMemoryEc2, InProcessDrsClient, RecordingStepFunctions
+from orchestration_driver import Orchestration
+
+from drs_sandbox.drs import DrsSimulator
+from execution_utils import can_terminate_execution, status_label
+from orchestrator import timeutil
+from orchestrator.config import Config
+from orchestrator.deps import Deps
+from orchestrator.drs import Drs
+from orchestrator.ec2 import Ec2
+from orchestrator.exceptions import ConflictError
+from orchestrator.operations import control, find, poll, terminate, waves
+from orchestrator.store import Stores
+
+QUICK = {"snapshot": 30, "conversion": 60, "launch": 30, "boot": 10}
+
+
+@pytest.fixture
+def orc() -> Iterator[Orchestration]:
+    clock = FakeClock()
+    ec2 = InMemoryEc2()
+    sim = DrsSimulator(ec2, clock=clock)
+    sfn = RecordingStepFunctions()
+    config = Config(
+        executions_table="executions",
+        execution_servers_table="servers",
+        protection_groups_table="groups",
+        recovery_plans_table="plans",
+        locks_table="locks",
+        state_machine_arn=sfn.state_machine_arn,
+        poll_min_seconds=5,
+        poll_max_seconds=60,
+    )
+    deps = Deps(
+        config=config, stores=Stores.in_memory(), drs=Drs(InProcessDrsClient(sim)), ec2=Ec2(ec2), sfn=sfn
+    )
+    timeutil.set_clock(lambda: datetime.fromtimestamp(clock(), UTC))
+    try:
+        yield Orchestration(deps=deps, sim=sim, clock=clock, sfn=sfn)
+    finally:
+        timeutil.set_clock(None)
+
+
+def plan(orc: Orchestration, *waves_spec: tuple[int, bool], **options: Any) -> str:
+    """A plan of waves of (server count, pause before the wave)."""
+    return orc.add_plan(
+        [
+            (f"W{n}", [orc.add_group(f"g{n}", orc.servers(count, phaseDurations=QUICK))], pause)
+            for n, (count, pause) in enumerate(waves_spec, start=1)
+        ],
+        **options,
+    )
+
+
+def statuses(record: dict[str, Any]) -> list[str]:
+    return [w["status"] for w in record["waves"]]
+
+
+def test_three_waves_complete_in_order_and_only_when_every_server_runs(orc: Orchestration) -> None:
+    execution_id = orc.start(plan(orc, (2, False), (1, False), (3, False)))["executionId"]
+    record = orc.run_to_end(execution_id)
+    assert record["status"] == "COMPLETED" and statuses(record) == ["COMPLETED"] * 3
+    servers = list(orc.deps.stores.servers.all(execution_id))
+    assert len(servers) == 6 and all(s["ready"] and s["ec2State"] == "running" for s in servers)
+    assert [w["startTime"] <= w["endTime"] for w in record["waves"]] == [True] * 3
+    assert record["waves"][0]["endTime"] <= record["waves"][1]["startTime"]
+
+
+def test_a_pause_before_a_wave_waits_for_resume_and_records_who_resumed(orc: Orchestration) -> None:
+    execution_id = orc.start(plan(orc, (1, False), (1, True)))["executionId"]
+    paused = orc.run_to_end(execution_id, resume=False)
+    assert paused["status"] == "PAUSED" and status_label(paused) == "PAUSED (before wave 2 of 2)"
+    record = control.resume(orc.deps, execution_id, actor="alice", comment="app tier checked")
+    assert orc.sfn.actions == [(paused["taskToken"], "RESUME")] and "taskToken" not in record
+    assert record["resumedBy"] == "alice" and record["resumeComment"] == "app tier checked"
+    assert orc.run_to_end(execution_id)["status"] == "COMPLETED"
+
+
+def test_cancel_while_paused_after_a_completed_wave_is_partial_success(orc: Orchestration) -> None:
+    execution_id = orc.start(plan(orc, (1, False), (1, True), (1, False)))["executionId"]
+    orc.run_to_end(execution_id, resume=False)
+    control.cancel(orc.deps, execution_id, actor="bob")
+    record = orc.run_to_end(execution_id)
+    assert record["status"] == "PARTIAL_SUCCESS"
+    assert statuses(record) == ["COMPLETED", "CANCELLED", "CANCELLED"]
+    assert status_label(record) == "PARTIAL SUCCESS (1 of 3 waves completed)"
+    assert can_terminate_execution(record)["canTerminate"] is True
+
+
+def test_a_failed_critical_server_fails_its_wave_and_later_waves_never_start(orc: Orchestration) -> None:
+    ok = orc.add_group("ok", orc.servers(1, phaseDurations=QUICK))
+    bad = orc.add_group(
+        "bad", orc.servers(1, phaseDurations=QUICK, launchOutcome="FAILED", failPhase="LAUNCH")
+    )
+    later = orc.add_group("later", orc.servers(1, phaseDurations=QUICK))
+    plan_id = orc.add_plan([("ok", [ok], False), ("bad", [bad], False), ("later", [later], False)])
+    record = orc.run_to_end(orc.start(plan_id)["executionId"])
+    assert record["status"] == "PARTIAL_SUCCESS" and statuses(record) == [
+        "COMPLETED",
+        "FAILED",
+        "NOT_STARTED",
+    ]
+    assert record["waves"][1]["error"].startswith("critical servers failed")
+
+
+def test_a_failed_optional_server_completes_with_a_warning(orc: Orchestration) -> None:
+    ids = orc.servers(1, phaseDurations=QUICK) + orc.servers(
+        1, phaseDurations=QUICK, launchOutcome="FAILED", failPhase="CONVERSION"
+    )
+    group = orc.add_group("web", ids, serverImpactLevels={ids[1]: "OPTIONAL"})
+    record = orc.run_to_end(orc.start(orc.add_plan([("web", [group], False)]))["executionId"])
+    assert record["status"] == "COMPLETED"
+    assert status_label(record) == "COMPLETED WITH WARNINGS (1 warning)"
+
+
+def test_polls_never_change_the_execution_status(orc: Orchestration) -> None:
+    execution_id = orc.start(plan(orc, (2, False)))["executionId"]
+    state = dict(waves.start_wave(orc.deps, dict(waves.advance(orc.deps, {"executionId": execution_id}))))
+    seen = set()
+    while not state["waveDone"]:
+        orc.clock.advance(20)
+        state = dict(poll.poll(orc.deps, state))
+        seen.add(orc.get(execution_id)["status"])
+    assert seen == {"IN_PROGRESS"}
+
+
+def test_terminate_ends_exactly_the_instances_of_the_drill(orc: Orchestration) -> None:
+    first = orc.run_to_end(orc.start(plan(orc, (2, False)))["executionId"])
+    second = orc.run_to_end(orc.start(plan(orc, (1, False)))["executionId"])
+    terminate.start_termination(orc.deps, first["executionId"], actor="ops")
+    with pytest.raises(ConflictError):
+        terminate.start_termination(orc.deps, first["executionId"], actor="ops")
+    for _ in range(20):
+        orc.clock.advance(60)
+        if first["executionId"] in find.find(orc.deps)["terminationsFinished"]:
+            break
+    ec2 = orc.deps.ec2
+    ids = {
+        e["executionId"]: [s["ec2InstanceId"] for s in orc.deps.stores.servers.all(e["executionId"])]
+        for e in (first, second)
+    }
+    assert {d["ec2State"] for d in ec2.instances(ids[first["executionId"]]).values()} == {"terminated"}
+    assert {d["ec2State"] for d in ec2.instances(ids[second["executionId"]]).values()} == {"running"}
+    assert orc.get(first["executionId"])["instancesTerminated"] is True
+
+
+def test_find_reconciles_an_execution_whose_state_machine_died(orc: Orchestration) -> None:
+    execution_id = orc.start(plan(orc, (1, False), (1, True)))["executionId"]
+    orc.run_to_end(execution_id, resume=False)
+    orc.sfn.status[execution_id] = "ABORTED"
+    result = find.find(orc.deps)
+    assert result["reconciled"] == [{"executionId": execution_id, "status": "PARTIAL_SUCCESS"}]
+    assert orc.deps.stores.locks.holders() == {}
+
+
+def test_a_wave_waits_for_drs_capacity_then_runs(orc: Orchestration) -> None:
+    import dataclasses
+
+    orc.deps = dataclasses.replace(
+        orc.deps, config=dataclasses.replace(orc.deps.config, drs_max_concurrent_jobs=1)
+    )
+    busy = orc.start(plan(orc, (1, False)))["executionId"]
+    busy_state = dict(waves.start_wave(orc.deps, dict(waves.advance(orc.deps, {"executionId": busy}))))
+    waiting = orc.start(plan(orc, (1, False)))["executionId"]
+    state = dict(waves.advance(orc.deps, {"executionId": waiting}))
+    assert waves.start_wave(orc.deps, state)["capacityQueued"] is True
+    assert orc.get(waiting)["waves"][0]["phase"] == "QUEUED_FOR_CAPACITY"
+    orc.poll_wave(busy_state)
+    orc.run_wave(state)
+    assert orc.run_to_end(waiting)["status"] == "COMPLETED"
