@@ -95,8 +95,7 @@ def test_a_denied_describe_jobs_fails_the_drill_naming_the_call_and_its_late_ins
     assert "DRS DescribeJobs" in failed["error"] and "AccessDenied" in failed["error"]
     assert failed["canTerminate"]["hasRecoveryInstances"] is True
     assert failed["canTerminate"]["canTerminate"] is False
-    assert "plan" not in locks_of(api, execution_id)
-    assert locks_of(api, execution_id) == []
+    api.watch(execution_id, lambda _r: not locks_of(api, execution_id), timeout=10)
     # When the scheduled find follows the job to its end
     done = find_until(api, execution_id, lambda r: r["canTerminate"]["canTerminate"])
     # Then both late instances belong to the execution and are terminated with it
@@ -140,7 +139,7 @@ def test_a_paused_execution_whose_state_machine_was_stopped_is_reconciled_and_it
     # Then it is no longer PAUSED: wave 1 left instances, so PARTIAL_SUCCESS, and the plan is free
     record = api.execution(execution_id)
     assert record["status"] == "PARTIAL_SUCCESS"
-    assert locks_of(api, execution_id) == []
+    api.watch(execution_id, lambda _r: not locks_of(api, execution_id), timeout=10)
     assert api.start(plan_id)
 
 
@@ -183,7 +182,7 @@ def test_a_resume_whose_send_task_success_fails_is_completed_by_retrying_the_res
     api.call("POST", f"/executions/{execution_id}/resume", expect=200)
     final, _ = api.watch(execution_id, finished)
     assert final["status"] == "COMPLETED"
-    assert locks_of(api, execution_id) == []
+    api.watch(execution_id, lambda _r: not locks_of(api, execution_id), timeout=10)
     assert api.start(plan_id)
 
 
@@ -204,7 +203,7 @@ def test_a_cancel_whose_send_task_success_fails_is_delivered_by_find(api: Api) -
     # Then the schedule delivers the cancel (after its grace period) and the execution ends
     final = find_until(api, execution_id, finished)
     assert final["status"] == "PARTIAL_SUCCESS"
-    assert locks_of(api, execution_id) == []
+    api.watch(execution_id, lambda _r: not locks_of(api, execution_id), timeout=10)
 
 
 def test_a_lock_release_that_fails_once_still_ends_with_every_lock_released(api: Api) -> None:
