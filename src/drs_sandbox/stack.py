@@ -387,11 +387,9 @@ class Stack:
     def _reset_production_caches() -> None:
         # The handlers cache their config and clients per process (cold start); a new stack is a
         # new "deployment", so they must read the environment again.
-        from orchestrator import clients, config, deps
+        from orchestrator import deps
 
-        clients.reset()
-        config.get_config.cache_clear()
-        deps.default_deps.cache_clear()
+        deps.reset()
 
     def _start_drs(self) -> None:
         ec2 = boto3.client(

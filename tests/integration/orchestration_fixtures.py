@@ -17,12 +17,12 @@ from orchestration_driver import Orchestration
 
 from drs_sandbox.cfn import dynamodb_table_kwargs, load_template, table_logical_ids
 from drs_sandbox.drs import DrsSimulator
-from orchestrator import timeutil
 from orchestrator.config import Config
 from orchestrator.deps import Deps
 from orchestrator.drs import Drs
 from orchestrator.ec2 import Ec2
 from orchestrator.store import Stores
+from orchestrator.timeutil import Clock
 
 pytest_plugins = ["drs_fixtures"]
 
@@ -56,13 +56,12 @@ def orchestration(
         stores=Stores.from_config(config, dynamodb=ddb),
         drs=Drs(drs_client),
         ec2=Ec2(drs_ec2_client),
-        sfn=sfn,  # type: ignore[arg-type]
+        sfn=sfn,
+        # The orchestrator's clock follows the simulator's, so wave timeouts and durations are simulated.
+        clock=Clock(lambda: datetime.fromtimestamp(drs_clock(), UTC)),
     )
-    # The orchestrator's clock follows the simulator's, so wave timeouts and durations are simulated.
-    timeutil.set_clock(lambda: datetime.fromtimestamp(drs_clock(), UTC))
     try:
         yield Orchestration(deps=deps, sim=drs_sim, clock=drs_clock, sfn=sfn)
     finally:
-        timeutil.set_clock(None)
         for name in names.values():
             ddb.delete_table(TableName=name)

@@ -370,20 +370,20 @@ def test_locks_are_all_or_nothing_and_released_only_by_their_holder(stores: Stor
 
 def test_catalog_names_are_unique_regardless_of_case_and_writes_follow_the_version(stores: Stores) -> None:
     name = f"Web-{uuid.uuid4().hex[:6]}"
-    web = stores.groups.create({"name": name, "sourceServerIds": ["s-1"]})
+    web = stores.groups.create({"name": name, "sourceServerIds": ["s-1"]}, now=NOW)
     assert stores.groups.get(web["groupId"])["name"] == name and web["version"] == 1
     with pytest.raises(ConflictError) as taken:
-        stores.groups.create({"name": name.upper(), "sourceServerIds": []})
+        stores.groups.create({"name": name.upper(), "sourceServerIds": []}, now=NOW)
     assert taken.value.code == "NAME_ALREADY_EXISTS"
-    db = stores.groups.create({"name": f"db-{name}", "sourceServerIds": []})
+    db = stores.groups.create({"name": f"db-{name}", "sourceServerIds": []}, now=NOW)
     with pytest.raises(ConflictError) as rename:
-        stores.groups.update(db, {"name": name.lower(), "sourceServerIds": []})
+        stores.groups.update(db, {"name": name.lower(), "sourceServerIds": []}, now=NOW)
     assert rename.value.code == "NAME_ALREADY_EXISTS"
-    renamed = stores.groups.update(web, {"name": f"{name}-2", "sourceServerIds": ["s-2"]})
+    renamed = stores.groups.update(web, {"name": f"{name}-2", "sourceServerIds": ["s-2"]}, now=NOW)
     with pytest.raises(ConflictError) as stale:
-        stores.groups.update(web, {"name": name, "sourceServerIds": []})
+        stores.groups.update(web, {"name": name, "sourceServerIds": []}, now=NOW)
     assert stale.value.code == "CONCURRENT_UPDATE"
-    assert stores.groups.create({"name": name, "sourceServerIds": []})  # the old name is free again
+    assert stores.groups.create({"name": name, "sourceServerIds": []}, now=NOW)  # the old name is free again
     stores.groups.delete(renamed)
     with pytest.raises(NotFoundError) as gone:
         stores.groups.get(renamed["groupId"])

@@ -23,7 +23,8 @@ class Orchestration:
 
     def add_group(self, name: str, server_ids: list[str], **extra: Any) -> str:
         group = self.deps.stores.groups.create(
-            {"name": f"{name}-{uuid.uuid4().hex[:8]}", "sourceServerIds": server_ids, **extra}
+            {"name": f"{name}-{uuid.uuid4().hex[:8]}", "sourceServerIds": server_ids, **extra},
+            now=self.deps.clock.iso(),
         )
         return str(group["groupId"])
 
@@ -34,7 +35,7 @@ class Orchestration:
         item: dict[str, Any] = {"name": f"plan-{uuid.uuid4().hex[:8]}", "waves": plan_waves}
         if options:
             item["options"] = options
-        return str(self.deps.stores.plans.create(item)["planId"])
+        return str(self.deps.stores.plans.create(item, now=self.deps.clock.iso())["planId"])
 
     def servers(self, count: int, **spec: Any) -> list[str]:
         specs = [

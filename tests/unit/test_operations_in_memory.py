@@ -16,7 +16,6 @@ from orchestration_driver import Orchestration
 
 from drs_sandbox.drs import DrsSimulator
 from execution_utils import can_terminate_execution, status_label
-from orchestrator import timeutil
 from orchestrator.config import Config
 from orchestrator.deps import Deps
 from orchestrator.drs import Drs
@@ -24,6 +23,7 @@ from orchestrator.ec2 import Ec2
 from orchestrator.exceptions import ConflictError
 from orchestrator.operations import control, find, poll, terminate, waves
 from orchestrator.store import Stores
+from orchestrator.timeutil import Clock
 
 QUICK = {"snapshot": 30, "conversion": 60, "launch": 30, "boot": 10}
 
@@ -45,13 +45,14 @@ def orc() -> Iterator[Orchestration]:
         poll_max_seconds=60,
     )
     deps = Deps(
-        config=config, stores=Stores.in_memory(), drs=Drs(InProcessDrsClient(sim)), ec2=Ec2(ec2), sfn=sfn
+        config=config,
+        stores=Stores.in_memory(),
+        drs=Drs(InProcessDrsClient(sim)),
+        ec2=Ec2(ec2),
+        sfn=sfn,
+        clock=Clock(lambda: datetime.fromtimestamp(clock(), UTC)),
     )
-    timeutil.set_clock(lambda: datetime.fromtimestamp(clock(), UTC))
-    try:
-        yield Orchestration(deps=deps, sim=sim, clock=clock, sfn=sfn)
-    finally:
-        timeutil.set_clock(None)
+    yield Orchestration(deps=deps, sim=sim, clock=clock, sfn=sfn)
 
 
 def plan(orc: Orchestration, *waves_spec: tuple[int, bool], **options: Any) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 from orchestrator import clients
@@ -12,6 +12,7 @@ from orchestrator.ec2 import Ec2
 from orchestrator.ports import DrsPort, Ec2Port, StateMachinePort
 from orchestrator.sfn import StepFunctions
 from orchestrator.store import Stores
+from orchestrator.timeutil import Clock
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class Deps:
     drs: DrsPort
     ec2: Ec2Port
     sfn: StateMachinePort
+    clock: Clock = field(default_factory=Clock)
 
     @classmethod
     def from_config(cls, config: Config) -> Deps:
@@ -35,4 +37,13 @@ class Deps:
 
 @cache
 def default_deps() -> Deps:
+    """The dependencies of this process, built at first use (cold start)."""
     return Deps.from_config(get_config())
+
+
+def reset() -> None:
+    """Forget the configuration, the clients and the dependencies built from them, so the next use
+    reads the environment again (after it changed: a new deployment of the same process)."""
+    clients.reset()
+    get_config.cache_clear()
+    default_deps.cache_clear()

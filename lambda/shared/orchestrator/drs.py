@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -89,9 +89,9 @@ class Drs:
     def jobs_since(self, from_date: str) -> list[dict[str, Any]]:
         return list(self._paginate("describe_jobs", filters={"fromDate": from_date}))
 
-    def active_jobs(self) -> list[dict[str, Any]]:
+    def active_jobs(self, now: datetime) -> list[dict[str, Any]]:
         """Every job of the account still PENDING or STARTED (DRS limits are account-wide)."""
-        since = timeutil.iso(timeutil.now() - timedelta(seconds=ACTIVE_JOB_LOOKBACK_SECONDS))
+        since = timeutil.iso(now - timedelta(seconds=ACTIVE_JOB_LOOKBACK_SECONDS))
         return [j for j in self.jobs_since(since[:19] + "Z") if j.get("status") in ACTIVE_JOB_STATUSES]
 
     def job_log_items(self, job_id: str) -> list[dict[str, Any]]:

@@ -27,14 +27,6 @@ _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 # Concurrent BatchWriteItem calls of one bulk write (boto3 clients are thread-safe).
 BATCH_WRITE_CONCURRENCY = 8
-_TRANSIENT = {
-    "ProvisionedThroughputExceededException",
-    "ThrottlingException",
-    "RequestLimitExceeded",
-    "InternalServerError",
-    "ServiceUnavailable",
-    "TransactionConflictException",
-}
 # CancellationReasons codes of a cancelled transaction worth retrying.
 _TRANSIENT_REASONS = {"TransactionConflict", "ProvisionedThroughputExceeded", "ThrottlingError"}
 _SEGMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)((?:\[\d+\])*)$")
@@ -104,14 +96,14 @@ def translate(error: ClientError) -> OrchestratorError:
         return DependencyError(
             "DynamoDB cancelled the transaction", code="DYNAMODB_ERROR", details={"reasons": reasons}
         )
-    if code in _TRANSIENT:
+    if code == "TransactionConflictException":
         return TransientError(f"DynamoDB is busy ({code})")
     if code == "ValidationException":
         return ValidationFailedError(
             "DynamoDB refused a value of the request (too large or not storable)",
             code="DYNAMODB_VALIDATION",
         )
-    # Denied calls, other passing faults and the rest, as every adapter translates them.
+    # Throttling and 5xx, denied calls and the rest, as every adapter translates them.
     return aws_errors.translate(error, "DynamoDB", error.operation_name or "call")
 
 
@@ -240,26 +232,6 @@ class Table:
             raise translate(e) from e
         return deserialize(response["Attributes"])
 
-    def delete(
-        self,
-        key: Mapping[str, Any],
-        *,
-        condition: str | None = None,
-        names: dict[str, str] | None = None,
-        values: Mapping[str, Any] | None = None,
-    ) -> None:
-        kwargs: dict[str, Any] = {"TableName": self.name, "Key": serialize(key)}
-        if condition:
-            kwargs["ConditionExpression"] = condition
-        if names:
-            kwargs["ExpressionAttributeNames"] = names
-        if values:
-            kwargs["ExpressionAttributeValues"] = serialize(values)
-        try:
-            self.client.delete_item(**kwargs)
-        except ClientError as e:
-            raise translate(e) from e
-
     def query_page(
         self,
         *,
@@ -275,7 +247,6 @@ class Table:
         projection: str | None = None,
     ) -> tuple[list[Item], dict[str, Any] | None]:
         kwargs: dict[str, Any] = {
-            "TableName": self.name,
             "KeyConditionExpression": key_condition,
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": serialize(values),
@@ -285,16 +256,28 @@ class Table:
             kwargs["IndexName"] = index
         elif consistent:
             kwargs["ConsistentRead"] = True
+        if projection:
+            kwargs["ProjectionExpression"] = projection
+        return self._read_page(self.client.query, kwargs, limit, start_key, filter_expression)
+
+    def _read_page(
+        self,
+        read: Any,
+        kwargs: dict[str, Any],
+        limit: int | None,
+        start_key: Mapping[str, Any] | None,
+        filter_expression: str | None,
+    ) -> tuple[list[Item], dict[str, Any] | None]:
+        """One page of a Query or Scan: the items and the key to start the next page from."""
+        kwargs["TableName"] = self.name
         if limit:
             kwargs["Limit"] = limit
         if start_key:
             kwargs["ExclusiveStartKey"] = serialize(start_key)
         if filter_expression:
             kwargs["FilterExpression"] = filter_expression
-        if projection:
-            kwargs["ProjectionExpression"] = projection
         try:
-            response = self.client.query(**kwargs)
+            response = read(**kwargs)
         except ClientError as e:
             raise translate(e) from e
         last = response.get("LastEvaluatedKey")
@@ -317,23 +300,12 @@ class Table:
         names: dict[str, str] | None = None,
         values: Mapping[str, Any] | None = None,
     ) -> tuple[list[Item], dict[str, Any] | None]:
-        kwargs: dict[str, Any] = {"TableName": self.name}
-        if limit:
-            kwargs["Limit"] = limit
-        if start_key:
-            kwargs["ExclusiveStartKey"] = serialize(start_key)
-        if filter_expression:
-            kwargs["FilterExpression"] = filter_expression
+        kwargs: dict[str, Any] = {}
         if names:
             kwargs["ExpressionAttributeNames"] = names
         if values:
             kwargs["ExpressionAttributeValues"] = serialize(values)
-        try:
-            response = self.client.scan(**kwargs)
-        except ClientError as e:
-            raise translate(e) from e
-        last = response.get("LastEvaluatedKey")
-        return [deserialize(i) for i in response.get("Items", [])], (deserialize(last) if last else None)
+        return self._read_page(self.client.scan, kwargs, limit, start_key, filter_expression)
 
     def batch_get(self, keys: Sequence[Mapping[str, Any]]) -> list[Item]:
         """BatchGetItem (strongly consistent) in chunks of 100, unprocessed keys asked again."""

@@ -4,6 +4,7 @@ adapters in drs.py, ec2.py and sfn.py; tests use in-memory versions of the same 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, Protocol
 
 
@@ -20,7 +21,7 @@ class DrsPort(Protocol):
 
     def jobs_since(self, from_date: str) -> list[dict[str, Any]]: ...
 
-    def active_jobs(self) -> list[dict[str, Any]]: ...
+    def active_jobs(self, now: datetime) -> list[dict[str, Any]]: ...
 
     def job_log_items(self, job_id: str) -> list[dict[str, Any]]: ...
 

@@ -4,6 +4,7 @@ versions, lock bookkeeping) never shown."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from execution_utils import (
@@ -95,8 +96,8 @@ def _wave(wave: Mapping[str, Any]) -> dict[str, Any]:
     return shown
 
 
-def execution_view(execution: ExecutionRecord) -> dict[str, Any]:
-    """The full representation of GET /executions/{id}."""
+def execution_view(execution: ExecutionRecord, now: datetime) -> dict[str, Any]:
+    """The full representation of GET /executions/{id} (``now``: for the elapsed time)."""
     status = normalize_execution_status(str(execution["status"]))
     record: Mapping[str, Any] = execution
     normalised = {**record, "status": str(status)}
@@ -115,7 +116,7 @@ def execution_view(execution: ExecutionRecord) -> dict[str, Any]:
     view.setdefault("endTime", None)
     view.setdefault("lastPolledTime", None)
     if not is_terminal(status) and execution.get("startTime"):
-        view["elapsedSeconds"] = round(timeutil.seconds_between(execution["startTime"]))
+        view["elapsedSeconds"] = round(timeutil.seconds_between(execution["startTime"], now))
     return view
 
 

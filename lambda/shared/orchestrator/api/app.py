@@ -27,12 +27,10 @@ logger = logging.getLogger(__name__)
 JSON = "application/json"
 
 app = APIGatewayRestResolver()
-# Tests may replace the provider to run the routes with their own dependencies.
-deps_provider: Callable[[], Deps] = default_deps
 
 
 def _deps() -> Deps:
-    return deps_provider()
+    return default_deps()
 
 
 def _json(status: int, body: Any) -> Response[str]:
@@ -367,7 +365,10 @@ def list_executions() -> Response[str]:
 @document(GET_EXECUTION)
 def get_execution(executionId: str) -> Response[str]:
     _query(GET_EXECUTION)
-    return _json(200, execution_view(_deps().stores.executions.get(_execution_id(executionId))))
+    deps = _deps()
+    return _json(
+        200, execution_view(deps.stores.executions.get(_execution_id(executionId)), deps.clock.now())
+    )
 
 
 @app.get("/executions/<executionId>/servers")
@@ -412,7 +413,9 @@ def _control_route(  # noqa: PLR0917
     def control_route(executionId: str) -> Response[str]:
         _query(doc)
         body = _body(schema)
-        return _json(status, execution_view(operation(_deps(), _execution_id(executionId), body, _actor())))
+        deps = _deps()
+        record = operation(deps, _execution_id(executionId), body, _actor())
+        return _json(status, execution_view(record, deps.clock.now()))
 
     control_route.__name__ = f"{action.replace('-', '_')}_execution"
 

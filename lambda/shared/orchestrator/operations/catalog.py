@@ -49,12 +49,12 @@ def check_plan(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def create_group(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
-    return deps.stores.groups.create(check_group(deps, body))
+    return deps.stores.groups.create(check_group(deps, body), now=deps.clock.iso())
 
 
 def replace_group(deps: Deps, group_id: str, body: dict[str, Any]) -> dict[str, Any]:
     current = deps.stores.groups.get(group_id)
-    return deps.stores.groups.update(current, check_group(deps, body))
+    return deps.stores.groups.update(current, check_group(deps, body), now=deps.clock.iso())
 
 
 def delete_group(deps: Deps, group_id: str) -> None:
@@ -86,12 +86,12 @@ def delete_group(deps: Deps, group_id: str) -> None:
 
 
 def create_plan(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
-    return deps.stores.plans.create(check_plan(deps, body))
+    return deps.stores.plans.create(check_plan(deps, body), now=deps.clock.iso())
 
 
 def replace_plan(deps: Deps, plan_id: str, body: dict[str, Any]) -> dict[str, Any]:
     current = deps.stores.plans.get(plan_id)
-    return deps.stores.plans.update(current, check_plan(deps, body))
+    return deps.stores.plans.update(current, check_plan(deps, body), now=deps.clock.iso())
 
 
 def delete_plan(deps: Deps, plan_id: str) -> None:

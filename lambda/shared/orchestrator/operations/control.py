@@ -77,7 +77,7 @@ def request_pause(deps: Deps, execution_id: str, *, actor: str = "unknown") -> E
     if not any(w.get("status") == WaveStatus.NOT_STARTED for w in execution.get("waves", [])):
         raise _conflict(execution, "pause", "no wave is left to pause before")
     try:
-        record = deps.stores.executions.request_pause(execution, actor=actor, now=timeutil.iso())
+        record = deps.stores.executions.request_pause(execution, actor=actor, now=deps.clock.iso())
     except StaleWriteError as e:
         raise _raced(execution_id, "pause") from e
     logger.info("pause requested", extra={"executionId": execution_id, "actor": actor})
@@ -95,7 +95,7 @@ def resume(
     if status is not ExecutionStatus.PAUSED or not execution.get("taskToken"):
         raise _conflict(execution, "resume", f"it is {status}, not PAUSED")
     transition(status, ExecutionStatus.IN_PROGRESS)
-    now = timeutil.iso()
+    now = deps.clock.iso()
     try:
         record = deps.stores.executions.record_resume(
             execution, actor=actor, comment=comment, now=now, paused_seconds=_paused_seconds(execution, now)
@@ -129,7 +129,7 @@ def cancel(
     if status not in (ExecutionStatus.PENDING, ExecutionStatus.IN_PROGRESS, ExecutionStatus.PAUSED):
         raise _conflict(execution, "cancel", f"it is {status}")
     transition(status, ExecutionStatus.CANCELLING)
-    now = timeutil.iso()
+    now = deps.clock.iso()
     paused = _paused_seconds(execution, now) if status is ExecutionStatus.PAUSED else None
     try:
         record = deps.stores.executions.request_cancel(

@@ -16,7 +16,6 @@ from execution_utils import (
     LaunchStatus,
     WaveStatus,
 )
-from orchestrator import timeutil
 from orchestrator.deps import Deps
 from orchestrator.exceptions import NotFoundError, OrchestratorError, ValidationFailedError
 from orchestrator.model import (
@@ -194,7 +193,7 @@ def create_execution(
     waves = resolve_waves(plan, groups, deps.drs.all_source_servers())
     check_limits(deps, waves)
     execution_id = str(uuid.uuid4())
-    started = timeutil.iso()
+    started = deps.clock.iso()
     server_ids = [s.source_server_id for w in waves for s in w.servers]
     locks = execution_lock_ids(plan_id, server_ids)
     deps.stores.locks.acquire(locks, execution_id, started)

@@ -45,5 +45,5 @@ def run_operation(deps: Deps, event: Mapping[str, Any]) -> Any:
         execution_id = event.get("executionId") or state.get("executionId")
         if not execution_id:
             raise BadRequestError(f"operation {operation} needs executionId")
-        return execution_view(CONTROL_OPERATIONS[str(operation)](deps, str(execution_id)))
+        return execution_view(CONTROL_OPERATIONS[str(operation)](deps, str(execution_id)), deps.clock.now())
     raise BadRequestError(f"unknown operation {operation!r}")

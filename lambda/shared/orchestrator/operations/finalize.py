@@ -61,7 +61,7 @@ def finalize_execution(deps: Deps, execution_id: str, *, error: str | None = Non
             release_locks(deps, execution)
             return execution
         cancel = current is ExecutionStatus.CANCELLING or bool(execution.get("cancelRequested"))
-        now = timeutil.iso()
+        now = deps.clock.iso()
         waves = cast(
             list[WaveRecord], waves_at_end(execution["waves"], cancelled=cancel, error=error, now=now)
         )

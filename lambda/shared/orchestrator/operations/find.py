@@ -8,7 +8,6 @@ import logging
 from typing import Any
 
 from execution_utils import is_active, server_is_ready
-from orchestrator import timeutil
 from orchestrator.deps import Deps
 from orchestrator.exceptions import NotFoundError, OrchestratorError
 from orchestrator.model import ExecutionRecord, ServerRecord, options_of, with_fields
@@ -32,14 +31,14 @@ def refresh_stale_servers(deps: Deps, execution: ExecutionRecord) -> int:
     """EC2 state of the launched servers of an execution whose data went stale; returns how many
     server items changed. Statuses are left alone: only poll and finalize decide those."""
     marks = [t for t in (execution.get("lastPolledTime"), execution.get("serversRefreshedTime")) if t]
-    if not marks or timeutil.seconds_between(max(marks)) < STALE_SERVER_SECONDS:
+    if not marks or deps.clock.seconds_since(max(marks)) < STALE_SERVER_SECONDS:
         return 0
     readiness = options_of(execution)["readinessCheck"]
     launched = [s for s in deps.stores.servers.all(execution["executionId"]) if s.get("ec2InstanceId")]
     launched.sort(key=lambda s: str(s.get("updatedAt") or ""))
     launched = launched[:MAX_REFRESHED_PER_EXECUTION]
     details = deps.ec2.instances([s["ec2InstanceId"] for s in launched]) if launched else {}
-    now = timeutil.iso()
+    now = deps.clock.iso()
     changed: list[ServerRecord] = []
     for server in launched:
         state = (details.get(server["ec2InstanceId"]) or {}).get("ec2State", "terminated")
@@ -67,13 +66,13 @@ def _reconcile(deps: Deps, execution: ExecutionRecord) -> tuple[str, ExecutionRe
     if state == "RUNNING":
         action = pending_action(execution)
         since = str(execution.get("taskActionTime") or execution["startTime"])
-        if action and timeutil.seconds_between(since) >= UNDELIVERED_ACTION_SECONDS:
+        if action and deps.clock.seconds_since(since) >= UNDELIVERED_ACTION_SECONDS:
             # A resume or cancel was recorded but its SendTaskSuccess failed: deliver it now.
             deliver_pending_action(deps, execution)
             return "delivered", None
         return "refreshed" if refresh_stale_servers(deps, execution) else "running", None
     if state == "DOES_NOT_EXIST":
-        if timeutil.seconds_between(execution["startTime"]) < START_GRACE_SECONDS:
+        if deps.clock.seconds_since(execution["startTime"]) < START_GRACE_SECONDS:
             return "starting", None
         reason = "the state machine execution never started"
     elif state in DEAD_STATES:
@@ -95,7 +94,7 @@ def sweep_locks(deps: Deps) -> list[str]:
             if is_active(deps.stores.executions.get(holder)["status"]):
                 continue
         except NotFoundError:
-            if timeutil.seconds_between(held.since) < START_GRACE_SECONDS:
+            if deps.clock.seconds_since(held.since) < START_GRACE_SECONDS:
                 continue  # being created right now
         deps.stores.locks.release_held(held.lock_ids, holder)
         swept.append(holder)

@@ -196,7 +196,7 @@ def _refresh_servers(
         s for sid, s in servers.items() if any(s.get(f) != originals[sid].get(f) for f in SERVER_POLL_FIELDS)
     ]
     if changed:
-        now = timeutil.iso()
+        now = deps.clock.iso()
         deps.stores.servers.put_many([server_from_item({**s, "updatedAt": now}) for s in changed])
     return [server_from_item(s) for s in servers.values()], jobs_finished
 
@@ -262,7 +262,7 @@ def poll(deps: Deps, state: dict[str, Any]) -> MachineState:
         servers, jobs_finished = _refresh_servers(deps, execution, wave, readiness)
     except Exception as e:  # classified: passing, counted, or fatal
         return _poll_failed(deps, state, execution, e)
-    now = timeutil.iso()
+    now = deps.clock.iso()
     timeout_minutes = options_of(execution, cfg.default_wave_timeout_minutes)["waveTimeoutMinutes"]
     status, error = decide_wave_outcome(
         jobs_finished=jobs_finished,
@@ -320,5 +320,5 @@ def follow_jobs(deps: Deps, execution: ExecutionRecord) -> bool:
         deps.stores.executions.record_followed(execution, index, wave_facts(servers, readiness), finished)
         left = left or not finished
     if not left:
-        deps.stores.executions.record_jobs_followed(execution, now=timeutil.iso())
+        deps.stores.executions.record_jobs_followed(execution, now=deps.clock.iso())
     return not left

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 
 from execution_utils import ExecutionType, can_terminate_execution, termination_outcome
-from orchestrator import timeutil
 from orchestrator.deps import Deps
 from orchestrator.exceptions import ConflictError, OrchestratorError, StaleWriteError, ValidationFailedError
 from orchestrator.model import ExecutionRecord
@@ -65,7 +64,7 @@ def start_termination(
         )
     _check_confirmation(execution, recovery_confirmed_plan_name)
     try:
-        execution = deps.stores.executions.claim_termination(execution, actor=actor, now=timeutil.iso())
+        execution = deps.stores.executions.claim_termination(execution, actor=actor, now=deps.clock.iso())
     except StaleWriteError as e:
         # A failed termination may be asked again; one in progress or finished may not.
         raise ConflictError(
@@ -90,7 +89,7 @@ def follow_termination(deps: Deps, execution: ExecutionRecord) -> bool:
     if job_ids is None:
         # The request was claimed but never recorded its jobs: wait a little, then give up on it.
         requested = execution.get("terminationRequestedTime") or execution["startTime"]
-        if timeutil.seconds_between(requested) < STALLED_REQUEST_SECONDS:
+        if deps.clock.seconds_since(requested) < STALLED_REQUEST_SECONDS:
             return False
         deps.stores.executions.record_termination_failed(
             execution, "the termination request did not start any DRS job; request it again"
@@ -100,7 +99,7 @@ def follow_termination(deps: Deps, execution: ExecutionRecord) -> bool:
     if not finished:
         return False
     deps.stores.executions.record_termination_end(
-        execution, not_terminated=not_terminated, now=timeutil.iso()
+        execution, not_terminated=not_terminated, now=deps.clock.iso()
     )
     logger.info(
         "termination finished", extra={"executionId": execution["executionId"], "failed": len(not_terminated)}

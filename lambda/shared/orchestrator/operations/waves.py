@@ -97,7 +97,7 @@ def pause(deps: Deps, state: dict[str, Any], task_token: str) -> dict[str, Any]:
             transition(status, ExecutionStatus.PAUSED)
         try:
             deps.stores.executions.record_paused(
-                execution, token=task_token, before_wave=index + 1, now=timeutil.iso()
+                execution, token=task_token, before_wave=index + 1, now=deps.clock.iso()
             )
         except StaleWriteError:
             continue
@@ -131,7 +131,7 @@ def _claim_wave(deps: Deps, execution: ExecutionRecord, index: int) -> tuple[Exe
     """Mark the wave IN_PROGRESS exactly once: (record, is_retry); record None when the execution
     is no longer running."""
     try:
-        record = deps.stores.executions.claim_wave(execution, index, now=timeutil.iso())
+        record = deps.stores.executions.claim_wave(execution, index, now=deps.clock.iso())
     except StaleWriteError:
         fresh = deps.stores.executions.get(execution["executionId"])
         if fresh["waves"][index].get("status") == WaveStatus.IN_PROGRESS:
@@ -154,7 +154,7 @@ def _own_jobs(deps: Deps, execution: ExecutionRecord, index: int) -> list[dict[s
 def _capacity_shortfall(deps: Deps, server_count: int) -> str | None:
     """Why DRS cannot take ``server_count`` more servers now (account-wide limits), or None."""
     cfg = deps.config
-    active = deps.drs.active_jobs()
+    active = deps.drs.active_jobs(deps.clock.now())
     busy = sum(len(j.get("participatingServers") or []) for j in active)
     needed_jobs = -(-server_count // cfg.drs_max_servers_per_job)
     if len(active) + needed_jobs > cfg.drs_max_concurrent_jobs:
@@ -173,7 +173,7 @@ def _queue_for_capacity(
     """Wait for DRS capacity (bounded by the plan's capacityWaitMinutes), or fail the wave after it."""
     cfg = deps.config
     wave = execution["waves"][index]
-    now = timeutil.iso()
+    now = deps.clock.iso()
     queued_since = wave.get("queuedTime") or now
     minutes = options_of(execution)["capacityWaitMinutes"]
     if timeutil.seconds_between(queued_since, now) > minutes * 60:
@@ -267,10 +267,10 @@ def start_wave(deps: Deps, state: dict[str, Any]) -> MachineState:
         updates.extend(with_fields(s, jobId=job["jobID"]) for s in chunk)
     deps.stores.servers.put_many(updates + failures)
     if job_ids:
-        deps.stores.executions.record_submitted(claimed, index, now=timeutil.iso())
+        deps.stores.executions.record_submitted(claimed, index, now=deps.clock.iso())
     if failures and not job_ids:
         deps.stores.executions.fail_wave(
-            claimed, index, failures[0]["error"], now=timeutil.iso(), only_if_no_jobs=True
+            claimed, index, failures[0]["error"], now=deps.clock.iso(), only_if_no_jobs=True
         )
         logger.warning("wave could not start", extra={"executionId": execution_id, "wave": number})
         return machine_state(state, interval=0)

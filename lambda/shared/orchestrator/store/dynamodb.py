@@ -7,7 +7,6 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, cast
 
-from orchestrator import timeutil
 from orchestrator.dynamo import Expression, Table, serialize
 from orchestrator.exceptions import ConflictError, NotFoundError, StaleWriteError
 from orchestrator.model import ServerRecord, server_from_item
@@ -261,17 +260,18 @@ def not_found(kind: Kind, entity_id: str) -> NotFoundError:
     return NotFoundError(f"{kind.label} {entity_id} not found", code=kind.not_found_code)
 
 
-def new_entity(kind: Kind, fields: Mapping[str, Any]) -> dict[str, Any]:
-    now = timeutil.iso()
+def new_entity(kind: Kind, fields: Mapping[str, Any], now: str) -> dict[str, Any]:
     return {**fields, kind.key: str(uuid.uuid4()), "createdTime": now, "updatedTime": now, "version": 1}
 
 
-def next_version(kind: Kind, current: Mapping[str, Any], fields: Mapping[str, Any]) -> dict[str, Any]:
+def next_version(
+    kind: Kind, current: Mapping[str, Any], fields: Mapping[str, Any], now: str
+) -> dict[str, Any]:
     return {
         **fields,
         kind.key: str(current[kind.key]),
         "createdTime": current.get("createdTime"),
-        "updatedTime": timeutil.iso(),
+        "updatedTime": now,
         "version": int(current.get("version", 0)) + 1,
     }
 
@@ -306,8 +306,8 @@ class DynamoCatalog:
             if not start:
                 return sorted(items, key=lambda i: str(i.get("name", "")).lower())
 
-    def create(self, fields: Mapping[str, Any]) -> dict[str, Any]:
-        item = new_entity(self.kind, fields)
+    def create(self, fields: Mapping[str, Any], *, now: str) -> dict[str, Any]:
+        item = new_entity(self.kind, fields, now)
         put = {
             "Put": {
                 "TableName": self.table.name,
@@ -322,8 +322,8 @@ class DynamoCatalog:
             raise name_conflict(self.kind, str(fields["name"])) from e
         return item
 
-    def update(self, current: Mapping[str, Any], fields: Mapping[str, Any]) -> dict[str, Any]:
-        item = next_version(self.kind, current, fields)
+    def update(self, current: Mapping[str, Any], fields: Mapping[str, Any], *, now: str) -> dict[str, Any]:
+        item = next_version(self.kind, current, fields, now)
         entity_id = str(item[self.kind.key])
         operations: list[dict[str, Any]] = [
             {

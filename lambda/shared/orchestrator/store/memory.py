@@ -181,8 +181,8 @@ class MemoryCatalog:
             items = copy.deepcopy(list(self._items.values()))
         return sorted(items, key=lambda i: str(i.get("name", "")).lower())
 
-    def create(self, fields: Mapping[str, Any]) -> dict[str, Any]:
-        item = new_entity(self.kind, fields)
+    def create(self, fields: Mapping[str, Any], *, now: str) -> dict[str, Any]:
+        item = new_entity(self.kind, fields, now)
         with self._lock:
             if name_key(str(fields["name"])) in self._names:
                 raise name_conflict(self.kind, str(fields["name"]))
@@ -190,8 +190,8 @@ class MemoryCatalog:
             self._items[item[self.kind.key]] = copy.deepcopy(item)
         return item
 
-    def update(self, current: Mapping[str, Any], fields: Mapping[str, Any]) -> dict[str, Any]:
-        item = next_version(self.kind, current, fields)
+    def update(self, current: Mapping[str, Any], fields: Mapping[str, Any], *, now: str) -> dict[str, Any]:
+        item = next_version(self.kind, current, fields, now)
         entity_id = str(item[self.kind.key])
         with self._lock:
             stored = self._items.get(entity_id)

@@ -1,0 +1,142 @@
+"""The bench gate (bench.gate) on synthetic measurements: it ignores the machine's load and still
+catches real regressions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bench import gate
+from bench.calibration import sample, workload
+
+REF = gate.CALIBRATION_REFERENCE_MS / 1000  # calibration seconds on the reference machine
+
+
+def measured(
+    servers: int,
+    *,
+    poll_cpu_s: float,
+    finalize_cpu_s: float = 0.015,
+    calibration_s: float = REF,
+    gc_s: float = 0.0,
+    calls_per_poll_max: int | None = None,
+    calls_per_execution: int | None = None,
+    drs_first_last: tuple[int, int] = (11, 1),
+    max_item_kb: float = 1.1,
+    status: str = "COMPLETED",
+) -> dict[str, Any]:
+    """One size's result as bench.run builds it, from raw thread CPU seconds and calibration."""
+    jobs = max(1, servers // 100)
+    return {
+        "servers": servers,
+        "status": status,
+        # Measured shape: about one BatchWriteItem per 25 changed servers plus a few describes.
+        "aws_calls_per_poll_max": calls_per_poll_max
+        if calls_per_poll_max is not None
+        else 4 + jobs + servers // 20,
+        "aws_calls_per_execution": calls_per_execution
+        if calls_per_execution is not None
+        else 40 + servers // 4,
+        "drs_calls_per_poll_first_last": list(drs_first_last),
+        "max_item_kb": max_item_kb,
+        "poll_cpu_p95_ms": round(1000 * poll_cpu_s, 1),
+        "poll_cpu_p95_ref_ms": gate.calibrated_ms(poll_cpu_s, gc_s, calibration_s),
+        "finalize_cpu_p95_ref_ms": gate.calibrated_ms(finalize_cpu_s, 0.0, calibration_s),
+    }
+
+
+def failed(result: dict[str, Any]) -> list[str]:
+    return [c.name for c in gate.judge(result) if not c.passed]
+
+
+def test_the_code_as_measured_passes() -> None:
+    # 2-core reference machine, nothing else running: poll p95 about 300 ms at 1,000 servers.
+    assert failed(measured(1000, poll_cpu_s=0.30)) == []
+    assert failed(measured(100, poll_cpu_s=0.07, drs_first_last=(2, 2))) == []
+    assert failed(measured(10, poll_cpu_s=0.02, drs_first_last=(2, 2))) == []
+
+
+@pytest.mark.parametrize("slowdown", [1.8, 2.5, 4.0])
+def test_a_loaded_or_slower_machine_passes_when_the_code_is_fine(slowdown: float) -> None:
+    # Everything in the handler's thread, the calibration workload included, runs `slowdown` times
+    # slower: the absolute poll CPU misses 500 ms, the calibrated figure does not move.
+    result = measured(1000, poll_cpu_s=0.30 * slowdown, calibration_s=REF * slowdown)
+    assert result["poll_cpu_p95_ms"] > 500
+    assert result["poll_cpu_p95_ref_ms"] == pytest.approx(300)
+    assert failed(result) == []
+
+
+def test_a_collection_of_the_sandboxs_heap_paid_by_the_handler_thread_is_not_counted() -> None:
+    result = measured(1000, poll_cpu_s=1.10, gc_s=0.80)
+    assert result["poll_cpu_p95_ref_ms"] == pytest.approx(300)
+    assert failed(result) == []
+
+
+@pytest.mark.parametrize("slowdown", [1.0, 1.6, 3.0])
+def test_doubled_per_server_cpu_fails_whatever_the_load(slowdown: float) -> None:
+    # About 20 ms of a 1,000-server poll is fixed, the rest per server; double the per-server part.
+    doubled = 0.02 + 2 * (0.30 - 0.02)
+    result = measured(1000, poll_cpu_s=doubled * slowdown, calibration_s=REF * slowdown)
+    assert failed(result) == ["poll_cpu_p95_ref_ms"]
+
+
+def test_finalize_cpu_is_judged_too() -> None:
+    assert failed(measured(1000, poll_cpu_s=0.30, finalize_cpu_s=1.2)) == ["finalize_cpu_p95_ref_ms"]
+
+
+def test_cpu_is_judged_at_1000_servers_only() -> None:
+    assert failed(measured(100, poll_cpu_s=0.9, drs_first_last=(2, 2))) == []
+
+
+@pytest.mark.parametrize("servers", [100, 1000])
+def test_an_extra_aws_call_per_server_in_every_poll_fails(servers: int) -> None:
+    fine = measured(servers, poll_cpu_s=0.1)
+    polls = 4
+    regressed = measured(
+        servers,
+        poll_cpu_s=0.1,
+        calls_per_poll_max=fine["aws_calls_per_poll_max"] + servers,
+        calls_per_execution=fine["aws_calls_per_execution"] + polls * servers,
+    )
+    assert failed(regressed) == ["AWS calls, largest poll", "AWS calls, execution"]
+
+
+def test_an_extra_aws_call_per_server_once_per_execution_fails() -> None:
+    fine = measured(1000, poll_cpu_s=0.3)
+    regressed = measured(1000, poll_cpu_s=0.3, calls_per_execution=fine["aws_calls_per_execution"] + 1000)
+    assert failed(regressed) == ["AWS calls, execution"]
+
+
+def test_drs_calls_that_grow_while_servers_settle_fail() -> None:
+    assert failed(measured(1000, poll_cpu_s=0.3, drs_first_last=(11, 12))) == ["DRS calls, last poll"]
+
+
+def test_item_size_and_outcome_are_judged_at_every_size() -> None:
+    assert failed(measured(10, poll_cpu_s=0.02, drs_first_last=(2, 2), max_item_kb=65)) == ["max item KB"]
+    assert failed(measured(10, poll_cpu_s=0.02, drs_first_last=(2, 2), status="FAILED")) == ["status"]
+
+
+def test_missing_cpu_figures_fail_at_1000_servers() -> None:
+    result = measured(1000, poll_cpu_s=0.3)
+    del result["poll_cpu_p95_ref_ms"]
+    assert failed(result) == ["poll_cpu_p95_ref_ms"]
+
+
+def test_judged_by_names_the_gates_of_each_row() -> None:
+    checks = gate.judge_all([measured(10, poll_cpu_s=0.02), measured(1000, poll_cpu_s=0.3)])
+    assert gate.judged_by(checks, 10) == "status+item+calls"
+    assert gate.judged_by(checks, 1000) == "status+item+calls+cpu/cal"
+    assert all(c.line() for c in checks)
+
+
+def test_calibrated_ms_reads_as_reference_machine_ms() -> None:
+    assert gate.calibrated_ms(0.3, 0.0, REF) == pytest.approx(300)
+    assert gate.calibrated_ms(0.6, 0.0, 2 * REF) == pytest.approx(300)
+    assert gate.calibrated_ms(0.3, 0.1, REF) == pytest.approx(200)
+    assert gate.calibrated_ms(0.3, 0.0, 0.0) == pytest.approx(300)  # no calibration: absolute
+
+
+def test_the_calibration_workload_is_deterministic_and_timed() -> None:
+    assert workload() == workload()
+    assert 0 < sample(reps=1) < 1.0
