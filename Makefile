@@ -13,7 +13,8 @@ REGION ?= us-east-1
 STAMP := .stamps
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test unit integration e2e lint typecheck validate build build-check demo sandbox bench deploy openapi clean
+.PHONY: help setup test unit integration e2e lint typecheck validate build build-check demo sandbox bench deploy openapi clean console console-test chromium deploy-console
+CONSOLE_SOURCES := $(shell find frontend/src -type f 2>/dev/null) frontend/index.html frontend/vite.config.ts frontend/tsconfig.json
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*##"} /^[a-zA-Z_-]+:.*##/ {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -37,7 +38,29 @@ $(STAMP)/npm: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-setup: $(STAMP)/venv $(STAMP)/sam $(STAMP)/npm ## Create .venv, .venv-sam and node_modules
+$(STAMP)/console-npm: frontend/package.json frontend/package-lock.json
+	@mkdir -p $(STAMP)
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+setup: $(STAMP)/venv $(STAMP)/sam $(STAMP)/npm $(STAMP)/console-npm ## Create .venv, .venv-sam, node_modules and frontend/node_modules
+
+frontend/dist/index.html: $(STAMP)/console-npm $(CONSOLE_SOURCES)
+	cd frontend && npm run --silent build
+
+console: frontend/dist/index.html ## Build the operator console (frontend/dist, served by the sandbox at /console/)
+
+console-test: $(STAMP)/console-npm ## The console's component tests (Vitest)
+	cd frontend && npx --no-install vitest run
+
+chromium: ## Install Debian's chromium for the browser tests when it is missing (apt-get, as root)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "chromium is missing: sudo apt-get install -y chromium" >&2; exit 1; \
+	  fi; }
+	@chromium --version 2>/dev/null | head -1
 
 lint: $(STAMP)/venv ## ruff and mypy (strict on lambda/shared)
 	$(PY) -m ruff check .
@@ -65,13 +88,13 @@ integration: $(STAMP)/venv ## Integration tests (moto + DRS simulator)
 e2e: $(STAMP)/venv ## End-to-end tests (the sandbox through the API and drsctl)
 	$(PY) -m pytest tests/e2e -q
 
-test: setup lint validate build-check ## Everything CI runs: lint, template checks, build check, all tests
-	$(PY) -m pytest tests -q -n 2 --dist loadfile
+test: setup lint validate build-check console console-test chromium ## Everything CI runs: lint, template checks, build check, the console, all tests
+	CONSOLE_E2E_REQUIRED=1 $(PY) -m pytest tests -q -n 2 --dist loadfile
 
-demo: $(STAMP)/venv ## A full 3-wave drill in the local sandbox, no AWS account needed
+demo: $(STAMP)/venv console ## A full 3-wave drill in the local sandbox, no AWS account needed
 	$(PY) -m drs_sandbox.demo
 
-sandbox: $(STAMP)/venv ## Serve the whole system on http://127.0.0.1:8787 (Ctrl-C stops it)
+sandbox: $(STAMP)/venv console ## Serve the whole system on http://127.0.0.1:8787, the console at /console/ (Ctrl-C stops it)
 	$(VENV)/bin/drsctl sandbox --port 8787
 
 bench: $(STAMP)/venv ## Poll and finalize benchmarks for waves of 10, 100 and 1,000 servers
@@ -83,5 +106,9 @@ openapi: $(STAMP)/venv ## Regenerate the committed OpenAPI document
 deploy: build ## sam deploy with samconfig.toml defaults
 	$(SAM) deploy --config-file samconfig.toml
 
+STACK ?= drs-orchestrator
+deploy-console: console $(STAMP)/venv ## Upload the console to the deployed stack's bucket and write its config.json
+	$(PY) frontend/deploy/deploy_console.py --stack $(STACK) --region $(REGION)
+
 clean: ## Remove environments and build output
-	rm -rf $(VENV) $(SAM_VENV) node_modules .aws-sam $(STAMP) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SAM_VENV) node_modules .aws-sam $(STAMP) .pytest_cache .mypy_cache .ruff_cache frontend/node_modules frontend/dist

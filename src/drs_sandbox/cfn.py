@@ -1,14 +1,18 @@
 """The one loader through which the sandbox and the tests build resources from ``template.yaml``.
 
-Nothing here talks to AWS: it reads the SAM template (CloudFormation short-form tags included),
-resolves the intrinsic functions the template uses with local values, and turns resource
-properties into the arguments local stacks need (boto3 ``create_table`` kwargs, the state
-machine definition with its substitutions applied, the functions with their environment).
+Nothing here talks to AWS. cfn-lint's decoder parses the template (YAML with the CloudFormation
+short-form tags, or JSON); this module resolves the few intrinsic functions the template uses with
+local values and turns the resources the sandbox creates into what local stacks need: boto3
+``create_table`` kwargs, the state machine definition with its substitutions applied, the
+functions (SAM Globals merged) with their environment, and the functions' events.
+
+The SAM template is read as written, not translated to CloudFormation: samtranslator refuses local
+``CodeUri``/``DefinitionUri``/``ContentUri`` (it wants S3 URIs), renames layers, and turns API
+events into an OpenAPI body, while the sandbox needs exactly those local paths and routes.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import re
@@ -16,8 +20,6 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 __all__ = [
     "CfnTemplate",
@@ -72,41 +74,30 @@ def repo_root() -> Path:
     return Path(__file__).resolve().parents[2]
 
 
-class _CfnLoader(yaml.SafeLoader):
-    """SafeLoader plus the CloudFormation short forms (``!Ref``, ``!GetAtt``, ``!Sub``...)."""
-
-
-def _construct_tag(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
-    value: Any
-    if isinstance(node, yaml.ScalarNode):
-        value = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    elif isinstance(node, yaml.MappingNode):
-        value = loader.construct_mapping(node, deep=True)
-    else:  # pragma: no cover - yaml has no other node kinds
-        raise yaml.constructor.ConstructorError(None, None, f"unexpected node {node!r}", node.start_mark)
-    if tag_suffix == "Ref":
-        return {"Ref": value}
-    if tag_suffix == "Condition":
-        return {"Condition": value}
-    if tag_suffix == "GetAtt" and isinstance(value, str):
-        resource, _, attribute = value.partition(".")
-        return {"Fn::GetAtt": [resource, attribute]}
-    return {f"Fn::{tag_suffix}": value}
-
-
-_CfnLoader.add_multi_constructor("!", _construct_tag)
+def _plain(value: Any) -> Any:
+    """cfn-lint's nodes (dict, list and str subclasses carrying their marks) as plain values."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, str):
+        return str(value)
+    return value
 
 
 def load_template(path: str | os.PathLike[str] | None = None) -> CfnTemplate:
-    """Parse a CloudFormation/SAM template (YAML or JSON). Default: the repository's template.yaml."""
+    """Parse a CloudFormation/SAM template (YAML or JSON). Default: the repository's template.yaml.
+    Short forms come back in their long form (``!GetAtt A.B`` is ``{"Fn::GetAtt": ["A", "B"]}``)."""
+    from cfnlint.decode import decode_str  # here: importing cfn-lint takes about 0.5 s
+
     source = Path(path) if path is not None else repo_root() / "template.yaml"
-    with source.open(encoding="utf-8") as handle:
-        data = yaml.load(handle, Loader=_CfnLoader)  # a SafeLoader subclass
+    data, problems = decode_str(source.read_text(encoding="utf-8"))
+    if problems:
+        first = problems[0]
+        raise ValueError(f"{source}:{first.linenumber}: {first.message}")
     if not isinstance(data, dict) or not isinstance(data.get("Resources"), dict):
         raise ValueError(f"{source}: not a CloudFormation template (no Resources mapping)")
-    template = CfnTemplate(data)
+    template = CfnTemplate(_plain(data))
     template.path = source.resolve()
     return template
 
@@ -125,6 +116,11 @@ def _resource(template: Mapping[str, Any], logical_id: str) -> dict[str, Any]:
         return _resources(template)[logical_id]
     except KeyError:
         raise KeyError(f"template has no resource {logical_id!r}") from None
+
+
+def _properties(template: Mapping[str, Any], logical_id: str) -> dict[str, Any]:
+    properties: dict[str, Any] = _resource(template, logical_id).get("Properties") or {}
+    return properties
 
 
 def _of_type(template: Mapping[str, Any], *types: str) -> list[str]:
@@ -158,12 +154,14 @@ NO_VALUE: Any = _NoValue()
 
 
 class Resolver:
-    """Evaluates intrinsic functions with local values.
+    """Evaluates the intrinsic functions the template uses (Ref, GetAtt, Sub, If with its
+    conditions: Equals, Not, Condition) with local values.
 
     ``parameters`` override the template's defaults; ``physical_ids`` give what ``Ref`` of a
     resource returns (a table's name, a topic's ARN...); ``attributes`` give ``GetAtt`` values,
     keyed ``"Logical.Attribute"``. Anything not given gets a plausible value derived from the
-    stack name, Region and account, so ARNs look like the deployed ones.
+    stack name, Region and account, so ARNs look like the deployed ones. Any other function
+    raises :class:`ResolveError`.
     """
 
     def __init__(
@@ -186,6 +184,15 @@ class Resolver:
         self.account_id = account_id
         self.stack_name = stack_name
         self.partition = partition
+        self._functions: dict[str, Callable[[Any], Any]] = {
+            "Ref": self._ref,
+            "Condition": lambda name: self.condition(str(name)),
+            "Fn::GetAtt": self._fn_get_att,
+            "Fn::Sub": self._fn_sub,
+            "Fn::If": self._fn_if,
+            "Fn::Equals": lambda args: str(self.resolve(args[0])) == str(self.resolve(args[1])),
+            "Fn::Not": lambda args: not self.resolve(args[0]),
+        }
 
     # -- pseudo parameters and references
     @property
@@ -203,21 +210,17 @@ class Resolver:
             "AWS::NotificationARNs": "",
         }
 
-    def _arn(self, service: str, resource: str, *, region: bool = True, account: bool = True) -> str:
-        return (
-            f"arn:{self.partition}:{service}:{self.region if region else ''}:"
-            f"{self.account_id if account else ''}:{resource}"
-        )
+    def _arn(self, service: str, resource: str, *, region: bool = True) -> str:
+        return f"arn:{self.partition}:{service}:{self.region if region else ''}:{self.account_id}:{resource}"
 
     def physical_id(self, logical_id: str) -> str:
         """What ``Ref`` of a resource returns."""
         if logical_id in self.physical_ids:
             return self.physical_ids[logical_id]
-        res = _resource(self.template, logical_id)
-        rtype = res.get("Type", "")
-        props = res.get("Properties") or {}
+        rtype = _resource(self.template, logical_id).get("Type", "")
+        props = _properties(self.template, logical_id)
         name = self._name(logical_id)
-        if rtype in ("AWS::SNS::Topic",):
+        if rtype == "AWS::SNS::Topic":
             return self._arn("sns", name)
         if rtype == "AWS::SQS::Queue":
             return f"https://sqs.{self.region}.amazonaws.com/{self.account_id}/{name}"
@@ -233,7 +236,7 @@ class Resolver:
 
     def _name(self, logical_id: str) -> str:
         """The resource's explicit name property, else ``<stack>-<logical id>``."""
-        props = _resource(self.template, logical_id).get("Properties") or {}
+        props = _properties(self.template, logical_id)
         for key in ("TableName", "FunctionName", "TopicName", "QueueName", "Name", "LayerName"):
             if key in props:
                 value = self.resolve(props[key])
@@ -246,34 +249,27 @@ class Resolver:
         if key in self.attributes:
             return self.attributes[key]
         rtype = _resource(self.template, logical_id).get("Type", "")
-        name = self._name(logical_id)
-        ref = self.physical_id(logical_id)
-        table: dict[tuple[str, str], str] = {
+        name, ref = self._name(logical_id), self.physical_id(logical_id)
+        values: dict[tuple[str, str], str] = {
             (TABLE_TYPE, "Arn"): self._arn("dynamodb", f"table/{ref}"),
             (TABLE_TYPE, "StreamArn"): self._arn("dynamodb", f"table/{ref}/stream/2024-01-01T00:00:00.000"),
             ("AWS::Serverless::Function", "Arn"): self._arn("lambda", f"function:{ref}"),
-            ("AWS::Lambda::Function", "Arn"): self._arn("lambda", f"function:{ref}"),
             ("AWS::SQS::Queue", "Arn"): self._arn("sqs", name),
             ("AWS::SQS::Queue", "QueueName"): name,
-            ("AWS::SQS::Queue", "QueueUrl"): ref,
             ("AWS::SNS::Topic", "TopicArn"): ref,
             ("AWS::SNS::Topic", "TopicName"): name,
             ("AWS::Logs::LogGroup", "Arn"): self._arn("logs", f"log-group:{ref}:*"),
-            ("AWS::Serverless::StateMachine", "Arn"): ref,
-            ("AWS::Serverless::StateMachine", "Name"): name,
-            ("AWS::StepFunctions::StateMachine", "Arn"): ref,
-            ("AWS::StepFunctions::StateMachine", "Name"): name,
-            ("AWS::Serverless::Api", "RootResourceId"): "root",
             ("AWS::IAM::Role", "Arn"): self._arn("iam", f"role/{name}", region=False),
         }
+        for machine_type in STATE_MACHINE_TYPES:
+            values[(machine_type, "Arn")], values[(machine_type, "Name")] = ref, name
         try:
-            return table[(rtype, attribute)]
+            return values[(rtype, attribute)]
         except KeyError:
             raise ResolveError(
                 f"cannot resolve GetAtt {key} ({rtype}) locally; pass it in attributes"
             ) from None
 
-    # -- conditions
     def condition(self, name: str) -> bool:
         conditions = self.template.get("Conditions") or {}
         if name not in conditions:
@@ -289,37 +285,12 @@ class Resolver:
             return value
         if len(value) == 1:
             (key, arg), *_ = value.items()
-            if key in {"Ref", "Condition"} or key.startswith("Fn::"):
-                return self._intrinsic(key, arg)
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            resolved = self.resolve(item)
-            if resolved is not NO_VALUE:
-                out[key] = resolved
-        return out
-
-    def _intrinsic(self, key: str, arg: Any) -> Any:
-        handlers: dict[str, Callable[[Any], Any]] = {
-            "Ref": self._ref,
-            "Condition": lambda a: self.condition(str(a)),
-            "Fn::GetAtt": self._fn_get_att,
-            "Fn::Sub": self._fn_sub,
-            "Fn::Join": self._fn_join,
-            "Fn::Select": self._fn_select,
-            "Fn::Split": self._fn_split,
-            "Fn::If": self._fn_if,
-            "Fn::Equals": self._fn_equals,
-            "Fn::Not": lambda a: not self.resolve(a[0] if isinstance(a, list) else a),
-            "Fn::And": lambda a: all(self.resolve(c) for c in a),
-            "Fn::Or": lambda a: any(self.resolve(c) for c in a),
-            "Fn::FindInMap": self._fn_find_in_map,
-            "Fn::GetAZs": lambda a: [f"{self.region}{z}" for z in "abc"],
-            "Fn::Base64": lambda a: base64.b64encode(str(self.resolve(a)).encode()).decode(),
-        }
-        handler = handlers.get(key)
-        if handler is None:
-            raise ResolveError(f"{key} cannot be resolved locally")
-        return handler(arg)
+            if key in ("Ref", "Condition") or key.startswith("Fn::"):
+                if key not in self._functions:
+                    raise ResolveError(f"{key} cannot be resolved locally")
+                return self._functions[key](arg)
+        resolved = {key: self.resolve(item) for key, item in value.items()}
+        return {key: item for key, item in resolved.items() if item is not NO_VALUE}
 
     def _ref(self, name: Any) -> Any:
         name = str(name)
@@ -336,16 +307,11 @@ class Resolver:
         raise ResolveError(f"Ref to unknown name {name!r}")
 
     def _fn_get_att(self, arg: Any) -> str:
-        if isinstance(arg, str):
-            arg = arg.split(".", 1)
-        logical_id, attribute = (self.resolve(a) for a in arg)
-        return self.get_att(str(logical_id), str(attribute))
+        logical_id, attribute = arg.split(".", 1) if isinstance(arg, str) else arg
+        return self.get_att(str(self.resolve(logical_id)), str(self.resolve(attribute)))
 
     def _fn_sub(self, arg: Any) -> str:
-        if isinstance(arg, list):
-            text, variables = arg[0], {k: self.resolve(v) for k, v in (arg[1] or {}).items()}
-        else:
-            text, variables = arg, {}
+        text, variables = (arg[0], self.resolve(arg[1] or {})) if isinstance(arg, list) else (arg, {})
 
         def replace(match: re.Match[str]) -> str:
             inner = match.group(1)
@@ -354,41 +320,20 @@ class Resolver:
             if inner in variables:
                 return str(variables[inner])
             if "." in inner and inner.split(".", 1)[0] in _resources(self.template):
-                logical_id, attribute = inner.split(".", 1)
-                return self.get_att(logical_id, attribute)
+                return self.get_att(*inner.split(".", 1))
             return str(self._ref(inner))
 
         return re.sub(r"\$\{([^}]+)\}", replace, str(text))
-
-    def _fn_join(self, arg: Any) -> str:
-        delimiter, items = arg
-        return str(delimiter).join(str(i) for i in self.resolve(items))
-
-    def _fn_select(self, arg: Any) -> Any:
-        index, items = arg
-        return self.resolve(items)[int(self.resolve(index))]
-
-    def _fn_split(self, arg: Any) -> list[str]:
-        delimiter, text = arg
-        return str(self.resolve(text)).split(str(delimiter))
 
     def _fn_if(self, arg: Any) -> Any:
         name, when_true, when_false = arg
         return self.resolve(when_true if self.condition(str(name)) else when_false)
 
-    def _fn_equals(self, arg: Any) -> bool:
-        left, right = (self.resolve(a) for a in arg)
-        return str(left) == str(right)
-
-    def _fn_find_in_map(self, arg: Any) -> Any:
-        map_name, top, second = (self.resolve(a) for a in arg)
-        try:
-            return (self.template.get("Mappings") or {})[map_name][top][second]
-        except KeyError:
-            raise ResolveError(f"FindInMap {map_name}/{top}/{second} not found") from None
-
 
 # --------------------------------------------------------------------------- DynamoDB
+
+# What create_table takes of an index as CloudFormation declares it.
+_INDEX_KEYS = ("IndexName", "KeySchema", "Projection", "ProvisionedThroughput")
 
 
 def table_logical_ids(template: Mapping[str, Any]) -> list[str]:
@@ -399,64 +344,35 @@ def table_logical_ids(template: Mapping[str, Any]) -> list[str]:
 def dynamodb_table_kwargs(template: Mapping[str, Any], logical_id: str, table_name: str) -> dict[str, Any]:
     """boto3 ``create_table`` arguments for a table of the template.
 
-    Keys, attribute definitions, indexes (with their projections), billing mode, stream and SSE.
-    Point-in-time recovery, TTL, tags and deletion protection are separate API calls or not
-    part of ``create_table`` in moto, so they are left out (see :func:`dynamodb_ttl_attribute`).
+    Keys, attribute definitions, every global and local secondary index, billing mode (and the
+    throughput a PROVISIONED table declares), stream and SSE. Deletion protection is left out on
+    purpose (local stacks and tests delete their tables); point-in-time recovery and TTL are not
+    ``create_table`` arguments (see :func:`dynamodb_ttl_attribute`).
     """
-    res = _resource(template, logical_id)
-    if res.get("Type") != TABLE_TYPE:
-        raise ValueError(f"{logical_id} is a {res.get('Type')}, not {TABLE_TYPE}")
-    props: dict[str, Any] = Resolver(template).resolve(res.get("Properties") or {})
-    billing = props.get("BillingMode", "PROVISIONED")
+    if _resource(template, logical_id).get("Type") != TABLE_TYPE:
+        raise ValueError(f"{logical_id} is a {_resource(template, logical_id).get('Type')}, not {TABLE_TYPE}")
+    props: dict[str, Any] = Resolver(template).resolve(_properties(template, logical_id))
     kwargs: dict[str, Any] = {
         "TableName": table_name,
-        "KeySchema": props["KeySchema"],
-        "AttributeDefinitions": props["AttributeDefinitions"],
-        "BillingMode": billing,
+        "BillingMode": props.get("BillingMode", "PROVISIONED"),
+        **{k: props[k] for k in ("KeySchema", "AttributeDefinitions", "ProvisionedThroughput") if k in props},
     }
-    if billing == "PROVISIONED":
-        kwargs["ProvisionedThroughput"] = _throughput(props.get("ProvisionedThroughput"))
-
-    def index(spec: dict[str, Any], global_index: bool) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "IndexName": spec["IndexName"],
-            "KeySchema": spec["KeySchema"],
-            "Projection": spec.get("Projection") or {"ProjectionType": "ALL"},
-        }
-        if global_index and billing == "PROVISIONED":
-            out["ProvisionedThroughput"] = _throughput(spec.get("ProvisionedThroughput"))
-        return out
-
-    if props.get("GlobalSecondaryIndexes"):
-        kwargs["GlobalSecondaryIndexes"] = [index(g, True) for g in props["GlobalSecondaryIndexes"]]
-    if props.get("LocalSecondaryIndexes"):
-        kwargs["LocalSecondaryIndexes"] = [index(i, False) for i in props["LocalSecondaryIndexes"]]
-    stream = props.get("StreamSpecification")
-    if stream and stream.get("StreamViewType"):
-        kwargs["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream["StreamViewType"]}
-    sse = props.get("SSESpecification")
-    if sse and _truthy(sse.get("SSEEnabled")):
-        spec: dict[str, Any] = {"Enabled": True}
-        if sse.get("SSEType"):
-            spec["SSEType"] = sse["SSEType"]
-        if sse.get("KMSMasterKeyId"):
-            spec["KMSMasterKeyId"] = sse["KMSMasterKeyId"]
-        kwargs["SSESpecification"] = spec
+    for indexes in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+        if props.get(indexes):
+            kwargs[indexes] = [{k: i[k] for k in _INDEX_KEYS if k in i} for i in props[indexes]]
+    view_type = (props.get("StreamSpecification") or {}).get("StreamViewType")
+    if view_type:
+        kwargs["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": view_type}
+    sse = dict(props.get("SSESpecification") or {})
+    if _truthy(sse.pop("SSEEnabled", False)):
+        kwargs["SSESpecification"] = {"Enabled": True, **sse}
     return kwargs
 
 
 def dynamodb_ttl_attribute(template: Mapping[str, Any], logical_id: str) -> str | None:
     """The table's enabled TTL attribute, if any (for ``update_time_to_live``)."""
-    spec = (_resource(template, logical_id).get("Properties") or {}).get("TimeToLiveSpecification") or {}
+    spec = _properties(template, logical_id).get("TimeToLiveSpecification") or {}
     return str(spec["AttributeName"]) if _truthy(spec.get("Enabled")) and spec.get("AttributeName") else None
-
-
-def _throughput(spec: Mapping[str, Any] | None) -> dict[str, int]:
-    spec = spec or {}
-    return {
-        "ReadCapacityUnits": int(spec.get("ReadCapacityUnits", 5)),
-        "WriteCapacityUnits": int(spec.get("WriteCapacityUnits", 5)),
-    }
 
 
 def _truthy(value: Any) -> bool:
@@ -483,7 +399,7 @@ def state_machine_definition(
     :class:`Resolver` with the template's defaults). A ``${...}`` left over that the template does
     not list raises ``ValueError``: CloudFormation would deploy it verbatim.
     """
-    props = _resource(template, logical_id).get("Properties") or {}
+    props = _properties(template, logical_id)
     if "Definition" in props:
         text = json.dumps(props["Definition"], indent=2)
     elif isinstance(props.get("DefinitionUri"), str):
@@ -494,11 +410,10 @@ def state_machine_definition(
         raise ValueError(f"{logical_id}: no local Definition, DefinitionUri or DefinitionString")
     declared: dict[str, Any] = props.get("DefinitionSubstitutions") or {}
     resolver = resolver or Resolver(template)
-    values: dict[str, str] = {}
+    values = dict(substitutions)
     for name, raw in declared.items():
-        values[name] = substitutions[name] if name in substitutions else str(resolver.resolve(raw))
-    for name, value in substitutions.items():
-        values.setdefault(name, value)
+        if name not in values:
+            values[name] = str(resolver.resolve(raw))
     unknown = sorted({m.group(1) for m in _PLACEHOLDER.finditer(text)} - set(declared))
     if unknown:
         raise ValueError(f"{logical_id}: placeholders not in DefinitionSubstitutions: {', '.join(unknown)}")
@@ -539,17 +454,8 @@ def _merge_globals(global_value: Any, local_value: Any) -> Any:
 
 
 def _is_intrinsic(value: Mapping[str, Any]) -> bool:
-    if len(value) != 1:
-        return False
-    key = str(next(iter(value)))
+    key = str(next(iter(value))) if len(value) == 1 else ""
     return key in ("Ref", "Condition") or key.startswith("Fn::")
-
-
-def _function_properties(template: Mapping[str, Any], logical_id: str) -> dict[str, Any]:
-    globals_ = ((template.get("Globals") or {}).get("Function")) or {}
-    local = _resource(template, logical_id).get("Properties") or {}
-    merged: dict[str, Any] = _merge_globals(globals_, local)
-    return merged
 
 
 def function_specs(template: Mapping[str, Any], resolver: Resolver | None = None) -> list[FunctionSpec]:
@@ -561,21 +467,21 @@ def function_specs(template: Mapping[str, Any], resolver: Resolver | None = None
     """
     resolver = resolver or Resolver(template)
     base = _base_dir(template)
+    globals_ = (template.get("Globals") or {}).get("Function") or {}
     specs: list[FunctionSpec] = []
     for logical_id in _of_type(template, *FUNCTION_TYPES):
-        props = _function_properties(template, logical_id)
+        props: dict[str, Any] = _merge_globals(globals_, _properties(template, logical_id))
         code_uri = props.get("CodeUri")
         if not isinstance(code_uri, str):
             raise ValueError(f"{logical_id}: CodeUri must be a local folder, got {code_uri!r}")
-        env_vars = ((props.get("Environment") or {}).get("Variables")) or {}
-        environment = {str(k): _env_str(v) for k, v in resolver.resolve(env_vars).items()}
+        env_vars = resolver.resolve((props.get("Environment") or {}).get("Variables") or {})
         specs.append(
             FunctionSpec(
                 logical_id=logical_id,
                 code_dir=(base / code_uri).resolve(),
                 handler=str(props["Handler"]),
                 layer_dirs=list(_layer_dirs(template, props.get("Layers") or [], base)),
-                environment=environment,
+                environment={str(k): _env_str(v) for k, v in env_vars.items()},
                 timeout=int(resolver.resolve(props.get("Timeout", SAM_DEFAULT_TIMEOUT))),
                 memory=int(resolver.resolve(props.get("MemorySize", SAM_DEFAULT_MEMORY))),
                 runtime=str(props.get("Runtime", "")),
@@ -593,14 +499,9 @@ def _env_str(value: Any) -> str:
 
 def _layer_dirs(template: Mapping[str, Any], layers: list[Any], base: Path) -> Iterator[Path]:
     for layer in layers:
-        if not (isinstance(layer, dict) and "Ref" in layer):
-            continue
-        res = _resources(template).get(str(layer["Ref"]))
-        if not res:
-            continue
-        props = res.get("Properties") or {}
-        uri = props.get("ContentUri") if res.get("Type") == "AWS::Serverless::LayerVersion" else None
-        if isinstance(uri, str):
+        res = _resources(template).get(str(layer.get("Ref"))) if isinstance(layer, dict) else None
+        uri = (res.get("Properties") or {}).get("ContentUri") if res else None
+        if res and res.get("Type") == "AWS::Serverless::LayerVersion" and isinstance(uri, str):
             yield (base / uri).resolve()
 
 
@@ -609,8 +510,7 @@ def _layer_dirs(template: Mapping[str, Any], layers: list[Any], base: Path) -> I
 
 def _events(template: Mapping[str, Any], *types: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
     for logical_id in _of_type(template, *FUNCTION_TYPES):
-        events = (_resource(template, logical_id).get("Properties") or {}).get("Events") or {}
-        for name, event in events.items():
+        for name, event in (_properties(template, logical_id).get("Events") or {}).items():
             if event.get("Type") in types:
                 yield logical_id, name, event.get("Properties") or {}
 
@@ -620,15 +520,11 @@ def stream_consumers(template: Mapping[str, Any]) -> list[tuple[str, str, dict[s
     out: list[tuple[str, str, dict[str, Any]]] = []
     for function_id, name, props in _events(template, "DynamoDB"):
         stream = props.get("Stream")
-        table_id: str | None = None
-        if isinstance(stream, dict) and "Fn::GetAtt" in stream:
-            target = stream["Fn::GetAtt"]
-            table_id = str(target[0] if isinstance(target, list) else str(target).split(".")[0])
-        elif isinstance(stream, dict) and "Ref" in stream:
-            table_id = str(stream["Ref"])
-        if table_id is None:
+        target = (stream.get("Fn::GetAtt") or stream.get("Ref")) if isinstance(stream, dict) else None
+        table_id = target.split(".")[0] if isinstance(target, str) else target[0] if target else None
+        if not table_id:
             raise ValueError(f"{function_id}.{name}: Stream must reference a table of the template")
-        out.append((function_id, table_id, props))
+        out.append((function_id, str(table_id), props))
     return out
 
 

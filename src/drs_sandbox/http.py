@@ -1,5 +1,6 @@
 """The sandbox's HTTP front: the REST API (requests turned into API Gateway proxy events for the real
-execution-handler) and the control API under /_sandbox/ (never deployed)."""
+execution-handler), the control API under /_sandbox/ (never deployed) and the operator console's built
+files under /console/ (same origin as the API: no CORS, no sign-in)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,12 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from werkzeug.exceptions import HTTPException
+from werkzeug.security import safe_join
+from werkzeug.utils import send_file
 from werkzeug.wrappers import Request, Response
 
 from drs_sandbox import cfn
@@ -25,6 +29,24 @@ logger = logging.getLogger(__name__)
 CONTROL_PREFIX = "/_sandbox/"
 HEALTH_PATH = "/health"
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+CONSOLE_PREFIX = "/console"
+# What the console reads at start: the API on the same origin, no sign-in (deployed, the stack writes
+# the API URL and the Cognito ids instead).
+CONSOLE_CONFIG = {"apiUrl": "", "auth": "none"}
+CONSOLE_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; font-src 'self' data:; "
+    "style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def console_dir() -> Path:
+    """Where the built console is: frontend/dist of the project (``make console`` builds it)."""
+    from drs_sandbox.cfn import repo_root
+
+    return repo_root() / "frontend" / "dist"
 
 
 def _json(status: int, body: Any) -> Response:
@@ -57,8 +79,9 @@ class Route:
 class SandboxApp:
     """The WSGI application serving both APIs."""
 
-    def __init__(self, stack: Stack) -> None:
+    def __init__(self, stack: Stack, console: Path | None = None) -> None:
         self.stack = stack
+        self.console = console if console is not None else console_dir()
         # Set once the scenario (servers, groups, plans) is loaded: until then /health answers 503
         # STARTING, so whoever waits for it can use the scenario's plans at once. Only /health is
         # held back: loading the scenario itself goes through this API.
@@ -98,6 +121,8 @@ class SandboxApp:
         try:
             if request.path.startswith(CONTROL_PREFIX):
                 response = self._control(request)
+            elif request.path == CONSOLE_PREFIX or request.path.startswith(CONSOLE_PREFIX + "/"):
+                response = self._console(request)
             elif request.path.rstrip("/") == HEALTH_PATH and not self.ready.is_set():
                 response = _json(503, {"status": "STARTING"})
                 response.headers["Retry-After"] = "1"
@@ -181,6 +206,39 @@ class SandboxApp:
     def _reset_calls(self, _request: Request) -> Response:
         self.stack.sim.reset_call_counts()
         return Response(status=204)
+
+    # ------------------------------------------------------------------ console
+    @property
+    def console_built(self) -> bool:
+        return (self.console / "index.html").is_file()
+
+    def _console(self, request: Request) -> Response:
+        if request.method not in ("GET", "HEAD"):
+            return _error(405, "METHOD_NOT_ALLOWED", f"{request.method} is not allowed on {request.path}")
+        if request.path == CONSOLE_PREFIX:
+            return Response(status=308, headers={"Location": CONSOLE_PREFIX + "/"})
+        name = request.path[len(CONSOLE_PREFIX) + 1 :] or "index.html"
+        if name == "config.json":
+            response = _json(200, CONSOLE_CONFIG)
+        elif not self.console_built:
+            response = Response(
+                "<!doctype html><title>Console not built</title><p>The console was not built: run "
+                "<code>make console</code> (or <code>make sandbox</code>, which builds it) and reload.</p>",
+                status=503,
+                content_type="text/html; charset=utf-8",
+            )
+        else:
+            path = safe_join(str(self.console), name)
+            if path is None or not Path(path).is_file():
+                return _error(404, "NOT_FOUND", f"no console file {request.path}")
+            response = send_file(path, request.environ, max_age=None if name == "index.html" else 3600)
+            if name.startswith("assets/"):
+                # Vite names assets by their content hash: they never change under one name.
+                response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+            else:
+                response.headers["Cache-Control"] = "no-cache"
+        response.headers.update(CONSOLE_HEADERS)
+        return response
 
     # ------------------------------------------------------------------ REST API -> Lambda
     def proxy_event(self, request: Request) -> dict[str, Any]:

@@ -77,6 +77,15 @@ class Sandbox:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def console_url(self) -> str:
+        """The operator console, served on the API's own port (built by `make console`)."""
+        return f"{self.url}/console/"
+
+    @property
+    def console_built(self) -> bool:
+        return self.app is not None and self.app.console_built
+
     def start(self) -> Sandbox:
         if not port_is_free(self.requested_port):
             raise SandboxError(
@@ -169,6 +178,13 @@ def main(argv: list[str] | None = None) -> int:
                 f"time scale x{sandbox.stack.time_scale:g}); {what}. Ctrl-C stops it.",
                 flush=True,
             )
+            if sandbox.console_built:
+                print(f"operator console: {sandbox.console_url}", flush=True)
+            else:
+                print(
+                    f"operator console: not built (run `make console`, then open {sandbox.console_url})",
+                    flush=True,
+                )
             stop.wait()
             print("stopping the sandbox", flush=True)
     except SandboxError as e:

@@ -15,24 +15,67 @@ created or updated by name (groups first, their names resolved to ids for the pl
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from drsctl.client import ApiClient, DrsctlError
+from orchestrator.api import schemas
 
-GROUP_FIELDS = (
-    "name",
-    "description",
-    "region",
-    "sourceServerIds",
-    "serverSelectionTags",
-    "serverImpactLevels",
-)
-PLAN_FIELDS = ("name", "description", "waves", "options")
-WAVE_FIELDS = ("waveName", "protectionGroupNames", "protectionGroupIds", "pauseBeforeWave")
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator, ValidationError
+
+GROUP_FIELDS = tuple(schemas.PROTECTION_GROUP["properties"])
+PLAN_FIELDS = tuple(schemas.RECOVERY_PLAN["properties"])
+MESSAGES = "x-messages"  # per keyword, what a failure means (jsonschema ignores unknown keywords)
+_WAVE: dict[str, Any] = schemas.WAVE
+
+# The API's schemas, extended with what only a plan file has: waves that name their groups
+# (protectionGroupNames, resolved to ids on apply) and the two top-level lists.
+PLAN_FILE_GROUP: dict[str, Any] = {
+    **schemas.PROTECTION_GROUP,
+    "oneOf": [{"required": ["sourceServerIds"]}, {"required": ["serverSelectionTags"]}],
+    MESSAGES: {"oneOf": "needs exactly one of sourceServerIds and serverSelectionTags"},
+}
+PLAN_FILE_WAVE: dict[str, Any] = {
+    **_WAVE,
+    "required": ["waveName"],
+    "properties": {
+        **_WAVE["properties"],
+        "protectionGroupNames": {**_WAVE["properties"]["protectionGroupIds"], "items": schemas.NAME},
+    },
+    "oneOf": [{"required": ["protectionGroupNames"]}, {"required": ["protectionGroupIds"]}],
+    MESSAGES: {"oneOf": "needs exactly one of protectionGroupNames and protectionGroupIds"},
+}
+PLAN_FILE_PLAN: dict[str, Any] = {
+    **schemas.RECOVERY_PLAN,
+    "properties": {
+        **schemas.RECOVERY_PLAN["properties"],
+        "waves": {**schemas.RECOVERY_PLAN["properties"]["waves"], "items": PLAN_FILE_WAVE},
+    },
+}
+PLAN_FILE: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "PlanFile",
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "protectionGroups": {"type": "array", "items": PLAN_FILE_GROUP},
+        "recoveryPlans": {"type": "array", "items": PLAN_FILE_PLAN},
+    },
+    "anyOf": [
+        {"required": ["protectionGroups"], "properties": {"protectionGroups": {"minItems": 1}}},
+        {"required": ["recoveryPlans"], "properties": {"recoveryPlans": {"minItems": 1}}},
+    ],
+    MESSAGES: {
+        "type": "the file must hold a mapping with protectionGroups and/or recoveryPlans",
+        "anyOf": "the file declares no protectionGroups and no recoveryPlans",
+    },
+}
 
 
 class PlanFileError(DrsctlError):
@@ -67,59 +110,82 @@ def load_document(path: str | Path) -> dict[str, Any]:
     return dict(document)
 
 
-def _fail(where: str, message: str) -> PlanFileError:
-    return PlanFileError(f"{where}: {message}")
+@cache
+def _validator() -> Draft202012Validator:
+    # Imported here: only `plans apply` needs jsonschema, every other command starts faster.
+    from jsonschema import Draft202012Validator
+
+    Draft202012Validator.check_schema(PLAN_FILE)
+    return Draft202012Validator(PLAN_FILE)
 
 
-def _check_fields(item: Any, where: str, allowed: tuple[str, ...]) -> dict[str, Any]:
-    if not isinstance(item, dict):
-        raise _fail(where, "must be a mapping")
-    unknown = sorted(set(item) - set(allowed))
-    if unknown:
-        raise _fail(f"{where}.{unknown[0]}", f"unknown field (allowed: {', '.join(allowed)})")
-    if (
-        not isinstance(item.get("name", item.get("waveName")), str)
-        or not str(item.get("name", item.get("waveName"))).strip()
-    ):
-        raise _fail(f"{where}.{'waveName' if 'waveName' in allowed else 'name'}", "is required")
-    return item
+def _where(path: Iterable[Any]) -> str:
+    where = ""
+    for part in path:
+        where += f"[{part}]" if isinstance(part, int) else f"{'.' if where else ''}{part}"
+    return where
+
+
+def _shorten(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _describe(error: ValidationError) -> str:
+    """One line: the document path and the problem, worded as the API words its own."""
+    where = _where(error.absolute_path)
+    keyword = str(error.validator)
+    custom = (error.schema.get(MESSAGES) or {}).get(keyword) if isinstance(error.schema, dict) else None
+    if custom:
+        return f"{where}: {custom}" if where else str(custom)
+    if keyword == "required":
+        missing = next(f for f in error.validator_value if f not in error.instance)
+        return f"{_where([*error.absolute_path, missing])}: is required"
+    if keyword == "additionalProperties":
+        allowed = list(error.schema.get("properties") or {})
+        unknown = sorted(str(k) for k in error.instance if k not in allowed)[0]
+        return f"{_where([*error.absolute_path, unknown])}: unknown field (allowed: {', '.join(allowed)})"
+    if keyword == "pattern" and error.validator_value in schemas.PATTERN_RULES:
+        return f"{where}: {schemas.PATTERN_RULES[error.validator_value]}"
+    if keyword in ("oneOf", "anyOf") and error.context:
+        from jsonschema.exceptions import best_match
+
+        return _describe(best_match(error.context))
+    return f"{where or 'the file'}: {_shorten(error.message)}"
+
+
+def _check_unique_names(document: dict[str, Any]) -> None:
+    """Names are unique, case-insensitively (a JSON Schema cannot say so)."""
+    for key in ("protectionGroups", "recoveryPlans"):
+        seen: set[str] = set()
+        for index, item in enumerate(document.get(key) or []):
+            if item["name"].lower() in seen:
+                raise PlanFileError(f"{key}[{index}].name: {item['name']!r} is declared twice")
+            seen.add(item["name"].lower())
 
 
 def check_document(document: Any) -> None:
-    """Structure only; the API validates the rest and names the field it refuses."""
-    if not isinstance(document, dict):
-        raise PlanFileError("the file must hold a mapping with protectionGroups and/or recoveryPlans")
-    unknown = sorted(set(document) - {"protectionGroups", "recoveryPlans"})
-    if unknown:
-        raise _fail(unknown[0], "unknown top-level key (allowed: protectionGroups, recoveryPlans)")
-    if not document.get("protectionGroups") and not document.get("recoveryPlans"):
-        raise PlanFileError("the file declares no protectionGroups and no recoveryPlans")
-    seen: set[str] = set()
-    for index, group in enumerate(document.get("protectionGroups") or []):
-        where = f"protectionGroups[{index}]"
-        _check_fields(group, where, GROUP_FIELDS)
-        if ("sourceServerIds" in group) == ("serverSelectionTags" in group):
-            raise _fail(where, "needs exactly one of sourceServerIds and serverSelectionTags")
-        if group["name"].lower() in seen:
-            raise _fail(f"{where}.name", f"{group['name']!r} is declared twice")
-        seen.add(group["name"].lower())
+    """The plan file against the API's own JSON Schemas (extended for plan files); the first
+    problem, shallowest first, as one line naming the document path."""
+    from jsonschema.exceptions import relevance
+
+    errors = list(_validator().iter_errors(document))
+    if errors:
+        raise PlanFileError(_describe(max(errors, key=relevance)))
+    _check_unique_names(document)
+
+
+def _check_group_references(document: dict[str, Any], existing: set[str]) -> None:
+    """Every protectionGroupNames entry names a group of the file or of the API, checked before
+    anything is written."""
+    known = existing | {g["name"].lower() for g in document.get("protectionGroups") or []}
     for index, plan in enumerate(document.get("recoveryPlans") or []):
-        where = f"recoveryPlans[{index}]"
-        _check_fields(plan, where, PLAN_FIELDS)
-        waves = plan.get("waves")
-        if not isinstance(waves, list) or not waves:
-            raise _fail(f"{where}.waves", "must be a non-empty list")
-        for number, wave in enumerate(waves):
-            wave_where = f"{where}.waves[{number}]"
-            _check_fields(wave, wave_where, WAVE_FIELDS)
-            names, ids = wave.get("protectionGroupNames"), wave.get("protectionGroupIds")
-            if (names is None) == (ids is None):
-                raise _fail(wave_where, "needs exactly one of protectionGroupNames and protectionGroupIds")
-            refs = names if names is not None else ids
-            if not isinstance(refs, list) or not refs or not all(isinstance(r, str) for r in refs):
-                raise _fail(
-                    wave_where, "protectionGroupNames/protectionGroupIds must be a non-empty list of strings"
-                )
+        for number, wave in enumerate(plan["waves"]):
+            for name in wave.get("protectionGroupNames") or []:
+                if name.lower() not in known:
+                    raise PlanFileError(
+                        f"recoveryPlans[{index}].waves[{number}].protectionGroupNames: "
+                        f"no protection group named {name!r} in the file or the API"
+                    )
 
 
 def _same(existing: dict[str, Any], body: dict[str, Any], fields: tuple[str, ...]) -> bool:
@@ -131,6 +197,7 @@ def apply_document(client: ApiClient, document: dict[str, Any]) -> list[ApplyRes
     check_document(document)
     results: list[ApplyResult] = []
     groups = {g["name"].lower(): g for g in client.groups()}
+    _check_group_references(document, set(groups))
     for group in document.get("protectionGroups") or []:
         body = {k: group[k] for k in GROUP_FIELDS if k in group}
         existing = groups.get(group["name"].lower())
@@ -145,19 +212,12 @@ def apply_document(client: ApiClient, document: dict[str, Any]) -> list[ApplyRes
         groups[saved["name"].lower()] = saved
         results.append(ApplyResult("protection group", saved["name"], action, saved["groupId"]))
     plans = {p["name"].lower(): p for p in client.plans()}
-    for index, plan in enumerate(document.get("recoveryPlans") or []):
+    for plan in document.get("recoveryPlans") or []:
         waves = []
-        for number, wave in enumerate(plan["waves"]):
+        for wave in plan["waves"]:
             ids = wave.get("protectionGroupIds")
             if ids is None:
-                ids = []
-                for name in wave["protectionGroupNames"]:
-                    if name.lower() not in groups:
-                        raise _fail(
-                            f"recoveryPlans[{index}].waves[{number}].protectionGroupNames",
-                            f"no protection group named {name!r} in the file or the API",
-                        )
-                    ids.append(groups[name.lower()]["groupId"])
+                ids = [groups[name.lower()]["groupId"] for name in wave["protectionGroupNames"]]
             waves.append(
                 {
                     "waveName": wave["waveName"],

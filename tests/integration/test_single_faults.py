@@ -396,7 +396,7 @@ def test_service_quota_exceeded_from_start_recovery_queues_the_wave(orchestratio
     busy_plan, _ = one_wave_plan(orchestration, 1)
     busy = orchestration.start(busy_plan)["executionId"]
     waves.start_wave(orchestration.deps, dict(waves.advance(orchestration.deps, {"executionId": busy})))
-    orchestration.deps.drs.active_jobs = list  # type: ignore[method-assign]
+    orchestration.deps.drs.active_jobs = lambda _now: []  # type: ignore[method-assign]
     plan_id, _ = one_wave_plan(orchestration, 1)
     execution_id = orchestration.start(plan_id)["executionId"]
     state = dict(waves.advance(orchestration.deps, {"executionId": execution_id}))
