@@ -106,6 +106,14 @@ def _status(page: Any) -> Any:
     return page.get_by_test_id("execution-status")
 
 
+def _navigate(page: Any, name: str) -> None:
+    """Follow a link of the side navigation, opening it first when the layout has collapsed it."""
+    link = page.get_by_role("navigation", name="Navigation").get_by_role("link", name=name, exact=True)
+    if not link.is_visible():
+        page.get_by_role("button", name="Open navigation").click()
+    link.click()
+
+
 def test_console_is_served_on_the_api_port_with_its_config(sandbox: Sandbox) -> None:
     index = requests.get(sandbox.console_url, timeout=10)
     assert index.status_code == 200
@@ -126,7 +134,7 @@ def test_a_drill_from_the_plan_to_terminated_instances(
 
     page.goto(sandbox.console_url)
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
-    page.get_by_role("link", name="Recovery plans", exact=True).first.click()
+    _navigate(page, "Recovery plans")
     page.get_by_role("link", name=PLAN).click()
     expect(page.get_by_role("heading", name=PLAN)).to_be_visible()
 
@@ -175,7 +183,7 @@ def test_a_drill_from_the_plan_to_terminated_instances(
     page.screenshot(path=str(screenshots / "execution-terminated.png"), full_page=True)
 
     # The dashboard lists it among the recent outcomes.
-    page.get_by_role("link", name="Dashboard").click()
+    _navigate(page, "Dashboard")
     expect(page.get_by_text(execution_id)).to_be_visible()
     page.screenshot(path=str(screenshots / "dashboard.png"), full_page=True)
 

@@ -1,0 +1,149 @@
+// The REST API over one `fetch`: plain in the sandbox, SigV4-signed when deployed (see auth.ts).
+import type {
+  Execution,
+  ExecutionServer,
+  ExecutionSummary,
+  Page,
+  ProtectionGroup,
+  RecoveryPlan,
+  SourceServer,
+} from "./types";
+
+export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
+
+/** An API error: `{"error": {"code", "message", "details"}}` with its HTTP status. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+
+  /** The request field the API names as invalid (`details.field`), if any. */
+  get field(): string | null {
+    const field = this.details.field;
+    return typeof field === "string" ? field : null;
+  }
+}
+
+export interface GroupBody {
+  name: string;
+  description?: string;
+  sourceServerIds?: string[];
+  serverSelectionTags?: Record<string, string>;
+  serverImpactLevels?: Record<string, "CRITICAL" | "OPTIONAL">;
+}
+
+export type PlanBody = Omit<RecoveryPlan, "planId" | "createdAt" | "updatedAt">;
+
+export interface ListExecutionsQuery {
+  planId?: string;
+  status?: string;
+  limit?: number;
+  nextToken?: string | null;
+}
+
+function query(params: Record<string, string | number | null | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== "") search.set(key, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : "";
+}
+
+const id = (value: string) => encodeURIComponent(value);
+
+export class Api {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly fetcher: Fetch = (input, init) => fetch(input, init),
+  ) {}
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const init: RequestInit = { method, headers: { Accept: "application/json" } };
+    if (body !== undefined) {
+      init.body = JSON.stringify(body);
+      init.headers = { ...init.headers, "Content-Type": "application/json" };
+    }
+    let response: Response;
+    try {
+      response = await this.fetcher(this.baseUrl + path, init);
+    } catch (e) {
+      throw new ApiError(0, "NETWORK_ERROR", `the API could not be reached: ${(e as Error).message}`);
+    }
+    const text = await response.text();
+    let data: unknown = null;
+    if (text) {
+      try {
+        data = JSON.parse(text);
+      } catch {
+        data = null;
+      }
+    }
+    if (!response.ok) {
+      const error = (data as { error?: { code?: string; message?: string; details?: Record<string, unknown> } })
+        ?.error;
+      const message =
+        error?.message ??
+        (data as { message?: string } | null)?.message ??
+        `HTTP ${response.status} ${response.statusText}`;
+      throw new ApiError(response.status, error?.code ?? `HTTP_${response.status}`, message, error?.details ?? {});
+    }
+    return data as T;
+  }
+
+  sourceServers = () => this.request<Page<SourceServer>>("GET", "/drs/source-servers");
+
+  groups = () => this.request<Page<ProtectionGroup>>("GET", "/protection-groups");
+  group = (groupId: string) => this.request<ProtectionGroup>("GET", `/protection-groups/${id(groupId)}`);
+  createGroup = (body: GroupBody) => this.request<ProtectionGroup>("POST", "/protection-groups", body);
+  updateGroup = (groupId: string, body: GroupBody) =>
+    this.request<ProtectionGroup>("PUT", `/protection-groups/${id(groupId)}`, body);
+  deleteGroup = (groupId: string) => this.request<null>("DELETE", `/protection-groups/${id(groupId)}`);
+
+  plans = () => this.request<Page<RecoveryPlan>>("GET", "/recovery-plans");
+  plan = (planId: string) => this.request<RecoveryPlan>("GET", `/recovery-plans/${id(planId)}`);
+  createPlan = (body: PlanBody) => this.request<RecoveryPlan>("POST", "/recovery-plans", body);
+  updatePlan = (planId: string, body: PlanBody) =>
+    this.request<RecoveryPlan>("PUT", `/recovery-plans/${id(planId)}`, body);
+  deletePlan = (planId: string) => this.request<null>("DELETE", `/recovery-plans/${id(planId)}`);
+
+  startDrill = (planId: string) =>
+    this.request<{ executionId: string; status: string }>("POST", `/recovery-plans/${id(planId)}/executions`, {
+      executionType: "DRILL",
+    });
+  /** A real recovery. The operator typed the plan's name in the console; the route is the one the API has today. */
+  startRecovery = (planId: string) =>
+    this.request<{ executionId: string; status: string }>("POST", `/recovery-plans/${id(planId)}/executions`, {
+      executionType: "RECOVERY",
+    });
+
+  executions = (q: ListExecutionsQuery = {}) =>
+    this.request<Page<ExecutionSummary>>(
+      "GET",
+      `/executions${query({ planId: q.planId, status: q.status, limit: q.limit, nextToken: q.nextToken })}`,
+    );
+  execution = (executionId: string) => this.request<Execution>("GET", `/executions/${id(executionId)}`);
+  executionServers = (executionId: string, q: { limit?: number; nextToken?: string | null } = {}) =>
+    this.request<Page<ExecutionServer>>(
+      "GET",
+      `/executions/${id(executionId)}/servers${query({ limit: q.limit, nextToken: q.nextToken })}`,
+    );
+
+  pause = (executionId: string) => this.request<Execution>("POST", `/executions/${id(executionId)}/pause`, {});
+  resume = (executionId: string, comment?: string) =>
+    this.request<Execution>("POST", `/executions/${id(executionId)}/resume`, comment ? { comment } : {});
+  cancel = (executionId: string) => this.request<Execution>("POST", `/executions/${id(executionId)}/cancel`, {});
+  /** A DRILL's instances: terminate-instances; a RECOVERY's: terminate-recovery-instances with the plan's name. */
+  terminate = (execution: Pick<Execution, "executionId" | "executionType">, confirmPlanName?: string) =>
+    execution.executionType === "RECOVERY"
+      ? this.request<Execution>("POST", `/executions/${id(execution.executionId)}/terminate-recovery-instances`, {
+          confirmPlanName: confirmPlanName ?? "",
+        })
+      : this.request<Execution>("POST", `/executions/${id(execution.executionId)}/terminate-instances`, {});
+}

@@ -1,0 +1,159 @@
+// The REST API's records as the console reads them (README "REST API (contract)").
+
+export type ExecutionStatus =
+  | "PENDING"
+  | "IN_PROGRESS"
+  | "PAUSED"
+  | "CANCELLING"
+  | "COMPLETED"
+  | "PARTIAL_SUCCESS"
+  | "FAILED"
+  | "CANCELLED";
+
+export type WaveStatus = "NOT_STARTED" | "IN_PROGRESS" | "COMPLETED" | "FAILED" | "CANCELLED";
+
+export interface Progress {
+  totalServers: number;
+  launched: number;
+  converting: number;
+  ready: number;
+  failed: number;
+}
+
+export interface CanTerminate {
+  canTerminate: boolean;
+  reason: string | null;
+  hasRecoveryInstances: boolean;
+}
+
+export interface Wave {
+  waveNumber: number;
+  waveName: string;
+  status: WaveStatus | string;
+  phase: string | null;
+  jobIds: string[];
+  startTime?: string | null;
+  endTime?: string | null;
+  progress?: Partial<Progress>;
+  serverCount?: number;
+  pauseBeforeWave?: boolean;
+  protectionGroupIds?: string[];
+  error?: unknown;
+  warnings?: unknown[];
+  queuedReason?: string | null;
+  pollError?: unknown;
+}
+
+export interface Execution {
+  executionId: string;
+  planId: string;
+  planName: string;
+  executionType: "DRILL" | "RECOVERY" | string;
+  status: ExecutionStatus | string;
+  statusLabel: string;
+  startTime?: string | null;
+  endTime?: string | null;
+  durationSeconds?: number | null;
+  elapsedSeconds?: number;
+  lastPolledTime?: string | null;
+  totalWaves?: number;
+  completedWaves?: number;
+  currentWave?: number | null;
+  totalServers?: number;
+  initiatedBy?: string;
+  waves: Wave[];
+  progress?: Partial<Progress>;
+  canTerminate: CanTerminate;
+  instancesTerminated?: boolean;
+  pauseRequested?: boolean;
+  pausedBeforeWave?: number | null;
+  pauseReason?: string | null;
+  cancelRequested?: boolean;
+  cancelReason?: string | null;
+  error?: unknown;
+  terminationStatus?: string | null;
+  terminationError?: unknown;
+}
+
+export interface ExecutionSummary {
+  executionId: string;
+  planId: string;
+  planName: string;
+  executionType: string;
+  status: ExecutionStatus | string;
+  statusLabel: string;
+  startTime?: string | null;
+  endTime?: string | null;
+  durationSeconds?: number | null;
+  totalWaves?: number;
+  completedWaves?: number;
+  currentWave?: number | null;
+  progress?: Partial<Progress>;
+}
+
+export interface ExecutionServer {
+  sourceServerId: string;
+  hostname?: string | null;
+  waveNumber?: number;
+  impactLevel?: string;
+  launchStatus?: string | null;
+  phase?: string | null;
+  recoveryInstanceId?: string | null;
+  ec2InstanceId?: string | null;
+  ec2State?: string | null;
+  privateIp?: string | null;
+  instanceType?: string | null;
+  launchTime?: string | null;
+  ready?: boolean;
+  error?: unknown;
+}
+
+export interface SourceServer {
+  sourceServerId: string;
+  hostname?: string | null;
+  fqdn?: string | null;
+  tags: Record<string, string>;
+  replicationState?: string | null;
+  lastLaunchResult?: string | null;
+  isArchived?: boolean;
+}
+
+export interface ProtectionGroup {
+  groupId: string;
+  name: string;
+  description?: string;
+  region?: string;
+  sourceServerIds?: string[];
+  serverSelectionTags?: Record<string, string>;
+  serverImpactLevels?: Record<string, "CRITICAL" | "OPTIONAL">;
+  createdAt?: string;
+  updatedAt?: string;
+}
+
+export interface PlanWave {
+  waveName: string;
+  protectionGroupIds: string[];
+  pauseBeforeWave?: boolean;
+}
+
+export interface PlanOptions {
+  readinessCheck?: "LAUNCHED" | "EC2_RUNNING" | "EC2_STATUS_OK";
+  waveTimeoutMinutes?: number;
+  pauseTimeoutMinutes?: number;
+  capacityWaitMinutes?: number;
+}
+
+export interface RecoveryPlan {
+  planId: string;
+  name: string;
+  description?: string;
+  waves: PlanWave[];
+  options?: PlanOptions;
+  createdAt?: string;
+  updatedAt?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextToken?: string | null;
+}

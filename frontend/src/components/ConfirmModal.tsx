@@ -1,0 +1,94 @@
+import { useEffect, useState, type ReactNode } from "react";
+import Alert from "@cloudscape-design/components/alert";
+import Box from "@cloudscape-design/components/box";
+import Button from "@cloudscape-design/components/button";
+import FormField from "@cloudscape-design/components/form-field";
+import Input from "@cloudscape-design/components/input";
+import Modal from "@cloudscape-design/components/modal";
+import SpaceBetween from "@cloudscape-design/components/space-between";
+
+export interface ConfirmModalProps {
+  visible: boolean;
+  header: string;
+  children: ReactNode;
+  confirmLabel: string;
+  /** When given, the operator must type this text exactly to enable the confirm button. */
+  typeToConfirm?: string;
+  typeToConfirmLabel?: string;
+  danger?: boolean;
+  onConfirm: (typed: string) => Promise<void> | void;
+  onDismiss: () => void;
+}
+
+/** A confirmation dialog; the confirm button stays disabled until the required text is typed. */
+export function ConfirmModal(props: ConfirmModalProps) {
+  const { visible, typeToConfirm } = props;
+  const [typed, setTyped] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    if (visible) {
+      setTyped("");
+      setError(null);
+      setBusy(false);
+    }
+  }, [visible]);
+  const ready = typeToConfirm === undefined || typed === typeToConfirm;
+  const confirm = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await props.onConfirm(typed);
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal
+      visible={visible}
+      onDismiss={props.onDismiss}
+      header={props.header}
+      data-testid="confirm-modal"
+      footer={
+        <Box float="right">
+          <SpaceBetween direction="horizontal" size="xs">
+            <Button variant="link" onClick={props.onDismiss} data-testid="confirm-cancel">
+              Cancel
+            </Button>
+            <Button
+              variant="primary"
+              disabled={!ready}
+              loading={busy}
+              onClick={() => void confirm()}
+              data-testid="confirm-ok"
+            >
+              {props.confirmLabel}
+            </Button>
+          </SpaceBetween>
+        </Box>
+      }
+    >
+      <SpaceBetween size="m">
+        {props.danger ? <Alert type="warning">{props.children}</Alert> : <Box>{props.children}</Box>}
+        {typeToConfirm !== undefined && (
+          <FormField label={props.typeToConfirmLabel ?? `Type "${typeToConfirm}" to confirm`}>
+            <Input
+              value={typed}
+              onChange={({ detail }) => setTyped(detail.value)}
+              placeholder={typeToConfirm}
+              ariaLabel="confirmation text"
+              data-testid="confirm-input"
+            />
+          </FormField>
+        )}
+        {error && (
+          <Alert type="error" header="The API refused">
+            {error}
+          </Alert>
+        )}
+      </SpaceBetween>
+    </Modal>
+  );
+}

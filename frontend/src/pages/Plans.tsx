@@ -1,0 +1,224 @@
+import { useState } from "react";
+import { useNavigate, useParams } from "react-router-dom";
+import { useCollection } from "@cloudscape-design/collection-hooks";
+import Alert from "@cloudscape-design/components/alert";
+import Box from "@cloudscape-design/components/box";
+import Button from "@cloudscape-design/components/button";
+import ColumnLayout from "@cloudscape-design/components/column-layout";
+import Container from "@cloudscape-design/components/container";
+import Header from "@cloudscape-design/components/header";
+import Link from "@cloudscape-design/components/link";
+import Pagination from "@cloudscape-design/components/pagination";
+import SpaceBetween from "@cloudscape-design/components/space-between";
+import Spinner from "@cloudscape-design/components/spinner";
+import Table from "@cloudscape-design/components/table";
+import TextFilter from "@cloudscape-design/components/text-filter";
+import type { RecoveryPlan } from "../api/types";
+import { ConfirmModal } from "../components/ConfirmModal";
+import { REFRESH_MS, useInterval, useLoad } from "../components/hooks";
+import { useBreadcrumbs, useNotify } from "../components/shell";
+import { useApi, useSession } from "../session";
+import { humanize, isActive } from "../status";
+import { executionColumns } from "./Executions";
+
+export function PlansPage() {
+  const api = useApi();
+  const { can } = useSession();
+  const notify = useNotify();
+  const navigate = useNavigate();
+  useBreadcrumbs([{ text: "Recovery plans", href: "#/recovery-plans" }]);
+  const plans = useLoad(() => api.plans(), []);
+  const [deleting, setDeleting] = useState<RecoveryPlan | null>(null);
+  const { items, collectionProps, filterProps, paginationProps, filteredItemsCount } = useCollection(
+    plans.data?.items ?? [],
+    {
+      filtering: {
+        empty: <Box textAlign="center">No recovery plans yet.</Box>,
+        noMatch: <Box textAlign="center">No recovery plan matches.</Box>,
+      },
+      pagination: { pageSize: 20 },
+      sorting: { defaultState: { sortingColumn: { sortingField: "name" } } },
+      selection: {},
+    },
+  );
+  const selected = collectionProps.selectedItems?.[0];
+  return (
+    <SpaceBetween size="m">
+      {plans.error && <Alert type="error">{plans.error.message}</Alert>}
+      <Table
+        {...collectionProps}
+        data-testid="plans-table"
+        variant="full-page"
+        selectionType={can.administer ? "single" : undefined}
+        items={items}
+        loading={plans.loading}
+        loadingText="Loading recovery plans"
+        trackBy="planId"
+        header={
+          <Header
+            variant="awsui-h1-sticky"
+            counter={plans.data ? `(${plans.data.items.length})` : undefined}
+            description="Ordered waves of protection groups"
+            actions={
+              can.administer && (
+                <SpaceBetween direction="horizontal" size="xs">
+                  <Button disabled={!selected} onClick={() => selected && setDeleting(selected)}>
+                    Delete
+                  </Button>
+                  <Button disabled={!selected} onClick={() => selected && navigate(`/recovery-plans/${selected.planId}/edit`)}>
+                    Edit
+                  </Button>
+                  <Button variant="primary" href="#/recovery-plans/new" data-testid="create-plan">
+                    Create recovery plan
+                  </Button>
+                </SpaceBetween>
+              )
+            }
+          >
+            Recovery plans
+          </Header>
+        }
+        filter={
+          <TextFilter {...filterProps} filteringPlaceholder="Find recovery plans" countText={`${filteredItemsCount ?? 0} matches`} />
+        }
+        pagination={<Pagination {...paginationProps} />}
+        columnDefinitions={[
+          {
+            id: "name",
+            header: "Name",
+            cell: (p) => <Link href={`#/recovery-plans/${p.planId}`}>{p.name}</Link>,
+            sortingField: "name",
+          },
+          { id: "description", header: "Description", cell: (p) => p.description || "-" },
+          { id: "waves", header: "Waves", cell: (p) => p.waves.map((w) => w.waveName).join(" → ") },
+          { id: "readiness", header: "Readiness check", cell: (p) => humanize(p.options?.readinessCheck ?? "EC2_RUNNING") },
+        ]}
+      />
+      <ConfirmModal
+        visible={deleting !== null}
+        header="Delete recovery plan"
+        confirmLabel="Delete"
+        danger
+        onDismiss={() => setDeleting(null)}
+        onConfirm={async () => {
+          if (!deleting) return;
+          await api.deletePlan(deleting.planId);
+          notify("success", `Recovery plan ${deleting.name} deleted`);
+          setDeleting(null);
+          await plans.reload();
+        }}
+      >
+        Delete recovery plan {deleting?.name}? Past executions stay listed.
+      </ConfirmModal>
+    </SpaceBetween>
+  );
+}
+
+export function PlanDetailPage() {
+  const { planId = "" } = useParams();
+  const api = useApi();
+  const { can } = useSession();
+  const navigate = useNavigate();
+  const notify = useNotify();
+  const plan = useLoad(() => api.plan(planId), [planId]);
+  const groups = useLoad(() => api.groups(), []);
+  const executions = useLoad(() => api.executions({ planId, limit: 10 }), [planId]);
+  const [starting, setStarting] = useState<"DRILL" | "RECOVERY" | null>(null);
+  useInterval(() => void executions.reload(), REFRESH_MS * 2, (executions.data?.items ?? []).some((e) => isActive(e.status)));
+  useBreadcrumbs([
+    { text: "Recovery plans", href: "#/recovery-plans" },
+    { text: plan.data?.name ?? planId, href: `#/recovery-plans/${planId}` },
+  ]);
+  if (!plan.data) {
+    return plan.error ? <Alert type="error" header="Cannot show the plan">{plan.error.message}</Alert> : <Spinner size="large" />;
+  }
+  const p = plan.data;
+  const groupName = (id: string) => groups.data?.items.find((g) => g.groupId === id)?.name ?? id;
+  const start = async () => {
+    const started = starting === "RECOVERY" ? await api.startRecovery(p.planId) : await api.startDrill(p.planId);
+    notify("success", `${starting === "RECOVERY" ? "Recovery" : "Drill"} of ${p.name} started`);
+    setStarting(null);
+    navigate(`/executions/${started.executionId}`);
+  };
+  return (
+    <SpaceBetween size="l">
+      <Header
+        variant="h1"
+        description={p.description}
+        actions={
+          <SpaceBetween direction="horizontal" size="xs">
+            {can.administer && <Button href={`#/recovery-plans/${p.planId}/edit`}>Edit</Button>}
+            {can.administer && (
+              <Button onClick={() => setStarting("RECOVERY")} data-testid="start-recovery">
+                Start recovery
+              </Button>
+            )}
+            {can.operate && (
+              <Button variant="primary" onClick={() => setStarting("DRILL")} data-testid="start-drill">
+                Start drill
+              </Button>
+            )}
+          </SpaceBetween>
+        }
+      >
+        {p.name}
+      </Header>
+      <Container header={<Header variant="h2">Options</Header>}>
+        <ColumnLayout columns={3} variant="text-grid">
+          <div>
+            <Box variant="awsui-key-label">Readiness check</Box>
+            <div>{humanize(p.options?.readinessCheck ?? "EC2_RUNNING")}</div>
+          </div>
+          <div>
+            <Box variant="awsui-key-label">Wave timeout</Box>
+            <div>{p.options?.waveTimeoutMinutes ? `${p.options.waveTimeoutMinutes} min` : "Stack default"}</div>
+          </div>
+          <div>
+            <Box variant="awsui-key-label">Pause timeout</Box>
+            <div>{p.options?.pauseTimeoutMinutes ? `${p.options.pauseTimeoutMinutes} min` : "Stack default"}</div>
+          </div>
+        </ColumnLayout>
+      </Container>
+      <Table
+        variant="container"
+        header={<Header variant="h2" counter={`(${p.waves.length})`}>Waves</Header>}
+        items={p.waves.map((w, i) => ({ ...w, n: i + 1 }))}
+        trackBy="n"
+        columnDefinitions={[
+          { id: "n", header: "#", cell: (w) => w.n },
+          { id: "name", header: "Wave", cell: (w) => w.waveName },
+          { id: "groups", header: "Protection groups", cell: (w) => w.protectionGroupIds.map(groupName).join(", ") },
+          { id: "pause", header: "Pause before", cell: (w) => (w.pauseBeforeWave ? "Yes" : "No") },
+        ]}
+      />
+      <Table
+        variant="container"
+        data-testid="plan-executions"
+        header={
+          <Header variant="h2" actions={<Button href={`#/executions`}>All executions</Button>}>
+            Recent executions
+          </Header>
+        }
+        items={executions.data?.items ?? []}
+        loading={executions.loading}
+        trackBy="executionId"
+        columnDefinitions={executionColumns(false)}
+        empty={<Box textAlign="center">This plan has not run yet.</Box>}
+      />
+      <ConfirmModal
+        visible={starting !== null}
+        header={starting === "RECOVERY" ? `Start a RECOVERY of ${p.name}` : `Start a drill of ${p.name}`}
+        confirmLabel={starting === "RECOVERY" ? "Start recovery" : "Start drill"}
+        danger={starting === "RECOVERY"}
+        typeToConfirm={starting === "RECOVERY" ? p.name : undefined}
+        typeToConfirmLabel={`Type the plan's name, ${p.name}, to confirm`}
+        onDismiss={() => setStarting(null)}
+        onConfirm={start}
+      >
+        {starting === "RECOVERY"
+          ? "A real recovery launches production recovery instances from DRS, wave by wave. This is not a drill."
+          : `A drill launches drill instances of every server in ${p.waves.length} waves; they can be terminated when it ends.`}
+      </ConfirmModal>
+    </SpaceBetween>
+  );
+}

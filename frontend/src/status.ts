@@ -1,0 +1,132 @@
+// Display rules for statuses and what an operator may do, from the API's records alone.
+// The API decides (statusLabel, canTerminate, the 409s); this file only maps its answers to
+// Cloudscape's StatusIndicator types and hides buttons the API would refuse.
+import type { StatusIndicatorProps } from "@cloudscape-design/components/status-indicator";
+import type { Execution } from "./api/types";
+
+export type IndicatorType = StatusIndicatorProps.Type;
+
+const EXECUTION_TYPES: Record<string, IndicatorType> = {
+  COMPLETED: "success",
+  PARTIAL_SUCCESS: "warning",
+  FAILED: "error",
+  CANCELLED: "error",
+  IN_PROGRESS: "in-progress",
+  PAUSED: "stopped",
+  PENDING: "pending",
+  CANCELLING: "pending",
+};
+
+const WAVE_TYPES: Record<string, IndicatorType> = {
+  COMPLETED: "success",
+  FAILED: "error",
+  CANCELLED: "stopped",
+  IN_PROGRESS: "in-progress",
+  NOT_STARTED: "pending",
+};
+
+export const ACTIVE_STATUSES = ["PENDING", "IN_PROGRESS", "PAUSED", "CANCELLING"] as const;
+export const TERMINAL_STATUSES = ["COMPLETED", "PARTIAL_SUCCESS", "FAILED", "CANCELLED"] as const;
+export const EXECUTION_STATUSES = [...ACTIVE_STATUSES, ...TERMINAL_STATUSES];
+
+/** The StatusIndicator type of an execution status (an unknown status is shown as info, not hidden). */
+export function executionIndicator(status: string): IndicatorType {
+  return EXECUTION_TYPES[status] ?? "info";
+}
+
+export function waveIndicator(status: string): IndicatorType {
+  return WAVE_TYPES[status] ?? "info";
+}
+
+export function isActive(status: string): boolean {
+  return (ACTIVE_STATUSES as readonly string[]).includes(status);
+}
+
+/** "COMPLETED" -> "Completed", "NOT_STARTED" -> "Not started". */
+export function humanize(status: string | null | undefined): string {
+  if (!status) return "-";
+  const text = status.replace(/_/g, " ").toLowerCase();
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** Why a PAUSED execution waits, in words (the plan's pause, or an operator's). */
+export function pauseReasonText(execution: Execution): string | null {
+  if (execution.status !== "PAUSED") return null;
+  const before = execution.pausedBeforeWave;
+  const wave = execution.waves.find((w) => w.waveNumber === before);
+  const where = wave ? `before wave ${before} (${wave.waveName})` : before ? `before wave ${before}` : "";
+  const why =
+    execution.pauseReason === "OPERATOR"
+      ? "paused by an operator"
+      : execution.pauseReason === "PLAN"
+        ? "the plan pauses"
+        : "paused";
+  return [why, where].filter(Boolean).join(" ") + "; resume to continue";
+}
+
+/** "wave N of M" for an execution, when it has a current wave. */
+export function waveOfText(
+  execution: Pick<Execution, "status" | "currentWave" | "totalWaves" | "waves" | "pausedBeforeWave">,
+): string | null {
+  const total = execution.totalWaves ?? execution.waves.length;
+  if (execution.status === "PAUSED" && execution.pausedBeforeWave && total)
+    return `before wave ${execution.pausedBeforeWave} of ${total}`;
+  if (!isActive(execution.status) || !execution.currentWave || !total) return null;
+  return `wave ${execution.currentWave} of ${total}`;
+}
+
+export interface AllowedActions {
+  pause: boolean;
+  resume: boolean;
+  cancel: boolean;
+  terminate: boolean;
+}
+
+/**
+ * Which control buttons are enabled for an execution record as the API returned it.
+ * - Pause: IN_PROGRESS or PENDING, a wave still NOT_STARTED (a pause is honoured at a wave boundary),
+ *   and no pause already requested.
+ * - Resume: PAUSED only.  Cancel: PENDING, IN_PROGRESS or PAUSED.
+ * - Terminate: exactly `canTerminate.canTerminate` as the API computed it, never recomputed here.
+ */
+export function allowedActions(execution: Execution): AllowedActions {
+  const status = execution.status;
+  const waveLeft = execution.waves.some((w) => w.status === "NOT_STARTED");
+  return {
+    pause: (status === "IN_PROGRESS" || status === "PENDING") && waveLeft && !execution.pauseRequested,
+    resume: status === "PAUSED",
+    cancel: status === "PENDING" || status === "IN_PROGRESS" || status === "PAUSED",
+    terminate: execution.canTerminate?.canTerminate === true,
+  };
+}
+
+/** Any value the API gives as an error (a string, or an object with a message) as one line of text. */
+export function errorText(value: unknown): string | null {
+  if (value === null || value === undefined || value === "") return null;
+  if (typeof value === "string") return value;
+  if (typeof value === "object") {
+    const v = value as Record<string, unknown>;
+    for (const key of ["message", "Cause", "cause", "error", "Error"]) {
+      if (typeof v[key] === "string" && v[key]) return v[key] as string;
+    }
+    return JSON.stringify(value);
+  }
+  return String(value);
+}
+
+export function formatDuration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined) return "-";
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const rest = s % 60;
+  if (h) return `${h} h ${m} min`;
+  if (m) return `${m} min ${rest} s`;
+  return `${rest} s`;
+}
+
+export function formatTime(iso: string | null | undefined): string {
+  if (!iso) return "-";
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
+}
