@@ -83,10 +83,10 @@ def terminate_all(api: Api, execution_id: str) -> None:
 def test_a_denied_describe_jobs_fails_the_drill_naming_the_call_and_its_late_instances_are_terminated(
     api: Api,
 ) -> None:
-    # Given a drill whose wave is converting
+    # Given a drill whose wave's DRS job was submitted
     plan_id = api.plan([(api.servers(2, phaseDurations=SLOW), False)])
     execution_id = api.start(plan_id)
-    api.watch(execution_id, lambda r: wave_statuses(r)[0] == "IN_PROGRESS")
+    api.watch(execution_id, lambda r: bool(r["waves"][0]["jobIds"]))
     # When DRS denies DescribeJobs once
     api.call("POST", "/_sandbox/faults", {"denyOperations": {"DescribeJobs": 1}}, expect=200)
     failed, _ = api.watch(execution_id, finished)
