@@ -599,6 +599,48 @@ def execution_duration(execution: Mapping[str, Any]) -> int | None:
     return duration_seconds(execution.get("startTime"), execution.get("endTime"))
 
 
+def recovery_time(execution: Mapping[str, Any], now_iso: str) -> dict[str, Any]:
+    """``{seconds, pausedSeconds, activeSeconds, targetSeconds, met}`` of an execution.
+
+    ``seconds`` runs from the start to the moment the last wave COMPLETED, so it exists only for a
+    COMPLETED execution; ``pausedSeconds`` is the time spent PAUSED (operator waits, approvals),
+    reported apart (an open pause counts up to now, or to the end); ``activeSeconds`` is the rest.
+    ``met`` compares ``seconds`` with the plan's ``rtoTargetMinutes``: None without a target or
+    while the execution is active, False when it ended without recovering every wave.
+    """
+    status = normalize_execution_status(execution.get("status", ""))
+    minutes = (execution.get("options") or {}).get("rtoTargetMinutes")
+    target = int(minutes) * 60 if minutes else None
+    paused = int(execution.get("pausedSeconds") or 0)
+    if status == ExecutionStatus.PAUSED and execution.get("pausedTime"):
+        paused += duration_seconds(execution["pausedTime"], now_iso) or 0
+    seconds = None
+    waves = list(execution.get("waves") or [])
+    if status == ExecutionStatus.COMPLETED and waves:
+        seconds = duration_seconds(
+            execution.get("startTime"), max(str(w.get("endTime") or "") for w in waves) or None
+        )
+    met: bool | None = None
+    if target is not None and status in TERMINAL_STATUSES:
+        met = seconds is not None and seconds <= target
+    return {
+        "seconds": seconds,
+        "pausedSeconds": paused,
+        "activeSeconds": None if seconds is None else max(0, seconds - paused),
+        "targetSeconds": target,
+        "met": met,
+    }
+
+
+def verdict(recovery: Mapping[str, Any]) -> str:
+    """MET, MISSED, or NO_TARGET / IN_PROGRESS when there is nothing to judge yet."""
+    if recovery.get("targetSeconds") is None:
+        return "NO_TARGET"
+    if recovery.get("met") is None:
+        return "IN_PROGRESS"
+    return "MET" if recovery["met"] else "MISSED"
+
+
 def format_duration(seconds: int | None) -> str:
     """``38s``, ``4m 05s``, ``1h 02m 03s``; ``-`` when unknown."""
     if seconds is None or seconds < 0:

@@ -37,6 +37,7 @@ class ExecutionOptions(TypedDict):
     waveTimeoutMinutes: int
     pauseTimeoutMinutes: int
     capacityWaitMinutes: int
+    rtoTargetMinutes: NotRequired[int]
 
 
 class WaveRecord(TypedDict):
@@ -141,6 +142,11 @@ class ServerRecord(TypedDict):
     statusChecksOk: NotRequired[bool]
     error: NotRequired[str]
     updatedAt: NotRequired[str]
+    jobStartTime: NotRequired[str]
+    # When the server entered each phase (SNAPSHOT, CONVERTING, LAUNCHING from DRS's job log; LAUNCHED,
+    # READY, FAILED as first seen), and its recovery time: job start to ready.
+    phaseTimes: NotRequired[dict[str, str]]
+    recoveryTimeSeconds: NotRequired[int]
 
 
 # The fields a poll learns from DRS and EC2; a server item is rewritten only when one changed.
@@ -158,6 +164,8 @@ SERVER_POLL_FIELDS: tuple[str, ...] = (
     "ready",
     "statusChecksOk",
     "error",
+    "phaseTimes",
+    "recoveryTimeSeconds",
 )
 # The fields the API shows of a server (everything but its keys).
 SERVER_VIEW_FIELDS: tuple[str, ...] = tuple(
@@ -179,13 +187,17 @@ def new_progress(total: int = 0) -> Progress:
 
 
 def execution_options(plan_options: Mapping[str, Any], default_wave_timeout_minutes: int) -> ExecutionOptions:
-    """The options an execution runs with: the plan's, every missing one at its default."""
-    return {
+    """The options an execution runs with: the plan's, every missing one at its default (the
+    recovery time objective has none: without it, recovery time is measured but not judged)."""
+    options: ExecutionOptions = {
         "readinessCheck": str(ReadinessCheck(plan_options.get("readinessCheck") or DEFAULT_READINESS)),
         "waveTimeoutMinutes": int(plan_options.get("waveTimeoutMinutes") or default_wave_timeout_minutes),
         "pauseTimeoutMinutes": int(plan_options.get("pauseTimeoutMinutes") or DEFAULT_PAUSE_TIMEOUT_MINUTES),
         "capacityWaitMinutes": int(plan_options.get("capacityWaitMinutes") or DEFAULT_CAPACITY_WAIT_MINUTES),
     }
+    if plan_options.get("rtoTargetMinutes"):
+        options["rtoTargetMinutes"] = int(plan_options["rtoTargetMinutes"])
+    return options
 
 
 def options_of(execution: ExecutionRecord, default_wave_timeout_minutes: int = 120) -> ExecutionOptions:

@@ -9,11 +9,13 @@ from typing import Any
 
 from execution_utils import (
     can_terminate_execution,
+    duration_seconds,
     execution_duration,
     is_terminal,
     merge_progress,
     normalize_execution_status,
     normalize_wave_status,
+    recovery_time,
     status_color,
     status_label,
 )
@@ -93,6 +95,7 @@ def _wave(wave: Mapping[str, Any]) -> dict[str, Any]:
     shown["status"] = str(normalize_wave_status(str(wave.get("status", "NOT_STARTED"))))
     shown.setdefault("phase", None)
     shown.setdefault("jobIds", [])
+    shown["durationSeconds"] = duration_seconds(wave.get("startTime"), wave.get("endTime"))
     return shown
 
 
@@ -111,6 +114,7 @@ def execution_view(execution: ExecutionRecord, now: datetime) -> dict[str, Any]:
         waves=waves,
         progress=merge_progress(w.get("progress") or {} for w in waves),
         canTerminate=can_terminate_execution(normalised),
+        recoveryTime=recovery_time(normalised, timeutil.iso(now)),
         instancesTerminated=bool(execution.get("instancesTerminated", False)),
     )
     view.setdefault("endTime", None)

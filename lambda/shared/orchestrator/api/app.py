@@ -243,9 +243,18 @@ DELETE_PLAN = RouteDoc(
 START = RouteDoc(
     "POST",
     "/recovery-plans/{planId}/executions",
-    "Start a drill or a recovery of the plan",
+    "Start a drill of the plan (a RECOVERY has its own route: POST /recovery-plans/{planId}/recovery)",
     202,
     "StartExecution",
+    errors=(409,),
+    tags=("executions",),
+)
+START_RECOVERY = RouteDoc(
+    "POST",
+    "/recovery-plans/{planId}/recovery",
+    "Start a real recovery (failover) of the plan, confirmed by its name",
+    202,
+    "StartRecovery",
     errors=(409,),
     tags=("executions",),
 )
@@ -292,8 +301,21 @@ def delete_plan(planId: str) -> Response[str]:
 def start_execution(planId: str) -> Response[str]:
     _query(START)
     body = _body("StartExecution")
-    record = create.create_execution(
+    record = create.start_drill(
         _deps(), _plan_id(planId), str(body.get("executionType", "DRILL")), initiated_by=_actor()
+    )
+    return _json(202, {"executionId": record["executionId"], "status": record["status"]})
+
+
+# Its own route so that IAM can deny it (execute-api:Invoke on */POST/recovery-plans/*/recovery) to
+# those who may run drills only: a real recovery is never reachable with a drill's permissions.
+@app.post("/recovery-plans/<planId>/recovery")
+@document(START_RECOVERY)
+def start_recovery(planId: str) -> Response[str]:
+    _query(START_RECOVERY)
+    body = _body("StartRecovery")
+    record = create.start_recovery(
+        _deps(), _plan_id(planId), confirmed_plan_name=str(body["confirmPlanName"]), initiated_by=_actor()
     )
     return _json(202, {"executionId": record["executionId"], "status": record["status"]})
 

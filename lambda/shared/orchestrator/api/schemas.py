@@ -105,6 +105,7 @@ RECOVERY_PLAN: dict[str, Any] = {
                 "waveTimeoutMinutes": {"type": "integer", "minimum": 1, "maximum": 1440},
                 "pauseTimeoutMinutes": {"type": "integer", "minimum": 1, "maximum": 10080},
                 "capacityWaitMinutes": {"type": "integer", "minimum": 1, "maximum": 1440},
+                "rtoTargetMinutes": {"type": "integer", "minimum": 1, "maximum": 10080},
             },
         },
     },
@@ -112,9 +113,21 @@ RECOVERY_PLAN: dict[str, Any] = {
 
 START_EXECUTION: dict[str, Any] = {
     "title": "StartExecution",
+    "description": "Starts a DRILL. A RECOVERY is refused here (422 RECOVERY_ROUTE_REQUIRED): it is "
+    "started with POST /recovery-plans/{planId}/recovery.",
     "type": "object",
     "additionalProperties": False,
     "properties": {"executionType": {"enum": [str(v) for v in ExecutionType], "default": "DRILL"}},
+}
+
+START_RECOVERY: dict[str, Any] = {
+    "title": "StartRecovery",
+    "description": "The name of the recovery plan, typed again to confirm starting a real recovery "
+    "(failover) of production.",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["confirmPlanName"],
+    "properties": {"confirmPlanName": NAME},
 }
 
 EMPTY: dict[str, Any] = {"title": "Empty", "type": "object", "additionalProperties": False, "properties": {}}
@@ -160,6 +173,7 @@ REQUEST_SCHEMAS: dict[str, dict[str, Any]] = {
     "ProtectionGroup": PROTECTION_GROUP,
     "RecoveryPlan": RECOVERY_PLAN,
     "StartExecution": START_EXECUTION,
+    "StartRecovery": START_RECOVERY,
     "Empty": EMPTY,
     "ResumeExecution": RESUME_EXECUTION,
     "TerminateRecoveryInstances": TERMINATE_RECOVERY_INSTANCES,

@@ -98,7 +98,7 @@ def resume(
     now = deps.clock.iso()
     try:
         record = deps.stores.executions.record_resume(
-            execution, actor=actor, comment=comment, now=now, paused_seconds=_paused_seconds(execution, now)
+            execution, actor=actor, comment=comment, now=now, paused_seconds=paused_seconds(execution, now)
         )
     except StaleWriteError as e:
         raise _raced(execution_id, "resume") from e
@@ -109,7 +109,7 @@ def resume(
     return deliver_pending_action(deps, record)
 
 
-def _paused_seconds(execution: ExecutionRecord, now: str) -> int:
+def paused_seconds(execution: ExecutionRecord, now: str) -> int:
     """Total time spent PAUSED, including the pause that ends now."""
     total = int(execution.get("pausedSeconds") or 0)
     if execution.get("pausedTime"):
@@ -130,7 +130,7 @@ def cancel(
         raise _conflict(execution, "cancel", f"it is {status}")
     transition(status, ExecutionStatus.CANCELLING)
     now = deps.clock.iso()
-    paused = _paused_seconds(execution, now) if status is ExecutionStatus.PAUSED else None
+    paused = paused_seconds(execution, now) if status is ExecutionStatus.PAUSED else None
     try:
         record = deps.stores.executions.request_cancel(
             execution, actor=actor, reason=reason, now=now, paused_seconds=paused

@@ -1,5 +1,7 @@
 """create: validate a plan, resolve its servers, run the pre-flight checks, record the execution
-and start the state machine."""
+and start the state machine. A drill and a real recovery are started through different routes (IAM
+cannot read a body), so each has its own entry point: start_drill refuses a RECOVERY, start_recovery
+wants the plan's name typed again."""
 
 from __future__ import annotations
 
@@ -246,3 +248,38 @@ def create_execution(
     )
     record["sfnExecutionArn"] = arn
     return record
+
+
+def start_drill(
+    deps: Deps, plan_id: str, execution_type: str = "DRILL", *, initiated_by: str = "unknown"
+) -> ExecutionRecord:
+    """POST /recovery-plans/{planId}/executions: a DRILL only. A RECOVERY asked for here is refused
+    before anything is read or stored: it has its own route, which IAM can deny to drill operators."""
+    if ExecutionType(execution_type) == ExecutionType.RECOVERY:
+        raise ValidationFailedError(
+            "a RECOVERY is started only with POST /recovery-plans/{planId}/recovery and "
+            '{"confirmPlanName": <the plan\'s name>}; this route starts drills',
+            code="RECOVERY_ROUTE_REQUIRED",
+            details={"field": "executionType"},
+        )
+    return create_execution(deps, plan_id, execution_type, initiated_by=initiated_by)
+
+
+def check_recovery_confirmation(deps: Deps, plan_id: str, confirmed_plan_name: str) -> None:
+    """A real recovery fails production over: the plan's name must be typed again, exactly
+    (PLAN_NOT_FOUND for an unknown plan, 422 CONFIRMATION_MISMATCH for another name)."""
+    plan = deps.stores.plans.get(plan_id)
+    if confirmed_plan_name != plan.get("name"):
+        raise ValidationFailedError(
+            "confirmPlanName does not match the name of the recovery plan",
+            code="CONFIRMATION_MISMATCH",
+            details={"field": "confirmPlanName"},
+        )
+
+
+def start_recovery(
+    deps: Deps, plan_id: str, *, confirmed_plan_name: str, initiated_by: str = "unknown"
+) -> ExecutionRecord:
+    """POST /recovery-plans/{planId}/recovery: a RECOVERY, confirmed by the plan's name."""
+    check_recovery_confirmation(deps, plan_id, confirmed_plan_name)
+    return create_execution(deps, plan_id, str(ExecutionType.RECOVERY), initiated_by=initiated_by)

@@ -24,6 +24,7 @@ from orchestrator import timeutil
 from orchestrator.deps import Deps
 from orchestrator.exceptions import StaleWriteError, TransientError
 from orchestrator.model import ExecutionRecord, WaveRecord
+from orchestrator.operations.control import paused_seconds
 from orchestrator.operations.state import MachineState, machine_state
 from orchestrator.store.ports import execution_lock_ids
 
@@ -76,6 +77,7 @@ def finalize_execution(deps: Deps, execution_id: str, *, error: str | None = Non
                 duration_seconds=round(timeutil.seconds_between(execution["startTime"], now)),
                 completed_waves=completed_wave_count(waves),
                 error=error,
+                paused_seconds=paused_seconds(execution, now) if current is ExecutionStatus.PAUSED else None,
                 # DRS jobs that run on are followed by the scheduled find, which records their instances.
                 jobs_pending=any(wave_jobs_pending(w) for w in waves),
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from execution_utils import (
@@ -96,6 +97,28 @@ def next_poll_interval(
     return max(min_seconds, interval)
 
 
+def _iso(value: Any) -> str | None:
+    """A DRS time (a datetime from boto3, or an ISO string) in the stored format."""
+    if isinstance(value, datetime):
+        return timeutil.iso(value)
+    return timeutil.iso(timeutil.parse_iso(value)) if isinstance(value, str) and value else None
+
+
+def _record_moments(server: dict[str, Any], now: str) -> None:
+    """The moment a server launched, became ready or failed (first seen), and its recovery time."""
+    times = server["phaseTimes"] = dict(server.get("phaseTimes") or {})
+    if server.get("launchStatus") == LaunchStatus.LAUNCHED:
+        times.setdefault("LAUNCHED", now)
+    if server.get("ready"):
+        times.setdefault("READY", now)
+        if server.get("jobStartTime") and "recoveryTimeSeconds" not in server:
+            server["recoveryTimeSeconds"] = max(
+                0, round(timeutil.seconds_between(server["jobStartTime"], times["READY"]))
+            )
+    if server_failed(server):
+        times.setdefault("FAILED", now)
+
+
 def _server_updates_from_jobs(
     jobs: Sequence[Mapping[str, Any]], logs: Mapping[str, Sequence[Mapping[str, Any]]]
 ) -> dict[str, dict[str, Any]]:
@@ -103,7 +126,10 @@ def _server_updates_from_jobs(
     found: dict[str, dict[str, Any]] = {}
     for job in jobs:
         for participant in job.get("participatingServers", []):
-            entry = found.setdefault(participant["sourceServerID"], {"jobId": job["jobID"]})
+            entry = found.setdefault(
+                participant["sourceServerID"],
+                {"jobId": job["jobID"], "jobStartTime": _iso(job.get("creationDateTime")), "phaseTimes": {}},
+            )
             entry["launchStatus"] = participant.get("launchStatus", LaunchStatus.PENDING)
             if participant.get("recoveryInstanceID"):
                 entry["recoveryInstanceId"] = participant["recoveryInstanceID"]
@@ -115,6 +141,8 @@ def _server_updates_from_jobs(
             event = item.get("event", "")
             if event in PHASE_EVENTS:
                 found[sid]["phase"] = str(PHASE_EVENTS[event])
+                # The moment DRS logged the phase (first event of it), for the report's timeline.
+                found[sid]["phaseTimes"].setdefault(str(PHASE_EVENTS[event]), _iso(item.get("logDateTime")))
             elif event in FAILURE_EVENTS:
                 found[sid]["error"] = f"{event}: {data.get('rawError') or 'no detail from DRS'}"
     return found
@@ -163,7 +191,9 @@ def _refresh_servers(
     logs = {j["jobID"]: deps.drs.job_log_items(j["jobID"]) for j in moving_jobs}
     for sid, update in _server_updates_from_jobs(jobs, logs).items():
         if sid in servers and sid not in settled:
-            servers[sid].update(update)
+            known = dict(servers[sid].get("phaseTimes") or {})
+            servers[sid].update({k: v for k, v in update.items() if v is not None})
+            servers[sid]["phaseTimes"] = {**update["phaseTimes"], **known}
     unsettled = [s for sid, s in servers.items() if sid not in settled]
     # A recovery instance's EC2 id never changes: DRS is asked once per server.
     recovery_ids = [
@@ -187,16 +217,17 @@ def _refresh_servers(
                 server.update({k: v for k, v in details[iid].items() if v is not None})
             if iid in checks:
                 server["statusChecksOk"] = checks[iid]
+    now = deps.clock.iso()
     for server in unsettled:
         if server.get("launchStatus") == LaunchStatus.FAILED and not server.get("error"):
             server["error"] = "DRS reported the launch as FAILED"
         server["ready"] = server_is_ready(server, readiness)
+        _record_moments(server, now)
     originals: dict[str, Mapping[str, Any]] = {s["sourceServerId"]: s for s in stored}
     changed = [
         s for sid, s in servers.items() if any(s.get(f) != originals[sid].get(f) for f in SERVER_POLL_FIELDS)
     ]
     if changed:
-        now = deps.clock.iso()
         deps.stores.servers.put_many([server_from_item({**s, "updatedAt": now}) for s in changed])
     return [server_from_item(s) for s in servers.values()], jobs_finished
 

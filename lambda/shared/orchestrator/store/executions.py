@@ -299,6 +299,7 @@ class ExecutionStore:
         completed_waves: int,
         error: str | None,
         jobs_pending: bool,
+        paused_seconds: int | None = None,
     ) -> ExecutionRecord:
         """The terminal status and end time, once (StaleWriteError when the record changed)."""
         change = self._versioned(execution).set("status", str(status)).set("waves", list(waves))
@@ -306,6 +307,8 @@ class ExecutionStore:
         change.set("completedWaves", completed_waves).remove("taskToken", "taskActionTime")
         if jobs_pending:
             change.set("jobsPending", "PENDING")
+        if paused_seconds is not None:  # it ended while PAUSED: the open pause counts to the end
+            change.set("pausedSeconds", paused_seconds)
         change.set("error", error)
         return self._apply(execution, change)
 
