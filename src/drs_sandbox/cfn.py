@@ -222,6 +222,8 @@ class Resolver:
         name = self._name(logical_id)
         if rtype == "AWS::SNS::Topic":
             return self._arn("sns", name)
+        if rtype == "AWS::S3::Bucket":
+            return name.lower()
         if rtype == "AWS::SQS::Queue":
             return f"https://sqs.{self.region}.amazonaws.com/{self.account_id}/{name}"
         if rtype in STATE_MACHINE_TYPES:

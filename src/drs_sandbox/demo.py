@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -87,7 +88,16 @@ def run(console: Console, *, time_scale: float, poll_seconds: float) -> int:
         _step(console, f"4. drsctl status {execution_id}")
         render.print_summary(client, final, console)
 
-        _step(console, "5. The notification email (SNS, captured by the sandbox)")
+        _step(console, "5. The drill report (GET /executions/{id}/report, also kept in the reports bucket)")
+        report = client.get(f"/executions/{execution_id}/report")
+        console.print(render.recovery_line(report["recoveryTime"]), markup=False, highlight=False)
+        page = client.get_text(f"/executions/{execution_id}/report", {"format": "html"})
+        saved = Path(tempfile.gettempdir()) / "drs-orchestrator-demo" / f"report-{execution_id}.html"
+        saved.parent.mkdir(parents=True, exist_ok=True)
+        saved.write_text(page, encoding="utf-8")
+        console.print(f"HTML report saved to {saved}", markup=False, highlight=False)
+
+        _step(console, "6. The notification email (SNS, captured by the sandbox)")
         notifications = _wait_for(
             lambda: [
                 n
@@ -99,7 +109,7 @@ def run(console: Console, *, time_scale: float, poll_seconds: float) -> int:
         console.print(f"[bold]Subject:[/] {notifications[-1]['subject']}")
         console.print(_email_of(notifications[-1]), markup=False, highlight=False)
 
-        _step(console, f"6. drsctl terminate {execution_id}")
+        _step(console, f"7. drsctl terminate {execution_id}")
         client.post(f"/executions/{execution_id}/terminate-instances", {})
 
         def terminated() -> dict[str, Any] | None:
@@ -109,7 +119,7 @@ def run(console: Console, *, time_scale: float, poll_seconds: float) -> int:
 
         done = _wait_for(terminated, timeout=60)
         console.print(f"recovery instances terminated: {done['instancesTerminated']}")
-        _step(console, "7. Stop the sandbox")
+        _step(console, "8. Stop the sandbox")
     console.print(f"[green]demo finished[/] in {time.monotonic() - started:.0f} s: {final['statusLabel']}")
     return 0 if final["status"] == "COMPLETED" else 1
 

@@ -440,6 +440,12 @@ class Stack:
                 self.topic_arn = self.topic_arn or arn
             elif res.get("Type") == "AWS::SQS::Queue":
                 sqs.create_queue(QueueName=resolver._name(logical_id))
+            elif res.get("Type") == "AWS::S3::Bucket":
+                s3 = self.client("s3")
+                s3.create_bucket(Bucket=resolver.physical_id(logical_id))
+                s3.put_bucket_versioning(
+                    Bucket=resolver.physical_id(logical_id), VersioningConfiguration={"Status": "Enabled"}
+                )
         role = self.client("iam").create_role(
             RoleName="sandbox-lambda",
             AssumeRolePolicyDocument=json.dumps(

@@ -93,10 +93,27 @@ class ApiClient:
         )
 
     def request(self, method: str, path: str, body: Any = None, params: dict[str, Any] | None = None) -> Any:
+        response = self._send(method, path, body, params, "application/json")
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError as e:
+            raise ApiError(
+                response.status_code, "BAD_RESPONSE", "the API answered with something that is not JSON"
+            ) from e
+
+    def get_text(self, path: str, params: dict[str, Any] | None = None) -> str:
+        """A GET whose answer is not JSON (the HTML report)."""
+        return self._send("GET", path, None, params, "text/html").text
+
+    def _send(
+        self, method: str, path: str, body: Any, params: dict[str, Any] | None, accept: str
+    ) -> requests.Response:
         query = {k: v for k, v in (params or {}).items() if v is not None}
         url = self.endpoint + path + (f"?{urlencode(query)}" if query else "")
         data = json.dumps(body).encode() if body is not None else None
-        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        headers = {"Content-Type": "application/json", "Accept": accept}
         if self.signer is not None:
             headers.update(self.signer.headers(method, url, data))
         try:
@@ -107,14 +124,7 @@ class ApiClient:
             raise ConnectionFailed(f"cannot reach {self.endpoint}: {type(e).__name__}") from e
         if response.status_code >= 400:
             raise self._error(response)
-        if not response.content:
-            return None
-        try:
-            return response.json()
-        except ValueError as e:
-            raise ApiError(
-                response.status_code, "BAD_RESPONSE", "the API answered with something that is not JSON"
-            ) from e
+        return response
 
     @staticmethod
     def _error(response: requests.Response) -> ApiError:

@@ -217,6 +217,20 @@ def failed_servers(client: ApiClient, execution_id: str) -> list[dict[str, Any]]
             return failed
 
 
+def recovery_line(recovery: dict[str, Any]) -> str:
+    """``Recovery time 3m 10s (1m 00s paused) against a target of 15m 00s: MET``."""
+    seconds = recovery.get("seconds")
+    text = "Recovery time " + (
+        format_duration(seconds) if seconds is not None else "- (not every wave recovered)"
+    )
+    if recovery.get("pausedSeconds"):
+        text += f" ({format_duration(recovery['pausedSeconds'])} paused)"
+    if recovery.get("targetSeconds") is None:
+        return text + ": no recovery time objective set"
+    outcome = {True: "MET", False: "MISSED", None: "not judged yet"}[recovery.get("met")]
+    return text + f" against a target of {format_duration(recovery['targetSeconds'])}: {outcome}"
+
+
 def print_summary(client: ApiClient, execution: dict[str, Any], console: Console) -> None:
     duration = execution.get("durationSeconds")
     console.print(
@@ -233,6 +247,9 @@ def print_summary(client: ApiClient, execution: dict[str, Any], console: Console
             f"duration {format_duration(duration) if duration is not None else '-'}"
         )
     )
+    recovery = execution.get("recoveryTime")
+    if recovery:
+        console.print(Text(recovery_line(recovery)))
     console.print(wave_table(execution))
     if execution.get("error"):
         console.print(user_text(f"Error: {execution['error']}", style="red"))

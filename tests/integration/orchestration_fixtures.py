@@ -32,6 +32,7 @@ ENV_OF_TABLE = {
     "ProtectionGroupsTable": "protection_groups_table",
     "RecoveryPlansTable": "recovery_plans_table",
     "LocksTable": "locks_table",
+    "TimelineTable": "timeline_table",
 }
 
 

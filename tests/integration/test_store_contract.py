@@ -26,6 +26,7 @@ ENV_OF_TABLE = {
     "ProtectionGroupsTable": "protection_groups_table",
     "RecoveryPlansTable": "recovery_plans_table",
     "LocksTable": "locks_table",
+    "TimelineTable": "timeline_table",
 }
 NOW = "2026-11-26T10:00:00.000Z"
 
@@ -392,3 +393,15 @@ def test_catalog_names_are_unique_regardless_of_case_and_writes_follow_the_versi
         stores.groups.get("NAME#" + name.lower())
     names = [g["name"] for g in stores.groups.all()]
     assert names == sorted(names, key=str.lower)
+
+
+def test_timeline_events_are_recorded_once_and_read_oldest_first_in_pages(stores: Stores) -> None:
+    eid = str(uuid.uuid4())
+    times = [f"2026-11-26T10:00:0{n}.000Z" for n in range(5)]
+    for n, time in reversed(list(enumerate(times))):
+        assert stores.timeline.record(eid, f"WAVE_STARTED#{n}", {"time": time, "type": "WAVE_STARTED", "message": f"w{n}"})
+    assert not stores.timeline.record(eid, "WAVE_STARTED#0", {"time": NOW, "type": "WAVE_STARTED", "message": "again"})
+    first, after = stores.timeline.page(eid, limit=3)
+    rest, end = stores.timeline.page(eid, limit=3, after=after)
+    assert [e["time"] for e in first + rest] == times and end is None
+    assert first[0] == {"time": times[0], "type": "WAVE_STARTED", "message": "w0"}

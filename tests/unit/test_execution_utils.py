@@ -20,10 +20,12 @@ from execution_utils import (
     normalize_execution_status,
     normalize_wave_status,
     progress_counts,
+    recovery_time,
     server_is_ready,
     status_color,
     status_label,
     transition,
+    verdict,
     wave_badge,
     wave_status_color,
     wave_summary,
@@ -336,3 +338,57 @@ def test_a_submitted_job_still_running_after_the_end_counts_as_instances_but_can
         "reason": "DRS jobs are still launching recovery instances; terminate them when the jobs end",
         "hasRecoveryInstances": True,
     }
+
+
+def test_recovery_time_runs_from_the_start_to_the_last_wave_and_reports_pauses_apart() -> None:
+    # Given a completed drill of two waves that paused 60 s, with a 5-minute target
+    record = execution(
+        "COMPLETED",
+        [
+            wave("COMPLETED", startTime="2026-11-26T10:00:05Z", endTime="2026-11-26T10:02:00Z"),
+            wave("COMPLETED", startTime="2026-11-26T10:03:00Z", endTime="2026-11-26T10:04:30Z"),
+        ],
+        startTime="2026-11-26T10:00:00Z",
+        endTime="2026-11-26T10:04:31Z",
+        pausedSeconds=60,
+        options={"rtoTargetMinutes": 5},
+    )
+    # Then seconds reach the last wave's end, pauses are apart, and the target is met
+    assert recovery_time(record, "2026-11-26T11:00:00Z") == {
+        "seconds": 270,
+        "pausedSeconds": 60,
+        "activeSeconds": 210,
+        "targetSeconds": 300,
+        "met": True,
+    }
+    assert verdict(recovery_time(record, "2026-11-26T11:00:00Z")) == "MET"
+    slow = {**record, "options": {"rtoTargetMinutes": 4}}
+    assert verdict(recovery_time(slow, "2026-11-26T11:00:00Z")) == "MISSED"
+
+
+def test_an_execution_that_did_not_recover_every_wave_has_no_recovery_time_and_misses_its_target() -> None:
+    partial = execution(
+        "PARTIAL_SUCCESS",
+        [wave("COMPLETED", endTime="2026-11-26T10:02:00Z"), wave("CANCELLED")],
+        startTime="2026-11-26T10:00:00Z",
+        options={"rtoTargetMinutes": 60},
+    )
+    assert recovery_time(partial, "2026-11-26T11:00:00Z")["seconds"] is None
+    assert recovery_time(partial, "2026-11-26T11:00:00Z")["met"] is False
+
+
+def test_an_open_pause_counts_up_to_now_and_nothing_is_judged_while_active() -> None:
+    paused = execution(
+        "PAUSED",
+        [wave("COMPLETED"), wave("NOT_STARTED")],
+        startTime="2026-11-26T10:00:00Z",
+        pausedTime="2026-11-26T10:10:00Z",
+        pausedSeconds=30,
+        options={"rtoTargetMinutes": 60},
+    )
+    measured = recovery_time(paused, "2026-11-26T10:12:00Z")
+    assert (measured["pausedSeconds"], measured["met"], verdict(measured)) == (150, None, "IN_PROGRESS")
+    assert (
+        verdict(recovery_time(execution("COMPLETED", [wave("COMPLETED")]), "2026-11-26T10:12:00Z"))
+        == "NO_TARGET"
+    )

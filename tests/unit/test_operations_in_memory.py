@@ -182,3 +182,39 @@ def test_a_wave_waits_for_drs_capacity_then_runs(orc: Orchestration) -> None:
     orc.poll_wave(busy_state)
     orc.run_wave(state)
     assert orc.run_to_end(waiting)["status"] == "COMPLETED"
+
+
+def test_the_timeline_records_each_event_once_even_when_operations_repeat(orc: Orchestration) -> None:
+    from collections import Counter
+
+    from orchestrator.operations import finalize, timeline
+
+    execution_id = orc.start(plan(orc, (2, False), (1, True)))["executionId"]
+    orc.run_to_end(execution_id, resume=False)
+    control.resume(orc.deps, execution_id, actor="alice", comment="checked")
+    record = orc.run_to_end(execution_id)
+    finalize.finalize(orc.deps, {"executionId": execution_id})  # Step Functions repeats the task
+    events = timeline.all_events(orc.deps, execution_id)
+    kinds = Counter(e["type"] for e in events)
+    assert record["status"] == "COMPLETED"
+    assert {
+        k: kinds[k]
+        for k in (
+            "EXECUTION_STARTED",
+            "WAVE_STARTED",
+            "WAVE_FINISHED",
+            "PAUSED",
+            "RESUMED",
+            "EXECUTION_FINISHED",
+        )
+    } == {
+        "EXECUTION_STARTED": 1,
+        "WAVE_STARTED": 2,
+        "WAVE_FINISHED": 2,
+        "PAUSED": 1,
+        "RESUMED": 1,
+        "EXECUTION_FINISHED": 1,
+    }
+    assert kinds["SERVER_READY"] == 3 and kinds["SERVER_LAUNCHED"] == 3
+    assert [e["time"] for e in events] == sorted(e["time"] for e in events)
+    assert next(e for e in events if e["type"] == "RESUMED")["actor"] == "alice"

@@ -36,6 +36,8 @@ class Config:
     recovery_plans_table: str
     locks_table: str
     state_machine_arn: str
+    timeline_table: str = ""
+    reports_bucket: str = ""
     poll_min_seconds: int = 15
     poll_max_seconds: int = 120
     default_wave_timeout_minutes: int = 120
@@ -54,6 +56,8 @@ class Config:
             recovery_plans_table=_required("RECOVERY_PLANS_TABLE"),
             locks_table=_required("LOCKS_TABLE"),
             state_machine_arn=_required("STATE_MACHINE_ARN"),
+            timeline_table=_required("TIMELINE_TABLE"),
+            reports_bucket=_required("REPORTS_BUCKET"),
             poll_min_seconds=_int("POLL_MIN_SECONDS", 15),
             poll_max_seconds=_int("POLL_MAX_SECONDS", 120),
             default_wave_timeout_minutes=_int("DEFAULT_WAVE_TIMEOUT_MINUTES", 120),

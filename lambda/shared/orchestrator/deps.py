@@ -10,6 +10,7 @@ from orchestrator.config import Config, get_config
 from orchestrator.drs import Drs
 from orchestrator.ec2 import Ec2
 from orchestrator.ports import DrsPort, Ec2Port, StateMachinePort
+from orchestrator.reports.store import MemoryReports, ReportStore, S3Reports
 from orchestrator.sfn import StepFunctions
 from orchestrator.store import Stores
 from orchestrator.timeutil import Clock
@@ -22,6 +23,7 @@ class Deps:
     drs: DrsPort
     ec2: Ec2Port
     sfn: StateMachinePort
+    reports: ReportStore = field(default_factory=MemoryReports)
     clock: Clock = field(default_factory=Clock)
 
     @classmethod
@@ -32,6 +34,7 @@ class Deps:
             drs=Drs(clients.client("drs")),
             ec2=Ec2(clients.client("ec2")),
             sfn=StepFunctions(clients.client("stepfunctions"), config.state_machine_arn),
+            reports=S3Reports(clients.client("s3"), config.reports_bucket),
         )
 
 

@@ -116,6 +116,8 @@ class ExecutionRecord(TypedDict):
     terminationEndTime: NotRequired[str]
     terminationError: NotRequired[str]
     instancesTerminated: NotRequired[bool]
+    reportLocation: NotRequired[str]
+    reportTime: NotRequired[str]
 
 
 class ServerRecord(TypedDict):
@@ -171,6 +173,18 @@ SERVER_POLL_FIELDS: tuple[str, ...] = (
 SERVER_VIEW_FIELDS: tuple[str, ...] = tuple(
     name for name in ServerRecord.__annotations__ if name not in ("executionId", "serverKey")
 )
+
+
+class TimelineEvent(TypedDict):
+    """One thing that happened to an execution (GET /executions/{id}/timeline)."""
+
+    time: str
+    type: str
+    message: str
+    waveNumber: NotRequired[int]
+    sourceServerId: NotRequired[str]
+    actor: NotRequired[str]
+    details: NotRequired[dict[str, Any]]
 
 
 def server_key(wave_number: int, source_server_id: str) -> str:

@@ -76,6 +76,7 @@ EXECUTION_FIELDS = (
     "cancelReason",
     "terminationRequestedBy",
     "terminationRequestedTime",
+    "reportLocation",
 )
 SUMMARY_FIELDS = (
     "executionId",

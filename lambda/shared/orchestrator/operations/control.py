@@ -16,6 +16,7 @@ from orchestrator import timeutil
 from orchestrator.deps import Deps
 from orchestrator.exceptions import ConflictError, StaleWriteError
 from orchestrator.model import ExecutionRecord
+from orchestrator.operations.timeline import note
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +82,14 @@ def request_pause(deps: Deps, execution_id: str, *, actor: str = "unknown") -> E
     except StaleWriteError as e:
         raise _raced(execution_id, "pause") from e
     logger.info("pause requested", extra={"executionId": execution_id, "actor": actor})
+    note(
+        deps,
+        execution_id,
+        f"PAUSE_REQUESTED#{record['currentWave']}",
+        "PAUSE_REQUESTED",
+        "pause requested: the execution pauses before its next wave",
+        actor=actor,
+    )
     return record
 
 
@@ -102,6 +111,18 @@ def resume(
         )
     except StaleWriteError as e:
         raise _raced(execution_id, "resume") from e
+    before = int(execution.get("pausedBeforeWave") or 0)
+    note(
+        deps,
+        execution_id,
+        f"RESUMED#{before}",
+        "RESUMED",
+        f"resumed before wave {before}" + (f": {comment}" if comment else ""),
+        time=now,
+        wave=before or None,
+        actor=actor,
+        details={"comment": comment} if comment else None,
+    )
     logger.info(
         "execution resumed",
         extra={"executionId": execution_id, "wave": execution.get("pausedBeforeWave"), "actor": actor},
@@ -137,6 +158,16 @@ def cancel(
         )
     except StaleWriteError as e:
         raise _raced(execution_id, "cancel") from e
+    note(
+        deps,
+        execution_id,
+        "CANCEL_REQUESTED",
+        "CANCEL_REQUESTED",
+        "cancel requested" + (f": {reason}" if reason else ""),
+        time=now,
+        actor=actor,
+        details={"reason": reason} if reason else None,
+    )
     logger.info(
         "execution cancelling", extra={"executionId": execution_id, "from": str(status), "actor": actor}
     )

@@ -8,7 +8,7 @@ from typing import Any
 from orchestrator.deps import Deps
 from orchestrator.exceptions import BadRequestError
 from orchestrator.model import ExecutionRecord
-from orchestrator.operations import control, finalize, find, poll, terminate, waves
+from orchestrator.operations import control, finalize, find, poll, report, terminate, waves
 from orchestrator.views import execution_view
 
 StateOperation = Callable[[Deps, dict[str, Any]], Any]
@@ -19,6 +19,7 @@ STATE_MACHINE_OPERATIONS: dict[str, StateOperation] = {
     "poll": poll.poll,
     "finalize": finalize.finalize,
     "expire_pause": waves.expire_pause,
+    "write_report": report.write_report,
 }
 CONTROL_OPERATIONS: dict[str, Callable[[Deps, str], ExecutionRecord]] = {
     "pause": control.request_pause,

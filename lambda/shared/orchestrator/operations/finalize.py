@@ -11,11 +11,14 @@ import logging
 from typing import Any, cast
 
 from execution_utils import (
+    TERMINAL_WAVE_STATUSES,
     ExecutionStatus,
     completed_wave_count,
     decide_final_status,
     is_terminal,
     normalize_execution_status,
+    recovery_time,
+    status_label,
     transition,
     wave_jobs_pending,
     waves_at_end,
@@ -26,6 +29,7 @@ from orchestrator.exceptions import StaleWriteError, TransientError
 from orchestrator.model import ExecutionRecord, WaveRecord
 from orchestrator.operations.control import paused_seconds
 from orchestrator.operations.state import MachineState, machine_state
+from orchestrator.operations.timeline import finished_wave, note
 from orchestrator.store.ports import execution_lock_ids
 
 logger = logging.getLogger(__name__)
@@ -58,8 +62,10 @@ def finalize_execution(deps: Deps, execution_id: str, *, error: str | None = Non
         execution = deps.stores.executions.get(execution_id)
         current = normalize_execution_status(execution["status"])
         if is_terminal(current):
-            # A retry after the terminal write: the locks may still be held (their release failed).
+            # A retry after the terminal write: the locks may still be held (their release failed),
+            # the events may be missing (recording them failed).
             release_locks(deps, execution)
+            record_end(deps, execution)
             return execution
         cancel = current is ExecutionStatus.CANCELLING or bool(execution.get("cancelRequested"))
         now = deps.clock.iso()
@@ -84,6 +90,7 @@ def finalize_execution(deps: Deps, execution_id: str, *, error: str | None = Non
         except StaleWriteError:
             continue
         release_locks(deps, record)
+        record_end(deps, record)
         logger.info(
             "execution finalized",
             extra={
@@ -94,6 +101,32 @@ def finalize_execution(deps: Deps, execution_id: str, *, error: str | None = Non
         )
         return record
     raise TransientError(f"execution {execution_id} kept changing while it was being finalized")
+
+
+def record_end(deps: Deps, execution: ExecutionRecord) -> None:
+    """The timeline's account of the end: each wave's outcome, then the execution's."""
+    for wave in execution["waves"]:
+        if wave["status"] in TERMINAL_WAVE_STATUSES:
+            # A wave cancelled before it started ends with the execution.
+            finished_wave(
+                deps,
+                execution["executionId"],
+                {**wave, "endTime": wave.get("endTime") or execution.get("endTime")},
+            )
+    status = str(execution["status"])
+    note(
+        deps,
+        execution["executionId"],
+        "EXECUTION_FINISHED",
+        "EXECUTION_FINISHED",
+        f"execution finished: {status_label(execution)}"
+        + (f" ({execution['error']})" if execution.get("error") else ""),
+        time=execution.get("endTime"),
+        details={
+            "status": status,
+            "recoveryTime": recovery_time(execution, execution.get("endTime") or deps.clock.iso()),
+        },
+    )
 
 
 def release_locks(deps: Deps, execution: ExecutionRecord) -> None:

@@ -36,6 +36,7 @@ from orchestrator.model import (
     server_from_item,
 )
 from orchestrator.operations.state import MachineState, machine_state
+from orchestrator.operations.timeline import finished_wave, note
 
 logger = logging.getLogger(__name__)
 
@@ -320,6 +321,11 @@ def poll(deps: Deps, state: dict[str, Any]) -> MachineState:
         return machine_state(state, poll_count=poll_count, wave_done=True)
     done = status in TERMINAL_WAVE_STATUSES
     if done:
+        finished_wave(
+            deps,
+            execution["executionId"],
+            {**wave, "status": str(status), "endTime": now, **({"error": error} if error else {})},
+        )
         logger.info(
             "wave finished",
             extra={"executionId": execution["executionId"], "wave": index + 1, "status": str(status)},
@@ -352,4 +358,11 @@ def follow_jobs(deps: Deps, execution: ExecutionRecord) -> bool:
         left = left or not finished
     if not left:
         deps.stores.executions.record_jobs_followed(execution, now=deps.clock.iso())
+        note(
+            deps,
+            execution["executionId"],
+            "JOBS_ENDED",
+            "JOBS_ENDED",
+            "the DRS jobs that outlived the execution ended; their recovery instances are recorded",
+        )
     return not left

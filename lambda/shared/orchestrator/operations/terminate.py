@@ -9,6 +9,7 @@ from execution_utils import ExecutionType, can_terminate_execution, termination_
 from orchestrator.deps import Deps
 from orchestrator.exceptions import ConflictError, OrchestratorError, StaleWriteError, ValidationFailedError
 from orchestrator.model import ExecutionRecord
+from orchestrator.operations.timeline import note
 
 logger = logging.getLogger(__name__)
 # A request that recorded no TERMINATE job (its Lambda died mid-way) is given up after this long,
@@ -78,6 +79,17 @@ def start_termination(
         deps.stores.executions.record_termination_failed(execution, e.message)
         raise
     logger.info("termination started", extra={"executionId": execution_id, "instances": len(ids)})
+    requested = execution.get("terminationRequestedTime") or deps.clock.iso()
+    note(
+        deps,
+        execution_id,
+        f"TERMINATION_STARTED#{requested}",
+        "TERMINATION_STARTED",
+        f"termination of {len(ids)} recovery instances started",
+        time=requested,
+        actor=actor,
+        details={"instances": len(ids), "jobIds": [j["jobID"] for j in jobs]},
+    )
     return deps.stores.executions.record_termination_started(
         execution, job_ids=[j["jobID"] for j in jobs], instances=len(ids)
     )
@@ -98,6 +110,17 @@ def follow_termination(deps: Deps, execution: ExecutionRecord) -> bool:
     finished, not_terminated = termination_outcome(deps.drs.jobs(job_ids) if job_ids else [])
     if not finished:
         return False
+    requested = execution.get("terminationRequestedTime") or ""
+    note(
+        deps,
+        execution["executionId"],
+        f"TERMINATION_FINISHED#{requested}",
+        "TERMINATION_FINISHED",
+        "recovery instances terminated"
+        if not not_terminated
+        else f"termination ended; not terminated: {', '.join(not_terminated[:20])}",
+        details={"notTerminated": not_terminated} if not_terminated else None,
+    )
     deps.stores.executions.record_termination_end(
         execution, not_terminated=not_terminated, now=deps.clock.iso()
     )

@@ -27,6 +27,7 @@ from orchestrator.exceptions import (
 )
 from orchestrator.model import ExecutionRecord, ServerRecord, WaveRecord, options_of, with_fields
 from orchestrator.operations.state import MachineState, machine_state
+from orchestrator.operations.timeline import note
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +103,15 @@ def pause(deps: Deps, state: dict[str, Any], task_token: str) -> dict[str, Any]:
         except StaleWriteError:
             continue
         logger.info("execution paused", extra={"executionId": state["executionId"], "beforeWave": index + 1})
+        why = "an operator asked" if execution.get("pauseRequested") else "the plan pauses here"
+        note(
+            deps,
+            state["executionId"],
+            f"PAUSED#{index + 1}",
+            "PAUSED",
+            f"paused before wave {index + 1} ({why})",
+            wave=index + 1,
+        )
         return {"paused": True}
     raise TransientError("the execution kept changing while pausing")
 
@@ -189,6 +199,15 @@ def _queue_for_capacity(
         )
         return machine_state(state, interval=0)
     deps.stores.executions.record_queued(execution, index, queued_since=queued_since, reason=why)
+    note(
+        deps,
+        execution["executionId"],
+        f"WAVE_QUEUED#{index + 1}",
+        "WAVE_QUEUED",
+        f"wave {index + 1} waits for DRS capacity: {why}",
+        time=queued_since,
+        wave=index + 1,
+    )
     logger.info(
         "wave queued for DRS capacity", extra={"executionId": execution["executionId"], "wave": index + 1}
     )
@@ -209,6 +228,16 @@ def start_wave(deps: Deps, state: dict[str, Any]) -> MachineState:
         return machine_state(state, interval=0)
     number = index + 1
     execution_id = claimed["executionId"]
+    wave_name = claimed["waves"][index]["waveName"]
+    note(
+        deps,
+        execution_id,
+        f"WAVE_STARTED#{number}",
+        "WAVE_STARTED",
+        f"wave {number} ({wave_name}) started",
+        time=claimed["waves"][index].get("startTime"),
+        wave=number,
+    )
     servers = deps.stores.servers.wave(execution_id, number)
     job_ids = list(claimed["waves"][index].get("jobIds") or [])
     own: list[dict[str, Any]] = []
@@ -274,6 +303,16 @@ def start_wave(deps: Deps, state: dict[str, Any]) -> MachineState:
         )
         logger.warning("wave could not start", extra={"executionId": execution_id, "wave": number})
         return machine_state(state, interval=0)
+    for job_id in job_ids:
+        note(
+            deps,
+            execution_id,
+            f"JOB_SUBMITTED#{number}#{job_id}",
+            "JOB_SUBMITTED",
+            f"DRS job {job_id} submitted for wave {number}",
+            wave=number,
+            details={"jobId": job_id},
+        )
     logger.info("wave started", extra={"executionId": execution_id, "wave": number, "jobIds": job_ids})
     return machine_state(
         state, interval=deps.config.poll_min_seconds, poll_count=int(state.get("pollCount", 0))

@@ -13,6 +13,7 @@ from orchestrator.store.dynamodb import DynamoCatalog, DynamoExecutions, DynamoL
 from orchestrator.store.executions import ExecutionStore
 from orchestrator.store.memory import MemoryCatalog, MemoryExecutions, MemoryLocks, MemoryServers
 from orchestrator.store.ports import GROUP, PLAN, CatalogStore, LockStore, ServerStore
+from orchestrator.store.timeline import DynamoTimeline, MemoryTimeline, TimelineStore
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class Stores:
     locks: LockStore
     groups: CatalogStore
     plans: CatalogStore
+    timeline: TimelineStore
 
     @classmethod
     def from_config(cls, config: Config | None = None, dynamodb: Any = None) -> Stores:
@@ -34,6 +36,7 @@ class Stores:
             locks=DynamoLocks(Table(config.locks_table, ddb)),
             groups=DynamoCatalog(Table(config.protection_groups_table, ddb), GROUP),
             plans=DynamoCatalog(Table(config.recovery_plans_table, ddb), PLAN),
+            timeline=DynamoTimeline(Table(config.timeline_table, ddb)),
         )
 
     @classmethod
@@ -44,4 +47,5 @@ class Stores:
             locks=MemoryLocks(),
             groups=MemoryCatalog(GROUP),
             plans=MemoryCatalog(PLAN),
+            timeline=MemoryTimeline(),
         )

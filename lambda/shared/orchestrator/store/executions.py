@@ -312,6 +312,11 @@ class ExecutionStore:
         change.set("error", error)
         return self._apply(execution, change)
 
+    def record_report(self, execution: ExecutionRecord, *, location: str, now: str) -> ExecutionRecord:
+        return self._apply_or_fresh(
+            execution, Change().set("reportLocation", location).set("reportTime", now)
+        )
+
     def claim_termination(self, execution: ExecutionRecord, *, actor: str, now: str) -> ExecutionRecord:
         """Termination requested once (a FAILED one may be asked again): StaleWriteError otherwise."""
         change = self._versioned(execution).when(MissingOrEquals("terminationStatus", "FAILED"))

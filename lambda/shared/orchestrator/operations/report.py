@@ -1,0 +1,48 @@
+"""The drill report of an execution: built on demand from its record, servers and timeline, and
+written to the reports bucket when the execution ends (the state machine's WriteReport step)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from orchestrator.deps import Deps
+from orchestrator.operations.state import MachineState, machine_state
+from orchestrator.operations.timeline import all_events, note
+from orchestrator.reports.model import build_report
+
+logger = logging.getLogger(__name__)
+
+
+def report(deps: Deps, execution_id: str) -> dict[str, Any]:
+    """The report as it stands now (final once the execution ended)."""
+    execution = deps.stores.executions.get(execution_id)
+    servers = list(deps.stores.servers.all(execution_id))
+    return build_report(execution, servers, all_events(deps, execution_id), deps.clock.iso())
+
+
+def report_html(deps: Deps, execution_id: str) -> str:
+    from orchestrator.reports.html import render_html
+
+    return render_html(report(deps, execution_id))
+
+
+def write_report(deps: Deps, state: dict[str, Any]) -> MachineState:
+    """Step Functions operation after finalize: both renderings to the bucket, the location recorded.
+    Idempotent (the same keys are written again)."""
+    from orchestrator.reports.html import render_html
+
+    execution_id = str(state["executionId"])
+    built = report(deps, execution_id)
+    execution = deps.stores.executions.get(execution_id)
+    location = deps.reports.put(
+        execution["planId"],
+        execution_id,
+        json_body=json.dumps(built, indent=2, ensure_ascii=False),
+        html_body=render_html(built),
+    )
+    deps.stores.executions.record_report(execution, location=location, now=deps.clock.iso())
+    note(deps, execution_id, "REPORT_WRITTEN", "REPORT_WRITTEN", f"drill report written to {location}")
+    logger.info("report written", extra={"executionId": execution_id, "location": location})
+    return machine_state(state, next_step="FINALIZE", wave_done=True)

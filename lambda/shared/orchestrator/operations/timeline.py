@@ -1,0 +1,125 @@
+"""The timeline: what happened to an execution, oldest first.
+
+Execution and wave events are recorded by the operation that makes them happen, each under a
+deterministic id, so a task Step Functions repeats records it once. Server events (each phase,
+launched, ready, failed) come from the moments the poll keeps on each server item, which it writes
+anyway: following a thousand servers costs no extra write."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from execution_utils import duration_seconds
+from orchestrator.deps import Deps
+from orchestrator.exceptions import OrchestratorError
+from orchestrator.model import ServerRecord, TimelineEvent
+
+logger = logging.getLogger(__name__)
+
+_SERVER_MOMENTS = {
+    "SNAPSHOT": ("SERVER_PHASE", "taking the snapshot"),
+    "CONVERTING": ("SERVER_PHASE", "converting"),
+    "LAUNCHING": ("SERVER_PHASE", "launching"),
+    "LAUNCHED": ("SERVER_LAUNCHED", "recovery instance launched"),
+    "READY": ("SERVER_READY", "ready"),
+    "FAILED": ("SERVER_FAILED", "failed"),
+}
+
+
+def note(
+    deps: Deps,
+    execution_id: str,
+    event_id: str,
+    kind: str,
+    message: str,
+    *,
+    time: str | None = None,
+    wave: int | None = None,
+    actor: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Record an event once. The timeline is evidence, not control: a failure to record is logged
+    and never fails the operation that changed the execution."""
+    event: TimelineEvent = {"time": time or deps.clock.iso(), "type": kind, "message": message}
+    if wave is not None:
+        event["waveNumber"] = wave
+    if actor:
+        event["actor"] = actor
+    if details:
+        event["details"] = details
+    try:
+        deps.stores.timeline.record(execution_id, event_id, event)
+    except OrchestratorError as e:
+        logger.warning(
+            "timeline event not recorded",
+            extra={"executionId": execution_id, "event": event_id, "error": e.message},
+        )
+
+
+def finished_wave(deps: Deps, execution_id: str, wave: Mapping[str, Any]) -> None:
+    """WAVE_FINISHED of a wave in a terminal status, at its end time."""
+    number = int(wave["waveNumber"])
+    status = str(wave["status"])
+    message = f"wave {number} ({wave.get('waveName')}) {status.lower().replace('_', ' ')}"
+    if wave.get("error"):
+        message += f": {wave['error']}"
+    duration = duration_seconds(wave.get("startTime"), wave.get("endTime"))
+    note(
+        deps,
+        execution_id,
+        f"WAVE_FINISHED#{number}",
+        "WAVE_FINISHED",
+        message,
+        time=wave.get("endTime"),
+        wave=number,
+        details={"status": status, **({"durationSeconds": duration} if duration is not None else {})},
+    )
+
+
+def server_events(server: ServerRecord) -> list[tuple[str, TimelineEvent]]:
+    """(sort key, event) of every moment recorded on a server item."""
+    name = (
+        f"{server['sourceServerId']} ({server['hostname']})"
+        if server.get("hostname")
+        else server["sourceServerId"]
+    )
+    found: list[tuple[str, TimelineEvent]] = []
+    for phase, time in (server.get("phaseTimes") or {}).items():
+        kind, what = _SERVER_MOMENTS.get(phase, ("SERVER_PHASE", phase.lower()))
+        event: TimelineEvent = {
+            "time": time,
+            "type": kind,
+            "message": f"server {name}: {what}",
+            "waveNumber": server["waveNumber"],
+            "sourceServerId": server["sourceServerId"],
+        }
+        if phase == "FAILED" and server.get("error"):
+            event["details"] = {"error": server["error"]}
+        if phase == "READY" and server.get("recoveryTimeSeconds") is not None:
+            event["details"] = {"recoveryTimeSeconds": server["recoveryTimeSeconds"]}
+        found.append((f"{time}#SERVER#{server['sourceServerId']}#{phase}", event))
+    return found
+
+
+def all_events(deps: Deps, execution_id: str) -> list[TimelineEvent]:
+    """Every event of an execution, oldest first (recorded events and server moments)."""
+    keyed: list[tuple[str, TimelineEvent]] = []
+    after: str | None = None
+    while True:
+        events, after = deps.stores.timeline.page(execution_id, limit=500, after=after)
+        keyed += [(f"{e['time']}#{n:06d}", e) for n, e in enumerate(events, start=len(keyed))]
+        if not after:
+            break
+    for server in deps.stores.servers.all(execution_id):
+        keyed += server_events(server)
+    return [event for _key, event in sorted(keyed, key=lambda pair: pair[0])]
+
+
+def page(deps: Deps, execution_id: str, *, limit: int, offset: int) -> tuple[list[TimelineEvent], int | None]:
+    """A page of the timeline and the offset of the next one (None at the end)."""
+    deps.stores.executions.get(execution_id)
+    events = all_events(deps, execution_id)
+    chunk = events[offset : offset + limit]
+    return chunk, (offset + limit if offset + limit < len(events) else None)

@@ -1,0 +1,1 @@
+"""Drill reports: the report model (JSON), its HTML page, and where reports are kept."""

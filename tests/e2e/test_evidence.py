@@ -1,0 +1,141 @@
+"""Evidence of every drill, through the sandbox: the timeline, the recovery time measured against the
+plan's target, and the report, all agreeing with each other to the second."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import pytest
+from sandbox_api import QUICK, Api, finished
+
+from drs_sandbox.server import Sandbox
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(port=0, time_scale=60, find_interval=3600) as running:
+        yield running
+
+
+@pytest.fixture
+def api(sandbox: Sandbox) -> Api:
+    return Api(sandbox.url)
+
+
+def timeline(api: Api, execution_id: str) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    token = ""
+    while True:
+        page = api.call(
+            "GET",
+            f"/executions/{execution_id}/timeline?limit=7" + (f"&nextToken={token}" if token else ""),
+            expect=200,
+        )
+        events += page["items"]
+        token = page.get("nextToken") or ""
+        if not token:
+            return events
+
+
+def at(event: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(event["time"].replace("Z", "+00:00"))
+
+
+def one(events: list[dict[str, Any]], kind: str) -> dict[str, Any]:
+    found = [e for e in events if e["type"] == kind]
+    assert len(found) == 1, (kind, found)
+    return found[0]
+
+
+def paused_drill(api: Api, *, pause_seconds: float, **options: Any) -> tuple[str, dict[str, Any]]:
+    """A 3-wave drill paused before wave 3, resumed after `pause_seconds` by an operator."""
+    plan_id = api.plan(
+        [
+            (api.servers(2, phaseDurations=QUICK), False),
+            (api.servers(1, phaseDurations=QUICK), False),
+            (api.servers(1, phaseDurations=QUICK), True),
+        ],
+        **options,
+    )
+    execution_id = api.start(plan_id)
+    api.watch(execution_id, lambda r: r["status"] == "PAUSED")
+    threading.Event().wait(pause_seconds)
+    api.call("POST", f"/executions/{execution_id}/resume", {"comment": "app tier checked"}, expect=200)
+    final, _ = api.watch(execution_id, finished)
+    return execution_id, final
+
+
+def test_a_paused_drill_reports_recovery_time_paused_time_and_verdict_that_agree_with_its_timeline(
+    api: Api,
+) -> None:
+    # Given a 3-wave drill with a 10-minute target, paused before wave 3 for a few seconds
+    execution_id, final = paused_drill(api, pause_seconds=3, rtoTargetMinutes=10)
+    events = timeline(api, execution_id)
+    # Then every execution-level event is there exactly once, oldest first, with the actor of operator actions
+    kinds = Counter(e["type"] for e in events if not e["type"].startswith("SERVER_"))
+    assert kinds.pop("REPORT_WRITTEN", 1) == 1  # written by the state machine's last step, maybe not yet
+    assert kinds == {
+        "EXECUTION_STARTED": 1,
+        "WAVE_STARTED": 3,
+        "JOB_SUBMITTED": 3,
+        "WAVE_FINISHED": 3,
+        "PAUSED": 1,
+        "RESUMED": 1,
+        "EXECUTION_FINISHED": 1,
+    }
+    assert [e["time"] for e in events] == sorted(e["time"] for e in events)
+    assert one(events, "EXECUTION_STARTED")["actor"] and one(events, "RESUMED")["actor"]
+    assert one(events, "RESUMED")["details"] == {"comment": "app tier checked"}
+    servers = [e for e in events if e["type"] == "SERVER_READY"]
+    assert len(servers) == 4 and all(e["details"]["recoveryTimeSeconds"] >= 0 for e in servers)
+    # And the recovery time agrees with the timeline to the second
+    recovery = final["recoveryTime"]
+    started = at(one(events, "EXECUTION_STARTED"))
+    last_wave = max(at(e) for e in events if e["type"] == "WAVE_FINISHED")
+    assert recovery["seconds"] == int((last_wave - started).total_seconds())
+    paused = int((at(one(events, "RESUMED")) - at(one(events, "PAUSED"))).total_seconds())
+    assert abs(recovery["pausedSeconds"] - paused) <= 1 and recovery["pausedSeconds"] >= 3
+    assert recovery["activeSeconds"] == recovery["seconds"] - recovery["pausedSeconds"]
+    assert (recovery["targetSeconds"], recovery["met"]) == (600, True)
+    # And the report says the same
+    report = api.call("GET", f"/executions/{execution_id}/report", expect=200)
+    assert report["verdict"] == "MET" and report["recoveryTime"] == recovery
+    assert report["execution"]["statusLabel"] == "COMPLETED" and len(report["waves"]) == 3
+
+
+@pytest.mark.slow
+def test_a_drill_slower_than_its_target_is_missed(api: Api) -> None:
+    # Given a one-minute target and an operator who takes over a minute to resume
+    execution_id, final = paused_drill(api, pause_seconds=61, rtoTargetMinutes=1)
+    # Then the drill completed but missed its objective, and its report says so
+    assert final["status"] == "COMPLETED"
+    assert final["recoveryTime"]["met"] is False and final["recoveryTime"]["seconds"] > 60
+    assert api.call("GET", f"/executions/{execution_id}/report", expect=200)["verdict"] == "MISSED"
+
+
+def test_a_partial_success_timeline_names_who_cancelled(api: Api) -> None:
+    # Given a drill cancelled while paused after its first wave
+    plan_id = api.plan(
+        [(api.servers(1, phaseDurations=QUICK), False), (api.servers(1, phaseDurations=QUICK), True)]
+    )
+    execution_id = api.start(plan_id)
+    api.watch(execution_id, lambda r: r["status"] == "PAUSED")
+    api.call("POST", f"/executions/{execution_id}/cancel", expect=200)
+    final, _ = api.watch(execution_id, finished)
+    events = timeline(api, execution_id)
+    # Then the timeline says who cancelled and how each wave ended, and no recovery time is claimed
+    assert final["status"] == "PARTIAL_SUCCESS"
+    assert one(events, "CANCEL_REQUESTED")["actor"]
+    ends = {e["waveNumber"]: e["details"]["status"] for e in events if e["type"] == "WAVE_FINISHED"}
+    assert ends == {1: "COMPLETED", 2: "CANCELLED"}
+    assert final["recoveryTime"]["seconds"] is None
+    report = api.call("GET", f"/executions/{execution_id}/report", expect=200)
+    assert report["recoveryInstances"]["canTerminate"] is True
+
+
+def test_a_timeline_of_an_unknown_execution_is_404(api: Api) -> None:
+    assert api.call("GET", "/executions/nope/timeline", expect=404)["error"]["code"] == "EXECUTION_NOT_FOUND"
