@@ -5,6 +5,7 @@ import { Api } from "../src/api/client";
 import { ExecutionStatusIndicator } from "../src/components/Status";
 import { ExecutionActions, ExecutionDetailPage } from "../src/pages/ExecutionDetail";
 import { GroupEditorPage } from "../src/pages/GroupEditor";
+import { PlanDetailPage } from "../src/pages/Plans";
 import { capabilitiesOf, sandboxSession, type Session } from "../src/session";
 import { execution } from "./fixtures";
 import { fakeFetch, renderAt } from "./setup";
@@ -107,6 +108,66 @@ describe("ExecutionDetailPage", () => {
         body: { confirmPlanName: "3TierRecoveryPlan" },
       }),
     );
+  });
+});
+
+describe("PlanDetailPage", () => {
+  const plan = {
+    planId: "p-1",
+    name: "3TierRecoveryPlan",
+    waves: [{ waveName: "DB", protectionGroupIds: ["g-1"] }],
+  };
+  const routes = (extra: Record<string, [number, unknown]> = {}) =>
+    fakeFetch({
+      "GET /recovery-plans/p-1": [200, plan],
+      "GET /protection-groups": [200, { items: [{ groupId: "g-1", name: "DatabaseServers" }] }],
+      "GET /executions": [200, { items: [], nextToken: null }],
+      ...extra,
+    });
+
+  it("starts a RECOVERY only with the plan's name typed, on the recovery route", async () => {
+    const { fetcher, calls } = routes({
+      "POST /recovery-plans/p-1/recovery": [202, { executionId: "e-9", status: "PENDING" }],
+    });
+    const { container } = renderAt(<PlanDetailPage />, {
+      path: "/recovery-plans/p-1",
+      route: "/recovery-plans/:planId",
+      session: session("Administrators", fetcher),
+    });
+    await screen.findByText("DatabaseServers");
+    act(() => createWrapper(container).findButton('[data-testid="start-recovery"]')!.click());
+    const modal = createWrapper().findModal()!;
+    const ok = modal.findFooter()!.findButton('[data-testid="confirm-ok"]')!;
+    expect((ok.getElement() as HTMLButtonElement).disabled).toBe(true);
+    act(() => modal.findContent().findInput()!.setInputValue("3tierrecoveryplan"));
+    expect((ok.getElement() as HTMLButtonElement).disabled).toBe(true);
+    act(() => modal.findContent().findInput()!.setInputValue("3TierRecoveryPlan"));
+    expect((ok.getElement() as HTMLButtonElement).disabled).toBe(false);
+    act(() => ok.click());
+    await screen.findByTestId("navigated");
+    expect(calls.filter((c) => c.method === "POST")).toEqual([
+      { method: "POST", url: "/recovery-plans/p-1/recovery", body: { confirmPlanName: "3TierRecoveryPlan" } },
+    ]);
+  });
+
+  it("starts a drill on the executions route, and offers Operators no recovery", async () => {
+    const { fetcher, calls } = routes({
+      "POST /recovery-plans/p-1/executions": [202, { executionId: "e-8", status: "PENDING" }],
+    });
+    const { container } = renderAt(<PlanDetailPage />, {
+      path: "/recovery-plans/p-1",
+      route: "/recovery-plans/:planId",
+      session: session("Operators", fetcher),
+    });
+    await screen.findByText("DatabaseServers");
+    const page = createWrapper(container);
+    expect(page.findButton('[data-testid="start-recovery"]')).toBeNull();
+    act(() => page.findButton('[data-testid="start-drill"]')!.click());
+    act(() => createWrapper().findModal()!.findFooter()!.findButton('[data-testid="confirm-ok"]')!.click());
+    await screen.findByTestId("navigated");
+    expect(calls.filter((c) => c.method === "POST")).toEqual([
+      { method: "POST", url: "/recovery-plans/p-1/executions", body: { executionType: "DRILL" } },
+    ]);
   });
 });
 

@@ -64,7 +64,17 @@ def build_parser() -> Parser:
     kind.add_argument(
         "--drill", action="store_true", help="a drill: recovery instances in the drill network (default)"
     )
-    kind.add_argument("--recovery", action="store_true", help="a real recovery (failover)")
+    kind.add_argument(
+        "--recovery",
+        action="store_true",
+        help="a real recovery (failover): asks for the plan's name on a terminal, or give --confirm-plan-name",
+    )
+    execute.add_argument(
+        "--confirm-plan-name",
+        metavar="NAME",
+        help="with --recovery: the plan's name, confirming that production fails over "
+        "(asked for on a terminal when not given)",
+    )
     execute.add_argument(
         "--wait", action="store_true", help="follow it to the end; exit 0, 1 or 2 from its outcome"
     )
@@ -232,15 +242,31 @@ def _watch(ctx: Context, execution_id: str, timeout: float | None) -> int:
     return render.exit_code(final["status"])
 
 
+def _start(ctx: Context, plan: dict[str, Any], kind: str) -> dict[str, Any]:
+    """A drill through the executions route; a real recovery through its own route, confirmed by the
+    plan's name (the flag's or typed at a prompt)."""
+    if kind == "DRILL":
+        return dict(ctx.client.post(f"/recovery-plans/{plan['planId']}/executions", {"executionType": kind}))
+    name = _confirm_plan_name(
+        ctx,
+        plan["name"],
+        action="start a real RECOVERY",
+        refusal=f"a RECOVERY of {render.clean(plan['name'])} fails production over",
+        nothing="started",
+    )
+    print(
+        f"drsctl: warning: starting a RECOVERY (failover) of {render.clean(plan['name'])}, not a drill",
+        file=sys.stderr,
+    )
+    return dict(ctx.client.post(f"/recovery-plans/{plan['planId']}/recovery", {"confirmPlanName": name}))
+
+
 def cmd_execute(ctx: Context) -> int:
+    if ctx.args.confirm_plan_name is not None and not ctx.args.recovery:
+        raise UsageError("--confirm-plan-name goes with --recovery (a drill needs no confirmation)")
     plan = ctx.client.resolve_plan(ctx.args.plan)
     kind = "RECOVERY" if ctx.args.recovery else "DRILL"
-    if kind == "RECOVERY":
-        print(
-            f"drsctl: warning: starting a RECOVERY (failover) of {render.clean(plan['name'])}, not a drill",
-            file=sys.stderr,
-        )
-    started = ctx.client.post(f"/recovery-plans/{plan['planId']}/executions", {"executionType": kind})
+    started = _start(ctx, plan, kind)
     if not ctx.args.wait:
         ctx.emit(
             started,
@@ -265,23 +291,22 @@ def cmd_status(ctx: Context) -> int:
     return render.exit_code(execution["status"]) if render.is_terminal(execution) else 0
 
 
-def _confirm_plan_name(ctx: Context, execution: dict[str, Any]) -> str:
-    """The plan name confirming the termination of a RECOVERY's (production) instances: the flag's,
-    else typed at a prompt on a terminal; never guessed."""
+def _confirm_plan_name(ctx: Context, plan_name: str, *, action: str, refusal: str, nothing: str) -> str:
+    """The plan name confirming an act on production (starting a real RECOVERY, terminating a
+    RECOVERY's instances): the --confirm-plan-name flag's, else typed at a prompt on a terminal
+    (`Type the plan name (NAME) to ACTION: `); never guessed. Off a terminal without the flag, a usage
+    error: REFUSAL; confirm with --confirm-plan-name NAME."""
     given: str | None = ctx.args.confirm_plan_name
     if given is not None:
         return given
-    plan = render.clean(execution.get("planName", ""))
+    plan = render.clean(plan_name)
     if not (sys.stdin.isatty() and sys.stderr.isatty()):
-        raise UsageError(
-            f"execution {execution['executionId']} is a RECOVERY: its instances are production; "
-            f"confirm with --confirm-plan-name {shlex.quote(plan)}"
-        )
-    sys.stderr.write(f"Type the plan name ({plan}) to terminate the recovered production instances: ")
+        raise UsageError(f"{refusal}; confirm with --confirm-plan-name {shlex.quote(plan)}")
+    sys.stderr.write(f"Type the plan name ({plan}) to {action}: ")
     sys.stderr.flush()
     typed = sys.stdin.readline()
     if not typed:
-        raise UsageError("no plan name typed: nothing terminated")
+        raise UsageError(f"no plan name typed: nothing {nothing}")
     return typed.rstrip("\r\n")
 
 
@@ -290,7 +315,13 @@ def _terminate(ctx: Context) -> dict[str, Any]:
     execution = ctx.client.get(f"/executions/{execution_id}")
     if execution.get("executionType") != "RECOVERY":
         return dict(ctx.client.post(f"/executions/{execution_id}/terminate-instances", {}))
-    name = _confirm_plan_name(ctx, execution)
+    name = _confirm_plan_name(
+        ctx,
+        execution.get("planName", ""),
+        action="terminate the recovered production instances",
+        refusal=f"execution {execution['executionId']} is a RECOVERY: its instances are production",
+        nothing="terminated",
+    )
     return dict(
         ctx.client.post(f"/executions/{execution_id}/terminate-recovery-instances", {"confirmPlanName": name})
     )

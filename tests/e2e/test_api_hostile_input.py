@@ -81,6 +81,13 @@ def start(url: str, plan_id: str, kind: str = "DRILL") -> str:
     return str(response.json()["executionId"])
 
 
+def start_recovery(url: str, plan_id: str, plan_name: str) -> str:
+    """A RECOVERY has its own route, confirmed by the plan's name."""
+    response = call(url, "POST", f"/recovery-plans/{plan_id}/recovery", {"confirmPlanName": plan_name})
+    assert response.status_code == 202, response.text
+    return str(response.json()["executionId"])
+
+
 def wait_for(url: str, execution_id: str, done: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
     deadline = time.monotonic() + TIMEOUT
     while True:
@@ -413,7 +420,7 @@ def test_a_recovery_is_terminated_only_through_its_own_route_with_the_plan_name(
     # Given a finished RECOVERY
     name = f"Prod-{uuid.uuid4().hex[:6]}"
     plan = make_plan(url, make_group(url)["groupId"], name=name)
-    execution_id = start(url, plan["planId"], "RECOVERY")
+    execution_id = start_recovery(url, plan["planId"], name)
     wait_for(url, execution_id, lambda v: v["status"] in FINISHED)
     # When its instances are terminated through the drill route, it is refused
     old_route = call(url, "POST", f"/executions/{execution_id}/terminate-instances")

@@ -175,9 +175,12 @@ def create_plan(sandbox: Sandbox, name: str, waves: list[dict[str, Any]]) -> dic
 
 
 def start(sandbox: Sandbox, plan: dict[str, Any], kind: str = "DRILL") -> str:
-    started = api(
-        sandbox, "POST", f"/recovery-plans/{plan['planId']}/executions", {"executionType": kind}, expect=202
-    )
+    """A drill through the executions route; a RECOVERY through its own route, confirmed by the name."""
+    if kind == "RECOVERY":
+        path, body = f"/recovery-plans/{plan['planId']}/recovery", {"confirmPlanName": plan["name"]}
+    else:
+        path, body = f"/recovery-plans/{plan['planId']}/executions", {"executionType": kind}
+    started = api(sandbox, "POST", path, body, expect=202)
     return str(started["executionId"])
 
 
@@ -459,3 +462,83 @@ def test_terminating_a_recovery_asks_for_the_plan_name_on_a_terminal_and_refuses
     # And the confirmation can be given on the command line as well (now refused: already terminating)
     again = second_shell(sandbox, "terminate", execution_id, "--confirm-plan-name", name)
     assert again.returncode == 1 and "CONFIRMATION" not in again.stderr
+
+
+# ------------------------------------------------- execute --recovery: the plan's name, typed again
+
+
+def started_executions(sandbox: Sandbox, plan: dict[str, Any]) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = api(sandbox, "GET", f"/executions?planId={plan['planId']}")["items"]
+    return items
+
+
+def test_a_recovery_asks_for_the_plan_name_on_a_terminal_and_starts_on_the_recovery_route(
+    sandbox: Sandbox,
+) -> None:
+    # Given a plan
+    name = unique("failover")
+    plan = create_plan(sandbox, name, [{"servers": add_servers(sandbox)}])
+    # When a person starts a recovery on a terminal and types a wrong name at the prompt
+    session = terminal(sandbox, "execute", name, "--recovery")
+    session.expect(re.escape(f"Type the plan name ({name}) to start a real RECOVERY:"))
+    session.child.sendline("not-the-plan")
+    output, code = session.finish()
+    # Then the API's refusal is one error line, exit status 1, and nothing started
+    assert code == 1, output
+    assert_no_traceback(output)
+    assert "CONFIRMATION_MISMATCH" in output and "drsctl: error:" in output
+    assert started_executions(sandbox, plan) == []
+    # When nothing is typed (end of input at the prompt)
+    session = terminal(sandbox, "execute", name, "--recovery")
+    session.expect("Type the plan name")
+    session.child.sendeof()
+    output, code = session.finish()
+    # Then nothing started either
+    assert code == 1, output
+    assert "no plan name typed: nothing started" in readable(output)
+    assert started_executions(sandbox, plan) == []
+    # When the plan's name is typed
+    session = terminal(sandbox, "execute", name, "--recovery", "--wait")
+    session.expect("Type the plan name")
+    session.child.sendline(name)
+    output, code = session.finish()
+    # Then a RECOVERY started, was followed to its end, and completed
+    screen = readable(output)
+    assert code == 0, screen
+    assert_no_traceback(output)
+    assert f"drsctl: warning: starting a RECOVERY (failover) of {name}, not a drill" in screen
+    assert re.search(rf"Execution {UUID} of {name} \(RECOVERY\): COMPLETED", screen)
+    [execution] = started_executions(sandbox, plan)
+    assert execution["executionType"] == "RECOVERY" and execution["status"] == "COMPLETED"
+
+
+def test_a_recovery_from_a_script_needs_confirm_plan_name(sandbox: Sandbox) -> None:
+    # Given a plan
+    name = unique("scripted")
+    plan = create_plan(sandbox, name, [{"servers": add_servers(sandbox)}])
+    # When a script (no terminal) starts a recovery without --confirm-plan-name
+    scripted = second_shell(sandbox, "execute", name, "--recovery")
+    # Then it is refused with one line naming the flag and the plan, and nothing started
+    assert scripted.returncode == 1
+    assert scripted.stderr.startswith("drsctl: error:") and len(scripted.stderr.strip().splitlines()) == 1
+    assert f"--confirm-plan-name {name}" in scripted.stderr
+    assert started_executions(sandbox, plan) == []
+    # When the flag names another plan, the API refuses it and nothing starts
+    wrong = second_shell(sandbox, "execute", name, "--recovery", "--confirm-plan-name", "not-the-plan")
+    assert wrong.returncode == 1 and "CONFIRMATION_MISMATCH" in wrong.stderr
+    assert started_executions(sandbox, plan) == []
+    # When the flag is given without --recovery, it is a usage error (a drill needs no confirmation)
+    misused = second_shell(sandbox, "execute", name, "--confirm-plan-name", name)
+    assert misused.returncode == 1 and "--confirm-plan-name goes with --recovery" in misused.stderr
+    assert started_executions(sandbox, plan) == []
+    # When the flag names the plan, as JSON
+    confirmed = second_shell(
+        sandbox, "--output", "json", "execute", name, "--recovery", "--confirm-plan-name", name
+    )
+    # Then a RECOVERY started, with a warning on stderr, and the answer is the route's
+    assert confirmed.returncode == 0, confirmed.stderr
+    assert "starting a RECOVERY (failover)" in confirmed.stderr
+    started = json.loads(confirmed.stdout)
+    assert set(started) == {"executionId", "status"}
+    execution = api(sandbox, "GET", f"/executions/{started['executionId']}")
+    assert execution["executionType"] == "RECOVERY" and execution["planId"] == plan["planId"]

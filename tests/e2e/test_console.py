@@ -9,9 +9,11 @@ into a failure. Screenshots go to a temporary folder, or to $CONSOLE_SCREENSHOTS
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -221,3 +223,40 @@ def test_a_recovery_needs_the_plan_name_typed(page: Any, sandbox: Sandbox) -> No
     page.get_by_test_id("confirm-cancel").click()
     executions = requests.get(f"{sandbox.url}/executions?planId={plan_id}", timeout=10).json()["items"]
     assert all(e["executionType"] == "DRILL" for e in executions)
+
+
+def test_a_recovery_started_with_the_plan_name_typed_goes_through_its_own_route(
+    page: Any, sandbox: Sandbox
+) -> None:
+    """The dialog sends the typed name to POST /recovery-plans/{planId}/recovery: the execution
+    started is a RECOVERY (the executions route would refuse one)."""
+    from playwright.sync_api import expect
+
+    # Given a plan of its own (the three-tier plan stays free for drills)
+    server = f"s-{uuid.uuid4().hex[:17]}"
+    quick = {"snapshot": 20, "conversion": 60, "launch": 30, "boot": 10}
+    body = {"servers": [{"sourceServerId": server, "hostname": "rec01", "phaseDurations": quick}]}
+    assert requests.post(f"{sandbox.url}/_sandbox/source-servers", json=body, timeout=10).status_code == 201
+    name = f"Prod-{uuid.uuid4().hex[:6]}"
+    group = requests.post(
+        f"{sandbox.url}/protection-groups",
+        json={"name": f"{name}-g", "sourceServerIds": [server]},
+        timeout=10,
+    ).json()
+    plan = requests.post(
+        f"{sandbox.url}/recovery-plans",
+        json={"name": name, "waves": [{"waveName": "W1", "protectionGroupIds": [group["groupId"]]}]},
+        timeout=10,
+    ).json()
+    # When the operator types the plan's name in the dialog and starts the recovery
+    page.goto(f"{sandbox.console_url}#/recovery-plans/{plan['planId']}")
+    page.get_by_test_id("start-recovery").click()
+    page.get_by_test_id("confirm-input").locator("input").fill(name)
+    page.get_by_test_id("confirm-ok").click()
+    # Then the console shows the new execution, and it is a RECOVERY
+    page.wait_for_url(re.compile(r"#/executions/[0-9a-f-]{36}$"))
+    execution_id = page.url.rsplit("/", 1)[-1]
+    expect(_status(page)).to_be_visible(timeout=TIMEOUT_MS)
+    execution = requests.get(f"{sandbox.url}/executions/{execution_id}", timeout=10).json()
+    assert execution["executionType"] == "RECOVERY"
+    assert execution["planId"] == plan["planId"]

@@ -117,10 +117,10 @@ export class Api {
     this.request<{ executionId: string; status: string }>("POST", `/recovery-plans/${id(planId)}/executions`, {
       executionType: "DRILL",
     });
-  /** A real recovery. The operator typed the plan's name in the console; the route is the one the API has today. */
-  startRecovery = (planId: string) =>
-    this.request<{ executionId: string; status: string }>("POST", `/recovery-plans/${id(planId)}/executions`, {
-      executionType: "RECOVERY",
+  /** A real recovery, on its own route (IAM grants it to Administrators only), confirmed by the plan's name as typed. */
+  startRecovery = (planId: string, confirmPlanName: string) =>
+    this.request<{ executionId: string; status: string }>("POST", `/recovery-plans/${id(planId)}/recovery`, {
+      confirmPlanName,
     });
 
   executions = (q: ListExecutionsQuery = {}) =>

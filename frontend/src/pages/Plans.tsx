@@ -134,8 +134,8 @@ export function PlanDetailPage() {
   }
   const p = plan.data;
   const groupName = (id: string) => groups.data?.items.find((g) => g.groupId === id)?.name ?? id;
-  const start = async () => {
-    const started = starting === "RECOVERY" ? await api.startRecovery(p.planId) : await api.startDrill(p.planId);
+  const start = async (typed: string) => {
+    const started = starting === "RECOVERY" ? await api.startRecovery(p.planId, typed) : await api.startDrill(p.planId);
     notify("success", `${starting === "RECOVERY" ? "Recovery" : "Drill"} of ${p.name} started`);
     setStarting(null);
     navigate(`/executions/${started.executionId}`);

@@ -19,7 +19,7 @@ from orchestrator.api.http import QueryParam, RouteDoc, document
 from orchestrator.deps import Deps, default_deps
 from orchestrator.exceptions import BadRequestError, OrchestratorError
 from orchestrator.model import ExecutionRecord
-from orchestrator.operations import catalog, control, create, terminate
+from orchestrator.operations import catalog, control, create, report, terminate, timeline
 from orchestrator.store.executions import RECORD_TYPE
 from orchestrator.views import execution_summary, execution_view, server_view
 
@@ -405,6 +405,68 @@ def list_servers(executionId: str) -> Response[str]:
         start_key=http.decode_token(query.get("nextToken"), {"executionId": executionId, "serverKey": None}),
     )
     return _json(200, {"items": [server_view(i) for i in items], "nextToken": http.encode_token(last)})
+
+
+TIMELINE = RouteDoc(
+    "GET",
+    "/executions/{executionId}/timeline",
+    "What happened to an execution, oldest first: waves, DRS jobs, server phases, operator actions",
+    200,
+    query=(
+        QueryParam(
+            "limit", "page size (1-500, default 100)", {"type": "integer", "minimum": 1, "maximum": 500}
+        ),
+        QueryParam("nextToken", "the nextToken of the previous page", {"type": "string", "maxLength": 4096}),
+    ),
+    tags=("executions",),
+)
+
+
+@app.get("/executions/<executionId>/timeline")
+@document(TIMELINE)
+def get_timeline(executionId: str) -> Response[str]:
+    query = _query(TIMELINE)
+    token = http.decode_token(query.get("nextToken"), {"executionId": executionId, "offset": None})
+    offset = int(token["offset"]) if token and str(token["offset"]).isdigit() else 0
+    items, following = timeline.page(
+        _deps(),
+        _execution_id(executionId),
+        limit=http.limit_param(query.get("limit"), default=100, maximum=500),
+        offset=offset,
+    )
+    next_key = None if following is None else {"executionId": executionId, "offset": str(following)}
+    return _json(200, {"items": items, "nextToken": http.encode_token(next_key)})
+
+
+REPORT = RouteDoc(
+    "GET",
+    "/executions/{executionId}/report",
+    "The drill report: outcome, recovery time against the target, timeline, waves and servers",
+    200,
+    query=(
+        QueryParam("format", "json (default) or html: one self-contained page", {"enum": ["json", "html"]}),
+    ),
+    tags=("executions",),
+)
+# The report page is self-contained: no script, nothing loaded from elsewhere.
+REPORT_PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+@app.get("/executions/<executionId>/report")
+@document(REPORT)
+def get_report(executionId: str) -> Response[str]:
+    query = _query(REPORT)
+    if query.get("format", "json") not in ("json", "html"):
+        raise BadRequestError("format must be json or html", code="INVALID_QUERY")
+    if query.get("format") == "html":
+        page = report.report_html(_deps(), _execution_id(executionId))
+        return Response(
+            status_code=200, content_type="text/html; charset=utf-8", body=page, headers=REPORT_PAGE_HEADERS
+        )
+    return _json(200, report.report(_deps(), _execution_id(executionId)))
 
 
 # Each control action records who asked (the operations keep the actor in the execution's history).
