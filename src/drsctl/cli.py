@@ -105,6 +105,15 @@ def build_parser() -> Parser:
     executions.add_argument("--status", help="only executions in this status")
     executions.add_argument("--limit", type=int, default=20)
 
+    report = commands.add_parser("report", help="an execution's drill report (the evidence auditors ask for)")
+    report.add_argument("execution")
+    report.add_argument("--format", choices=["md", "html", "json"], default="md", help="default md")
+    report.add_argument("-o", "--out", metavar="FILE", help="write it to FILE instead of the terminal")
+
+    history = commands.add_parser("history", help="a plan's last drills and recoveries, with recovery times")
+    history.add_argument("plan", metavar="PLAN")
+    history.add_argument("--limit", type=int, default=20)
+
     drill = commands.add_parser("drill", help="drills of many plans; continues past failures")
     drill.add_argument("plans", nargs="*", metavar="PLAN", help="plan names or ids")
     drill.add_argument("--all", action="store_true", help="every recovery plan")
@@ -360,6 +369,62 @@ def cmd_executions(ctx: Context) -> int:
     return 0
 
 
+def cmd_report(ctx: Context) -> int:
+    path = f"/executions/{ctx.args.execution}/report"
+    if ctx.args.format == "html":
+        text = ctx.client.get_text(path, {"format": "html"})
+    else:
+        report = ctx.client.get(path)
+        text = (
+            json.dumps(report, indent=2) + "\n"
+            if ctx.args.format == "json"
+            else render.report_markdown(report)
+        )
+    if ctx.args.out:
+        try:
+            with open(ctx.args.out, "w", encoding="utf-8") as out:
+                out.write(text)
+        except OSError as e:
+            raise UsageError(f"cannot write {ctx.args.out}: {e.strerror}") from e
+        ctx.emit(
+            {"written": ctx.args.out},
+            lambda: ctx.console.print(render.user_text(f"report written to {ctx.args.out}")),
+        )
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_history(ctx: Context) -> int:
+    plan_id = ctx.client.resolve_plan(ctx.args.plan)["planId"]
+    found = ctx.client.get(f"/recovery-plans/{plan_id}/history", {"limit": ctx.args.limit})
+    rows = [
+        (
+            e["startTime"],
+            e["executionType"],
+            e["statusLabel"],
+            render.duration_text(e["recoveryTime"]["seconds"]),
+            e["verdict"],
+            e["executionId"],
+        )
+        for e in found["executions"]
+    ]
+
+    def text() -> None:
+        _table(ctx.console, rows, ("STARTED", "TYPE", "STATUS", "RECOVERY TIME", "RTO", "EXECUTION"))
+        rate = found["successRate"]
+        ctx.console.print(
+            render.user_text(
+                f"{found['ended']} ended, success rate {'-' if rate is None else f'{rate:.0%}'}; "
+                f"last successful drill {found['lastSuccessfulDrill'] or 'never'}; recovery time trend "
+                + (" -> ".join(render.duration_text(t["seconds"]) for t in found["recoveryTimeTrend"]) or "-")
+            )
+        )
+
+    ctx.emit(found, text)
+    return 0
+
+
 def cmd_drill(ctx: Context) -> int:
     if ctx.args.all == bool(ctx.args.plans):
         raise UsageError("give plan names or ids, or --all (not both)")
@@ -450,6 +515,8 @@ COMMANDS: dict[str, Callable[[Context], int]] = {
     "terminate": cmd_control,
     "executions": cmd_executions,
     "drill": cmd_drill,
+    "report": cmd_report,
+    "history": cmd_history,
 }
 
 

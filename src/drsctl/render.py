@@ -217,6 +217,68 @@ def failed_servers(client: ApiClient, execution_id: str) -> list[dict[str, Any]]
             return failed
 
 
+def duration_text(seconds: int | None) -> str:
+    return format_duration(seconds) if seconds is not None else "-"
+
+
+def report_markdown(report: dict[str, Any]) -> str:
+    """The drill report as Markdown (for a ticket, a wiki or a terminal)."""
+    execution = report["execution"]
+    lines = [
+        f"# {execution['executionType'].title()} report: {execution['planName']}",
+        "",
+        f"- Execution: `{execution['executionId']}`",
+        f"- Outcome: **{execution['statusLabel']}**",
+        f"- Started {execution['startTime']} by {execution.get('initiatedBy') or 'unknown'}, "
+        f"ended {execution.get('endTime') or '-'}",
+        f"- {recovery_line(report['recoveryTime'])}",
+        "",
+        "## Waves",
+        "",
+        "| wave | status | started | ended | duration | servers ready | DRS jobs |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for wave in report["waves"]:
+        ready = sum(1 for s in wave["servers"] if s.get("ready"))
+        lines.append(
+            f"| {wave['waveNumber']}. {_md(wave['waveName'])} | {wave['status']} | {wave.get('startTime') or '-'} "
+            f"| {wave.get('endTime') or '-'} | {duration_text(wave.get('durationSeconds'))} "
+            f"| {ready}/{len(wave['servers'])} | {', '.join(wave['jobIds']) or '-'} |"
+        )
+    lines += [
+        "",
+        "## Servers",
+        "",
+        "| wave | server | hostname | instance | private IP | ready | recovery time | error |",
+    ]
+    lines.append("|---|---|---|---|---|---|---|---|")
+    for wave in report["waves"]:
+        for server in wave["servers"]:
+            lines.append(
+                f"| {wave['waveNumber']} | {server['sourceServerId']} | {_md(server.get('hostname') or '-')} "
+                f"| {server.get('ec2InstanceId') or '-'} | {server.get('privateIp') or '-'} "
+                f"| {'yes' if server.get('ready') else 'no'} | {duration_text(server.get('recoveryTimeSeconds'))} "
+                f"| {_md(server.get('error') or '')} |"
+            )
+    if report["actions"]:
+        lines += ["", "## Who did what", ""]
+        lines += [
+            f"- {a['time']} {_md(a['actor'] or 'unknown')}: {_md(a['message'])}" for a in report["actions"]
+        ]
+    for title, items in (("Errors", report["errors"]), ("Warnings", report["warnings"])):
+        if items:
+            lines += ["", f"## {title}", "", *(f"- {_md(i)}" for i in items)]
+    lines += ["", "## Timeline", ""]
+    lines += [f"- {e['time']} {e['type']}: {_md(e['message'])}" for e in report["timeline"]]
+    return "\n".join(lines) + "\n"
+
+
+def _md(text: str) -> str:
+    """User text in a Markdown table or list: no pipes or line breaks that would break the layout,
+    no HTML a renderer would run."""
+    return clean(str(text)).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ")
+
+
 def recovery_line(recovery: dict[str, Any]) -> str:
     """``Recovery time 3m 10s (1m 00s paused) against a target of 15m 00s: MET``."""
     seconds = recovery.get("seconds")

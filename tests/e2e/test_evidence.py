@@ -3,10 +3,15 @@ plan's target, and the report, all agreeing with each other to the second."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -139,3 +144,37 @@ def test_a_partial_success_timeline_names_who_cancelled(api: Api) -> None:
 
 def test_a_timeline_of_an_unknown_execution_is_404(api: Api) -> None:
     assert api.call("GET", "/executions/nope/timeline", expect=404)["error"]["code"] == "EXECUTION_NOT_FOUND"
+
+
+def drsctl(sandbox: Sandbox, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DRSCTL_ENDPOINT": sandbox.url}
+    return subprocess.run(
+        [sys.executable, "-m", "drsctl", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_drsctl_prints_the_report_and_the_plans_history(api: Api, sandbox: Sandbox, tmp_path: Path) -> None:
+    # Given a finished drill with a target
+    plan_id = api.plan([(api.servers(1, phaseDurations=QUICK), False)], rtoTargetMinutes=30)
+    execution_id = api.start(plan_id)
+    api.watch(execution_id, finished)
+    # When the operator asks drsctl for the report and the plan's history
+    markdown = drsctl(sandbox, "report", execution_id)
+    saved = tmp_path / "report.json"
+    as_json = drsctl(sandbox, "report", execution_id, "--format", "json", "-o", str(saved))
+    history = drsctl(sandbox, "history", plan_id)
+    # Then the report says the outcome and the verdict, and the history lists the drill
+    assert markdown.returncode == 0, markdown.stderr
+    assert (
+        "Outcome: **COMPLETED**" in markdown.stdout and "against a target of 30m 00s: MET" in markdown.stdout
+    )
+    assert as_json.returncode == 0 and json.loads(saved.read_text())["verdict"] == "MET"
+    assert history.returncode == 0, history.stderr
+    assert (
+        execution_id in history.stdout and "MET" in history.stdout and "success rate 100%" in history.stdout
+    )

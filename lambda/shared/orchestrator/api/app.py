@@ -320,6 +320,28 @@ def start_recovery(planId: str) -> Response[str]:
     return _json(202, {"executionId": record["executionId"], "status": record["status"]})
 
 
+HISTORY = RouteDoc(
+    "GET",
+    "/recovery-plans/{planId}/history",
+    "The plan's last executions: outcome, recovery time and verdict, success rate, trend",
+    200,
+    query=(
+        QueryParam(
+            "limit", "executions (1-100, default 20)", {"type": "integer", "minimum": 1, "maximum": 100}
+        ),
+    ),
+    tags=("recovery plans",),
+)
+
+
+@app.get("/recovery-plans/<planId>/history")
+@document(HISTORY)
+def get_history(planId: str) -> Response[str]:
+    query = _query(HISTORY)
+    limit = http.limit_param(query.get("limit"), default=20, maximum=100)
+    return _json(200, report.history(_deps(), _plan_id(planId), limit=limit))
+
+
 # ---------------------------------------------------------------------- executions
 LIST_EXECUTIONS = RouteDoc(
     "GET",

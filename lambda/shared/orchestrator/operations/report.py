@@ -5,8 +5,16 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from typing import Any
 
+from execution_utils import (
+    TERMINAL_STATUSES,
+    normalize_execution_status,
+    recovery_time,
+    status_label,
+    verdict,
+)
 from orchestrator.deps import Deps
 from orchestrator.operations.state import MachineState, machine_state
 from orchestrator.operations.timeline import all_events, note
@@ -26,6 +34,46 @@ def report_html(deps: Deps, execution_id: str) -> str:
     from orchestrator.reports.html import render_html
 
     return render_html(report(deps, execution_id))
+
+
+def history(deps: Deps, plan_id: str, *, limit: int) -> dict[str, Any]:
+    """A plan's last executions with their outcome and recovery time against the target, the success
+    rate of those that ended, the last successful drill, and the trend of recovery time."""
+    plan = deps.stores.plans.get(plan_id)
+    items, _ = deps.stores.executions.list_page(plan_id=plan_id, limit=limit)
+    now = deps.clock.iso()
+    runs: list[dict[str, Any]] = []
+    for execution in items:
+        record: Mapping[str, Any] = execution
+        measured = recovery_time(record, now)
+        runs.append(
+            {
+                "executionId": execution["executionId"],
+                "executionType": execution["executionType"],
+                "status": str(normalize_execution_status(execution["status"])),
+                "statusLabel": status_label(record),
+                "startTime": execution["startTime"],
+                "endTime": execution.get("endTime"),
+                "recoveryTime": measured,
+                "verdict": verdict(measured),
+            }
+        )
+    ended = [r for r in runs if r["status"] in TERMINAL_STATUSES]
+    succeeded = [r for r in ended if r["status"] == "COMPLETED"]
+    drills = [str(r["startTime"]) for r in succeeded if r["executionType"] == "DRILL"]
+    return {
+        "planId": plan_id,
+        "planName": plan["name"],
+        "executions": runs,
+        "ended": len(ended),
+        "successRate": round(len(succeeded) / len(ended), 3) if ended else None,
+        "lastSuccessfulDrill": max(drills) if drills else None,
+        "recoveryTimeTrend": [
+            {"startTime": r["startTime"], "seconds": r["recoveryTime"]["seconds"]}
+            for r in reversed(succeeded)
+            if r["recoveryTime"]["seconds"] is not None
+        ],
+    }
 
 
 def write_report(deps: Deps, state: dict[str, Any]) -> MachineState:
