@@ -26,16 +26,23 @@ def _is_schedule_event(event: dict[str, Any]) -> bool:
     return event.get("source") == "aws.events" and event.get("detail-type") == "Scheduled Event"
 
 
+def _execution_id(event: dict[str, Any]) -> str | None:
+    """A Step Functions task's state.executionId, or an execution route's {executionId}."""
+    state, path = event.get("state") or {}, event.get("pathParameters") or {}
+    found = state.get("executionId") or path.get("executionId")
+    return str(found) if found else None
+
+
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> Any:
+    execution_id = _execution_id(event)
     if _is_api_event(event):
         return resolve_api_event(event, context)
     if _is_schedule_event(event):
         logger.append_keys(operation="find")
         return run_operation(default_deps(), {"operation": "find"})
     if "operation" in event:
-        state = event.get("state") or {}
-        logger.append_keys(operation=event["operation"], executionId=state.get("executionId"))
+        logger.append_keys(operation=event["operation"], executionId=execution_id)
         try:
             return run_operation(default_deps(), event)
         except TransientError:

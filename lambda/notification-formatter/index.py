@@ -1,9 +1,10 @@
 """notification-formatter: executions-table stream -> SNS message and EventBridge event per status change.
 
 Records whose status did not change (poll progress, version bumps, termination bookkeeping) send
-nothing. Each transition is delivered once (idempotency keyed on the transition); a record that
-fails is reported in ``batchItemFailures`` so the others are not lost, and after the event source's
-retries it lands in the dead-letter queue.
+nothing. Each transition is delivered once (idempotency keyed on the transition), and only then
+counted in the CloudWatch metrics (EMF, orchestrator.metrics), once too; a record that fails is
+reported in ``batchItemFailures`` so the others are not lost, and after the event source's retries it
+lands in the dead-letter queue.
 """
 
 from __future__ import annotations
@@ -17,17 +18,28 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from orchestrator.notifications import status_change_from_record
+from orchestrator.metrics import emit_status_change
+from orchestrator.notifications import StatusChange, status_change_from_record
 from orchestrator.publisher import NotificationDelivery, NotifierConfig
+from orchestrator.timeutil import iso, system_clock
 
 logger = Logger()
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
+def record_metrics(change: StatusChange) -> None:
+    """Called by the delivery once per transition, after both channels delivered it. A metric that
+    cannot be emitted is logged, never a reason to retry a delivered notification."""
+    try:
+        emit_status_change(change, iso(system_clock()))
+    except Exception:
+        logger.exception("metrics not emitted", extra=change.transition_key())
+
+
 @cache
 def delivery() -> NotificationDelivery:
     """Built at first use, so the environment (table, topic, endpoints) is read then, not at import."""
-    return NotificationDelivery.from_config(NotifierConfig.from_env())
+    return NotificationDelivery.from_config(NotifierConfig.from_env(), on_delivered=record_metrics)
 
 
 def record_handler(record: DynamoDBRecord) -> None:

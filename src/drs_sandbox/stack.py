@@ -304,6 +304,8 @@ class Stack:
                 "AWS_REGION": REGION,
                 "AWS_ENDPOINT_URL": self.moto_endpoint,
                 "AWS_ENDPOINT_URL_DRS": self.drs_endpoint,
+                # The handlers' EMF metrics would be printed among the sandbox's own output.
+                "POWERTOOLS_METRICS_DISABLED": "true",
             }
         )
         self._reset_production_caches()

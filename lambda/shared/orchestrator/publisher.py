@@ -126,24 +126,30 @@ class NotificationDelivery:
         events: EventBusPublisher,
         persistence: BasePersistenceLayer,
         idempotency: IdempotencyConfig | None = None,
+        on_delivered: Callable[[StatusChange], None] | None = None,
     ):
         self.sns = sns
         self.events = events
+        self.on_delivered = on_delivered
         self.idempotency = idempotency or IdempotencyConfig(expires_after_seconds=IDEMPOTENCY_SECONDS)
         once = idempotent_function(
             data_keyword_argument="transition", persistence_store=persistence, config=self.idempotency
         )
         self._publish_message: Callable[..., dict[str, str]] = once(self.publish_message)
         self._publish_event: Callable[..., dict[str, str]] = once(self.publish_event)
+        self._after_delivery: Callable[..., dict[str, str]] = once(self.after_delivery)
 
     @classmethod
-    def from_config(cls, config: NotifierConfig) -> NotificationDelivery:
+    def from_config(
+        cls, config: NotifierConfig, on_delivered: Callable[[StatusChange], None] | None = None
+    ) -> NotificationDelivery:
         return cls(
             SnsPublisher(clients.client("sns"), config.topic_arn),
             EventBusPublisher(clients.client("events"), config.event_bus_name),
             DynamoDBPersistenceLayer(
                 table_name=config.idempotency_table, boto3_client=clients.client("dynamodb")
             ),
+            on_delivered=on_delivered,
         )
 
     def register_context(self, context: LambdaContext) -> None:
@@ -156,11 +162,20 @@ class NotificationDelivery:
     def publish_event(self, *, transition: dict[str, str], change: StatusChange) -> dict[str, str]:
         return {"eventId": self.events.put(change)}
 
+    def after_delivery(self, *, transition: dict[str, str], change: StatusChange) -> dict[str, str]:
+        if self.on_delivered is not None:
+            self.on_delivered(change)
+        return {}
+
     def deliver(self, change: StatusChange) -> dict[str, str]:
+        """Both channels, then ``on_delivered`` (the metrics): each once per transition, so a
+        redelivered transition neither notifies nor counts twice."""
         key = change.transition_key()
         result = {
             **self._publish_message(transition=key, change=change),
             **self._publish_event(transition=key, change=change),
         }
+        if self.on_delivered is not None:
+            self._after_delivery(transition=key, change=change)
         logger.info("status change delivered", extra={**key, **result})
         return result
