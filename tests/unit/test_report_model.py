@@ -1,0 +1,253 @@
+"""The drill report as data (orchestrator.reports.model.build_report), from hand-made records of
+drills whose outcome is known, each validated against docs/report.schema.json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from report_records import (
+    CANCELLER,
+    RESUMER,
+    START,
+    STARTER,
+    Builder,
+    Drill,
+    at,
+    completed_drill,
+    failed_drill,
+    partial_success_after_cancel,
+    report_inputs,
+)
+
+from execution_utils import ExecutionStatus, WaveStatus, duration_seconds
+from orchestrator.reports.model import OPERATOR_EVENTS, REPORT_SCHEMA_VERSION, build_report
+
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "docs" / "report.schema.json"
+SCHEMA: dict[str, Any] = json.loads(SCHEMA_PATH.read_text())
+LATER = at(3 * 3600)
+
+
+def report_of(drill: Drill, now: str = LATER) -> dict[str, Any]:
+    """The report of a drill, checked against the schema after a trip through JSON (what auditors get)."""
+    report = build_report(*report_inputs(drill), now)
+    as_json = json.loads(json.dumps(report))
+    jsonschema.validate(as_json, SCHEMA, cls=jsonschema.Draft202012Validator)
+    assert as_json == report
+    return report
+
+
+def last_wave_end(drill: Drill) -> str:
+    return max(str(w.get("endTime")) for w in drill.execution["waves"])
+
+
+# --- the schema itself ----------------------------------------------------------------------------
+
+
+def test_the_schema_is_valid_draft_2020_12_and_matches_the_code() -> None:
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+    assert SCHEMA["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert SCHEMA["properties"]["schemaVersion"]["const"] == REPORT_SCHEMA_VERSION
+    assert set(SCHEMA["$defs"]["executionStatus"]["enum"]) == set(ExecutionStatus)
+    assert set(SCHEMA["$defs"]["waveStatus"]["enum"]) == set(WaveStatus)
+    assert set(SCHEMA["$defs"]["action"]["properties"]["type"]["enum"]) == OPERATOR_EVENTS
+
+
+def test_the_schema_rejects_a_report_that_drifted() -> None:
+    report = report_of(completed_drill())
+    for broken in (
+        {**report, "verdict": "PASSED"},
+        {**report, "recoveryTime": {**report["recoveryTime"], "seconds": "1280"}},
+        {**report, "execution": {**report["execution"], "status": "DONE"}},
+        {key: value for key, value in report.items() if key != "pauses"},
+        {**report, "surprise": True},
+    ):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(broken, SCHEMA, cls=jsonschema.Draft202012Validator)
+
+
+# --- the outcomes ---------------------------------------------------------------------------------
+
+
+def test_a_completed_three_wave_drill_with_a_pause_meets_its_target() -> None:
+    # Given a 3-wave drill paused 5 minutes before wave 3 and resumed with a comment, target 30 minutes
+    drill = completed_drill(rto_minutes=30, comment="DB checks OK")
+    # When its report is built
+    report = report_of(drill)
+    # Then recovery time runs from the start to the last wave's end, the pause reported apart
+    seconds = duration_seconds(drill.execution["startTime"], last_wave_end(drill))
+    assert seconds is not None and seconds < 30 * 60
+    assert report["recoveryTime"] == {
+        "seconds": seconds,
+        "pausedSeconds": 300,
+        "activeSeconds": seconds - 300,
+        "targetSeconds": 1800,
+        "met": True,
+    }
+    assert report["verdict"] == "MET"
+    assert report["final"] is True
+    assert report["execution"]["statusLabel"] == "COMPLETED"
+    assert report["execution"]["initiatedBy"] == STARTER
+    # And the pause is the one before wave 3, ended by the operator who resumed it
+    [pause] = report["pauses"]
+    assert pause["beforeWave"] == 3
+    assert (pause["endedWith"], pause["endedBy"]) == ("RESUMED", RESUMER)
+    assert duration_seconds(pause["start"], pause["end"]) == 300
+    # And the operator actions say who started and who resumed, with the comment
+    assert [(a["type"], a["actor"]) for a in report["actions"]] == [
+        ("EXECUTION_STARTED", STARTER),
+        ("RESUMED", RESUMER),
+    ]
+    assert "DB checks OK" in report["actions"][1]["message"]
+    # And each wave and server has its times, jobs and phases
+    assert [w["status"] for w in report["waves"]] == ["COMPLETED"] * 3
+    for wave in report["waves"]:
+        assert wave["durationSeconds"] == duration_seconds(wave["startTime"], wave["endTime"])
+        assert len(wave["jobIds"]) == 1
+        for server in wave["servers"]:
+            assert [p["phase"] for p in server["phases"]] == [
+                "SNAPSHOT",
+                "CONVERTING",
+                "LAUNCHING",
+                "LAUNCHED",
+                "READY",
+            ]
+            assert server["ready"] is True and server["ec2InstanceId"].startswith("i-")
+            assert server["recoveryTimeSeconds"] > 0
+    assert report["errors"] == [] and report["warnings"] == []
+    assert report["recoveryInstances"] == {
+        "hasRecoveryInstances": True,
+        "canTerminate": True,
+        "reason": None,
+        "terminated": False,
+        "terminationStatus": None,
+    }
+    # And the timeline holds every event, oldest first
+    times = [e["time"] for e in report["timeline"]]
+    assert times == sorted(times) and times[0] == at(0)
+
+
+def test_a_drill_slower_than_its_target_misses_it() -> None:
+    # Given a drill whose active time alone is within its 35-minute objective, but not with its pause
+    drill = completed_drill(rto_minutes=35, stretch=2.0)
+    report = report_of(drill)
+    recovery = report["recoveryTime"]
+    assert recovery["seconds"] == duration_seconds(drill.execution["startTime"], last_wave_end(drill))
+    assert recovery["seconds"] > recovery["targetSeconds"] == 2100
+    assert recovery["met"] is False
+    assert report["verdict"] == "MISSED"
+    # paused time is reported apart, never subtracted from what is judged
+    assert recovery["activeSeconds"] == recovery["seconds"] - 300 < 2100
+
+
+def test_a_drill_without_a_target_is_measured_and_not_judged() -> None:
+    report = report_of(completed_drill(rto_minutes=None))
+    assert report["recoveryTime"]["seconds"] is not None
+    assert (report["recoveryTime"]["targetSeconds"], report["recoveryTime"]["met"]) == (None, None)
+    assert report["verdict"] == "NO_TARGET"
+
+
+def test_partial_success_after_a_cancel_says_what_recovered_and_what_still_runs() -> None:
+    # Given seed 000's case: wave 1 recovered, the operator cancelled during the pause before wave 2
+    report = report_of(partial_success_after_cancel(rto_minutes=20))
+    execution = report["execution"]
+    assert execution["status"] == "PARTIAL_SUCCESS"
+    assert execution["statusLabel"] == "PARTIAL SUCCESS (1 of 3 waves completed)"
+    # Then the waves say which recovered and which were cancelled (never started)
+    assert [(w["waveName"], w["status"]) for w in report["waves"]] == [
+        ("Database", "COMPLETED"),
+        ("App", "CANCELLED"),
+        ("Web", "CANCELLED"),
+    ]
+    assert [w["startTime"] for w in report["waves"][1:]] == [None, None]
+    # And not every wave recovered: no recovery time, the objective missed
+    assert report["recoveryTime"]["seconds"] is None
+    assert report["recoveryTime"]["met"] is False
+    assert report["verdict"] == "MISSED"
+    # And the pause ended with the cancel, by the operator who cancelled
+    [pause] = report["pauses"]
+    assert (pause["beforeWave"], pause["endedWith"], pause["endedBy"]) == (2, "CANCEL_REQUESTED", CANCELLER)
+    assert report["recoveryTime"]["pausedSeconds"] == duration_seconds(pause["start"], pause["end"]) == 120
+    cancel = report["actions"][-1]
+    assert (cancel["type"], cancel["actor"]) == ("CANCEL_REQUESTED", CANCELLER)
+    assert "maintenance window closing" in cancel["message"]
+    # And wave 1's instances are still running and may be terminated
+    running = [s["ec2InstanceId"] for s in report["waves"][0]["servers"] if s["ec2State"] == "running"]
+    assert len(running) == 2
+    assert report["recoveryInstances"]["hasRecoveryInstances"] is True
+    assert report["recoveryInstances"]["canTerminate"] is True
+    assert report["recoveryInstances"]["terminated"] is False
+
+
+def test_partial_success_without_a_target_has_no_verdict_to_give() -> None:
+    assert report_of(partial_success_after_cancel(rto_minutes=None))["verdict"] == "NO_TARGET"
+
+
+def test_a_failed_drill_reports_the_failed_server_its_errors_and_warnings() -> None:
+    report = report_of(failed_drill())
+    assert report["execution"]["status"] == "FAILED"
+    assert report["verdict"] == "NO_TARGET"
+    assert [w["status"] for w in report["waves"]] == ["FAILED", "NOT_STARTED"]
+    core = report["waves"][0]
+    assert core["error"] == "critical server failed: pay-db01"
+    failed = {s["hostname"]: s for s in core["servers"] if s["launchStatus"] == "FAILED"}
+    assert set(failed) == {"pay-db01", "pay-report"}
+    assert failed["pay-db01"]["error"].startswith("LAUNCH_FAILED")
+    assert failed["pay-db01"]["phases"][-1]["phase"] == "FAILED"
+    assert failed["pay-db01"]["ec2InstanceId"] is None
+    assert report["errors"] == [
+        "wave 1 failed: critical server pay-db01 failed",
+        "wave 1: critical server failed: pay-db01",
+    ]
+    assert len(report["warnings"]) == 1
+    assert (
+        report["warnings"][0].startswith("wave 1: optional server") and "pay-report" in report["warnings"][0]
+    )
+    # the one server that launched left an instance to terminate
+    assert report["recoveryInstances"]["hasRecoveryInstances"] is True
+    assert report["recoveryInstances"]["canTerminate"] is True
+
+
+def test_the_same_drill_failed_with_a_target_misses_it() -> None:
+    drill = failed_drill()
+    drill.execution["options"]["rtoTargetMinutes"] = 60
+    report = report_of(drill)
+    assert (report["recoveryTime"]["met"], report["verdict"]) == (False, "MISSED")
+
+
+def test_an_execution_paused_now_is_in_progress_with_the_open_pause_counted_up_to_now() -> None:
+    # Given a drill paused before wave 2 for 10 minutes as the report is built
+    builder = Builder(rto_minutes=30).wave("Database", ["db01"]).wave("App", ["app01"], started=False)
+    builder.execution["waves"][1]["status"] = "NOT_STARTED"
+    paused_at = builder.clock + 2
+    builder.execution.update(status="PAUSED", pausedBeforeWave=2, pausedTime=at(paused_at), currentWave=2)
+    builder.events.append(
+        {"time": at(paused_at), "type": "PAUSED", "message": "paused before wave 2", "waveNumber": 2}
+    )
+    drill = Drill(builder.execution, builder.servers, builder.events)  # type: ignore[arg-type]
+    now = at(paused_at + 600)
+    report = report_of(drill, now=now)
+    # Then it is not final, not judged yet, and the pause runs to now
+    assert report["final"] is False
+    assert report["verdict"] == "IN_PROGRESS"
+    assert report["execution"]["statusLabel"] == "PAUSED (before wave 2 of 2)"
+    assert report["recoveryTime"] == {
+        "seconds": None,
+        "pausedSeconds": 600,
+        "activeSeconds": None,
+        "targetSeconds": 1800,
+        "met": None,
+    }
+    assert report["pauses"] == [
+        {"beforeWave": 2, "start": at(paused_at), "end": now, "endedBy": None, "endedWith": None}
+    ]
+    assert report["recoveryInstances"]["canTerminate"] is False
+
+
+def test_every_time_is_after_the_start() -> None:
+    report = report_of(completed_drill())
+    start = START.strftime("%Y-%m-%dT%H:%M:%S")
+    assert all(e["time"] >= start for e in report["timeline"])
