@@ -305,10 +305,12 @@ class SandboxApp:
         body = result.get("body") or ""
         data = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
         response = Response(data, status=int(result.get("statusCode", 200)))
-        for key, value in (result.get("headers") or {}).items():
-            response.headers[key] = str(value)
-        for key, values in (result.get("multiValueHeaders") or {}).items():
-            for value in values:
-                if response.headers.get(key) != str(value):
-                    response.headers.add(key, str(value))
+        headers = result.get("headers") or {}
+        multi = result.get("multiValueHeaders") or {}
+        # As API Gateway does: the function's values replace the default ones, each value once.
+        for key in {*headers, *multi}:
+            values = ([str(headers[key])] if key in headers else []) + [str(v) for v in multi.get(key, [])]
+            response.headers.remove(key)
+            for value in dict.fromkeys(values):
+                response.headers.add(key, value)
         return response

@@ -399,8 +399,12 @@ def test_timeline_events_are_recorded_once_and_read_oldest_first_in_pages(stores
     eid = str(uuid.uuid4())
     times = [f"2026-11-26T10:00:0{n}.000Z" for n in range(5)]
     for n, time in reversed(list(enumerate(times))):
-        assert stores.timeline.record(eid, f"WAVE_STARTED#{n}", {"time": time, "type": "WAVE_STARTED", "message": f"w{n}"})
-    assert not stores.timeline.record(eid, "WAVE_STARTED#0", {"time": NOW, "type": "WAVE_STARTED", "message": "again"})
+        assert stores.timeline.record(
+            eid, f"WAVE_STARTED#{n}", {"time": time, "type": "WAVE_STARTED", "message": f"w{n}"}
+        )
+    assert not stores.timeline.record(
+        eid, "WAVE_STARTED#0", {"time": NOW, "type": "WAVE_STARTED", "message": "again"}
+    )
     first, after = stores.timeline.page(eid, limit=3)
     rest, end = stores.timeline.page(eid, limit=3, after=after)
     assert [e["time"] for e in first + rest] == times and end is None
