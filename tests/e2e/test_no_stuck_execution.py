@@ -155,8 +155,20 @@ def test_a_forgotten_pause_is_cancelled_when_the_plans_pause_timeout_expires(api
     assert final["status"] == "PARTIAL_SUCCESS"
     assert final["cancelReason"] == "the pause expired after 1 minutes without a resume"
     assert final["cancelRequestedBy"] == "pause timeout"
-    emails = [n for n in api.call("GET", "/_sandbox/notifications") if execution_id in n["message"]]
-    assert "the pause expired after 1 minutes" in emails[-1]["message"]
+
+    def final_email(_record: Any) -> bool:
+        return any(
+            execution_id in n["message"] and n["attributes"].get("status") == "PARTIAL_SUCCESS"
+            for n in api.call("GET", "/_sandbox/notifications")
+        )
+
+    api.watch(execution_id, final_email, timeout=30)  # the stream delivers it a moment later
+    email = next(
+        n
+        for n in api.call("GET", "/_sandbox/notifications")
+        if execution_id in n["message"] and n["attributes"].get("status") == "PARTIAL_SUCCESS"
+    )
+    assert "the pause expired after 1 minutes" in email["message"]
 
 
 # --- issue "no single fault" ----------------------------------------------------------------------------

@@ -11,8 +11,8 @@ from typing import Any
 
 import boto3
 import pytest
+from stack_tables import stack_tables
 
-from drs_sandbox.cfn import dynamodb_table_kwargs, load_template, table_logical_ids
 from orchestrator.config import Config
 from orchestrator.exceptions import ConflictError, NotFoundError, StaleWriteError
 from orchestrator.model import ExecutionRecord, ServerRecord, new_progress, server_key
@@ -20,14 +20,6 @@ from orchestrator.store import Stores
 
 pytest_plugins = ["drs_fixtures"]
 
-ENV_OF_TABLE = {
-    "ExecutionsTable": "executions_table",
-    "ExecutionServersTable": "execution_servers_table",
-    "ProtectionGroupsTable": "protection_groups_table",
-    "RecoveryPlansTable": "recovery_plans_table",
-    "LocksTable": "locks_table",
-    "TimelineTable": "timeline_table",
-}
 NOW = "2026-11-26T10:00:00.000Z"
 
 
@@ -38,18 +30,9 @@ def stores(request: pytest.FixtureRequest) -> Iterator[Stores]:
         return
     endpoint = request.getfixturevalue("drs_moto_endpoint")
     ddb = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1")
-    template = load_template()
-    suffix = uuid.uuid4().hex[:8]
-    names = {}
-    for logical_id in table_logical_ids(template):
-        if logical_id in ENV_OF_TABLE:
-            name = f"{logical_id}-{suffix}"
-            ddb.create_table(**dynamodb_table_kwargs(template, logical_id, name))
-            names[ENV_OF_TABLE[logical_id]] = name
-    config = Config(state_machine_arn="arn:aws:states:us-east-1:1:stateMachine:x", **names)
-    yield Stores.from_config(config, dynamodb=ddb)
-    for name in names.values():
-        ddb.delete_table(TableName=name)
+    with stack_tables(ddb) as names:
+        config = Config(state_machine_arn="arn:aws:states:us-east-1:1:stateMachine:x", **names)
+        yield Stores.from_config(config, dynamodb=ddb)
 
 
 def execution(

@@ -360,18 +360,18 @@ LIST_EXECUTIONS = RouteDoc(
     ),
     tags=("executions",),
 )
+# limit (1-500, default 100) and nextToken: the pages of an execution's servers and timeline.
+LONG_PAGE_QUERY = (
+    QueryParam("limit", "page size (1-500, default 100)", {"type": "integer", "minimum": 1, "maximum": 500}),
+    QueryParam("nextToken", "the nextToken of the previous page", {"type": "string", "maxLength": 4096}),
+)
 GET_EXECUTION = RouteDoc("GET", "/executions/{executionId}", "Get an execution", 200, tags=("executions",))
 LIST_SERVERS = RouteDoc(
     "GET",
     "/executions/{executionId}/servers",
     "The servers of an execution, wave by wave",
     200,
-    query=(
-        QueryParam(
-            "limit", "page size (1-500, default 100)", {"type": "integer", "minimum": 1, "maximum": 500}
-        ),
-        QueryParam("nextToken", "the nextToken of the previous page", {"type": "string", "maxLength": 4096}),
-    ),
+    query=LONG_PAGE_QUERY,
     tags=("executions",),
 )
 
@@ -434,12 +434,7 @@ TIMELINE = RouteDoc(
     "/executions/{executionId}/timeline",
     "What happened to an execution, oldest first: waves, DRS jobs, server phases, operator actions",
     200,
-    query=(
-        QueryParam(
-            "limit", "page size (1-500, default 100)", {"type": "integer", "minimum": 1, "maximum": 500}
-        ),
-        QueryParam("nextToken", "the nextToken of the previous page", {"type": "string", "maxLength": 4096}),
-    ),
+    query=LONG_PAGE_QUERY,
     tags=("executions",),
 )
 
