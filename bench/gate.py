@@ -27,7 +27,12 @@ from typing import Any
 # drill on the reference machine (2-core KVM Xeon, Python 3.11) with nothing else running.
 CALIBRATION_REFERENCE_MS = 2.5
 # Issue 4, at 1,000 servers, in reference-machine ms.
-CPU_TARGETS_MS = {"poll_cpu_p95_ref_ms": 500.0, "finalize_cpu_p95_ref_ms": 1000.0}
+CPU_TARGETS_MS = {
+    "poll_cpu_p95_ref_ms": 500.0,
+    "finalize_cpu_p95_ref_ms": 1000.0,
+    # The report (built from the record, every server and the timeline, written to S3) after finalize.
+    "report_cpu_p95_ref_ms": 1000.0,
+}
 CPU_GATE_MIN_SERVERS = 1000
 MAX_ITEM_KB = 64.0
 # (fixed, per server): the largest poll and a whole execution.

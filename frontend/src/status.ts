@@ -2,7 +2,7 @@
 // The API decides (statusLabel, canTerminate, the 409s); this file only maps its answers to
 // Cloudscape's StatusIndicator types and hides buttons the API would refuse.
 import type { StatusIndicatorProps } from "@cloudscape-design/components/status-indicator";
-import type { Execution } from "./api/types";
+import type { Execution, RecoveryTime } from "./api/types";
 
 export type IndicatorType = StatusIndicatorProps.Type;
 
@@ -129,4 +129,43 @@ export function formatTime(iso: string | null | undefined): string {
   if (!iso) return "-";
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
+}
+
+export type RtoVerdictKey = "MET" | "MISSED" | "NO_TARGET" | "IN_PROGRESS" | "NOT_JUDGED";
+
+export interface RtoVerdict {
+  key: RtoVerdictKey;
+  type: IndicatorType;
+  text: string;
+}
+
+/**
+ * The verdict on an execution's recovery time, from the API's `recoveryTime` alone (never recomputed):
+ * no target -> info; met -> success; met false -> error; met null while the execution is active ->
+ * in-progress. `null` when the API gave no recoveryTime.
+ */
+export function rtoVerdict(recovery: RecoveryTime | null | undefined, status: string): RtoVerdict | null {
+  if (!recovery) return null;
+  if (recovery.targetSeconds === null || recovery.targetSeconds === undefined)
+    return { key: "NO_TARGET", type: "info", text: "No recovery time objective" };
+  if (recovery.met === true) return { key: "MET", type: "success", text: "RTO met" };
+  if (recovery.met === false) return { key: "MISSED", type: "error", text: "RTO missed" };
+  if (isActive(status)) return { key: "IN_PROGRESS", type: "in-progress", text: "In progress" };
+  return { key: "NOT_JUDGED", type: "pending", text: "Not judged" };
+}
+
+/** How far under or over the target the recovery time was ("2 min 5 s under target"), when both are known. */
+export function rtoMarginText(recovery: RecoveryTime | null | undefined): string | null {
+  if (!recovery || recovery.seconds === null || recovery.seconds === undefined) return null;
+  if (recovery.targetSeconds === null || recovery.targetSeconds === undefined) return null;
+  const margin = recovery.targetSeconds - recovery.seconds;
+  if (margin === 0) return "exactly on target";
+  return `${formatDuration(Math.abs(margin))} ${margin > 0 ? "under" : "over"} target`;
+}
+
+/** A plan's rtoTargetMinutes in words: "90 min", "4 h", "None". */
+export function formatTarget(minutes: number | null | undefined): string {
+  if (!minutes) return "None";
+  if (minutes % 60 === 0 && minutes >= 60) return `${minutes / 60} h`;
+  return minutes > 60 ? `${minutes} min (${formatDuration(minutes * 60)})` : `${minutes} min`;
 }

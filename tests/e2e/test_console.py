@@ -130,15 +130,27 @@ def test_console_is_served_on_the_api_port_with_its_config(sandbox: Sandbox) -> 
 def test_a_drill_from_the_plan_to_terminated_instances(
     page: Any, sandbox: Sandbox, screenshots: Path
 ) -> None:
-    """Given the three-tier plan, when an operator starts a drill from its page, the execution pauses
-    before wave 3, resumes on request, completes, and its instances are terminated from the console."""
+    """Given the three-tier plan with a recovery time objective, when an operator starts a drill from
+    its page, the execution pauses before wave 3, resumes on request, completes within the objective
+    (the recovery time panel, the timeline and the report say so), and its instances are terminated
+    from the console."""
     from playwright.sync_api import expect
+
+    # Given the plan has a recovery time objective of 2 h (set through the API)
+    plans = requests.get(f"{sandbox.url}/recovery-plans", timeout=10).json()["items"]
+    plan = next(p for p in plans if p["name"] == PLAN)
+    body = {k: plan[k] for k in ("name", "description", "waves") if k in plan}
+    body["options"] = {**plan.get("options", {}), "rtoTargetMinutes": 120}
+    updated = requests.put(f"{sandbox.url}/recovery-plans/{plan['planId']}", json=body, timeout=10)
+    assert updated.status_code == 200, updated.text
 
     page.goto(sandbox.console_url)
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
     _navigate(page, "Recovery plans")
+    expect(page.get_by_test_id("plans-table").get_by_role("row").filter(has_text=PLAN)).to_contain_text("2 h")
     page.get_by_role("link", name=PLAN).click()
     expect(page.get_by_role("heading", name=PLAN)).to_be_visible()
+    expect(page.get_by_test_id("plan-rto-target")).to_contain_text("2 h")
 
     page.get_by_test_id("start-drill").click()
     page.get_by_test_id("confirm-ok").click()
@@ -169,7 +181,26 @@ def test_a_drill_from_the_plan_to_terminated_instances(
         expect(page.get_by_test_id(f"action-{action}")).to_be_disabled()
     # The server table shows the six servers with their EC2 data.
     expect(page.get_by_test_id("server-table")).to_contain_text("web02")
+    # The recovery time panel judges the recovery time against the plan's objective.
+    expect(page.get_by_test_id("rto-verdict")).to_have_text("RTO met")
+    expect(page.get_by_test_id("rto-target")).to_contain_text("2 h 0 min")
+    assert record["recoveryTime"]["met"] is True
+    # The timeline says who started and who resumed the drill.
+    page.get_by_role("tab", name="Timeline").click()
+    timeline = page.get_by_test_id("timeline-table")
+    actor = record["initiatedBy"]
+    for kind in ("EXECUTION_STARTED", "RESUMED"):
+        expect(timeline.get_by_role("row").filter(has_text=kind)).to_contain_text(actor)
+    expect(timeline).to_contain_text("EXECUTION_FINISHED")
     page.screenshot(path=str(screenshots / "execution-completed.png"), full_page=True)
+    # The report opens in a new tab, fetched by the console and shown from a Blob URL.
+    with page.expect_popup() as opened:
+        page.get_by_test_id("open-report").click()
+    report = opened.value
+    expect(report).to_have_title(re.compile(re.escape(execution_id)))
+    assert report.url.startswith("blob:")
+    expect(report.locator("body")).to_contain_text("RTO MET")
+    report.close()
 
     terminate.click()
     page.get_by_test_id("confirm-ok").click()
@@ -184,9 +215,12 @@ def test_a_drill_from_the_plan_to_terminated_instances(
     expect(terminate).to_be_disabled(timeout=TIMEOUT_MS)
     page.screenshot(path=str(screenshots / "execution-terminated.png"), full_page=True)
 
-    # The dashboard lists it among the recent outcomes.
+    # The dashboard lists it among the recent outcomes, with its recovery time and verdict.
     _navigate(page, "Dashboard")
-    expect(page.get_by_text(execution_id)).to_be_visible()
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    outcome = page.get_by_test_id("recent-outcomes").get_by_role("row").filter(has_text=execution_id)
+    expect(outcome.get_by_role("link", name=execution_id)).to_be_visible()
+    expect(outcome).to_contain_text("RTO met")
     page.screenshot(path=str(screenshots / "dashboard.png"), full_page=True)
 
 

@@ -25,6 +25,7 @@ def measured(
     drs_first_last: tuple[int, int] = (11, 1),
     max_item_kb: float = 1.1,
     status: str = "COMPLETED",
+    report_cpu_s: float = 0.2,
 ) -> dict[str, Any]:
     """One size's result as bench.run builds it, from raw thread CPU seconds and calibration."""
     jobs = max(1, servers // 100)
@@ -43,6 +44,7 @@ def measured(
         "poll_cpu_p95_ms": round(1000 * poll_cpu_s, 1),
         "poll_cpu_p95_ref_ms": gate.calibrated_ms(poll_cpu_s, gc_s, calibration_s),
         "finalize_cpu_p95_ref_ms": gate.calibrated_ms(finalize_cpu_s, 0.0, calibration_s),
+        "report_cpu_p95_ref_ms": gate.calibrated_ms(report_cpu_s, 0.0, calibration_s),
     }
 
 
@@ -140,3 +142,7 @@ def test_calibrated_ms_reads_as_reference_machine_ms() -> None:
 def test_the_calibration_workload_is_deterministic_and_timed() -> None:
     assert workload() == workload()
     assert 0 < sample(reps=1) < 1.0
+
+
+def test_a_report_that_takes_more_than_a_second_at_1000_servers_fails() -> None:
+    assert failed(measured(1000, poll_cpu_s=0.30, report_cpu_s=1.3)) == ["report_cpu_p95_ref_ms"]

@@ -7,6 +7,7 @@ import type {
   ProtectionGroup,
   RecoveryPlan,
   SourceServer,
+  TimelineEvent,
 } from "./types";
 
 export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
@@ -64,8 +65,9 @@ export class Api {
     private readonly fetcher: Fetch = (input, init) => fetch(input, init),
   ) {}
 
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const init: RequestInit = { method, headers: { Accept: "application/json" } };
+  /** Sends one request and answers its body as text, or throws the API's error as an ApiError. */
+  private async send(method: string, path: string, body: unknown, accept: string): Promise<string> {
+    const init: RequestInit = { method, headers: { Accept: accept } };
     if (body !== undefined) {
       init.body = JSON.stringify(body);
       init.headers = { ...init.headers, "Content-Type": "application/json" };
@@ -77,15 +79,13 @@ export class Api {
       throw new ApiError(0, "NETWORK_ERROR", `the API could not be reached: ${(e as Error).message}`);
     }
     const text = await response.text();
-    let data: unknown = null;
-    if (text) {
+    if (!response.ok) {
+      let data: unknown = null;
       try {
-        data = JSON.parse(text);
+        data = text ? JSON.parse(text) : null;
       } catch {
         data = null;
       }
-    }
-    if (!response.ok) {
       const error = (data as { error?: { code?: string; message?: string; details?: Record<string, unknown> } })
         ?.error;
       const message =
@@ -93,6 +93,19 @@ export class Api {
         (data as { message?: string } | null)?.message ??
         `HTTP ${response.status} ${response.statusText}`;
       throw new ApiError(response.status, error?.code ?? `HTTP_${response.status}`, message, error?.details ?? {});
+    }
+    return text;
+  }
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const text = await this.send(method, path, body, "application/json");
+    let data: unknown = null;
+    if (text) {
+      try {
+        data = JSON.parse(text);
+      } catch {
+        data = null;
+      }
     }
     return data as T;
   }
@@ -133,6 +146,24 @@ export class Api {
     this.request<Page<ExecutionServer>>(
       "GET",
       `/executions/${id(executionId)}/servers${query({ limit: q.limit, nextToken: q.nextToken })}`,
+    );
+
+  /** A page of the execution's timeline, oldest first. */
+  timeline = (executionId: string, q: { limit?: number; nextToken?: string | null } = {}) =>
+    this.request<Page<TimelineEvent>>(
+      "GET",
+      `/executions/${id(executionId)}/timeline${query({ limit: q.limit, nextToken: q.nextToken })}`,
+    );
+  /**
+   * The drill report as the API sends it (an HTML page or a JSON document), through the same fetch
+   * as every other call: SigV4-signed when deployed, so it cannot be a plain link.
+   */
+  report = (executionId: string, format: "html" | "json") =>
+    this.send(
+      "GET",
+      `/executions/${id(executionId)}/report${query({ format })}`,
+      undefined,
+      format === "html" ? "text/html" : "application/json",
     );
 
   pause = (executionId: string) => this.request<Execution>("POST", `/executions/${id(executionId)}/pause`, {});

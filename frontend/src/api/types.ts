@@ -42,6 +42,22 @@ export interface Wave {
   warnings?: unknown[];
   queuedReason?: string | null;
   pollError?: unknown;
+  /** From the wave's start to its end; null while it runs or before it starts. */
+  durationSeconds?: number | null;
+}
+
+/**
+ * The execution's recovery time (README "Evidence of every drill"): `seconds` from the start to the
+ * moment the last wave COMPLETED (a COMPLETED execution only), `pausedSeconds` reported apart,
+ * `activeSeconds` the rest; `met` compares `seconds` with the plan's rtoTargetMinutes (null without
+ * a target or while active, false for an execution that did not recover every wave).
+ */
+export interface RecoveryTime {
+  seconds: number | null;
+  pausedSeconds: number;
+  activeSeconds: number | null;
+  targetSeconds: number | null;
+  met: boolean | null;
 }
 
 export interface Execution {
@@ -73,6 +89,11 @@ export interface Execution {
   error?: unknown;
   terminationStatus?: string | null;
   terminationError?: unknown;
+  options?: PlanOptions;
+  recoveryTime?: RecoveryTime;
+  resumedBy?: string;
+  resumeComment?: string;
+  reportLocation?: string | null;
 }
 
 export interface ExecutionSummary {
@@ -106,6 +127,20 @@ export interface ExecutionServer {
   launchTime?: string | null;
   ready?: boolean;
   error?: unknown;
+  /** Its DRS job's start to ready. */
+  recoveryTimeSeconds?: number | null;
+  phaseTimes?: Record<string, string>;
+}
+
+/** One thing that happened to an execution (GET /executions/{id}/timeline), oldest first. */
+export interface TimelineEvent {
+  time: string;
+  type: string;
+  message: string;
+  waveNumber?: number;
+  sourceServerId?: string;
+  actor?: string;
+  details?: Record<string, unknown>;
 }
 
 export interface SourceServer {
@@ -141,6 +176,8 @@ export interface PlanOptions {
   waveTimeoutMinutes?: number;
   pauseTimeoutMinutes?: number;
   capacityWaitMinutes?: number;
+  /** The recovery time objective (1-10,080 minutes) each execution's recovery time is judged against. */
+  rtoTargetMinutes?: number;
 }
 
 export interface RecoveryPlan {

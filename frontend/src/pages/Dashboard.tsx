@@ -7,17 +7,60 @@ import ProgressBar from "@cloudscape-design/components/progress-bar";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Table from "@cloudscape-design/components/table";
 import Alert from "@cloudscape-design/components/alert";
-import type { ExecutionSummary } from "../api/types";
+import { useEffect, useRef, useState } from "react";
+import type { Api } from "../api/client";
+import type { ExecutionSummary, RecoveryTime } from "../api/types";
+import { RtoVerdictIndicator } from "../components/RecoveryTime";
 import { ExecutionStatusIndicator } from "../components/Status";
 import { REFRESH_MS, useInterval, useLoad } from "../components/hooks";
 import { useBreadcrumbs } from "../components/shell";
 import { useApi } from "../session";
-import { formatTime, isActive } from "../status";
+import { formatDuration, formatTime, isActive } from "../status";
 import { executionColumns } from "./Executions";
 
 function ready(e: ExecutionSummary): number {
   const total = e.progress?.totalServers ?? 0;
   return total ? Math.round(((e.progress?.ready ?? 0) * 100) / total) : 0;
+}
+
+/** The most recent outcomes the dashboard shows, each with its recovery time. */
+export const RECENT_OUTCOMES = 10;
+
+/**
+ * The recovery time of each of these ended executions. GET /executions lists summaries without it,
+ * so each execution's detail is fetched once (at most RECENT_OUTCOMES at a time): an ended
+ * execution's recovery time never changes. `undefined`: not known (yet); `null`: the API gave none.
+ */
+export function useRecoveryTimes(api: Api, executionIds: string[]): Record<string, RecoveryTime | null> {
+  const [times, setTimes] = useState<Record<string, RecoveryTime | null>>({});
+  const asked = useRef(new Set<string>());
+  const mounted = useRef(true);
+  useEffect(() => {
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+    };
+  }, []);
+  const key = executionIds.slice(0, RECENT_OUTCOMES).join(",");
+  useEffect(() => {
+    const wanted = key ? key.split(",").filter((id) => !asked.current.has(id)) : [];
+    wanted.forEach((id) => {
+      asked.current.add(id);
+      api.execution(id).then(
+        (e) => {
+          if (mounted.current) setTimes((current) => ({ ...current, [id]: e.recoveryTime ?? null }));
+        },
+        () => asked.current.delete(id), // asked again when the list changes
+      );
+    });
+  }, [api, key]);
+  return times;
+}
+
+/** Some of the executions list's columns, in the order given. */
+function pick(ids: string[]) {
+  const all = executionColumns();
+  return ids.flatMap((id) => all.filter((c) => c.id === id));
 }
 
 export function DashboardPage() {
@@ -27,7 +70,11 @@ export function DashboardPage() {
   const plans = useLoad(() => api.plans(), []);
   const items = recent.data?.items ?? [];
   const active = items.filter((e) => isActive(e.status));
-  const finished = items.filter((e) => !isActive(e.status)).slice(0, 10);
+  const finished = items.filter((e) => !isActive(e.status)).slice(0, RECENT_OUTCOMES);
+  const recoveryTimes = useRecoveryTimes(
+    api,
+    finished.map((e) => e.executionId),
+  );
   useInterval(() => void recent.reload(), REFRESH_MS * 2, true);
   const lastRun = (planId: string) => items.find((e) => e.planId === planId);
   const { items: planItems, collectionProps } = useCollection(plans.data?.items ?? [], {
@@ -64,11 +111,38 @@ export function DashboardPage() {
       />
       <Table
         variant="container"
-        header={<Header variant="h2">Recent outcomes</Header>}
+        data-testid="recent-outcomes"
+        header={
+          <Header variant="h2" description="The last executions that ended, with their recovery time against the plan's objective">
+            Recent outcomes
+          </Header>
+        }
         items={finished}
         trackBy="executionId"
         loading={recent.loading}
-        columnDefinitions={executionColumns()}
+        columnDefinitions={[
+          ...pick(["id", "plan", "status"]),
+          {
+            id: "recovery",
+            header: "Recovery time",
+            cell: (e: ExecutionSummary) => {
+              const r = recoveryTimes[e.executionId];
+              if (r === undefined) return "…";
+              return r?.seconds === null || r?.seconds === undefined ? "Not recovered" : formatDuration(r.seconds);
+            },
+          },
+          {
+            id: "verdict",
+            header: "RTO",
+            cell: (e: ExecutionSummary) =>
+              recoveryTimes[e.executionId] === undefined ? (
+                "…"
+              ) : (
+                <RtoVerdictIndicator recovery={recoveryTimes[e.executionId]} status={e.status} />
+              ),
+          },
+          ...pick(["start"]),
+        ]}
         empty={<Box textAlign="center">No finished executions yet.</Box>}
       />
       <Table

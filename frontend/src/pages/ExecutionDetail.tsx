@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useParams } from "react-router-dom";
 import Alert from "@cloudscape-design/components/alert";
 import Badge from "@cloudscape-design/components/badge";
@@ -11,12 +11,16 @@ import Link from "@cloudscape-design/components/link";
 import ProgressBar from "@cloudscape-design/components/progress-bar";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Spinner from "@cloudscape-design/components/spinner";
+import Tabs from "@cloudscape-design/components/tabs";
 import type { Execution, Wave } from "../api/types";
 import { ConfirmModal } from "../components/ConfirmModal";
+import { RecoveryTimePanel } from "../components/RecoveryTime";
+import { downloadReportJson, openReport } from "../components/report";
 import { ExecutionStatusIndicator, WaveStatusIndicator } from "../components/Status";
 import { REFRESH_MS, useInterval, useLoad } from "../components/hooks";
 import { useBreadcrumbs, useNotify } from "../components/shell";
 import { ServerTable } from "./ServerTable";
+import { TimelineTable } from "./Timeline";
 import { useApi, useSession } from "../session";
 import {
   allowedActions,
@@ -50,13 +54,19 @@ export function WaveCard({ wave }: { wave: Wave }) {
   const total = p.totalServers ?? wave.serverCount ?? 0;
   const error = errorText(wave.error);
   const warnings = (wave.warnings ?? []).map((w) => errorText(w) ?? "");
+  const describe = [
+    wave.durationSeconds !== null && wave.durationSeconds !== undefined ? `Took ${formatDuration(wave.durationSeconds)}` : null,
+    wave.pauseBeforeWave ? "The plan pauses before this wave" : null,
+  ]
+    .filter(Boolean)
+    .join(" · ");
   return (
     <Container
       data-testid={`wave-${wave.waveNumber}`}
       header={
         <Header
           variant="h3"
-          description={wave.pauseBeforeWave ? "The plan pauses before this wave" : undefined}
+          description={describe ? <span data-testid={`wave-${wave.waveNumber}-description`}>{describe}</span> : undefined}
           actions={<WaveStatusIndicator status={wave.status} phase={wave.phase} />}
         >
           Wave {wave.waveNumber}: {wave.waveName}
@@ -94,6 +104,37 @@ export function WaveCard({ wave }: { wave: Wave }) {
         )}
       </SpaceBetween>
     </Container>
+  );
+}
+
+/** The drill report: the HTML page in a new tab, or the JSON document saved. Every role may read it. */
+export function ReportActions({ executionId }: { executionId: string }) {
+  const api = useApi();
+  const notify = useNotify();
+  const [busy, setBusy] = useState<"html" | "json" | null>(null);
+  const run = (format: "html" | "json") => {
+    setBusy(format);
+    // openReport opens its tab before any await: it must run inside the click.
+    const done = format === "html" ? openReport(api, executionId) : downloadReportJson(api, executionId);
+    done
+      .catch((e: unknown) => notify("error", `The report could not be ${format === "html" ? "opened" : "downloaded"}: ${(e as Error).message}`))
+      .finally(() => setBusy(null));
+  };
+  return (
+    <SpaceBetween direction="horizontal" size="xs">
+      <Button
+        iconName="external"
+        iconAlign="right"
+        loading={busy === "html"}
+        onClick={() => run("html")}
+        data-testid="open-report"
+      >
+        Report
+      </Button>
+      <Button iconName="download" loading={busy === "json"} onClick={() => run("json")} data-testid="download-report">
+        Download JSON
+      </Button>
+    </SpaceBetween>
   );
 }
 
@@ -167,6 +208,7 @@ export function ExecutionDetailPage() {
   const loaded = useLoad(() => api.execution(executionId), [executionId]);
   const [pending, setPending] = useState<Action | null>(null);
   const [serversVersion, setServersVersion] = useState(0);
+  const [tab, setTab] = useState("servers");
   const execution = loaded.data;
   const live = execution ? isActive(execution.status) || execution.terminationStatus === "IN_PROGRESS" : true;
   useInterval(
@@ -177,6 +219,19 @@ export function ExecutionDetailPage() {
     REFRESH_MS,
     live && !loaded.error,
   );
+  // When the execution ends, the tables refresh once more, and again a little later: the last
+  // events (EXECUTION_FINISHED, REPORT_WRITTEN) are recorded as it ends.
+  const wasLive = useRef(live);
+  useEffect(() => {
+    if (wasLive.current && !live) {
+      setServersVersion((v) => v + 1);
+      const timer = window.setTimeout(() => setServersVersion((v) => v + 1), REFRESH_MS * 2);
+      wasLive.current = live;
+      return () => window.clearTimeout(timer);
+    }
+    wasLive.current = live;
+    return undefined;
+  }, [live]);
   useBreadcrumbs([
     { text: "Executions", href: "#/executions" },
     { text: executionId, href: `#/executions/${executionId}` },
@@ -209,6 +264,7 @@ export function ExecutionDetailPage() {
         : `${CONFIRM[action].label}: ${result.statusLabel ?? result.status}`,
     );
     await loaded.reload();
+    setServersVersion((v) => v + 1);
   };
 
   const waveOf = waveOfText(execution);
@@ -227,7 +283,12 @@ export function ExecutionDetailPage() {
             of <Link href={`#/recovery-plans/${execution.planId}`}>{execution.planName}</Link>
           </>
         }
-        actions={<ExecutionActions execution={execution} onAction={setPending} />}
+        actions={
+          <SpaceBetween direction="horizontal" size="m">
+            <ReportActions executionId={execution.executionId} />
+            <ExecutionActions execution={execution} onAction={setPending} />
+          </SpaceBetween>
+        }
       >
         Execution {execution.executionId}
       </Header>
@@ -301,6 +362,7 @@ export function ExecutionDetailPage() {
           )}
         </SpaceBetween>
       </Container>
+      <RecoveryTimePanel execution={execution} />
       <SpaceBetween size="m">
         <Header variant="h2" counter={`(${execution.waves.length})`}>
           Waves
@@ -309,7 +371,25 @@ export function ExecutionDetailPage() {
           <WaveCard key={wave.waveNumber} wave={wave} />
         ))}
       </SpaceBetween>
-      <ServerTable executionId={execution.executionId} version={serversVersion} />
+      <Tabs
+        variant="container"
+        activeTabId={tab}
+        onChange={({ detail }) => setTab(detail.activeTabId)}
+        tabs={[
+          {
+            id: "servers",
+            label: "Servers",
+            contentRenderStrategy: "lazy",
+            content: <ServerTable executionId={execution.executionId} version={serversVersion} variant="borderless" />,
+          },
+          {
+            id: "timeline",
+            label: "Timeline",
+            contentRenderStrategy: "lazy",
+            content: <TimelineTable executionId={execution.executionId} version={serversVersion} variant="borderless" />,
+          },
+        ]}
+      />
       {confirm && pending && (
         <ConfirmModal
           visible

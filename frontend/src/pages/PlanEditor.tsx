@@ -28,7 +28,7 @@ const READINESS = [
 ];
 
 function isKnownField(field: string, waves: number): boolean {
-  if (["name", "description", "waves", "options", "options.readinessCheck", "options.waveTimeoutMinutes", "options.pauseTimeoutMinutes", "protectionGroupIds"].includes(field))
+  if (["name", "description", "waves", "options", "options.readinessCheck", "options.waveTimeoutMinutes", "options.pauseTimeoutMinutes", "options.rtoTargetMinutes", "protectionGroupIds"].includes(field))
     return true;
   const m = /^waves\[(\d+)\](?:\.(waveName|protectionGroupIds|pauseBeforeWave))?$/.exec(field);
   return Boolean(m && Number(m[1]) < waves);
@@ -49,10 +49,16 @@ export function PlanEditorPage() {
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
   const [waves, setWaves] = useState<PlanWave[]>([{ waveName: "Wave1", protectionGroupIds: [], pauseBeforeWave: false }]);
-  const [options, setOptions] = useState<{ readinessCheck: string; waveTimeoutMinutes: string; pauseTimeoutMinutes: string }>({
+  const [options, setOptions] = useState<{
+    readinessCheck: string;
+    waveTimeoutMinutes: string;
+    pauseTimeoutMinutes: string;
+    rtoTargetMinutes: string;
+  }>({
     readinessCheck: "",
     waveTimeoutMinutes: "",
     pauseTimeoutMinutes: "",
+    rtoTargetMinutes: "",
   });
   const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
   const [saving, setSaving] = useState(false);
@@ -67,6 +73,7 @@ export function PlanEditorPage() {
       readinessCheck: p.options?.readinessCheck ?? "",
       waveTimeoutMinutes: p.options?.waveTimeoutMinutes ? String(p.options.waveTimeoutMinutes) : "",
       pauseTimeoutMinutes: p.options?.pauseTimeoutMinutes ? String(p.options.pauseTimeoutMinutes) : "",
+      rtoTargetMinutes: p.options?.rtoTargetMinutes ? String(p.options.rtoTargetMinutes) : "",
     });
   }, [existing.data]);
 
@@ -80,11 +87,17 @@ export function PlanEditorPage() {
   };
 
   const body = (): PlanBody => {
-    const opts: PlanOptions = {};
+    // Options this editor does not show (capacityWaitMinutes) are kept as the plan has them.
+    const opts: PlanOptions = { ...(existing.data?.options ?? {}) };
+    delete opts.readinessCheck;
+    delete opts.waveTimeoutMinutes;
+    delete opts.pauseTimeoutMinutes;
+    delete opts.rtoTargetMinutes;
     if (options.readinessCheck) opts.readinessCheck = options.readinessCheck as PlanOptions["readinessCheck"];
     // Numbers as typed: the API says what is out of range, on the field.
     if (options.waveTimeoutMinutes) opts.waveTimeoutMinutes = Number(options.waveTimeoutMinutes);
     if (options.pauseTimeoutMinutes) opts.pauseTimeoutMinutes = Number(options.pauseTimeoutMinutes);
+    if (options.rtoTargetMinutes) opts.rtoTargetMinutes = Number(options.rtoTargetMinutes);
     const result: PlanBody = { name, waves };
     if (description) result.description = description;
     if (Object.keys(opts).length) result.options = opts;
@@ -190,7 +203,7 @@ export function PlanEditorPage() {
             </SpaceBetween>
           </Container>
           <Container header={<Header variant="h2">Options</Header>}>
-            <ColumnLayout columns={3}>
+            <ColumnLayout columns={4}>
               <FormField label="Readiness check" errorText={err("options.readinessCheck")} description="When is a server ready?">
                 <Select
                   selectedOption={READINESS.find((o) => o.value === options.readinessCheck) ?? READINESS[0]}
@@ -203,6 +216,19 @@ export function PlanEditorPage() {
               </FormField>
               <FormField label="Pause timeout (minutes)" errorText={err("options.pauseTimeoutMinutes")} constraintText="1 to 10080; empty: the stack's default">
                 <Input type="number" value={options.pauseTimeoutMinutes} onChange={({ detail }) => setOptions({ ...options, pauseTimeoutMinutes: detail.value })} />
+              </FormField>
+              <FormField
+                label="Recovery time objective (minutes)"
+                errorText={err("options.rtoTargetMinutes")}
+                constraintText="1 to 10080; each execution's recovery time is judged against it; empty: none"
+                data-testid="field-rto-target"
+              >
+                <Input
+                  type="number"
+                  value={options.rtoTargetMinutes}
+                  onChange={({ detail }) => setOptions({ ...options, rtoTargetMinutes: detail.value })}
+                  data-testid="plan-rto-target"
+                />
               </FormField>
             </ColumnLayout>
           </Container>

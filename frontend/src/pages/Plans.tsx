@@ -18,7 +18,7 @@ import { ConfirmModal } from "../components/ConfirmModal";
 import { REFRESH_MS, useInterval, useLoad } from "../components/hooks";
 import { useBreadcrumbs, useNotify } from "../components/shell";
 import { useApi, useSession } from "../session";
-import { humanize, isActive } from "../status";
+import { formatTarget, humanize, isActive } from "../status";
 import { executionColumns } from "./Executions";
 
 export function PlansPage() {
@@ -92,6 +92,11 @@ export function PlansPage() {
           { id: "description", header: "Description", cell: (p) => p.description || "-" },
           { id: "waves", header: "Waves", cell: (p) => p.waves.map((w) => w.waveName).join(" → ") },
           { id: "readiness", header: "Readiness check", cell: (p) => humanize(p.options?.readinessCheck ?? "EC2_RUNNING") },
+          {
+            id: "rto",
+            header: "Recovery time objective",
+            cell: (p) => formatTarget(p.options?.rtoTargetMinutes),
+          },
         ]}
       />
       <ConfirmModal
@@ -164,7 +169,7 @@ export function PlanDetailPage() {
         {p.name}
       </Header>
       <Container header={<Header variant="h2">Options</Header>}>
-        <ColumnLayout columns={3} variant="text-grid">
+        <ColumnLayout columns={4} variant="text-grid">
           <div>
             <Box variant="awsui-key-label">Readiness check</Box>
             <div>{humanize(p.options?.readinessCheck ?? "EC2_RUNNING")}</div>
@@ -176,6 +181,10 @@ export function PlanDetailPage() {
           <div>
             <Box variant="awsui-key-label">Pause timeout</Box>
             <div>{p.options?.pauseTimeoutMinutes ? `${p.options.pauseTimeoutMinutes} min` : "Stack default"}</div>
+          </div>
+          <div data-testid="plan-rto-target">
+            <Box variant="awsui-key-label">Recovery time objective</Box>
+            <div>{formatTarget(p.options?.rtoTargetMinutes)}</div>
           </div>
         </ColumnLayout>
       </Container>

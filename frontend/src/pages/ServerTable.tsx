@@ -3,12 +3,12 @@ import Box from "@cloudscape-design/components/box";
 import Header from "@cloudscape-design/components/header";
 import Pagination from "@cloudscape-design/components/pagination";
 import StatusIndicator from "@cloudscape-design/components/status-indicator";
-import Table from "@cloudscape-design/components/table";
+import Table, { type TableProps } from "@cloudscape-design/components/table";
 import TextFilter from "@cloudscape-design/components/text-filter";
 import type { ExecutionServer } from "../api/types";
 import { useTokenPages } from "../components/paging";
 import { useApi } from "../session";
-import { errorText, formatTime, humanize } from "../status";
+import { errorText, formatDuration, formatTime, humanize } from "../status";
 
 const PAGE_SIZE = 50;
 
@@ -21,7 +21,15 @@ function launchType(server: ExecutionServer) {
 }
 
 /** The servers of an execution, a page of the API at a time (GET /executions/{id}/servers). */
-export function ServerTable({ executionId, version }: { executionId: string; version: number }) {
+export function ServerTable({
+  executionId,
+  version,
+  variant = "container",
+}: {
+  executionId: string;
+  version: number;
+  variant?: TableProps.Variant;
+}) {
   const api = useApi();
   const pages = useTokenPages(
     (token) => api.executionServers(executionId, { limit: PAGE_SIZE, nextToken: token }),
@@ -39,7 +47,7 @@ export function ServerTable({ executionId, version }: { executionId: string; ver
     <Table
       {...collectionProps}
       data-testid="server-table"
-      variant="container"
+      variant={variant}
       header={
         <Header variant="h2" description="Enriched with EC2 data as the execution is polled">
           Servers
@@ -84,6 +92,12 @@ export function ServerTable({ executionId, version }: { executionId: string; ver
         { id: "ip", header: "Private IP", cell: (s) => s.privateIp ?? "-" },
         { id: "type", header: "Instance type", cell: (s) => s.instanceType ?? "-" },
         { id: "launched", header: "Launch time", cell: (s) => formatTime(s.launchTime) },
+        {
+          id: "recovery",
+          header: "Recovery time",
+          cell: (s) => formatDuration(s.recoveryTimeSeconds),
+          sortingField: "recoveryTimeSeconds",
+        },
         { id: "impact", header: "Impact", cell: (s) => humanize(s.impactLevel ?? "CRITICAL") },
         {
           id: "ready",
