@@ -116,13 +116,42 @@ def judge(result: dict[str, Any]) -> list[Check]:
     return checks
 
 
+# Issue 13: an execution of 1,000 servers opens in the console in under 2 s in headless Chromium on
+# this machine (bench.console_page; the median of cold loads). The one absolute time judged: it is
+# the issue's own target, measured where it is asked for.
+CONSOLE_OPEN_LIMIT_S = 2.0
+
+
+def judge_console(result: dict[str, Any]) -> list[Check]:
+    """The console page's check (none when bench.console_page skipped the measurement)."""
+    if "skipped" in result:
+        return []
+    value = result["open_median_s"]
+    return [
+        Check(
+            int(result["servers"]),
+            "console page opens (s)",
+            value,
+            CONSOLE_OPEN_LIMIT_S,
+            "browser",
+            result["status"] == "COMPLETED" and value < CONSOLE_OPEN_LIMIT_S,
+        )
+    ]
+
+
 def judge_all(results: Sequence[dict[str, Any]]) -> list[Check]:
     return [check for result in results for check in judge(result)]
 
 
 def judged_by(checks: Sequence[Check], servers: int) -> str:
     """The gates one size's row is judged by, for the table."""
-    kinds = {"outcome": "status", "bytes": "item", "call count": "calls", "calibrated CPU": "cpu/cal"}
+    kinds = {
+        "outcome": "status",
+        "bytes": "item",
+        "call count": "calls",
+        "calibrated CPU": "cpu/cal",
+        "browser": "console",
+    }
     seen: list[str] = []
     for check in checks:
         if check.servers == servers and kinds[check.judged_by] not in seen:

@@ -3,7 +3,7 @@ import createWrapper from "@cloudscape-design/components/test-utils/dom";
 import { describe, expect, it } from "vitest";
 import { Api } from "../src/api/client";
 import { ExecutionStatusIndicator } from "../src/components/Status";
-import { ExecutionActions, ExecutionDetailPage } from "../src/pages/ExecutionDetail";
+import { ExecutionActions, ExecutionDetailPage, WaveCard } from "../src/pages/ExecutionDetail";
 import { GroupEditorPage } from "../src/pages/GroupEditor";
 import { PlanDetailPage } from "../src/pages/Plans";
 import { capabilitiesOf, sandboxSession, type Session } from "../src/session";
@@ -32,6 +32,32 @@ describe("ExecutionStatusIndicator", () => {
     const indicator = createWrapper(container).findStatusIndicator()!;
     expect(indicator.getElement().textContent).toBe("PARTIAL SUCCESS (1 of 3 waves completed)");
     expect(indicator.getElement().outerHTML).toMatch(/status-warning/);
+  });
+});
+
+describe("WaveCard", () => {
+  const wave = {
+    waveNumber: 2,
+    waveName: "App",
+    status: "FAILED",
+    phase: null,
+    jobIds: [],
+    error: "critical servers failed: s-0000000000000a01",
+    failedServers: [
+      { sourceServerId: "s-0000000000000a01", hostname: "app01", error: "LAUNCH_FAILED: no capacity", impactLevel: "CRITICAL" },
+    ],
+  };
+  it("shows each failed server's own error with the wave's error", () => {
+    renderAt(<WaveCard wave={wave} />, { path: "/", route: "/" });
+    const alert = screen.getByTestId("wave-error");
+    expect(alert.textContent).toContain("critical servers failed");
+    expect(alert.textContent).toContain("app01 (s-0000000000000a01), CRITICAL: LAUNCH_FAILED: no capacity");
+  });
+  it("lists an OPTIONAL server that failed in a wave without an error as a warning", () => {
+    const optional = { ...wave, status: "COMPLETED", error: null, failedServers: [{ ...wave.failedServers[0], impactLevel: "OPTIONAL" }] };
+    renderAt(<WaveCard wave={optional} />, { path: "/", route: "/" });
+    expect(screen.queryByTestId("wave-error")).toBeNull();
+    expect(screen.getByTestId("wave-2-failed-servers").textContent).toContain("OPTIONAL: LAUNCH_FAILED: no capacity");
   });
 });
 

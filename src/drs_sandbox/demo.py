@@ -59,6 +59,10 @@ def run(console: Console, *, time_scale: float, poll_seconds: float) -> int:
     _step(console, "1. Start the sandbox (moto, the DRS simulator, the real state machine and handlers)")
     with Sandbox(port=0, scenario="three-tier", time_scale=time_scale, create_plans=False) as sandbox:
         console.print(f"sandbox serving the REST API at [cyan]{sandbox.url}[/]")
+        if sandbox.console_built:
+            console.print(f"operator console at [cyan]{sandbox.console_url}[/] (open it to watch the drill)")
+        else:
+            console.print("operator console not built (`make console` builds it)")
         client = ApiClient(sandbox.url)
         servers = client.get("/drs/source-servers")
         console.print(f"{len(servers['items'])} DRS source servers replicating (time scale x{time_scale:g})")

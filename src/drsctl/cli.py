@@ -71,9 +71,10 @@ def build_parser() -> Parser:
     )
     execute.add_argument(
         "--confirm-plan-name",
+        "--confirm",
         metavar="NAME",
         help="with --recovery: the plan's name, confirming that production fails over "
-        "(asked for on a terminal when not given)",
+        "(asked for on a terminal when not given); --confirm for short",
     )
     execute.add_argument(
         "--wait", action="store_true", help="follow it to the end; exit 0, 1 or 2 from its outcome"
@@ -94,6 +95,7 @@ def build_parser() -> Parser:
     terminate.add_argument("execution")
     terminate.add_argument(
         "--confirm-plan-name",
+        "--confirm",
         metavar="NAME",
         help="for a RECOVERY execution: the plan's name, confirming that production instances go "
         "(asked for on a terminal when not given)",

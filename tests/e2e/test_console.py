@@ -3,7 +3,11 @@ headless Chromium (Debian's, driven by Playwright by executable path) clicks thr
 
 Needs the built console (`make console`) and `chromium` (`make test` installs it when missing). Run
 alone they are skipped when missing, unless CONSOLE_E2E_REQUIRED=1 (as `make test` sets) turns that
-into a failure. Screenshots go to a temporary folder, or to $CONSOLE_SCREENSHOTS when set.
+into a failure. Screenshots go to a temporary folder, or to $CONSOLE_SCREENSHOTS when set; with
+$CONSOLE_SCREENSHOTS_DIR set, the drill applied through the editor also saves the README's pictures
+there (dashboard.png and execution.png, 1440x900):
+
+    CONSOLE_SCREENSHOTS_DIR=docs/screenshots .venv/bin/python -m pytest tests/e2e/test_console.py -k editor
 """
 
 from __future__ import annotations
@@ -104,8 +108,65 @@ def page(browser_context: Any) -> Iterator[Any]:
     assert not errors, f"the console raised in the browser: {errors}"
 
 
+# Simulated seconds: at the sandbox's time scale (x600) a server recovers in a fifth of a second.
+QUICK = {"snapshot": 20, "conversion": 60, "launch": 30, "boot": 10}
+
+
 def _status(page: Any) -> Any:
     return page.get_by_test_id("execution-status")
+
+
+def _indicator(within: Any) -> Any:
+    """The Cloudscape StatusIndicator inside an element (its class names its type: status-success...)."""
+    return within.locator("[data-status]").first
+
+
+def _indicates(kind: str) -> re.Pattern[str]:
+    return re.compile(rf"\bawsui_status-{kind}_")
+
+
+def _add_servers(sandbox: Sandbox, hostnames: list[str], **extra: Any) -> list[str]:
+    """Fresh DRS source servers (quick to recover) in the sandbox's simulator; their ids."""
+    ids = [f"s-{uuid.uuid4().hex[:17]}" for _ in hostnames]
+    specs = [
+        {"sourceServerId": i, "hostname": h, "phaseDurations": QUICK, **extra}
+        for i, h in zip(ids, hostnames, strict=True)
+    ]
+    added = requests.post(f"{sandbox.url}/_sandbox/source-servers", json={"servers": specs}, timeout=10)
+    assert added.status_code == 201, added.text
+    return ids
+
+
+def _plan_through_the_api(sandbox: Sandbox, name: str, waves: list[list[str]], pause_before: int) -> str:
+    """A plan of one group per wave (each group the given servers); the plan's id."""
+    plan_waves = []
+    for n, servers in enumerate(waves, start=1):
+        group = requests.post(
+            f"{sandbox.url}/protection-groups",
+            json={"name": f"{name}-g{n}", "sourceServerIds": servers},
+            timeout=10,
+        )
+        assert group.status_code == 201, group.text
+        plan_waves.append(
+            {
+                "waveName": f"W{n}",
+                "protectionGroupIds": [group.json()["groupId"]],
+                "pauseBeforeWave": n == pause_before,
+            }
+        )
+    plan = requests.post(
+        f"{sandbox.url}/recovery-plans", json={"name": name, "waves": plan_waves}, timeout=10
+    )
+    assert plan.status_code == 201, plan.text
+    return str(plan.json()["planId"])
+
+
+def _start_drill_from_the_plan_page(page: Any, sandbox: Sandbox, plan_id: str) -> str:
+    page.goto(f"{sandbox.console_url}#/recovery-plans/{plan_id}")
+    page.get_by_test_id("start-drill").click()
+    page.get_by_test_id("confirm-ok").click()
+    page.wait_for_url(re.compile(r"#/executions/[0-9a-f-]{36}$"))
+    return str(page.url.rsplit("/", 1)[-1])
 
 
 def _navigate(page: Any, name: str) -> None:
@@ -222,6 +283,166 @@ def test_a_drill_from_the_plan_to_terminated_instances(
     expect(outcome.get_by_role("link", name=execution_id)).to_be_visible()
     expect(outcome).to_contain_text("RTO met")
     page.screenshot(path=str(screenshots / "dashboard.png"), full_page=True)
+
+
+def test_a_plan_applied_through_the_editor_drills_to_completed(
+    page: Any, sandbox: Sandbox, screenshots: Path
+) -> None:
+    """Given six servers, when an operator creates three protection groups by picking servers and a
+    three-wave plan pausing before wave 3 in the console's editors, then a drill started from the
+    plan's page shows its live progress, pauses before wave 3, resumes on request and ends COMPLETED
+    (a success indicator), every wave COMPLETED."""
+    from playwright.sync_api import expect
+
+    tag = uuid.uuid4().hex[:6]
+    tiers = ("db", "app", "web")
+    hosts = {tier: [f"{tier}{n}-{tag}" for n in (1, 2)] for tier in tiers}
+    _add_servers(sandbox, [h for tier in tiers for h in hosts[tier]])
+
+    # Three protection groups, each by picking its two servers in the picker.
+    page.goto(sandbox.console_url + "#/protection-groups")
+    for tier in tiers:
+        page.get_by_test_id("create-group").click()
+        page.get_by_test_id("group-name").locator("input").fill(f"{tier}-{tag}")
+        picker = page.get_by_test_id("server-picker")
+        picker.get_by_placeholder("Find by hostname, id or tag").fill(f"{tier}")
+        for host in hosts[tier]:
+            picker.get_by_role("row").filter(has_text=host).get_by_role("checkbox").check()
+        page.get_by_test_id("save-group").click()
+        expect(page.get_by_test_id("groups-table")).to_contain_text(f"{tier}-{tag}")
+
+    # A three-wave plan, a pause before wave 3.
+    _navigate(page, "Recovery plans")
+    page.get_by_test_id("create-plan").click()
+    plan_name = f"Editor-{tag}"
+    page.get_by_test_id("plan-name").locator("input").fill(plan_name)
+    page.get_by_role("button", name="Add wave").click()
+    page.get_by_role("button", name="Add wave").click()
+    for n, tier in enumerate(tiers, start=1):
+        wave = page.get_by_test_id(f"wave-editor-{n}")
+        wave.get_by_label("Name").fill(tier.upper())
+        wave.get_by_text("Choose protection groups").click()
+        wave.get_by_role("option", name=f"{tier}-{tag}").click()
+        page.keyboard.press("Escape")
+        if n == 3:
+            wave.get_by_role("checkbox", name="Pause before this wave").check()
+    page.get_by_test_id("save-plan").click()
+    expect(page.get_by_role("heading", name=plan_name)).to_be_visible()
+    plans = requests.get(f"{sandbox.url}/recovery-plans", timeout=10).json()["items"]
+    saved = next(p for p in plans if p["name"] == plan_name)
+    assert [w["waveName"] for w in saved["waves"]] == ["DB", "APP", "WEB"]
+    assert [bool(w.get("pauseBeforeWave")) for w in saved["waves"]] == [False, False, True]
+    assert all(len(w["protectionGroupIds"]) == 1 for w in saved["waves"])
+
+    # A drill from the plan's page: live progress, the pause before wave 3, resume, COMPLETED.
+    page.get_by_test_id("start-drill").click()
+    page.get_by_test_id("confirm-ok").click()
+    page.wait_for_url(re.compile(r"#/executions/[0-9a-f-]{36}$"))
+    execution_id = page.url.rsplit("/", 1)[-1]
+    expect(_status(page)).to_contain_text("PAUSED (before wave 3 of 3)", timeout=TIMEOUT_MS)
+    expect(page.get_by_test_id("pause-reason")).to_contain_text("WEB")
+    for n in (1, 2):
+        expect(page.get_by_test_id(f"wave-{n}")).to_contain_text("Completed")
+    page.get_by_test_id("action-resume").click()
+    page.get_by_test_id("confirm-ok").click()
+    expect(_status(page)).to_contain_text("COMPLETED", timeout=TIMEOUT_MS)
+    expect(_indicator(_status(page))).to_have_class(_indicates("success"))
+    for n in (1, 2, 3):
+        expect(_indicator(page.get_by_test_id(f"wave-{n}"))).to_have_class(_indicates("success"))
+    expect(page.get_by_test_id("server-table")).to_contain_text(hosts["web"][1])
+    record = requests.get(f"{sandbox.url}/executions/{execution_id}", timeout=10).json()
+    assert record["status"] == "COMPLETED"
+    assert [w["status"] for w in record["waves"]] == ["COMPLETED"] * 3
+
+    # The README's pictures, only when asked for (never into docs/ on an ordinary run).
+    if folder := os.environ.get("CONSOLE_SCREENSHOTS_DIR"):
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        page.set_viewport_size({"width": 1440, "height": 900})
+        page.reload()  # without the notifications of the steps above
+        expect(_status(page)).to_have_text("COMPLETED")
+        expect(page.get_by_test_id("server-table")).to_contain_text(hosts["web"][1])
+        page.mouse.move(0, 0)
+        page.screenshot(path=str(out / "execution.png"))
+        page.goto(sandbox.console_url + "#/")
+        outcome = page.get_by_test_id("recent-outcomes").get_by_role("row").filter(has_text=execution_id)
+        expect(outcome).to_be_visible()
+        expect(page.get_by_test_id("recent-outcomes")).not_to_contain_text("\u2026")  # times loaded
+        page.mouse.move(0, 0)
+        page.screenshot(path=str(out / "dashboard.png"))
+        page.set_viewport_size({"width": 1440, "height": 1000})
+
+
+def test_a_drill_cancelled_while_paused_is_a_partial_success_whose_instances_terminate(
+    page: Any, sandbox: Sandbox
+) -> None:
+    """Given a three-wave plan pausing before wave 2, a drill cancelled at the pause shows
+    "PARTIAL SUCCESS (1 of 3 waves completed)" with a warning indicator, its waves COMPLETED /
+    CANCELLED / CANCELLED, and a Terminate button that terminates wave 1's instances."""
+    from playwright.sync_api import expect
+
+    tag = uuid.uuid4().hex[:6]
+    servers = _add_servers(sandbox, [f"part{n}-{tag}" for n in (1, 2, 3)])
+    plan_id = _plan_through_the_api(sandbox, f"Partial-{tag}", [[s] for s in servers], pause_before=2)
+    execution_id = _start_drill_from_the_plan_page(page, sandbox, plan_id)
+
+    expect(_status(page)).to_contain_text("PAUSED (before wave 2 of 3)", timeout=TIMEOUT_MS)
+    page.get_by_test_id("action-cancel").click()
+    page.get_by_test_id("confirm-ok").click()
+    expect(_status(page)).to_have_text("PARTIAL SUCCESS (1 of 3 waves completed)", timeout=TIMEOUT_MS)
+    expect(_indicator(_status(page))).to_have_class(_indicates("warning"))
+    for n, text in ((1, "Completed"), (2, "Cancelled"), (3, "Cancelled")):
+        expect(_indicator(page.get_by_test_id(f"wave-{n}"))).to_have_text(text)
+    record = requests.get(f"{sandbox.url}/executions/{execution_id}", timeout=10).json()
+    assert record["status"] == "PARTIAL_SUCCESS"
+    assert [w["status"] for w in record["waves"]] == ["COMPLETED", "CANCELLED", "CANCELLED"]
+    assert record["canTerminate"]["canTerminate"] is True
+
+    terminate = page.get_by_test_id("action-terminate")
+    expect(terminate).to_be_enabled()
+    terminate.click()
+    page.get_by_test_id("confirm-ok").click()
+    expect(terminate).to_be_disabled(timeout=TIMEOUT_MS)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        requests.post(f"{sandbox.url}/_sandbox/find", json={}, timeout=30)  # follows the TERMINATE jobs
+        record = requests.get(f"{sandbox.url}/executions/{execution_id}", timeout=10).json()
+        if record.get("instancesTerminated"):
+            break
+        time.sleep(0.3)
+    assert record.get("instancesTerminated"), record
+    page.reload()
+    expect(page.get_by_test_id("termination")).to_have_text("Terminated")
+
+
+def test_a_failing_server_shows_its_error_on_its_wave(page: Any, sandbox: Sandbox) -> None:
+    """Given a server whose launch fails (launchOutcome FAILED in the LAUNCH phase), a drill of a plan
+    recovering it in wave 2 shows wave 1 COMPLETED, wave 2 FAILED with the server's hostname and the
+    failure's message on it."""
+    from playwright.sync_api import expect
+
+    tag = uuid.uuid4().hex[:6]
+    (good,) = _add_servers(sandbox, [f"ok-{tag}"])
+    message = f"InsufficientInstanceCapacity for m6i.large ({tag})"
+    (bad,) = _add_servers(
+        sandbox, [f"bad-{tag}"], launchOutcome="FAILED", failPhase="LAUNCH", failureMessage=message
+    )
+    plan_id = _plan_through_the_api(sandbox, f"Failing-{tag}", [[good], [bad]], pause_before=0)
+    execution_id = _start_drill_from_the_plan_page(page, sandbox, plan_id)
+
+    # The CRITICAL server's failure fails wave 2; wave 1 recovered, so the drill is a partial success.
+    expect(_status(page)).to_have_text("PARTIAL SUCCESS (1 of 2 waves completed)", timeout=TIMEOUT_MS)
+    expect(_indicator(page.get_by_test_id("wave-2"))).to_have_text("Failed")
+    expect(_indicator(page.get_by_test_id("wave-2"))).to_have_class(_indicates("error"))
+    expect(_indicator(page.get_by_test_id("wave-1"))).to_have_text("Completed")
+    error = page.get_by_test_id("wave-2").get_by_test_id("wave-error")
+    expect(error).to_contain_text(f"bad-{tag}")
+    expect(error).to_contain_text(message)
+    expect(page.get_by_test_id("wave-1").get_by_test_id("wave-error")).to_have_count(0)
+    record = requests.get(f"{sandbox.url}/executions/{execution_id}", timeout=10).json()
+    assert [w["status"] for w in record["waves"]] == ["COMPLETED", "FAILED"]
+    assert record["waves"][1]["failedServers"][0]["sourceServerId"] == bad
+    expect(_status(page)).to_have_text(record["statusLabel"])
 
 
 def test_the_api_validation_error_shows_on_the_field_it_names(page: Any, sandbox: Sandbox) -> None:

@@ -26,6 +26,14 @@ export interface CanTerminate {
   hasRecoveryInstances: boolean;
 }
 
+/** A server of the wave that did not recover: its launch error as DRS or EC2 gave it. */
+export interface FailedServer {
+  sourceServerId: string;
+  hostname?: string | null;
+  error?: unknown;
+  impactLevel?: string | null;
+}
+
 export interface Wave {
   waveNumber: number;
   waveName: string;
@@ -40,6 +48,8 @@ export interface Wave {
   protectionGroupIds?: string[];
   error?: unknown;
   warnings?: unknown[];
+  /** The servers that failed, each with its own error (the wave's error names only their ids). */
+  failedServers?: FailedServer[];
   queuedReason?: string | null;
   pollError?: unknown;
   /** From the wave's start to its end; null while it runs or before it starts. */

@@ -54,6 +54,17 @@ export function WaveCard({ wave }: { wave: Wave }) {
   const total = p.totalServers ?? wave.serverCount ?? 0;
   const error = errorText(wave.error);
   const warnings = (wave.warnings ?? []).map((w) => errorText(w) ?? "");
+  const failed = wave.failedServers ?? [];
+  const failedList = failed.length > 0 && (
+    <ul data-testid={`wave-${wave.waveNumber}-failed-servers`}>
+      {failed.map((s) => (
+        <li key={s.sourceServerId}>
+          {s.hostname ? `${s.hostname} (${s.sourceServerId})` : s.sourceServerId}
+          {s.impactLevel ? `, ${s.impactLevel}` : ""}: {errorText(s.error) ?? "failed"}
+        </li>
+      ))}
+    </ul>
+  );
   const describe = [
     wave.durationSeconds !== null && wave.durationSeconds !== undefined ? `Took ${formatDuration(wave.durationSeconds)}` : null,
     wave.pauseBeforeWave ? "The plan pauses before this wave" : null,
@@ -91,6 +102,12 @@ export function WaveCard({ wave }: { wave: Wave }) {
         {error && (
           <Alert type="error" header="Wave error" data-testid="wave-error">
             {error}
+            {failedList}
+          </Alert>
+        )}
+        {!error && failedList && (
+          <Alert type="warning" header={`${failed.length} server${failed.length === 1 ? "" : "s"} failed`}>
+            {failedList}
           </Alert>
         )}
         {warnings.length > 0 && (
