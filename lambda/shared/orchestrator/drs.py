@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from mypy_boto3_drs import DrsClient
+
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from orchestrator import timeutil
 from orchestrator.aws_errors import SpecificErrors, translate
 from orchestrator.exceptions import CapacityError, ConflictError, NotFoundError, ValidationFailedError
+
+# The DescribeX operations read through boto3's paginators.
+Paginated = Literal[
+    "describe_source_servers", "describe_jobs", "describe_job_log_items", "describe_recovery_instances"
+]
 
 # Request limits of the DRS API model.
 MAX_SERVERS_PER_START_RECOVERY = 200
@@ -44,7 +53,7 @@ def chunks(items: Sequence[Any], size: int) -> Iterator[list[Any]]:
 
 
 class Drs:
-    def __init__(self, client: Any):
+    def __init__(self, client: DrsClient):
         self.client = client
 
     def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
@@ -55,14 +64,16 @@ class Drs:
         return response
 
     def _paginate(
-        self, operation: str, page_size: int | None = None, **kwargs: Any
+        self, operation: Paginated, page_size: int | None = None, **kwargs: Any
     ) -> Iterator[dict[str, Any]]:
         """Every item of a DescribeX operation, through boto3's paginator (which follows nextToken).
         Pages are fetched while iterating, so that is where a ClientError surfaces."""
         config = {"PaginationConfig": {"PageSize": page_size}} if page_size else {}
         try:
-            for page in self.client.get_paginator(operation).paginate(**kwargs, **config):
-                yield from page.get("items", [])
+            # One paginator per operation, each typed by the stubs: the pages' items are plain dicts.
+            paginator: Any = self.client.get_paginator(operation)
+            for page in paginator.paginate(**kwargs, **config):
+                yield from (dict(item) for item in page.get("items", []))
         except (ClientError, BotoCoreError) as e:
             raise translate(e, "DRS", _OPERATION_NAMES.get(operation, operation), _SPECIFIC) from e
 

@@ -9,7 +9,11 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef, WriteRequestTypeDef
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
@@ -179,7 +183,7 @@ class Expression:
 class Table:
     """One DynamoDB table through the low-level client."""
 
-    def __init__(self, name: str, client: Any):
+    def __init__(self, name: str, client: DynamoDBClient):
         self.name = name
         self.client = client
 
@@ -322,7 +326,8 @@ class Table:
                 except ClientError as e:
                     raise translate(e) from e
                 found.extend(deserialize(i) for i in response.get("Responses", {}).get(self.name, []))
-                pending = response.get("UnprocessedKeys", {}).get(self.name, {}).get("Keys", [])
+                unprocessed = response.get("UnprocessedKeys", {}).get(self.name)
+                pending = [dict(k) for k in unprocessed["Keys"]] if unprocessed else []
                 if not pending:
                     break
             else:
@@ -355,10 +360,12 @@ class Table:
             if attempt:
                 time.sleep(min(1.0, 0.05 * 2**attempt))  # DynamoDB's advice for unprocessed items
             try:
-                response = self.client.batch_write_item(RequestItems={self.name: pending})
+                response = self.client.batch_write_item(
+                    RequestItems={self.name: cast("list[WriteRequestTypeDef]", pending)}
+                )
             except ClientError as e:
                 raise translate(e) from e
-            pending = response.get("UnprocessedItems", {}).get(self.name, [])
+            pending = [dict(r) for r in response.get("UnprocessedItems", {}).get(self.name, [])]
             if not pending:
                 return
         raise TransientError(f"DynamoDB left {len(pending)} writes unprocessed in {self.name}")
@@ -367,6 +374,6 @@ class Table:
         """TransactWriteItems; each operation is a {"Put"|"Delete"|"Update"|"ConditionCheck": {...}} with
         serialised fields. At most 100 operations."""
         try:
-            self.client.transact_write_items(TransactItems=operations)
+            self.client.transact_write_items(TransactItems=cast("list[TransactWriteItemTypeDef]", operations))
         except ClientError as e:
             raise translate(e) from e

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mypy_boto3_ec2 import EC2Client
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -15,7 +18,7 @@ MAX_IDS = 200
 
 
 class Ec2:
-    def __init__(self, client: Any):
+    def __init__(self, client: EC2Client):
         self.client = client
 
     def instances(self, instance_ids: Sequence[str]) -> dict[str, dict[str, Any]]:

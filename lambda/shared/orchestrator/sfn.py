@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mypy_boto3_stepfunctions import SFNClient
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -19,7 +22,7 @@ _SPECIFIC: SpecificErrors = dict.fromkeys(("TaskDoesNotExist", "TaskTimedOut", "
 
 
 class StepFunctions:
-    def __init__(self, client: Any, state_machine_arn: str):
+    def __init__(self, client: SFNClient, state_machine_arn: str):
         self.client = client
         self.state_machine_arn = state_machine_arn
 
@@ -43,7 +46,7 @@ class StepFunctions:
 
     def describe(self, execution_arn: str) -> dict[str, Any]:
         try:
-            response: dict[str, Any] = self.client.describe_execution(executionArn=execution_arn)
+            response = dict(self.client.describe_execution(executionArn=execution_arn))
         except (ClientError, BotoCoreError) as e:
             if (
                 isinstance(e, ClientError)
