@@ -30,6 +30,7 @@ from execution_utils import (
     wave_summary,
 )
 from orchestrator.dynamo import deserialize
+from orchestrator.model import ExecutionRecord, execution_from_item
 
 SOURCE = "drs-orchestrator"
 DETAIL_TYPE = "Execution Status Change"
@@ -47,7 +48,7 @@ _SHORT = frozenset({ExecutionStatus.PENDING, ExecutionStatus.CANCELLING})
 class StatusChange:
     """A stream record in which the execution's status changed (or the execution was created)."""
 
-    execution: dict[str, Any]
+    execution: ExecutionRecord
     status: ExecutionStatus
     previous_status: ExecutionStatus | None
     marker: str
@@ -109,7 +110,7 @@ def detect_status_change(
     version = new_image.get("version")
     marker = f"v{version}" if version is not None else fallback_marker
     return StatusChange(
-        execution={**new_image, "status": str(status)},
+        execution=execution_from_item({**new_image, "status": str(status)}),
         status=status,
         previous_status=previous,
         marker=marker,
