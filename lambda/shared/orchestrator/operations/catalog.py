@@ -10,6 +10,17 @@ from orchestrator.exceptions import ConflictError, NotFoundError, ValidationFail
 from orchestrator.store.ports import plan_lock_id
 
 
+def require_plan_name(given: str, expected: object, whose: str) -> None:
+    """An act on production (a real recovery, terminating its instances) is confirmed by typing the
+    plan's name again, exactly: 422 CONFIRMATION_MISMATCH otherwise."""
+    if given != expected:
+        raise ValidationFailedError(
+            f"confirmPlanName does not match the name of {whose}",
+            code="CONFIRMATION_MISMATCH",
+            details={"field": "confirmPlanName"},
+        )
+
+
 def check_group(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
     if ("sourceServerIds" in body) == ("serverSelectionTags" in body):
         raise ValidationFailedError(

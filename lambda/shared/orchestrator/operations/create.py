@@ -28,6 +28,7 @@ from orchestrator.model import (
     new_progress,
     server_key,
 )
+from orchestrator.operations.catalog import require_plan_name
 from orchestrator.operations.finalize import finalize_execution
 from orchestrator.operations.timeline import note
 from orchestrator.store.ports import execution_lock_ids
@@ -280,12 +281,7 @@ def check_recovery_confirmation(deps: Deps, plan_id: str, confirmed_plan_name: s
     """A real recovery fails production over: the plan's name must be typed again, exactly
     (PLAN_NOT_FOUND for an unknown plan, 422 CONFIRMATION_MISMATCH for another name)."""
     plan = deps.stores.plans.get(plan_id)
-    if confirmed_plan_name != plan.get("name"):
-        raise ValidationFailedError(
-            "confirmPlanName does not match the name of the recovery plan",
-            code="CONFIRMATION_MISMATCH",
-            details={"field": "confirmPlanName"},
-        )
+    require_plan_name(confirmed_plan_name, plan.get("name"), "the recovery plan")
 
 
 def start_recovery(

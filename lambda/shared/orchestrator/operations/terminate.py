@@ -7,8 +7,9 @@ import logging
 
 from execution_utils import ExecutionType, can_terminate_execution, termination_outcome
 from orchestrator.deps import Deps
-from orchestrator.exceptions import ConflictError, OrchestratorError, StaleWriteError, ValidationFailedError
+from orchestrator.exceptions import ConflictError, OrchestratorError, StaleWriteError
 from orchestrator.model import ExecutionRecord
+from orchestrator.operations.catalog import require_plan_name
 from orchestrator.operations.timeline import note
 
 logger = logging.getLogger(__name__)
@@ -44,12 +45,7 @@ def _check_confirmation(execution: ExecutionRecord, confirmed_plan_name: str | N
             'POST /executions/{id}/terminate-recovery-instances and {"confirmPlanName": <the plan\'s name>}',
             code="CONFIRMATION_REQUIRED",
         )
-    if confirmed_plan_name != execution.get("planName"):
-        raise ValidationFailedError(
-            "confirmPlanName does not match the name of the execution's plan",
-            code="CONFIRMATION_MISMATCH",
-            details={"field": "confirmPlanName"},
-        )
+    require_plan_name(confirmed_plan_name, execution.get("planName"), "the execution's plan")
 
 
 def start_termination(
