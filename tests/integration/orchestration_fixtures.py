@@ -20,6 +20,7 @@ from orchestrator.config import Config
 from orchestrator.deps import Deps
 from orchestrator.drs import Drs
 from orchestrator.ec2 import Ec2
+from orchestrator.reports.store import MemoryReports
 from orchestrator.store import Stores
 from orchestrator.timeutil import Clock
 
@@ -42,6 +43,7 @@ def orchestration(
             drs=Drs(drs_client),
             ec2=Ec2(drs_ec2_client),
             sfn=sfn,
+            reports=MemoryReports(),
             # The orchestrator's clock follows the simulator's, so wave timeouts and durations are simulated.
             clock=Clock(lambda: datetime.fromtimestamp(drs_clock(), UTC)),
         )

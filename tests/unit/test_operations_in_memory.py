@@ -22,6 +22,7 @@ from orchestrator.drs import Drs
 from orchestrator.ec2 import Ec2
 from orchestrator.exceptions import ConflictError
 from orchestrator.operations import control, find, poll, terminate, waves
+from orchestrator.reports.store import MemoryReports
 from orchestrator.store import Stores
 from orchestrator.timeutil import Clock
 
@@ -50,6 +51,7 @@ def orc() -> Iterator[Orchestration]:
         drs=Drs(InProcessDrsClient(sim)),
         ec2=Ec2(ec2),
         sfn=sfn,
+        reports=MemoryReports(),
         clock=Clock(lambda: datetime.fromtimestamp(clock(), UTC)),
     )
     yield Orchestration(deps=deps, sim=sim, clock=clock, sfn=sfn)

@@ -10,7 +10,7 @@ from orchestrator.config import Config, get_config
 from orchestrator.drs import Drs
 from orchestrator.ec2 import Ec2
 from orchestrator.ports import DrsPort, Ec2Port, StateMachinePort
-from orchestrator.reports.store import MemoryReports, ReportStore, S3Reports
+from orchestrator.reports.store import ReportStore, S3Reports
 from orchestrator.sfn import StepFunctions
 from orchestrator.store import Stores
 from orchestrator.timeutil import Clock
@@ -23,7 +23,7 @@ class Deps:
     drs: DrsPort
     ec2: Ec2Port
     sfn: StateMachinePort
-    reports: ReportStore = field(default_factory=MemoryReports)
+    reports: ReportStore
     clock: Clock = field(default_factory=Clock)
 
     @classmethod

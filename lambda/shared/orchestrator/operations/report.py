@@ -16,8 +16,10 @@ from execution_utils import (
     verdict,
 )
 from orchestrator.deps import Deps
+from orchestrator.model import ExecutionRecord
 from orchestrator.operations.state import MachineState, machine_state
 from orchestrator.operations.timeline import all_events, note
+from orchestrator.reports.html import render_html
 from orchestrator.reports.model import build_report
 
 logger = logging.getLogger(__name__)
@@ -25,14 +27,17 @@ logger = logging.getLogger(__name__)
 
 def report(deps: Deps, execution_id: str) -> dict[str, Any]:
     """The report as it stands now (final once the execution ended)."""
-    execution = deps.stores.executions.get(execution_id)
-    servers = list(deps.stores.servers.all(execution_id))
-    return build_report(execution, servers, all_events(deps, execution_id), deps.clock.iso())
+    return _built(deps, deps.stores.executions.get(execution_id))
+
+
+def _built(deps: Deps, execution: ExecutionRecord) -> dict[str, Any]:
+    """The report from one read of the record and one of its servers."""
+    servers = list(deps.stores.servers.all(execution["executionId"]))
+    events = all_events(deps, execution["executionId"], servers)
+    return build_report(execution, servers, events, deps.clock.iso())
 
 
 def report_html(deps: Deps, execution_id: str) -> str:
-    from orchestrator.reports.html import render_html
-
     return render_html(report(deps, execution_id))
 
 
@@ -79,11 +84,9 @@ def history(deps: Deps, plan_id: str, *, limit: int) -> dict[str, Any]:
 def write_report(deps: Deps, state: dict[str, Any]) -> MachineState:
     """Step Functions operation after finalize: both renderings to the bucket, the location recorded.
     Idempotent (the same keys are written again)."""
-    from orchestrator.reports.html import render_html
-
     execution_id = str(state["executionId"])
-    built = report(deps, execution_id)
     execution = deps.stores.executions.get(execution_id)
+    built = _built(deps, execution)
     location = deps.reports.put(
         execution["planId"],
         execution_id,

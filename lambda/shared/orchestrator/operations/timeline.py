@@ -8,7 +8,7 @@ anyway: following a thousand servers costs no extra write."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from execution_utils import duration_seconds
@@ -103,8 +103,11 @@ def server_events(server: ServerRecord) -> list[tuple[str, TimelineEvent]]:
     return found
 
 
-def all_events(deps: Deps, execution_id: str) -> list[TimelineEvent]:
-    """Every event of an execution, oldest first (recorded events and server moments)."""
+def all_events(
+    deps: Deps, execution_id: str, servers: Iterable[ServerRecord] | None = None
+) -> list[TimelineEvent]:
+    """Every event of an execution, oldest first (recorded events and server moments; ``servers``
+    when the caller has read them already)."""
     keyed: list[tuple[str, TimelineEvent]] = []
     after: str | None = None
     while True:
@@ -112,7 +115,7 @@ def all_events(deps: Deps, execution_id: str) -> list[TimelineEvent]:
         keyed += [(f"{e['time']}#{n:06d}", e) for n, e in enumerate(events, start=len(keyed))]
         if not after:
             break
-    for server in deps.stores.servers.all(execution_id):
+    for server in deps.stores.servers.all(execution_id) if servers is None else servers:
         keyed += server_events(server)
     return [event for _key, event in sorted(keyed, key=lambda pair: pair[0])]
 

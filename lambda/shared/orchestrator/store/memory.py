@@ -1,4 +1,4 @@
-"""The stores in memory, for fast tests of the operations (no sockets, no moto). They keep the
+"""The stores in memory, for fast tests of the operations (no network, no DynamoDB). They keep the
 DynamoDB versions' promises: conditional changes, unique names, all-or-nothing locks, page keys of
 the same shape. The same contract suite runs over both (tests/contract)."""
 
@@ -12,7 +12,9 @@ from typing import Any
 from orchestrator.exceptions import StaleWriteError
 from orchestrator.model import ServerRecord, server_from_item
 from orchestrator.store.changes import Change, apply
-from orchestrator.store.dynamodb import (
+from orchestrator.store.executions import RECORD_TYPE
+from orchestrator.store.ports import NAME_PREFIX, HeldLocks, Kind, name_key
+from orchestrator.store.rules import (
     add_held,
     concurrent_update,
     lock_conflict,
@@ -21,8 +23,6 @@ from orchestrator.store.dynamodb import (
     next_version,
     not_found,
 )
-from orchestrator.store.executions import RECORD_TYPE
-from orchestrator.store.ports import NAME_PREFIX, HeldLocks, Kind, name_key
 
 
 def _page(
