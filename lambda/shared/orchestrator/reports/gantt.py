@@ -1,0 +1,358 @@
+"""The report's timeline picture: an inline SVG Gantt chart of the waves (a bar each, coloured by
+status) and their servers (a lane each, coloured by phase), pauses shaded, the target and the moment
+of recovery marked, and its legend. Pure: it draws from the report model."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from execution_utils import format_duration
+from orchestrator.reports.text import _clip, _duration, _e, _failed, _parse, _server_name, _short
+
+# At most this many servers of a wave are drawn in the chart (then "+N more"), so that a wave of a
+# thousand servers still prints on one page; the servers tables always list every server.
+MAX_CHART_SERVERS = 50
+
+WAVE_COLORS = {
+    "COMPLETED": "#2e7d32",
+    "FAILED": "#c62828",
+    "CANCELLED": "#8d8d8d",
+    "IN_PROGRESS": "#1565c0",
+    "NOT_STARTED": "#c7c7c7",
+}
+PHASE_COLORS = {
+    "SNAPSHOT": "#9fa8da",
+    "CONVERTING": "#ffb74d",
+    "LAUNCHING": "#4fc3f7",
+    "LAUNCHED": "#81c784",
+}
+PHASE_LABELS = {
+    "SNAPSHOT": "Snapshot",
+    "CONVERTING": "Converting",
+    "LAUNCHING": "Launching",
+    "LAUNCHED": "Launched \u2192 ready",
+}
+READY_COLOR = "#1b5e20"
+FAILED_COLOR = "#c62828"
+PAUSE_FILL = "#fff1a8"
+TARGET_COLOR = "#b3261e"
+RECOVERED_COLOR = "#1b5e20"
+
+# Chart geometry, in SVG user units (the SVG scales to the page width).
+_W = 1000
+_PLOT_X0 = 215
+_PLOT_X1 = 985
+_TOP = 30
+_WAVE_ROW = 34
+_SERVER_ROW = 12
+_MORE_ROW = 14
+_AXIS = 34
+_TICK_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
+
+
+# --- the chart ----------------------------------------------------------------------------------------
+
+
+class _Scale:
+    """Seconds since the execution's start -> x in the plot."""
+
+    def __init__(self, start: datetime, seconds: float) -> None:
+        self.start = start
+        self.seconds = max(seconds, 1.0)
+
+    def offset(self, moment: datetime) -> float:
+        return (moment - self.start).total_seconds()
+
+    def x(self, moment: datetime | None) -> float:
+        offset = self.seconds if moment is None else self.offset(moment)
+        offset = min(max(offset, 0.0), self.seconds)
+        return _PLOT_X0 + offset / self.seconds * (_PLOT_X1 - _PLOT_X0)
+
+
+def _moments(report: Mapping[str, Any]) -> Iterable[datetime | None]:
+    execution = report["execution"]
+    yield _parse(execution.get("endTime"))
+    for wave in report["waves"]:
+        yield _parse(wave.get("startTime"))
+        yield _parse(wave.get("endTime"))
+        for server in wave["servers"]:
+            for phase in server.get("phases") or []:
+                yield _parse(phase.get("start"))
+                yield _parse(phase.get("end"))
+    for pause in report["pauses"]:
+        yield _parse(pause.get("end"))
+    if not report.get("final"):
+        yield _parse(report.get("generatedAt"))
+
+
+def _tick_step(seconds: float) -> int:
+    for step in _TICK_STEPS:
+        if seconds / step <= 8:
+            return step
+    return int(seconds // 8) or 1
+
+
+def _rect(
+    x0: float, x1: float, y: float, height: float, *, fill: str, css: str, tip: str, extra: str = ""
+) -> str:
+    width = max(x1 - x0, 1.5)
+    return (
+        f'<rect class="{css}" x="{x0:.1f}" y="{y:.1f}" width="{width:.1f}" height="{height:.1f}" '
+        f'fill="{fill}"{extra}><title>{tip}</title></rect>'
+    )
+
+
+def _span_tip(what: str, start: datetime | None, end: datetime | None, scale: _Scale) -> str:
+    begin = "?" if start is None else f"+{_short(scale.offset(start))}"
+    if end is None:
+        return _e(f"{what}: from {begin}, still running")
+    length = format_duration(int((end - start).total_seconds())) if start else "?"
+    return _e(f"{what}: {begin} \u2192 +{_short(scale.offset(end))} ({length})")
+
+
+def _server_rows(
+    wave: Mapping[str, Any], y: float, scale: _Scale, day_end: datetime | None
+) -> tuple[str, float]:
+    parts: list[str] = []
+    servers: list[Mapping[str, Any]] = list(wave["servers"])
+    for server in _drawn(servers):
+        name = _server_name(server)
+        parts.append(
+            f'<g class="server-row" data-server="{_e(server.get("sourceServerId"))}">'
+            f'<text x="{_PLOT_X0 - 8}" y="{y + 9:.1f}" class="server-label" text-anchor="end">'
+            f"{_e(_clip(name, 34))}</text>"
+            f'<line x1="{_PLOT_X0}" x2="{_PLOT_X1}" y1="{y + 6:.1f}" y2="{y + 6:.1f}" class="lane"/>'
+        )
+        for phase in server.get("phases") or []:
+            kind = str(phase.get("phase"))
+            start = _parse(phase.get("start"))
+            if start is None:
+                continue
+            if kind in ("READY", "FAILED"):
+                color = READY_COLOR if kind == "READY" else FAILED_COLOR
+                x = scale.x(start)
+                tip = _e(f"{name}: {kind.lower()} at +{_short(scale.offset(start))}")
+                parts.append(
+                    f'<rect class="mark mark-{kind.lower()}" x="{x - 1.5:.1f}" y="{y + 0.5:.1f}" width="3" '
+                    f'height="11" fill="{color}"><title>{tip}</title></rect>'
+                )
+                continue
+            end = _parse(phase.get("end")) or day_end
+            parts.append(
+                _rect(
+                    scale.x(start),
+                    scale.x(end),
+                    y + 2.5,
+                    7,
+                    fill=PHASE_COLORS.get(kind, "#bbbbbb"),
+                    css=f"phase phase-{_e(kind.lower())}",
+                    tip=_span_tip(f"{name} {PHASE_LABELS.get(kind, kind)}", start, end, scale),
+                )
+            )
+        parts.append("</g>")
+        y += _SERVER_ROW
+    if len(servers) > MAX_CHART_SERVERS:
+        more = len(servers) - MAX_CHART_SERVERS
+        parts.append(
+            f'<text x="{_PLOT_X0 - 8}" y="{y + 10:.1f}" class="more" text-anchor="end">+{more} more '
+            f"server{'s' if more != 1 else ''}</text>"
+            f'<text x="{_PLOT_X0}" y="{y + 10:.1f}" class="more">not drawn (drawn: the failed, then the slowest); '
+            "every server is in the wave\u2019s servers table</text>"
+        )
+        y += _MORE_ROW
+    return "".join(parts), y
+
+
+def _last_moment(server: Mapping[str, Any]) -> str:
+    return max((str(p.get("end") or p.get("start") or "") for p in server.get("phases") or []), default="")
+
+
+def _drawn(servers: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The servers a wave's chart draws: all of them up to the cap, else the failed ones and then the
+    slowest (those that decided the wave's length), in the order of the servers table."""
+    if len(servers) <= MAX_CHART_SERVERS:
+        return servers
+    ranked = sorted(
+        range(len(servers)),
+        key=lambda n: (not _failed(servers[n]), _invert(_last_moment(servers[n]))),
+    )
+    return [servers[n] for n in sorted(ranked[:MAX_CHART_SERVERS])]
+
+
+def _invert(text: str) -> tuple[int, ...]:
+    return tuple(-ord(c) for c in text)
+
+
+def _chart(report: Mapping[str, Any]) -> str:
+    execution = report["execution"]
+    start = _parse(execution.get("startTime"))
+    if start is None:
+        return '<p class="none">No start time recorded: nothing to draw.</p>'
+    known = [m for m in _moments(report) if m is not None]
+    last = max([start, *known])
+    span = (last - start).total_seconds()
+    recovery = report["recoveryTime"]
+    target = recovery.get("targetSeconds")
+    # The target line is drawn when it falls near the run; a target far beyond it would squash the bars.
+    show_target = isinstance(target, int) and target <= max(span, 1) * 1.6
+    if show_target and isinstance(target, int):
+        span = max(span, float(target))
+    span = max(span, 1.0) * 1.02
+    scale = _Scale(start, span)
+    end_of_chart = start + timedelta(seconds=span)
+    live_end = _parse(report.get("generatedAt")) if not report.get("final") else None
+
+    rows: list[str] = []
+    y = float(_TOP)
+    for wave in report["waves"]:
+        number = wave.get("waveNumber")
+        status = str(wave.get("status"))
+        color = WAVE_COLORS.get(status, "#999999")
+        w_start = _parse(wave.get("startTime"))
+        w_end = _parse(wave.get("endTime"))
+        label = _clip(f"Wave {number} \u00b7 {wave.get('waveName')}", 30)
+        servers = len(wave["servers"])
+        detail = f"{status.replace('_', ' ')} \u00b7 {_duration(wave.get('durationSeconds'))}"
+        if w_start is None:
+            detail = status.replace("_", " ") + (" (never started)" if status == "CANCELLED" else "")
+        detail += f" \u00b7 {servers} server{'s' if servers != 1 else ''}"
+        rows.append(
+            f'<g class="wave-row" data-wave="{_e(number)}" data-status="{_e(status)}">'
+            f'<line x1="0" x2="{_W}" y1="{y:.1f}" y2="{y:.1f}" class="sep"/>'
+            f'<text x="{_PLOT_X0 - 8}" y="{y + 15:.1f}" class="wave-label" text-anchor="end">{_e(label)}</text>'
+            f'<text x="{_PLOT_X0 - 8}" y="{y + 28:.1f}" class="wave-detail" text-anchor="end">{_e(detail)}</text>'
+        )
+        if w_start is not None:
+            stop = w_end or live_end or end_of_chart
+            open_end = "" if w_end else ' stroke="#333" stroke-dasharray="4 3"'
+            rows.append(
+                _rect(
+                    scale.x(w_start),
+                    scale.x(stop),
+                    y + 8,
+                    18,
+                    fill=color,
+                    css="wave-bar",
+                    tip=_span_tip(
+                        f"Wave {number} ({wave.get('waveName')}) {status.replace('_', ' ').lower()}",
+                        w_start,
+                        w_end,
+                        scale,
+                    ),
+                    extra=open_end,
+                )
+            )
+        else:
+            rows.append(f'<text x="{_PLOT_X0 + 4}" y="{y + 21:.1f}" class="not-run">not run</text>')
+        rows.append("</g>")
+        y += _WAVE_ROW
+        drawn, y = _server_rows(wave, y, scale, _parse(wave.get("endTime")) or live_end or end_of_chart)
+        rows.append(drawn)
+        y += 4
+    bottom = y
+
+    back: list[str] = []
+    for pause in report["pauses"]:
+        p_start = _parse(pause.get("start"))
+        if p_start is None:
+            continue
+        p_end = _parse(pause.get("end"))
+        x0, x1 = scale.x(p_start), scale.x(p_end)
+        tip = _span_tip(f"Paused before wave {pause.get('beforeWave')}", p_start, p_end, scale)
+        back.append(
+            f'<g class="pause"><rect x="{x0:.1f}" y="{_TOP - 12}" width="{max(x1 - x0, 2):.1f}" '
+            f'height="{bottom - _TOP + 12:.1f}" fill="{PAUSE_FILL}" fill-opacity="0.75" stroke="#c9a800" '
+            f'stroke-dasharray="3 2"><title>{tip}</title></rect>'
+            f'<text x="{x0 + 3:.1f}" y="{_TOP - 3}" class="pause-label">paused '
+            f"{_e(_duration(int((p_end - p_start).total_seconds())) if p_end else '')}</text></g>"
+        )
+
+    axis: list[str] = [
+        f'<line x1="{_PLOT_X0}" x2="{_PLOT_X1}" y1="{bottom:.1f}" y2="{bottom:.1f}" class="axis"/>'
+    ]
+    step = _tick_step(span)
+    tick = 0
+    while tick <= span:
+        x = _PLOT_X0 + tick / span * (_PLOT_X1 - _PLOT_X0)
+        axis.append(
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{_TOP - 12}" y2="{bottom:.1f}" class="grid"/>'
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{bottom:.1f}" y2="{bottom + 5:.1f}" class="axis"/>'
+            f'<text x="{x:.1f}" y="{bottom + 17:.1f}" class="tick" text-anchor="middle">{_short(tick)}</text>'
+        )
+        tick += step
+    axis.append(
+        f'<text x="{_PLOT_X0 - 8}" y="{bottom + 17:.1f}" class="tick" text-anchor="end">'
+        f"T+ from {_e(start.strftime('%H:%M:%S'))} UTC</text>"
+    )
+
+    marks: list[str] = []
+    seconds = recovery.get("seconds")
+    if show_target and isinstance(target, int):
+        x = scale.x(start + timedelta(seconds=target))
+        marks.append(
+            f'<g class="target-line"><line x1="{x:.1f}" x2="{x:.1f}" y1="{_TOP - 14}" y2="{bottom:.1f}" '
+            f'stroke="{TARGET_COLOR}" stroke-width="1.6" stroke-dasharray="6 4"/>'
+            f'<text x="{x - 3:.1f}" y="{_TOP - 18}" class="mark-label" text-anchor="end" fill="{TARGET_COLOR}">'
+            f"RTO target {_e(_duration(target))}</text></g>"
+        )
+    if isinstance(seconds, int):
+        # At the moment the last wave completed (``seconds`` is that, in whole seconds).
+        ends = [m for w in report["waves"] if (m := _parse(w.get("endTime"))) is not None]
+        x = scale.x(max(ends) if ends else start + timedelta(seconds=seconds))
+        marks.append(
+            f'<g class="recovered-line"><line x1="{x:.1f}" x2="{x:.1f}" y1="{_TOP - 14}" y2="{bottom:.1f}" '
+            f'stroke="{RECOVERED_COLOR}" stroke-width="1.6"/>'
+            f'<text x="{x + 3 if x < _W - 150 else x - 3:.1f}" y="{_TOP - 18}" class="mark-label" '
+            f'text-anchor="{"start" if x < _W - 150 else "end"}" fill="{RECOVERED_COLOR}">'
+            f"recovered {_e(_duration(seconds))}</text></g>"
+        )
+
+    height = bottom + _AXIS
+    waves = len(report["waves"])
+    desc = (
+        f"Gantt chart of {waves} wave{'s' if waves != 1 else ''} over {format_duration(int(span))}: "
+        "a bar per wave coloured by its status, a thinner bar per server coloured by recovery phase, "
+        "pauses shaded."
+    )
+    style = (
+        "<style>"
+        ".wave-label{font:600 12px sans-serif;fill:#111}.wave-detail{font:10px sans-serif;fill:#444}"
+        ".server-label{font:8.5px sans-serif;fill:#333}.more{font:italic 10px sans-serif;fill:#444}"
+        ".not-run{font:italic 11px sans-serif;fill:#666}.tick{font:10px sans-serif;fill:#333}"
+        ".pause-label,.mark-label{font:600 10px sans-serif}.pause-label{fill:#6b5800}"
+        ".grid{stroke:#e3e6ea;stroke-width:1}.axis{stroke:#333;stroke-width:1}"
+        ".sep{stroke:#e8eaed;stroke-width:1}.lane{stroke:#f0f1f3;stroke-width:1}"
+        "</style>"
+    )
+    return (
+        f'<svg class="gantt" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_W} {height:.0f}" '
+        f'role="img" aria-labelledby="gantt-title gantt-desc" preserveAspectRatio="xMinYMin meet">'
+        f'<title id="gantt-title">Timeline of execution {_e(execution.get("executionId"))}</title>'
+        f'<desc id="gantt-desc">{_e(desc)}</desc>{style}'
+        f"{''.join(back)}{''.join(axis)}{''.join(rows)}{''.join(marks)}</svg>"
+    )
+
+
+def _legend(report: Mapping[str, Any], chart: str) -> str:
+    items = [
+        f'<li><span class="swatch" style="background:{WAVE_COLORS[s]}"></span>Wave {s.replace("_", " ").lower()}</li>'
+        for s in ("COMPLETED", "FAILED", "CANCELLED", "IN_PROGRESS")
+    ]
+    items += [
+        f'<li><span class="swatch" style="background:{PHASE_COLORS[p]}"></span>{_e(PHASE_LABELS[p])}</li>'
+        for p in PHASE_COLORS
+    ]
+    items += [
+        f'<li><span class="swatch mark" style="background:{READY_COLOR}"></span>Server ready</li>',
+        f'<li><span class="swatch mark" style="background:{FAILED_COLOR}"></span>Server failed</li>',
+        f'<li><span class="swatch" style="background:{PAUSE_FILL};border-color:#c9a800"></span>Paused</li>',
+    ]
+    if 'class="target-line"' in chart:
+        items.append(
+            f'<li><span class="swatch line dashed" style="color:{TARGET_COLOR}"></span>RTO target</li>'
+        )
+    if 'class="recovered-line"' in chart:
+        items.append(f'<li><span class="swatch line" style="color:{RECOVERED_COLOR}"></span>Recovered</li>')
+    return f'<ul class="legend" aria-label="Legend">{"".join(items)}</ul>'

@@ -1,0 +1,113 @@
+"""Values as the report page writes them: escaped text, times, durations, names. Every value that
+comes from a user or from AWS goes through ``_e`` (html.escape) before it is written."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime
+from html import escape
+from typing import Any
+
+from execution_utils import format_duration
+
+# --- values -------------------------------------------------------------------------------------------
+
+
+def _e(value: Any, empty: str = "-") -> str:
+    """A value as escaped HTML text (also safe inside a double- or single-quoted attribute)."""
+    if value is None or value == "":
+        return empty
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return escape(str(value), quote=True)
+
+
+def _parse(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _full_time(value: Any) -> str:
+    moment = _parse(value)
+    if moment is None:
+        return _e(value)
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _time(value: Any, day: date | None) -> str:
+    """A time in a table: HH:MM:SS on the execution's first day, with the date on any other."""
+    moment = _parse(value)
+    if moment is None:
+        return _e(value)
+    if day is not None and moment.date() == day:
+        return moment.strftime("%H:%M:%S")
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _duration(seconds: Any) -> str:
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+        return "-"
+    return format_duration(int(seconds))
+
+
+def _short(seconds: float) -> str:
+    """A compact offset for the chart's axis: 0, 30s, 5m, 1h 30m, 2d."""
+    whole = round(seconds)
+    if whole == 0:
+        return "0"
+    days, rest = divmod(whole, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{days}d" if days else "", f"{hours}h" if hours else "", f"{minutes}m" if minutes else ""]
+    parts.append(f"{secs}s" if secs else "")
+    return " ".join(p for p in parts if p)
+
+
+def _status(value: Any) -> str:
+    text = str(value or "")
+    css = "".join(c for c in text if c.isalnum() or c == "_")
+    return f'<span class="st st-{css}">{_e(text.replace("_", " "))}</span>'
+
+
+def _server_name(server: Mapping[str, Any]) -> str:
+    return str(server.get("hostname") or server.get("sourceServerId") or "?")
+
+
+def _clip(text: str, size: int) -> str:
+    return text if len(text) <= size else text[: size - 1] + "\u2026"
+
+
+def _table(headers: Sequence[tuple[str, str]], rows: Iterable[str], caption: str = "", css: str = "") -> str:
+    """A table; headers are (text, class) and already plain text; rows are escaped <tr> strings."""
+    head = "".join(
+        f'<th scope="col" class="{c}">{_e(h)}</th>' if c else f'<th scope="col">{_e(h)}</th>'
+        for h, c in headers
+    )
+    cap = f"<caption>{caption}</caption>" if caption else ""
+    cls = f' class="{css}"' if css else ""
+    return f"<table{cls}>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _error_td(value: Any) -> str:
+    return _td(_e(value), "err") if value else _td("-")
+
+
+def _td(value: str, css: str = "") -> str:
+    return f'<td class="{css}">{value}</td>' if css else f"<td>{value}</td>"
+
+
+def _phase_names(server: Mapping[str, Any]) -> set[str]:
+    return {str(p.get("phase")) for p in server.get("phases") or []}
+
+
+def _failed(server: Mapping[str, Any]) -> bool:
+    return (
+        bool(server.get("error"))
+        or server.get("launchStatus") == "FAILED"
+        or "FAILED" in _phase_names(server)
+    )
