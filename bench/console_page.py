@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import os
 import shutil
 import statistics
 import sys
@@ -28,22 +27,13 @@ from typing import Any
 
 import requests
 
+from drs_sandbox.chromium import CHROMIUM_FLAGS, chromium_path
 from drs_sandbox.drs import DrsLimits
 from drs_sandbox.server import Sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
 DIST = ROOT / "frontend" / "dist"
 PHASES = {"snapshot": 20, "conversion": 60, "launch": 30, "boot": 10}
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # True once the status label and the server table's first row are both in the document and shown:
 # then the time since the navigation started (performance.now()).
 OPENED = """(label) => {
@@ -53,10 +43,6 @@ OPENED = """(label) => {
   return shown(status) && status.textContent.includes(label) && shown(row) && row.textContent.includes('bench-')
     ? performance.now() : 0;
 }"""
-
-
-def chromium_path() -> str | None:
-    return os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def missing() -> str | None:

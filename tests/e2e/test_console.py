@@ -24,7 +24,9 @@ from typing import Any
 
 import pytest
 import requests
+from browser_tests import chromium_or_skip, missing
 
+from drs_sandbox.chromium import CHROMIUM_FLAGS
 from drs_sandbox.server import Sandbox
 
 pytestmark = pytest.mark.slow
@@ -32,36 +34,14 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 PLAN = "3TierRecoveryPlan"
 TIMEOUT_MS = 120_000
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def _missing(reason: str) -> None:
-    if os.environ.get("CONSOLE_E2E_REQUIRED") == "1":
-        pytest.fail(reason)
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
 def chromium_path() -> str:
-    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    if not path:
-        _missing("chromium is not installed (make test installs it: apt-get install -y chromium)")
+    path = chromium_or_skip()
     if not (ROOT / "frontend" / "dist" / "index.html").is_file():
-        _missing("the console is not built (make console)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        _missing("the playwright package is not installed (make setup)")
-    return str(path)
+        missing("the console is not built (make console)")
+    return path
 
 
 @pytest.fixture(scope="module")

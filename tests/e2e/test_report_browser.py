@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,9 +22,11 @@ from typing import Any
 
 import jsonschema
 import pytest
+from browser_tests import chromium_or_skip
 from report_records import Builder, at, failed_drill, partial_success_after_cancel, report_inputs
 from sandbox_api import TIME_SCALE, Api, finished
 
+from drs_sandbox.chromium import CHROMIUM_FLAGS
 from drs_sandbox.server import Sandbox
 from orchestrator.reports.html import render_html
 from orchestrator.reports.model import build_report
@@ -34,36 +35,13 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "docs" / "report.schema.json").read_text())
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # What the print CSS allows the chart (figure.chart svg { max-height: 235mm }), at 96 px per inch.
 A4_CHART_MAX_PX = 235 / 25.4 * 96 + 1
 
 
-def _missing(reason: str) -> None:
-    if os.environ.get("CONSOLE_E2E_REQUIRED") == "1":
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def chromium_path() -> str:
-    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    if not path:
-        _missing("chromium is not installed (make test installs it: apt-get install -y chromium)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        _missing("the playwright package is not installed (make setup)")
-    return str(path)
+    return chromium_or_skip()
 
 
 @pytest.fixture(scope="module")
