@@ -23,7 +23,19 @@ const WAVE_TYPES: Record<string, IndicatorType> = {
   CANCELLED: "stopped",
   IN_PROGRESS: "in-progress",
   NOT_STARTED: "pending",
+  SKIPPED: "warning",
 };
+
+const ACTION_TYPES: Record<string, IndicatorType> = {
+  PENDING: "pending",
+  RUNNING: "in-progress",
+  SUCCEEDED: "success",
+  FAILED: "error",
+  TIMED_OUT: "error",
+  SKIPPED: "stopped",
+};
+
+const PHASES: Record<string, string> = { PRE_ACTIONS: "Pre-actions", POST_ACTIONS: "Post-actions" };
 
 export const ACTIVE_STATUSES = ["PENDING", "IN_PROGRESS", "PAUSED", "CANCELLING"] as const;
 export const TERMINAL_STATUSES = ["COMPLETED", "PARTIAL_SUCCESS", "FAILED", "CANCELLED"] as const;
@@ -38,6 +50,15 @@ export function waveIndicator(status: string): IndicatorType {
   return WAVE_TYPES[status] ?? "info";
 }
 
+export function actionIndicator(status: string): IndicatorType {
+  return ACTION_TYPES[status] ?? "info";
+}
+
+/** A wave's phase in words ("Pre-actions", "Converting"). */
+export function phaseText(phase: string | null | undefined): string {
+  return (phase && PHASES[phase]) || humanize(phase);
+}
+
 export function isActive(status: string): boolean {
   return (ACTIVE_STATUSES as readonly string[]).includes(status);
 }
@@ -49,26 +70,43 @@ export function humanize(status: string | null | undefined): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-/** Why a PAUSED execution waits, in words (the plan's pause, or an operator's). */
+/** The wave a pause concerns (`pausedWave`, else the wave it pauses before), in words: "wave 3 (Web)". */
+export function pausedWaveText(execution: Execution): string {
+  const number = execution.pausedWave ?? execution.pausedBeforeWave;
+  const wave = execution.waves.find((w) => w.waveNumber === number);
+  return wave ? `wave ${number} (${wave.waveName})` : number ? `wave ${number}` : "the next wave";
+}
+
+/** Why a PAUSED execution waits, in words, and what moves it on. */
 export function pauseReasonText(execution: Execution): string | null {
   if (execution.status !== "PAUSED") return null;
-  const before = execution.pausedBeforeWave;
-  const wave = execution.waves.find((w) => w.waveNumber === before);
-  const where = wave ? `before wave ${before} (${wave.waveName})` : before ? `before wave ${before}` : "";
-  const why =
-    execution.pauseReason === "OPERATOR"
-      ? "paused by an operator"
-      : execution.pauseReason === "PLAN"
-        ? "the plan pauses"
-        : "paused";
-  return [why, where].filter(Boolean).join(" ") + "; resume to continue";
+  const wave = pausedWaveText(execution);
+  switch (execution.pauseReason) {
+    case "WAVE_FAILED":
+      return `${wave} failed; retry it, skip it or cancel the execution`;
+    case "APPROVAL":
+      return `waiting for approval of ${execution.pausedAction ?? "an action"} in ${wave}; approve to continue`;
+    case "OPERATOR":
+      return `paused by an operator before ${wave}; resume to continue`;
+    case "BEFORE_WAVE":
+    case "PLAN":
+      return `the plan pauses before ${wave}; resume to continue`;
+    default:
+      return `paused before ${wave}; resume to continue`;
+  }
 }
 
 /** "wave N of M" for an execution, when it has a current wave. */
 export function waveOfText(
-  execution: Pick<Execution, "status" | "currentWave" | "totalWaves" | "waves" | "pausedBeforeWave">,
+  execution: Pick<
+    Execution,
+    "status" | "currentWave" | "totalWaves" | "waves" | "pausedBeforeWave" | "pausedWave" | "pauseReason"
+  >,
 ): string | null {
   const total = execution.totalWaves ?? execution.waves.length;
+  const inWave = execution.pauseReason === "WAVE_FAILED" || execution.pauseReason === "APPROVAL";
+  if (execution.status === "PAUSED" && inWave && execution.pausedWave && total)
+    return `wave ${execution.pausedWave} of ${total}`;
   if (execution.status === "PAUSED" && execution.pausedBeforeWave && total)
     return `before wave ${execution.pausedBeforeWave} of ${total}`;
   if (!isActive(execution.status) || !execution.currentWave || !total) return null;
@@ -78,6 +116,9 @@ export function waveOfText(
 export interface AllowedActions {
   pause: boolean;
   resume: boolean;
+  approve: boolean;
+  retry: boolean;
+  skip: boolean;
   cancel: boolean;
   terminate: boolean;
 }
@@ -86,18 +127,33 @@ export interface AllowedActions {
  * Which control buttons are enabled for an execution record as the API returned it.
  * - Pause: IN_PROGRESS or PENDING, a wave still NOT_STARTED (a pause is honoured at a wave boundary),
  *   and no pause already requested.
- * - Resume: PAUSED only.  Cancel: PENDING, IN_PROGRESS or PAUSED.
+ * - Resume: PAUSED, but for an approval (Approve, which resumes too) or a failed wave (the API
+ *   answers 409: retry, skip or cancel instead).  Approve: PAUSED for an APPROVAL action.
+ * - Retry and Skip: PAUSED because a wave failed (WAVE_FAILED).  Cancel: PENDING, IN_PROGRESS or PAUSED.
  * - Terminate: exactly `canTerminate.canTerminate` as the API computed it, never recomputed here.
  */
 export function allowedActions(execution: Execution): AllowedActions {
   const status = execution.status;
+  const paused = status === "PAUSED";
+  const reason = execution.pauseReason;
   const waveLeft = execution.waves.some((w) => w.status === "NOT_STARTED");
   return {
     pause: (status === "IN_PROGRESS" || status === "PENDING") && waveLeft && !execution.pauseRequested,
-    resume: status === "PAUSED",
-    cancel: status === "PENDING" || status === "IN_PROGRESS" || status === "PAUSED",
+    resume: paused && reason !== "APPROVAL" && reason !== "WAVE_FAILED",
+    approve: paused && reason === "APPROVAL",
+    retry: paused && reason === "WAVE_FAILED",
+    skip: paused && reason === "WAVE_FAILED",
+    cancel: status === "PENDING" || status === "IN_PROGRESS" || paused,
     terminate: execution.canTerminate?.canTerminate === true,
   };
+}
+
+/** Seconds from `start` to `end` (or to now, when it has not ended), or null without a start. */
+export function secondsBetween(start: string | null | undefined, end: string | null | undefined): number | null {
+  if (!start) return null;
+  const from = Date.parse(start);
+  const to = end ? Date.parse(end) : Date.now();
+  return Number.isNaN(from) || Number.isNaN(to) ? null : Math.max(0, Math.round((to - from) / 1000));
 }
 
 /** Any value the API gives as an error (a string, or an object with a message) as one line of text. */

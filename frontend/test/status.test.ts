@@ -59,7 +59,7 @@ describe("buttons enabled from the API's record", () => {
     ["FAILED", ["FAILED", "NOT_STARTED"], {}, false, false, false, false],
     ["CANCELLED", ["CANCELLED", "CANCELLED"], {}, false, false, false, false],
   ] as const)("%s %j %j", (status, waves, extra, pause, resume, cancel, terminate) => {
-    expect(allowedActions(execution(status, [...waves], extra))).toEqual({ pause, resume, cancel, terminate });
+    expect(allowedActions(execution(status, [...waves], extra))).toEqual({ pause, resume, cancel, terminate, approve: false, retry: false, skip: false });
   });
 
   it("takes canTerminate from the API, never recomputing it", () => {

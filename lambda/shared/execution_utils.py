@@ -29,17 +29,66 @@ class WaveStatus(StrEnum):
     COMPLETED = "COMPLETED"
     FAILED = "FAILED"
     CANCELLED = "CANCELLED"
+    # A failed wave the operator chose to go past (POST /executions/{id}/skip): never COMPLETED.
+    SKIPPED = "SKIPPED"
 
 
 class WavePhase(StrEnum):
     """Phase of an IN_PROGRESS wave; declaration order is least to most advanced."""
 
+    PRE_ACTIONS = "PRE_ACTIONS"
     QUEUED_FOR_CAPACITY = "QUEUED_FOR_CAPACITY"
     SUBMITTED = "SUBMITTED"
     SNAPSHOT = "SNAPSHOT"
     CONVERTING = "CONVERTING"
     LAUNCHING = "LAUNCHING"
     VERIFYING = "VERIFYING"
+    POST_ACTIONS = "POST_ACTIONS"
+
+
+class ActionType(StrEnum):
+    """What a runbook action does (a wave's preActions and postActions)."""
+
+    LAMBDA = "LAMBDA"
+    SSM_COMMAND = "SSM_COMMAND"
+    SSM_AUTOMATION = "SSM_AUTOMATION"
+    WAIT = "WAIT"
+    APPROVAL = "APPROVAL"
+
+
+class ActionStage(StrEnum):
+    PRE = "PRE"
+    POST = "POST"
+
+
+class ActionStatus(StrEnum):
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    TIMED_OUT = "TIMED_OUT"
+    SKIPPED = "SKIPPED"
+
+
+class OnFailure(StrEnum):
+    """What a failed action means: the wave fails (FAIL) or it becomes a warning (CONTINUE)."""
+
+    FAIL = "FAIL"
+    CONTINUE = "CONTINUE"
+
+
+class OnWaveFailure(StrEnum):
+    """A plan option: a failed wave ends the execution (STOP) or pauses it for retry or skip (PAUSE)."""
+
+    STOP = "STOP"
+    PAUSE = "PAUSE"
+
+
+class PauseReason(StrEnum):
+    BEFORE_WAVE = "BEFORE_WAVE"  # the plan's pauseBeforeWave
+    OPERATOR = "OPERATOR"  # someone asked (POST /executions/{id}/pause)
+    APPROVAL = "APPROVAL"  # an APPROVAL action waits for a resume
+    WAVE_FAILED = "WAVE_FAILED"  # onWaveFailure PAUSE: retry, skip or cancel
 
 
 class LaunchStatus(StrEnum):
@@ -76,8 +125,12 @@ TERMINAL_STATUSES: frozenset[ExecutionStatus] = frozenset(
 )
 ACTIVE_STATUSES: frozenset[ExecutionStatus] = frozenset(ExecutionStatus) - TERMINAL_STATUSES
 TERMINAL_WAVE_STATUSES: frozenset[WaveStatus] = frozenset(
-    {WaveStatus.COMPLETED, WaveStatus.FAILED, WaveStatus.CANCELLED}
+    {WaveStatus.COMPLETED, WaveStatus.FAILED, WaveStatus.CANCELLED, WaveStatus.SKIPPED}
 )
+ACTION_ENDED: frozenset[ActionStatus] = frozenset(
+    {ActionStatus.SUCCEEDED, ActionStatus.FAILED, ActionStatus.TIMED_OUT, ActionStatus.SKIPPED}
+)
+ACTION_FAILED: frozenset[ActionStatus] = frozenset({ActionStatus.FAILED, ActionStatus.TIMED_OUT})
 
 # Legal execution transitions. A status never "transitions" to itself: callers that want an idempotent
 # write check ``current == target`` first. Terminal statuses have no way out.
@@ -378,9 +431,10 @@ def decide_final_status(
 ) -> ExecutionStatus:
     """Terminal status of an execution from its waves (what finalize writes).
 
-    COMPLETED: at least one wave, all COMPLETED, no error (even if a cancel came during the last wave).
-    PARTIAL_SUCCESS: otherwise, when a COMPLETED wave left recovery instances.
-    CANCELLED: otherwise, when cancel was requested and nothing failed. FAILED: everything else.
+    COMPLETED: at least one wave, all COMPLETED, no error (even if a cancel came during the last wave);
+    a SKIPPED wave is never COMPLETED. PARTIAL_SUCCESS: otherwise, when a COMPLETED wave left recovery
+    instances. CANCELLED: otherwise, when cancel was requested and nothing failed or was skipped.
+    FAILED: everything else.
     """
     statuses = _wave_statuses(waves)
     if statuses and error is None and all(s == WaveStatus.COMPLETED for s in statuses):
@@ -390,7 +444,12 @@ def decide_final_status(
         for s, w in zip(statuses, waves, strict=True)
     ):
         return ExecutionStatus.PARTIAL_SUCCESS
-    if cancel_requested and error is None and WaveStatus.FAILED not in statuses:
+    if (
+        cancel_requested
+        and error is None
+        and WaveStatus.FAILED not in statuses
+        and WaveStatus.SKIPPED not in statuses
+    ):
         return ExecutionStatus.CANCELLED
     return ExecutionStatus.FAILED
 
@@ -412,11 +471,101 @@ def waves_at_end(
     """The waves as finalize records them: after a cancel, NOT_STARTED waves are CANCELLED; after an
     error, a wave still IN_PROGRESS is FAILED with that error (its DRS jobs are followed on)."""
     result = waves_after_cancel(waves) if cancelled else [dict(w) for w in waves]
-    if error:
-        for wave in result:
-            if normalize_wave_status(wave.get("status") or WaveStatus.NOT_STARTED) == WaveStatus.IN_PROGRESS:
-                wave.update(status=str(WaveStatus.FAILED), endTime=now, error=error)
-                wave.pop("phase", None)
+    for wave in result:
+        running = (
+            normalize_wave_status(wave.get("status") or WaveStatus.NOT_STARTED) == WaveStatus.IN_PROGRESS
+        )
+        if running and error:
+            wave.update(status=str(WaveStatus.FAILED), endTime=now, error=error)
+            wave.pop("phase", None)
+        elif running and cancelled and wave.get("phase") in (WavePhase.PRE_ACTIONS, WavePhase.POST_ACTIONS):
+            # No DRS job of this wave is running (before the launch, or after its servers were
+            # ready): nothing to follow, and the application was not recovered.
+            wave.update(status=str(WaveStatus.CANCELLED), endTime=now)
+            wave.pop("phase", None)
+        if wave.get("actions") and normalize_wave_status(wave["status"]) != WaveStatus.IN_PROGRESS:
+            why = error or ("the execution was cancelled" if cancelled else "the wave ended")
+            wave["actions"] = actions_at_wave_end(wave["actions"], why, now)
+    return result
+
+
+def actions_at_wave_end(actions: Iterable[Mapping[str, Any]], why: str, now: str) -> list[dict[str, Any]]:
+    """The actions of a wave that ended: those never started are SKIPPED, a running one FAILED."""
+    result = []
+    for action in actions:
+        copy = dict(action)
+        status = ActionStatus(copy.get("status") or ActionStatus.PENDING)
+        if status is ActionStatus.PENDING:
+            copy.update(status=str(ActionStatus.SKIPPED))
+            copy.pop("retryAt", None)
+        elif status is ActionStatus.RUNNING:
+            copy.update(status=str(ActionStatus.FAILED), endTime=now, error=f"stopped: {why}")
+        result.append(copy)
+    return result
+
+
+# --- the runbook ---------------------------------------------------------------------------------------
+
+
+def stage_of(action: Mapping[str, Any]) -> ActionStage:
+    return ActionStage(action.get("stage") or ActionStage.POST)
+
+
+def next_action(wave: Mapping[str, Any], stage: ActionStage | str) -> int | None:
+    """Index (in the wave's ``actions``) of the stage's first action still to run or running; None
+    when every action of the stage ended. Actions run strictly in order."""
+    for index, action in enumerate(wave.get("actions") or []):
+        if stage_of(action) == stage and ActionStatus(action["status"]) not in ACTION_ENDED:
+            return index
+    return None
+
+
+def blocking_failure(wave: Mapping[str, Any], stage: ActionStage | str) -> Mapping[str, Any] | None:
+    """The stage's first action that failed (or timed out) with ``onFailure: FAIL``: it fails the wave."""
+    for action in wave.get("actions") or []:
+        if (
+            stage_of(action) == stage
+            and ActionStatus(action["status"]) in ACTION_FAILED
+            and (action.get("onFailure") or OnFailure.FAIL) == OnFailure.FAIL
+        ):
+            found: Mapping[str, Any] = action
+            return found
+    return None
+
+
+def action_error(action: Mapping[str, Any]) -> str:
+    """E.g. ``post-action db-accepts-connections failed: exit code 2 on i-0abc``."""
+    status = ActionStatus(action["status"])
+    what = "timed out" if status is ActionStatus.TIMED_OUT else "failed"
+    detail = f": {action['error']}" if action.get("error") else ""
+    return f"{stage_of(action).lower()}-action {action.get('name')} {what}{detail}"
+
+
+def action_warnings(actions: Iterable[Mapping[str, Any]]) -> list[str]:
+    """One line per action that failed with ``onFailure: CONTINUE``."""
+    return [
+        action_error(a) + " (continued)"
+        for a in actions
+        if ActionStatus(a["status"]) in ACTION_FAILED and a.get("onFailure") == OnFailure.CONTINUE
+    ]
+
+
+def wave_warning_lines(wave: Mapping[str, Any]) -> list[str]:
+    """Every warning of a wave: failed OPTIONAL servers, then actions failed with CONTINUE."""
+    return [*(wave.get("warnings") or []), *action_warnings(wave.get("actions") or [])]
+
+
+def actions_for_retry(actions: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """A retried wave reruns its failed, timed-out and skipped actions (attempts start again);
+    those that succeeded stay done."""
+    result = []
+    for action in actions:
+        copy = dict(action)
+        if ActionStatus(copy["status"]) in (*ACTION_FAILED, ActionStatus.SKIPPED):
+            copy.update(status=str(ActionStatus.PENDING), attempts=0)
+            for key in ("startTime", "endTime", "error", "retryAt", "handle", "attemptStartTime"):
+                copy.pop(key, None)
+        result.append(copy)
     return result
 
 
@@ -473,6 +622,46 @@ def can_terminate_execution(execution: Mapping[str, Any]) -> dict[str, Any]:
     return {"canTerminate": True, "reason": None, "hasRecoveryInstances": True}
 
 
+def wave_for_retry(wave: Mapping[str, Any], servers: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """A FAILED wave as a retry leaves it: IN_PROGRESS again, its failed and skipped actions PENDING,
+    and the phase it resumes in. PRE_ACTIONS when a pre-action is to run again; else the launch
+    (SUBMITTED) of ``relaunchServerIds``: every server when nothing was launched, otherwise the
+    CRITICAL servers that failed or were never submitted (none: the wave is followed again with a
+    fresh timeout); POST_ACTIONS when only post-actions failed."""
+    servers = list(servers)
+    retry = {**wave, "status": str(WaveStatus.IN_PROGRESS), "retries": int(wave.get("retries") or 0) + 1}
+    for key in ("endTime", "error", "pollError", "pollErrors", "queuedTime", "queuedReason"):
+        retry.pop(key, None)
+    actions = actions_for_retry(wave.get("actions") or [])
+    retry["actions"] = actions
+    pre_left = any(stage_of(a) is ActionStage.PRE and a["status"] == ActionStatus.PENDING for a in actions)
+    failed = [
+        str(s["sourceServerId"])
+        for s in servers
+        if impact_level(s) is ImpactLevel.CRITICAL and (server_failed(s) or not s.get("jobId"))
+    ]
+    servers_ok = (
+        not failed
+        and wave.get("jobsFinished")
+        and all(s.get("ready") for s in servers if impact_level(s) is ImpactLevel.CRITICAL)
+    )
+    if not wave.get("jobIds"):
+        retry.update(phase=str(WavePhase.PRE_ACTIONS if pre_left else WavePhase.SUBMITTED))
+        retry["relaunchServerIds"] = [str(s["sourceServerId"]) for s in servers]
+    elif pre_left:
+        retry.update(phase=str(WavePhase.PRE_ACTIONS), relaunchServerIds=failed)
+    elif servers_ok:
+        retry.update(phase=str(WavePhase.POST_ACTIONS), relaunchServerIds=[])
+    else:
+        retry.update(phase=str(WavePhase.SUBMITTED), relaunchServerIds=failed)
+    if retry["phase"] != WavePhase.POST_ACTIONS:
+        for key in ("submittedTime", "jobsFinished"):
+            retry.pop(key, None)
+    if not actions:
+        retry.pop("actions")
+    return retry
+
+
 # --- progress ----------------------------------------------------------------------------------------
 
 PROGRESS_KEYS: tuple[str, ...] = ("totalServers", "launched", "converting", "ready", "failed")
@@ -520,6 +709,7 @@ _BADGES: dict[WaveStatus, dict[str, str]] = {
     WaveStatus.CANCELLED: {"icon": "⊘", "color": "grey", "label": "Cancelled"},
     WaveStatus.IN_PROGRESS: {"icon": "⟳", "color": "blue", "label": "In Progress"},
     WaveStatus.NOT_STARTED: {"icon": "○", "color": "grey", "label": "Not Started"},
+    WaveStatus.SKIPPED: {"icon": "↷", "color": "orange", "label": "Skipped"},
 }
 
 
@@ -536,20 +726,28 @@ def status_label(execution: Mapping[str, Any]) -> str:
     text = status.replace("_", " ")
     if status == ExecutionStatus.COMPLETED and (warnings := warning_count(waves)):
         return f"{text} WITH WARNINGS ({warnings} warning{'s' if warnings != 1 else ''})"
+    skipped = _wave_statuses(waves).count(WaveStatus.SKIPPED)
     if status == ExecutionStatus.PARTIAL_SUCCESS or (
         status in (ExecutionStatus.CANCELLED, ExecutionStatus.FAILED) and done > 0
     ):
-        return f"{text} ({done} of {total} waves completed)"
+        return f"{text} ({done} of {total} waves completed" + (f", {skipped} skipped)" if skipped else ")")
     if status == ExecutionStatus.IN_PROGRESS and (wave := _positive_int(execution.get("currentWave"))):
         return f"{text} (wave {wave} of {total})"
-    if status == ExecutionStatus.PAUSED and (wave := _positive_int(execution.get("pausedBeforeWave"))):
-        return f"{text} (before wave {wave} of {total})"
+    if status == ExecutionStatus.PAUSED:
+        reason = execution.get("pauseReason")
+        wave = _positive_int(execution.get("pausedWave")) or _positive_int(execution.get("pausedBeforeWave"))
+        if reason == PauseReason.WAVE_FAILED and wave:
+            return f"{text} (wave {wave} of {total} failed: retry, skip or cancel)"
+        if reason == PauseReason.APPROVAL and wave:
+            return f"{text} (approval in wave {wave} of {total})"
+        if wave:
+            return f"{text} (before wave {wave} of {total})"
     return text
 
 
 def warning_count(waves: Iterable[Mapping[str, Any]]) -> int:
-    """Warnings recorded on the waves (one per failed OPTIONAL server)."""
-    return sum(len(w.get("warnings") or []) for w in waves)
+    """Warnings of the waves: one per failed OPTIONAL server and per action failed with CONTINUE."""
+    return sum(len(wave_warning_lines(w)) for w in waves)
 
 
 def status_color(status: str) -> str:
@@ -572,7 +770,7 @@ def wave_summary(waves: Iterable[Mapping[str, Any]]) -> str:
     statuses = _wave_statuses(waves)
     parts = [
         f"{_BADGES[status]['icon']} {statuses.count(status)} wave(s) {status.lower()}"
-        for status in (WaveStatus.COMPLETED, WaveStatus.FAILED, WaveStatus.CANCELLED)
+        for status in (WaveStatus.COMPLETED, WaveStatus.FAILED, WaveStatus.SKIPPED, WaveStatus.CANCELLED)
         if status in statuses
     ]
     return " | ".join(parts)

@@ -85,10 +85,15 @@ def build_parser() -> Parser:
     status.add_argument("execution")
     for verb, text in (
         ("pause", "pause before the next wave"),
-        ("resume", "resume a paused execution"),
+        ("resume", "resume a paused execution (approves an APPROVAL action)"),
         ("cancel", "cancel: running waves finish, the rest are cancelled"),
+        ("retry", "retry the failed wave of an execution paused by it"),
+        ("skip", "skip the failed wave of an execution paused by it and go on (never COMPLETED then)"),
     ):
-        commands.add_parser(verb, help=text).add_argument("execution")
+        control = commands.add_parser(verb, help=text)
+        control.add_argument("execution")
+        if verb in {"resume", "retry", "skip"}:
+            control.add_argument("--comment", metavar="TEXT", help="recorded with who did it")
     terminate = commands.add_parser(
         "terminate", help="terminate the recovery instances an execution launched"
     )
@@ -342,12 +347,18 @@ def cmd_control(ctx: Context) -> int:
     if ctx.args.command == "terminate":
         execution = _terminate(ctx)
     else:
-        execution = ctx.client.post(f"/executions/{ctx.args.execution}/{ctx.args.command}", {})
+        comment = getattr(ctx.args, "comment", None)
+        execution = ctx.client.post(
+            f"/executions/{ctx.args.execution}/{ctx.args.command}",
+            {"comment": comment} if comment is not None else {},
+        )
     messages = {
         "pause": "will pause before its next wave",
         "resume": "resumed",
         "cancel": f"is {execution['status']}: started waves finish, the rest are cancelled",
         "terminate": "recovery instances are being terminated",
+        "retry": f"is {execution['status']}: the failed wave is retried",
+        "skip": f"is {execution['status']}: the failed wave is skipped (the execution cannot end COMPLETED)",
     }
     ctx.emit(
         execution,
@@ -514,6 +525,8 @@ COMMANDS: dict[str, Callable[[Context], int]] = {
     "pause": cmd_control,
     "resume": cmd_control,
     "cancel": cmd_control,
+    "retry": cmd_control,
+    "skip": cmd_control,
     "terminate": cmd_control,
     "executions": cmd_executions,
     "drill": cmd_drill,

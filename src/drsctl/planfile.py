@@ -188,6 +188,27 @@ def _check_group_references(document: dict[str, Any], existing: set[str]) -> Non
                     )
 
 
+# What the API assumes of a field left out, so that a plan file leaving it out is "unchanged".
+ACTION_DEFAULTS: dict[str, Any] = {"timeoutSeconds": 900, "maxAttempts": 1, "onFailure": "FAIL"}
+OPTION_DEFAULTS: dict[str, Any] = {"onWaveFailure": "STOP"}
+
+
+def _with_defaults(plan: dict[str, Any]) -> dict[str, Any]:
+    """A plan with the runbook's defaults filled in (for comparison only, never sent)."""
+    waves = [
+        {
+            **wave,
+            **{
+                stage: [{**ACTION_DEFAULTS, **action} for action in wave.get(stage) or []]
+                for stage in ("preActions", "postActions")
+            },
+        }
+        for wave in plan.get("waves") or []
+    ]
+    options = {**OPTION_DEFAULTS, **(plan.get("options") or {})}
+    return {**plan, "waves": waves, "options": options}
+
+
 def _same(existing: dict[str, Any], body: dict[str, Any], fields: tuple[str, ...]) -> bool:
     return all(existing.get(f) == body.get(f) for f in fields)
 
@@ -218,19 +239,17 @@ def apply_document(client: ApiClient, document: dict[str, Any]) -> list[ApplyRes
             ids = wave.get("protectionGroupIds")
             if ids is None:
                 ids = [groups[name.lower()]["groupId"] for name in wave["protectionGroupNames"]]
-            waves.append(
-                {
-                    "waveName": wave["waveName"],
-                    "protectionGroupIds": ids,
-                    "pauseBeforeWave": bool(wave.get("pauseBeforeWave", False)),
-                }
-            )
+            # Every field of the wave as written (preActions, postActions, whatever the API's wave
+            # schema allows), its groups named by id.
+            body_wave = {k: v for k, v in wave.items() if k != "protectionGroupNames"}
+            body_wave.update(protectionGroupIds=ids, pauseBeforeWave=bool(wave.get("pauseBeforeWave", False)))
+            waves.append(body_wave)
         body = {k: plan[k] for k in PLAN_FIELDS if k in plan and k != "waves"}
         body["waves"] = waves
         existing = plans.get(plan["name"].lower())
         if existing is None:
             saved, action = client.post("/recovery-plans", body), "created"
-        elif _same(existing, body, PLAN_FIELDS):
+        elif _same(_with_defaults(existing), _with_defaults(body), PLAN_FIELDS):
             saved, action = existing, "unchanged"
         else:
             saved, action = client.put(f"/recovery-plans/{existing['planId']}", body), "updated"

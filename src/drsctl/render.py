@@ -37,6 +37,28 @@ RICH_STYLES: dict[str, str] = {
     "grey": "grey50",
 }
 
+# Badge colours of a runbook action's status (the status model has none: an action is not a wave).
+ACTION_COLORS: dict[str, str] = {
+    "PENDING": "grey",
+    "RUNNING": "blue",
+    "SUCCEEDED": "green",
+    "FAILED": "red",
+    "TIMED_OUT": "red",
+    "SKIPPED": "orange",
+}
+ACTION_ICONS: dict[str, str] = {
+    "PENDING": "○",
+    "RUNNING": "⟳",
+    "SUCCEEDED": "✓",
+    "FAILED": "✗",
+    "TIMED_OUT": "✗",
+    "SKIPPED": "↷",
+}
+# How much of an action's output (up to 4 KB of user text) and error the text views show; the whole
+# of both is in `--output json`.
+OUTPUT_EXCERPT = 100
+ERROR_EXCERPT = 200
+
 # Width of a console that does not write to a terminal: wide enough that nothing (ids above all) is
 # ever wrapped or cut when drsctl's output is piped or redirected.
 PIPE_WIDTH = 1_000_000
@@ -102,6 +124,16 @@ def is_terminal(execution: dict[str, Any]) -> bool:
     return execution["status"] in TERMINAL_STATUSES
 
 
+def shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def first_line(value: Any, limit: int = OUTPUT_EXCERPT) -> str:
+    """The first non-empty line of a user text (an action's output), shortened, made harmless."""
+    line = next((part.strip() for part in str(value or "").splitlines() if part.strip()), "")
+    return shorten(clean(line), limit)
+
+
 def _progress(wave: dict[str, Any]) -> dict[str, int]:
     return dict(wave.get("progress") or {})
 
@@ -114,10 +146,12 @@ def wave_table(execution: dict[str, Any]) -> Table:
         progress = _progress(wave)
         total = progress.get("totalServers", 0)
         status = str(wave["status"])
+        retries = int(wave.get("retries") or 0)
         table.add_row(
             user_text(
                 f"{wave['waveNumber']}. {wave['waveName']}"
                 + (" (pause before)" if wave.get("pauseBeforeWave") else "")
+                + (f" (retried {retries}x)" if retries else "")
             ),
             user_text(f"{_wave_icon(status)} {status}", style=wave_style(status)),
             user_text(wave.get("phase") or ""),
@@ -126,6 +160,90 @@ def wave_table(execution: dict[str, Any]) -> Table:
             Text(str(progress.get("failed", 0))),
         )
     return table
+
+
+def _action_detail(action: dict[str, Any]) -> Text:
+    if action.get("error"):
+        return user_text(shorten(clean(action["error"]), ERROR_EXCERPT), style="red")
+    if action.get("approvedBy"):
+        comment = f": {action['comment']}" if action.get("comment") else ""
+        return user_text(shorten(clean(f"approved by {action['approvedBy']}{comment}"), ERROR_EXCERPT))
+    line = first_line(action.get("output"))
+    return user_text(f"output: {line}" if line else "")
+
+
+def actions_table(execution: dict[str, Any]) -> Table | None:
+    """Every wave's runbook actions, in order (pre-actions, then post-actions); None without any.
+    Only the first line of an output is shown and errors are shortened (both are whole in JSON).
+    User text goes in the last column, which folds: no text widens the table past the terminal."""
+    rows = [(w, a) for w in execution["waves"] for a in w.get("actions") or []]
+    if not rows:
+        return None
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("Wave", "Stage", "Status", "Attempts"):
+        table.add_column(column, no_wrap=True, justify="right" if column == "Attempts" else "left")
+    table.add_column("Action", overflow="fold")
+    for wave, action in rows:
+        status = str(action.get("status") or "PENDING")
+        detail = _action_detail(action)
+        table.add_row(
+            Text(str(wave["waveNumber"])),
+            user_text(action.get("stage") or ""),
+            user_text(
+                f"{ACTION_ICONS.get(status, '?')} {status}", style=rich_style(ACTION_COLORS.get(status, ""))
+            ),
+            Text(f"{action.get('attempts') or 0}/{action.get('maxAttempts') or 1}"),
+            Text.assemble(
+                user_text(f"{action.get('name')} ({action.get('type')})"), "  " if detail else "", detail
+            ),
+        )
+    return table
+
+
+def print_table(console: Console, table: Table) -> None:
+    """A table; off a terminal without the padding after its last column."""
+    if console.is_terminal:
+        console.print(table)
+        return
+    with console.capture() as captured:
+        console.print(table)
+    for line in captured.get().splitlines():
+        console.print(Text(line.rstrip()))
+
+
+def _paused_wave(execution: dict[str, Any]) -> str:
+    number = execution.get("pausedWave") or execution.get("pausedBeforeWave")
+    name = next((w["waveName"] for w in execution["waves"] if w["waveNumber"] == number), None)
+    return f"wave {number}" + (f" ({name})" if name is not None else "") if number else "the next wave"
+
+
+def pause_hint(execution: dict[str, Any]) -> str | None:
+    """Why a PAUSED execution waits and the commands that move it on (None unless PAUSED)."""
+    if execution["status"] != "PAUSED":
+        return None
+    eid = execution["executionId"]
+    wave = _paused_wave(execution)
+    reason = execution.get("pauseReason")
+    if reason == "WAVE_FAILED":
+        return (
+            f"PAUSED: {wave} failed — run `drsctl retry {eid}`, `drsctl skip {eid}` or `drsctl cancel {eid}`"
+        )
+    if reason == "APPROVAL":
+        action = execution.get("pausedAction") or "an action"
+        return f"PAUSED: waiting for approval of {action} in {wave} — `drsctl resume {eid} --comment ...`"
+    why = {
+        "OPERATOR": ", as an operator asked",
+        "BEFORE_WAVE": ", as the plan says",
+        "PLAN": ", as the plan says",
+    }
+    return f"PAUSED: before {wave}{why.get(str(reason), '')} — `drsctl resume {eid}`"
+
+
+def _pause_key(execution: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(
+        execution.get(k)
+        for k in ("pausedTime", "pauseReason", "pausedWave", "pausedBeforeWave", "pausedAction")
+    )
 
 
 def live_view(execution: dict[str, Any]) -> Group:
@@ -140,17 +258,28 @@ def live_view(execution: dict[str, Any]) -> Group:
         Group(bar, counts),
         wave_table(execution),
     ]
-    if execution["status"] == "PAUSED":
-        parts.append(
-            user_text(f"paused: resume with  drsctl resume {execution['executionId']}", style="yellow")
-        )
+    actions = actions_table(execution)
+    if actions is not None:
+        parts.append(actions)
+    hint = pause_hint(execution)
+    if hint:
+        parts.append(user_text(hint, style="yellow"))
     return Group(*parts)
+
+
+def _running_action(wave: dict[str, Any]) -> str:
+    running = next((a for a in wave.get("actions") or [] if a.get("status") == "RUNNING"), None)
+    if running is None:
+        return ""
+    return (
+        f" ({running.get('name')} RUNNING {running.get('attempts') or 0}/{running.get('maxAttempts') or 1})"
+    )
 
 
 def plain_line(execution: dict[str, Any]) -> str:
     waves = " | ".join(
         f"{w['waveName']}: {w['status']}{'/' + w['phase'] if w.get('phase') else ''} "
-        f"{_progress(w).get('launched', 0)}/{_progress(w).get('totalServers', 0)}"
+        f"{_progress(w).get('launched', 0)}/{_progress(w).get('totalServers', 0)}{_running_action(w)}"
         for w in execution["waves"]
     )
     return f"{time.strftime('%H:%M:%S')} {execution['statusLabel']} | {waves}"
@@ -169,7 +298,7 @@ def watch_execution(
 ) -> dict[str, Any]:
     """Follow an execution until it ends (or `timeout` seconds pass); return its last state."""
     started = clock()
-    handled_pause: int | None = None
+    handled_pause: tuple[Any, ...] | None = None
     last_line = ""
     execution = client.get(f"/executions/{execution_id}")
     live = (
@@ -190,13 +319,12 @@ def watch_execution(
                     last_line = line.split(" ", 1)[1]
             if is_terminal(execution):
                 return dict(execution)
-            if (
-                execution["status"] == "PAUSED"
-                and on_paused
-                and handled_pause != execution.get("pausedBeforeWave")
-            ):
-                handled_pause = execution.get("pausedBeforeWave")
-                on_paused(execution)
+            if execution["status"] == "PAUSED" and handled_pause != _pause_key(execution):
+                handled_pause = _pause_key(execution)
+                if on_paused:
+                    on_paused(execution)
+                elif not live:  # the live view shows the hint itself
+                    console.print(user_text(pause_hint(execution)))
             if timeout is not None and clock() - started >= timeout:
                 return dict(execution)
             sleep(poll_seconds)
@@ -313,6 +441,12 @@ def print_summary(client: ApiClient, execution: dict[str, Any], console: Console
     if recovery:
         console.print(Text(recovery_line(recovery)))
     console.print(wave_table(execution))
+    actions = actions_table(execution)
+    if actions is not None:
+        print_table(console, actions)
+    hint = pause_hint(execution)
+    if hint:
+        console.print(user_text(hint, style="yellow"))
     if execution.get("error"):
         console.print(user_text(f"Error: {execution['error']}", style="red"))
     for wave in execution["waves"]:

@@ -11,7 +11,7 @@ from typing import Any
 
 import boto3
 import pytest
-from memory_ports import RecordingStepFunctions
+from memory_ports import InMemoryFunctions, InMemorySsm, RecordingStepFunctions
 from orchestration_driver import Orchestration
 from stack_tables import stack_tables
 
@@ -44,6 +44,8 @@ def orchestration(
             ec2=Ec2(drs_ec2_client),
             sfn=sfn,
             reports=MemoryReports(),
+            functions=InMemoryFunctions(),
+            ssm=InMemorySsm(clock=drs_clock),
             # The orchestrator's clock follows the simulator's, so wave timeouts and durations are simulated.
             clock=Clock(lambda: datetime.fromtimestamp(drs_clock(), UTC)),
         )

@@ -13,6 +13,7 @@ import boto3
 import pytest
 from stack_tables import stack_tables
 
+from execution_utils import PauseReason
 from orchestrator.config import Config
 from orchestrator.exceptions import ConflictError, NotFoundError, StaleWriteError
 from orchestrator.model import ExecutionRecord, ServerRecord, new_progress, server_key
@@ -93,16 +94,16 @@ def test_an_execution_is_created_once_and_read_back_whole(stores: Stores) -> Non
 
 def test_a_status_change_applies_only_to_the_version_read(stores: Stores) -> None:
     record = stored(stores)
-    paused = stores.executions.record_paused(record, token="t1", before_wave=2, now=NOW)
+    paused = stores.executions.record_paused(record, token="t1", reason=PauseReason.BEFORE_WAVE, wave=2, now=NOW)
     assert (paused["status"], paused["taskToken"], paused["pausedBeforeWave"]) == ("PAUSED", "t1", 2)
-    assert paused["pauseReason"] == "PLAN" and paused["version"] == 2
+    assert paused["pauseReason"] == "BEFORE_WAVE" and paused["version"] == 2
     with pytest.raises(StaleWriteError):
         stores.executions.request_cancel(record, actor="bob", reason=None, now=NOW, paused_seconds=None)
     assert stores.executions.get(record["executionId"])["status"] == "PAUSED"
 
 
 def test_resume_keeps_the_token_until_it_is_forgotten_and_only_that_token(stores: Stores) -> None:
-    record = stores.executions.record_paused(stored(stores), token="t1", before_wave=2, now=NOW)
+    record = stores.executions.record_paused(stored(stores), token="t1", reason=PauseReason.BEFORE_WAVE, wave=2, now=NOW)
     resumed = stores.executions.record_resume(record, actor="alice", comment="ok", now=NOW, paused_seconds=30)
     assert resumed["status"] == "IN_PROGRESS" and resumed["taskToken"] == "t1"
     assert (resumed["resumedBy"], resumed["resumeComment"], resumed["pausedSeconds"]) == ("alice", "ok", 30)
@@ -116,7 +117,7 @@ def test_resume_keeps_the_token_until_it_is_forgotten_and_only_that_token(stores
 def test_a_cancel_records_who_and_why_and_keeps_the_paused_time_it_had(stores: Stores) -> None:
     record = stored(stores)
     record = stores.executions.record_resume(
-        stores.executions.record_paused(record, token="t", before_wave=2, now=NOW),
+        stores.executions.record_paused(record, token="t", reason=PauseReason.BEFORE_WAVE, wave=2, now=NOW),
         actor="a",
         comment=None,
         now=NOW,

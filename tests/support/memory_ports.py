@@ -162,3 +162,97 @@ class RecordingStepFunctions:
 
     def describe(self, arn: str) -> dict[str, Any]:
         return {"status": self.status.get(arn.rsplit(":", 1)[-1], "DOES_NOT_EXIST")}
+
+
+@dataclass
+class InMemoryFunctions:
+    """Lambda for runbook actions: each function is a Python callable of the event; calls recorded."""
+
+    functions: dict[str, Callable[[dict[str, Any]], Any]] = field(default_factory=dict)
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    def invoke(self, name: str, event: Any) -> Any:
+        import json
+
+        from orchestrator.exceptions import NotFoundError
+        from orchestrator.functions import Invocation
+
+        self.calls.append((name, dict(event)))
+        if name not in self.functions:
+            raise NotFoundError(f"Lambda Invoke: function {name} not found", code="FUNCTION_NOT_FOUND")
+        try:
+            result = self.functions[name](dict(event))
+        except TimeoutError:
+            return Invocation(
+                body='{"errorMessage": "Task timed out after 3.00 seconds"}',
+                function_error="Unhandled",
+                timed_out=True,
+            )
+        except Exception as error:  # a raising function: Lambda's error payload
+            body = json.dumps({"errorType": type(error).__name__, "errorMessage": str(error)})
+            return Invocation(body=body, function_error="Unhandled")
+        return Invocation(body=json.dumps(result))
+
+
+@dataclass
+class InMemorySsm:
+    """SSM for runbook actions: a command's result per instance comes from ``results`` (instance id ->
+    (exit code, output)), default success; it ends ``command_seconds`` after it was sent, by ``clock``."""
+
+    clock: Callable[[], float]
+    results: dict[str, tuple[int, str]] = field(default_factory=dict)
+    automations: dict[str, tuple[str, dict[str, list[str]]]] = field(default_factory=dict)
+    command_seconds: float = 5
+    commands: dict[str, dict[str, Any]] = field(default_factory=dict)
+    started: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _ids: Iterator[int] = field(default_factory=itertools.count)
+
+    def send_command(
+        self, *, document: str, instance_ids: Any, parameters: Any, timeout_seconds: int, comment: str
+    ) -> list[str]:
+        command_id = f"cmd-{next(self._ids):04d}"
+        self.commands[command_id] = {
+            "document": document,
+            "instanceIds": list(instance_ids),
+            "parameters": dict(parameters),
+            "sent": self.clock(),
+            "results": {i: self.results.get(i, (0, "ok")) for i in instance_ids},
+        }
+        return [command_id]
+
+    def command_results(self, command_ids: Any) -> list[dict[str, Any]]:
+        out = []
+        for command_id in command_ids:
+            command = self.commands[command_id]
+            done = self.clock() - command["sent"] >= self.command_seconds
+            for instance_id, (code, output) in command["results"].items():
+                status = ("Success" if code == 0 else "Failed") if done else "InProgress"
+                out.append(
+                    {
+                        "instanceId": instance_id,
+                        "status": status,
+                        "responseCode": code if done else -1,
+                        "output": output if done else "",
+                    }
+                )
+        return out
+
+    def start_automation(self, *, document: str, parameters: Any) -> str:
+        automation_id = f"auto-{next(self._ids):04d}"
+        self.started[automation_id] = {
+            "document": document,
+            "parameters": dict(parameters),
+            "sent": self.clock(),
+        }
+        return automation_id
+
+    def automation(self, automation_id: str) -> dict[str, Any]:
+        run = self.started[automation_id]
+        status, outputs = self.automations.get(run["document"], ("Success", {}))
+        if self.clock() - run["sent"] < self.command_seconds:
+            return {"status": "InProgress", "outputs": {}, "failureMessage": None}
+        return {
+            "status": status,
+            "outputs": outputs,
+            "failureMessage": None if status == "Success" else "step failed",
+        }

@@ -326,6 +326,7 @@ def test_every_wave_status_has_a_colour_of_its_own_palette() -> None:
         "COMPLETED": "green",
         "FAILED": "red",
         "CANCELLED": "grey",
+        "SKIPPED": "orange",
     }
 
 

@@ -6,55 +6,22 @@ tests/integration and through the real state machine in tests/e2e.)"""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from drs_fakes import FakeClock
-from memory_ports import InMemoryEc2, InProcessDrsClient, RecordingStepFunctions
+from in_memory import in_memory_orchestration
 from orchestration_driver import Orchestration
 
-from drs_sandbox.drs import DrsSimulator
 from execution_utils import can_terminate_execution, status_label
-from orchestrator.config import Config
-from orchestrator.deps import Deps
-from orchestrator.drs import Drs
-from orchestrator.ec2 import Ec2
 from orchestrator.exceptions import ConflictError
 from orchestrator.operations import control, find, poll, terminate, waves
-from orchestrator.reports.store import MemoryReports
-from orchestrator.store import Stores
-from orchestrator.timeutil import Clock
 
 QUICK = {"snapshot": 30, "conversion": 60, "launch": 30, "boot": 10}
 
 
 @pytest.fixture
 def orc() -> Iterator[Orchestration]:
-    clock = FakeClock()
-    ec2 = InMemoryEc2()
-    sim = DrsSimulator(ec2, clock=clock)
-    sfn = RecordingStepFunctions()
-    config = Config(
-        executions_table="executions",
-        execution_servers_table="servers",
-        protection_groups_table="groups",
-        recovery_plans_table="plans",
-        locks_table="locks",
-        state_machine_arn=sfn.state_machine_arn,
-        poll_min_seconds=5,
-        poll_max_seconds=60,
-    )
-    deps = Deps(
-        config=config,
-        stores=Stores.in_memory(),
-        drs=Drs(InProcessDrsClient(sim)),
-        ec2=Ec2(ec2),
-        sfn=sfn,
-        reports=MemoryReports(),
-        clock=Clock(lambda: datetime.fromtimestamp(clock(), UTC)),
-    )
-    yield Orchestration(deps=deps, sim=sim, clock=clock, sfn=sfn)
+    yield in_memory_orchestration()
 
 
 def plan(orc: Orchestration, *waves_spec: tuple[int, bool], **options: Any) -> str:

@@ -124,7 +124,7 @@ def test_every_table_becomes_valid_create_table_arguments_with_every_index(templ
 def test_functions_get_the_globals_merged_as_sam_does(template: cfn.CfnTemplate) -> None:
     specs = {s.logical_id: s for s in cfn.function_specs(template)}
     handler = specs["ExecutionHandlerFunction"]
-    assert handler.timeout == 120 and handler.memory == 1024  # the function's own values win
+    assert handler.timeout == 900 and handler.memory == 1024  # the function's own values win
     assert specs["NotificationFormatterFunction"].architectures == ["arm64"]  # from Globals
     assert handler.layer_dirs == [cfn.repo_root() / "lambda" / "shared"]  # the Globals layer
     # environments merge: Globals variables plus the function's own, every value a string

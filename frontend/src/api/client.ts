@@ -169,6 +169,12 @@ export class Api {
   pause = (executionId: string) => this.request<Execution>("POST", `/executions/${id(executionId)}/pause`, {});
   resume = (executionId: string, comment?: string) =>
     this.request<Execution>("POST", `/executions/${id(executionId)}/resume`, comment ? { comment } : {});
+  /** A wave that failed (PAUSED, pauseReason WAVE_FAILED) runs again. */
+  retry = (executionId: string, comment?: string) =>
+    this.request<Execution>("POST", `/executions/${id(executionId)}/retry`, comment ? { comment } : {});
+  /** A wave that failed (PAUSED, pauseReason WAVE_FAILED) is SKIPPED: the next waves go on. */
+  skip = (executionId: string, comment?: string) =>
+    this.request<Execution>("POST", `/executions/${id(executionId)}/skip`, comment ? { comment } : {});
   cancel = (executionId: string) => this.request<Execution>("POST", `/executions/${id(executionId)}/cancel`, {});
   /** A DRILL's instances: terminate-instances; a RECOVERY's: terminate-recovery-instances with the plan's name. */
   terminate = (execution: Pick<Execution, "executionId" | "executionType">, confirmPlanName?: string) =>

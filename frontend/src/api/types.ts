@@ -10,7 +10,70 @@ export type ExecutionStatus =
   | "FAILED"
   | "CANCELLED";
 
-export type WaveStatus = "NOT_STARTED" | "IN_PROGRESS" | "COMPLETED" | "FAILED" | "CANCELLED";
+/** SKIPPED: an operator skipped the wave after it failed (the execution then never ends COMPLETED). */
+export type WaveStatus = "NOT_STARTED" | "IN_PROGRESS" | "COMPLETED" | "FAILED" | "CANCELLED" | "SKIPPED";
+
+/** Phase of an IN_PROGRESS wave: its pre-actions, the DRS launch, then its post-actions. */
+export type WavePhase =
+  | "PRE_ACTIONS"
+  | "QUEUED_FOR_CAPACITY"
+  | "SUBMITTED"
+  | "SNAPSHOT"
+  | "CONVERTING"
+  | "LAUNCHING"
+  | "VERIFYING"
+  | "POST_ACTIONS";
+
+/**
+ * Why a PAUSED execution waits: the plan's pauseBeforeWave, an operator's pause, an APPROVAL action
+ * waiting for someone to resume, or a failed wave (onWaveFailure PAUSE) to retry, skip or cancel.
+ */
+export type PauseReason = "BEFORE_WAVE" | "OPERATOR" | "APPROVAL" | "WAVE_FAILED";
+
+// --- the recovery runbook: actions run before a wave launches and after its servers are ready ---
+
+export type ActionType = "LAMBDA" | "SSM_COMMAND" | "SSM_AUTOMATION" | "WAIT" | "APPROVAL";
+export type ActionStage = "PRE" | "POST";
+export type ActionStatus = "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "SKIPPED";
+export type OnFailure = "FAIL" | "CONTINUE";
+
+/** An action of a plan's wave (preActions, postActions), as the plan declares it. */
+export interface PlanAction {
+  name: string;
+  type: ActionType;
+  /** Default 900. */
+  timeoutSeconds?: number;
+  /** 1-5, default 1. */
+  maxAttempts?: number;
+  /** FAIL (default): the wave fails; CONTINUE: a warning. */
+  onFailure?: OnFailure;
+  /** LAMBDA */
+  functionName?: string;
+  payload?: Record<string, unknown>;
+  /** SSM_COMMAND, SSM_AUTOMATION */
+  documentName?: string;
+  parameters?: Record<string, string[]>;
+  /** WAIT: 60-7200. */
+  durationSeconds?: number;
+}
+
+/** An action of an execution's wave, as it ran. `output` is user-controlled text: always shown as text. */
+export interface WaveAction {
+  name: string;
+  type: ActionType | string;
+  stage: ActionStage | string;
+  status: ActionStatus | string;
+  attempts?: number;
+  maxAttempts?: number;
+  onFailure?: OnFailure | string;
+  startTime?: string | null;
+  endTime?: string | null;
+  /** A text excerpt of at most 4 KB. */
+  output?: string | null;
+  error?: unknown;
+  approvedBy?: string | null;
+  comment?: string | null;
+}
 
 export interface Progress {
   totalServers: number;
@@ -38,7 +101,7 @@ export interface Wave {
   waveNumber: number;
   waveName: string;
   status: WaveStatus | string;
-  phase: string | null;
+  phase: WavePhase | string | null;
   jobIds: string[];
   startTime?: string | null;
   endTime?: string | null;
@@ -54,6 +117,10 @@ export interface Wave {
   pollError?: unknown;
   /** From the wave's start to its end; null while it runs or before it starts. */
   durationSeconds?: number | null;
+  /** How many times the wave was retried after it failed. */
+  retries?: number;
+  /** Its pre-actions, then its post-actions, in the order they run. */
+  actions?: WaveAction[];
 }
 
 /**
@@ -93,7 +160,11 @@ export interface Execution {
   instancesTerminated?: boolean;
   pauseRequested?: boolean;
   pausedBeforeWave?: number | null;
-  pauseReason?: string | null;
+  pauseReason?: PauseReason | string | null;
+  /** The wave the pause concerns. */
+  pausedWave?: number | null;
+  /** For an APPROVAL pause: the action waiting for approval. */
+  pausedAction?: string | null;
   cancelRequested?: boolean;
   cancelReason?: string | null;
   error?: unknown;
@@ -179,6 +250,8 @@ export interface PlanWave {
   waveName: string;
   protectionGroupIds: string[];
   pauseBeforeWave?: boolean;
+  preActions?: PlanAction[];
+  postActions?: PlanAction[];
 }
 
 export interface PlanOptions {
@@ -188,6 +261,8 @@ export interface PlanOptions {
   capacityWaitMinutes?: number;
   /** The recovery time objective (1-10,080 minutes) each execution's recovery time is judged against. */
   rtoTargetMinutes?: number;
+  /** A failed wave ends the execution (STOP) or pauses it for an operator to retry, skip or cancel (PAUSE). */
+  onWaveFailure?: "STOP" | "PAUSE";
 }
 
 export interface RecoveryPlan {

@@ -7,6 +7,9 @@ import Input from "@cloudscape-design/components/input";
 import Modal from "@cloudscape-design/components/modal";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 
+/** The API records a comment of up to 1,000 characters with who acted. */
+export const COMMENT_MAX = 1000;
+
 export interface ConfirmModalProps {
   visible: boolean;
   header: string;
@@ -16,7 +19,9 @@ export interface ConfirmModalProps {
   typeToConfirm?: string;
   typeToConfirmLabel?: string;
   danger?: boolean;
-  onConfirm: (typed: string) => Promise<void> | void;
+  /** When given, an optional comment field with this label; its text is passed to onConfirm. */
+  commentLabel?: string;
+  onConfirm: (typed: string, comment: string) => Promise<void> | void;
   onDismiss: () => void;
 }
 
@@ -24,21 +29,23 @@ export interface ConfirmModalProps {
 export function ConfirmModal(props: ConfirmModalProps) {
   const { visible, typeToConfirm } = props;
   const [typed, setTyped] = useState("");
+  const [comment, setComment] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     if (visible) {
       setTyped("");
+      setComment("");
       setError(null);
       setBusy(false);
     }
   }, [visible]);
-  const ready = typeToConfirm === undefined || typed === typeToConfirm;
+  const ready = (typeToConfirm === undefined || typed === typeToConfirm) && comment.length <= COMMENT_MAX;
   const confirm = async () => {
     setBusy(true);
     setError(null);
     try {
-      await props.onConfirm(typed);
+      await props.onConfirm(typed, comment.trim());
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
     } finally {
@@ -80,6 +87,20 @@ export function ConfirmModal(props: ConfirmModalProps) {
               placeholder={typeToConfirm}
               ariaLabel="confirmation text"
               data-testid="confirm-input"
+            />
+          </FormField>
+        )}
+        {props.commentLabel !== undefined && (
+          <FormField
+            label={props.commentLabel}
+            constraintText={`Optional; recorded with your name. ${comment.length}/${COMMENT_MAX} characters.`}
+            errorText={comment.length > COMMENT_MAX ? `At most ${COMMENT_MAX} characters` : undefined}
+          >
+            <Input
+              value={comment}
+              onChange={({ detail }) => setComment(detail.value)}
+              ariaLabel="comment"
+              data-testid="confirm-comment"
             />
           </FormField>
         )}

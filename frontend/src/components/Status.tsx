@@ -1,5 +1,5 @@
 import StatusIndicator from "@cloudscape-design/components/status-indicator";
-import { executionIndicator, humanize, waveIndicator } from "../status";
+import { actionIndicator, executionIndicator, humanize, phaseText, waveIndicator } from "../status";
 
 /** An execution's status: the icon and colour from its status, the text from the API's label. */
 export function ExecutionStatusIndicator({ status, label }: { status: string; label?: string | null }) {
@@ -14,7 +14,15 @@ export function WaveStatusIndicator({ status, phase }: { status: string; phase?:
   return (
     <StatusIndicator type={waveIndicator(status)} data-status={status}>
       {humanize(status)}
-      {status === "IN_PROGRESS" && phase ? ` (${humanize(phase)})` : ""}
+      {status === "IN_PROGRESS" && phase ? ` (${phaseText(phase)})` : ""}
+    </StatusIndicator>
+  );
+}
+
+export function ActionStatusIndicator({ status }: { status: string }) {
+  return (
+    <StatusIndicator type={actionIndicator(status)} data-status={status}>
+      {humanize(status)}
     </StatusIndicator>
   );
 }

@@ -6,17 +6,19 @@ import Box from "@cloudscape-design/components/box";
 import Button from "@cloudscape-design/components/button";
 import ColumnLayout from "@cloudscape-design/components/column-layout";
 import Container from "@cloudscape-design/components/container";
+import ExpandableSection from "@cloudscape-design/components/expandable-section";
 import Header from "@cloudscape-design/components/header";
 import Link from "@cloudscape-design/components/link";
 import ProgressBar from "@cloudscape-design/components/progress-bar";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Spinner from "@cloudscape-design/components/spinner";
+import Table from "@cloudscape-design/components/table";
 import Tabs from "@cloudscape-design/components/tabs";
-import type { Execution, Wave } from "../api/types";
+import type { Execution, Wave, WaveAction } from "../api/types";
 import { ConfirmModal } from "../components/ConfirmModal";
 import { RecoveryTimePanel } from "../components/RecoveryTime";
 import { downloadReportJson, openReport } from "../components/report";
-import { ExecutionStatusIndicator, WaveStatusIndicator } from "../components/Status";
+import { ActionStatusIndicator, ExecutionStatusIndicator, WaveStatusIndicator } from "../components/Status";
 import { REFRESH_MS, useInterval, useLoad } from "../components/hooks";
 import { useBreadcrumbs, useNotify } from "../components/shell";
 import { ServerTable } from "./ServerTable";
@@ -28,11 +30,13 @@ import {
   formatDuration,
   formatTime,
   isActive,
+  pausedWaveText,
   pauseReasonText,
+  secondsBetween,
   waveOfText,
 } from "../status";
 
-type Action = "pause" | "resume" | "cancel" | "terminate";
+type Action = "pause" | "resume" | "approve" | "retry" | "skip" | "cancel" | "terminate";
 
 function KeyValue({ label, children }: { label: string; children: React.ReactNode }) {
   return (
@@ -43,10 +47,67 @@ function KeyValue({ label, children }: { label: string; children: React.ReactNod
   );
 }
 
+const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
 function percent(execution: Execution): number {
   const p = execution.progress ?? {};
   const total = p.totalServers ?? 0;
   return total ? Math.round(((p.ready ?? 0) * 100) / total) : 0;
+}
+
+/** An action's output: user-controlled text (at most 4 KB), always shown as preformatted text. */
+const OUTPUT_STYLE = {
+  margin: 0,
+  maxHeight: "20rem",
+  overflow: "auto",
+  whiteSpace: "pre-wrap",
+  overflowWrap: "anywhere",
+  fontFamily: "monospace",
+} as const;
+
+/** A wave's runbook: its pre-actions, then its post-actions, as they ran. */
+export function WaveActionsTable({ wave }: { wave: Wave }) {
+  const actions = wave.actions ?? [];
+  return (
+    <Table<WaveAction & { n: number }>
+      data-testid={`wave-${wave.waveNumber}-actions`}
+      variant="embedded"
+      header={<Header variant="h3" counter={`(${actions.length})`}>Actions</Header>}
+      items={actions.map((a, n) => ({ ...a, n }))}
+      trackBy="n"
+      wrapLines
+      columnDefinitions={[
+        { id: "stage", header: "Stage", cell: (a) => (a.stage === "PRE" ? "Pre" : a.stage === "POST" ? "Post" : a.stage) },
+        { id: "name", header: "Name", cell: (a) => a.name },
+        { id: "type", header: "Type", cell: (a) => a.type },
+        { id: "status", header: "Status", cell: (a) => <ActionStatusIndicator status={a.status} /> },
+        { id: "attempts", header: "Attempts", cell: (a) => `${a.attempts ?? 0}/${a.maxAttempts ?? 1}` },
+        { id: "started", header: "Started", cell: (a) => formatTime(a.startTime) },
+        { id: "duration", header: "Duration", cell: (a) => formatDuration(secondsBetween(a.startTime, a.endTime)) },
+        {
+          id: "result",
+          header: "Error / approval",
+          cell: (a) =>
+            errorText(a.error) ??
+            (a.approvedBy ? `Approved by ${a.approvedBy}${a.comment ? `: ${a.comment}` : ""}` : "-"),
+        },
+        {
+          id: "output",
+          header: "Output",
+          cell: (a) =>
+            a.output ? (
+              <ExpandableSection headerText="Output" variant="footer">
+                <pre style={OUTPUT_STYLE} data-testid="action-output">
+                  {a.output}
+                </pre>
+              </ExpandableSection>
+            ) : (
+              "-"
+            ),
+        },
+      ]}
+    />
+  );
 }
 
 export function WaveCard({ wave }: { wave: Wave }) {
@@ -68,6 +129,7 @@ export function WaveCard({ wave }: { wave: Wave }) {
   const describe = [
     wave.durationSeconds !== null && wave.durationSeconds !== undefined ? `Took ${formatDuration(wave.durationSeconds)}` : null,
     wave.pauseBeforeWave ? "The plan pauses before this wave" : null,
+    wave.retries ? `Retried ${wave.retries} time${wave.retries === 1 ? "" : "s"}` : null,
   ]
     .filter(Boolean)
     .join(" · ");
@@ -119,8 +181,34 @@ export function WaveCard({ wave }: { wave: Wave }) {
             </ul>
           </Alert>
         )}
+        {(wave.actions?.length ?? 0) > 0 && <WaveActionsTable wave={wave} />}
       </SpaceBetween>
     </Container>
+  );
+}
+
+const PAUSE_HEADERS: Record<string, string> = {
+  WAVE_FAILED: "Paused: a wave failed",
+  APPROVAL: "Paused: waiting for approval",
+};
+
+/** Why the execution is PAUSED and what moves it on; for a failed wave, that wave's error. */
+export function PauseBanner({ execution }: { execution: Execution }) {
+  const text = pauseReasonText(execution);
+  if (!text) return null;
+  const reason = execution.pauseReason ?? "";
+  const number = execution.pausedWave ?? execution.pausedBeforeWave;
+  const wave = execution.waves.find((w) => w.waveNumber === number);
+  const error = reason === "WAVE_FAILED" ? errorText(wave?.error) : null;
+  return (
+    <Alert
+      type={reason === "WAVE_FAILED" ? "error" : "info"}
+      header={PAUSE_HEADERS[reason] ?? "Paused"}
+      data-testid="pause-reason"
+    >
+      {capitalize(text)}.
+      {error && <Box data-testid="pause-wave-error">{error}</Box>}
+    </Alert>
   );
 }
 
@@ -171,9 +259,25 @@ export function ExecutionActions({
       <Button disabled={!allowed.pause} onClick={() => onAction("pause")} data-testid="action-pause">
         Pause
       </Button>
-      <Button disabled={!allowed.resume} onClick={() => onAction("resume")} data-testid="action-resume">
-        Resume
-      </Button>
+      {allowed.approve ? (
+        <Button variant="primary" onClick={() => onAction("approve")} data-testid="action-approve">
+          Approve
+        </Button>
+      ) : (
+        <Button disabled={!allowed.resume} onClick={() => onAction("resume")} data-testid="action-resume">
+          Resume
+        </Button>
+      )}
+      {allowed.retry && (
+        <Button variant="primary" onClick={() => onAction("retry")} data-testid="action-retry">
+          Retry wave
+        </Button>
+      )}
+      {allowed.skip && (
+        <Button onClick={() => onAction("skip")} data-testid="action-skip">
+          Skip wave
+        </Button>
+      )}
       <Button disabled={!allowed.cancel} onClick={() => onAction("cancel")} data-testid="action-cancel">
         Cancel
       </Button>
@@ -191,7 +295,10 @@ export function ExecutionActions({
   );
 }
 
-const CONFIRM: Record<Action, { header: string; label: string; text: (e: Execution) => string }> = {
+const CONFIRM: Record<
+  Action,
+  { header: string | ((e: Execution) => string); label: string; text: (e: Execution) => string; comment?: string }
+> = {
   pause: {
     header: "Pause the execution",
     label: "Pause",
@@ -201,6 +308,28 @@ const CONFIRM: Record<Action, { header: string; label: string; text: (e: Executi
     header: "Resume the execution",
     label: "Resume",
     text: (e) => pauseReasonText(e) ?? "The next wave starts.",
+    comment: "Comment",
+  },
+  approve: {
+    header: (e) => `Approve ${e.pausedAction ?? "the action"}`,
+    label: "Approve",
+    text: (e) =>
+      `The execution waits for approval of ${e.pausedAction ?? "an action"} in ${pausedWaveText(e)}. Approving resumes it; your approval and comment are recorded.`,
+    comment: "Comment",
+  },
+  retry: {
+    header: (e) => `Retry ${pausedWaveText(e)}`,
+    label: "Retry wave",
+    text: (e) =>
+      `${capitalize(pausedWaveText(e))} runs again: what failed in it (servers, actions) is attempted again, what succeeded stays done.`,
+    comment: "Comment",
+  },
+  skip: {
+    header: (e) => `Skip ${pausedWaveText(e)}`,
+    label: "Skip wave",
+    text: (e) =>
+      `${capitalize(pausedWaveText(e))} is left as it is and marked SKIPPED; the next waves go on. The execution can then end PARTIAL SUCCESS or FAILED, never COMPLETED.`,
+    comment: "Comment",
   },
   cancel: {
     header: "Cancel the execution",
@@ -264,15 +393,18 @@ export function ExecutionDetailPage() {
     return <Spinner size="large" />;
   }
 
-  const act = async (action: Action, typed: string) => {
-    const result =
-      action === "pause"
-        ? await api.pause(execution.executionId)
-        : action === "resume"
-          ? await api.resume(execution.executionId)
-          : action === "cancel"
-            ? await api.cancel(execution.executionId)
-            : await api.terminate(execution, typed);
+  const act = async (action: Action, typed: string, comment: string) => {
+    const id = execution.executionId;
+    const calls: Record<Action, () => Promise<Execution>> = {
+      pause: () => api.pause(id),
+      resume: () => api.resume(id, comment),
+      approve: () => api.resume(id, comment),
+      retry: () => api.retry(id, comment),
+      skip: () => api.skip(id, comment),
+      cancel: () => api.cancel(id),
+      terminate: () => api.terminate(execution, typed),
+    };
+    const result = await calls[action]();
     setPending(null);
     notify(
       "success",
@@ -285,7 +417,6 @@ export function ExecutionDetailPage() {
   };
 
   const waveOf = waveOfText(execution);
-  const pause = pauseReasonText(execution);
   const confirm = pending ? CONFIRM[pending] : null;
   const typeToConfirm =
     pending === "terminate" && execution.executionType === "RECOVERY" ? execution.planName : undefined;
@@ -343,11 +474,7 @@ export function ExecutionDetailPage() {
               additionalInfo={`${execution.progress?.ready ?? 0} of ${execution.progress?.totalServers ?? 0} servers ready`}
             />
           )}
-          {pause && (
-            <Alert type="info" header="Paused" data-testid="pause-reason">
-              {pause}
-            </Alert>
-          )}
+          <PauseBanner execution={execution} />
           {execution.pauseRequested && execution.status !== "PAUSED" && (
             <Alert type="info">A pause was requested: the execution pauses before the next wave.</Alert>
           )}
@@ -410,12 +537,13 @@ export function ExecutionDetailPage() {
       {confirm && pending && (
         <ConfirmModal
           visible
-          header={confirm.header}
+          header={typeof confirm.header === "string" ? confirm.header : confirm.header(execution)}
           confirmLabel={confirm.label}
-          danger={pending === "terminate" || pending === "cancel"}
+          danger={pending === "terminate" || pending === "cancel" || pending === "skip"}
+          commentLabel={confirm.comment}
           typeToConfirm={typeToConfirm}
           typeToConfirmLabel={typeToConfirm ? `Type the plan's name, ${typeToConfirm}, to confirm` : undefined}
-          onConfirm={(typed) => act(pending, typed)}
+          onConfirm={(typed, comment) => act(pending, typed, comment)}
           onDismiss={() => setPending(null)}
         >
           {confirm.text(execution)}

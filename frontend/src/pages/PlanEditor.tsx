@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
 import { useNavigate, useParams } from "react-router-dom";
+import Box from "@cloudscape-design/components/box";
 import Button from "@cloudscape-design/components/button";
 import Checkbox from "@cloudscape-design/components/checkbox";
 import ColumnLayout from "@cloudscape-design/components/column-layout";
@@ -14,11 +15,12 @@ import SpaceBetween from "@cloudscape-design/components/space-between";
 import Spinner from "@cloudscape-design/components/spinner";
 import Textarea from "@cloudscape-design/components/textarea";
 import type { PlanBody } from "../api/client";
-import type { PlanOptions, PlanWave } from "../api/types";
+import type { PlanAction, PlanOptions, PlanWave } from "../api/types";
 import { formErrors, NO_ERRORS, type FormErrors } from "../components/fieldErrors";
 import { useLoad } from "../components/hooks";
 import { useBreadcrumbs, useNotify } from "../components/shell";
 import { useApi } from "../session";
+import { ActionList, fromDraft, isActionField, toDraft, type ActionDraft, type Stage } from "./ActionsEditor";
 
 const READINESS = [
   { value: "", label: "Default (EC2 running)" },
@@ -27,11 +29,36 @@ const READINESS = [
   { value: "EC2_STATUS_OK", label: "EC2 status checks OK" },
 ];
 
-function isKnownField(field: string, waves: number): boolean {
-  if (["name", "description", "waves", "options", "options.readinessCheck", "options.waveTimeoutMinutes", "options.pauseTimeoutMinutes", "options.rtoTargetMinutes", "protectionGroupIds"].includes(field))
+const ON_WAVE_FAILURE = [
+  { value: "", label: "Default (stop the execution)" },
+  { value: "STOP", label: "Stop the execution" },
+  { value: "PAUSE", label: "Pause: an operator retries, skips or cancels" },
+];
+
+const STAGES: Stage[] = ["preActions", "postActions"];
+
+/** A wave as the editor holds it: the plan's wave (fields not shown are kept) with its actions as drafts. */
+type WaveDraft = PlanWave & { drafts: Record<Stage, ActionDraft[]> };
+
+function toWaveDraft(wave: PlanWave): WaveDraft {
+  return {
+    ...wave,
+    pauseBeforeWave: Boolean(wave.pauseBeforeWave),
+    drafts: { preActions: (wave.preActions ?? []).map(toDraft), postActions: (wave.postActions ?? []).map(toDraft) },
+  };
+}
+
+function isKnownField(field: string, waves: WaveDraft[]): boolean {
+  if (["name", "description", "waves", "options", "options.readinessCheck", "options.waveTimeoutMinutes", "options.pauseTimeoutMinutes", "options.rtoTargetMinutes", "options.onWaveFailure", "protectionGroupIds"].includes(field))
     return true;
   const m = /^waves\[(\d+)\](?:\.(waveName|protectionGroupIds|pauseBeforeWave))?$/.exec(field);
-  return Boolean(m && Number(m[1]) < waves);
+  if (m) return Number(m[1]) < waves.length;
+  const a = /^waves\[(\d+)\]\.(preActions|postActions)(?:\[(\d+)\](?:\.(\w+))?)?$/.exec(field);
+  const list = a ? waves[Number(a[1])]?.drafts[a[2] as Stage] : undefined;
+  if (!a || !list) return false;
+  if (a[3] === undefined) return true;
+  const action = list[Number(a[3])];
+  return Boolean(action && (a[4] === undefined || isActionField(a[4], action.type)));
 }
 
 export function PlanEditorPage() {
@@ -48,17 +75,19 @@ export function PlanEditorPage() {
   ]);
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
-  const [waves, setWaves] = useState<PlanWave[]>([{ waveName: "Wave1", protectionGroupIds: [], pauseBeforeWave: false }]);
+  const [waves, setWaves] = useState<WaveDraft[]>([toWaveDraft({ waveName: "Wave1", protectionGroupIds: [] })]);
   const [options, setOptions] = useState<{
     readinessCheck: string;
     waveTimeoutMinutes: string;
     pauseTimeoutMinutes: string;
     rtoTargetMinutes: string;
+    onWaveFailure: string;
   }>({
     readinessCheck: "",
     waveTimeoutMinutes: "",
     pauseTimeoutMinutes: "",
     rtoTargetMinutes: "",
+    onWaveFailure: "",
   });
   const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
   const [saving, setSaving] = useState(false);
@@ -68,17 +97,18 @@ export function PlanEditorPage() {
     if (!p) return;
     setName(p.name);
     setDescription(p.description ?? "");
-    setWaves(p.waves.map((w) => ({ ...w, pauseBeforeWave: Boolean(w.pauseBeforeWave) })));
+    setWaves(p.waves.map(toWaveDraft));
     setOptions({
       readinessCheck: p.options?.readinessCheck ?? "",
       waveTimeoutMinutes: p.options?.waveTimeoutMinutes ? String(p.options.waveTimeoutMinutes) : "",
       pauseTimeoutMinutes: p.options?.pauseTimeoutMinutes ? String(p.options.pauseTimeoutMinutes) : "",
       rtoTargetMinutes: p.options?.rtoTargetMinutes ? String(p.options.rtoTargetMinutes) : "",
+      onWaveFailure: p.options?.onWaveFailure ?? "",
     });
   }, [existing.data]);
 
   const groupOptions = (groups.data?.items ?? []).map((g) => ({ value: g.groupId, label: g.name }));
-  const setWave = (i: number, change: Partial<PlanWave>) => setWaves(waves.map((w, j) => (j === i ? { ...w, ...change } : w)));
+  const setWave = (i: number, change: Partial<WaveDraft>) => setWaves(waves.map((w, j) => (j === i ? { ...w, ...change } : w)));
   const move = (i: number, by: number) => {
     const copy = [...waves];
     const [w] = copy.splice(i, 1);
@@ -86,33 +116,59 @@ export function PlanEditorPage() {
     setWaves(copy);
   };
 
-  const body = (): PlanBody => {
+  /** The request body, or the fields the browser already knows are wrong (a payload that is not JSON). */
+  const body = (): { plan: PlanBody } | { fields: Record<string, string> } => {
     // Options this editor does not show (capacityWaitMinutes) are kept as the plan has them.
     const opts: PlanOptions = { ...(existing.data?.options ?? {}) };
     delete opts.readinessCheck;
     delete opts.waveTimeoutMinutes;
     delete opts.pauseTimeoutMinutes;
     delete opts.rtoTargetMinutes;
+    delete opts.onWaveFailure;
+    if (options.onWaveFailure) opts.onWaveFailure = options.onWaveFailure as PlanOptions["onWaveFailure"];
     if (options.readinessCheck) opts.readinessCheck = options.readinessCheck as PlanOptions["readinessCheck"];
     // Numbers as typed: the API says what is out of range, on the field.
     if (options.waveTimeoutMinutes) opts.waveTimeoutMinutes = Number(options.waveTimeoutMinutes);
     if (options.pauseTimeoutMinutes) opts.pauseTimeoutMinutes = Number(options.pauseTimeoutMinutes);
     if (options.rtoTargetMinutes) opts.rtoTargetMinutes = Number(options.rtoTargetMinutes);
-    const result: PlanBody = { name, waves };
+    const fieldErrors: Record<string, string> = {};
+    const planWaves = waves.map((draft, i) => {
+      const { drafts, ...wave } = draft;
+      const result: PlanWave = { ...wave };
+      for (const stage of STAGES) {
+        const actions: PlanAction[] = drafts[stage].map((d, j) => {
+          const { action, errors } = fromDraft(d);
+          for (const [field, message] of Object.entries(errors)) fieldErrors[`waves[${i}].${stage}[${j}].${field}`] = message;
+          return action;
+        });
+        // A list the plan had is sent even when emptied, so that removing every action is saved.
+        if (actions.length || wave[stage]) result[stage] = actions;
+        else delete result[stage];
+      }
+      return result;
+    });
+    if (Object.keys(fieldErrors).length) return { fields: fieldErrors };
+    const result: PlanBody = { name, waves: planWaves };
     if (description) result.description = description;
     if (Object.keys(opts).length) result.options = opts;
-    return result;
+    return { plan: result };
   };
 
   const save = async () => {
     setSaving(true);
     setErrors(NO_ERRORS);
+    const request = body();
+    if ("fields" in request) {
+      setErrors({ fields: request.fields, form: null });
+      setSaving(false);
+      return;
+    }
     try {
-      const saved = planId ? await api.updatePlan(planId, body()) : await api.createPlan(body());
+      const saved = planId ? await api.updatePlan(planId, request.plan) : await api.createPlan(request.plan);
       notify("success", `Recovery plan ${saved.name} ${editing ? "saved" : "created"}`);
       navigate(`/recovery-plans/${saved.planId}`);
     } catch (e) {
-      setErrors(formErrors(e, (f) => isKnownField(f, waves.length)));
+      setErrors(formErrors(e, (f) => isKnownField(f, waves)));
     } finally {
       setSaving(false);
     }
@@ -157,7 +213,7 @@ export function PlanEditorPage() {
                   <Button
                     iconName="add-plus"
                     onClick={() =>
-                      setWaves([...waves, { waveName: `Wave${waves.length + 1}`, protectionGroupIds: [], pauseBeforeWave: false }])
+                      setWaves([...waves, toWaveDraft({ waveName: `Wave${waves.length + 1}`, protectionGroupIds: [] })])
                     }
                   >
                     Add wave
@@ -198,12 +254,23 @@ export function PlanEditorPage() {
                       </SpaceBetween>
                     </SpaceBetween>
                   </ColumnLayout>
+                  {STAGES.map((stage) => (
+                    <Box key={stage} margin={{ top: "l" }}>
+                      <ActionList
+                        waveIndex={i}
+                        stage={stage}
+                        drafts={wave.drafts[stage]}
+                        err={err}
+                        onChange={(list) => setWave(i, { drafts: { ...wave.drafts, [stage]: list } })}
+                      />
+                    </Box>
+                  ))}
                 </Container>
               ))}
             </SpaceBetween>
           </Container>
           <Container header={<Header variant="h2">Options</Header>}>
-            <ColumnLayout columns={4}>
+            <ColumnLayout columns={3}>
               <FormField label="Readiness check" errorText={err("options.readinessCheck")} description="When is a server ready?">
                 <Select
                   selectedOption={READINESS.find((o) => o.value === options.readinessCheck) ?? READINESS[0]}
@@ -216,6 +283,19 @@ export function PlanEditorPage() {
               </FormField>
               <FormField label="Pause timeout (minutes)" errorText={err("options.pauseTimeoutMinutes")} constraintText="1 to 10080; empty: the stack's default">
                 <Input type="number" value={options.pauseTimeoutMinutes} onChange={({ detail }) => setOptions({ ...options, pauseTimeoutMinutes: detail.value })} />
+              </FormField>
+              <FormField
+                label="When a wave fails"
+                errorText={err("options.onWaveFailure")}
+                description="Stop, or pause for an operator"
+                data-testid="field-on-wave-failure"
+              >
+                <Select
+                  selectedOption={ON_WAVE_FAILURE.find((o) => o.value === options.onWaveFailure) ?? ON_WAVE_FAILURE[0]}
+                  options={ON_WAVE_FAILURE}
+                  onChange={({ detail }) => setOptions({ ...options, onWaveFailure: detail.selectedOption.value ?? "" })}
+                  data-testid="plan-on-wave-failure"
+                />
               </FormField>
               <FormField
                 label="Recovery time objective (minutes)"

@@ -182,6 +182,10 @@ export function PlanDetailPage() {
             <Box variant="awsui-key-label">Pause timeout</Box>
             <div>{p.options?.pauseTimeoutMinutes ? `${p.options.pauseTimeoutMinutes} min` : "Stack default"}</div>
           </div>
+          <div>
+            <Box variant="awsui-key-label">When a wave fails</Box>
+            <div>{p.options?.onWaveFailure === "PAUSE" ? "Pause for retry or skip" : "Stop"}</div>
+          </div>
           <div data-testid="plan-rto-target">
             <Box variant="awsui-key-label">Recovery time objective</Box>
             <div>{formatTarget(p.options?.rtoTargetMinutes)}</div>
@@ -198,6 +202,12 @@ export function PlanDetailPage() {
           { id: "name", header: "Wave", cell: (w) => w.waveName },
           { id: "groups", header: "Protection groups", cell: (w) => w.protectionGroupIds.map(groupName).join(", ") },
           { id: "pause", header: "Pause before", cell: (w) => (w.pauseBeforeWave ? "Yes" : "No") },
+          {
+            id: "actions",
+            header: "Actions (before → after)",
+            cell: (w) =>
+              [w.preActions, w.postActions].map((list) => (list ?? []).map((a) => a.name).join(", ") || "-").join(" → "),
+          },
         ]}
       />
       <Table

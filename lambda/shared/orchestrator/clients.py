@@ -17,7 +17,9 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_ec2 import EC2Client
     from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_sns import SNSClient
+    from mypy_boto3_ssm import SSMClient
     from mypy_boto3_stepfunctions import SFNClient
 
 _RETRIES = BotoConfig(
@@ -26,6 +28,10 @@ _RETRIES = BotoConfig(
     read_timeout=30,
     max_pool_connections=20,
 )
+# A runbook's LAMBDA action is invoked synchronously and may run for minutes; an invocation is
+# never repeated by botocore (a retry would run the action twice: attempts are the runbook's).
+_INVOKE = BotoConfig(retries={"mode": "standard", "max_attempts": 1}, connect_timeout=5, read_timeout=870)
+_CONFIGS = {"lambda": _INVOKE}
 _lock = threading.Lock()
 _clients: dict[str, Any] = {}
 
@@ -43,6 +49,10 @@ def client(service: Literal["sns"]) -> SNSClient: ...
 @overload
 def client(service: Literal["events"]) -> EventBridgeClient: ...
 @overload
+def client(service: Literal["ssm"]) -> SSMClient: ...
+@overload
+def client(service: Literal["lambda"]) -> LambdaClient: ...
+@overload
 def client(service: str) -> Any: ...
 
 
@@ -53,7 +63,8 @@ def client(service: str) -> Any:
         return found
     with _lock:
         if service not in _clients:
-            _clients[service] = boto3.session.Session().client(service, config=_RETRIES)  # type: ignore[call-overload]
+            config = _CONFIGS.get(service, _RETRIES)
+            _clients[service] = boto3.session.Session().client(service, config=config)  # type: ignore[call-overload]
         return _clients[service]
 
 

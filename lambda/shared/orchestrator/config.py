@@ -46,6 +46,10 @@ class Config:
     drs_max_servers_in_active_jobs: int = 500
     # The Region the stack runs and recovers in (Lambda sets AWS_REGION).
     region: str | None = None
+    # Runbook actions may call only functions named with this prefix and only these SSM documents
+    # (stack parameters; the execution handler's IAM policy grants exactly the same).
+    action_function_prefix: str = "drs-actions-"
+    allowed_ssm_documents: tuple[str, ...] = ("AWS-RunShellScript", "AWS-RunPowerShellScript")
 
     @classmethod
     def from_env(cls) -> Config:
@@ -65,6 +69,14 @@ class Config:
             drs_max_concurrent_jobs=_int("DRS_MAX_CONCURRENT_JOBS", 20),
             drs_max_servers_in_active_jobs=_int("DRS_MAX_SERVERS_IN_ACTIVE_JOBS", 500),
             region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None,
+            action_function_prefix=os.environ.get("ACTION_FUNCTION_PREFIX", "drs-actions-"),
+            allowed_ssm_documents=tuple(
+                d.strip()
+                for d in os.environ.get(
+                    "ALLOWED_SSM_DOCUMENTS", "AWS-RunShellScript,AWS-RunPowerShellScript"
+                ).split(",")
+                if d.strip()
+            ),
         )
 
 

@@ -9,9 +9,11 @@ from orchestrator import clients
 from orchestrator.config import Config, get_config
 from orchestrator.drs import Drs
 from orchestrator.ec2 import Ec2
-from orchestrator.ports import DrsPort, Ec2Port, StateMachinePort
+from orchestrator.functions import Functions
+from orchestrator.ports import DrsPort, Ec2Port, FunctionsPort, SsmPort, StateMachinePort
 from orchestrator.reports.store import ReportStore, S3Reports
 from orchestrator.sfn import StepFunctions
+from orchestrator.ssm import Ssm
 from orchestrator.store import Stores
 from orchestrator.timeutil import Clock
 
@@ -24,6 +26,8 @@ class Deps:
     ec2: Ec2Port
     sfn: StateMachinePort
     reports: ReportStore
+    functions: FunctionsPort
+    ssm: SsmPort
     clock: Clock = field(default_factory=Clock)
 
     @classmethod
@@ -35,6 +39,8 @@ class Deps:
             ec2=Ec2(clients.client("ec2")),
             sfn=StepFunctions(clients.client("stepfunctions"), config.state_machine_arn),
             reports=S3Reports(clients.client("s3"), config.reports_bucket),
+            functions=Functions(clients.client("lambda")),
+            ssm=Ssm(clients.client("ssm")),
         )
 
 

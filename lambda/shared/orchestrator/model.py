@@ -7,12 +7,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NotRequired, TypedDict, cast
 
-from execution_utils import ReadinessCheck
+from execution_utils import ActionStatus, OnFailure, OnWaveFailure, ReadinessCheck
 
 # Option defaults (the wave timeout's default is a stack parameter: Config.default_wave_timeout_minutes).
 DEFAULT_READINESS = ReadinessCheck.EC2_RUNNING
 DEFAULT_PAUSE_TIMEOUT_MINUTES = 1440
 DEFAULT_CAPACITY_WAIT_MINUTES = 60
+DEFAULT_ON_WAVE_FAILURE = OnWaveFailure.STOP
+DEFAULT_ACTION_TIMEOUT_SECONDS = 900
+DEFAULT_ACTION_MAX_ATTEMPTS = 1
+# An action's output is kept as an excerpt of at most 4 KB; the whole runbook of an execution shares
+# RUNBOOK_OUTPUT_BUDGET so its item stays far below DynamoDB's 400 KB (see action_output_limit).
+ACTION_OUTPUT_LIMIT = 4096
+RUNBOOK_OUTPUT_BUDGET = 128 * 1024
+ACTION_ERROR_LIMIT = 1024
 
 
 class Progress(TypedDict):
@@ -37,7 +45,56 @@ class ExecutionOptions(TypedDict):
     waveTimeoutMinutes: int
     pauseTimeoutMinutes: int
     capacityWaitMinutes: int
+    onWaveFailure: str
     rtoTargetMinutes: NotRequired[int]
+
+
+class ActionRecord(TypedDict):
+    """One runbook action of a wave: its definition (copied from the plan at start) and its run."""
+
+    name: str
+    type: str
+    stage: str  # PRE | POST
+    status: str  # ActionStatus
+    attempts: int
+    maxAttempts: int
+    timeoutSeconds: int
+    onFailure: str
+    # the definition, per type
+    functionName: NotRequired[str]
+    payload: NotRequired[dict[str, Any]]
+    documentName: NotRequired[str]
+    parameters: NotRequired[dict[str, list[str]]]
+    durationSeconds: NotRequired[int]
+    # the run
+    startTime: NotRequired[str]
+    attemptStartTime: NotRequired[str]
+    endTime: NotRequired[str]
+    retryAt: NotRequired[str]
+    handle: NotRequired[dict[str, Any]]
+    output: NotRequired[str]
+    error: NotRequired[str]
+    approvedBy: NotRequired[str]
+    comment: NotRequired[str]
+
+
+# What the API shows of an action (the definition's type-specific fields and the handle stay inside).
+ACTION_VIEW_FIELDS: tuple[str, ...] = (
+    "name",
+    "type",
+    "stage",
+    "status",
+    "attempts",
+    "maxAttempts",
+    "timeoutSeconds",
+    "onFailure",
+    "startTime",
+    "endTime",
+    "output",
+    "error",
+    "approvedBy",
+    "comment",
+)
 
 
 class WaveRecord(TypedDict):
@@ -62,6 +119,13 @@ class WaveRecord(TypedDict):
     pollError: NotRequired[str]
     pollErrors: NotRequired[int]
     jobsFinished: NotRequired[bool]
+    actions: NotRequired[list[ActionRecord]]
+    # a failed wave retried (POST /executions/{id}/retry): how often, and the servers to launch again
+    retries: NotRequired[int]
+    relaunchServerIds: NotRequired[list[str]]
+    retriedBy: NotRequired[str]
+    skippedBy: NotRequired[str]
+    skipComment: NotRequired[str]
 
 
 class ExecutionRecord(TypedDict):
@@ -93,6 +157,8 @@ class ExecutionRecord(TypedDict):
     pausedBeforeWave: NotRequired[int]
     pausedTime: NotRequired[str]
     pauseReason: NotRequired[str]
+    pausedWave: NotRequired[int]
+    pausedAction: NotRequired[str]
     pausedSeconds: NotRequired[int]
     resumedBeforeWave: NotRequired[int]
     resumedBy: NotRequired[str]
@@ -208,6 +274,7 @@ def execution_options(plan_options: Mapping[str, Any], default_wave_timeout_minu
         "waveTimeoutMinutes": int(plan_options.get("waveTimeoutMinutes") or default_wave_timeout_minutes),
         "pauseTimeoutMinutes": int(plan_options.get("pauseTimeoutMinutes") or DEFAULT_PAUSE_TIMEOUT_MINUTES),
         "capacityWaitMinutes": int(plan_options.get("capacityWaitMinutes") or DEFAULT_CAPACITY_WAIT_MINUTES),
+        "onWaveFailure": str(OnWaveFailure(plan_options.get("onWaveFailure") or DEFAULT_ON_WAVE_FAILURE)),
     }
     if plan_options.get("rtoTargetMinutes"):
         options["rtoTargetMinutes"] = int(plan_options["rtoTargetMinutes"])
@@ -228,3 +295,36 @@ def execution_from_item(item: Mapping[str, Any]) -> ExecutionRecord:
 
 def server_from_item(item: Mapping[str, Any]) -> ServerRecord:
     return cast(ServerRecord, dict(item))
+
+
+def new_action(definition: Mapping[str, Any], stage: str) -> ActionRecord:
+    """An action of an execution, PENDING, from its definition in the plan (defaults filled in)."""
+    return cast(
+        ActionRecord,
+        {
+            **{k: v for k, v in definition.items() if k not in ACTION_VIEW_FIELDS},
+            "name": definition["name"],
+            "type": definition["type"],
+            "stage": stage,
+            "status": str(ActionStatus.PENDING),
+            "attempts": 0,
+            "maxAttempts": int(definition.get("maxAttempts") or DEFAULT_ACTION_MAX_ATTEMPTS),
+            "timeoutSeconds": int(definition.get("timeoutSeconds") or DEFAULT_ACTION_TIMEOUT_SECONDS),
+            "onFailure": str(OnFailure(definition.get("onFailure") or OnFailure.FAIL)),
+        },
+    )
+
+
+def action_output_limit(action_count: int) -> int:
+    """Bytes of output excerpt kept per action: 4 KB, less when a runbook has more than 32 actions."""
+    return max(256, min(ACTION_OUTPUT_LIMIT, RUNBOOK_OUTPUT_BUDGET // max(1, action_count)))
+
+
+def excerpt(text: str, limit: int) -> str:
+    """The end of ``text`` within ``limit`` UTF-8 bytes (a command's verdict is at its end)."""
+    data = text.encode("utf-8")
+    if len(data) <= limit:
+        return text
+    marker = "…\n"
+    kept = data[-(limit - len(marker.encode())) :].decode("utf-8", errors="ignore")
+    return marker + kept

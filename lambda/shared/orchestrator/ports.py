@@ -1,11 +1,15 @@
 """The ports of the AWS services the operations call besides DynamoDB. Production code uses the
-adapters in drs.py, ec2.py and sfn.py; tests use in-memory versions of the same protocols."""
+adapters in drs.py, ec2.py, sfn.py, functions.py and ssm.py; tests use in-memory versions of the
+same protocols."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from orchestrator.functions import Invocation
 
 
 class DrsPort(Protocol):
@@ -47,3 +51,29 @@ class StateMachinePort(Protocol):
     def send_action(self, task_token: str, action: str) -> None: ...
 
     def describe(self, execution_arn: str) -> dict[str, Any]: ...
+
+
+class FunctionsPort(Protocol):
+    """AWS Lambda: the synchronous invocation of a runbook's function."""
+
+    def invoke(self, name: str, event: Mapping[str, Any]) -> Invocation: ...
+
+
+class SsmPort(Protocol):
+    """AWS Systems Manager: Run Command and Automation, for runbook actions."""
+
+    def send_command(
+        self,
+        *,
+        document: str,
+        instance_ids: Sequence[str],
+        parameters: Mapping[str, list[str]],
+        timeout_seconds: int,
+        comment: str,
+    ) -> list[str]: ...
+
+    def command_results(self, command_ids: Sequence[str]) -> list[dict[str, Any]]: ...
+
+    def start_automation(self, *, document: str, parameters: Mapping[str, list[str]]) -> str: ...
+
+    def automation(self, automation_id: str) -> dict[str, Any]: ...

@@ -18,9 +18,10 @@ from execution_utils import (
     recovery_time,
     status_color,
     status_label,
+    wave_warning_lines,
 )
 from orchestrator import timeutil
-from orchestrator.model import SERVER_VIEW_FIELDS, ExecutionRecord, ServerRecord
+from orchestrator.model import ACTION_VIEW_FIELDS, SERVER_VIEW_FIELDS, ExecutionRecord, ServerRecord
 
 WAVE_FIELDS = (
     "waveNumber",
@@ -43,6 +44,10 @@ WAVE_FIELDS = (
     "queuedReason",
     "pollError",
     "jobsFinished",
+    "retries",
+    "retriedBy",
+    "skippedBy",
+    "skipComment",
 )
 EXECUTION_FIELDS = (
     "executionId",
@@ -65,6 +70,8 @@ EXECUTION_FIELDS = (
     "terminationStatus",
     "terminationError",
     "pauseReason",
+    "pausedWave",
+    "pausedAction",
     "pausedTime",
     "pausedSeconds",
     "pauseRequestedBy",
@@ -97,6 +104,9 @@ def _wave(wave: Mapping[str, Any]) -> dict[str, Any]:
     shown.setdefault("phase", None)
     shown.setdefault("jobIds", [])
     shown["durationSeconds"] = duration_seconds(wave.get("startTime"), wave.get("endTime"))
+    shown["warnings"] = wave_warning_lines(wave)
+    if wave.get("actions"):
+        shown["actions"] = [{k: a[k] for k in ACTION_VIEW_FIELDS if k in a} for a in wave["actions"]]
     return shown
 
 

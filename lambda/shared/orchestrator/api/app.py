@@ -536,6 +536,39 @@ _control_route(
     lambda deps, eid, body, actor: control.resume(deps, eid, actor=actor, comment=body.get("comment")),
 )
 _control_route(
+    "retry",
+    "Retry the wave that failed (PAUSED, pauseReason WAVE_FAILED): its failed CRITICAL servers are "
+    "launched again and its failed actions rerun",
+    200,
+    "ResumeExecution",
+    lambda deps, eid, body, actor: control.retry_wave(deps, eid, actor=actor, comment=body.get("comment")),
+    errors=(409, 422),
+)
+# Its own route so that IAM can deny it to those who may run drills only: it launches production
+# servers again (a RECOVERY's wave), confirmed by the plan's name.
+_control_route(
+    "retry-recovery",
+    "Retry the failed wave of a RECOVERY execution, confirmed by its plan's name",
+    200,
+    "RetryRecoveryWave",
+    lambda deps, eid, body, actor: control.retry_wave(
+        deps,
+        eid,
+        actor=actor,
+        comment=body.get("comment"),
+        recovery_confirmed_plan_name=str(body["confirmPlanName"]),
+    ),
+    errors=(409, 422),
+)
+_control_route(
+    "skip",
+    "Skip the wave that failed (PAUSED, pauseReason WAVE_FAILED) and go on with the next; the "
+    "execution can then end PARTIAL_SUCCESS at best",
+    200,
+    "ResumeExecution",
+    lambda deps, eid, body, actor: control.skip_wave(deps, eid, actor=actor, comment=body.get("comment")),
+)
+_control_route(
     "cancel",
     "Cancel: started waves finish, the rest are CANCELLED",
     200,

@@ -8,7 +8,15 @@ from typing import Any
 
 import fastjsonschema
 
-from execution_utils import ExecutionStatus, ExecutionType, ImpactLevel, ReadinessCheck
+from execution_utils import (
+    ActionType,
+    ExecutionStatus,
+    ExecutionType,
+    ImpactLevel,
+    OnFailure,
+    OnWaveFailure,
+    ReadinessCheck,
+)
 
 # Characters no name, comment or description may hold: they hide or reorder what an operator reads
 # (in the console, drsctl, logs, notifications). C0 and C1 controls with DEL (NUL included), the
@@ -70,11 +78,43 @@ PROTECTION_GROUP: dict[str, Any] = {
     },
 }
 
+# A runbook action. The fields each type needs (and only those) are checked by the plan rules
+# (operations/catalog.check_actions), which name the missing or misplaced field.
+ACTION: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["name", "type"],
+    "properties": {
+        "name": {**NAME, "maxLength": 64},
+        "type": {"enum": [str(v) for v in ActionType]},
+        "timeoutSeconds": {"type": "integer", "minimum": 10, "maximum": 86400},
+        "maxAttempts": {"type": "integer", "minimum": 1, "maximum": 5},
+        "onFailure": {"enum": [str(v) for v in OnFailure]},
+        "functionName": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+        "payload": {"type": "object", "maxProperties": 50},
+        "documentName": {"type": "string", "pattern": "^[A-Za-z0-9_.:/-]{3,128}$"},
+        "parameters": {
+            "type": "object",
+            "maxProperties": 50,
+            "propertyNames": {"pattern": "^[A-Za-z0-9_.-]{1,128}$"},
+            "additionalProperties": {
+                "type": "array",
+                "maxItems": 100,
+                "items": {"type": "string", "maxLength": 4096},
+            },
+        },
+        "durationSeconds": {"type": "integer", "minimum": 60, "maximum": 7200},
+    },
+}
+ACTIONS = {"type": "array", "items": ACTION, "maxItems": 10}
+
 WAVE = {
     "type": "object",
     "additionalProperties": False,
     "required": ["waveName", "protectionGroupIds"],
     "properties": {
+        "preActions": ACTIONS,
+        "postActions": ACTIONS,
         "waveName": NAME,
         "protectionGroupIds": {
             "type": "array",
@@ -89,7 +129,8 @@ WAVE = {
 
 RECOVERY_PLAN: dict[str, Any] = {
     "title": "RecoveryPlan",
-    "description": "Ordered waves of protection groups, each optionally paused before.",
+    "description": "Ordered waves of protection groups, each optionally paused before, with runbook "
+    "actions before (preActions) and after (postActions) its launch.",
     "type": "object",
     "additionalProperties": False,
     "required": ["name", "waves"],
@@ -106,6 +147,7 @@ RECOVERY_PLAN: dict[str, Any] = {
                 "pauseTimeoutMinutes": {"type": "integer", "minimum": 1, "maximum": 10080},
                 "capacityWaitMinutes": {"type": "integer", "minimum": 1, "maximum": 1440},
                 "rtoTargetMinutes": {"type": "integer", "minimum": 1, "maximum": 10080},
+                "onWaveFailure": {"enum": [str(v) for v in OnWaveFailure]},
             },
         },
     },
@@ -134,10 +176,24 @@ EMPTY: dict[str, Any] = {"title": "Empty", "type": "object", "additionalProperti
 
 RESUME_EXECUTION: dict[str, Any] = {
     "title": "ResumeExecution",
-    "description": "An optional comment recorded with the resume (who resumed is recorded anyway).",
+    "description": "An optional comment recorded with the resume, the approval, the retry or the skip "
+    "(who did it is recorded anyway).",
     "type": "object",
     "additionalProperties": False,
     "properties": {"comment": {"type": "string", "maxLength": 1000, "pattern": COMMENT_PATTERN}},
+}
+
+RETRY_RECOVERY_WAVE: dict[str, Any] = {
+    "title": "RetryRecoveryWave",
+    "description": "The name of the execution's recovery plan, typed again to confirm launching the failed "
+    "servers of a RECOVERY (production) wave again, and an optional comment.",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["confirmPlanName"],
+    "properties": {
+        "confirmPlanName": {"type": "string", "minLength": 1, "maxLength": 128},
+        "comment": {"type": "string", "maxLength": 1000, "pattern": COMMENT_PATTERN},
+    },
 }
 
 TERMINATE_RECOVERY_INSTANCES: dict[str, Any] = {
@@ -177,6 +233,7 @@ REQUEST_SCHEMAS: dict[str, dict[str, Any]] = {
     "Empty": EMPTY,
     "ResumeExecution": RESUME_EXECUTION,
     "TerminateRecoveryInstances": TERMINATE_RECOVERY_INSTANCES,
+    "RetryRecoveryWave": RETRY_RECOVERY_WAVE,
 }
 # Request schemas whose body may be left out (an empty body is `{}`).
 OPTIONAL_BODIES = frozenset({"Empty", "StartExecution", "ResumeExecution"})

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from execution_utils import ActionType
+from orchestrator.config import Config
 from orchestrator.deps import Deps
 from orchestrator.exceptions import ConflictError, NotFoundError, ValidationFailedError
 from orchestrator.store.ports import plan_lock_id
@@ -40,7 +42,66 @@ def check_group(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+# The fields each action type needs, and those it may carry besides the common ones.
+_ACTION_FIELDS: dict[ActionType, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    ActionType.LAMBDA: (("functionName",), ("payload",)),
+    ActionType.SSM_COMMAND: (("documentName",), ("parameters",)),
+    ActionType.SSM_AUTOMATION: (("documentName",), ("parameters",)),
+    ActionType.WAIT: (("durationSeconds",), ()),
+    ActionType.APPROVAL: ((), ()),
+}
+_COMMON_ACTION_FIELDS = frozenset({"name", "type", "timeoutSeconds", "maxAttempts", "onFailure"})
+
+
+def _invalid(field: str, message: str) -> ValidationFailedError:
+    return ValidationFailedError(
+        f"invalid {field}: {message}", code="VALIDATION_ERROR", details={"field": field}
+    )
+
+
+def check_actions(config: Config, waves: list[dict[str, Any]]) -> None:
+    """The runbook rules the schema cannot say: each type's fields, names unique in their wave, and
+    only the functions and SSM documents the stack allows (its IAM policy allows no others)."""
+    for w, wave in enumerate(waves):
+        names: set[str] = set()
+        for stage in ("preActions", "postActions"):
+            for a, action in enumerate(wave.get(stage) or []):
+                path = f"waves[{w}].{stage}[{a}]"
+                kind = ActionType(action["type"])
+                required, optional = _ACTION_FIELDS[kind]
+                for field in required:
+                    if field not in action:
+                        raise _invalid(f"{path}.{field}", f"a {kind} action needs {field}")
+                for field in action:
+                    if field not in _COMMON_ACTION_FIELDS and field not in required + optional:
+                        raise _invalid(f"{path}.{field}", f"{field} does not apply to a {kind} action")
+                key = action["name"].strip().lower()
+                if key in names:
+                    raise _invalid(
+                        f"{path}.name", f"action name {action['name']!r} is used twice in wave {w + 1}"
+                    )
+                names.add(key)
+                prefix = config.action_function_prefix
+                if kind is ActionType.LAMBDA and not action["functionName"].startswith(prefix):
+                    raise _invalid(
+                        f"{path}.functionName",
+                        f"this stack may invoke only functions whose name starts with {prefix!r} "
+                        "(stack parameter ActionFunctionPrefix)",
+                    )
+                allowed = config.allowed_ssm_documents
+                if kind in (ActionType.SSM_COMMAND, ActionType.SSM_AUTOMATION) and (
+                    action["documentName"] not in allowed
+                ):
+                    raise _invalid(
+                        f"{path}.documentName",
+                        f"document {action['documentName']!r} is not allowed; allowed: "
+                        + ", ".join(allowed)
+                        + " (stack parameter AllowedSsmDocuments)",
+                    )
+
+
 def check_plan(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
+    check_actions(deps.config, body["waves"])
     wanted = sorted({g for wave in body["waves"] for g in wave["protectionGroupIds"]})
     missing = []
     for group_id in wanted:

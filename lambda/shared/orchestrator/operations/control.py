@@ -10,12 +10,23 @@ the token, a retried request sends it again, and the scheduled ``find`` does so 
 from __future__ import annotations
 
 import logging
+from typing import cast
 
-from execution_utils import ExecutionStatus, WaveStatus, normalize_execution_status, transition
+from execution_utils import (
+    ActionStatus,
+    ExecutionStatus,
+    ExecutionType,
+    PauseReason,
+    WaveStatus,
+    normalize_execution_status,
+    transition,
+    wave_for_retry,
+)
 from orchestrator import timeutil
 from orchestrator.deps import Deps
-from orchestrator.exceptions import ConflictError, StaleWriteError
-from orchestrator.model import ExecutionRecord
+from orchestrator.exceptions import ConflictError, StaleWriteError, ValidationFailedError
+from orchestrator.model import ActionRecord, ExecutionRecord, WaveRecord
+from orchestrator.operations.catalog import require_plan_name
 from orchestrator.operations.timeline import note
 
 logger = logging.getLogger(__name__)
@@ -103,7 +114,16 @@ def resume(
         return deliver_pending_action(deps, execution)
     if status is not ExecutionStatus.PAUSED or not execution.get("taskToken"):
         raise _conflict(execution, "resume", f"it is {status}, not PAUSED")
+    reason = execution.get("pauseReason")
+    if reason == PauseReason.WAVE_FAILED:
+        raise _conflict(
+            execution,
+            "resume",
+            f"wave {execution.get('pausedWave')} failed; retry it, skip it or cancel the execution",
+        )
     transition(status, ExecutionStatus.IN_PROGRESS)
+    if reason == PauseReason.APPROVAL:
+        return _approve(deps, execution, actor=actor, comment=comment)
     now = deps.clock.iso()
     try:
         record = deps.stores.executions.record_resume(
@@ -127,6 +147,172 @@ def resume(
         "execution resumed",
         extra={"executionId": execution_id, "wave": execution.get("pausedBeforeWave"), "actor": actor},
     )
+    return deliver_pending_action(deps, record)
+
+
+def _approve(deps: Deps, execution: ExecutionRecord, *, actor: str, comment: str | None) -> ExecutionRecord:
+    """The resume of an APPROVAL pause: the action SUCCEEDED, approved by ``actor``."""
+    execution_id = execution["executionId"]
+    index = int(execution.get("pausedWave") or 0) - 1
+    actions = execution["waves"][index].get("actions") or [] if 0 <= index < len(execution["waves"]) else []
+    found = [
+        (position, action)
+        for position, action in enumerate(actions)
+        if action["name"] == execution.get("pausedAction") and action["status"] == ActionStatus.RUNNING
+    ]
+    if not found:
+        raise _conflict(execution, "approve", "no approval is waiting")
+    position, action = found[0]
+    now = deps.clock.iso()
+    kept = {k: v for k, v in action.items() if k not in ("attemptStartTime", "handle", "error")}
+    approved = cast(
+        ActionRecord, {**kept, "status": str(ActionStatus.SUCCEEDED), "endTime": now, "approvedBy": actor}
+    )
+    if comment:
+        approved["comment"] = comment
+    try:
+        record = deps.stores.executions.record_approval(
+            execution,
+            index,
+            position,
+            approved,
+            actor=actor,
+            comment=comment,
+            now=now,
+            paused_seconds=paused_seconds(execution, now),
+        )
+    except StaleWriteError as e:
+        raise _raced(execution_id, "approval") from e
+    note(
+        deps,
+        execution_id,
+        f"APPROVED#{index + 1}#{action['name']}#{action['attempts']}",
+        "APPROVED",
+        f"{action['name']} approved by {actor}" + (f": {comment}" if comment else ""),
+        time=now,
+        wave=index + 1,
+        actor=actor,
+        details={"action": action["name"], **({"comment": comment} if comment else {})},
+    )
+    logger.info(
+        "approval given", extra={"executionId": execution_id, "action": action["name"], "actor": actor}
+    )
+    return deliver_pending_action(deps, record)
+
+
+def _failed_wave(execution: ExecutionRecord, action: str) -> int:
+    """The index of the wave a WAVE_FAILED pause waits on; a conflict for any other state."""
+    status = normalize_execution_status(execution["status"])
+    if status is not ExecutionStatus.PAUSED or execution.get("pauseReason") != PauseReason.WAVE_FAILED:
+        why = f"it is {status}" + (
+            f" ({execution.get('pauseReason')})" if status is ExecutionStatus.PAUSED else ""
+        )
+        raise _conflict(execution, action, why + "; only a wave failed with onWaveFailure PAUSE can be")
+    index = int(execution.get("pausedWave") or 0) - 1
+    if not 0 <= index < len(execution["waves"]) or execution["waves"][index]["status"] != WaveStatus.FAILED:
+        raise _conflict(execution, action, "the paused wave is not FAILED")
+    return index
+
+
+def retry_wave(
+    deps: Deps,
+    execution_id: str,
+    *,
+    actor: str = "unknown",
+    comment: str | None = None,
+    recovery_confirmed_plan_name: str | None = None,
+) -> ExecutionRecord:
+    """POST /executions/{id}/retry: the failed wave runs again: its failed CRITICAL servers are
+    launched again (new DRS jobs, followed with the old ones) and its failed actions rerun. A
+    RECOVERY's wave is retried only through POST /executions/{id}/retry-recovery, with the plan's
+    name typed again (it launches production servers)."""
+    execution = deps.stores.executions.get(execution_id)
+    if execution["executionType"] == ExecutionType.RECOVERY:
+        if recovery_confirmed_plan_name is None:
+            raise ValidationFailedError(
+                "the wave of a RECOVERY is retried only with POST /executions/{executionId}/retry-recovery "
+                'and {"confirmPlanName": <the plan\'s name>}',
+                code="RECOVERY_ROUTE_REQUIRED",
+            )
+        require_plan_name(
+            recovery_confirmed_plan_name, execution["planName"], "the execution's recovery plan"
+        )
+    if pending_action(execution) == "RESUME" and execution.get("pauseReason") == PauseReason.WAVE_FAILED:
+        return deliver_pending_action(deps, execution)  # a repeated request: say it again
+    index = _failed_wave(execution, "retry")
+    wave = execution["waves"][index]
+    servers = deps.stores.servers.wave(execution_id, index + 1)
+    prepared = cast(WaveRecord, wave_for_retry(wave, servers))
+    now = deps.clock.iso()
+    prepared["retriedBy"] = actor
+    try:
+        record = deps.stores.executions.record_retry(
+            execution,
+            index,
+            prepared,
+            actor=actor,
+            comment=comment,
+            now=now,
+            paused_seconds=paused_seconds(execution, now),
+        )
+    except StaleWriteError as e:
+        raise _raced(execution_id, "retry") from e
+    relaunch = prepared.get("relaunchServerIds") or []
+    what = f"{len(relaunch)} server(s) launched again" if relaunch else "its failed actions run again"
+    note(
+        deps,
+        execution_id,
+        f"WAVE_RETRIED#{index + 1}#{prepared['retries']}",
+        "WAVE_RETRIED",
+        f"wave {index + 1} ({wave['waveName']}) retried by {actor}: {what}"
+        + (f": {comment}" if comment else ""),
+        time=now,
+        wave=index + 1,
+        actor=actor,
+        details={"retry": prepared["retries"], "relaunchServerIds": relaunch[:50]},
+    )
+    logger.info("wave retried", extra={"executionId": execution_id, "wave": index + 1, "actor": actor})
+    return deliver_pending_action(deps, record)
+
+
+def skip_wave(
+    deps: Deps, execution_id: str, *, actor: str = "unknown", comment: str | None = None
+) -> ExecutionRecord:
+    """POST /executions/{id}/skip: the failed wave becomes SKIPPED and the next wave starts; the
+    execution can no longer be COMPLETED."""
+    execution = deps.stores.executions.get(execution_id)
+    if pending_action(execution) == "RESUME" and execution.get("pauseReason") == PauseReason.WAVE_FAILED:
+        return deliver_pending_action(deps, execution)
+    index = _failed_wave(execution, "skip")
+    wave = execution["waves"][index]
+    now = deps.clock.iso()
+    skipped = cast(WaveRecord, {**wave, "status": str(WaveStatus.SKIPPED), "skippedBy": actor})
+    if comment:
+        skipped["skipComment"] = comment
+    try:
+        record = deps.stores.executions.record_skip(
+            execution,
+            index,
+            skipped,
+            actor=actor,
+            comment=comment,
+            now=now,
+            paused_seconds=paused_seconds(execution, now),
+        )
+    except StaleWriteError as e:
+        raise _raced(execution_id, "skip") from e
+    note(
+        deps,
+        execution_id,
+        f"WAVE_SKIPPED#{index + 1}",
+        "WAVE_SKIPPED",
+        f"wave {index + 1} ({wave['waveName']}) skipped by {actor}" + (f": {comment}" if comment else ""),
+        time=now,
+        wave=index + 1,
+        actor=actor,
+        details={"comment": comment} if comment else None,
+    )
+    logger.info("wave skipped", extra={"executionId": execution_id, "wave": index + 1, "actor": actor})
     return deliver_pending_action(deps, record)
 
 

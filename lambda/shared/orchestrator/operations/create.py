@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from execution_utils import (
+    ActionStage,
+    ActionType,
     ExecutionStatus,
     ExecutionType,
     ImpactLevel,
@@ -21,10 +23,13 @@ from execution_utils import (
 from orchestrator.deps import Deps
 from orchestrator.exceptions import NotFoundError, OrchestratorError, ValidationFailedError
 from orchestrator.model import (
+    ActionRecord,
+    ExecutionOptions,
     ExecutionRecord,
     ServerRecord,
     WaveRecord,
     execution_options,
+    new_action,
     new_progress,
     server_key,
 )
@@ -56,6 +61,8 @@ class ResolvedWave:
     group_ids: list[str]
     pause_before_wave: bool
     servers: list[ResolvedServer] = field(default_factory=list)
+    pre_actions: list[dict[str, Any]] = field(default_factory=list)
+    post_actions: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _hostname(server: Mapping[str, Any]) -> str:
@@ -98,6 +105,8 @@ def resolve_waves(
             wave_name=wave["waveName"],
             group_ids=list(wave["protectionGroupIds"]),
             pause_before_wave=bool(wave.get("pauseBeforeWave", False)),
+            pre_actions=list(wave.get("preActions") or []),
+            post_actions=list(wave.get("postActions") or []),
         )
         for group_id in resolved.group_ids:
             group = groups[group_id]
@@ -154,8 +163,8 @@ def check_limits(deps: Deps, waves: Sequence[ResolvedWave]) -> None:
             )
 
 
-def _wave_record(number: int, wave: ResolvedWave) -> WaveRecord:
-    return {
+def _wave_record(number: int, wave: ResolvedWave, options: ExecutionOptions) -> WaveRecord:
+    record: WaveRecord = {
         "waveNumber": number,
         "waveName": wave.wave_name,
         "protectionGroupIds": wave.group_ids,
@@ -166,6 +175,22 @@ def _wave_record(number: int, wave: ResolvedWave) -> WaveRecord:
         "recoveryInstances": 0,
         "progress": new_progress(len(wave.servers)),
     }
+    actions = [
+        _action(a, stage, options)
+        for stage, definitions in ((ActionStage.PRE, wave.pre_actions), (ActionStage.POST, wave.post_actions))
+        for a in definitions
+    ]
+    if actions:
+        record["actions"] = actions
+    return record
+
+
+def _action(definition: Mapping[str, Any], stage: ActionStage, options: ExecutionOptions) -> ActionRecord:
+    action = new_action(definition, str(stage))
+    if definition["type"] == ActionType.APPROVAL and "timeoutSeconds" not in definition:
+        # An approval waits as long as any pause may (the plan's pauseTimeoutMinutes).
+        action["timeoutSeconds"] = options["pauseTimeoutMinutes"] * 60
+    return action
 
 
 def load_plan(deps: Deps, plan_id: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
@@ -200,6 +225,7 @@ def create_execution(
     started = deps.clock.iso()
     server_ids = [s.source_server_id for w in waves for s in w.servers]
     locks = execution_lock_ids(plan_id, server_ids)
+    options = execution_options(plan.get("options") or {}, deps.config.default_wave_timeout_minutes)
     deps.stores.locks.acquire(locks, execution_id, started)
     try:
         deps.stores.servers.put_many(
@@ -231,8 +257,8 @@ def create_execution(
             "completedWaves": 0,
             "currentWave": 0,
             "totalServers": len(server_ids),
-            "options": execution_options(plan.get("options") or {}, deps.config.default_wave_timeout_minutes),
-            "waves": [_wave_record(n, w) for n, w in enumerate(waves, start=1)],
+            "options": options,
+            "waves": [_wave_record(n, w, options) for n, w in enumerate(waves, start=1)],
         }
         record = deps.stores.executions.create(record)
     except Exception:

@@ -8,7 +8,7 @@ from typing import Any
 from orchestrator.deps import Deps
 from orchestrator.exceptions import BadRequestError
 from orchestrator.model import ExecutionRecord
-from orchestrator.operations import control, finalize, find, poll, report, terminate, waves
+from orchestrator.operations import actions, control, finalize, find, poll, report, terminate, waves
 from orchestrator.views import execution_view
 
 StateOperation = Callable[[Deps, dict[str, Any]], Any]
@@ -19,12 +19,16 @@ STATE_MACHINE_OPERATIONS: dict[str, StateOperation] = {
     "poll": poll.poll,
     "finalize": finalize.finalize,
     "expire_pause": waves.expire_pause,
+    "run_action": actions.run_action,
+    "approval_expired": actions.approval_expired,
     "write_report": report.write_report,
 }
 CONTROL_OPERATIONS: dict[str, Callable[[Deps, str], ExecutionRecord]] = {
     "pause": control.request_pause,
     "resume": control.resume,
     "cancel": control.cancel,
+    "retry": control.retry_wave,
+    "skip": control.skip_wave,
     "terminate": terminate.start_termination,
 }
 
@@ -38,6 +42,8 @@ def run_operation(deps: Deps, event: Mapping[str, Any]) -> Any:
         state["sfnExecutionArn"] = event["sfnExecutionArn"]
     if operation == "pause" and event.get("taskToken"):
         return waves.pause(deps, state, str(event["taskToken"]))
+    if operation == "await_approval" and event.get("taskToken"):
+        return actions.await_approval(deps, state, str(event["taskToken"]))
     if operation in STATE_MACHINE_OPERATIONS:
         if not state.get("executionId"):
             raise BadRequestError(f"operation {operation} needs state.executionId")

@@ -10,13 +10,16 @@ from typing import Any
 
 from execution_utils import (
     TERMINAL_WAVE_STATUSES,
+    ActionStage,
     LaunchStatus,
     ReadinessCheck,
     WavePhase,
     WaveStatus,
+    actions_at_wave_end,
     completed_wave_count,
     decide_wave_outcome,
     is_terminal,
+    next_action,
     progress_counts,
     server_failed,
     server_is_ready,
@@ -121,12 +124,18 @@ def _record_moments(server: dict[str, Any], now: str) -> None:
 
 
 def _server_updates_from_jobs(
-    jobs: Sequence[Mapping[str, Any]], logs: Mapping[str, Sequence[Mapping[str, Any]]]
+    jobs: Sequence[Mapping[str, Any]],
+    logs: Mapping[str, Sequence[Mapping[str, Any]]],
+    current_jobs: Mapping[str, str] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """Per source server: launchStatus and recovery instance from the jobs, phase and errors from the logs."""
+    """Per source server: launchStatus and recovery instance from the jobs, phase and errors from the logs.
+    A server launched again (a retried wave) follows its current job only (``current_jobs``)."""
     found: dict[str, dict[str, Any]] = {}
+    current = current_jobs or {}
     for job in jobs:
         for participant in job.get("participatingServers", []):
+            if current.get(participant["sourceServerID"], job["jobID"]) != job["jobID"]:
+                continue
             entry = found.setdefault(
                 participant["sourceServerID"],
                 {"jobId": job["jobID"], "jobStartTime": _iso(job.get("creationDateTime")), "phaseTimes": {}},
@@ -190,7 +199,8 @@ def _refresh_servers(
         )
     ]
     logs = {j["jobID"]: deps.drs.job_log_items(j["jobID"]) for j in moving_jobs}
-    for sid, update in _server_updates_from_jobs(jobs, logs).items():
+    current_jobs = {sid: str(s["jobId"]) for sid, s in servers.items() if s.get("jobId")}
+    for sid, update in _server_updates_from_jobs(jobs, logs, current_jobs).items():
         if sid in servers and sid not in settled:
             known = dict(servers[sid].get("phaseTimes") or {})
             servers[sid].update({k: v for k, v in update.items() if v is not None})
@@ -287,7 +297,11 @@ def poll(deps: Deps, state: dict[str, Any]) -> MachineState:
     cfg = deps.config
     execution = deps.stores.executions.get(state["executionId"])
     wave = execution["waves"][index]
-    if is_terminal(execution["status"]) or wave.get("status") != WaveStatus.IN_PROGRESS:
+    if (
+        is_terminal(execution["status"])
+        or wave.get("status") != WaveStatus.IN_PROGRESS
+        or wave.get("phase") in (WavePhase.PRE_ACTIONS, WavePhase.POST_ACTIONS)
+    ):
         return machine_state(state, poll_count=poll_count, wave_done=True)
     readiness = _readiness(execution)
     try:
@@ -304,7 +318,13 @@ def poll(deps: Deps, state: dict[str, Any]) -> MachineState:
         timeout_minutes=timeout_minutes,
     )
     phase = None if status in TERMINAL_WAVE_STATUSES else wave_phase(servers, jobs_finished=jobs_finished)
+    # Ready servers are not yet a recovered application: the post-actions decide the wave's end.
+    to_post_actions = status is WaveStatus.COMPLETED and next_action(wave, ActionStage.POST) is not None
+    if to_post_actions:
+        status, phase = WaveStatus.IN_PROGRESS, WavePhase.POST_ACTIONS
     facts = wave_facts(servers, readiness)
+    if status is WaveStatus.FAILED and wave.get("actions"):
+        facts["actions"] = actions_at_wave_end(wave["actions"], error or "the wave failed", now)
     waves = [{**w, "status": str(status)} if n == index else w for n, w in enumerate(execution["waves"])]
     recorded = deps.stores.executions.record_poll(
         execution,
@@ -319,8 +339,8 @@ def poll(deps: Deps, state: dict[str, Any]) -> MachineState:
     )
     if not recorded:
         return machine_state(state, poll_count=poll_count, wave_done=True)
-    done = status in TERMINAL_WAVE_STATUSES
-    if done:
+    done = status in TERMINAL_WAVE_STATUSES or to_post_actions
+    if status in TERMINAL_WAVE_STATUSES:
         finished_wave(
             deps,
             execution["executionId"],

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Literal, TypedDict
 
-Next = Literal["PAUSE", "START_WAVE", "FINALIZE"]
+# What the state machine does next: at a wave boundary (Advance's Route) PAUSE, ACTIONS (run the
+# wave's pre- or post-actions, ``stage``), START_WAVE or FINALIZE; after RunAction, ACTIONS (wait
+# pollIntervalSeconds and run again), APPROVAL (wait for a resume) or ADVANCE.
+Next = Literal["PAUSE", "ACTIONS", "START_WAVE", "FINALIZE", "APPROVAL", "ADVANCE"]
 DEFAULT_PAUSE_TIMEOUT_SECONDS = 1440 * 60
 
 
@@ -18,6 +21,7 @@ class MachineState(TypedDict):
     waveDone: bool
     pauseTimeoutSeconds: int
     capacityQueued: bool
+    stage: str
 
 
 def machine_state(
@@ -31,6 +35,7 @@ def machine_state(
     wave_done: bool = False,
     pause_timeout_seconds: int | None = None,
     capacity_queued: bool = False,
+    stage: str | None = None,
 ) -> MachineState:
     return {
         "executionId": str(previous["executionId"]),
@@ -50,4 +55,5 @@ def machine_state(
             ),
         ),
         "capacityQueued": capacity_queued,
+        "stage": str(previous.get("stage") or "PRE") if stage is None else stage,
     }

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, cast
 
 from execution_utils import (
     ACTIVE_STATUSES,
+    ActionStage,
     ExecutionStatus,
     ExecutionType,
     LaunchStatus,
+    OnWaveFailure,
+    PauseReason,
+    WavePhase,
     WaveStatus,
     is_terminal,
+    next_action,
     normalize_execution_status,
     transition,
 )
@@ -26,7 +31,7 @@ from orchestrator.exceptions import (
     TransientError,
 )
 from orchestrator.model import ExecutionRecord, ServerRecord, WaveRecord, options_of, with_fields
-from orchestrator.operations.state import MachineState, machine_state
+from orchestrator.operations.state import MachineState, Next, machine_state
 from orchestrator.operations.timeline import note
 
 logger = logging.getLogger(__name__)
@@ -34,17 +39,28 @@ logger = logging.getLogger(__name__)
 TAG_EXECUTION = "drs-orchestrator:execution-id"
 TAG_WAVE = "drs-orchestrator:wave"
 TAG_PLAN = "drs-orchestrator:plan-id"
+TAG_ATTEMPT = "drs-orchestrator:attempt"
 
 
-def _next_wave_index(waves: list[WaveRecord]) -> int | None:
+def _current_wave_index(waves: list[WaveRecord]) -> int | None:
+    """The wave the execution is at: one IN_PROGRESS (its actions, or a retry), else the first
+    NOT_STARTED; None when every wave ended."""
+    for index, wave in enumerate(waves):
+        if wave.get("status") == WaveStatus.IN_PROGRESS:
+            return index
     for index, wave in enumerate(waves):
         if wave.get("status") == WaveStatus.NOT_STARTED:
             return index
     return None
 
 
+def _failed_wave_index(waves: list[WaveRecord]) -> int | None:
+    return next((i for i, w in enumerate(waves) if w.get("status") == WaveStatus.FAILED), None)
+
+
 def advance(deps: Deps, state: dict[str, Any]) -> MachineState:
-    """Decide the next step at a wave boundary: PAUSE before the next wave, START_WAVE, or FINALIZE."""
+    """Decide the next step at a wave boundary: PAUSE (before a wave, or on a failed wave when the
+    plan says onWaveFailure PAUSE), ACTIONS (a wave's pre- or post-actions), START_WAVE, or FINALIZE."""
     for _attempt in range(5):
         execution = deps.stores.executions.get(state["executionId"])
         total = int(execution["totalWaves"])
@@ -52,25 +68,34 @@ def advance(deps: Deps, state: dict[str, Any]) -> MachineState:
         if not execution.get("sfnExecutionArn") and state.get("sfnExecutionArn"):
             execution = deps.stores.executions.set_state_machine(execution, str(state["sfnExecutionArn"]))
         waves = execution["waves"]
-        index = _next_wave_index(waves)
-        stop = (
-            is_terminal(status)
-            or status is ExecutionStatus.CANCELLING
-            or execution.get("cancelRequested")
-            or any(w.get("status") == WaveStatus.FAILED for w in waves)
-            or index is None
-        )
-        if stop or index is None:
+        options = options_of(execution)
+        pause_seconds = options["pauseTimeoutMinutes"] * 60
+        if is_terminal(status) or status is ExecutionStatus.CANCELLING or execution.get("cancelRequested"):
+            return machine_state(state, total_waves=total, next_step="FINALIZE")
+        failed = _failed_wave_index(waves)
+        if failed is not None:
+            if options["onWaveFailure"] == OnWaveFailure.PAUSE:
+                return machine_state(
+                    state,
+                    wave_index=failed,
+                    total_waves=total,
+                    next_step="PAUSE",
+                    pause_timeout_seconds=pause_seconds,
+                )
+            return machine_state(state, total_waves=total, next_step="FINALIZE")
+        index = _current_wave_index(waves)
+        if index is None:
             return machine_state(state, total_waves=total, next_step="FINALIZE")
         wave = waves[index]
+        starting = wave.get("status") == WaveStatus.NOT_STARTED
         resumed = execution.get("resumedBeforeWave") == index + 1
-        if (wave.get("pauseBeforeWave") or execution.get("pauseRequested")) and not resumed:
+        if starting and (wave.get("pauseBeforeWave") or execution.get("pauseRequested")) and not resumed:
             return machine_state(
                 state,
                 wave_index=index,
                 total_waves=total,
                 next_step="PAUSE",
-                pause_timeout_seconds=options_of(execution)["pauseTimeoutMinutes"] * 60,
+                pause_timeout_seconds=pause_seconds,
             )
         if status is not ExecutionStatus.IN_PROGRESS:
             transition(status, ExecutionStatus.IN_PROGRESS)
@@ -78,8 +103,58 @@ def advance(deps: Deps, state: dict[str, Any]) -> MachineState:
                 deps.stores.executions.record_running(execution)
             except StaleWriteError:
                 continue
-        return machine_state(state, wave_index=index, total_waves=total, next_step="START_WAVE")
+            continue
+        step = _wave_step(wave)
+        if starting and step == "ACTIONS":
+            try:
+                deps.stores.executions.claim_wave(
+                    execution, index, now=deps.clock.iso(), phase=WavePhase.PRE_ACTIONS
+                )
+            except StaleWriteError:
+                continue
+            _note_wave_started(deps, execution["executionId"], wave, index, deps.clock.iso())
+        stage = ActionStage.POST if wave.get("phase") == WavePhase.POST_ACTIONS else ActionStage.PRE
+        return machine_state(
+            state,
+            wave_index=index,
+            total_waves=total,
+            next_step=step,
+            stage=str(stage),
+            pause_timeout_seconds=pause_seconds,
+        )
     raise TransientError("the execution kept changing at a wave boundary")
+
+
+def _wave_step(wave: WaveRecord) -> Next:
+    """What a wave needs next: its actions (pre-actions not run yet, or post-actions after the
+    launch), or START_WAVE (its launch, also the relaunch of a retried wave)."""
+    phase = wave.get("phase")
+    if wave.get("status") == WaveStatus.NOT_STARTED or phase == WavePhase.PRE_ACTIONS:
+        return "ACTIONS" if next_action(wave, ActionStage.PRE) is not None else "START_WAVE"
+    if phase == WavePhase.POST_ACTIONS:
+        return "ACTIONS"
+    return "START_WAVE"
+
+
+def _note_wave_started(deps: Deps, execution_id: str, wave: WaveRecord, index: int, time: str) -> None:
+    note(
+        deps,
+        execution_id,
+        f"WAVE_STARTED#{index + 1}",
+        "WAVE_STARTED",
+        f"wave {index + 1} ({wave['waveName']}) started",
+        time=time,
+        wave=index + 1,
+    )
+
+
+def _pause_reason(execution: ExecutionRecord, index: int) -> tuple[PauseReason, str]:
+    if execution["waves"][index].get("status") == WaveStatus.FAILED:
+        error = execution["waves"][index].get("error") or "failed"
+        return PauseReason.WAVE_FAILED, f"wave {index + 1} failed ({error}): retry, skip or cancel"
+    if execution.get("pauseRequested"):
+        return PauseReason.OPERATOR, f"paused before wave {index + 1} (an operator asked)"
+    return PauseReason.BEFORE_WAVE, f"paused before wave {index + 1} (the plan pauses here)"
 
 
 def pause(deps: Deps, state: dict[str, Any], task_token: str) -> dict[str, Any]:
@@ -96,21 +171,26 @@ def pause(deps: Deps, state: dict[str, Any], task_token: str) -> dict[str, Any]:
             return {"paused": False}
         if status is not ExecutionStatus.PAUSED:
             transition(status, ExecutionStatus.PAUSED)
+        reason, message = _pause_reason(execution, index)
         try:
             deps.stores.executions.record_paused(
-                execution, token=task_token, before_wave=index + 1, now=deps.clock.iso()
+                execution, token=task_token, reason=reason, wave=index + 1, now=deps.clock.iso()
             )
         except StaleWriteError:
             continue
-        logger.info("execution paused", extra={"executionId": state["executionId"], "beforeWave": index + 1})
-        why = "an operator asked" if execution.get("pauseRequested") else "the plan pauses here"
+        logger.info(
+            "execution paused",
+            extra={"executionId": state["executionId"], "wave": index + 1, "reason": str(reason)},
+        )
+        retries = int(execution["waves"][index].get("retries") or 0)
         note(
             deps,
             state["executionId"],
-            f"PAUSED#{index + 1}",
+            f"PAUSED#{index + 1}#{reason}#{retries}",
             "PAUSED",
-            f"paused before wave {index + 1} ({why})",
+            message,
             wave=index + 1,
+            details={"reason": str(reason)},
         )
         return {"paused": True}
     raise TransientError("the execution kept changing while pausing")
@@ -138,27 +218,63 @@ def expire_pause(deps: Deps, state: dict[str, Any]) -> MachineState:
 
 
 def _claim_wave(deps: Deps, execution: ExecutionRecord, index: int) -> tuple[ExecutionRecord | None, bool]:
-    """Mark the wave IN_PROGRESS exactly once: (record, is_retry); record None when the execution
-    is no longer running."""
+    """Mark the wave's launch as begun exactly once: (record, is_repeat); record None when the
+    execution is no longer running. A wave is claimed NOT_STARTED -> IN_PROGRESS, or, after its
+    pre-actions, PRE_ACTIONS -> SUBMITTED; anything else is a repeat of this operation (or the
+    relaunch of a retried wave), which carries on idempotently."""
+    wave = execution["waves"][index]
     try:
+        if wave.get("status") == WaveStatus.IN_PROGRESS and wave.get("phase") == WavePhase.PRE_ACTIONS:
+            return deps.stores.executions.begin_launch(execution, index), False
         record = deps.stores.executions.claim_wave(execution, index, now=deps.clock.iso())
     except StaleWriteError:
         fresh = deps.stores.executions.get(execution["executionId"])
         if fresh["waves"][index].get("status") == WaveStatus.IN_PROGRESS:
-            return fresh, True  # a retry of this operation: carry on idempotently
+            return fresh, True
         return None, False
     return record, False
 
 
+def _attempt(wave: WaveRecord) -> str:
+    """Which launch of the wave this is: "0", then one more per retry (a tag on its DRS jobs)."""
+    return str(int(wave.get("retries") or 0))
+
+
 def _own_jobs(deps: Deps, execution: ExecutionRecord, index: int) -> list[dict[str, Any]]:
-    """The DRS jobs of this execution's wave, recorded or not (found by their tags)."""
+    """The DRS jobs of this launch of this execution's wave, recorded or not (found by their tags)."""
     wave = execution["waves"][index]
     return [
         job
         for job in deps.drs.jobs_since(wave["startTime"][:19] + "Z")
         if (job.get("tags") or {}).get(TAG_EXECUTION) == execution["executionId"]
         and (job.get("tags") or {}).get(TAG_WAVE) == str(index + 1)
+        and (job.get("tags") or {}).get(TAG_ATTEMPT, "0") == _attempt(wave)
     ]
+
+
+# What a relaunched server forgets of its failed launch.
+_LAUNCH_FIELDS = (
+    "recoveryInstanceId",
+    "ec2InstanceId",
+    "ec2State",
+    "privateIp",
+    "privateDnsName",
+    "instanceType",
+    "launchTime",
+    "statusChecksOk",
+    "error",
+    "phase",
+    "phaseTimes",
+    "recoveryTimeSeconds",
+    "jobStartTime",
+)
+
+
+def _relaunched(server: ServerRecord, job_id: str) -> ServerRecord:
+    kept = {k: v for k, v in server.items() if k not in _LAUNCH_FIELDS}
+    return with_fields(
+        cast(ServerRecord, kept), jobId=job_id, launchStatus=str(LaunchStatus.PENDING), ready=False
+    )
 
 
 def _capacity_shortfall(deps: Deps, server_count: int) -> str | None:
@@ -228,20 +344,17 @@ def start_wave(deps: Deps, state: dict[str, Any]) -> MachineState:
         return machine_state(state, interval=0)
     number = index + 1
     execution_id = claimed["executionId"]
-    wave_name = claimed["waves"][index]["waveName"]
-    note(
-        deps,
-        execution_id,
-        f"WAVE_STARTED#{number}",
-        "WAVE_STARTED",
-        f"wave {number} ({wave_name}) started",
-        time=claimed["waves"][index].get("startTime"),
-        wave=number,
-    )
+    wave = claimed["waves"][index]
+    _note_wave_started(deps, execution_id, wave, index, wave.get("startTime") or deps.clock.iso())
     servers = deps.stores.servers.wave(execution_id, number)
-    job_ids = list(claimed["waves"][index].get("jobIds") or [])
+    retried = int(wave.get("retries") or 0) > 0
+    if retried:
+        # A retried wave launches again only the servers the retry named (its failed CRITICAL ones).
+        again = set(wave.get("relaunchServerIds") or [])
+        servers = [s for s in servers if s["sourceServerId"] in again]
+    job_ids = list(wave.get("jobIds") or [])
     own: list[dict[str, Any]] = []
-    if is_retry:
+    if is_retry or retried:
         own = _own_jobs(deps, claimed, index)
         for job in own:
             if job["jobID"] not in job_ids:
@@ -249,12 +362,17 @@ def start_wave(deps: Deps, state: dict[str, Any]) -> MachineState:
                 job_ids.append(job["jobID"])
                 logger.info("orphan job adopted", extra={"executionId": execution_id, "jobId": job["jobID"]})
     covered: dict[str, str] = {}
-    for job in own or (deps.drs.jobs(job_ids) if job_ids else []):
+    for job in own if retried else (own or (deps.drs.jobs(job_ids) if job_ids else [])):
         covered.update({p["sourceServerID"]: job["jobID"] for p in job.get("participatingServers", [])})
     pending = [s for s in servers if s["sourceServerId"] not in covered]
     if pending and (why := _capacity_shortfall(deps, len(pending))):
         return _queue_for_capacity(deps, state, claimed, index, why)
-    tags = {TAG_EXECUTION: execution_id, TAG_WAVE: str(number), TAG_PLAN: claimed["planId"]}
+    tags = {
+        TAG_EXECUTION: execution_id,
+        TAG_WAVE: str(number),
+        TAG_PLAN: claimed["planId"],
+        TAG_ATTEMPT: _attempt(wave),
+    }
     is_drill = claimed["executionType"] == ExecutionType.DRILL
     failures: list[ServerRecord] = []
     updates: list[ServerRecord] = []
@@ -279,7 +397,7 @@ def start_wave(deps: Deps, state: dict[str, Any]) -> MachineState:
                 for job_id in sorted(set(adopted.values()) - set(job_ids)):
                     claimed = deps.stores.executions.add_wave_job(claimed, index, job_id)
                     job_ids.append(job_id)
-                updates.extend(with_fields(s, jobId=adopted[s["sourceServerId"]]) for s in chunk)
+                updates.extend(_relaunched(s, adopted[s["sourceServerId"]]) for s in chunk)
                 logger.info("conflicting job is our own: adopted", extra={"executionId": execution_id})
                 continue
             failures.extend(
@@ -293,7 +411,7 @@ def start_wave(deps: Deps, state: dict[str, Any]) -> MachineState:
             continue
         claimed = deps.stores.executions.add_wave_job(claimed, index, job["jobID"])
         job_ids.append(job["jobID"])
-        updates.extend(with_fields(s, jobId=job["jobID"]) for s in chunk)
+        updates.extend(_relaunched(s, job["jobID"]) for s in chunk)
     deps.stores.servers.put_many(updates + failures)
     if job_ids:
         deps.stores.executions.record_submitted(claimed, index, now=deps.clock.iso())

@@ -10,12 +10,15 @@ from typing import Any, Protocol
 from execution_utils import (
     ACTIVE_STATUSES,
     TERMINAL_WAVE_STATUSES,
+    ActionStatus,
     ExecutionStatus,
+    PauseReason,
     WavePhase,
     WaveStatus,
 )
 from orchestrator.exceptions import NotFoundError, StaleWriteError
 from orchestrator.model import (
+    ActionRecord,
     ExecutionRecord,
     WaveRecord,
     execution_from_item,
@@ -51,6 +54,10 @@ class ExecutionBackend(Protocol):
 
 def _wave(index: int, name: str) -> str:
     return f"waves[{index}].{name}"
+
+
+def _action(index: int, position: int, name: str) -> str:
+    return f"waves[{index}].actions[{position}].{name}"
 
 
 class ExecutionStore:
@@ -127,26 +134,163 @@ class ExecutionStore:
         return self._apply(execution, change)
 
     def record_paused(
-        self, execution: ExecutionRecord, *, token: str, before_wave: int, now: str
+        self,
+        execution: ExecutionRecord,
+        *,
+        token: str,
+        reason: PauseReason,
+        wave: int,
+        now: str,
+        action: str | None = None,
     ) -> ExecutionRecord:
-        """The state machine waits on ``token`` before wave ``before_wave`` (1-based)."""
-        change = self._versioned(execution).set("taskToken", token).set("pausedBeforeWave", before_wave)
-        change.remove("pauseRequested", "taskActionTime")
+        """The state machine waits on ``token``: before wave ``wave`` (1-based; BEFORE_WAVE, OPERATOR),
+        on an approval in it (APPROVAL, ``action``), or after it failed (WAVE_FAILED)."""
+        change = self._paused(execution, token=token, reason=reason, wave=wave, now=now, action=action)
+        return self._apply(execution, change)
+
+    def record_awaiting_approval(
+        self,
+        execution: ExecutionRecord,
+        index: int,
+        position: int,
+        action: ActionRecord,
+        *,
+        was: ActionRecord,
+        token: str,
+        now: str,
+    ) -> ExecutionRecord:
+        """PAUSED for the APPROVAL action at ``waves[index].actions[position]``, now RUNNING."""
+        change = self._paused(
+            execution,
+            token=token,
+            reason=PauseReason.APPROVAL,
+            wave=index + 1,
+            now=now,
+            action=action["name"],
+        )
+        change.when(
+            Equals(_wave(index, "status"), str(WaveStatus.IN_PROGRESS)),
+            Equals(_action(index, position, "status"), was["status"]),
+            Equals(_action(index, position, "attempts"), was["attempts"]),
+        )
+        return self._apply(execution, change.set(_wave(index, f"actions[{position}]"), action))
+
+    def record_approval_expired(
+        self,
+        execution: ExecutionRecord,
+        index: int,
+        position: int,
+        action: ActionRecord,
+        *,
+        paused_seconds: int,
+    ) -> ExecutionRecord:
+        """Nobody approved in time: IN_PROGRESS again with the action's outcome (TIMED_OUT)."""
+        change = self._versioned(execution).when(
+            Equals("status", str(ExecutionStatus.PAUSED)),
+            Equals(_action(index, position, "status"), str(ActionStatus.RUNNING)),
+        )
+        change.set("status", str(ExecutionStatus.IN_PROGRESS)).set("pausedSeconds", paused_seconds)
+        change.remove("taskToken", "taskActionTime")
+        return self._apply(execution, change.set(_wave(index, f"actions[{position}]"), action))
+
+    def _paused(
+        self,
+        execution: ExecutionRecord,
+        *,
+        token: str,
+        reason: PauseReason,
+        wave: int,
+        now: str,
+        action: str | None,
+    ) -> Change:
+        change = self._versioned(execution).set("taskToken", token).set("pausedWave", wave)
+        change.set("pauseReason", str(reason)).set("pausedAction", action)
+        before = reason in (PauseReason.BEFORE_WAVE, PauseReason.OPERATOR)
+        change.set("pausedBeforeWave", wave if before else None)
+        change.remove("taskActionTime")
+        if before:
+            change.remove("pauseRequested")
         if execution["status"] != ExecutionStatus.PAUSED:
             change.set("status", str(ExecutionStatus.PAUSED)).set("pausedTime", now)
-            change.set("pauseReason", "OPERATOR" if execution.get("pauseRequested") else "PLAN")
-        return self._apply(execution, change)
+        return change
+
+    def _resumed(
+        self, execution: ExecutionRecord, *, actor: str, comment: str | None, now: str, paused_seconds: int
+    ) -> Change:
+        """IN_PROGRESS, keeping the task token until the state machine has received it."""
+        change = self._versioned(execution).set("status", str(ExecutionStatus.IN_PROGRESS))
+        change.when(Equals("status", str(ExecutionStatus.PAUSED)))
+        if execution.get("pausedBeforeWave"):
+            change.set("resumedBeforeWave", execution["pausedBeforeWave"])
+            change.set("currentWave", execution["pausedBeforeWave"])
+        change.set("resumedBy", actor).set("resumedTime", now).set("resumeComment", comment)
+        change.set("taskActionTime", now).set("pausedSeconds", paused_seconds)
+        return change
 
     def record_resume(
         self, execution: ExecutionRecord, *, actor: str, comment: str | None, now: str, paused_seconds: int
     ) -> ExecutionRecord:
-        """IN_PROGRESS, keeping the task token until the state machine has received RESUME."""
-        change = self._versioned(execution).set("status", str(ExecutionStatus.IN_PROGRESS))
-        change.set("resumedBeforeWave", execution.get("pausedBeforeWave"))
-        change.set("resumedBy", actor).set("resumedTime", now).set("resumeComment", comment)
-        change.set("taskActionTime", now).set("pausedSeconds", paused_seconds)
-        if execution.get("pausedBeforeWave"):
-            change.set("currentWave", execution["pausedBeforeWave"])
+        change = self._resumed(
+            execution, actor=actor, comment=comment, now=now, paused_seconds=paused_seconds
+        )
+        return self._apply(execution, change)
+
+    def record_approval(
+        self,
+        execution: ExecutionRecord,
+        index: int,
+        position: int,
+        action: ActionRecord,
+        *,
+        actor: str,
+        comment: str | None,
+        now: str,
+        paused_seconds: int,
+    ) -> ExecutionRecord:
+        """The resume that approves the APPROVAL action waiting at ``waves[index].actions[position]``."""
+        change = self._resumed(
+            execution, actor=actor, comment=comment, now=now, paused_seconds=paused_seconds
+        )
+        change.when(Equals(_action(index, position, "status"), str(ActionStatus.RUNNING)))
+        change.set(_wave(index, f"actions[{position}]"), action)
+        return self._apply(execution, change)
+
+    def record_retry(
+        self,
+        execution: ExecutionRecord,
+        index: int,
+        wave: WaveRecord,
+        *,
+        actor: str,
+        comment: str | None,
+        now: str,
+        paused_seconds: int,
+    ) -> ExecutionRecord:
+        """A FAILED wave IN_PROGRESS again (``wave`` as prepared for the retry), on the operator's word."""
+        change = self._resumed(
+            execution, actor=actor, comment=comment, now=now, paused_seconds=paused_seconds
+        )
+        change.when(Equals(_wave(index, "status"), str(WaveStatus.FAILED)))
+        change.set(f"waves[{index}]", wave).set("currentWave", index + 1)
+        return self._apply(execution, change)
+
+    def record_skip(
+        self,
+        execution: ExecutionRecord,
+        index: int,
+        wave: WaveRecord,
+        *,
+        actor: str,
+        comment: str | None,
+        now: str,
+        paused_seconds: int,
+    ) -> ExecutionRecord:
+        """A FAILED wave SKIPPED on the operator's word; the execution goes on with the next wave."""
+        change = self._resumed(
+            execution, actor=actor, comment=comment, now=now, paused_seconds=paused_seconds
+        )
+        change.when(Equals(_wave(index, "status"), str(WaveStatus.FAILED)))
+        change.set(f"waves[{index}]", wave)
         return self._apply(execution, change)
 
     def request_cancel(
@@ -174,15 +318,59 @@ class ExecutionStore:
         return self._apply_or_fresh(execution, change)
 
     # --- waves ------------------------------------------------------------------------------------
-    def claim_wave(self, execution: ExecutionRecord, index: int, *, now: str) -> ExecutionRecord:
-        """NOT_STARTED -> IN_PROGRESS, exactly once (StaleWriteError for the second claimant)."""
+    def claim_wave(
+        self, execution: ExecutionRecord, index: int, *, now: str, phase: WavePhase = WavePhase.SUBMITTED
+    ) -> ExecutionRecord:
+        """NOT_STARTED -> IN_PROGRESS, exactly once (StaleWriteError for the second claimant): to
+        launch (SUBMITTED) or to run its pre-actions first (PRE_ACTIONS)."""
         change = Change().when(
             Equals("status", str(ExecutionStatus.IN_PROGRESS)),
             Equals(_wave(index, "status"), str(WaveStatus.NOT_STARTED)),
         )
         change.set(_wave(index, "status"), str(WaveStatus.IN_PROGRESS))
-        change.set(_wave(index, "phase"), str(WavePhase.SUBMITTED))
+        change.set(_wave(index, "phase"), str(phase))
         change.set(_wave(index, "startTime"), now).set("currentWave", index + 1)
+        return self._apply(execution, change)
+
+    def begin_launch(self, execution: ExecutionRecord, index: int) -> ExecutionRecord:
+        """PRE_ACTIONS -> SUBMITTED, exactly once (StaleWriteError for the second caller)."""
+        change = self._running_wave(index).when(Equals(_wave(index, "phase"), str(WavePhase.PRE_ACTIONS)))
+        return self._apply(execution, change.set(_wave(index, "phase"), str(WavePhase.SUBMITTED)))
+
+    def record_action(
+        self,
+        execution: ExecutionRecord,
+        index: int,
+        position: int,
+        action: ActionRecord,
+        *,
+        was: ActionRecord,
+    ) -> ExecutionRecord:
+        """One action's new state, if it is still as read (``was``): two attempts of the same step
+        cannot both start or end it. StaleWriteError otherwise."""
+        change = self._running_wave(index).when(
+            Equals(_action(index, position, "status"), was["status"]),
+            Equals(_action(index, position, "attempts"), was["attempts"]),
+        )
+        return self._apply(execution, change.set(_wave(index, f"actions[{position}]"), action))
+
+    def finish_wave(
+        self,
+        execution: ExecutionRecord,
+        index: int,
+        *,
+        status: WaveStatus,
+        actions: Sequence[ActionRecord],
+        error: str | None,
+        completed_waves: int,
+        now: str,
+    ) -> ExecutionRecord:
+        """The end of a wave decided by its actions: COMPLETED after its post-actions, or FAILED by
+        one of them. StaleWriteError when the wave was no longer IN_PROGRESS."""
+        change = self._running_wave(index).set(_wave(index, "status"), str(status))
+        change.set(_wave(index, "actions"), list(actions)).set(_wave(index, "endTime"), now)
+        change.set(_wave(index, "error"), error).remove(_wave(index, "phase"))
+        change.set("completedWaves", completed_waves)
         return self._apply(execution, change)
 
     def add_wave_job(self, execution: ExecutionRecord, index: int, job_id: str) -> ExecutionRecord:

@@ -1,0 +1,91 @@
+"""Runbook actions: one runner per action type behind one small interface.
+
+``start(action, context)`` begins an attempt and returns its outcome: RUNNING with a handle to
+check later (SSM, WAIT), or already ended (LAMBDA, invoked synchronously). ``check(action,
+context)`` looks at a RUNNING attempt again. Runners never write anything: operations/actions.py
+records outcomes, counts attempts and applies timeouts, retries and the wave's fate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from execution_utils import ActionStatus, ActionType
+from orchestrator.model import ActionRecord
+from orchestrator.ports import FunctionsPort, SsmPort
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: ActionStatus  # RUNNING, SUCCEEDED, FAILED or TIMED_OUT
+    output: str | None = None
+    error: str | None = None
+    handle: dict[str, Any] | None = None
+    # When to look again (RUNNING only); None: the operation's adaptive interval.
+    check_in_seconds: int | None = None
+
+    @property
+    def ended(self) -> bool:
+        return self.status is not ActionStatus.RUNNING
+
+
+@dataclass(frozen=True)
+class ActionContext:
+    """What an action runs against. ``event`` is the documented context a LAMBDA action receives
+    (README, "The recovery runbook"); ``instances`` the wave's recovered EC2 instances by id."""
+
+    event: dict[str, Any]
+    instances: Mapping[str, str] = field(default_factory=dict)  # EC2 instance id -> hostname
+    now: datetime | None = None
+
+    @property
+    def instance_ids(self) -> list[str]:
+        return sorted(self.instances)
+
+
+class Runner(Protocol):
+    def start(self, action: ActionRecord, context: ActionContext) -> Outcome: ...
+
+    def check(self, action: ActionRecord, context: ActionContext) -> Outcome: ...
+
+
+# Context values a plan may place in SSM parameters: "{{instanceIds}}" as a whole list item expands
+# into every recovered instance id; the others are replaced inside any string.
+_SCALARS = ("executionId", "planId", "planName", "executionType", "waveName", "waveNumber")
+
+
+def render_parameters(
+    parameters: Mapping[str, Sequence[str]], context: ActionContext
+) -> dict[str, list[str]]:
+    rendered: dict[str, list[str]] = {}
+    for key, values in parameters.items():
+        items: list[str] = []
+        for value in values:
+            if value.strip() == "{{instanceIds}}":
+                items.extend(context.instance_ids)
+                continue
+            text = value
+            for name in _SCALARS:
+                text = text.replace("{{" + name + "}}", str(context.event.get(name, "")))
+            items.append(text)
+        rendered[key] = items
+    return rendered
+
+
+def runners(functions: FunctionsPort, ssm: SsmPort) -> dict[ActionType, Runner]:
+    from orchestrator.actions.approval import ApprovalRunner
+    from orchestrator.actions.lambda_action import LambdaRunner
+    from orchestrator.actions.ssm_automation import AutomationRunner
+    from orchestrator.actions.ssm_command import CommandRunner
+    from orchestrator.actions.wait import WaitRunner
+
+    return {
+        ActionType.LAMBDA: LambdaRunner(functions),
+        ActionType.SSM_COMMAND: CommandRunner(ssm),
+        ActionType.SSM_AUTOMATION: AutomationRunner(ssm),
+        ActionType.WAIT: WaitRunner(),
+        ActionType.APPROVAL: ApprovalRunner(),
+    }

@@ -1,0 +1,77 @@
+"""SSM_COMMAND: Run Command on every recovered instance of the wave; each must succeed."""
+
+from __future__ import annotations
+
+from execution_utils import ActionStatus
+from orchestrator.actions import ActionContext, Outcome, render_parameters
+from orchestrator.exceptions import OrchestratorError, TransientError
+from orchestrator.model import ActionRecord
+from orchestrator.ports import SsmPort
+from orchestrator.ssm import COMMAND_ENDED
+
+
+class CommandRunner:
+    def __init__(self, ssm: SsmPort):
+        self.ssm = ssm
+
+    def start(self, action: ActionRecord, context: ActionContext) -> Outcome:
+        if not context.instance_ids:
+            return Outcome(
+                ActionStatus.FAILED, error="the wave has no recovered instance to run the command on"
+            )
+        try:
+            command_ids = self.ssm.send_command(
+                document=action["documentName"],
+                instance_ids=context.instance_ids,
+                parameters=render_parameters(action.get("parameters") or {}, context),
+                timeout_seconds=action["timeoutSeconds"],
+                comment=f"drs-orchestrator {context.event['executionId'][:8]} {action['name']}",
+            )
+        except TransientError:
+            raise
+        except OrchestratorError as e:
+            return Outcome(ActionStatus.FAILED, error=e.message)
+        return Outcome(ActionStatus.RUNNING, handle={"commandIds": command_ids})
+
+    def check(self, action: ActionRecord, context: ActionContext) -> Outcome:
+        handle = action.get("handle") or {}
+        try:
+            results = self.ssm.command_results(handle.get("commandIds") or [])
+        except TransientError:
+            return Outcome(ActionStatus.RUNNING)
+        except OrchestratorError as e:
+            return Outcome(ActionStatus.FAILED, error=e.message)
+        if not results or any(r["status"] not in COMMAND_ENDED for r in results):
+            return Outcome(ActionStatus.RUNNING)
+
+        def name(instance_id: str) -> str:
+            host = context.instances.get(instance_id)
+            return f"{instance_id} ({host})" if host else instance_id
+
+        lines = [
+            f"--- {name(r['instanceId'])}: {r['status']}"
+            + (f" (exit code {r['responseCode']})" if r.get("responseCode") not in (None, 0, -1) else "")
+            + "\n"
+            + str(r.get("output") or "").rstrip()
+            for r in sorted(results, key=lambda r: str(r["instanceId"]))
+        ]
+        output = "\n".join(lines)
+        bad = [r for r in results if r["status"] != "Success"]
+        if not bad:
+            return Outcome(ActionStatus.SUCCEEDED, output=output)
+        first = bad[0]
+        detail = (
+            f"exit code {first['responseCode']}"
+            if first["status"] == "Failed" and first.get("responseCode") not in (None, -1)
+            else first["status"]
+        )
+        error = f"{detail} on {name(first['instanceId'])}" + (
+            f" and {len(bad) - 1} more instance(s)" if len(bad) > 1 else ""
+        )
+        last_line = str(first.get("output") or "").strip().splitlines()[-1:] or []
+        if last_line:
+            error += f": {last_line[0][:200]}"
+        status = (
+            ActionStatus.TIMED_OUT if all(r["status"] == "TimedOut" for r in bad) else ActionStatus.FAILED
+        )
+        return Outcome(status, output=output, error=error)

@@ -1,0 +1,439 @@
+"""run_action and the approval steps: a wave's runbook, one action at a time, in order.
+
+The state machine loops RunAction -> (Wait) -> RunAction while a stage (PRE or POST) has actions
+left. Each call does one step of the stage's current action: start an attempt, check a running one,
+or record its end. Every step is a conditional write on the action as read (status and attempts),
+so a step Step Functions delivers twice is applied once. An attempt that fails is tried again after
+a backoff while ``maxAttempts`` allows; a final failure with ``onFailure: FAIL`` fails the wave (the
+actions after it are SKIPPED), with ``CONTINUE`` it becomes a warning and the stage goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any, cast
+
+from execution_utils import (
+    ACTION_FAILED,
+    ActionStage,
+    ActionStatus,
+    ActionType,
+    ExecutionStatus,
+    WaveStatus,
+    action_error,
+    actions_at_wave_end,
+    blocking_failure,
+    completed_wave_count,
+    next_action,
+    normalize_execution_status,
+    server_failed,
+)
+from orchestrator import timeutil
+from orchestrator.actions import ActionContext, Outcome, runners
+from orchestrator.deps import Deps
+from orchestrator.exceptions import StaleWriteError, TransientError
+from orchestrator.model import (
+    ACTION_ERROR_LIMIT,
+    ActionRecord,
+    ExecutionRecord,
+    action_output_limit,
+    excerpt,
+)
+from orchestrator.operations.state import MachineState, machine_state
+from orchestrator.operations.timeline import finished_wave, note
+
+logger = logging.getLogger(__name__)
+
+# A synchronous LAMBDA action runs inside the handler, whose own limit is 900 s.
+LAMBDA_MAX_SECONDS = 840
+# A RUNNING attempt whose start was recorded but whose result or handle never was (the handler
+# stopped in between) counts as a failed attempt after this long.
+LOST_AFTER_SECONDS = 60
+RETRY_BACKOFF_SECONDS = (10, 30, 60, 120)
+
+
+def _stage(state: dict[str, Any]) -> ActionStage:
+    return ActionStage(str(state.get("stage") or ActionStage.PRE))
+
+
+def _stopped(execution: ExecutionRecord) -> bool:
+    status = normalize_execution_status(execution["status"])
+    return status not in (ExecutionStatus.IN_PROGRESS, ExecutionStatus.PAUSED) or bool(
+        execution.get("cancelRequested")
+    )
+
+
+def run_action(deps: Deps, state: dict[str, Any]) -> MachineState:
+    index = int(state["waveIndex"])
+    stage = _stage(state)
+    for _attempt in range(5):
+        execution = deps.stores.executions.get(state["executionId"])
+        wave = execution["waves"][index]
+        if _stopped(execution) or wave.get("status") != WaveStatus.IN_PROGRESS:
+            return machine_state(state, next_step="ADVANCE")
+        if failure := blocking_failure(wave, stage):
+            return _fail_wave(deps, state, execution, index, cast(ActionRecord, failure))
+        position = next_action(wave, stage)
+        if position is None:
+            return _stage_done(deps, state, execution, index, stage)
+        try:
+            return _step(deps, state, execution, index, position)
+        except StaleWriteError:
+            continue
+    raise TransientError("the execution kept changing while running an action")
+
+
+def _event(deps: Deps, execution: ExecutionRecord, index: int, action: ActionRecord) -> ActionContext:
+    """The documented context of an action (README, "The recovery runbook")."""
+    wave = execution["waves"][index]
+    servers = deps.stores.servers.wave(execution["executionId"], index + 1)
+    event = {
+        "executionId": execution["executionId"],
+        "planId": execution["planId"],
+        "planName": execution["planName"],
+        "executionType": execution["executionType"],
+        "waveNumber": index + 1,
+        "waveName": wave["waveName"],
+        "stage": action["stage"],
+        "actionName": action["name"],
+        "attempt": int(action["attempts"]),
+        "servers": [
+            {
+                "sourceServerId": s["sourceServerId"],
+                "hostname": s.get("hostname"),
+                "recoveryInstanceId": s.get("recoveryInstanceId"),
+                "ec2InstanceId": s.get("ec2InstanceId"),
+                "privateIp": s.get("privateIp"),
+            }
+            for s in servers
+        ],
+    }
+    instances = {
+        str(s["ec2InstanceId"]): s.get("hostname") or s["sourceServerId"]
+        for s in servers
+        if s.get("ec2InstanceId") and not server_failed(s)
+    }
+    return ActionContext(event=event, instances=instances, now=deps.clock.now())
+
+
+def _step(
+    deps: Deps, state: dict[str, Any], execution: ExecutionRecord, index: int, position: int
+) -> MachineState:
+    action = execution["waves"][index]["actions"][position]
+    now = deps.clock.now()
+    status = ActionStatus(action["status"])
+    if status is ActionStatus.PENDING:
+        if (
+            action.get("retryAt")
+            and (left := timeutil.seconds_between(timeutil.iso(now), action["retryAt"])) > 0
+        ):
+            return machine_state(state, next_step="ACTIONS", interval=int(left + 0.999))
+        if action["type"] == ActionType.APPROVAL:
+            return machine_state(
+                state, next_step="APPROVAL", pause_timeout_seconds=int(action["timeoutSeconds"])
+            )
+        return _start(deps, state, execution, index=index, position=position, action=action)
+    # RUNNING
+    if action["type"] == ActionType.APPROVAL:
+        # Back from the wait without an approval recorded (a resume raced): ask again.
+        return machine_state(state, next_step="APPROVAL", pause_timeout_seconds=_left(action, now))
+    elapsed = timeutil.seconds_between(action["attemptStartTime"], now)
+    if elapsed > _limit(action):
+        timed_out = Outcome(ActionStatus.TIMED_OUT, error=f"no result within {_limit(action)} s")
+        return _record(
+            deps, state, execution, index=index, position=position, action=action, outcome=timed_out
+        )
+    if not action.get("handle"):
+        if elapsed > LOST_AFTER_SECONDS + (_limit(action) if action["type"] == ActionType.LAMBDA else 0):
+            lost = Outcome(ActionStatus.FAILED, error="the attempt's result was lost (the handler stopped)")
+            return _record(
+                deps, state, execution, index=index, position=position, action=action, outcome=lost
+            )
+        return machine_state(state, next_step="ACTIONS", interval=deps.config.poll_min_seconds)
+    runner = runners(deps.functions, deps.ssm)[ActionType(action["type"])]
+    outcome = runner.check(action, _event(deps, execution, index, action))
+    return _record(deps, state, execution, index=index, position=position, action=action, outcome=outcome)
+
+
+def _limit(action: ActionRecord) -> int:
+    seconds = int(action["timeoutSeconds"])
+    return min(seconds, LAMBDA_MAX_SECONDS) if action["type"] == ActionType.LAMBDA else seconds
+
+
+def _left(action: ActionRecord, now: Any) -> int:
+    start = action.get("attemptStartTime")
+    used = timeutil.seconds_between(start, now) if start else 0
+    return max(1, int(action["timeoutSeconds"] - used))
+
+
+def _start(
+    deps: Deps,
+    state: dict[str, Any],
+    execution: ExecutionRecord,
+    *,
+    index: int,
+    position: int,
+    action: ActionRecord,
+) -> MachineState:
+    """Claim the next attempt (so a twin call cannot start it too), then start it."""
+    now = deps.clock.iso()
+    running = cast(
+        ActionRecord,
+        {
+            **{
+                k: v
+                for k, v in action.items()
+                if k not in ("handle", "retryAt", "error", "output", "endTime")
+            },
+            "status": str(ActionStatus.RUNNING),
+            "attempts": int(action["attempts"]) + 1,
+            "attemptStartTime": now,
+            "startTime": action.get("startTime") or now,
+        },
+    )
+    execution = deps.stores.executions.record_action(execution, index, position, running, was=action)
+    number = index + 1
+    note(
+        deps,
+        execution["executionId"],
+        f"ACTION_STARTED#{number}#{action['stage']}#{action['name']}#{running['attempts']}",
+        "ACTION_STARTED",
+        f"{action['stage'].lower()}-action {action['name']} ({action['type']}) started"
+        + (
+            f", attempt {running['attempts']} of {running['maxAttempts']}"
+            if running["maxAttempts"] > 1
+            else ""
+        ),
+        time=now,
+        wave=number,
+        details={"action": action["name"], "stage": action["stage"], "attempt": running["attempts"]},
+    )
+    runner = runners(deps.functions, deps.ssm)[ActionType(action["type"])]
+    try:
+        outcome = runner.start(running, _event(deps, execution, index, running))
+    except TransientError:
+        # Not started: give the attempt back, and let the state machine's Retry call again.
+        deps.stores.executions.record_action(execution, index, position, action, was=running)
+        raise
+    return _record(deps, state, execution, index=index, position=position, action=running, outcome=outcome)
+
+
+def _record(
+    deps: Deps,
+    state: dict[str, Any],
+    execution: ExecutionRecord,
+    *,
+    index: int,
+    position: int,
+    action: ActionRecord,
+    outcome: Outcome,
+) -> MachineState:
+    now = deps.clock.now()
+    if not outcome.ended:
+        if outcome.handle is not None and outcome.handle != action.get("handle"):
+            updated = cast(ActionRecord, {**action, "handle": outcome.handle})
+            deps.stores.executions.record_action(execution, index, position, updated, was=action)
+        elapsed = timeutil.seconds_between(action["attemptStartTime"], now)
+        interval = outcome.check_in_seconds or min(
+            deps.config.poll_max_seconds, max(deps.config.poll_min_seconds, int(elapsed / 4))
+        )
+        left = _limit(action) - elapsed
+        return machine_state(state, next_step="ACTIONS", interval=max(1, min(interval, int(left) + 1)))
+    count = sum(len(w.get("actions") or []) for w in execution["waves"])
+    ended = cast(
+        ActionRecord,
+        {k: v for k, v in action.items() if k not in ("handle", "attemptStartTime", "output", "error")},
+    )
+    if outcome.output:
+        ended["output"] = excerpt(outcome.output, action_output_limit(count))
+    if outcome.error:
+        ended["error"] = excerpt(outcome.error, ACTION_ERROR_LIMIT)
+    again = outcome.status in ACTION_FAILED and int(action["attempts"]) < int(action["maxAttempts"])
+    if again:
+        backoff = RETRY_BACKOFF_SECONDS[min(int(action["attempts"]), len(RETRY_BACKOFF_SECONDS)) - 1]
+        ended["status"] = str(ActionStatus.PENDING)
+        ended["retryAt"] = timeutil.iso(now + timedelta(seconds=backoff))
+    else:
+        ended["status"] = str(outcome.status)
+        ended["endTime"] = timeutil.iso(now)
+    deps.stores.executions.record_action(execution, index, position, ended, was=action)
+    kind = f"ACTION_{outcome.status}"
+    message = (
+        f"{action['stage'].lower()}-action {action['name']} {str(outcome.status).lower().replace('_', ' ')}"
+    )
+    if outcome.error:
+        message += f": {ended['error']}"
+    if again:
+        message += f" (attempt {action['attempts']} of {action['maxAttempts']}; tried again in {backoff} s)"
+    note(
+        deps,
+        execution["executionId"],
+        f"{kind}#{index + 1}#{action['stage']}#{action['name']}#{action['attempts']}",
+        kind,
+        message,
+        time=timeutil.iso(now),
+        wave=index + 1,
+        details={
+            "action": action["name"],
+            "stage": action["stage"],
+            "attempt": action["attempts"],
+            **({"output": ended["output"]} if ended.get("output") else {}),
+        },
+    )
+    logger.info(
+        "action step",
+        extra={
+            "executionId": execution["executionId"],
+            "wave": index + 1,
+            "action": action["name"],
+            "status": str(outcome.status),
+            "attempt": action["attempts"],
+        },
+    )
+    interval = int(timeutil.seconds_between(timeutil.iso(now), ended["retryAt"])) if again else 0
+    return machine_state(state, next_step="ACTIONS", interval=interval)
+
+
+def _fail_wave(
+    deps: Deps, state: dict[str, Any], execution: ExecutionRecord, index: int, failure: ActionRecord
+) -> MachineState:
+    now = deps.clock.iso()
+    error = action_error(failure)
+    wave = execution["waves"][index]
+    actions = cast(list[ActionRecord], actions_at_wave_end(wave.get("actions") or [], error, now))
+    try:
+        deps.stores.executions.finish_wave(
+            execution,
+            index,
+            status=WaveStatus.FAILED,
+            actions=actions,
+            error=error,
+            completed_waves=completed_wave_count(execution["waves"]),
+            now=now,
+        )
+    except StaleWriteError:
+        return machine_state(state, next_step="ADVANCE")
+    finished_wave(
+        deps, execution["executionId"], {**wave, "status": "FAILED", "endTime": now, "error": error}
+    )
+    logger.warning(
+        "wave failed by an action", extra={"executionId": execution["executionId"], "wave": index + 1}
+    )
+    return machine_state(state, next_step="ADVANCE")
+
+
+def _stage_done(
+    deps: Deps, state: dict[str, Any], execution: ExecutionRecord, index: int, stage: ActionStage
+) -> MachineState:
+    if stage is ActionStage.PRE:
+        return machine_state(state, next_step="ADVANCE")
+    now = deps.clock.iso()
+    wave = execution["waves"][index]
+    waves = [{**w, "status": "COMPLETED"} if n == index else w for n, w in enumerate(execution["waves"])]
+    try:
+        deps.stores.executions.finish_wave(
+            execution,
+            index,
+            status=WaveStatus.COMPLETED,
+            actions=wave.get("actions") or [],
+            error=None,
+            completed_waves=completed_wave_count(waves),
+            now=now,
+        )
+    except StaleWriteError:
+        return machine_state(state, next_step="ADVANCE")
+    finished_wave(deps, execution["executionId"], {**wave, "status": "COMPLETED", "endTime": now})
+    return machine_state(state, next_step="ADVANCE")
+
+
+def _approval_at(execution: ExecutionRecord, index: int) -> tuple[int, ActionRecord] | None:
+    wave = execution["waves"][index]
+    for stage in (ActionStage.PRE, ActionStage.POST):
+        position = next_action(wave, stage)
+        if position is not None:
+            action = wave["actions"][position]
+            return (position, action) if action["type"] == ActionType.APPROVAL else None
+    return None
+
+
+def await_approval(deps: Deps, state: dict[str, Any], task_token: str) -> dict[str, Any]:
+    """Invoked with .waitForTaskToken: PAUSED (APPROVAL) with the token, the action RUNNING.
+    A cancel that got in first completes the token at once."""
+    index = int(state["waveIndex"])
+    for _attempt in range(5):
+        execution = deps.stores.executions.get(state["executionId"])
+        found = _approval_at(execution, index)
+        if _stopped(execution) or found is None:
+            deps.sfn.send_action(task_token, "CANCEL" if _stopped(execution) else "RESUME")
+            return {"paused": False}
+        position, action = found
+        now = deps.clock.iso()
+        asked = action
+        if action["status"] == ActionStatus.PENDING:
+            asked = cast(
+                ActionRecord,
+                {
+                    **action,
+                    "status": str(ActionStatus.RUNNING),
+                    "attempts": int(action["attempts"]) + 1,
+                    "attemptStartTime": now,
+                    "startTime": action.get("startTime") or now,
+                },
+            )
+        try:
+            deps.stores.executions.record_awaiting_approval(
+                execution, index, position, asked, was=action, token=task_token, now=now
+            )
+        except StaleWriteError:
+            continue
+        note(
+            deps,
+            execution["executionId"],
+            f"APPROVAL_REQUESTED#{index + 1}#{action['name']}#{asked['attempts']}",
+            "APPROVAL_REQUESTED",
+            f"waiting for approval {action['name']} in wave {index + 1}: resume to approve",
+            time=now,
+            wave=index + 1,
+            details={"action": action["name"], "stage": action["stage"]},
+        )
+        return {"paused": True}
+    raise TransientError("the execution kept changing while asking for approval")
+
+
+def approval_expired(deps: Deps, state: dict[str, Any]) -> MachineState:
+    """The approval's wait timed out: the action is TIMED_OUT (tried again if maxAttempts allows)."""
+    from orchestrator.operations.control import paused_seconds
+
+    index = int(state["waveIndex"])
+    for _attempt in range(5):
+        execution = deps.stores.executions.get(state["executionId"])
+        found = _approval_at(execution, index)
+        if found is None or execution["status"] != ExecutionStatus.PAUSED:
+            return machine_state(state, next_step="ACTIONS")
+        position, action = found
+        now = deps.clock.iso()
+        minutes = round(int(action["timeoutSeconds"]) / 60)
+        kept = {k: v for k, v in action.items() if k != "attemptStartTime"}
+        fields: dict[str, Any] = {"status": str(ActionStatus.TIMED_OUT), "endTime": now}
+        if int(action["attempts"]) < int(action["maxAttempts"]):
+            fields = {"status": str(ActionStatus.PENDING)}  # asked again
+        expired = cast(ActionRecord, {**kept, **fields, "error": f"not approved within {minutes} minutes"})
+        try:
+            deps.stores.executions.record_approval_expired(
+                execution, index, position, expired, paused_seconds=paused_seconds(execution, now)
+            )
+        except StaleWriteError:
+            continue
+        note(
+            deps,
+            execution["executionId"],
+            f"ACTION_TIMED_OUT#{index + 1}#{action['stage']}#{action['name']}#{action['attempts']}",
+            "ACTION_TIMED_OUT",
+            f"{action['stage'].lower()}-action {action['name']} timed out: {expired['error']}",
+            time=now,
+            wave=index + 1,
+            details={"action": action["name"], "stage": action["stage"]},
+        )
+        return machine_state(state, next_step="ACTIONS")
+    raise TransientError("the execution kept changing while an approval expired")

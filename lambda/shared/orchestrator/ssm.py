@@ -1,0 +1,90 @@
+"""SSM adapter: Run Command on recovery instances and Automation executions, for runbook actions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mypy_boto3_ssm import SSMClient
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from orchestrator.aws_errors import translate
+from orchestrator.drs import chunks
+
+MAX_INSTANCES_PER_COMMAND = 50  # SendCommand's InstanceIds limit
+COMMAND_ENDED = frozenset({"Success", "Failed", "TimedOut", "Cancelled", "Undeliverable", "Terminated"})
+
+
+class Ssm:
+    def __init__(self, client: SSMClient):
+        self.client = client
+
+    def send_command(
+        self,
+        *,
+        document: str,
+        instance_ids: Sequence[str],
+        parameters: Mapping[str, list[str]],
+        timeout_seconds: int,
+        comment: str,
+    ) -> list[str]:
+        """One command per 50 instances; their ids."""
+        ids = []
+        for chunk in chunks(list(instance_ids), MAX_INSTANCES_PER_COMMAND):
+            try:
+                response = self.client.send_command(
+                    DocumentName=document,
+                    InstanceIds=chunk,
+                    Parameters=dict(parameters),
+                    TimeoutSeconds=max(30, int(timeout_seconds)),
+                    Comment=comment[:100],
+                )
+            except (ClientError, BotoCoreError) as e:
+                raise translate(e, "SSM", "SendCommand") from e
+            ids.append(response["Command"]["CommandId"])
+        return ids
+
+    def command_results(self, command_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """Per instance: {instanceId, status, responseCode, output} of the commands."""
+        results = []
+        paginator = self.client.get_paginator("list_command_invocations")
+        for command_id in command_ids:
+            try:
+                for page in paginator.paginate(CommandId=command_id, Details=True):
+                    for invocation in page.get("CommandInvocations", []):
+                        plugins = invocation.get("CommandPlugins") or [{}]
+                        results.append(
+                            {
+                                "instanceId": invocation.get("InstanceId"),
+                                "status": invocation.get("Status"),
+                                "responseCode": plugins[-1].get("ResponseCode"),
+                                "output": "".join(str(p.get("Output") or "") for p in plugins),
+                            }
+                        )
+            except (ClientError, BotoCoreError) as e:
+                raise translate(e, "SSM", "ListCommandInvocations") from e
+        return results
+
+    def start_automation(self, *, document: str, parameters: Mapping[str, list[str]]) -> str:
+        try:
+            response = self.client.start_automation_execution(
+                DocumentName=document, Parameters=dict(parameters)
+            )
+        except (ClientError, BotoCoreError) as e:
+            raise translate(e, "SSM", "StartAutomationExecution") from e
+        return response["AutomationExecutionId"]
+
+    def automation(self, automation_id: str) -> dict[str, Any]:
+        """{status, outputs, failureMessage} of an Automation execution."""
+        try:
+            found = self.client.get_automation_execution(AutomationExecutionId=automation_id)
+        except (ClientError, BotoCoreError) as e:
+            raise translate(e, "SSM", "GetAutomationExecution") from e
+        execution = found["AutomationExecution"]
+        return {
+            "status": execution.get("AutomationExecutionStatus"),
+            "outputs": execution.get("Outputs") or {},
+            "failureMessage": execution.get("FailureMessage"),
+        }
