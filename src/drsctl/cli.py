@@ -94,6 +94,14 @@ def build_parser() -> Parser:
         control.add_argument("execution")
         if verb in {"resume", "retry", "skip"}:
             control.add_argument("--comment", metavar="TEXT", help="recorded with who did it")
+        if verb == "retry":
+            control.add_argument(
+                "--confirm-plan-name",
+                "--confirm",
+                metavar="NAME",
+                help="for a RECOVERY execution: the plan's name, confirming that production servers "
+                "are launched again (asked for on a terminal when not given)",
+            )
     terminate = commands.add_parser(
         "terminate", help="terminate the recovery instances an execution launched"
     )
@@ -343,9 +351,30 @@ def _terminate(ctx: Context) -> dict[str, Any]:
     )
 
 
+def _retry(ctx: Context, comment: str | None) -> dict[str, Any]:
+    """A drill's wave through /retry; a RECOVERY's through /retry-recovery, confirmed by the plan's name."""
+    execution_id = ctx.args.execution
+    execution = ctx.client.get(f"/executions/{execution_id}")
+    body = {"comment": comment} if comment is not None else {}
+    if execution.get("executionType") != "RECOVERY":
+        return dict(ctx.client.post(f"/executions/{execution_id}/retry", body))
+    name = _confirm_plan_name(
+        ctx,
+        execution.get("planName", ""),
+        action="launch the failed production servers again",
+        refusal=f"execution {execution['executionId']} is a RECOVERY: retrying launches production servers",
+        nothing="retried",
+    )
+    return dict(
+        ctx.client.post(f"/executions/{execution_id}/retry-recovery", {**body, "confirmPlanName": name})
+    )
+
+
 def cmd_control(ctx: Context) -> int:
     if ctx.args.command == "terminate":
         execution = _terminate(ctx)
+    elif ctx.args.command == "retry":
+        execution = _retry(ctx, getattr(ctx.args, "comment", None))
     else:
         comment = getattr(ctx.args, "comment", None)
         execution = ctx.client.post(

@@ -333,6 +333,8 @@ def test_following_off_a_terminal_prints_the_running_action_and_each_pause_once(
 
 # -------------------------------------------------------------------------- retry, skip, resume
 
+DRILL = {"executionId": EID, "executionType": "DRILL", "planName": "Shop", "status": "PAUSED"}
+
 
 class Api(requests.adapters.BaseAdapter):
     """Answers from a table of (method, path) -> (status, body); records (method, path, body)."""
@@ -370,10 +372,13 @@ def test_retry_and_skip_post_to_their_route_with_the_optional_comment(
     verb: str, comment: str | None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     after = execution("IN_PROGRESS", [wave(1, "IN_PROGRESS", "DB")])
-    api = Api({("POST", f"/executions/{EID}/{verb}"): (200, after)})
+    api = Api(
+        {("POST", f"/executions/{EID}/{verb}"): (200, after), ("GET", f"/executions/{EID}"): (200, DRILL)}
+    )
     args = [verb, EID] + (["--comment", comment] if comment is not None else [])
     assert run(api, *args) == 0
-    assert api.sent == [("POST", f"/executions/{EID}/{verb}", {"comment": comment} if comment else {})]
+    posted = [sent for sent in api.sent if sent[0] == "POST"]
+    assert posted == [("POST", f"/executions/{EID}/{verb}", {"comment": comment} if comment else {})]
     out = capsys.readouterr().out
     assert out.startswith(f"execution {EID} is IN_PROGRESS: the failed wave is ")
     assert len(out.splitlines()) == 1
@@ -386,7 +391,9 @@ def test_retry_and_skip_refused_by_the_api_are_one_error_line_and_exit_1(
     refusal = {
         "error": {"code": "INVALID_STATE", "message": "execution is IN_PROGRESS, not paused by a failed wave"}
     }
-    api = Api({("POST", f"/executions/{EID}/{verb}"): (409, refusal)})
+    api = Api(
+        {("POST", f"/executions/{EID}/{verb}"): (409, refusal), ("GET", f"/executions/{EID}"): (200, DRILL)}
+    )
     assert run(api, verb, EID) == 1
     err = capsys.readouterr().err
     assert err == (
@@ -398,9 +405,41 @@ def test_retry_and_skip_refused_by_the_api_are_one_error_line_and_exit_1(
 
 def test_retry_prints_the_execution_as_json(capsys: pytest.CaptureFixture[str]) -> None:
     after = execution("IN_PROGRESS", [wave(1, "IN_PROGRESS", "DB")])
-    api = Api({("POST", f"/executions/{EID}/retry"): (200, after)})
+    api = Api(
+        {("POST", f"/executions/{EID}/retry"): (200, after), ("GET", f"/executions/{EID}"): (200, DRILL)}
+    )
     assert run(api, "--output", "json", "retry", EID, "--comment", "again") == 0
     assert json.loads(capsys.readouterr().out) == after
+
+
+def test_a_recoverys_wave_is_retried_on_its_own_route_with_the_plans_name(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Given a RECOVERY paused on a failed wave; when the operator retries it with --confirm; then
+    drsctl posts to retry-recovery with the plan's name; without it (piped), one error line, exit 1."""
+    recovery = {
+        **execution("PAUSED", [wave(1, "FAILED", "DB")]),
+        "executionType": "RECOVERY",
+        "planName": "Shop",
+    }
+    after = {**recovery, "status": "IN_PROGRESS"}
+    api = Api(
+        {
+            ("GET", f"/executions/{EID}"): (200, recovery),
+            ("POST", f"/executions/{EID}/retry-recovery"): (200, after),
+        }
+    )
+    assert run(api, "retry", EID, "--confirm", "Shop", "--comment", "disk fixed") == 0
+    assert api.sent[-1] == (
+        "POST",
+        f"/executions/{EID}/retry-recovery",
+        {"comment": "disk fixed", "confirmPlanName": "Shop"},
+    )
+    capsys.readouterr()
+    assert run(api, "retry", EID) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("drsctl: error: execution") and "--confirm-plan-name Shop" in err
+    assert len(err.splitlines()) == 1
 
 
 def test_resume_sends_a_comment_only_when_given() -> None:

@@ -11,6 +11,7 @@ from orchestrator.operations.poll import (
     HISTORY_BURST_POLLS,
     _server_updates_from_jobs,
     next_poll_interval,
+    within_history_budget,
 )
 
 PROGRESS_EMPTY = {"totalServers": 10, "launched": 0, "converting": 0, "ready": 0, "failed": 0}
@@ -76,6 +77,36 @@ def test_an_execution_polling_for_24_hours_stays_under_the_history_limit(
         )
     # Then 9 history events per poll plus 20 waves of fixed states fit in 25,000 events
     assert polls * 9 + 20 * 40 < 25_000
+
+
+# The fixed cost of a plan at the contract's size: 20 waves (advance, route, start, the last poll:
+# about 40 events each) and 5 runbook actions per wave, each of which may also wait for an approval
+# (WaitForApproval and ApprovalExpired: 10 events). Every other turn of a loop (a poll, an action's
+# start, check or end) is 9 events and shares the budget.
+WAVES, ACTIONS_PER_WAVE = 20, 5
+FIXED_EVENTS = WAVES * 40 + WAVES * ACTIONS_PER_WAVE * 10
+
+
+@given(
+    turns=st.lists(
+        st.tuples(st.sampled_from(["poll", "action"]), st.integers(min_value=0, max_value=120)),
+        min_size=1,
+        max_size=60,
+    )
+)
+def test_a_runbook_plan_polling_and_running_actions_for_24_hours_stays_under_the_history_limit(
+    turns: list[tuple[str, int]],
+) -> None:
+    # Given a 20-wave plan with 5 actions a wave whose loops turn as fast as they may ask (an action
+    # step asks 0 s: the next action starts at once; a poll at least 1 s), the pattern repeated
+    t, steps = 0.0, 0
+    while t <= 24 * 3600 and steps < 5000:
+        kind, asked = turns[steps % len(turns)]
+        steps += 1
+        interval = within_history_budget(asked if kind == "action" else max(1, asked), steps, t)
+        t += max(interval, 0.001)
+    # Then every turn (9 events) plus the plan's fixed states fit in 25,000 events
+    assert steps * 9 + FIXED_EVENTS < 25_000
 
 
 def test_phases_and_errors_come_from_job_log_events() -> None:

@@ -40,6 +40,7 @@ from orchestrator.model import (
     action_output_limit,
     excerpt,
 )
+from orchestrator.operations.poll import within_history_budget
 from orchestrator.operations.state import MachineState, machine_state
 from orchestrator.operations.timeline import finished_wave, note
 
@@ -65,20 +66,36 @@ def _stopped(execution: ExecutionRecord) -> bool:
 
 
 def run_action(deps: Deps, state: dict[str, Any]) -> MachineState:
+    """One step of the stage's current action. Every step is a turn of a state machine loop, so it
+    counts in ``pollCount`` and shares the polls' history budget (README, "Staying under the Step
+    Functions history limit")."""
+    execution_start, result = _run_action(deps, state)
+    steps = int(state.get("pollCount", 0)) + 1
+    result["pollCount"] = steps
+    if result["next"] == "ACTIONS":
+        result["pollIntervalSeconds"] = within_history_budget(
+            result["pollIntervalSeconds"], steps, deps.clock.seconds_since(execution_start)
+        )
+    return result
+
+
+def _run_action(deps: Deps, state: dict[str, Any]) -> tuple[str, MachineState]:
+    """(the execution's start time, the next state)."""
     index = int(state["waveIndex"])
     stage = _stage(state)
     for _attempt in range(5):
         execution = deps.stores.executions.get(state["executionId"])
+        start = execution["startTime"]
         wave = execution["waves"][index]
         if _stopped(execution) or wave.get("status") != WaveStatus.IN_PROGRESS:
-            return machine_state(state, next_step="ADVANCE")
+            return start, machine_state(state, next_step="ADVANCE")
         if failure := blocking_failure(wave, stage):
-            return _fail_wave(deps, state, execution, index, cast(ActionRecord, failure))
+            return start, _fail_wave(deps, state, execution, index, cast(ActionRecord, failure))
         position = next_action(wave, stage)
         if position is None:
-            return _stage_done(deps, state, execution, index, stage)
+            return start, _stage_done(deps, state, execution, index, stage)
         try:
-            return _step(deps, state, execution, index, position)
+            return start, _step(deps, state, execution, index, position)
         except StaleWriteError:
             continue
     raise TransientError("the execution kept changing while running an action")

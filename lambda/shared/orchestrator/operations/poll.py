@@ -95,10 +95,14 @@ def next_poll_interval(
     finished = (progress.get("launched", 0) + progress.get("failed", 0)) / total
     weight = max(PHASE_WEIGHT.get(phase, 0.0) if phase else 0.0, finished)
     interval = round(max_seconds - (max_seconds - min_seconds) * weight)
-    allowed_polls = HISTORY_BURST_POLLS + execution_elapsed_seconds / HISTORY_BUDGET_SECONDS
-    if poll_count >= allowed_polls:
-        interval = max(interval, HISTORY_BUDGET_SECONDS)
-    return max(min_seconds, interval)
+    return max(min_seconds, within_history_budget(interval, poll_count, execution_elapsed_seconds))
+
+
+def within_history_budget(interval: int, steps: int, execution_elapsed_seconds: float) -> int:
+    """The interval before the next loop turn (a poll or a runbook action step), slowed to the
+    budget's pace once the execution made more than its burst of turns for its age."""
+    allowed = HISTORY_BURST_POLLS + execution_elapsed_seconds / HISTORY_BUDGET_SECONDS
+    return max(interval, HISTORY_BUDGET_SECONDS) if steps >= allowed else interval
 
 
 def _iso(value: Any) -> str | None:

@@ -9,22 +9,49 @@ from typing import Any
 
 from execution_utils import (
     TERMINAL_STATUSES,
+    ExecutionStatus,
+    PauseReason,
+    WavePhase,
+    WaveStatus,
     can_terminate_execution,
     duration_seconds,
     execution_duration,
     normalize_execution_status,
     normalize_wave_status,
     recovery_time,
+    stage_of,
     status_label,
     verdict,
+    wave_warning_lines,
 )
-from orchestrator.model import ExecutionRecord, ServerRecord, TimelineEvent
+from orchestrator.model import ActionRecord, ExecutionRecord, ServerRecord, TimelineEvent, WaveRecord
 
-REPORT_SCHEMA_VERSION = 1
+# 2: waves carry their runbook (actions), retries and skips, and may be SKIPPED; pauses say why
+# (reason, waveNumber, action) and end with an approval, a retry or a skip too; operator actions
+# include approvals, retries and skips, with their wave.
+REPORT_SCHEMA_VERSION = 2
 # Timeline events that are someone's action on the execution (who started, paused, resumed, ...).
 OPERATOR_EVENTS = frozenset(
-    {"EXECUTION_STARTED", "PAUSE_REQUESTED", "RESUMED", "CANCEL_REQUESTED", "TERMINATION_STARTED"}
+    {
+        "EXECUTION_STARTED",
+        "PAUSE_REQUESTED",
+        "RESUMED",
+        "APPROVED",
+        "WAVE_RETRIED",
+        "WAVE_SKIPPED",
+        "CANCEL_REQUESTED",
+        "TERMINATION_STARTED",
+    }
 )
+# What ends a pause, by why it began (a pause without a known reason: a pause before a wave).
+_PAUSE_ENDS = {
+    None: frozenset({"RESUMED"}),
+    PauseReason.BEFORE_WAVE: frozenset({"RESUMED"}),
+    PauseReason.OPERATOR: frozenset({"RESUMED"}),
+    PauseReason.WAVE_FAILED: frozenset({"WAVE_RETRIED", "WAVE_SKIPPED"}),
+    PauseReason.APPROVAL: frozenset({"APPROVED", "ACTION_TIMED_OUT"}),
+}
+_ANY_PAUSE_END = frozenset({"CANCEL_REQUESTED", "EXECUTION_FINISHED"})
 SERVER_PHASE_ORDER = ("SNAPSHOT", "CONVERTING", "LAUNCHING", "LAUNCHED", "READY")
 
 
@@ -69,22 +96,43 @@ def _server(server: ServerRecord, wave_end: str | None) -> dict[str, Any]:
     return shown
 
 
+def _known(kind: type[PauseReason] | type[WavePhase], value: Any) -> str | None:
+    """``value`` as a member of ``kind``, or None (missing, or a spelling older records used)."""
+    try:
+        return str(kind(str(value)))
+    except ValueError:
+        return None
+
+
+def _pause_reason(event: TimelineEvent) -> PauseReason | None:
+    if event["type"] == "APPROVAL_REQUESTED":
+        return PauseReason.APPROVAL
+    details: Mapping[str, Any] = event.get("details") or {}
+    known = _known(PauseReason, details.get("reason"))
+    return PauseReason(known) if known else None  # None: older records, a pause before a wave
+
+
 def _pauses(events: Sequence[TimelineEvent], end: str | None) -> list[dict[str, Any]]:
-    """Each pause from PAUSED to its RESUMED (or cancel, or the end), with who ended it."""
+    """Each pause from PAUSED (or an approval asked for) to what ended it: a resume, an approval, a
+    retry or skip of the failed wave, a cancel, or the end; with who ended it."""
     pauses = []
     for event in events:
-        if event["type"] != "PAUSED":
+        if event["type"] not in ("PAUSED", "APPROVAL_REQUESTED"):
             continue
-        later = [
-            e
-            for e in events
-            if e["time"] >= event["time"]
-            and e["type"] in ("RESUMED", "CANCEL_REQUESTED", "EXECUTION_FINISHED")
-        ]
+        reason = _pause_reason(event)
+        ends = _PAUSE_ENDS[reason] | _ANY_PAUSE_END
+        later = [e for e in events if e["time"] >= event["time"] and e is not event and e["type"] in ends]
         closing = later[0] if later else None
+        details: Mapping[str, Any] = event.get("details") or {}
+        before = reason in (None, PauseReason.BEFORE_WAVE, PauseReason.OPERATOR)
         pauses.append(
             {
-                "beforeWave": event.get("waveNumber"),
+                "reason": str(reason) if reason else None,
+                "waveNumber": event.get("waveNumber"),
+                "beforeWave": event.get("waveNumber") if before else None,
+                "action": str(details["action"])
+                if reason is PauseReason.APPROVAL and details.get("action")
+                else None,
                 "start": event["time"],
                 "end": closing["time"] if closing else end,
                 "endedBy": closing.get("actor") if closing else None,
@@ -92,6 +140,55 @@ def _pauses(events: Sequence[TimelineEvent], end: str | None) -> list[dict[str, 
             }
         )
     return pauses
+
+
+def _action(action: ActionRecord) -> dict[str, Any]:
+    """A runbook action as the report shows it: what it is (its target function or document, never
+    its payload, parameters or handle), how it ran, and who approved it."""
+    fields: Mapping[str, Any] = action
+    return {
+        "name": action["name"],
+        "type": action["type"],
+        "stage": str(stage_of(fields)),
+        "status": action["status"],
+        "functionName": fields.get("functionName"),
+        "documentName": fields.get("documentName"),
+        "waitSeconds": fields.get("durationSeconds") if action["type"] == "WAIT" else None,
+        "attempts": int(fields.get("attempts") or 0),
+        "maxAttempts": int(fields.get("maxAttempts") or 1),
+        "timeoutSeconds": fields.get("timeoutSeconds"),
+        "onFailure": fields.get("onFailure") or "FAIL",
+        "startTime": fields.get("startTime"),
+        "endTime": fields.get("endTime"),
+        "durationSeconds": duration_seconds(fields.get("startTime"), fields.get("endTime")),
+        "output": fields.get("output"),
+        "error": fields.get("error"),
+        "approvedBy": fields.get("approvedBy"),
+        "comment": fields.get("comment"),
+    }
+
+
+def _wave(wave: WaveRecord, members: list[ServerRecord], now: str) -> dict[str, Any]:
+    end = wave.get("endTime")
+    status = normalize_wave_status(wave["status"])
+    return {
+        "waveNumber": wave["waveNumber"],
+        "waveName": wave["waveName"],
+        "status": str(status),
+        "phase": _known(WavePhase, wave.get("phase")) if status is WaveStatus.IN_PROGRESS else None,
+        "startTime": wave.get("startTime"),
+        "endTime": end,
+        "durationSeconds": duration_seconds(wave.get("startTime"), end),
+        "jobIds": list(wave.get("jobIds") or []),
+        "error": wave.get("error"),
+        "warnings": wave_warning_lines(wave),
+        "retries": int(wave.get("retries") or 0),
+        "retriedBy": wave.get("retriedBy"),
+        "skippedBy": wave.get("skippedBy"),
+        "skipComment": wave.get("skipComment"),
+        "actions": [_action(a) for a in wave.get("actions") or []],
+        "servers": [_server(s, end or now) for s in members],
+    }
 
 
 def build_report(
@@ -109,26 +206,14 @@ def build_report(
     warnings: list[str] = []
     errors: list[str] = [str(execution["error"])] if execution.get("error") else []
     for wave in execution["waves"]:
-        end = wave.get("endTime")
         members = sorted(by_wave.get(int(wave["waveNumber"]), []), key=lambda s: s["sourceServerId"])
-        waves.append(
-            {
-                "waveNumber": wave["waveNumber"],
-                "waveName": wave["waveName"],
-                "status": str(normalize_wave_status(wave["status"])),
-                "startTime": wave.get("startTime"),
-                "endTime": end,
-                "durationSeconds": duration_seconds(wave.get("startTime"), end),
-                "jobIds": list(wave.get("jobIds") or []),
-                "error": wave.get("error"),
-                "warnings": list(wave.get("warnings") or []),
-                "servers": [_server(s, end or now) for s in members],
-            }
-        )
-        warnings += [f"wave {wave['waveNumber']}: {w}" for w in wave.get("warnings") or []]
+        shown = _wave(wave, members, now)
+        waves.append(shown)
+        warnings += [f"wave {wave['waveNumber']}: {w}" for w in shown["warnings"]]
         if wave.get("error"):
             errors.append(f"wave {wave['waveNumber']}: {wave['error']}")
     instances = can_terminate_execution(normalised)
+    paused = status is ExecutionStatus.PAUSED
     return {
         "schemaVersion": REPORT_SCHEMA_VERSION,
         "generatedAt": now,
@@ -145,13 +230,25 @@ def build_report(
             "durationSeconds": execution_duration(execution),
             "initiatedBy": execution.get("initiatedBy"),
             "options": dict(execution["options"]),
+            # why it waits, while PAUSED (the record keeps the last pause's reason after it ended)
+            "pauseReason": _known(PauseReason, execution.get("pauseReason")) if paused else None,
+            "pausedWave": (execution.get("pausedWave") or execution.get("pausedBeforeWave"))
+            if paused
+            else None,
+            "pausedAction": execution.get("pausedAction") if paused else None,
         },
         "recoveryTime": recovery,
         "verdict": verdict(recovery),
         "waves": waves,
         "pauses": _pauses(events, execution.get("endTime") or now),
         "actions": [
-            {"time": e["time"], "type": e["type"], "actor": e.get("actor"), "message": e["message"]}
+            {
+                "time": e["time"],
+                "type": e["type"],
+                "actor": e.get("actor"),
+                "message": e["message"],
+                "waveNumber": e.get("waveNumber"),
+            }
             for e in events
             if e["type"] in OPERATOR_EVENTS
         ],
