@@ -390,6 +390,16 @@ def test_retry_and_skip_are_refused_unless_a_failed_wave_waits(orc: Orchestratio
             "does not apply",
         ),
         ({"name": "a", "type": "WAIT"}, "waves[0].postActions[0].durationSeconds", "needs durationSeconds"),
+        (
+            {"name": "a", "type": "LAMBDA", "functionName": "drs-actions-x", "payload": {"executionId": "x"}},
+            "waves[0].postActions[0].payload.executionId",
+            "part of the context",
+        ),
+        (
+            {"name": "a", "type": "LAMBDA", "functionName": "drs-actions-x", "timeoutSeconds": 900},
+            "waves[0].postActions[0].timeoutSeconds",
+            "at most 840 s",
+        ),
     ],
 )
 def test_bad_actions_name_the_field(

@@ -40,6 +40,7 @@ from orchestrator.model import (
     action_output_limit,
     excerpt,
 )
+from orchestrator.operations.catalog import LAMBDA_MAX_TIMEOUT_SECONDS
 from orchestrator.operations.poll import within_history_budget
 from orchestrator.operations.state import MachineState, machine_state
 from orchestrator.operations.timeline import finished_wave, note
@@ -47,7 +48,7 @@ from orchestrator.operations.timeline import finished_wave, note
 logger = logging.getLogger(__name__)
 
 # A synchronous LAMBDA action runs inside the handler, whose own limit is 900 s.
-LAMBDA_MAX_SECONDS = 840
+LAMBDA_MAX_SECONDS = LAMBDA_MAX_TIMEOUT_SECONDS
 # A RUNNING attempt whose start was recorded but whose result or handle never was (the handler
 # stopped in between) counts as a failed attempt after this long.
 LOST_AFTER_SECONDS = 60

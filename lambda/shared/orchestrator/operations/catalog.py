@@ -51,6 +51,22 @@ _ACTION_FIELDS: dict[ActionType, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ActionType.APPROVAL: ((), ()),
 }
 _COMMON_ACTION_FIELDS = frozenset({"name", "type", "timeoutSeconds", "maxAttempts", "onFailure"})
+# The context a LAMBDA action receives (operations/actions.py); a payload may not shadow it.
+ACTION_CONTEXT_KEYS = frozenset(
+    {
+        "executionId",
+        "planId",
+        "planName",
+        "executionType",
+        "waveNumber",
+        "waveName",
+        "stage",
+        "actionName",
+        "attempt",
+        "servers",
+    }
+)
+LAMBDA_MAX_TIMEOUT_SECONDS = 840
 
 
 def _invalid(field: str, message: str) -> ValidationFailedError:
@@ -81,6 +97,8 @@ def check_actions(config: Config, waves: list[dict[str, Any]]) -> None:
                         f"{path}.name", f"action name {action['name']!r} is used twice in wave {w + 1}"
                     )
                 names.add(key)
+                if kind is ActionType.LAMBDA:
+                    _check_lambda(action, path)
                 prefix = config.action_function_prefix
                 if kind is ActionType.LAMBDA and not action["functionName"].startswith(prefix):
                     raise _invalid(
@@ -98,6 +116,20 @@ def check_actions(config: Config, waves: list[dict[str, Any]]) -> None:
                         + ", ".join(allowed)
                         + " (stack parameter AllowedSsmDocuments)",
                     )
+
+
+def _check_lambda(action: dict[str, Any], path: str) -> None:
+    reserved = sorted(ACTION_CONTEXT_KEYS & set(action.get("payload") or {}))
+    if reserved:
+        raise _invalid(
+            f"{path}.payload.{reserved[0]}",
+            f"{reserved[0]} is part of the context every function receives; use another key",
+        )
+    if int(action.get("timeoutSeconds") or 0) > LAMBDA_MAX_TIMEOUT_SECONDS:
+        raise _invalid(
+            f"{path}.timeoutSeconds",
+            f"a LAMBDA action runs at most {LAMBDA_MAX_TIMEOUT_SECONDS} s (it is invoked synchronously)",
+        )
 
 
 def check_plan(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
