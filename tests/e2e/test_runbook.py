@@ -176,7 +176,7 @@ def _failing_check_on_wave_2(api: Api, **options: Any) -> tuple[str, list[str]]:
 def test_a_post_action_failing_on_one_server_stops_the_plan_with_its_error(api: Api) -> None:
     """Given onWaveFailure STOP (default) and a check that fails on one server of wave 2; then wave 2
     is FAILED with the action's error, wave 3 never started, PARTIAL_SUCCESS, instances terminable."""
-    plan_id, wave2 = _failing_check_on_wave_2(api)
+    plan_id, _ = _failing_check_on_wave_2(api)
     execution_id = api.start(plan_id)
     final, _ = api.watch(execution_id, finished)
     assert final["status"] == "PARTIAL_SUCCESS"

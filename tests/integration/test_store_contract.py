@@ -94,7 +94,9 @@ def test_an_execution_is_created_once_and_read_back_whole(stores: Stores) -> Non
 
 def test_a_status_change_applies_only_to_the_version_read(stores: Stores) -> None:
     record = stored(stores)
-    paused = stores.executions.record_paused(record, token="t1", reason=PauseReason.BEFORE_WAVE, wave=2, now=NOW)
+    paused = stores.executions.record_paused(
+        record, token="t1", reason=PauseReason.BEFORE_WAVE, wave=2, now=NOW
+    )
     assert (paused["status"], paused["taskToken"], paused["pausedBeforeWave"]) == ("PAUSED", "t1", 2)
     assert paused["pauseReason"] == "BEFORE_WAVE" and paused["version"] == 2
     with pytest.raises(StaleWriteError):
@@ -103,7 +105,9 @@ def test_a_status_change_applies_only_to_the_version_read(stores: Stores) -> Non
 
 
 def test_resume_keeps_the_token_until_it_is_forgotten_and_only_that_token(stores: Stores) -> None:
-    record = stores.executions.record_paused(stored(stores), token="t1", reason=PauseReason.BEFORE_WAVE, wave=2, now=NOW)
+    record = stores.executions.record_paused(
+        stored(stores), token="t1", reason=PauseReason.BEFORE_WAVE, wave=2, now=NOW
+    )
     resumed = stores.executions.record_resume(record, actor="alice", comment="ok", now=NOW, paused_seconds=30)
     assert resumed["status"] == "IN_PROGRESS" and resumed["taskToken"] == "t1"
     assert (resumed["resumedBy"], resumed["resumeComment"], resumed["pausedSeconds"]) == ("alice", "ok", 30)

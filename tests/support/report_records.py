@@ -6,6 +6,7 @@ Every moment is an offset in seconds from START; `at(s)` is the stored ISO form 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,6 +18,12 @@ STARTER = "arn:aws:sts::111122223333:assumed-role/DrOperators/alice"
 RESUMER = "arn:aws:sts::111122223333:assumed-role/DrOperators/bob"
 CANCELLER = "arn:aws:sts::111122223333:assumed-role/DrOperators/carol"
 TERMINATOR = "arn:aws:sts::111122223333:assumed-role/DrOperators/dave"
+APPROVER = "arn:aws:sts::111122223333:assumed-role/ChangeBoard/erin"
+# Definition fields the report and the notifications must never show (an action's payload, its SSM
+# parameters, the handle of its run): tests look for these values in what they render.
+SECRET_PAYLOAD = {"dbPassword": "pl41n-s3cr3t-payload"}
+SECRET_PARAMETERS = {"commands": ["psql -c 'select 1' --password=s3cr3t-parameter"]}
+SECRET_HANDLE = {"commandId": "cmd-s3cr3t-handle"}
 # A server's phases, as offsets from its wave's start (snapshot, converting, launching, launched, ready).
 PHASES = (("SNAPSHOT", 5), ("CONVERTING", 50), ("LAUNCHING", 200), ("LAUNCHED", 280), ("READY", 310))
 
@@ -24,6 +31,26 @@ PHASES = (("SNAPSHOT", 5), ("CONVERTING", 50), ("LAUNCHING", 200), ("LAUNCHED", 
 def at(seconds: float) -> str:
     moment = START + timedelta(seconds=seconds)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+@dataclass
+class Act:
+    """A runbook action as it ran (one of a wave's ``pre`` or ``post`` actions): it takes
+    ``seconds`` from its start; an APPROVAL is a pause until ``approved_by`` approves."""
+
+    name: str
+    type: str = "LAMBDA"
+    seconds: float = 20
+    status: str = "SUCCEEDED"
+    attempts: int = 1
+    max_attempts: int = 1
+    on_failure: str = "FAIL"
+    output: str | None = None
+    error: str | None = None
+    target: str | None = None
+    approved_by: str | None = None
+    comment: str | None = None
+    wait: int | None = None
 
 
 @dataclass
@@ -97,10 +124,16 @@ class Builder:
         failed: dict[str, str] | None = None,
         optional: tuple[str, ...] = (),
         started: bool = True,
+        pre: Sequence[Act] = (),
+        post: Sequence[Act] = (),
+        error: str | None = None,
     ) -> Builder:
-        """A wave of servers (one per hostname); `failed` maps hostnames to the error they failed with."""
+        """A wave of servers (one per hostname); `failed` maps hostnames to the error they failed with.
+        Its `pre` actions run before the launch, its `post` actions once its servers are ready; `error`
+        is the wave's error when it FAILED (else the failed critical servers)."""
         number = len(self.execution["waves"]) + 1
         failed = failed or {}
+        wave_error = error
         wave: dict[str, Any] = {
             "waveNumber": number,
             "waveName": name,
@@ -121,15 +154,19 @@ class Builder:
                 self.servers.append(self._server(number, n, host, optional))
             return self
         begin = self.clock + 5
-        job = f"drsjob-{number:02d}{int(begin):06d}"
-        wave.update(startTime=at(begin), submittedTime=at(begin + 1), jobIds=[job])
-        self.events += [
+        wave.update(startTime=at(begin))
+        self.events.append(
             {
                 "time": at(begin),
                 "type": "WAVE_STARTED",
                 "message": f"wave {number} ({name}) started",
                 "waveNumber": number,
-            },
+            }
+        )
+        actions, begin = self.run_actions(number, "PRE", pre, begin + 1) if pre else ([], begin)
+        job = f"drsjob-{number:02d}{int(begin):06d}"
+        wave.update(submittedTime=at(begin + 1), jobIds=[job])
+        self.events += [
             {
                 "time": at(begin + 1),
                 "type": "JOB_SUBMITTED",
@@ -173,12 +210,37 @@ class Builder:
                     recoveryTimeSeconds=round((PHASES[-1][1] + jitter) * stretch - 1),
                 )
             self.servers.append(server)  # type: ignore[arg-type]
+        if post:
+            ran, last = self.run_actions(number, "POST", post, last + 1)
+            actions += ran
+        if actions:
+            wave["actions"] = actions
         end = last + 4
         wave.update(endTime=at(end), recoveryInstances=launched, jobsFinished=True)
+        wave["progress"] = {
+            "totalServers": len(hosts),
+            "launched": launched,
+            "converting": 0,
+            "ready": launched,
+            "failed": len(hosts) - launched,
+        }
+        if status == "FAILED" and failed:
+            wave["failedServers"] = [
+                {
+                    "sourceServerId": s["sourceServerId"],
+                    "hostname": s["hostname"],
+                    "error": s.get("error"),
+                    "impactLevel": s["impactLevel"],
+                }
+                for s in self.servers
+                if s["waveNumber"] == number and s.get("error")
+            ]
         if warnings:
             wave["warnings"] = warnings
         if status == "FAILED":
-            wave["error"] = "critical server failed: " + ", ".join(h for h in failed if h not in optional)
+            wave["error"] = wave_error or "critical server failed: " + ", ".join(
+                h for h in failed if h not in optional
+            )
         message = f"wave {number} ({name}) {status.lower()}" + (
             f": {wave['error']}" if wave.get("error") else ""
         )
@@ -194,6 +256,179 @@ class Builder:
         if status == "COMPLETED":
             self.execution["completedWaves"] += 1
         self.execution["currentWave"] = number
+        self.clock = end
+        return self
+
+    def run_actions(
+        self, number: int, stage: str, acts: Sequence[Act], start: float
+    ) -> tuple[list[dict[str, Any]], float]:
+        """The records and timeline events of actions run one after the other from ``start``; returns
+        them and when the last ended. An APPROVAL's wait is paused time."""
+        records: list[dict[str, Any]] = []
+        clock = start
+        for act in acts:
+            record: dict[str, Any] = {
+                "name": act.name,
+                "type": act.type,
+                "stage": stage,
+                "status": act.status,
+                "attempts": 0 if act.status in ("PENDING", "SKIPPED") else act.attempts,
+                "maxAttempts": act.max_attempts,
+                "timeoutSeconds": 3600 if act.type == "APPROVAL" else 900,
+                "onFailure": act.on_failure,
+            }
+            if act.type == "LAMBDA":
+                record.update(functionName=act.target or f"{act.name}-fn", payload=SECRET_PAYLOAD)
+            elif act.type in ("SSM_COMMAND", "SSM_AUTOMATION"):
+                record.update(documentName=act.target or "AWS-RunShellScript", parameters=SECRET_PARAMETERS)
+            elif act.type == "WAIT":
+                record["durationSeconds"] = act.wait or int(act.seconds)
+            records.append(record)
+            if act.status in ("PENDING", "SKIPPED"):
+                continue
+            record["startTime"] = at(clock)
+            what = f"{stage.lower()}-action {act.name}"
+            details = {"action": act.name, "stage": stage}
+            if act.type == "APPROVAL":
+                self.events.append(
+                    {
+                        "time": at(clock),
+                        "type": "APPROVAL_REQUESTED",
+                        "message": f"waiting for approval {act.name} in wave {number}: resume to approve",
+                        "waveNumber": number,
+                        "details": details,
+                    }
+                )
+            else:
+                self.events.append(
+                    {
+                        "time": at(clock),
+                        "type": "ACTION_STARTED",
+                        "message": f"{what} ({act.type}) started",
+                        "waveNumber": number,
+                        "details": {**details, "attempt": 1},
+                    }
+                )
+            if act.status == "RUNNING":
+                record["handle"] = SECRET_HANDLE
+                clock += act.seconds
+                continue
+            clock += act.seconds
+            record["endTime"] = at(clock)
+            for key, value in (("output", act.output), ("error", act.error), ("comment", act.comment)):
+                if value is not None:
+                    record[key] = value
+            if act.type == "APPROVAL" and act.status == "SUCCEEDED":
+                record["approvedBy"] = act.approved_by or APPROVER
+                self.execution["pausedSeconds"] = int(self.execution.get("pausedSeconds", 0) + act.seconds)
+                event: TimelineEvent = {
+                    "time": at(clock),
+                    "type": "APPROVED",
+                    "message": f"{act.name} approved by {record['approvedBy']}"
+                    + (f": {act.comment}" if act.comment else ""),
+                    "waveNumber": number,
+                    "actor": record["approvedBy"],
+                    "details": {**details, **({"comment": act.comment} if act.comment else {})},
+                }
+            else:
+                event = {
+                    "time": at(clock),
+                    "type": f"ACTION_{act.status}",
+                    "message": f"{what} {act.status.lower().replace('_', ' ')}"
+                    + (f": {act.error}" if act.error else ""),
+                    "waveNumber": number,
+                    "details": {**details, **({"output": act.output} if act.output else {})},
+                }
+            self.events.append(event)
+            clock += 1
+        return records, clock
+
+    def _wave_failed_pause(self, seconds: float) -> tuple[dict[str, Any], float, float]:
+        """The last wave FAILED and the execution paused for it (onWaveFailure PAUSE) ``seconds``."""
+        wave = self.execution["waves"][-1]
+        assert wave["status"] == "FAILED", "only a failed wave is retried or skipped"
+        number = wave["waveNumber"]
+        begin, end = self.clock + 1, self.clock + 1 + seconds
+        self.events.append(
+            {
+                "time": at(begin),
+                "type": "PAUSED",
+                "message": f"wave {number} failed ({wave.get('error')}): retry, skip or cancel",
+                "waveNumber": number,
+                "details": {"reason": "WAVE_FAILED"},
+            }
+        )
+        self.execution["pausedSeconds"] = int(self.execution.get("pausedSeconds", 0) + seconds)
+        self.execution.update(pauseReason="WAVE_FAILED", pausedWave=number)
+        return wave, begin, end
+
+    def retry(
+        self,
+        by: str,
+        *,
+        after: float = 240,
+        comment: str | None = None,
+        post: Sequence[Act] = (),
+        status: str = "COMPLETED",
+    ) -> Builder:
+        """The last wave FAILED in its post-actions, the execution paused, and ``by`` retried it after
+        ``after`` seconds: its ``post`` actions run again (those of the same name are replaced)."""
+        wave, _begin, end = self._wave_failed_pause(after)
+        number = wave["waveNumber"]
+        retries = int(wave.get("retries") or 0) + 1
+        self.events.append(
+            {
+                "time": at(end),
+                "type": "WAVE_RETRIED",
+                "message": f"wave {number} ({wave['waveName']}) retried by {by}: its failed actions run again"
+                + (f": {comment}" if comment else ""),
+                "waveNumber": number,
+                "actor": by,
+                "details": {"retry": retries, "relaunchServerIds": []},
+            }
+        )
+        self.execution.update(resumedBy=by, resumedTime=at(end), resumeComment=comment)
+        ran, stop = self.run_actions(number, "POST", post, end + 1)
+        again = {a["name"]: a for a in ran}
+        wave["actions"] = [again.pop(a["name"], a) for a in wave.get("actions") or []] + list(again.values())
+        wave.update(status=status, retries=retries, retriedBy=by, endTime=at(stop + 2))
+        if status == "COMPLETED":
+            wave.pop("error", None)
+            self.execution["completedWaves"] += 1
+        self.events.append(
+            {
+                "time": at(stop + 2),
+                "type": "WAVE_FINISHED",
+                "message": f"wave {number} ({wave['waveName']}) {status.lower()}",
+                "waveNumber": number,
+                "details": {"status": status},
+            }
+        )
+        self.clock = stop + 2
+        return self
+
+    def skip(self, by: str, *, after: float = 180, comment: str | None = None) -> Builder:
+        """The last wave FAILED, the execution paused, and ``by`` skipped it after ``after`` seconds."""
+        wave, _begin, end = self._wave_failed_pause(after)
+        number = wave["waveNumber"]
+        wave.update(status="SKIPPED", skippedBy=by)
+        if comment:
+            wave["skipComment"] = comment
+        for action in wave.get("actions") or []:
+            if action["status"] == "PENDING":
+                action["status"] = "SKIPPED"
+        event: TimelineEvent = {
+            "time": at(end),
+            "type": "WAVE_SKIPPED",
+            "message": f"wave {number} ({wave['waveName']}) skipped by {by}"
+            + (f": {comment}" if comment else ""),
+            "waveNumber": number,
+            "actor": by,
+        }
+        if comment:
+            event["details"] = {"comment": comment}
+        self.events.append(event)
+        self.execution.update(resumedBy=by, resumedTime=at(end), resumeComment=comment)
         self.clock = end
         return self
 
@@ -262,6 +497,8 @@ class Builder:
         end = self.clock + 3
         self.execution.update(status=status, endTime=at(end), durationSeconds=round(end))
         self.execution.pop("pausedTime", None)
+        if self.execution.get("resumeComment") is None:
+            self.execution.pop("resumeComment", None)
         if error:
             self.execution["error"] = error
         for wave in self.execution["waves"]:
@@ -349,3 +586,118 @@ def failed_drill() -> Drill:
         .wave("Front", ["pay-web01"], status="NOT_STARTED", started=False)
         .finish("FAILED", error="wave 1 failed: critical server pay-db01 failed")
     )
+
+
+ALICE = "arn:aws:sts::111122223333:assumed-role/DrOperators/alice"
+SMOKE_ERROR = "HTTP 503 from https://shop.example.internal/health"
+CACHE_ERROR = "cache cluster unreachable"
+
+
+def runbook_drill(rto_minutes: int | None = 60) -> Drill:
+    """A three-wave drill with a runbook: wave 1 waits for the change board's approval, launches,
+    then checks the database (on the second of three attempts); wave 2's smoke test fails, the
+    operator retries the wave and it passes (its cache warm-up fails each time, onFailure CONTINUE: a
+    warning); wave 3's critical server fails to launch and the operator skips the wave. The drill
+    ends PARTIAL_SUCCESS (2 of 3 waves completed, 1 skipped)."""
+    builder = Builder(rto_minutes=rto_minutes, plan="ShopFront")
+    builder.wave(
+        "Database",
+        ["db01", "db02"],
+        pre=[
+            Act(
+                "change-board-approval",
+                type="APPROVAL",
+                seconds=120,
+                approved_by=APPROVER,
+                comment="CAB-1234 approved for tonight",
+            )
+        ],
+        post=[
+            Act(
+                "db-accepts-connections",
+                type="SSM_COMMAND",
+                seconds=40,
+                attempts=2,
+                max_attempts=3,
+                output="postgres: accepting connections\nreplication lag 0 s",
+            )
+        ],
+    )
+    warm = Act("warm-cache", seconds=15, status="FAILED", on_failure="CONTINUE", error=CACHE_ERROR)
+    builder.wave(
+        "App",
+        ["app01"],
+        status="FAILED",
+        post=[warm, Act("smoke-test", target="shop-smoke-test", status="FAILED", error=SMOKE_ERROR)],
+        error=f"post-action smoke-test failed: {SMOKE_ERROR}",
+    )
+    builder.retry(
+        ALICE,
+        comment="restarted the app pool",
+        post=[warm, Act("smoke-test", target="shop-smoke-test", output="GET /health 200 OK")],
+    )
+    builder.wave(
+        "Reporting",
+        ["rep01"],
+        status="FAILED",
+        failed={"rep01": "LAUNCH_FAILED: no subnet in us-east-1c"},
+        pre=[Act("settle", type="WAIT", seconds=60)],
+        post=[Act("report-check", type="SSM_AUTOMATION", target="Shop-ReportCheck", status="SKIPPED")],
+    )
+    builder.skip(CANCELLER, comment="reporting can wait until Monday")
+    return builder.finish("PARTIAL_SUCCESS", label="PARTIAL SUCCESS (2 of 3 waves completed, 1 skipped)")
+
+
+def paused_for_failed_wave(execution_type: str = "DRILL") -> Drill:
+    """ShopFront with onWaveFailure PAUSE: wave 1 recovered, wave 2's smoke test failed, and the
+    execution waits for an operator to retry, skip or cancel (pauseReason WAVE_FAILED)."""
+    builder = Builder(rto_minutes=60, plan="ShopFront", execution_type=execution_type)
+    builder.execution["options"]["onWaveFailure"] = "PAUSE"
+    builder.wave("Database", ["db01", "db02"])
+    builder.wave(
+        "App",
+        ["app01"],
+        status="FAILED",
+        post=[Act("smoke-test", target="shop-smoke-test", status="FAILED", error=SMOKE_ERROR)],
+        error=f"post-action smoke-test failed: {SMOKE_ERROR}",
+    )
+    builder.wave("Web", ["web01"], status="NOT_STARTED", started=False)
+    paused_at = builder.clock + 1
+    builder.execution.update(
+        status="PAUSED", pauseReason="WAVE_FAILED", pausedWave=2, pausedTime=at(paused_at), currentWave=2
+    )
+    builder.events.append(
+        {
+            "time": at(paused_at),
+            "type": "PAUSED",
+            "message": f"wave 2 failed (post-action smoke-test failed: {SMOKE_ERROR}): retry, skip or cancel",
+            "waveNumber": 2,
+            "details": {"reason": "WAVE_FAILED"},
+        }
+    )
+    builder.clock = paused_at
+    return Drill(builder.execution, builder.servers, builder.events)  # type: ignore[arg-type]
+
+
+APPROVAL_NAME = "go-live-sign-off"
+
+
+def paused_for_approval() -> Drill:
+    """Wave 1 recovered; wave 2 waits in its pre-actions for the APPROVAL ``go-live-sign-off``
+    (pauseReason APPROVAL, the action RUNNING, a one-hour window)."""
+    builder = Builder(rto_minutes=60, plan="ShopFront").wave("Database", ["db01"])
+    builder.wave("App", ["app01"], status="NOT_STARTED", started=False)
+    wave = builder.execution["waves"][1]
+    begin = builder.clock + 5
+    actions, _ = builder.run_actions(2, "PRE", [Act(APPROVAL_NAME, type="APPROVAL", status="RUNNING")], begin)
+    wave.update(status="IN_PROGRESS", phase="PRE_ACTIONS", startTime=at(begin), actions=actions)
+    builder.execution.update(
+        status="PAUSED",
+        pauseReason="APPROVAL",
+        pausedWave=2,
+        pausedAction=APPROVAL_NAME,
+        pausedTime=at(begin),
+        currentWave=2,
+    )
+    builder.clock = begin
+    return Drill(builder.execution, builder.servers, builder.events)  # type: ignore[arg-type]

@@ -17,10 +17,12 @@ import boto3
 import pytest
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 from moto import mock_aws
+from report_records import CANCELLER, paused_for_failed_wave
 
 from drs_sandbox.cfn import dynamodb_table_kwargs, load_template
 from orchestrator import clients
 from orchestrator.config import ConfigError
+from orchestrator.dynamo import serialize
 
 ROOT = Path(__file__).resolve().parents[2]
 HANDLER = ROOT / "lambda" / "notification-formatter" / "index.py"
@@ -266,3 +268,71 @@ def test_the_handler_imports_without_configuration_and_names_what_is_missing(
     # Then importing needed nothing, and the invocation fails naming the variable
     with pytest.raises(ConfigError, match="TOPIC_ARN"):
         handler.handler({"Records": stream_records("started.json")}, FakeLambdaContext())
+
+
+def modify(old: dict[str, Any], new: dict[str, Any], sequence: int) -> dict[str, Any]:
+    """A MODIFY record of the executions table's stream, as DynamoDB sends it."""
+    return {
+        "eventID": f"runbook-{sequence}",
+        "eventName": "MODIFY",
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": REGION,
+        "eventSourceARN": f"arn:aws:dynamodb:{REGION}:123456789012:table/executions/stream/2026-11-20T09:14:27.311",
+        "dynamodb": {
+            "Keys": {"executionId": {"S": new["executionId"]}},
+            "OldImage": serialize(old),
+            "NewImage": serialize(new),
+            "SequenceNumber": f"{9000 + sequence:028d}",
+            "StreamViewType": "NEW_AND_OLD_IMAGES",
+        },
+    }
+
+
+def test_a_failed_wave_paused_then_skipped_notifies_twice_and_the_pause_says_why(stack: Stack) -> None:
+    """Given the stream of a wave that failed (onWaveFailure PAUSE): the execution PAUSED for it,
+    two poll updates while it waits, then carol skipped the wave (PAUSED -> IN_PROGRESS)
+    When the stream invokes the formatter
+    Then exactly two messages go out: the PAUSED one says which wave failed, its error and the
+    drsctl commands to retry, skip or cancel; the IN_PROGRESS one says who skipped the wave.
+    The poll updates send nothing."""
+    paused = copy.deepcopy(dict(paused_for_failed_wave().execution))
+    paused["version"] = 20
+    running = {**copy.deepcopy(paused), "status": "IN_PROGRESS", "version": 19}
+    for key in ("pauseReason", "pausedWave", "pausedTime"):
+        running.pop(key)
+    polled = [{**copy.deepcopy(paused), "lastPolledTime": f"2025-05-14T09:2{n}:00.000Z"} for n in (1, 2)]
+    skipped = copy.deepcopy(paused)
+    skipped["waves"][1].update(status="SKIPPED", skippedBy=CANCELLER, skipComment="app team on it Monday")
+    skipped.update(
+        status="IN_PROGRESS", version=21, resumedBy=CANCELLER, resumeComment="app team on it Monday"
+    )
+    records = [
+        modify(running, paused, 1),
+        modify(paused, polled[0], 2),
+        modify(polled[0], polled[1], 3),
+        modify(polled[1], skipped, 4),
+    ]
+
+    result = stack.invoke(records)
+
+    assert result == {"batchItemFailures": []}
+    delivered = stack.drain(stack.sns_queue)
+    assert [m["Subject"] for m in delivered] == [
+        "[DRS Orchestrator] ShopFront: PAUSED (wave 2 of 3 failed: retry, skip or cancel)",
+        "[DRS Orchestrator] ShopFront: IN PROGRESS (wave 2 of 3)",
+    ]
+    eid = paused["executionId"]
+    pause_email = json.loads(stack.publishes[0]["Message"])["email"]
+    assert "is paused: Wave 2 (App) failed (post-action smoke-test failed: HTTP 503" in pause_email
+    for command in (f"drsctl retry {eid}", f"drsctl skip {eid}", f"drsctl cancel {eid}"):
+        assert command in pause_email
+    skip_email = json.loads(stack.publishes[1]["Message"])["email"]
+    assert skip_email.startswith(
+        f"The drill of recovery plan ShopFront goes on: Wave 2 (App) failed and was skipped by {CANCELLER}"
+    )
+    events = stack.drain(stack.events_queue)
+    assert [(e["detail"]["status"], e["detail"]["pauseReason"]) for e in events] == [
+        ("PAUSED", "WAVE_FAILED"),
+        ("IN_PROGRESS", None),
+    ]

@@ -5,12 +5,31 @@ from __future__ import annotations
 
 import copy
 import json
+import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
+from report_records import (
+    ALICE,
+    APPROVAL_NAME,
+    APPROVER,
+    CACHE_ERROR,
+    CANCELLER,
+    RESUMER,
+    SECRET_HANDLE,
+    SMOKE_ERROR,
+    Act,
+    Builder,
+    Drill,
+    at,
+    paused_for_approval,
+    paused_for_failed_wave,
+    runbook_drill,
+)
 
-from execution_utils import status_color, wave_summary
+from execution_utils import status_color, wave_for_retry, wave_summary
 from orchestrator.dynamo import serialize
 from orchestrator.notifications import (
     DETAIL_TYPE,
@@ -329,3 +348,283 @@ def test_cancelling_email_is_short_and_says_what_happens_next() -> None:
     assert f"drsctl status {change.execution_id}" in email
     assert "Servers:" not in email and "terminate" not in email.lower()
     assert len(email.splitlines()) < 20
+
+
+# --- the runbook: pauses for a failed wave or an approval, retries, skips ---------------------------
+
+
+def stream_change(execution: Mapping[str, Any], previous: str, version: int = 9) -> StatusChange:
+    """The status change the executions-table stream carries when the store writes ``execution``
+    over the same item in status ``previous``."""
+    new = {**copy.deepcopy(dict(execution)), "version": version}
+    old = {**copy.deepcopy(dict(execution)), "status": previous, "version": version - 1}
+    record = {
+        "eventName": "MODIFY",
+        "dynamodb": {"OldImage": serialize(old), "NewImage": serialize(new), "SequenceNumber": "42"},
+    }
+    change = status_change_from_record(record)
+    assert change is not None
+    return change
+
+
+def retried(drill: Drill, by: str = ALICE, comment: str | None = "restarted the app pool") -> dict[str, Any]:
+    """The paused execution after ``by`` retried its failed wave 2 (as operations.control writes it)."""
+    execution: dict[str, Any] = copy.deepcopy(dict(drill.execution))
+    servers = [s for s in drill.servers if s["waveNumber"] == 2]
+    execution["waves"][1] = {**wave_for_retry(execution["waves"][1], servers), "retriedBy": by}
+    execution.update(status="IN_PROGRESS", resumedBy=by, resumeComment=comment, currentWave=2)
+    return execution
+
+
+def skipped(
+    drill: Drill, by: str = CANCELLER, comment: str | None = "app team on it Monday"
+) -> dict[str, Any]:
+    execution: dict[str, Any] = copy.deepcopy(dict(drill.execution))
+    execution["waves"][1].update(
+        status="SKIPPED", skippedBy=by, **({"skipComment": comment} if comment else {})
+    )
+    execution.update(status="IN_PROGRESS", resumedBy=by, resumeComment=comment)
+    return execution
+
+
+def test_a_pause_for_a_failed_wave_names_the_wave_its_error_and_how_to_retry_skip_or_cancel() -> None:
+    """Given wave 2's smoke test failed and the plan pauses on a failed wave (onWaveFailure PAUSE)
+    When the PAUSED notification is built
+    Then the subject says which wave failed, the opening names the wave and its error and says the
+    operator must retry, skip or cancel, and the body gives the drsctl commands (and the API routes)."""
+    change = stream_change(paused_for_failed_wave().execution, "IN_PROGRESS")
+    message = build_notification(change)
+    eid = change.execution_id
+    assert (
+        message.subject == "[DRS Orchestrator] ShopFront: PAUSED (wave 2 of 3 failed: retry, skip or cancel)"
+    )
+    assert message.email.splitlines()[0] == (
+        f"The drill of recovery plan ShopFront is paused: Wave 2 (App) failed (post-action smoke-test failed: "
+        f"{SMOKE_ERROR}). The plan waits for an operator (onWaveFailure PAUSE): retry the wave, skip it or "
+        "cancel the execution."
+    )
+    for line in (
+        f'  drsctl retry {eid} --comment "<why>"',
+        f"  (or POST /executions/{eid}/retry)",
+        f'  drsctl skip {eid} --comment "<why>"',
+        f"  (or POST /executions/{eid}/skip)",
+        f"  drsctl cancel {eid}",
+    ):
+        assert line in message.email.splitlines(), line
+    assert "the execution can then not end COMPLETED" in message.email
+    assert "drsctl resume" not in message.email  # a resume is refused for a failed wave
+    assert "PAUSED (wave 2 of 3 failed" in message.sms and "\n" not in message.sms
+    # And the event says why it waits, for automation
+    detail = event_detail(change)
+    assert (detail["pauseReason"], detail["pausedWave"], detail["pausedAction"]) == ("WAVE_FAILED", 2, None)
+
+
+def test_a_recovery_paused_for_a_failed_wave_is_retried_with_the_plan_name_confirmed() -> None:
+    """Given the same failure in a RECOVERY
+    Then the retry goes through the confirmed route, with placeholders (never the plan's name pasted
+    into a shell command)."""
+    change = stream_change(paused_for_failed_wave("RECOVERY").execution, "IN_PROGRESS")
+    email = build_notification(change).email
+    eid = change.execution_id
+    assert f'  drsctl retry {eid} --confirm-plan-name "<plan name>" --comment "<why>"' in email
+    assert f'POST /executions/{eid}/retry-recovery with {{"confirmPlanName": "<plan name>"}}' in email
+    assert f"POST /executions/{eid}/retry)" not in email
+
+
+def test_a_pause_for_an_approval_names_it_its_wave_and_how_to_approve() -> None:
+    """Given wave 2 waits in its pre-actions for the approval go-live-sign-off (one hour to answer)
+    When the PAUSED notification is built
+    Then it names the approval and the wave, says how to approve (drsctl resume with a comment, which
+    is recorded) or cancel, and when the approval times out."""
+    change = stream_change(paused_for_approval().execution, "IN_PROGRESS")
+    message = build_notification(change)
+    eid = change.execution_id
+    assert message.subject == "[DRS Orchestrator] ShopFront: PAUSED (approval in wave 2 of 2)"
+    assert message.email.splitlines()[0] == (
+        f"The drill of recovery plan ShopFront is paused: approval {APPROVAL_NAME} (pre-action) in "
+        "Wave 2 (App) is waiting for an operator to approve it."
+    )
+    assert f'  drsctl resume {eid} --comment "<what you checked>"' in message.email.splitlines()
+    assert f'POST /executions/{eid}/resume with {{"comment": "..."}}' in message.email
+    assert "Without an approval within 1h 00m 00s, the action times out." in message.email
+    assert f"  drsctl cancel {eid}" in message.email.splitlines()
+    assert "drsctl retry" not in message.email and "drsctl skip" not in message.email
+    assert "In Progress (pre actions)" in message.email
+    detail = event_detail(change)
+    assert (detail["pauseReason"], detail["pausedWave"], detail["pausedAction"]) == (
+        "APPROVAL",
+        2,
+        APPROVAL_NAME,
+    )
+    # the handle of the waiting action never leaves the table
+    assert SECRET_HANDLE["commandId"] not in message.email + json.dumps(detail)
+
+
+def test_a_retry_says_which_wave_runs_again_and_who_retried_it() -> None:
+    """Given alice retried the failed wave 2, with a comment
+    When the IN_PROGRESS notification (PAUSED -> IN_PROGRESS) is built
+    Then it says wave 2 failed and is being retried by alice, with her comment, and lists the retry."""
+    change = stream_change(retried(paused_for_failed_wave()), "PAUSED")
+    email = build_notification(change).email
+    assert email.splitlines()[0] == (
+        "The drill of recovery plan ShopFront goes on: Wave 2 (App) failed and is being retried by "
+        f'{ALICE} ("restarted the app pool").'
+    )
+    assert f"Retried and skipped waves:\n  - Wave 2 (App): retried once, by {ALICE}" in email
+    assert "was resumed" not in email
+
+
+def test_a_skip_says_which_wave_was_skipped_by_whom_and_why() -> None:
+    change = stream_change(skipped(paused_for_failed_wave()), "PAUSED")
+    email = build_notification(change).email
+    assert email.splitlines()[0] == (
+        f"The drill of recovery plan ShopFront goes on: Wave 2 (App) failed and was skipped by {CANCELLER} "
+        '("app team on it Monday"); the execution continues with the next wave and can no longer end COMPLETED.'
+    )
+    assert "  ↷ Wave 2 (App): Skipped - 1 of 1 servers launched, 1 ready" in email
+
+
+def test_an_approval_given_or_timed_out_says_so() -> None:
+    """Given the approval was given by the change board with a comment, or nobody answered in time
+    Then the IN_PROGRESS notification says who approved (and what they said), or that it timed out."""
+    drill = paused_for_approval()
+    approved: dict[str, Any] = copy.deepcopy(dict(drill.execution))
+    action = approved["waves"][1]["actions"][0]
+    action.pop("handle")
+    action.update(status="SUCCEEDED", approvedBy=APPROVER, comment="DNS checked", endTime=at(900))
+    approved.update(status="IN_PROGRESS", resumedBy=APPROVER, resumeComment="DNS checked")
+    email = build_notification(stream_change(approved, "PAUSED")).email
+    assert email.splitlines()[0] == (
+        f"The drill of recovery plan ShopFront goes on: approval {APPROVAL_NAME} in Wave 2 (App) was given "
+        f'by {APPROVER} ("DNS checked").'
+    )
+    expired: dict[str, Any] = copy.deepcopy(dict(drill.execution))
+    expired["waves"][1]["actions"][0].update(status="TIMED_OUT", error="not approved within 60 minutes")
+    expired["status"] = "IN_PROGRESS"
+    email = build_notification(stream_change(expired, "PAUSED")).email
+    assert email.splitlines()[0] == (
+        f"The drill of recovery plan ShopFront goes on: approval {APPROVAL_NAME} in Wave 2 (App) was not "
+        "given in time."
+    )
+
+
+def test_a_plain_resume_after_an_earlier_retry_is_still_a_resume() -> None:
+    """Given a wave was retried earlier, then the plan paused before wave 3 and bob resumed
+    Then the notification says the execution was resumed before wave 3 (not that a wave was retried)."""
+    execution = retried(paused_for_failed_wave())
+    execution["waves"][1].update(status="COMPLETED", endTime=at(2000))
+    execution.update(
+        status="IN_PROGRESS",
+        pauseReason="BEFORE_WAVE",
+        pausedWave=3,
+        pausedBeforeWave=3,
+        resumedBeforeWave=3,
+        resumedBy=RESUMER,
+        currentWave=3,
+    )
+    email = build_notification(stream_change(execution, "PAUSED")).email
+    assert email.startswith("The drill of recovery plan ShopFront was resumed; Wave 3 (Web) starts now.")
+
+
+def test_the_final_message_lists_the_skipped_and_retried_waves() -> None:
+    """Given the runbook drill ended PARTIAL_SUCCESS: wave 2 retried by alice, wave 3 skipped by carol
+    When the final notification is built
+    Then a reader learns which waves were retried (how often, by whom) and skipped (by whom, why),
+    the skipped wave's failed server, and the action warning."""
+    change = stream_change(runbook_drill().execution, "IN_PROGRESS")
+    message = build_notification(change)
+    email = message.email
+    assert message.subject == (
+        "⚠️ [DRS Orchestrator] ShopFront: PARTIAL SUCCESS (2 of 3 waves completed, 1 skipped)"
+    )
+    assert "Waves (2 of 3 completed): ✓ 2 wave(s) completed | ↷ 1 wave(s) skipped" in email
+    assert (
+        "Retried and skipped waves:\n"
+        f"  - Wave 2 (App): retried once, by {ALICE}\n"
+        f'  - Wave 3 (Reporting): skipped by {CANCELLER} ("reporting can wait until Monday"); not recovered\n'
+    ) in email
+    assert (
+        "  - s-03000000000000000 (rep01), wave 3, CRITICAL: LAUNCH_FAILED: no subnet in us-east-1c" in email
+    )
+    assert f"Warnings:\n  - Wave 2 (App): post-action warm-cache failed: {CACHE_ERROR} (continued)" in email
+    assert "the others failed, were skipped or were cancelled" in email
+
+
+def test_a_wave_retried_twice_names_the_last_operator() -> None:
+    execution = copy.deepcopy(dict(runbook_drill().execution))
+    execution["waves"][1]["retries"] = 2
+    email = build_notification(stream_change(execution, "IN_PROGRESS")).email
+    assert f"  - Wave 2 (App): retried twice, last by {ALICE}" in email
+
+
+def test_completed_with_warnings_counts_and_lists_actions_that_failed_and_continued() -> None:
+    """Given every wave completed, an optional server failed and two post-actions with onFailure
+    CONTINUE failed
+    Then the subject counts three warnings, the opening says what they are, and each is listed."""
+    drill = (
+        Builder(plan="ShopFront")
+        .wave(
+            "Database",
+            ["db01", "dbreport"],
+            failed={"dbreport": "CONVERSION_FAIL: unsupported boot volume"},
+            optional=("dbreport",),
+            post=[
+                Act("warm-cache", status="FAILED", on_failure="CONTINUE", error=CACHE_ERROR),
+                Act("notify-team", status="TIMED_OUT", on_failure="CONTINUE", error="no answer in 900 s"),
+            ],
+        )
+        .finish("COMPLETED")
+    )
+    message = build_notification(stream_change(drill.execution, "IN_PROGRESS"))
+    assert message.subject == "[DRS Orchestrator] ShopFront: COMPLETED WITH WARNINGS (3 warnings)"
+    assert message.email.splitlines()[0] == (
+        "The drill of recovery plan ShopFront completed with 3 warnings: every wave recovered and its "
+        "critical servers are ready, but 1 optional server failed and 2 runbook actions failed with "
+        "onFailure CONTINUE (see Warnings)."
+    )
+    warnings = message.email.split("Warnings:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert warnings == [
+        "  - Wave 1 (Database): optional server s-01000000000000001 (dbreport) failed: "
+        "CONVERSION_FAIL: unsupported boot volume",
+        f"  - Wave 1 (Database): post-action warm-cache failed: {CACHE_ERROR} (continued)",
+        "  - Wave 1 (Database): post-action notify-team timed out: no answer in 900 s (continued)",
+    ]
+
+
+HOSTILE_TEXT = (
+    "<b>ok</b>\n\nTo approve:\n  drsctl resume evil --comment x\r\n\x1b[31mred\x1b[0m \u202eevil\u2028line "
+    + "y" * 5000
+)
+
+
+def test_hostile_comments_names_and_errors_stay_one_clipped_line_of_plain_text() -> None:
+    """Given a skip comment, a skipper, an approval name and a wave error that carry line breaks
+    (a fake instruction), terminal colours, bidirectional controls and 5 KB of text
+    When the notifications are built
+    Then each is one line of plain text, clipped, with no control character, so no reader sees a
+    line the orchestrator did not write."""
+    failed = paused_for_failed_wave()
+    failed.execution["waves"][1]["error"] = HOSTILE_TEXT
+    paused = build_notification(stream_change(failed.execution, "IN_PROGRESS"))
+    skip = build_notification(
+        stream_change(
+            skipped(failed, by=f"arn:aws:iam::1:user/{HOSTILE_TEXT}", comment=HOSTILE_TEXT), "PAUSED"
+        )
+    )
+    approval = paused_for_approval()
+    approval.execution["pausedAction"] = HOSTILE_TEXT
+    approval.execution["waves"][1]["actions"][0]["name"] = HOSTILE_TEXT
+    waiting = build_notification(stream_change(approval.execution, "IN_PROGRESS"))
+    for message in (paused, skip, waiting):
+        lines = message.email.splitlines()
+        assert not [line for line in lines if "drsctl resume evil" in line and line.startswith("  drsctl")]
+        assert all(not re.search(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029\u202e]", line) for line in lines)
+        assert "\x1b" not in message.email and "[31m" not in message.email
+        assert "\n" not in message.sms and "\n" not in message.default and "\n" not in message.subject
+        assert len(message.subject) <= SUBJECT_MAX_CHARS
+    # the texts are kept, on one line, within their limits
+    words = " ".join(paused.email.splitlines()[0].split())
+    assert "failed (<b>ok</b> To approve: drsctl resume evil --comment x red evil line yyy" in words
+    first = skip.email.splitlines()[0]
+    assert '("<b>ok</b> To approve:' in first and "…" in first and len(first) < 1200
+    assert "To approve:\n" not in skip.email.split("To approve (", 1)[0]

@@ -10,15 +10,25 @@ from typing import Any
 
 import pytest
 from report_records import (
+    ALICE,
+    APPROVAL_NAME,
+    APPROVER,
+    CANCELLER,
+    SECRET_HANDLE,
+    SECRET_PARAMETERS,
+    SECRET_PAYLOAD,
     Builder,
     Drill,
     at,
     completed_drill,
     failed_drill,
     partial_success_after_cancel,
+    paused_for_approval,
     report_inputs,
+    runbook_drill,
 )
 
+from orchestrator.reports.gantt import STAGE_COLORS, WAVE_COLORS
 from orchestrator.reports.html import MAX_CHART_SERVERS, render_html
 from orchestrator.reports.model import build_report
 
@@ -107,6 +117,7 @@ def test_the_title_heading_and_outcome_come_first_and_in_order() -> None:
         "RTO MET",
         'class="gantt"',
         'id="waves"',
+        'id="runbook"',
         'id="servers"',
         'id="actions"',
         'id="jobs"',
@@ -298,3 +309,200 @@ def test_missing_and_odd_values_render_without_failing() -> None:
     report["execution"]["status"] = "SOMETHING_NEW"
     source = render_html(report)
     assert "No start time recorded" in source
+
+
+# --- the runbook --------------------------------------------------------------------------------------
+
+
+def rows_of(source: str, css: str) -> list[str]:
+    """The body rows of every table of a class, as HTML."""
+    tables = re.findall(rf'<table class="{css}">.*?</table>', source, re.S)
+    return [
+        row for table in tables for row in re.findall(r"<tbody>.*?</tbody>", table, re.S)[0].split("<tr>")[1:]
+    ]
+
+
+def text_of(html: str) -> str:
+    return Page(html).plain
+
+
+def test_the_runbook_lists_every_action_with_its_status_attempts_times_and_output() -> None:
+    """Given a drill with a runbook
+    When its page is rendered
+    Then a runbook table per wave lists each action: stage, name, type and target, status, attempts
+    of the maximum, start, end, duration, and its error or output (in a <pre>)."""
+    source, page, report = render(runbook_drill())
+    assert len(page.all("table", "runbook")) == 3
+    rows = rows_of(source, "runbook")
+    assert len(rows) == sum(len(w["actions"]) for w in report["waves"]) == 6
+    check = text_of(rows[1])
+    for shown in (
+        "post",
+        "db-accepts-connections",
+        "SSM_COMMAND",
+        "document AWS-RunShellScript",
+        "SUCCEEDED",
+    ):
+        assert shown in check, shown
+    assert "2/3" in check and "40s" in check and "09:07:25" in check and "09:08:05" in check
+    assert '<pre class="output">postgres: accepting connections\nreplication lag 0 s</pre>' in rows[1]
+    warm, smoke = text_of(rows[2]), text_of(rows[3])
+    assert "warm-cache" in warm and "FAILED" in warm and "on failure: continue" in warm
+    assert "cache cluster unreachable" in warm
+    assert "function shop-smoke-test" in smoke and "GET /health 200 OK" in smoke
+    assert "waits 1m 00s" in text_of(rows[4])
+    never = text_of(rows[5])
+    assert "report-check" in never and "SKIPPED" in never and "0/1" in never
+    # a retried wave says that the rows are those of its last run
+    assert "The wave was retried once: the actions below are those of its last run" in page.plain
+    # and the definition's payload, parameters and the run's handle are not on the page
+    for secret in (
+        SECRET_PAYLOAD["dbPassword"],
+        SECRET_PARAMETERS["commands"][0],
+        SECRET_HANDLE["commandId"],
+    ):
+        assert secret not in source
+
+
+def test_a_plan_without_a_runbook_says_so() -> None:
+    """Given a drill whose plan has no pre- or post-actions
+    Then the runbook section says there is none, and draws no action span."""
+    source, page, _report = render(completed_drill())
+    assert "The plan has no runbook action" in page.plain
+    assert not page.all("table", "runbook") and "action-span" not in source
+
+
+def test_approvals_show_who_approved_what_and_when() -> None:
+    """Given wave 1 waited for the change board's approval, given with a comment
+    When the page is rendered
+    Then an approvals table names the approval, when it was asked and given, how long it waited,
+    the approver and the comment; the operator actions and the pauses say the same."""
+    source, page, _report = render(runbook_drill())
+    [approvals] = page.all("table", "approvals")
+    assert approvals is not None
+    [row] = rows_of(source, "approvals")
+    shown = text_of(row)
+    for part in (
+        "change-board-approval",
+        "pre-action",
+        "SUCCEEDED",
+        "09:00:06",
+        "09:02:06",
+        "2m 00s",
+        APPROVER,
+    ):
+        assert part in shown, part
+    assert "CAB-1234 approved for tonight" in shown
+    actions = text_of(re.findall(r'<table class="actions">.*?</table>', source, re.S)[0])
+    assert f"Approved 1 {APPROVER} change-board-approval approved by {APPROVER}: CAB-1234" in actions
+    pauses = text_of(re.findall(r'<table class="pauses">.*?</table>', source, re.S)[0])
+    assert f"approval change-board-approval 09:00:06 09:02:06 2m 00s approved {APPROVER}" in pauses
+    # the runbook row says it too
+    assert f"Approved by {APPROVER} at 09:02:06" in page.plain
+
+
+def test_an_approval_still_waiting_is_shown_as_running_with_no_approver() -> None:
+    source, page, _report = render(paused_for_approval(), now=at(3600))
+    assert "PAUSED (approval in wave 2 of 2)" in page.plain
+    [row] = rows_of(source, "approvals")
+    assert APPROVAL_NAME in text_of(row) and "RUNNING" in text_of(row)
+    assert "Approved by arn" not in page.plain
+    assert "Paused for approval go-live-sign-off in wave 2" in source  # the chart's shaded pause
+
+
+def test_retried_and_skipped_waves_are_shown_with_who_and_why() -> None:
+    """Given wave 2 retried by alice and wave 3 skipped by carol
+    When the page is rendered
+    Then the waves table says so under each status, the summary lists the skipped wave as not
+    recovered, and the operator actions list the retry and the skip with their comments."""
+    source, page, _report = render(runbook_drill())
+    waves = rows_of(source, "waves")
+    assert f"COMPLETED retried once (last by {ALICE} )" in text_of(waves[1])
+    assert f"SKIPPED skipped by {CANCELLER} : reporting can wait until Monday" in text_of(waves[2])
+    assert "post-action warm-cache failed: cache cluster unreachable (continued)" in text_of(waves[1])
+    assert "Recovered: waves 1 (Database), 2 (App)" in page.plain
+    assert "Skipped (not recovered): wave 3 (Reporting)" in page.plain
+    assert "PARTIAL SUCCESS (2 of 3 waves completed, 1 skipped)" in page.plain
+    actions = text_of(re.findall(r'<table class="actions">.*?</table>', source, re.S)[0])
+    assert f"Wave retried 2 {ALICE}" in actions and "restarted the app pool" in actions
+    assert f"Wave skipped 3 {CANCELLER}" in actions and "reporting can wait until Monday" in actions
+    pauses = text_of(re.findall(r'<table class="pauses">.*?</table>', source, re.S)[0])
+    assert "the wave failed: retry, skip or cancel" in pauses
+    assert "wave retried" in pauses and "wave skipped" in pauses
+
+
+def test_a_skipped_wave_is_orange_in_the_chart_the_legend_and_the_tables() -> None:
+    source, page, _report = render(runbook_drill())
+    rows = page.all("g", "wave-row")
+    assert [r["data-status"] for r in rows] == ["COMPLETED", "COMPLETED", "SKIPPED"]
+    bars = re.findall(r'<rect class="wave-bar"[^>]*fill="([^"]+)"', source)
+    assert bars == [WAVE_COLORS["COMPLETED"], WAVE_COLORS["COMPLETED"], WAVE_COLORS["SKIPPED"]]
+    assert WAVE_COLORS["SKIPPED"] not in (WAVE_COLORS["FAILED"], WAVE_COLORS["COMPLETED"])
+    assert "Wave skipped" in page.plain  # the legend
+    assert '<span class="st st-SKIPPED">SKIPPED</span>' in source
+    assert re.search(r"\.st-SKIPPED \{ color: var\(--warn\)", source)
+
+
+def test_the_chart_draws_the_span_of_each_wave_s_pre_and_post_actions() -> None:
+    """Given waves with pre-actions (an approval, a wait) and post-actions
+    Then the chart draws a pre-action strip for waves 1 and 3 and a post-action strip for waves 1 and
+    2 (wave 3's post-action never ran), and the legend names both; wave bars are unchanged."""
+    source, page, _report = render(runbook_drill())
+    assert len(page.all("rect", "action-pre")) == 2
+    assert len(page.all("rect", "action-post")) == 2
+    assert len(page.all("rect", "wave-bar")) == 3 and len(page.all("g", "server-row")) == 4
+    assert f'fill="{STAGE_COLORS["PRE"]}"' in source and f'fill="{STAGE_COLORS["POST"]}"' in source
+    assert "Pre-actions" in page.plain and "Post-actions" in page.plain
+    assert "Wave 1 pre-actions (1): +6s → +2m 6s (2m 00s)" in source
+
+
+HOSTILE_OUTPUT = (
+    '</pre><script>alert("out")</script><img src=x onerror=alert(3)>\n'
+    "\x1b[31mERROR\x1b[0m \x1b]0;title\x07 bell\x07 nul\x00 bidi\u202eevil\n"
+)
+
+
+def test_hostile_outputs_comments_and_names_are_escaped_and_outputs_stay_in_their_pre() -> None:
+    """Given an action output of 4 KB holding HTML, a closing </pre>, terminal colours and control
+    characters, and an approval comment, an approver, an action name and an error that are HTML
+    When the page is rendered
+    Then no tag or attribute is injected, each output is one <pre> closed where the page closes it,
+    the text reads as given (escaped, terminal escapes dropped, controls shown as U+FFFD), and the
+    full timeline shows only the start of the output."""
+    drill = runbook_drill()
+    database, app, _reporting = drill.execution["waves"]
+    output = HOSTILE_OUTPUT + ("x" * 79 + "\n") * 50
+    output = output.encode()[: 4096 - 1].decode(errors="ignore") + "<"
+    assert 4000 <= len(output.encode()) <= 4096
+    database["actions"][1]["output"] = output
+    approval = database["actions"][0]
+    approval.update(comment=f"ok {HOSTILE}</pre>", approvedBy=f"arn:aws:iam::1:user/{HOSTILE}")
+    app["actions"][0].update(name=f"warm{HOSTILE}", error=f"boom {HOSTILE}\x1b[1mbold")
+    for event in drill.events:
+        if event["type"] == "ACTION_SUCCEEDED" and event.get("waveNumber") == 1:
+            event["details"] = {"action": "db-accepts-connections", "output": output}
+    source, page, _report = render(drill)
+    assert not page.all("script") and not page.all("img")
+    assert not any(k.startswith("on") for _t, attrs in page.tags for k in attrs)
+    assert "<script" not in source and "<img" not in source and "\x1b" not in source and "\x00" not in source
+    assert "\u202e" not in source and "\x07" not in source
+    # each output is one <pre>, and the hostile </pre> is text inside it
+    pres = re.findall(r'<pre class="output">(.*?)</pre>', source, re.S)
+    assert len(pres) == 2  # db-accepts-connections (wave 1), smoke-test (wave 2)
+    assert pres[0].startswith("&lt;/pre&gt;&lt;script&gt;alert(&quot;out&quot;)&lt;/script&gt;")
+    # colours and the terminal title dropped, the other controls visible as U+FFFD
+    assert "\nERROR  bell\ufffd nul\ufffd bidi\ufffdevil\n" in pres[0]
+    assert pres[0].endswith("xx&lt;")
+    assert source.count("<pre") == source.count("</pre>") == 2
+    # the user text reads as it was given
+    for shown in (
+        f"ok {HOSTILE}</pre>",
+        f"arn:aws:iam::1:user/{HOSTILE}",
+        f"warm{HOSTILE}",
+        f"boom {HOSTILE}bold",
+    ):
+        assert shown in page.plain, shown
+    # and the full timeline shows the output's start only (the runbook has all of it)
+    [timeline] = re.findall(r'<table class="timeline">.*?</table>', source, re.S)
+    assert "&lt;/pre&gt;&lt;script&gt;" in timeline and "x" * 400 not in timeline
+    assert "x" * 400 in pres[0].replace("\n", "")

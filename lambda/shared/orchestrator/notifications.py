@@ -14,7 +14,11 @@ from typing import Any
 
 from execution_utils import (
     TERMINAL_STATUSES,
+    ActionStatus,
     ExecutionStatus,
+    PauseReason,
+    WaveStatus,
+    action_warnings,
     can_terminate_execution,
     completed_wave_count,
     execution_duration,
@@ -28,6 +32,7 @@ from execution_utils import (
     warning_count,
     wave_badge,
     wave_summary,
+    wave_warning_lines,
 )
 from orchestrator.dynamo import deserialize
 from orchestrator.model import ExecutionRecord, execution_from_item
@@ -39,7 +44,13 @@ SUBJECT_MAX_CHARS = 99  # SNS: "less than 100 characters"
 SMS_MAX_CHARS = 140
 MAX_FAILED_SERVERS_LISTED = 20
 MAX_ERROR_CHARS = 500
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+MAX_COMMENT_CHARS = 300
+MAX_PRINCIPAL_CHARS = 200
+# Terminal escape sequences (an action's error may carry a command's colours): dropped.
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+# Control characters (C0, DEL, C1), the Unicode line and paragraph separators and the bidirectional
+# controls: none may start a line of its own or make a text read otherwise than it is.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]+")
 # Transient statuses whose email is short: what happens next, no server details.
 _SHORT = frozenset({ExecutionStatus.PENDING, ExecutionStatus.CANCELLING})
 
@@ -175,6 +186,10 @@ def event_detail(change: StatusChange) -> dict[str, Any]:
         ],
         "progress": _progress(waves),
         "canTerminate": can_terminate_execution(execution),
+        # why it waits, while PAUSED: BEFORE_WAVE, OPERATOR, APPROVAL (pausedAction) or WAVE_FAILED
+        "pauseReason": _pause_reason(execution) if change.status is ExecutionStatus.PAUSED else None,
+        "pausedWave": _paused_wave(execution) if change.status is ExecutionStatus.PAUSED else None,
+        "pausedAction": execution.get("pausedAction") if change.status is ExecutionStatus.PAUSED else None,
         "error": execution.get("error"),
         "cancelReason": execution.get("cancelReason"),
         "cancelRequestedBy": execution.get("cancelRequestedBy"),
@@ -185,7 +200,33 @@ def event_detail(change: StatusChange) -> dict[str, Any]:
 
 
 def _one_line(value: Any) -> str:
-    return _CONTROL.sub(" ", str(value)).strip()
+    """User or remote text on one line of plain text: no line breaks, controls or escapes."""
+    return _CONTROL.sub(" ", _ANSI.sub("", str(value))).strip()
+
+
+def _who(value: Any) -> str:
+    """Who did it (an IAM principal), on one line and clipped."""
+    return _clip(_one_line(value or "unknown"), MAX_PRINCIPAL_CHARS)
+
+
+def _quoted(value: Any, limit: int = MAX_COMMENT_CHARS) -> str:
+    return f'"{_clip(_one_line(value), limit)}"'
+
+
+def _pause_reason(execution: Mapping[str, Any]) -> str | None:
+    """Why a PAUSED execution waits; records older than pause reasons paused before a wave."""
+    try:
+        return str(PauseReason(str(execution.get("pauseReason"))))
+    except ValueError:
+        return str(PauseReason.BEFORE_WAVE) if execution.get("pausedBeforeWave") else None
+
+
+def _paused_wave(execution: Mapping[str, Any]) -> Any:
+    return execution.get("pausedWave") or execution.get("pausedBeforeWave")
+
+
+def _times(count: int) -> str:
+    return {1: "once", 2: "twice"}.get(count, f"{count} times")
 
 
 def _clip(text: str, limit: int) -> str:
@@ -229,11 +270,30 @@ def _intro(change: StatusChange) -> str:
         article = "An" if kind[0] in "aeiou" else "A"
         return f"{article} {kind} of recovery plan {plan} was accepted and is waiting to start."
     if status is ExecutionStatus.IN_PROGRESS:
+        if change.previous_status is ExecutionStatus.PAUSED and (went_on := _went_on(change)):
+            return f"The {kind} of recovery plan {plan} {went_on}"
         current = _wave_by_number(execution, execution.get("resumedBeforeWave"))
         if change.previous_status is ExecutionStatus.PAUSED and current:
             return f"The {kind} of recovery plan {plan} was resumed; {_wave_name(current)} starts now."
         return f"The {kind} of recovery plan {plan} has started."
     if status is ExecutionStatus.PAUSED:
+        reason = _pause_reason(execution)
+        wave = _wave_by_number(execution, _paused_wave(execution))
+        if reason == PauseReason.WAVE_FAILED and wave:
+            error = _clip(_one_line(wave.get("error") or "no error recorded"), MAX_ERROR_CHARS)
+            return (
+                f"The {kind} of recovery plan {plan} is paused: {_wave_name(wave)} failed ({error}). "
+                "The plan waits for an operator (onWaveFailure PAUSE): retry the wave, skip it or cancel "
+                "the execution."
+            )
+        if reason == PauseReason.APPROVAL and wave:
+            action = _approval(wave, execution.get("pausedAction"))
+            stage = f" ({str(action.get('stage') or 'POST').lower()}-action)" if action else ""
+            name = _clip(_one_line(execution.get("pausedAction") or "an approval"), MAX_COMMENT_CHARS)
+            return (
+                f"The {kind} of recovery plan {plan} is paused: approval {name}{stage} in "
+                f"{_wave_name(wave)} is waiting for an operator to approve it."
+            )
         upcoming = _wave_by_number(execution, execution.get("pausedBeforeWave"))
         where = f"before {_wave_name(upcoming)}" if upcoming else "between waves"
         return f"The {kind} of recovery plan {plan} is paused {where} and is waiting for an operator."
@@ -245,7 +305,8 @@ def _intro(change: StatusChange) -> str:
     if status is ExecutionStatus.COMPLETED and (warnings := warning_count(_waves(execution))):
         return (
             f"The {kind} of recovery plan {plan} completed with {warnings} warning{'s' if warnings != 1 else ''}: "
-            "every wave recovered and its critical servers are ready, but optional servers failed (see Warnings)."
+            f"every wave recovered and its critical servers are ready, but {_what_warned(_waves(execution))} "
+            "(see Warnings)."
         )
     if status is ExecutionStatus.COMPLETED:
         return (
@@ -254,18 +315,85 @@ def _intro(change: StatusChange) -> str:
     if status is ExecutionStatus.PARTIAL_SUCCESS:
         return (
             f"The {kind} of recovery plan {plan} ended with partial success: some waves completed and "
-            "left recovery instances, the others failed or were cancelled."
+            "left recovery instances, the others failed, were skipped or were cancelled."
         )
     if status is ExecutionStatus.FAILED:
         return f"The {kind} of recovery plan {plan} failed."
     return f"The {kind} of recovery plan {plan} was cancelled."
 
 
+def _what_warned(waves: Sequence[Mapping[str, Any]]) -> str:
+    """E.g. ``1 optional server failed and 2 runbook actions failed with onFailure CONTINUE``."""
+    actions = sum(len(action_warnings(w.get("actions") or [])) for w in waves)
+    servers = warning_count(waves) - actions
+    parts = []
+    if servers:
+        parts.append(f"{servers} optional server{'s' if servers != 1 else ''} failed")
+    if actions:
+        parts.append(f"{actions} runbook action{'s' if actions != 1 else ''} failed with onFailure CONTINUE")
+    return " and ".join(parts) or "something failed"
+
+
+def _approval(wave: Mapping[str, Any], name: Any) -> Mapping[str, Any] | None:
+    """The wave's APPROVAL action of that name (the last one, should names repeat)."""
+    found = [a for a in wave.get("actions") or [] if a.get("type") == "APPROVAL" and a.get("name") == name]
+    return found[-1] if found else None
+
+
+def _went_on(change: StatusChange) -> str | None:
+    """How a pause for a failed wave or an approval ended, as the end of the opening sentence: the
+    wave retried or skipped, the approval given or timed out. None for a plain resume."""
+    execution = change.execution
+    reason = _pause_reason(execution)
+    wave = _wave_by_number(execution, _paused_wave(execution))
+    if wave is None or reason not in (PauseReason.WAVE_FAILED, PauseReason.APPROVAL):
+        return None
+    by = _who(execution.get("resumedBy"))
+    comment = execution.get("resumeComment")
+    because = f" ({_quoted(comment)})" if comment else ""
+    if reason == PauseReason.WAVE_FAILED and wave["status"] == WaveStatus.SKIPPED:
+        by = _who(wave.get("skippedBy") or by)
+        return (
+            f"goes on: {_wave_name(wave)} failed and was skipped by {by}{because}; the execution "
+            "continues with the next wave and can no longer end COMPLETED."
+        )
+    if reason == PauseReason.WAVE_FAILED:
+        retries = int(wave.get("retries") or 0)
+        by = _who(wave.get("retriedBy") or by)
+        count = f" (retry {retries})" if retries > 1 else ""
+        return f"goes on: {_wave_name(wave)} failed and is being retried{count} by {by}{because}."
+    action = _approval(wave, execution.get("pausedAction"))
+    name = _clip(_one_line(execution.get("pausedAction") or "an approval"), MAX_COMMENT_CHARS)
+    if action and action.get("status") == ActionStatus.SUCCEEDED:
+        approver = _who(action.get("approvedBy") or by)
+        said = f" ({_quoted(action['comment'])})" if action.get("comment") else because
+        return f"goes on: approval {name} in {_wave_name(wave)} was given by {approver}{said}."
+    if action and action.get("status") in (ActionStatus.TIMED_OUT, ActionStatus.PENDING):
+        return f"goes on: approval {name} in {_wave_name(wave)} was not given in time."
+    return None
+
+
+def _operator_wave_lines(waves: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The waves an operator retried or skipped, and who: ``Wave 2 (App): retried once, by alice``."""
+    lines = []
+    for wave in waves:
+        retries = int(wave.get("retries") or 0)
+        if retries:
+            who = _who(wave.get("retriedBy"))
+            by = f"by {who}" if retries == 1 else f"last by {who}"
+            lines.append(f"  - {_wave_name(wave)}: retried {_times(retries)}, {by}")
+        if wave["status"] == WaveStatus.SKIPPED:
+            who = _who(wave.get("skippedBy"))
+            why = f" ({_quoted(wave['skipComment'])})" if wave.get("skipComment") else ""
+            lines.append(f"  - {_wave_name(wave)}: skipped by {who}{why}; not recovered")
+    return lines
+
+
 def _cancel_lines(execution: Mapping[str, Any]) -> list[str]:
     """Who cancelled and why (a person, or the pause timeout)."""
     if not execution.get("cancelRequested"):
         return []
-    who = _one_line(execution.get("cancelRequestedBy") or "unknown")
+    who = _who(execution.get("cancelRequestedBy"))
     reason = execution.get("cancelReason")
     return [f"Cancelled by:    {who}" + (f" ({_clip(_one_line(reason), MAX_ERROR_CHARS)})" if reason else "")]
 
@@ -274,7 +402,7 @@ def _wave_line(wave: Mapping[str, Any]) -> str:
     badge = wave_badge(wave["status"])
     state = badge["label"]
     if wave.get("phase") and wave["status"] == "IN_PROGRESS":
-        state += f" ({normalize_wave_phase(str(wave['phase'])).lower()})"
+        state += f" ({normalize_wave_phase(str(wave['phase'])).lower().replace('_', ' ')})"
     progress = merge_progress([wave.get("progress") or {}])
     counts = (
         f"{progress['launched']} of {progress['totalServers']} servers launched, {progress['ready']} ready"
@@ -290,7 +418,7 @@ def _failed_server_lines(waves: Sequence[Mapping[str, Any]]) -> list[str]:
     listed: list[str] = []
     unlisted = 0
     for wave in waves:
-        if wave["status"] != "FAILED":
+        if wave["status"] not in (WaveStatus.FAILED, WaveStatus.SKIPPED):
             continue
         recorded = [s for s in wave.get("failedServers") or [] if isinstance(s, Mapping)]
         failed_count = max(len(recorded), merge_progress([wave.get("progress") or {}])["failed"])
@@ -322,10 +450,11 @@ def _error_lines(execution: Mapping[str, Any], waves: Sequence[Mapping[str, Any]
 
 
 def _warning_lines(waves: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Failed OPTIONAL servers and runbook actions failed with onFailure CONTINUE, per wave."""
     return [
         f"  - {_wave_name(w)}: {_clip(_one_line(text), MAX_ERROR_CHARS)}"
         for w in waves
-        for text in (w.get("warnings") or [])
+        for text in wave_warning_lines(w)
     ]
 
 
@@ -349,13 +478,51 @@ def _termination_lines(change: StatusChange) -> list[str]:
 def _next_steps(change: StatusChange) -> list[str]:
     execution_id = change.execution_id
     if change.status is ExecutionStatus.PAUSED:
+        reason = _pause_reason(change.execution)
+        cancel = [
+            "To cancel instead:",
+            f"  drsctl cancel {execution_id}",
+            f"  (or POST /executions/{execution_id}/cancel)",
+        ]
+        if reason == PauseReason.WAVE_FAILED:
+            # Placeholders only: a plan name or a comment pasted into a shell could run commands.
+            if str(change.execution.get("executionType") or "").upper() == "RECOVERY":
+                retry = [
+                    "To retry the failed wave (a RECOVERY's: production servers are launched again, "
+                    "confirmed by the plan's name):",
+                    f'  drsctl retry {execution_id} --confirm-plan-name "<plan name>" --comment "<why>"',
+                    f'  (or POST /executions/{execution_id}/retry-recovery with {{"confirmPlanName": "<plan name>"}})',
+                ]
+            else:
+                retry = [
+                    "To retry the failed wave (its failed servers are launched again, its failed actions rerun):",
+                    f'  drsctl retry {execution_id} --comment "<why>"',
+                    f"  (or POST /executions/{execution_id}/retry)",
+                ]
+            return [
+                *retry,
+                "To skip it and go on with the next wave (the execution can then not end COMPLETED):",
+                f'  drsctl skip {execution_id} --comment "<why>"',
+                f"  (or POST /executions/{execution_id}/skip)",
+                *cancel,
+            ]
+        if reason == PauseReason.APPROVAL:
+            wave = _wave_by_number(change.execution, _paused_wave(change.execution))
+            action = _approval(wave, change.execution.get("pausedAction")) if wave else None
+            timeout = action.get("timeoutSeconds") if action else None
+            lines = [
+                "To approve (who approves, and the comment, are recorded in the drill report):",
+                f'  drsctl resume {execution_id} --comment "<what you checked>"',
+                f'  (or POST /executions/{execution_id}/resume with {{"comment": "..."}})',
+            ]
+            if isinstance(timeout, int) and timeout > 0:
+                lines.append(f"Without an approval within {format_duration(timeout)}, the action times out.")
+            return [*lines, *cancel]
         return [
             "To resume:",
             f"  drsctl resume {execution_id}",
             f"  (or POST /executions/{execution_id}/resume)",
-            "To cancel instead:",
-            f"  drsctl cancel {execution_id}",
-            f"  (or POST /executions/{execution_id}/cancel)",
+            *cancel,
         ]
     if change.status in (ExecutionStatus.PENDING, ExecutionStatus.IN_PROGRESS, ExecutionStatus.CANCELLING):
         return ["Follow it with:", f"  drsctl status {execution_id}"]
@@ -395,6 +562,7 @@ def email_body(change: StatusChange) -> str:
             f"{progress['converting']} converting, {progress['ready']} ready, {progress['failed']} failed",
         ]
         for title, section in (
+            ("Retried and skipped waves:", _operator_wave_lines(waves)),
             ("Failed servers:", _failed_server_lines(waves)),
             ("Errors:", _error_lines(execution, waves)),
             ("Warnings:", _warning_lines(waves)),

@@ -1,6 +1,7 @@
 """The report's timeline picture: an inline SVG Gantt chart of the waves (a bar each, coloured by
-status) and their servers (a lane each, coloured by phase), pauses shaded, the target and the moment
-of recovery marked, and its legend. Pure: it draws from the report model."""
+status, with the span of its pre- and post-actions under it) and their servers (a lane each,
+coloured by phase), pauses shaded, the target and the moment of recovery marked, and its legend.
+Pure: it draws from the report model."""
 
 from __future__ import annotations
 
@@ -21,7 +22,11 @@ WAVE_COLORS = {
     "CANCELLED": "#8d8d8d",
     "IN_PROGRESS": "#1565c0",
     "NOT_STARTED": "#c7c7c7",
+    "SKIPPED": "#ef6c00",
 }
+# The span of a wave's runbook actions, drawn as a strip under its bar.
+STAGE_COLORS = {"PRE": "#6a1b9a", "POST": "#00838f"}
+STAGE_LABELS = {"PRE": "Pre-actions", "POST": "Post-actions"}
 PHASE_COLORS = {
     "SNAPSHOT": "#9fa8da",
     "CONVERTING": "#ffb74d",
@@ -185,6 +190,43 @@ def _invert(text: str) -> tuple[int, ...]:
     return tuple(-ord(c) for c in text)
 
 
+def _stage_span(wave: Mapping[str, Any], stage: str) -> tuple[datetime, datetime | None] | None:
+    """(first start, last end) of the wave's actions of one stage that ran; the end is None while
+    one of them still runs."""
+    ran = [a for a in wave.get("actions") or [] if a.get("stage") == stage]
+    starts = [m for a in ran if (m := _parse(a.get("startTime"))) is not None]
+    if not starts:
+        return None
+    ends = [_parse(a.get("endTime")) for a in ran if _parse(a.get("startTime")) is not None]
+    if any(e is None for e in ends):
+        return min(starts), None
+    return min(starts), max(e for e in ends if e is not None)
+
+
+def _action_spans(wave: Mapping[str, Any], y: float, scale: _Scale, open_end: datetime) -> str:
+    """A strip under the wave's bar for its pre-actions and one for its post-actions."""
+    parts = []
+    for stage in ("PRE", "POST"):
+        span = _stage_span(wave, stage)
+        if span is None:
+            continue
+        start, end = span
+        count = sum(1 for a in wave.get("actions") or [] if a.get("stage") == stage)
+        what = f"Wave {wave.get('waveNumber')} {STAGE_LABELS[stage].lower()} ({count})"
+        parts.append(
+            _rect(
+                scale.x(start),
+                scale.x(end or open_end),
+                y,
+                4.5,
+                fill=STAGE_COLORS[stage],
+                css=f"action-span action-{stage.lower()}",
+                tip=_span_tip(what, start, end, scale),
+            )
+        )
+    return "".join(parts)
+
+
 def _chart(report: Mapping[str, Any]) -> str:
     execution = report["execution"]
     start = _parse(execution.get("startTime"))
@@ -244,6 +286,7 @@ def _chart(report: Mapping[str, Any]) -> str:
                     extra=open_end,
                 )
             )
+            rows.append(_action_spans(wave, y + 27.5, scale, live_end or end_of_chart))
         else:
             rows.append(f'<text x="{_PLOT_X0 + 4}" y="{y + 21:.1f}" class="not-run">not run</text>')
         rows.append("</g>")
@@ -260,7 +303,7 @@ def _chart(report: Mapping[str, Any]) -> str:
             continue
         p_end = _parse(pause.get("end"))
         x0, x1 = scale.x(p_start), scale.x(p_end)
-        tip = _span_tip(f"Paused before wave {pause.get('beforeWave')}", p_start, p_end, scale)
+        tip = _span_tip(_pause_what(pause), p_start, p_end, scale)
         back.append(
             f'<g class="pause"><rect x="{x0:.1f}" y="{_TOP - 12}" width="{max(x1 - x0, 2):.1f}" '
             f'height="{bottom - _TOP + 12:.1f}" fill="{PAUSE_FILL}" fill-opacity="0.75" stroke="#c9a800" '
@@ -313,8 +356,8 @@ def _chart(report: Mapping[str, Any]) -> str:
     waves = len(report["waves"])
     desc = (
         f"Gantt chart of {waves} wave{'s' if waves != 1 else ''} over {format_duration(int(span))}: "
-        "a bar per wave coloured by its status, a thinner bar per server coloured by recovery phase, "
-        "pauses shaded."
+        "a bar per wave coloured by its status (with the span of its pre- and post-actions under it), "
+        "a thinner bar per server coloured by recovery phase, pauses shaded."
     )
     style = (
         "<style>"
@@ -335,10 +378,28 @@ def _chart(report: Mapping[str, Any]) -> str:
     )
 
 
+def _pause_what(pause: Mapping[str, Any]) -> str:
+    """What a pause waited for, e.g. ``Paused for approval cab-ok in wave 1``."""
+    reason, wave = pause.get("reason"), pause.get("waveNumber")
+    if reason == "APPROVAL":
+        return f"Paused for approval {pause.get('action') or ''} in wave {wave}".replace("  ", " ")
+    if reason == "WAVE_FAILED":
+        return f"Paused: wave {wave} failed (retry, skip or cancel)"
+    return f"Paused before wave {pause.get('beforeWave') or wave}"
+
+
 def _legend(report: Mapping[str, Any], chart: str) -> str:
+    shown = ["COMPLETED", "FAILED", "CANCELLED", "IN_PROGRESS"]
+    if any(w.get("status") == "SKIPPED" for w in report["waves"]):
+        shown.insert(2, "SKIPPED")
     items = [
         f'<li><span class="swatch" style="background:{WAVE_COLORS[s]}"></span>Wave {s.replace("_", " ").lower()}</li>'
-        for s in ("COMPLETED", "FAILED", "CANCELLED", "IN_PROGRESS")
+        for s in shown
+    ]
+    items += [
+        f'<li><span class="swatch" style="background:{STAGE_COLORS[stage]}"></span>{STAGE_LABELS[stage]}</li>'
+        for stage in ("PRE", "POST")
+        if f"action-span action-{stage.lower()}" in chart
     ]
     items += [
         f'<li><span class="swatch" style="background:{PHASE_COLORS[p]}"></span>{_e(PHASE_LABELS[p])}</li>'

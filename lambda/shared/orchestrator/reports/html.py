@@ -1,10 +1,13 @@
 """The drill report as one self-contained HTML page: the outcome and the RTO verdict, a Gantt chart
-of the waves and their servers (inline SVG), the tables auditors read, and the full timeline.
+of the waves and their servers (inline SVG), the tables auditors read (waves, the runbook and its
+approvals, servers, who did what), and the full timeline.
 
 Pure (no I/O): ``render_html(build_report(...))``. Every value that comes from a user or from AWS
-(names, hostnames, comments, errors, principals) goes through ``_e`` (html.escape) before it is
-written, in text and in attributes alike; the page also carries a Content-Security-Policy that
-allows no script at all. Readable on screen and printed on A4 (template.CSS)."""
+(names, hostnames, comments, errors, principals, an action's output) goes through ``_e``
+(html.escape, terminal escapes and control characters taken out) before it is written, in text and
+in attributes alike; outputs are shown in a wrapped <pre> (``_pre``). The page also carries a
+Content-Security-Policy that allows no script at all. Readable on screen and printed on A4
+(template.CSS)."""
 
 from __future__ import annotations
 
@@ -17,12 +20,15 @@ from execution_utils import status_color
 from orchestrator.reports.gantt import MAX_CHART_SERVERS, _chart, _legend
 from orchestrator.reports.template import CSS, PAGE
 from orchestrator.reports.text import (
+    _clean,
+    _clip,
     _duration,
     _e,
     _error_td,
     _failed,
     _full_time,
     _parse,
+    _pre,
     _server_name,
     _status,
     _table,
@@ -41,14 +47,39 @@ ACTION_LABELS = {
     "PAUSE_REQUESTED": "Pause requested",
     "PAUSED": "Paused",
     "RESUMED": "Resumed",
+    "APPROVED": "Approved",
+    "WAVE_RETRIED": "Wave retried",
+    "WAVE_SKIPPED": "Wave skipped",
     "CANCEL_REQUESTED": "Cancel requested",
     "TERMINATION_STARTED": "Termination started",
 }
 ENDED_WITH = {
     "RESUMED": "resumed",
+    "APPROVED": "approved",
+    "WAVE_RETRIED": "wave retried",
+    "WAVE_SKIPPED": "wave skipped",
+    "ACTION_TIMED_OUT": "not approved in time",
     "CANCEL_REQUESTED": "cancelled",
     "EXECUTION_FINISHED": "execution ended",
 }
+PAUSE_REASONS = {
+    "BEFORE_WAVE": "before the wave (the plan pauses there)",
+    "OPERATOR": "before the wave (an operator asked)",
+    "APPROVAL": "approval",
+    "WAVE_FAILED": "the wave failed: retry, skip or cancel",
+}
+# The order the outcome summary lists waves in, and its words for each status.
+SUMMARY_WORDS = {
+    "COMPLETED": "Recovered",
+    "FAILED": "Failed",
+    "SKIPPED": "Skipped (not recovered)",
+    "CANCELLED": "Cancelled",
+    "IN_PROGRESS": "In progress",
+    "NOT_STARTED": "Not started",
+}
+STAGE_WORDS = {"PRE": "pre", "POST": "post"}
+# An action's output shown in the full timeline's details (the runbook shows it whole).
+TIMELINE_OUTPUT_CHARS = 160
 _GONE_EC2_STATES = frozenset({"terminated", "shutting-down"})
 
 # --- sections -----------------------------------------------------------------------------------------
@@ -112,17 +143,10 @@ def _wave_summary(report: Mapping[str, Any]) -> str:
         groups.setdefault(str(wave.get("status")), []).append(
             f"{wave.get('waveNumber')} ({wave.get('waveName')})"
         )
-    words = {
-        "COMPLETED": "Recovered",
-        "FAILED": "Failed",
-        "CANCELLED": "Cancelled",
-        "IN_PROGRESS": "In progress",
-        "NOT_STARTED": "Not started",
-    }
     lines = [
-        f"<li><strong>{_e(words.get(status, status))}:</strong> wave{'s' if len(names) > 1 else ''} "
+        f"<li><strong>{_e(SUMMARY_WORDS.get(status, status))}:</strong> wave{'s' if len(names) > 1 else ''} "
         f"{_e(', '.join(names))}</li>"
-        for status in ("COMPLETED", "FAILED", "CANCELLED", "IN_PROGRESS", "NOT_STARTED", *sorted(groups))
+        for status in (*SUMMARY_WORDS, *sorted(groups))
         if (names := groups.pop(status, None))
     ]
     running = _running_instances(report)
@@ -171,7 +195,7 @@ def _waves_table(report: Mapping[str, Any], day: date | None) -> str:
             "<tr>"
             + _td(_e(wave.get("waveNumber")), "num")
             + _td(_e(wave.get("waveName")), "wrap")
-            + _td(_status(wave.get("status")))
+            + _td(_status(wave.get("status")) + _wave_operator_note(wave), "wrap")
             + _td(_time(wave.get("startTime"), day), "time")
             + _td(_time(wave.get("endTime"), day), "time")
             + _td(_e(_duration(wave.get("durationSeconds"))), "num")
@@ -198,6 +222,161 @@ def _waves_table(report: Mapping[str, Any], day: date | None) -> str:
         ("Warnings", ""),
     ]
     return _table(headers, rows, css="waves")
+
+
+def _times(count: int) -> str:
+    return {1: "once", 2: "twice"}.get(count, f"{count} times")
+
+
+def _wave_operator_note(wave: Mapping[str, Any]) -> str:
+    """Under a wave's status: who skipped it (and why), or how often it was retried and by whom."""
+    notes = []
+    if wave.get("status") == "SKIPPED":
+        why = f": {_e(wave.get('skipComment'))}" if wave.get("skipComment") else ""
+        notes.append(f'skipped by <span class="mono">{_e(wave.get("skippedBy") or "unknown")}</span>{why}')
+    retries = wave.get("retries")
+    if isinstance(retries, int) and retries > 0:
+        by = (
+            f' (last by <span class="mono">{_e(wave.get("retriedBy"))}</span>)'
+            if wave.get("retriedBy")
+            else ""
+        )
+        notes.append(f"retried {_times(retries)}{by}")
+    if wave.get("phase"):
+        notes.append(_e(str(wave["phase"]).replace("_", " ").lower()))
+    return "".join(f'<br><span class="small">{n}</span>' for n in notes)
+
+
+def _target(action: Mapping[str, Any]) -> str:
+    """What an action runs (never its payload or parameters)."""
+    if action.get("functionName"):
+        return f'function <span class="mono">{_e(action["functionName"])}</span>'
+    if action.get("documentName"):
+        return f'document <span class="mono">{_e(action["documentName"])}</span>'
+    if action.get("type") == "WAIT" and isinstance(action.get("waitSeconds"), int):
+        return f"waits {_e(_duration(action['waitSeconds']))}"
+    if action.get("type") == "APPROVAL":
+        return f"waits up to {_e(_duration(action.get('timeoutSeconds')))} for a resume"
+    return ""
+
+
+def _action_result(action: Mapping[str, Any], day: date | None) -> str:
+    parts = []
+    if action.get("type") == "APPROVAL" and action.get("approvedBy"):
+        parts.append(
+            f'<span class="approval">Approved by <span class="mono">{_e(action["approvedBy"])}</span> '
+            f"at {_time(action.get('endTime'), day)}</span>"
+        )
+    if action.get("comment"):
+        parts.append(f'<span class="comment">\u201c{_e(action["comment"])}\u201d</span>')
+    if action.get("error"):
+        parts.append(f'<span class="errtext">{_e(action["error"])}</span>')
+    text = "<br>".join(parts)
+    return text + _pre(action.get("output")) if (text or action.get("output")) else "-"
+
+
+def _runbook(report: Mapping[str, Any], day: date | None) -> str:
+    """Each wave's runbook actions, in the order they run: what, how it went, and its evidence."""
+    headers = [
+        ("Stage", ""),
+        ("Action", ""),
+        ("Status", ""),
+        ("Attempts", "num"),
+        ("Start", ""),
+        ("End", ""),
+        ("Duration", "num"),
+        ("Result, output", ""),
+    ]
+    parts = []
+    for wave in report["waves"]:
+        actions = wave.get("actions") or []
+        if not actions:
+            continue
+        title = f"Wave {wave.get('waveNumber')} \u00b7 {wave.get('waveName')}"
+        parts.append(
+            f'<h3 id="wave-{_e(wave.get("waveNumber"))}-runbook">{_e(title)} '
+            f'<span class="small">({len(actions)} action{"s" if len(actions) != 1 else ""}, '
+            f"{_status(wave.get('status'))})</span></h3>"
+        )
+        retries = wave.get("retries")
+        if isinstance(retries, int) and retries > 0:
+            parts.append(
+                f'<p class="small">The wave was retried {_times(retries)}: the actions below are those of '
+                "its last run; earlier attempts are in the full timeline.</p>"
+            )
+        rows = []
+        for action in actions:
+            target = _target(action)
+            on_failure = (
+                '<br><span class="small">on failure: continue</span>'
+                if action.get("onFailure") == "CONTINUE"
+                else ""
+            )
+            rows.append(
+                "<tr>"
+                + _td(_e(STAGE_WORDS.get(str(action.get("stage")), action.get("stage"))))
+                + _td(
+                    f"<strong>{_e(action.get('name'))}</strong>"
+                    + f'<br><span class="small">{_e(action.get("type"))}'
+                    + (f" \u00b7 {target}" if target else "")
+                    + "</span>",
+                    "wrap",
+                )
+                + _td(_status(action.get("status")) + on_failure)
+                + _td(f"{_e(action.get('attempts'))}/{_e(action.get('maxAttempts'))}", "num")
+                + _td(_time(action.get("startTime"), day), "time")
+                + _td(_time(action.get("endTime"), day), "time")
+                + _td(_e(_duration(action.get("durationSeconds"))), "num")
+                + _td(_action_result(action, day), "wrap result")
+                + "</tr>"
+            )
+        parts.append(_table(headers, rows, css="runbook"))
+    if not parts:
+        return '<p class="none">The plan has no runbook action (no pre- or post-actions).</p>'
+    intro = (
+        '<p class="small">Pre-actions run before a wave\u2019s launch, post-actions once its servers are '
+        "ready: a wave, and the application it recovers, is COMPLETED only when its post-actions "
+        "succeeded (a failure of an action with onFailure CONTINUE is a warning).</p>"
+    )
+    return intro + "".join(parts)
+
+
+def _approvals(report: Mapping[str, Any], day: date | None) -> str:
+    """Who approved what, and when: every APPROVAL action of the runbook."""
+    rows = []
+    for wave in report["waves"]:
+        for action in wave.get("actions") or []:
+            if action.get("type") != "APPROVAL":
+                continue
+            rows.append(
+                "<tr>"
+                + _td(_e(wave.get("waveNumber")), "num")
+                + _td(
+                    f"<strong>{_e(action.get('name'))}</strong>"
+                    f'<br><span class="small">{_e(STAGE_WORDS.get(str(action.get("stage")), ""))}-action</span>',
+                    "wrap",
+                )
+                + _td(_status(action.get("status")))
+                + _td(_time(action.get("startTime"), day), "time")
+                + _td(_time(action.get("endTime"), day) if action.get("approvedBy") else "-", "time")
+                + _td(_e(_duration(action.get("durationSeconds"))), "num")
+                + _td(f'<span class="mono">{_e(action.get("approvedBy"))}</span>', "wrap")
+                + _td(_e(action.get("comment")), "wrap")
+                + "</tr>"
+            )
+    if not rows:
+        return ""
+    headers = [
+        ("Wave", "num"),
+        ("Approval", ""),
+        ("Status", ""),
+        ("Asked", ""),
+        ("Approved at", ""),
+        ("Waited", "num"),
+        ("Approved by", ""),
+        ("Comment", ""),
+    ]
+    return "<h3>Approvals</h3>" + _table(headers, rows, css="approvals")
 
 
 def _servers_tables(report: Mapping[str, Any], day: date | None) -> str:
@@ -263,13 +442,14 @@ def _actions(report: Mapping[str, Any], day: date | None) -> str:
         "<tr>"
         + _td(_time(a.get("time"), day), "time")
         + _td(_e(ACTION_LABELS.get(str(a.get("type")), a.get("type"))))
+        + _td(_e(a.get("waveNumber")), "num")
         + _td(f'<span class="mono">{_e(a.get("actor"))}</span>', "wrap")
         + _td(_e(a.get("message")), "wrap")
         + "</tr>"
         for a in report["actions"]
     ]
     actions = (
-        _table([("Time", ""), ("Action", ""), ("By", ""), ("What", "")], rows, css="actions")
+        _table([("Time", ""), ("Action", ""), ("Wave", "num"), ("By", ""), ("What", "")], rows, css="actions")
         if rows
         else '<p class="none">No operator action recorded.</p>'
     )
@@ -279,9 +459,15 @@ def _actions(report: Mapping[str, Any], day: date | None) -> str:
         length = None
         if (s := _parse(start)) and (t := _parse(end)):
             length = int((t - s).total_seconds())
+        why = PAUSE_REASONS.get(str(pause.get("reason")), "before the wave")
+        if pause.get("reason") == "APPROVAL":
+            why = f"approval <strong>{_e(pause.get('action'))}</strong>"
+        else:
+            why = _e(why)
         pause_rows.append(
             "<tr>"
-            + _td(_e(pause.get("beforeWave")), "num")
+            + _td(_e(pause.get("waveNumber") or pause.get("beforeWave")), "num")
+            + _td(why, "wrap")
             + _td(_time(start, day), "time")
             + _td(_time(end, day), "time")
             + _td(_e(_duration(length)), "num")
@@ -293,7 +479,8 @@ def _actions(report: Mapping[str, Any], day: date | None) -> str:
         "<h3>Pauses</h3>"
         + _table(
             [
-                ("Before wave", "num"),
+                ("Wave", "num"),
+                ("Waiting for", ""),
                 ("From", ""),
                 ("To", ""),
                 ("Length", "num"),
@@ -306,7 +493,7 @@ def _actions(report: Mapping[str, Any], day: date | None) -> str:
         if pause_rows
         else ""
     )
-    return actions + pauses
+    return actions + _approvals(report, day) + pauses
 
 
 def _jobs(report: Mapping[str, Any]) -> str:
@@ -407,7 +594,11 @@ def _instances(report: Mapping[str, Any]) -> str:
 def _details(details: Any) -> str:
     if not isinstance(details, Mapping) or not details:
         return ""
-    return _e(json.dumps(details, sort_keys=True, default=str, ensure_ascii=False))
+    shown = dict(details)
+    if isinstance(shown.get("output"), str):
+        # an action's output: its start here, the whole of it in the runbook
+        shown["output"] = _clip(_clean(shown["output"]), TIMELINE_OUTPUT_CHARS)
+    return _e(json.dumps(shown, sort_keys=True, default=str, ensure_ascii=False))
 
 
 def _timeline(report: Mapping[str, Any], day: date | None) -> str:
@@ -479,6 +670,7 @@ def render_html(report: Mapping[str, Any]) -> str:
 when they differ from the start date). At most {MAX_CHART_SERVERS} servers are drawn per wave.{beyond}</figcaption>
 {_legend(report, chart)}</figure></section>
 <section aria-labelledby="waves"><h2 id="waves">Waves</h2>{_waves_table(report, day)}</section>
+<section aria-labelledby="runbook"><h2 id="runbook">Runbook actions</h2>{_runbook(report, day)}</section>
 <section aria-labelledby="servers"><h2 id="servers">Servers</h2>{_servers_tables(report, day)}</section>
 <section aria-labelledby="actions"><h2 id="actions">Operator actions</h2>{_actions(report, day)}</section>
 <section aria-labelledby="jobs"><h2 id="jobs">DRS jobs</h2>{_jobs(report)}</section>

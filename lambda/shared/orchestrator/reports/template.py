@@ -61,10 +61,25 @@ td.wrap { overflow-wrap: anywhere; }
 td.err { color: var(--bad); overflow-wrap: anywhere; }
 td .small, .small { font-size: 11px; color: var(--muted); }
 .st { font-weight: 600; white-space: nowrap; }
-.st-COMPLETED, .st-LAUNCHED, .st-MET { color: var(--ok); }
-.st-FAILED, .st-MISSED { color: var(--bad); }
+.st-COMPLETED, .st-LAUNCHED, .st-MET, .st-SUCCEEDED { color: var(--ok); }
+.st-FAILED, .st-MISSED, .st-TIMED_OUT { color: var(--bad); }
+.st-SKIPPED { color: var(--warn); }
 .st-CANCELLED, .st-NOT_STARTED, .st-TERMINATED, .st-PENDING { color: var(--grey); }
-.st-IN_PROGRESS { color: var(--info); }
+.st-IN_PROGRESS, .st-RUNNING { color: var(--info); }
+table.waves td:nth-child(2) { min-width: 7em; } table.waves td:nth-child(3) { max-width: 16em; }
+table.runbook, table.approvals { table-layout: fixed; }
+table.runbook th:nth-child(1) { width: 5%; } table.runbook th:nth-child(2) { width: 21%; }
+table.runbook th:nth-child(3) { width: 11%; } table.runbook th:nth-child(4) { width: 7%; }
+table.runbook th:nth-child(5), table.runbook th:nth-child(6) { width: 8%; }
+table.runbook th:nth-child(7) { width: 7%; } table.runbook td { overflow-wrap: anywhere; }
+table.approvals th:nth-child(1) { width: 5%; } table.approvals th:nth-child(2) { width: 17%; }
+table.approvals th:nth-child(3) { width: 11%; } table.approvals th:nth-child(4),
+table.approvals th:nth-child(5) { width: 9%; } table.approvals th:nth-child(6) { width: 7%; }
+table.approvals th:nth-child(7) { width: 22%; } table.approvals td { overflow-wrap: anywhere; }
+.errtext { color: var(--bad); } .approval { font-weight: 600; } .comment { font-style: italic; }
+pre.output { margin: 4px 0 0; padding: 4px 6px; background: var(--band); border: 1px solid var(--rule);
+  border-radius: 3px; font: 11px/1.35 "DejaVu Sans Mono", Menlo, Consolas, "Liberation Mono", monospace;
+  white-space: pre-wrap; overflow-wrap: anywhere; word-break: break-word; max-width: 100%; }
 ul.plain { margin: 4px 0; padding-left: 18px; } ul.plain li { overflow-wrap: anywhere; }
 .errors li { color: var(--bad); }
 .none { color: var(--muted); font-style: italic; margin: 4px 0; }
@@ -82,6 +97,8 @@ footer { margin-top: 32px; padding-top: 8px; border-top: 1px solid var(--rule); 
   table { font-size: 7.5pt; }
   thead { display: table-header-group; }
   tr, td, th { break-inside: avoid; page-break-inside: avoid; }
+  table.runbook tr, table.runbook td { break-inside: auto; page-break-inside: auto; }
+  pre.output { font-size: 7pt; }
   tbody tr:nth-child(even) td { background: #fff; }
   th, td { padding: 2pt 4pt; }
   .sub, .small, caption, figcaption, footer, dl.facts dt, .metrics dt { color: #333; }

@@ -1,8 +1,10 @@
 """Values as the report page writes them: escaped text, times, durations, names. Every value that
-comes from a user or from AWS goes through ``_e`` (html.escape) before it is written."""
+comes from a user or from AWS goes through ``_e`` (html.escape, after terminal escapes and control
+characters are taken out) before it is written."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from html import escape
@@ -10,16 +12,42 @@ from typing import Any
 
 from execution_utils import format_duration
 
+# Terminal escape sequences in a command's output (colours, cursor moves, titles): dropped.
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+# Any other control character (but tab and line feed), and the bidirectional controls that would
+# make text read otherwise than it is, shown as a visible replacement mark.
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+
 # --- values -------------------------------------------------------------------------------------------
 
 
 def _e(value: Any, empty: str = "-") -> str:
-    """A value as escaped HTML text (also safe inside a double- or single-quoted attribute)."""
+    """A value as escaped HTML text (also safe inside a double- or single-quoted attribute), cleaned
+    of terminal escapes and control characters (``_clean``)."""
     if value is None or value == "":
         return empty
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return escape(str(value), quote=True)
+    text = str(value)
+    if _CONTROL.search(text):
+        text = _clean(text)
+    return escape(text, quote=True)
+
+
+def _clean(value: Any) -> Any:
+    """Text from a user or a remote command as it may be shown: no terminal escapes, line breaks
+    as \\n, and any other control character as U+FFFD (escaping for HTML is ``_e``'s job)."""
+    if not isinstance(value, str):
+        return value
+    text = _ANSI.sub("", value).replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("\ufffd", text)
+
+
+def _pre(value: Any) -> str:
+    """A command's or a function's output: a wrapped <pre>, every character escaped, never markup."""
+    return f'<pre class="output">{_e(value, "")}</pre>' if value else ""
 
 
 def _parse(value: Any) -> datetime | None:
