@@ -155,7 +155,8 @@ NO_VALUE: Any = _NoValue()
 
 class Resolver:
     """Evaluates the intrinsic functions the template uses (Ref, GetAtt, Sub, If with its
-    conditions: Equals, Not, Condition) with local values.
+    conditions: Equals, Not, Condition; Join, Split, Select) with local values. ``Ref`` of a
+    ``CommaDelimitedList`` (or ``List<...>``) parameter is a list, as in CloudFormation.
 
     ``parameters`` override the template's defaults; ``physical_ids`` give what ``Ref`` of a
     resource returns (a table's name, a topic's ARN...); ``attributes`` give ``GetAtt`` values,
@@ -192,6 +193,9 @@ class Resolver:
             "Fn::If": self._fn_if,
             "Fn::Equals": lambda args: str(self.resolve(args[0])) == str(self.resolve(args[1])),
             "Fn::Not": lambda args: not self.resolve(args[0]),
+            "Fn::Join": self._fn_join,
+            "Fn::Split": self._fn_split,
+            "Fn::Select": self._fn_select,
         }
 
     # -- pseudo parameters and references
@@ -301,7 +305,11 @@ class Resolver:
         if name in self.pseudo_parameters:
             return self.pseudo_parameters[name]
         if name in self.parameters:
-            return self.parameters[name]
+            value = self.parameters[name]
+            kind = str(((self.template.get("Parameters") or {}).get(name) or {}).get("Type", ""))
+            if kind == "CommaDelimitedList" or kind.startswith("List<"):
+                return [item.strip() for item in str(value).split(",")] if value else []
+            return value
         if name in (self.template.get("Parameters") or {}):
             raise ResolveError(f"parameter {name!r} has no default; pass a value")
         if name in _resources(self.template):
@@ -330,6 +338,24 @@ class Resolver:
     def _fn_if(self, arg: Any) -> Any:
         name, when_true, when_false = arg
         return self.resolve(when_true if self.condition(str(name)) else when_false)
+
+    def _fn_join(self, arg: Any) -> str:
+        delimiter, values = arg
+        items = self.resolve(values)
+        if not isinstance(items, list):
+            raise ResolveError(f"Fn::Join needs a list of values, got {items!r}")
+        return str(self.resolve(delimiter)).join(str(item) for item in items)
+
+    def _fn_split(self, arg: Any) -> list[str]:
+        delimiter, text = arg
+        return str(self.resolve(text)).split(str(self.resolve(delimiter)))
+
+    def _fn_select(self, arg: Any) -> Any:
+        index, values = arg
+        items = self.resolve(values)
+        if not isinstance(items, list):
+            raise ResolveError(f"Fn::Select needs a list of values, got {items!r}")
+        return items[int(self.resolve(index))]
 
 
 # --------------------------------------------------------------------------- DynamoDB

@@ -47,6 +47,7 @@ DEFAULT_ERRORS: dict[str, str] = {
     "events": "InternalException",
     "drs": "InternalServerException",
     "lambda": "ServiceException",
+    "ssm": "InternalServerError",
 }
 FALLBACK_ERROR = "InternalFailure"
 # HTTP status per error code; any other code is a 400 (a client error) unless the spec gives one.

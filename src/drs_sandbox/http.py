@@ -22,6 +22,7 @@ from werkzeug.utils import send_file
 from werkzeug.wrappers import Request, Response
 
 from drs_sandbox import cfn
+from drs_sandbox.actions import ActionSpecError, parse_automation, parse_function, parse_list
 from drs_sandbox.faults import FaultSpecError
 from drs_sandbox.stack import ACCOUNT_ID, Stack
 
@@ -96,6 +97,16 @@ class SandboxApp:
             ("GET", "events"): lambda _r: _json(200, self.stack.capture.all_events()),
             ("GET", "drs-calls"): lambda _r: _json(200, self.stack.sim.call_counts()),
             ("DELETE", "drs-calls"): self._reset_calls,
+            ("POST", "functions"): self._register_functions,
+            ("GET", "functions"): lambda _r: _json(
+                200, {"functions": self.stack.action_functions.declared()}
+            ),
+            ("POST", "automations"): self._declare_automations,
+            ("GET", "automations"): lambda _r: _json(
+                200, {"documents": self.stack.ssm.declared_automations()}
+            ),
+            ("GET", "invocations"): lambda _r: _json(200, {"invocations": self.stack.action_log.entries()}),
+            ("DELETE", "invocations"): self._clear_invocations,
             ("POST", "find"): lambda _r: _json(200, self.stack.run_schedule()),
             ("GET", "info"): lambda _r: _json(200, self.info()),
         }
@@ -105,6 +116,7 @@ class SandboxApp:
         return {
             "awsEndpoint": stack.moto_endpoint,
             "drsEndpoint": stack.drs_endpoint,
+            "ssmEndpoint": stack.ssm_endpoint,
             "region": "us-east-1",
             "accountId": ACCOUNT_ID,
             "timeScale": stack.time_scale,
@@ -157,14 +169,60 @@ class SandboxApp:
         return body
 
     def _add_servers(self, request: Request) -> Response:
+        """`{"servers": [spec, ...]}` adds DRS source servers (all or none): 201 and their
+        DescribeSourceServers items. Each spec may carry `commandResult` {exitCode, output,
+        durationSeconds}: what SSM commands sent to its recovery instance do. Re-posting an
+        existing sourceServerId *with* a commandResult updates that server's commandResult (every
+        other field it gives must agree with the server); any other re-post of an existing id is
+        a 400, as before. A body that only updates answers 200 instead of 201."""
         servers = self._body(request).get("servers")
         if not isinstance(servers, list) or not servers:
             raise ControlError('expected {"servers": [{"sourceServerId", "hostname", ...}, ...]}')
         try:
-            added = self.stack.sim.add_source_servers(servers)
+            items, created = self.stack.sim.put_source_servers(servers)
         except ValueError as e:
             raise ControlError(str(e), "INVALID_SERVER") from e
-        return _json(201, {"servers": added})
+        return _json(201 if created else 200, {"servers": items})
+
+    def _register_functions(self, request: Request) -> Response:
+        """`{"functions": [{"name", "outcome", "output", "durationSeconds", "timeoutSeconds"}]}`
+        creates (or re-declares) custom action functions in moto's Lambda, simulated as declared
+        (all or none): 200 and every declared function."""
+        raw = self._body(request).get("functions")
+        if not isinstance(raw, list) or not raw:
+            raise ControlError(
+                'expected {"functions": [{"name", "outcome": "SUCCEEDED"|"FAILED"|"TIMEOUT", "output": {...}, '
+                '"durationSeconds": n}, ...]}',
+                "INVALID_FUNCTION",
+            )
+        try:
+            functions = parse_list(raw, parse_function, "functions")
+            self.stack.register_functions(functions)
+        except (ActionSpecError, ValueError) as e:
+            raise ControlError(str(e), "INVALID_FUNCTION") from e
+        return _json(200, {"functions": self.stack.action_functions.declared()})
+
+    def _declare_automations(self, request: Request) -> Response:
+        """`{"documents": [{"name", "outcome", "output", "durationSeconds", "failureMessage"}]}`
+        declares how SSM Automation documents' executions end (all or none): 200 and every
+        declared document."""
+        raw = self._body(request).get("documents")
+        if not isinstance(raw, list) or not raw:
+            raise ControlError(
+                'expected {"documents": [{"name", "outcome": "SUCCEEDED"|"FAILED"|"TIMEOUT", '
+                '"output": {"key": ["value"]}, "durationSeconds": n}, ...]}',
+                "INVALID_AUTOMATION",
+            )
+        try:
+            documents = parse_list(raw, parse_automation, "documents")
+        except ActionSpecError as e:
+            raise ControlError(str(e), "INVALID_AUTOMATION") from e
+        self.stack.declare_automations(documents)
+        return _json(200, {"documents": self.stack.ssm.declared_automations()})
+
+    def _clear_invocations(self, _request: Request) -> Response:
+        self.stack.action_log.clear()
+        return Response(status=204)
 
     def armed_faults(self) -> dict[str, Any]:
         """What is still armed: DRS throttling and denied calls, and the handlers' failOperations."""

@@ -30,6 +30,8 @@ from drs_sandbox.cfn import FunctionSpec
 
 logger = logging.getLogger(__name__)
 Handler = Callable[[Any, Any], Any]
+# A simulated function: event -> (payload, errored).
+Responder = Callable[[Any], tuple[str, bool]]
 # The function whose handler runs in this thread (None outside handlers): lets the sandbox tell the
 # handlers' AWS calls from its own (drs_sandbox.faults).
 current_function: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -87,6 +89,7 @@ class InProcessLambda:
 
     def __init__(self) -> None:
         self._handlers: dict[str, tuple[Handler, LambdaContext]] = {}
+        self._simulated: dict[str, Responder] = {}
         self._lock = threading.Lock()
         self.invocations = 0
 
@@ -102,8 +105,23 @@ class InProcessLambda:
         with self._lock:
             self._handlers[function_name] = (handler, context)
 
+    def register_simulated(self, function_name: str, respond: Responder) -> None:
+        """Answer the invocations of `function_name` with `respond(event) -> (payload, errored)`
+        (replacing a previous responder)."""
+        with self._lock:
+            self._simulated[function_name] = respond
+
+    def answers(self, function_name: str) -> bool:
+        """True when the runtime answers this function's invocations (handler or simulated)."""
+        with self._lock:
+            return function_name in self._handlers or function_name in self._simulated
+
     def invoke(self, function_name: str, event: Any) -> tuple[str, bool]:
         """(payload, errored) of one invocation, as Lambda's runtime would answer."""
+        with self._lock:
+            simulated = self._simulated.get(function_name) if function_name not in self._handlers else None
+        if simulated is not None:
+            return simulated(event)
         with self._lock:
             handler, template = self._handlers[function_name]
             self.invocations += 1
@@ -124,20 +142,30 @@ class InProcessLambda:
     def installed(self) -> Iterator[InProcessLambda]:
         """Route moto's Lambda invocations to the registered handlers while the block runs."""
         original = LambdaFunction._invoke_lambda
+        original_invoke = LambdaFunction.invoke
         runtime = self
 
         def _invoke_lambda(function: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
-            if function.function_name not in runtime._handlers:
+            if not runtime.answers(function.function_name):
                 return original(function, event)
             payload = json.loads(event) if isinstance(event, str | bytes) else (event or {})
             body, errored = runtime.invoke(function.function_name, payload)
             return body, errored, ""
 
+        def invoke(function: LambdaFunction, body: str, request_headers: Any, response_headers: Any) -> Any:
+            result = original_invoke(function, body, request_headers, response_headers)
+            if runtime.answers(function.function_name) and "x-amz-function-error" in response_headers:
+                # Lambda's Python runtime reports an uncaught exception (and a timeout) as Unhandled.
+                response_headers["x-amz-function-error"] = "Unhandled"
+            return result
+
         LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign,assignment]
+        LambdaFunction.invoke = invoke  # type: ignore[method-assign,assignment]
         try:
             yield self
         finally:
             LambdaFunction._invoke_lambda = original  # type: ignore[method-assign]
+            LambdaFunction.invoke = original_invoke  # type: ignore[method-assign]
 
 
 def handler_path(spec: FunctionSpec) -> Path:

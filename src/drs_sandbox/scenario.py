@@ -15,6 +15,8 @@ sourceServers:
     failPhase: LAUNCH           # SNAPSHOT | CONVERSION | LAUNCH
   - hostname: app01
     statusChecks: IMPAIRED      # OK (default) | IMPAIRED: EC2's instance status check fails
+    commandResult: {exitCode: 0, output: "ok", durationSeconds: 5}  # what SSM commands sent to
+                                # its recovery instance do (default: exit 0, no output, 2 s)
   - hostname: "web{n:03d}"      # `count` repeats an entry: web001 .. web100; `{n}` is
     count: 100                  # formatted into hostname, fqdn, sourceServerId and tag values
     start: 1                    # optional first n (default 1)
@@ -24,11 +26,17 @@ recoveryPlans:                  # passed through to `plans apply`
   - name: 3TierRecoveryPlan
     waves:
       - {waveName: DB, protectionGroupNames: [DB]}
+functions:                      # custom action functions (POST /_sandbox/functions)
+  - {name: drs-actions-freeze-writes, outcome: SUCCEEDED, output: {status: SUCCEEDED}, durationSeconds: 1}
+automations:                    # SSM Automation documents (POST /_sandbox/automations)
+  - {name: Shop-FailoverDns, outcome: SUCCEEDED, output: {dnsRecord: [shop.example.internal]}}
 ```
 
 Servers without a `sourceServerId` get one derived from their hostname, so a scenario always
-yields the same ids. Snake-case spellings of the top-level keys (`time_scale`, `source_servers`,
-`server_defaults`, `protection_groups`, `recovery_plans`) are accepted too. Errors raise
+yields the same ids. `functions` and `automations` take the shapes of drs_sandbox.actions (outcome
+SUCCEEDED | FAILED | TIMEOUT, durations in simulated seconds). Snake-case spellings of the top-level
+keys (`time_scale`, `source_servers`, `server_defaults`, `protection_groups`, `recovery_plans`) are
+accepted too. Errors raise
 ScenarioError naming the file and the field.
 """
 
@@ -43,6 +51,14 @@ from typing import Any
 
 import yaml
 
+from drs_sandbox.actions import (
+    ActionFunction,
+    ActionSpecError,
+    AutomationDocument,
+    parse_automation,
+    parse_function,
+    parse_list,
+)
 from drs_sandbox.drs.servers import SpecError, derive_server_id, parse_spec
 
 MAX_COUNT = 10_000
@@ -59,6 +75,8 @@ _TOP_LEVEL = {
     "protection_groups": "protectionGroups",
     "recoveryPlans": "recoveryPlans",
     "recovery_plans": "recoveryPlans",
+    "functions": "functions",
+    "automations": "automations",
 }
 _FORMATTED = ("hostname", "fqdn", "sourceServerId")
 
@@ -78,6 +96,8 @@ class Scenario:
     recovery_plans: list[dict[str, Any]] = field(default_factory=list)
     name: str = ""
     description: str = ""
+    functions: list[ActionFunction] = field(default_factory=list)
+    automations: list[AutomationDocument] = field(default_factory=list)
 
 
 def builtin_scenarios() -> dict[str, Path]:
@@ -151,6 +171,11 @@ def parse_scenario(data: Any, *, source: str = "<scenario>", default_name: str =
     servers = _expand_servers(top.get("sourceServers"), defaults, fail)
     groups = _check_groups(top.get("protectionGroups"), fail)
     plans = _check_plans(top.get("recoveryPlans"), {g["name"].lower() for g in groups}, fail)
+    try:
+        functions = parse_list(top.get("functions") or [], parse_function, "functions")
+        automations = parse_list(top.get("automations") or [], parse_automation, "automations")
+    except ActionSpecError as exc:
+        raise fail(exc.field, exc.message) from exc
     return Scenario(
         time_scale=float(time_scale) if time_scale is not None else None,
         source_servers=servers,
@@ -158,6 +183,8 @@ def parse_scenario(data: Any, *, source: str = "<scenario>", default_name: str =
         recovery_plans=plans,
         name=top.get("name") or default_name,
         description=top.get("description") or "",
+        functions=functions,
+        automations=automations,
     )
 
 

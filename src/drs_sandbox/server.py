@@ -21,12 +21,26 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer
 
 from drs_sandbox.http import SandboxApp
-from drs_sandbox.scenario import Scenario, ScenarioError, load_scenario, resolve_scenario
+from drs_sandbox.scenario import Scenario, ScenarioError, builtin_scenarios, load_scenario, resolve_scenario
 from drs_sandbox.stack import Stack, serve_wsgi
 
 logger = logging.getLogger(__name__)
 DEFAULT_PORT = 8787
 DEFAULT_TIME_SCALE = 60.0
+
+
+def scenario_documents(scenario: Scenario | None) -> list[str]:
+    """The SSM Automation documents the shipped scenarios and `scenario` declare: the sandbox's
+    stack allows its runbooks to run them (stack parameter AllowedSsmDocuments)."""
+    names: list[str] = []
+    for path in sorted(builtin_scenarios().values()):
+        try:
+            names += [d.name for d in load_scenario(path).automations]
+        except ScenarioError:
+            logger.warning("a shipped scenario does not load", extra={"path": str(path)})
+    if scenario is not None:
+        names += [d.name for d in scenario.automations]
+    return list(dict.fromkeys(names))
 
 
 class SandboxError(RuntimeError):
@@ -66,7 +80,13 @@ class Sandbox:
             except (ScenarioError, FileNotFoundError, ValueError) as e:
                 raise SandboxError(str(e)) from e
         scale = time_scale or (self.scenario.time_scale if self.scenario else None) or DEFAULT_TIME_SCALE
-        self.stack = Stack(time_scale=scale, find_interval=find_interval, parameters=parameters, seed=seed)
+        self.stack = Stack(
+            time_scale=scale,
+            find_interval=find_interval,
+            parameters=parameters,
+            seed=seed,
+            ssm_documents=scenario_documents(self.scenario),
+        )
         self.create_plans = create_plans
         self._server: BaseWSGIServer | None = None
         self.app: SandboxApp | None = None
@@ -113,6 +133,13 @@ class Sandbox:
     def _load_scenario(self, scenario: Scenario) -> None:
         if scenario.source_servers:
             self.stack.sim.add_source_servers(scenario.source_servers)
+        if scenario.functions:
+            try:
+                self.stack.register_functions(scenario.functions)
+            except ValueError as e:
+                raise SandboxError(f"scenario {scenario.name}: functions: {e}") from e
+        if scenario.automations:
+            self.stack.declare_automations(scenario.automations)
         if self.create_plans and (scenario.protection_groups or scenario.recovery_plans):
             from drsctl.client import ApiClient
             from drsctl.planfile import apply_document

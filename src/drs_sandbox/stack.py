@@ -3,7 +3,12 @@ Lambda wiring (in-process handlers, the executions stream, the schedule) that AW
 
 Everything is built from template.yaml and the ASL file through drs_sandbox.cfn, so the sandbox
 cannot drift from what is deployed. The handlers find every endpoint through the standard
-AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_DRS variables set here.
+AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_DRS / AWS_ENDPOINT_URL_SSM variables set here.
+
+The runbook's actions run against the sandbox too: custom action functions are created in moto's
+Lambda and simulated as declared (drs_sandbox.actions), SSM commands and automations are answered
+by the SSM simulator (drs_sandbox.ssm) on the DRS simulator's recovery instances; every one of them
+is logged in `action_log`.
 """
 
 from __future__ import annotations
@@ -23,16 +28,20 @@ from typing import Any
 
 import boto3
 import requests
+from botocore.exceptions import ClientError
+from moto.ec2.models import ec2_backends
 from moto.events.models import EventsBackend
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.sns.models import sns_backends
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from drs_sandbox import cfn, sfn_stop
+from drs_sandbox.actions import ActionFunction, ActionFunctions, ActionLog, AutomationDocument
 from drs_sandbox.drs import DrsLimits, DrsSimulator, create_drs_app
 from drs_sandbox.ec2_boot import Ec2Boot
 from drs_sandbox.faults import FaultRegistry, HandlerFaults
 from drs_sandbox.lambda_runtime import InProcessLambda, load_handler
+from drs_sandbox.ssm import CommandTarget, SsmSimulator, create_ssm_app
 
 logger = logging.getLogger(__name__)
 
@@ -250,17 +259,28 @@ class Stack:
         find_interval: float = 5.0,
         parameters: dict[str, str] | None = None,
         seed: int | None = None,
+        ssm_documents: list[str] | None = None,
     ) -> None:
         self.time_scale = time_scale
         self.find_interval = find_interval
         self.parameters = {**LOCAL_PARAMETERS, **(parameters or {})}
         self.seed = seed
         self.template = cfn.load_template()
+        if ssm_documents and "AllowedSsmDocuments" not in self.parameters:
+            # The runbook may run these SSM documents too (those the scenarios declare), on top of
+            # the template's default, as if the stack had been deployed with them allowed.
+            default = cfn.parameter_defaults(self.template).get("AllowedSsmDocuments")
+            if default is not None:
+                allowed = [d for d in default.split(",") if d] + list(ssm_documents)
+                self.parameters["AllowedSsmDocuments"] = ",".join(dict.fromkeys(allowed))
         self.resolver = cfn.Resolver(
             self.template, self.parameters, region=REGION, account_id=ACCOUNT_ID, stack_name=STACK_NAME
         )
         self.capture = Capture()
         self.runtime = InProcessLambda()
+        # The runbook's actions: every invocation (GET /_sandbox/invocations), the custom functions.
+        self.action_log = ActionLog()
+        self.action_functions = ActionFunctions(self.action_log, time_scale=time_scale)
         # failOperations: faults in the handlers' own AWS calls (POST /_sandbox/faults).
         self.faults = FaultRegistry()
         self._faults_ctx: Any = None
@@ -271,13 +291,16 @@ class Stack:
         self._saved_env: dict[str, str | None] = {}
         self._moto: ThreadedMotoServer | None = None
         self._drs_server: BaseWSGIServer | None = None
+        self._ssm_server: BaseWSGIServer | None = None
         self._threads: list[Any] = []
         self._runtime_ctx: Any = None
         self._sfn_stop_ctx: Any = None
         self._events_patch: Any = None
         self.sim: DrsSimulator
+        self.ssm: SsmSimulator
         self.moto_endpoint = ""
         self.drs_endpoint = ""
+        self.ssm_endpoint = ""
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> Stack:
@@ -295,6 +318,7 @@ class Stack:
             timeout=10,
         ).raise_for_status()
         self._start_drs()
+        self._start_ssm()
         self._set_env(
             {
                 "AWS_ACCESS_KEY_ID": "sandbox",
@@ -304,6 +328,7 @@ class Stack:
                 "AWS_REGION": REGION,
                 "AWS_ENDPOINT_URL": self.moto_endpoint,
                 "AWS_ENDPOINT_URL_DRS": self.drs_endpoint,
+                "AWS_ENDPOINT_URL_SSM": self.ssm_endpoint,
                 # The handlers' EMF metrics would be printed among the sandbox's own output.
                 "POWERTOOLS_METRICS_DISABLED": "true",
             }
@@ -337,10 +362,11 @@ class Stack:
         if self._events_patch is not None:
             EventsBackend.put_events = self._events_patch  # type: ignore[method-assign]
             self._events_patch = None
-        if self._drs_server is not None:
-            self._drs_server.shutdown()
-            self._drs_server.server_close()
-            self._drs_server = None
+        for server in (self._drs_server, self._ssm_server):
+            if server is not None:
+                server.shutdown()
+                server.server_close()
+        self._drs_server = self._ssm_server = None
         if self._moto is not None:
             self._moto.stop()
             self._moto = None
@@ -369,7 +395,7 @@ class Stack:
 
     # ------------------------------------------------------------------ clients
     def client(self, service: str) -> Any:
-        endpoint = self.drs_endpoint if service == "drs" else self.moto_endpoint
+        endpoint = {"drs": self.drs_endpoint, "ssm": self.ssm_endpoint}.get(service, self.moto_endpoint)
         factory: Any = boto3.client
         return factory(
             service,
@@ -420,6 +446,72 @@ class Stack:
         )
         self._drs_server, _ = serve_wsgi(create_drs_app(self.sim))
         self.drs_endpoint = f"http://127.0.0.1:{self._drs_server.server_port}"
+
+    def _start_ssm(self) -> None:
+        self.ssm = SsmSimulator(
+            self.command_target,
+            clock=time.time,
+            time_scale=self.time_scale,
+            log=self.action_log,
+            account_id=ACCOUNT_ID,
+            region=REGION,
+        )
+        self._ssm_server, _ = serve_wsgi(create_ssm_app(self.ssm))
+        self.ssm_endpoint = f"http://127.0.0.1:{self._ssm_server.server_port}"
+
+    def command_target(self, instance_id: str) -> CommandTarget | None:
+        """SSM's managed instances in the sandbox: the running EC2 instances the DRS simulator
+        launched as recovery instances (and has not terminated), with their server's commandResult."""
+        spec = self.sim.command_target(instance_id)
+        if spec is None:
+            return None
+        try:
+            state = ec2_backends[ACCOUNT_ID][REGION].get_instance(instance_id).state
+        except Exception:  # moto: InvalidInstanceID.NotFound
+            return None
+        if state != "running":
+            return None
+        return CommandTarget(instance_id, spec.command_result, spec.hostname)
+
+    # ------------------------------------------------------------------ the runbook's actions
+    def register_functions(self, functions: list[ActionFunction]) -> None:
+        """Create (or update) the custom action functions in moto's Lambda and simulate their
+        invocations as declared. ValueError for a name of the stack's own functions."""
+        own = set(self.function_names.values())
+        taken = [f.name for f in functions if f.name in own]
+        if taken:
+            raise ValueError(f"{taken[0]} is one of the stack's own functions and cannot be simulated")
+        lam = self.client("lambda")
+        for function in functions:
+            try:
+                lam.create_function(
+                    FunctionName=function.name,
+                    Runtime="python3.13",
+                    Role=self._role_arn,
+                    Handler="index.handler",
+                    Code={"ZipFile": _zip_stub()},
+                    Timeout=function.timeout_seconds,
+                    Description="a runbook action simulated by the sandbox",
+                )
+            except ClientError as e:
+                if e.response["Error"]["Code"] != "ResourceConflictException":
+                    raise
+                lam.update_function_configuration(
+                    FunctionName=function.name, Timeout=function.timeout_seconds
+                )
+        self.action_functions.register(functions)
+        for function in functions:
+            self.runtime.register_simulated(function.name, self._simulated(function.name))
+
+    def _simulated(self, name: str) -> Callable[[Any], tuple[str, bool]]:
+        def respond(event: Any) -> tuple[str, bool]:
+            return self.action_functions.invoke(name, event)
+
+        return respond
+
+    def declare_automations(self, documents: list[AutomationDocument]) -> None:
+        """How these SSM Automation documents' executions end (the others succeed after 2 s)."""
+        self.ssm.declare_automations(documents)
 
     def _create_resources(self) -> None:
         template, resolver = self.template, self.resolver

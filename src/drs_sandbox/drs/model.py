@@ -17,6 +17,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from drs_sandbox.drs import errors, jobs, request_utils
@@ -29,7 +30,7 @@ from drs_sandbox.drs.instances import (
 )
 from drs_sandbox.drs.jobs import Job, Participant
 from drs_sandbox.drs.limits import DEFAULT_LIMITS, DrsLimits, check_job_admission
-from drs_sandbox.drs.servers import LastLaunch, SourceServer, SpecError, parse_spec
+from drs_sandbox.drs.servers import LastLaunch, ServerSpec, SourceServer, SpecError, parse_spec
 from drs_sandbox.drs.wire import SUPPORTED_OPERATIONS
 
 __all__ = ["DrsLimits", "DrsSimulator"]
@@ -107,27 +108,51 @@ class DrsSimulator:
     def add_source_servers(self, specs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         """Add source servers (all or none); returns them as DescribeSourceServers items.
 
+        An entry naming an existing sourceServerId *and* carrying a `commandResult` updates that
+        server's commandResult instead (what SSM commands sent to its recovery instance do from now
+        on); every other field it gives must agree with the server as it is. Any other entry naming
+        an existing id (or an id given twice) is refused, as before.
+
         Raises ValueError naming the spec and field on a bad spec or a duplicate id.
         """
+        return self.put_source_servers(specs)[0]
+
+    def put_source_servers(self, specs: Sequence[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+        """`add_source_servers`, also saying how many servers were created (the others were
+        updated): (DescribeSourceServers items in the order given, created count)."""
         if not isinstance(specs, list | tuple):
             raise ValueError(f"specs must be a list of source server specs, got {type(specs).__name__}")
         with self._lock:
-            parsed = []
+            parsed: list[tuple[ServerSpec, bool]] = []
             seen: set[str] = set()
             for index, raw in enumerate(specs):
                 try:
                     spec = parse_spec(raw, default_id=self._new_id("s-"))
                 except SpecError as exc:
                     raise ValueError(f"source server {index}: {exc}") from exc
-                if spec.source_server_id in self._servers or spec.source_server_id in seen:
+                existing = self._servers.get(spec.source_server_id)
+                if spec.source_server_id in seen or (existing is not None and "commandResult" not in raw):
                     raise ValueError(
                         f"source server {index}: sourceServerId {spec.source_server_id} already exists"
                     )
+                if existing is not None:
+                    given, current = spec.to_dict(), existing.spec.to_dict()
+                    for key in sorted(set(raw) - {"sourceServerId", "commandResult"}):
+                        if given.get(key) != current.get(key):
+                            raise ValueError(
+                                f"source server {index}: sourceServerId {spec.source_server_id} already "
+                                f"exists; re-posting it may change its commandResult only, not {key}"
+                            )
                 seen.add(spec.source_server_id)
-                parsed.append(spec)
+                parsed.append((spec, existing is None))
             now = self._clock()
-            added = []
-            for spec in parsed:
+            out = []
+            for spec, create in parsed:
+                if not create:
+                    server = self._servers[spec.source_server_id]
+                    server.spec = replace(server.spec, command_result=spec.command_result)
+                    out.append(server.to_wire(now))
+                    continue
                 server = SourceServer(
                     spec=spec,
                     seq=self._next_seq(),
@@ -136,9 +161,23 @@ class DrsSimulator:
                     region=self._region,
                 )
                 self._servers[server.id] = server
-                added.append(server.to_wire(now))
-            logger.info("source servers added", extra={"count": len(added)})
-            return added
+                out.append(server.to_wire(now))
+            created = sum(1 for _spec, create in parsed if create)
+            logger.info("source servers added", extra={"count": created, "updated": len(parsed) - created})
+            return out, created
+
+    def command_target(self, instance_id: str) -> ServerSpec | None:
+        """The spec of the source server (its commandResult above all) when `instance_id` is a
+        recovery instance DRS launched that is not terminating; None otherwise (the sandbox's SSM
+        simulator manages those instances only)."""
+        with self._lock:
+            instance = self._instances.get(instance_id)
+            if instance is None or instance.terminating:
+                return None
+            server = self._servers.get(instance.source_server_id)
+            if server is None:
+                return None
+            return server.spec
 
     def set_throttle_rate(self, rate: float) -> None:
         """Answer this fraction (0..1) of calls with ThrottlingException (429, Retry-After)."""

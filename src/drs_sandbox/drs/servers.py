@@ -48,6 +48,8 @@ FAIL_PHASES: frozenset[str] = frozenset({"SNAPSHOT", "CONVERSION", "LAUNCH"})
 # What the EC2 status checks of a launched instance settle to: OK, or IMPAIRED (the instance
 # status check fails, as when the recovered OS does not boot; the system status check passes).
 STATUS_CHECK_OUTCOMES: frozenset[str] = frozenset({"OK", "IMPAIRED"})
+COMMAND_RESULT_KEYS: frozenset[str] = frozenset({"exitCode", "output", "durationSeconds"})
+MAX_COMMAND_OUTPUT = 100_000
 
 SPEC_KEYS: frozenset[str] = frozenset(
     {
@@ -68,6 +70,7 @@ SPEC_KEYS: frozenset[str] = frozenset(
         "diskGiB",
         "stagingAccountId",
         "statusChecks",
+        "commandResult",
     }
 )
 
@@ -79,6 +82,23 @@ class SpecError(ValueError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What a command sent with SSM's SendCommand to the server's recovery instance does: it runs
+    for `duration_seconds` (simulated), prints `output`, and exits with `exit_code` (0: Success,
+    anything else: Failed with that ResponseCode)."""
+
+    exit_code: int = 0
+    output: str = ""
+    duration_seconds: float = 2.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"exitCode": self.exit_code, "output": self.output, "durationSeconds": self.duration_seconds}
+
+
+DEFAULT_COMMAND_RESULT = CommandResult()
 
 
 @dataclass(frozen=True)
@@ -102,6 +122,7 @@ class ServerSpec:
     disk_gib: float
     staging_account_id: str | None
     status_checks: str = "OK"
+    command_result: CommandResult = DEFAULT_COMMAND_RESULT
 
     def to_dict(self) -> dict[str, Any]:
         """The spec back in its dict (camelCase) form."""
@@ -120,6 +141,7 @@ class ServerSpec:
             "ramGiB": self.ram_gib,
             "diskGiB": self.disk_gib,
             "statusChecks": self.status_checks,
+            "commandResult": self.command_result.to_dict(),
         }
         if self.fail_phase:
             out["failPhase"] = self.fail_phase
@@ -193,6 +215,29 @@ def _phases(value: Any, path: str) -> dict[str, float]:
     return seconds
 
 
+def parse_command_result(value: Any, path: str = "commandResult") -> CommandResult:
+    """`{"exitCode": 0, "output": "...", "durationSeconds": 2}` (every field optional)."""
+    if not isinstance(value, dict):
+        raise SpecError(path, f"must be a mapping of {', '.join(sorted(COMMAND_RESULT_KEYS))}, got {value!r}")
+    unknown = sorted(set(value) - COMMAND_RESULT_KEYS)
+    if unknown:
+        raise SpecError(
+            f"{path}.{unknown[0]}", f"unknown field; expected one of {', '.join(sorted(COMMAND_RESULT_KEYS))}"
+        )
+    output = value.get("output", "")
+    if not isinstance(output, str):
+        raise SpecError(f"{path}.output", f"must be a string, got {output!r}")
+    if len(output) > MAX_COMMAND_OUTPUT:
+        raise SpecError(f"{path}.output", f"must be at most {MAX_COMMAND_OUTPUT} characters")
+    return CommandResult(
+        exit_code=int(
+            _number(value.get("exitCode", 0), f"{path}.exitCode", low=-(2**31), high=2**31 - 1, integer=True)
+        ),
+        output=output,
+        duration_seconds=_number(value.get("durationSeconds", 2), f"{path}.durationSeconds", low=0.0),
+    )
+
+
 def parse_spec(raw: Any, *, default_id: str | None = None) -> ServerSpec:
     """Validate one spec dict. Raises SpecError naming the field.
 
@@ -203,7 +248,9 @@ def parse_spec(raw: Any, *, default_id: str | None = None) -> ServerSpec:
     (FAILED only, default LAUNCH), failureMessage, phaseDurations {snapshot, conversion, launch, boot,
     statusChecks} in simulated seconds, statusChecks OK | IMPAIRED (what the EC2 status checks of
     the launched instance settle to, default OK), durationJitter (0..1, +/- fraction applied per launch), instanceType,
-    os, cpus, ramGiB, diskGiB, stagingAccountId.
+    os, cpus, ramGiB, diskGiB, stagingAccountId, commandResult {exitCode (default 0), output (default
+    ""), durationSeconds (simulated, default 2)}: what a command sent through SSM to the server's
+    recovery instance does (drs_sandbox.ssm).
     """
     if not isinstance(raw, dict):
         raise SpecError("(server)", f"must be a mapping, got {raw!r}")
@@ -259,6 +306,9 @@ def parse_spec(raw: Any, *, default_id: str | None = None) -> ServerSpec:
         disk_gib=_number(raw.get("diskGiB", 50), "diskGiB", low=1, high=65536),
         staging_account_id=staging,
         status_checks=_choice(raw.get("statusChecks", "OK"), "statusChecks", STATUS_CHECK_OUTCOMES),
+        command_result=parse_command_result(raw["commandResult"])
+        if "commandResult" in raw
+        else DEFAULT_COMMAND_RESULT,
     )
 
 
