@@ -1,9 +1,11 @@
 """`make demo`: a full 3-wave drill in the local sandbox, as an operator would run it.
 
 Starts the sandbox with the three-tier scenario's source servers, applies the 3-tier plan file
-(DB, App, Web; a pause before Web) with drsctl's `plans apply`, runs a drill with live progress,
-resumes at the pause, prints the final summary and the notification email, terminates the drill's
-recovery instances, stops everything and exits 0. No AWS account, no Docker.
+(DB, App, Web, with its runbook: writes frozen before DB, a connection check after it, the app
+owner's approval before Web, a DNS flip and an HTTP health check after it) with drsctl's `plans
+apply`, runs a drill with live progress, approves at the pause, prints the final summary (the
+actions that ran among it) and the notification email, terminates the drill's recovery instances, stops
+everything and exits 0. No AWS account, no Docker.
 """
 
 from __future__ import annotations
@@ -80,9 +82,20 @@ def run(console: Console, *, time_scale: float, poll_seconds: float) -> int:
         console.print(f"execution [cyan]{execution_id}[/] started")
 
         def on_paused(execution: dict[str, Any]) -> None:
-            wave = execution["waves"][execution.get("pausedBeforeWave", 1) - 1]["waveName"]
-            console.print(f"[yellow]PAUSED[/] before wave {wave!r}: an operator checks the App tier, then")
-            console.print(f"  $ drsctl resume {execution_id}")
+            number = execution.get("pausedWave") or execution.get("pausedBeforeWave") or 1
+            wave = execution["waves"][number - 1]["waveName"]
+            if execution.get("pauseReason") == "APPROVAL":
+                console.print(
+                    f"[yellow]PAUSED[/] for approval {execution.get('pausedAction')!r} in wave {wave!r}: "
+                    "the app owner checks the App tier, then",
+                    highlight=False,
+                )
+                comment = "App tier checked: orders go through"
+                console.print(f'  $ drsctl resume {execution_id} --comment "{comment}"', highlight=False)
+                client.post(f"/executions/{execution_id}/resume", {"comment": comment})
+                return
+            console.print(f"[yellow]PAUSED[/] before wave {wave!r}, then", highlight=False)
+            console.print(f"  $ drsctl resume {execution_id}", highlight=False)
             client.post(f"/executions/{execution_id}/resume", {})
 
         final = render.watch_execution(

@@ -172,7 +172,8 @@ def test_a_drill_from_the_plan_to_terminated_instances(
     page: Any, sandbox: Sandbox, screenshots: Path
 ) -> None:
     """Given the three-tier plan with a recovery time objective, when an operator starts a drill from
-    its page, the execution pauses before wave 3, resumes on request, completes within the objective
+    its page, the execution pauses for the app owner's approval in wave 3, goes on once approved with
+    a comment, runs its post-actions, completes within the objective
     (the recovery time panel, the timeline and the report say so), and its instances are terminated
     from the console."""
     from playwright.sync_api import expect
@@ -198,18 +199,21 @@ def test_a_drill_from_the_plan_to_terminated_instances(
     page.wait_for_url("**/console/#/executions/*")
     execution_id = page.url.rsplit("/", 1)[-1]
 
-    # The plan pauses before wave 3 (Web): the card says so, with the reason, and only Resume/Cancel work.
-    expect(_status(page)).to_contain_text("PAUSED (before wave 3 of 3)", timeout=TIMEOUT_MS)
-    expect(page.get_by_test_id("pause-reason")).to_contain_text("Web")
+    # The runbook asks the app owner's approval before wave 3 (Web): the card says so and why, the
+    # database check after wave 1 shows its output, and only Approve/Cancel work.
+    expect(_status(page)).to_contain_text("PAUSED (approval in wave 3 of 3)", timeout=TIMEOUT_MS)
+    expect(page.get_by_test_id("pause-reason")).to_contain_text("app-owner-sign-off")
     expect(page.get_by_test_id("wave-1")).to_contain_text("Completed")
     expect(page.get_by_test_id("wave-2")).to_contain_text("Completed")
-    expect(page.get_by_test_id("wave-3")).to_contain_text("Not started")
-    expect(page.get_by_test_id("action-resume")).to_be_enabled()
+    expect(page.get_by_test_id("wave-3")).to_contain_text("In progress")
+    expect(page.get_by_test_id("wave-1-actions")).to_contain_text("db-accepts-connections")
+    expect(page.get_by_test_id("action-approve")).to_be_enabled()
     expect(page.get_by_test_id("action-pause")).to_be_disabled()
     expect(page.get_by_test_id("action-terminate")).to_be_disabled()
     page.screenshot(path=str(screenshots / "execution-paused.png"), full_page=True)
 
-    page.get_by_test_id("action-resume").click()
+    page.get_by_test_id("action-approve").click()
+    page.get_by_test_id("confirm-comment").locator("input").fill("orders go through <b>fine</b>")
     page.get_by_test_id("confirm-ok").click()
     expect(_status(page)).to_contain_text("COMPLETED", timeout=TIMEOUT_MS)
     expect(page.get_by_test_id("wave-3")).to_contain_text("Completed")
@@ -230,8 +234,10 @@ def test_a_drill_from_the_plan_to_terminated_instances(
     page.get_by_role("tab", name="Timeline").click()
     timeline = page.get_by_test_id("timeline-table")
     actor = record["initiatedBy"]
-    for kind in ("EXECUTION_STARTED", "RESUMED"):
+    for kind in ("EXECUTION_STARTED", "APPROVED"):
         expect(timeline.get_by_role("row").filter(has_text=kind)).to_contain_text(actor)
+    approval = record["waves"][2]["actions"][0]
+    assert (approval["status"], approval["comment"]) == ("SUCCEEDED", "orders go through <b>fine</b>")
     expect(timeline).to_contain_text("EXECUTION_FINISHED")
     page.screenshot(path=str(screenshots / "execution-completed.png"), full_page=True)
     # The report opens in a new tab, fetched by the console and shown from a Blob URL.

@@ -1,4 +1,5 @@
-"""`make demo` end to end (faster simulated time): apply, drill, pause, resume, email, terminate."""
+"""`make demo` end to end (faster simulated time): apply, drill, the runbook with its approval, email,
+terminate."""
 
 from __future__ import annotations
 
@@ -19,7 +20,12 @@ def test_the_demo_runs_a_three_wave_drill_to_completion_and_cleans_up() -> None:
     printed = out.getvalue()
     assert code == 0, printed
     assert "created   recovery plan    3TierRecoveryPlan" in printed
-    assert "PAUSED (before wave 3 of 3)" in printed
+    assert "PAUSED (approval in wave 3 of 3)" in printed
+    assert "for approval 'app-owner-sign-off' in wave 'Web'" in printed
+    # The runbook ran: each action SUCCEEDED, the approval with who gave it.
+    for action in ("freeze-writes", "db-accepts-connections", "flip-dns", "http-health-check"):
+        assert any("✓ SUCCEEDED" in line and f" {action} (" in line for line in printed.splitlines()), action
+    assert "app-owner-sign-off" in printed and "approved by" in printed
     assert "Subject: [DRS Orchestrator] 3TierRecoveryPlan: COMPLETED" in printed
     assert "recovery instances terminated: True" in printed
     assert "demo finished" in printed

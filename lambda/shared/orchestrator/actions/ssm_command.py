@@ -9,6 +9,17 @@ from orchestrator.model import ActionRecord
 from orchestrator.ports import SsmPort
 from orchestrator.ssm import COMMAND_ENDED
 
+# Run Command appends what failed after this marker, below the command's own output.
+_ERROR_MARKER = "----------ERROR-------"
+
+
+def _last_word(output: str) -> str:
+    """What a failed command said last: the last line of its own output, else the first of the
+    error section SSM appends (``failed to run commands: exit status 3``)."""
+    own, _, failure = output.partition(_ERROR_MARKER)
+    lines = own.strip().splitlines() or failure.strip().splitlines()
+    return (lines[-1] if own.strip() else lines[0]).strip() if lines else ""
+
 
 class CommandRunner:
     def __init__(self, ssm: SsmPort):
@@ -68,9 +79,8 @@ class CommandRunner:
         error = f"{detail} on {name(first['instanceId'])}" + (
             f" and {len(bad) - 1} more instance(s)" if len(bad) > 1 else ""
         )
-        last_line = str(first.get("output") or "").strip().splitlines()[-1:] or []
-        if last_line:
-            error += f": {last_line[0][:200]}"
+        if said := _last_word(str(first.get("output") or "")):
+            error += f": {said[:200]}"
         status = (
             ActionStatus.TIMED_OUT if all(r["status"] == "TimedOut" for r in bad) else ActionStatus.FAILED
         )
