@@ -210,9 +210,7 @@ def cmd_catalog(ctx: Context) -> int:
                 (
                     p["name"],
                     p[key],
-                    " -> ".join(
-                        w["waveName"] + (" (pause)" if w.get("pauseBeforeWave") else "") for w in p["waves"]
-                    ),
+                    " -> ".join(w["waveName"] + _wave_marks(w) for w in p["waves"]),
                 )
                 for p in items
             ]
@@ -368,6 +366,19 @@ def _retry(ctx: Context, comment: str | None) -> dict[str, Any]:
     return dict(
         ctx.client.post(f"/executions/{execution_id}/retry-recovery", {**body, "confirmPlanName": name})
     )
+
+
+def _wave_marks(wave: dict[str, Any]) -> str:
+    """What a plan listing notes of a wave: a pause or an approval before it, and its runbook."""
+    marks = []
+    if wave.get("pauseBeforeWave"):
+        marks.append("pause")
+    if any(a.get("type") == "APPROVAL" for a in wave.get("preActions") or []):
+        marks.append("approval")
+    count = len(wave.get("preActions") or []) + len(wave.get("postActions") or [])
+    if count:
+        marks.append(f"{count} action{'s' if count != 1 else ''}")
+    return f" ({', '.join(marks)})" if marks else ""
 
 
 def cmd_control(ctx: Context) -> int:

@@ -94,7 +94,8 @@ def test_plans_apply_creates_then_reports_unchanged_then_updates(sandbox: Sandbo
     actions = {(r["kind"], r["action"]) for r in json.loads(third.stdout)}
     assert actions == {("protection group", "unchanged"), ("recovery plan", "updated")}
     listed = drsctl(sandbox, "plans", "list")
-    assert "3TierRecoveryPlan" in listed.stdout and "Web (pause)" in listed.stdout
+    assert "3TierRecoveryPlan" in listed.stdout
+    assert "DB (2 actions) -> App -> Web (approval, 3 actions)" in listed.stdout
 
 
 def test_a_bad_plan_file_is_refused_with_the_field_named_and_nothing_applied(

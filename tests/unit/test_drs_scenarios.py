@@ -39,17 +39,26 @@ def test_shipped_scenarios_load_and_feed_the_simulator() -> None:
         assert scenario.name == name and scenario.time_scale
 
 
-def test_three_tier_has_six_servers_three_groups_and_a_paused_web_wave() -> None:
+def test_three_tier_has_six_servers_three_groups_and_a_runbook_with_an_approval_before_web() -> None:
     scenario = load_scenario(resolve_scenario("three-tier"))
     tiers = [s["tags"]["Tier"] for s in scenario.source_servers]
     plan = scenario.recovery_plans[0]
     assert tiers == ["db", "db", "app", "app", "web", "web"]
     assert plan["name"] == "3TierRecoveryPlan"
-    assert [(w["waveName"], w["pauseBeforeWave"]) for w in plan["waves"]] == [
-        ("DB", False),
-        ("App", False),
-        ("Web", True),
+    runbook = [
+        (
+            w["waveName"],
+            [a["name"] for a in w.get("preActions", [])],
+            [a["name"] for a in w.get("postActions", [])],
+        )
+        for w in plan["waves"]
     ]
+    assert runbook == [
+        ("DB", ["freeze-writes"], ["db-accepts-connections"]),
+        ("App", [], []),
+        ("Web", ["app-owner-sign-off"], ["flip-dns", "http-health-check"]),
+    ]
+    assert plan["options"]["onWaveFailure"] == "PAUSE"
 
 
 def test_failing_server_scenario_has_one_critical_server_failing_at_launch() -> None:
