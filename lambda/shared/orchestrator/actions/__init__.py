@@ -8,9 +8,10 @@ records outcomes, counts attempts and applies timeouts, retries and the wave's f
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any, Protocol
 
 from execution_utils import ActionStatus, ActionType
@@ -32,14 +33,31 @@ class Outcome:
         return self.status is not ActionStatus.RUNNING
 
 
-@dataclass(frozen=True)
 class ActionContext:
-    """What an action runs against. ``event`` is the documented context a LAMBDA action receives
-    (README, "The recovery runbook"); ``instances`` the wave's recovered EC2 instances by id."""
+    """What an action runs against: ``event``, the documented context a LAMBDA action receives
+    (README, "The recovery runbook"), and ``instances``, the wave's recovered EC2 instances (id ->
+    hostname). Both come from the wave's server items, read only when a runner asks (a check of a
+    running command does not, until it ended)."""
 
-    event: dict[str, Any]
-    instances: Mapping[str, str] = field(default_factory=dict)  # EC2 instance id -> hostname
-    now: datetime | None = None
+    def __init__(
+        self,
+        load: Callable[[], tuple[dict[str, Any], Mapping[str, str]]],
+        now: datetime | None = None,
+    ) -> None:
+        self._load = load
+        self.now = now
+
+    @cached_property
+    def _loaded(self) -> tuple[dict[str, Any], Mapping[str, str]]:
+        return self._load()
+
+    @property
+    def event(self) -> dict[str, Any]:
+        return self._loaded[0]
+
+    @property
+    def instances(self) -> Mapping[str, str]:
+        return self._loaded[1]
 
     @property
     def instance_ids(self) -> list[str]:

@@ -102,37 +102,41 @@ def _run_action(deps: Deps, state: dict[str, Any]) -> tuple[str, MachineState]:
     raise TransientError("the execution kept changing while running an action")
 
 
-def _event(deps: Deps, execution: ExecutionRecord, index: int, action: ActionRecord) -> ActionContext:
-    """The documented context of an action (README, "The recovery runbook")."""
+def _context(deps: Deps, execution: ExecutionRecord, index: int, action: ActionRecord) -> ActionContext:
+    """The action's context (README, "The recovery runbook"), its servers read when first needed."""
     wave = execution["waves"][index]
-    servers = deps.stores.servers.wave(execution["executionId"], index + 1)
-    event = {
-        "executionId": execution["executionId"],
-        "planId": execution["planId"],
-        "planName": execution["planName"],
-        "executionType": execution["executionType"],
-        "waveNumber": index + 1,
-        "waveName": wave["waveName"],
-        "stage": action["stage"],
-        "actionName": action["name"],
-        "attempt": int(action["attempts"]),
-        "servers": [
-            {
-                "sourceServerId": s["sourceServerId"],
-                "hostname": s.get("hostname"),
-                "recoveryInstanceId": s.get("recoveryInstanceId"),
-                "ec2InstanceId": s.get("ec2InstanceId"),
-                "privateIp": s.get("privateIp"),
-            }
+
+    def load() -> tuple[dict[str, Any], dict[str, str]]:
+        servers = deps.stores.servers.wave(execution["executionId"], index + 1)
+        event = {
+            "executionId": execution["executionId"],
+            "planId": execution["planId"],
+            "planName": execution["planName"],
+            "executionType": execution["executionType"],
+            "waveNumber": index + 1,
+            "waveName": wave["waveName"],
+            "stage": action["stage"],
+            "actionName": action["name"],
+            "attempt": int(action["attempts"]),
+            "servers": [
+                {
+                    "sourceServerId": s["sourceServerId"],
+                    "hostname": s.get("hostname"),
+                    "recoveryInstanceId": s.get("recoveryInstanceId"),
+                    "ec2InstanceId": s.get("ec2InstanceId"),
+                    "privateIp": s.get("privateIp"),
+                }
+                for s in servers
+            ],
+        }
+        instances = {
+            str(s["ec2InstanceId"]): s.get("hostname") or s["sourceServerId"]
             for s in servers
-        ],
-    }
-    instances = {
-        str(s["ec2InstanceId"]): s.get("hostname") or s["sourceServerId"]
-        for s in servers
-        if s.get("ec2InstanceId") and not server_failed(s)
-    }
-    return ActionContext(event=event, instances=instances, now=deps.clock.now())
+            if s.get("ec2InstanceId") and not server_failed(s)
+        }
+        return event, instances
+
+    return ActionContext(load, now=deps.clock.now())
 
 
 def _step(
@@ -170,7 +174,7 @@ def _step(
             )
         return machine_state(state, next_step="ACTIONS", interval=deps.config.poll_min_seconds)
     runner = runners(deps.functions, deps.ssm)[ActionType(action["type"])]
-    outcome = runner.check(action, _event(deps, execution, index, action))
+    outcome = runner.check(action, _context(deps, execution, index, action))
     return _record(deps, state, execution, index=index, position=position, action=action, outcome=outcome)
 
 
@@ -229,7 +233,7 @@ def _start(
     )
     runner = runners(deps.functions, deps.ssm)[ActionType(action["type"])]
     try:
-        outcome = runner.start(running, _event(deps, execution, index, running))
+        outcome = runner.start(running, _context(deps, execution, index, running))
     except TransientError:
         # Not started: give the attempt back, and let the state machine's Retry call again.
         deps.stores.executions.record_action(execution, index, position, action, was=running)
