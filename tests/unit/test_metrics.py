@@ -72,6 +72,9 @@ def test_a_completed_execution_emits_its_outcome_recovery_time_waves_and_servers
         ("WaveDurationSeconds", DRILL): [539.0, 389.0],
         ("ServersLaunched", DRILL): [2.0],
         ("ServersFailed", DRILL): [1.0],
+        ("ActionsFailed", DRILL): [0.0],
+        ("WavesSkipped", DRILL): [0.0],
+        ("WaveRetries", DRILL): [0.0],
     }
     # And no RtoMissed without a target; ids and names are metadata, never dimensions
     for blob in blobs:
@@ -101,6 +104,9 @@ def test_a_partial_success_emits_its_outcome_and_no_recovery_time(
         ("WaveDurationSeconds", DRILL): [300.0],
         ("ServersLaunched", DRILL): [2.0],
         ("ServersFailed", DRILL): [0.0],
+        ("ActionsFailed", DRILL): [0.0],
+        ("WavesSkipped", DRILL): [0.0],
+        ("WaveRetries", DRILL): [0.0],
     }
 
 
@@ -197,3 +203,35 @@ def test_only_creation_and_terminal_transitions_have_metrics() -> None:
         status_change_from_record(r) for r in stream_records("started.json", "paused.json", "resumed.json")
     ]
     assert [status_change_metrics(c, NOW) for c in changes if c] == [[], [], []]
+
+
+def test_a_runbook_execution_counts_its_failed_actions_skipped_waves_and_retries() -> None:
+    """Given a drill whose wave 1 was retried once (its check failed, then passed after the fix) and
+    whose wave 2 was skipped after its gate timed out; then the runbook's metrics say so."""
+    from datetime import UTC, datetime
+
+    from orchestrator.notifications import StatusChange
+
+    execution = {
+        "executionId": "e-1",
+        "executionType": "DRILL",
+        "status": "PARTIAL_SUCCESS",
+        "startTime": "2026-11-26T10:00:00.000Z",
+        "waves": [
+            {"status": "COMPLETED", "retries": 1, "actions": [{"status": "SUCCEEDED"}, {"status": "FAILED"}]},
+            {"status": "SKIPPED", "actions": [{"status": "TIMED_OUT"}, {"status": "SKIPPED"}]},
+        ],
+    }
+    from execution_utils import ExecutionStatus
+
+    change = StatusChange(
+        execution=execution,  # type: ignore[arg-type]
+        status=ExecutionStatus.PARTIAL_SUCCESS,
+        previous_status=ExecutionStatus.IN_PROGRESS,
+        marker="m",
+    )
+    points = {
+        p.name: p.value
+        for p in status_change_metrics(change, datetime(2026, 11, 26, 11, tzinfo=UTC).isoformat())
+    }
+    assert (points["ActionsFailed"], points["WavesSkipped"], points["WaveRetries"]) == (2.0, 1.0, 1.0)

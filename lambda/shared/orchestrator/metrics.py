@@ -49,6 +49,10 @@ CATALOGUE: dict[str, MetricSpec] = {
     "WaveDurationSeconds": MetricSpec("Seconds", ("ExecutionType",)),
     "ServersLaunched": MetricSpec("Count", ("ExecutionType",)),
     "ServersFailed": MetricSpec("Count", ("ExecutionType",)),
+    # The runbook: actions that failed or timed out (with CONTINUE too), waves skipped and retries.
+    "ActionsFailed": MetricSpec("Count", ("ExecutionType",)),
+    "WavesSkipped": MetricSpec("Count", ("ExecutionType",)),
+    "WaveRetries": MetricSpec("Count", ("ExecutionType",)),
 }
 # The values each dimension may take (so its cardinality is bounded).
 DIMENSION_VALUES: dict[str, tuple[str, ...]] = {
@@ -84,7 +88,8 @@ def status_change_metrics(change: StatusChange, now_iso: str) -> list[MetricPoin
       when measured, i.e. COMPLETED) and ``RecoveryTimeTargetSeconds`` (only with a target);
       ``PausedSeconds``; ``RtoMissed`` 1 when the target was missed, 0 when met, nothing without a
       target; one ``WaveDurationSeconds`` per wave that started and ended; ``ServersLaunched`` and
-      ``ServersFailed`` from the waves' progress counts;
+      ``ServersFailed`` from the waves' progress counts; ``ActionsFailed`` (runbook actions that
+      ended FAILED or TIMED_OUT), ``WavesSkipped`` and ``WaveRetries``;
     - any other transition: nothing.
     """
     execution = change.execution
@@ -111,6 +116,14 @@ def status_change_metrics(change: StatusChange, now_iso: str) -> list[MetricPoin
     progress = merge_progress((w.get("progress") or {}) for w in waves)
     points.append(_point("ServersLaunched", progress["launched"], ExecutionType=kind))
     points.append(_point("ServersFailed", progress["failed"], ExecutionType=kind))
+    failed_actions = sum(
+        1 for w in waves for a in w.get("actions") or [] if a.get("status") in ("FAILED", "TIMED_OUT")
+    )
+    points.append(_point("ActionsFailed", failed_actions, ExecutionType=kind))
+    points.append(
+        _point("WavesSkipped", sum(1 for w in waves if w.get("status") == "SKIPPED"), ExecutionType=kind)
+    )
+    points.append(_point("WaveRetries", sum(int(w.get("retries") or 0) for w in waves), ExecutionType=kind))
     return points
 
 
