@@ -32,12 +32,17 @@ CPU_TARGETS_MS = {
     "finalize_cpu_p95_ref_ms": 1000.0,
     # The report (built from the record, every server and the timeline, written to S3) after finalize.
     "report_cpu_p95_ref_ms": 1000.0,
+    # One step of the runbook (start a command on every instance, check it, invoke a function).
+    "run_action_cpu_p95_ref_ms": 500.0,
 }
 CPU_GATE_MIN_SERVERS = 1000
 MAX_ITEM_KB = 64.0
 # (fixed, per server): the largest poll and a whole execution.
 POLL_CALLS_BUDGET = (20, 0.1)
-EXECUTION_CALLS_BUDGET = (80, 0.4)
+# A runbook step: SendCommand or ListCommandInvocations per 50 instances, plus the step's own reads
+# and writes.
+ACTION_STEP_CALLS_BUDGET = (10, 0.05)
+EXECUTION_CALLS_BUDGET = (100, 0.45)
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,17 @@ def judge(result: dict[str, Any]) -> list[Check]:
             poll_budget,
             "call count",
             result["aws_calls_per_poll_max"] <= poll_budget,
+        )
+    )
+    step_budget = calls_budget(n, ACTION_STEP_CALLS_BUDGET)
+    checks.append(
+        Check(
+            n,
+            "AWS calls, largest action step",
+            result["aws_calls_per_action_step_max"],
+            step_budget,
+            "call count",
+            result["aws_calls_per_action_step_max"] <= step_budget,
         )
     )
     exec_budget = calls_budget(n, EXECUTION_CALLS_BUDGET)
