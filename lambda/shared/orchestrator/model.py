@@ -17,9 +17,9 @@ DEFAULT_ON_WAVE_FAILURE = OnWaveFailure.STOP
 DEFAULT_ACTION_TIMEOUT_SECONDS = 900
 DEFAULT_ACTION_MAX_ATTEMPTS = 1
 # An action's output is kept as an excerpt of at most 4 KB; the whole runbook of an execution shares
-# RUNBOOK_OUTPUT_BUDGET so its item stays far below DynamoDB's 400 KB (see action_output_limit).
+# RUNBOOK_OUTPUT_BUDGET so its item stays small (see action_output_limit).
 ACTION_OUTPUT_LIMIT = 4096
-RUNBOOK_OUTPUT_BUDGET = 128 * 1024
+RUNBOOK_OUTPUT_BUDGET = 48 * 1024
 ACTION_ERROR_LIMIT = 1024
 
 
@@ -316,7 +316,7 @@ def new_action(definition: Mapping[str, Any], stage: str) -> ActionRecord:
 
 
 def action_output_limit(action_count: int) -> int:
-    """Bytes of output excerpt kept per action: 4 KB, less when a runbook has more than 32 actions."""
+    """Bytes of output excerpt kept per action: 4 KB, less when a runbook has more than 12 actions."""
     return max(256, min(ACTION_OUTPUT_LIMIT, RUNBOOK_OUTPUT_BUDGET // max(1, action_count)))
 
 
