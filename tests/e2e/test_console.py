@@ -431,6 +431,95 @@ def test_a_failing_server_shows_its_error_on_its_wave(page: Any, sandbox: Sandbo
     expect(_status(page)).to_have_text(record["statusLabel"])
 
 
+def _plan_with_a_failing_check(sandbox: Sandbox, tag: str) -> tuple[str, str]:
+    """Two waves; wave 2's post-action check fails on its server (onWaveFailure PAUSE)."""
+    (good,) = _add_servers(sandbox, [f"ok-{tag}"])
+    (bad,) = _add_servers(
+        sandbox, [f"web-{tag}"], commandResult={"exitCode": 7, "output": f"<b>upstream {tag}</b> refused"}
+    )
+    waves = []
+    for n, server in enumerate((good, bad), start=1):
+        group = requests.post(
+            f"{sandbox.url}/protection-groups",
+            json={"name": f"check-{tag}-{n}", "sourceServerIds": [server]},
+            timeout=10,
+        ).json()["groupId"]
+        waves.append({"waveName": f"W{n}", "protectionGroupIds": [group]})
+    waves[1]["postActions"] = [
+        {
+            "name": f"health-{tag}",
+            "type": "SSM_COMMAND",
+            "documentName": "AWS-RunShellScript",
+            "parameters": {"commands": ["curl -f localhost"]},
+        }
+    ]
+    body = {"name": f"Check-{tag}", "waves": waves, "options": {"onWaveFailure": "PAUSE"}}
+    plan = requests.post(f"{sandbox.url}/recovery-plans", json=body, timeout=10)
+    assert plan.status_code == 201, plan.text
+    return str(plan.json()["planId"]), bad
+
+
+def test_a_wave_whose_check_failed_is_retried_from_the_console_after_the_fix(
+    page: Any, sandbox: Sandbox
+) -> None:
+    """Given a plan pausing on a failed wave whose health check fails on its server; when the
+    operator opens the drill, reads the failure (the command's output as text, never markup), fixes
+    the server and clicks Retry wave with a comment; then the drill completes and the wave says it
+    was retried."""
+    from playwright.sync_api import expect
+
+    tag = uuid.uuid4().hex[:6]
+    plan_id, bad = _plan_with_a_failing_check(sandbox, tag)
+    execution_id = _start_drill_from_the_plan_page(page, sandbox, plan_id)
+
+    expect(_status(page)).to_contain_text(
+        "PAUSED (wave 2 of 2 failed: retry, skip or cancel)", timeout=TIMEOUT_MS
+    )
+    banner = page.get_by_test_id("pause-reason")
+    expect(banner).to_contain_text(f"health-{tag}")
+    expect(page.get_by_test_id("pause-wave-error")).to_contain_text("exit code 7")
+    expect(page.get_by_test_id("action-resume")).to_be_disabled()
+    expect(page.get_by_test_id("action-skip")).to_be_enabled()
+    actions = page.get_by_test_id("wave-2-actions")
+    expect(actions).to_contain_text(f"health-{tag}")
+    expect(actions.locator("b")).to_have_count(0)  # the output's <b> is text, not markup
+
+    fixed = requests.post(
+        f"{sandbox.url}/_sandbox/source-servers",
+        json={"servers": [{"sourceServerId": bad, "commandResult": {"exitCode": 0, "output": "ok"}}]},
+        timeout=10,
+    )
+    assert fixed.status_code == 200, fixed.text
+    page.get_by_test_id("action-retry").click()
+    page.get_by_test_id("confirm-comment").locator("input").fill("restarted the upstream")
+    page.get_by_test_id("confirm-ok").click()
+
+    expect(_status(page)).to_contain_text("COMPLETED", timeout=TIMEOUT_MS)
+    record = requests.get(f"{sandbox.url}/executions/{execution_id}", timeout=10).json()
+    assert record["status"] == "COMPLETED" and record["waves"][1]["retries"] == 1
+    assert record["waves"][1]["actions"][0]["status"] == "SUCCEEDED"
+    page.get_by_role("tab", name="Timeline").click()
+    expect(page.get_by_test_id("timeline-table")).to_contain_text("WAVE_RETRIED")
+
+
+def test_a_failed_wave_skipped_from_the_console_ends_a_partial_success(page: Any, sandbox: Sandbox) -> None:
+    """Given the same failing check; when the operator clicks Skip wave; then the wave is Skipped and
+    the drill a PARTIAL SUCCESS."""
+    from playwright.sync_api import expect
+
+    plan_id, _ = _plan_with_a_failing_check(sandbox, uuid.uuid4().hex[:6])
+    execution_id = _start_drill_from_the_plan_page(page, sandbox, plan_id)
+    expect(page.get_by_test_id("action-skip")).to_be_enabled(timeout=TIMEOUT_MS)
+    page.get_by_test_id("action-skip").click()
+    page.get_by_test_id("confirm-ok").click()
+    expect(_status(page)).to_contain_text(
+        "PARTIAL SUCCESS (1 of 2 waves completed, 1 skipped)", timeout=TIMEOUT_MS
+    )
+    expect(_indicator(page.get_by_test_id("wave-2"))).to_have_text("Skipped")
+    record = requests.get(f"{sandbox.url}/executions/{execution_id}", timeout=10).json()
+    assert [w["status"] for w in record["waves"]] == ["COMPLETED", "SKIPPED"]
+
+
 def test_the_api_validation_error_shows_on_the_field_it_names(page: Any, sandbox: Sandbox) -> None:
     """Given a group name with a bidirectional-control character, the API answers 422 naming `name`,
     and the console shows the message on the Name field (and renders the typed text as text)."""
