@@ -13,10 +13,10 @@ import boto3
 import pytest
 from stack_tables import stack_tables
 
-from execution_utils import PauseReason
+from execution_utils import PauseReason, WavePhase, WaveStatus
 from orchestrator.config import Config
 from orchestrator.exceptions import ConflictError, NotFoundError, StaleWriteError
-from orchestrator.model import ExecutionRecord, ServerRecord, new_progress, server_key
+from orchestrator.model import ExecutionRecord, ServerRecord, new_action, new_progress, server_key
 from orchestrator.store import Stores
 
 pytest_plugins = ["drs_fixtures"]
@@ -397,3 +397,96 @@ def test_timeline_events_are_recorded_once_and_read_oldest_first_in_pages(stores
     rest, end = stores.timeline.page(eid, limit=3, after=after)
     assert [e["time"] for e in first + rest] == times and end is None
     assert first[0] == {"time": times[0], "type": "WAVE_STARTED", "message": "w0"}
+
+
+def with_runbook(stores: Stores) -> ExecutionRecord:
+    """An execution whose wave 1 is running its post-action (a check), in both backends."""
+    record = execution()
+    record["waves"][0]["actions"] = [
+        new_action({"name": "check", "type": "SSM_COMMAND", "documentName": "AWS-RunShellScript"}, "POST")
+    ]
+    created = stores.executions.create(record)
+    return stores.executions.claim_wave(created, 0, now=NOW, phase=WavePhase.POST_ACTIONS)
+
+
+def test_an_action_step_applies_only_to_the_action_as_read(stores: Stores) -> None:
+    """Two attempts of the same step read the action PENDING: one starts it, the other is stale."""
+    record = with_runbook(stores)
+    pending = record["waves"][0]["actions"][0]
+    running = {**pending, "status": "RUNNING", "attempts": 1, "attemptStartTime": NOW}
+    started = stores.executions.record_action(record, 0, 0, running, was=pending)  # type: ignore[arg-type]
+    assert started["waves"][0]["actions"][0]["status"] == "RUNNING"
+    with pytest.raises(StaleWriteError):
+        stores.executions.record_action(record, 0, 0, running, was=pending)  # type: ignore[arg-type]
+    handled = {**running, "handle": {"commandIds": ["c-1"]}}
+    after = stores.executions.record_action(started, 0, 0, handled, was=running)  # type: ignore[arg-type]
+    assert after["waves"][0]["actions"][0]["handle"] == {"commandIds": ["c-1"]}
+
+
+def test_a_wave_is_finished_by_its_actions_once_and_only_while_in_progress(stores: Stores) -> None:
+    record = with_runbook(stores)
+    actions = [{**record["waves"][0]["actions"][0], "status": "SUCCEEDED"}]
+    done = stores.executions.finish_wave(
+        record,
+        0,
+        status=WaveStatus.COMPLETED,
+        actions=actions,
+        error=None,
+        completed_waves=1,
+        now=NOW,  # type: ignore[arg-type]
+    )
+    assert (done["waves"][0]["status"], done["completedWaves"]) == ("COMPLETED", 1)
+    assert "phase" not in done["waves"][0]
+    with pytest.raises(StaleWriteError):
+        stores.executions.finish_wave(
+            record,
+            0,
+            status=WaveStatus.FAILED,
+            actions=actions,
+            error="x",
+            completed_waves=0,
+            now=NOW,  # type: ignore[arg-type]
+        )
+
+
+def test_a_retry_or_skip_applies_only_to_a_failed_wave_of_a_paused_execution(stores: Stores) -> None:
+    record = with_runbook(stores)
+    failed = stores.executions.finish_wave(
+        record,
+        0,
+        status=WaveStatus.FAILED,
+        actions=record["waves"][0]["actions"],
+        error="e",
+        completed_waves=0,
+        now=NOW,
+    )
+    paused = stores.executions.record_paused(
+        failed, token="t", reason=PauseReason.WAVE_FAILED, wave=1, now=NOW
+    )
+    assert (paused["pauseReason"], paused["pausedWave"]) == ("WAVE_FAILED", 1)
+    assert "pausedBeforeWave" not in paused
+    skipped = {**paused["waves"][0], "status": "SKIPPED", "skippedBy": "ops"}
+    decided = stores.executions.record_wave_decision(
+        paused,
+        0,
+        skipped,
+        actor="ops",
+        comment="known",
+        now=NOW,
+        paused_seconds=5,  # type: ignore[arg-type]
+    )
+    assert (decided["status"], decided["waves"][0]["status"], decided["taskToken"]) == (
+        "IN_PROGRESS",
+        "SKIPPED",
+        "t",
+    )
+    with pytest.raises(StaleWriteError):
+        stores.executions.record_wave_decision(
+            decided,
+            0,
+            skipped,
+            actor="ops",
+            comment=None,
+            now=NOW,
+            paused_seconds=5,  # type: ignore[arg-type]
+        )

@@ -10,7 +10,8 @@ the token, a retried request sends it again, and the scheduled ``find`` does so 
 from __future__ import annotations
 
 import logging
-from typing import cast
+from collections.abc import Callable
+from typing import Any, cast
 
 from execution_utils import (
     ActionStatus,
@@ -226,8 +227,10 @@ def retry_wave(
     launched again (new DRS jobs, followed with the old ones) and its failed actions rerun. A
     RECOVERY's wave is retried only through POST /executions/{id}/retry-recovery, with the plan's
     name typed again (it launches production servers)."""
-    execution = deps.stores.executions.get(execution_id)
-    if execution["executionType"] == ExecutionType.RECOVERY:
+
+    def check(execution: ExecutionRecord) -> None:
+        if execution["executionType"] != ExecutionType.RECOVERY:
+            return
         if recovery_confirmed_plan_name is None:
             raise ValidationFailedError(
                 "the wave of a RECOVERY is retried only with POST /executions/{executionId}/retry-recovery "
@@ -237,42 +240,15 @@ def retry_wave(
         require_plan_name(
             recovery_confirmed_plan_name, execution["planName"], "the execution's recovery plan"
         )
-    if pending_action(execution) == "RESUME" and execution.get("pauseReason") == PauseReason.WAVE_FAILED:
-        return deliver_pending_action(deps, execution)  # a repeated request: say it again
-    index = _failed_wave(execution, "retry")
-    wave = execution["waves"][index]
-    servers = deps.stores.servers.wave(execution_id, index + 1)
-    prepared = cast(WaveRecord, wave_for_retry(wave, servers))
-    now = deps.clock.iso()
-    prepared["retriedBy"] = actor
-    try:
-        record = deps.stores.executions.record_retry(
-            execution,
-            index,
-            prepared,
-            actor=actor,
-            comment=comment,
-            now=now,
-            paused_seconds=paused_seconds(execution, now),
-        )
-    except StaleWriteError as e:
-        raise _raced(execution_id, "retry") from e
-    relaunch = prepared.get("relaunchServerIds") or []
-    what = f"{len(relaunch)} server(s) launched again" if relaunch else "its failed actions run again"
-    note(
-        deps,
-        execution_id,
-        f"WAVE_RETRIED#{index + 1}#{prepared['retries']}",
-        "WAVE_RETRIED",
-        f"wave {index + 1} ({wave['waveName']}) retried by {actor}: {what}"
-        + (f": {comment}" if comment else ""),
-        time=now,
-        wave=index + 1,
-        actor=actor,
-        details={"retry": prepared["retries"], "relaunchServerIds": relaunch[:50]},
-    )
-    logger.info("wave retried", extra={"executionId": execution_id, "wave": index + 1, "actor": actor})
-    return deliver_pending_action(deps, record)
+
+    def retried(execution: ExecutionRecord, index: int) -> tuple[WaveRecord, str, dict[str, Any]]:
+        servers = deps.stores.servers.wave(execution_id, index + 1)
+        wave = cast(WaveRecord, {**wave_for_retry(execution["waves"][index], servers), "retriedBy": actor})
+        relaunch = wave.get("relaunchServerIds") or []
+        what = f"{len(relaunch)} server(s) launched again" if relaunch else "its failed actions run again"
+        return wave, what, {"retry": wave["retries"], "relaunchServerIds": relaunch[:50]}
+
+    return _decide(deps, execution_id, "retry", actor=actor, comment=comment, check=check, decide=retried)
 
 
 def skip_wave(
@@ -280,39 +256,70 @@ def skip_wave(
 ) -> ExecutionRecord:
     """POST /executions/{id}/skip: the failed wave becomes SKIPPED and the next wave starts; the
     execution can no longer be COMPLETED."""
+
+    def skipped(execution: ExecutionRecord, index: int) -> tuple[WaveRecord, str, dict[str, Any]]:
+        wave = cast(
+            WaveRecord, {**execution["waves"][index], "status": str(WaveStatus.SKIPPED), "skippedBy": actor}
+        )
+        if comment:
+            wave["skipComment"] = comment
+        return wave, "the next wave starts", {}
+
+    return _decide(deps, execution_id, "skip", actor=actor, comment=comment, check=None, decide=skipped)
+
+
+# What the operator's decision makes of the failed wave: (the wave as it leaves it, what happens
+# next in words, timeline details).
+Decision = Callable[[ExecutionRecord, int], tuple[WaveRecord, str, dict[str, Any]]]
+
+
+def _decide(
+    deps: Deps,
+    execution_id: str,
+    verb: str,
+    *,
+    actor: str,
+    comment: str | None,
+    check: Callable[[ExecutionRecord], None] | None,
+    decide: Decision,
+) -> ExecutionRecord:
+    """Retry or skip the wave a WAVE_FAILED pause waits on: one conditional write, the timeline
+    event, then the held task token delivered (a repeated request delivers it again)."""
     execution = deps.stores.executions.get(execution_id)
+    if check:
+        check(execution)
     if pending_action(execution) == "RESUME" and execution.get("pauseReason") == PauseReason.WAVE_FAILED:
         return deliver_pending_action(deps, execution)
-    index = _failed_wave(execution, "skip")
-    wave = execution["waves"][index]
+    index = _failed_wave(execution, verb)
+    wave, what, details = decide(execution, index)
     now = deps.clock.iso()
-    skipped = cast(WaveRecord, {**wave, "status": str(WaveStatus.SKIPPED), "skippedBy": actor})
-    if comment:
-        skipped["skipComment"] = comment
     try:
-        record = deps.stores.executions.record_skip(
+        record = deps.stores.executions.record_wave_decision(
             execution,
             index,
-            skipped,
+            wave,
             actor=actor,
             comment=comment,
             now=now,
             paused_seconds=paused_seconds(execution, now),
         )
     except StaleWriteError as e:
-        raise _raced(execution_id, "skip") from e
+        raise _raced(execution_id, verb) from e
+    past = {"retry": "retried", "skip": "skipped"}[verb]
+    kind = f"WAVE_{past.upper()}"
+    number = index + 1
     note(
         deps,
         execution_id,
-        f"WAVE_SKIPPED#{index + 1}",
-        "WAVE_SKIPPED",
-        f"wave {index + 1} ({wave['waveName']}) skipped by {actor}" + (f": {comment}" if comment else ""),
+        f"{kind}#{number}#{wave.get('retries') or 0}",
+        kind,
+        f"wave {number} ({wave['waveName']}) {past} by {actor}: {what}" + (f": {comment}" if comment else ""),
         time=now,
-        wave=index + 1,
+        wave=number,
         actor=actor,
-        details={"comment": comment} if comment else None,
+        details={**details, **({"comment": comment} if comment else {})} or None,
     )
-    logger.info("wave skipped", extra={"executionId": execution_id, "wave": index + 1, "actor": actor})
+    logger.info(f"wave {past}", extra={"executionId": execution_id, "wave": number, "actor": actor})
     return deliver_pending_action(deps, record)
 
 

@@ -255,7 +255,7 @@ class ExecutionStore:
         change.set(_wave(index, f"actions[{position}]"), action)
         return self._apply(execution, change)
 
-    def record_retry(
+    def record_wave_decision(
         self,
         execution: ExecutionRecord,
         index: int,
@@ -266,31 +266,13 @@ class ExecutionStore:
         now: str,
         paused_seconds: int,
     ) -> ExecutionRecord:
-        """A FAILED wave IN_PROGRESS again (``wave`` as prepared for the retry), on the operator's word."""
+        """The operator's word on a FAILED wave (``wave`` as it leaves it: IN_PROGRESS again for a
+        retry, SKIPPED for a skip); the execution goes on, IN_PROGRESS."""
         change = self._resumed(
             execution, actor=actor, comment=comment, now=now, paused_seconds=paused_seconds
         )
         change.when(Equals(_wave(index, "status"), str(WaveStatus.FAILED)))
         change.set(f"waves[{index}]", wave).set("currentWave", index + 1)
-        return self._apply(execution, change)
-
-    def record_skip(
-        self,
-        execution: ExecutionRecord,
-        index: int,
-        wave: WaveRecord,
-        *,
-        actor: str,
-        comment: str | None,
-        now: str,
-        paused_seconds: int,
-    ) -> ExecutionRecord:
-        """A FAILED wave SKIPPED on the operator's word; the execution goes on with the next wave."""
-        change = self._resumed(
-            execution, actor=actor, comment=comment, now=now, paused_seconds=paused_seconds
-        )
-        change.when(Equals(_wave(index, "status"), str(WaveStatus.FAILED)))
-        change.set(f"waves[{index}]", wave)
         return self._apply(execution, change)
 
     def request_cancel(
