@@ -30,7 +30,14 @@ from orchestrator.exceptions import (
     StaleWriteError,
     TransientError,
 )
-from orchestrator.model import ExecutionRecord, ServerRecord, WaveRecord, options_of, with_fields
+from orchestrator.model import (
+    SERVER_POLL_FIELDS,
+    ExecutionRecord,
+    ServerRecord,
+    WaveRecord,
+    options_of,
+    with_fields,
+)
 from orchestrator.operations.state import MachineState, Next, machine_state
 from orchestrator.operations.timeline import note
 
@@ -252,20 +259,10 @@ def _own_jobs(deps: Deps, execution: ExecutionRecord, index: int) -> list[dict[s
     ]
 
 
-# What a relaunched server forgets of its failed launch.
+# What a relaunched server forgets of its failed launch: everything a poll learned but its job
+# and status (set anew), and when its old job started.
 _LAUNCH_FIELDS = (
-    "recoveryInstanceId",
-    "ec2InstanceId",
-    "ec2State",
-    "privateIp",
-    "privateDnsName",
-    "instanceType",
-    "launchTime",
-    "statusChecksOk",
-    "error",
-    "phase",
-    "phaseTimes",
-    "recoveryTimeSeconds",
+    *(f for f in SERVER_POLL_FIELDS if f not in ("launchStatus", "jobId", "ready")),
     "jobStartTime",
 )
 

@@ -60,6 +60,14 @@ def _action(index: int, position: int, name: str) -> str:
     return f"waves[{index}].actions[{position}].{name}"
 
 
+def _as_read(index: int, position: int, was: ActionRecord) -> tuple[Equals, Equals]:
+    """The action is still as read: the same status and attempt count."""
+    return (
+        Equals(_action(index, position, "status"), was["status"]),
+        Equals(_action(index, position, "attempts"), was["attempts"]),
+    )
+
+
 class ExecutionStore:
     def __init__(self, backend: ExecutionBackend) -> None:
         self.backend = backend
@@ -169,9 +177,7 @@ class ExecutionStore:
             action=action["name"],
         )
         change.when(
-            Equals(_wave(index, "status"), str(WaveStatus.IN_PROGRESS)),
-            Equals(_action(index, position, "status"), was["status"]),
-            Equals(_action(index, position, "attempts"), was["attempts"]),
+            Equals(_wave(index, "status"), str(WaveStatus.IN_PROGRESS)), *_as_read(index, position, was)
         )
         return self._apply(execution, change.set(_wave(index, f"actions[{position}]"), action))
 
@@ -330,10 +336,7 @@ class ExecutionStore:
     ) -> ExecutionRecord:
         """One action's new state, if it is still as read (``was``): two attempts of the same step
         cannot both start or end it. StaleWriteError otherwise."""
-        change = self._running_wave(index).when(
-            Equals(_action(index, position, "status"), was["status"]),
-            Equals(_action(index, position, "attempts"), was["attempts"]),
-        )
+        change = self._running_wave(index).when(*_as_read(index, position, was))
         return self._apply(execution, change.set(_wave(index, f"actions[{position}]"), action))
 
     def finish_wave(
