@@ -218,25 +218,37 @@ def _paused_wave(execution: dict[str, Any]) -> str:
 
 
 def pause_hint(execution: dict[str, Any]) -> str | None:
-    """Why a PAUSED execution waits and the commands that move it on (None unless PAUSED)."""
+    """Why a PAUSED execution waits, then the commands that move it on, each on a line of its own so
+    that no terminal width splits one (None unless PAUSED)."""
     if execution["status"] != "PAUSED":
         return None
     eid = execution["executionId"]
     wave = _paused_wave(execution)
     reason = execution.get("pauseReason")
     if reason == "WAVE_FAILED":
-        return (
-            f"PAUSED: {wave} failed — run `drsctl retry {eid}`, `drsctl skip {eid}` or `drsctl cancel {eid}`"
+        return "\n".join(
+            (
+                f"PAUSED: {wave} failed. Retry it, skip it or cancel the execution:",
+                f'  drsctl retry {eid} --comment "..."',
+                f'  drsctl skip {eid} --comment "..."',
+                f"  drsctl cancel {eid}",
+            )
         )
     if reason == "APPROVAL":
         action = execution.get("pausedAction") or "an action"
-        return f"PAUSED: waiting for approval of {action} in {wave} — `drsctl resume {eid} --comment ...`"
+        return f'PAUSED: waiting for approval of {action} in {wave}. Approve with:\n  drsctl resume {eid} --comment "..."'
     why = {
         "OPERATOR": ", as an operator asked",
         "BEFORE_WAVE": ", as the plan says",
         "PLAN": ", as the plan says",
     }
-    return f"PAUSED: before {wave}{why.get(str(reason), '')} — `drsctl resume {eid}`"
+    return f"PAUSED: before {wave}{why.get(str(reason), '')}. Resume with:\n  drsctl resume {eid}"
+
+
+def pause_lines(execution: dict[str, Any], style: str = "yellow") -> list[Text]:
+    """The pause hint as printable lines (user text escaped line by line)."""
+    hint = pause_hint(execution)
+    return [user_text(line, style=style) for line in hint.splitlines()] if hint else []
 
 
 def _pause_key(execution: dict[str, Any]) -> tuple[Any, ...]:
@@ -261,9 +273,7 @@ def live_view(execution: dict[str, Any]) -> Group:
     actions = actions_table(execution)
     if actions is not None:
         parts.append(actions)
-    hint = pause_hint(execution)
-    if hint:
-        parts.append(user_text(hint, style="yellow"))
+    parts.extend(pause_lines(execution))
     return Group(*parts)
 
 
@@ -324,7 +334,8 @@ def watch_execution(
                 if on_paused:
                     on_paused(execution)
                 elif not live:  # the live view shows the hint itself
-                    console.print(user_text(pause_hint(execution)))
+                    for hint_line in pause_lines(execution, style=""):
+                        console.print(hint_line)
             if timeout is not None and clock() - started >= timeout:
                 return dict(execution)
             sleep(poll_seconds)
@@ -444,9 +455,8 @@ def print_summary(client: ApiClient, execution: dict[str, Any], console: Console
     actions = actions_table(execution)
     if actions is not None:
         print_table(console, actions)
-    hint = pause_hint(execution)
-    if hint:
-        console.print(user_text(hint, style="yellow"))
+    for line in pause_lines(execution):
+        console.print(line)
     if execution.get("error"):
         console.print(user_text(f"Error: {execution['error']}", style="red"))
     for wave in execution["waves"]:

@@ -239,6 +239,77 @@ def test_a_drill_followed_live_through_a_pause_resumed_from_a_second_shell_ends_
     assert "Type the plan name" not in output
 
 
+def test_a_runbook_followed_live_asks_for_approval_then_a_failed_check_is_retried_from_a_second_shell(
+    sandbox: Sandbox,
+) -> None:
+    """Given a plan whose wave 1 needs an approval and whose wave 2 check fails on its server
+    (onWaveFailure PAUSE); when a person follows the drill live on a terminal, approves from a second
+    shell, sees the failed check with what to run, fixes the server and retries; then the live view
+    ends COMPLETED with every action listed, exit status 0, and hostile output never became markup."""
+    name = unique("runbook")
+    (bad,) = add_servers(sandbox, commandResult={"exitCode": 2, "output": f"[bold red]{LINK} refused"})
+    waves = []
+    for number, servers in enumerate((add_servers(sandbox), [bad]), start=1):
+        group = api(
+            sandbox,
+            "POST",
+            "/protection-groups",
+            {"name": f"{name}-g{number}", "sourceServerIds": servers},
+            expect=201,
+        )
+        waves.append({"waveName": f"Wave{number}", "protectionGroupIds": [group["groupId"]]})
+    waves[0]["preActions"] = [{"name": "change-board-ok", "type": "APPROVAL"}]
+    waves[1]["postActions"] = [
+        {
+            "name": "smoke",
+            "type": "SSM_COMMAND",
+            "documentName": "AWS-RunShellScript",
+            "parameters": {"commands": ["true"]},
+        }
+    ]
+    api(
+        sandbox,
+        "POST",
+        "/recovery-plans",
+        {"name": name, "waves": waves, "options": {"onWaveFailure": "PAUSE"}},
+        expect=201,
+    )
+
+    session = terminal(sandbox, "execute", name, "--drill", "--wait")
+    execution_id = session.expect(rf"execution ({UUID})").group(1)
+    session.expect("change-board-ok", timeout=90)
+    session.expect("Approve with:", timeout=30)
+    session.expect(rf"  drsctl resume {execution_id} --comment", timeout=30)
+    approved = second_shell(sandbox, "resume", execution_id, "--comment", "CAB-1234 approved")
+    assert approved.returncode == 0, approved.stderr
+    session.expect(r"failed\. Retry it, skip it or cancel the execution:", timeout=90)
+    session.expect(rf"  drsctl retry {execution_id} --comment", timeout=30)
+    status = second_shell(sandbox, "status", execution_id)
+    assert "PAUSED" in status.stdout and "smoke" in status.stdout and "exit code 2" in status.stdout
+    api(
+        sandbox,
+        "POST",
+        "/_sandbox/source-servers",
+        {"servers": [{"sourceServerId": bad, "commandResult": {"exitCode": 0}}]},
+        expect=200,
+    )
+    retried = second_shell(sandbox, "retry", execution_id, "--comment", "restarted")
+    assert retried.returncode == 0, retried.stderr
+    assert "the failed wave is retried" in retried.stdout
+
+    output, code = session.finish(timeout=120)
+    screen = readable(output)
+    assert code == 0, screen
+    assert_no_traceback(output)
+    assert f"Execution {execution_id} of {name} (DRILL): COMPLETED" in screen
+    assert re.search(r"PRE\s+✓ SUCCEEDED\s+1/1\s+change-board-ok \(APPROVAL\)", screen), screen
+    assert re.search(r"POST\s+✓ SUCCEEDED\s+1/1\s+smoke \(SSM_COMMAND\)", screen), screen
+    assert OSC8 not in output  # the output's [link=...] stayed text
+    record = api(sandbox, "GET", f"/executions/{execution_id}")
+    assert record["waves"][0]["actions"][0]["comment"] == "CAB-1234 approved"
+    assert record["waves"][1]["retries"] == 1
+
+
 def test_a_failing_drill_on_a_terminal_prints_the_failed_servers_and_exits_1(sandbox: Sandbox) -> None:
     # Given a plan whose first wave's critical server fails to launch
     name = unique("failing")

@@ -202,21 +202,23 @@ def test_a_skipped_wave_has_a_colour_of_its_own() -> None:
     [
         (
             {"pauseReason": "WAVE_FAILED", "pausedWave": 2},
-            f"PAUSED: wave 2 (App) failed — run `drsctl retry {EID}`, `drsctl skip {EID}` or `drsctl cancel {EID}`",
+            f"PAUSED: wave 2 (App) failed. Retry it, skip it or cancel the execution:\n"
+            f'  drsctl retry {EID} --comment "..."\n  drsctl skip {EID} --comment "..."\n  drsctl cancel {EID}',
         ),
         (
             {"pauseReason": "APPROVAL", "pausedWave": 3, "pausedAction": "app-owner-sign-off"},
-            f"PAUSED: waiting for approval of app-owner-sign-off in wave 3 (Web) — `drsctl resume {EID} --comment ...`",
+            f"PAUSED: waiting for approval of app-owner-sign-off in wave 3 (Web). Approve with:\n"
+            f'  drsctl resume {EID} --comment "..."',
         ),
         (
             {"pauseReason": "BEFORE_WAVE", "pausedWave": 3, "pausedBeforeWave": 3},
-            f"PAUSED: before wave 3 (Web), as the plan says — `drsctl resume {EID}`",
+            f"PAUSED: before wave 3 (Web), as the plan says. Resume with:\n  drsctl resume {EID}",
         ),
         (
             {"pauseReason": "OPERATOR", "pausedBeforeWave": 3},
-            f"PAUSED: before wave 3 (Web), as an operator asked — `drsctl resume {EID}`",
+            f"PAUSED: before wave 3 (Web), as an operator asked. Resume with:\n  drsctl resume {EID}",
         ),
-        ({}, f"PAUSED: before the next wave — `drsctl resume {EID}`"),
+        ({}, f"PAUSED: before the next wave. Resume with:\n  drsctl resume {EID}"),
     ],
 )
 def test_a_pause_says_why_and_what_to_run_next_live_and_in_status(
@@ -233,7 +235,7 @@ def test_a_pause_says_why_and_what_to_run_next_live_and_in_status(
     assert expected in visible(out.getvalue())
     console, out = plain()
     render.print_summary(NoServers(), shown, console)  # type: ignore[arg-type]
-    assert expected in out.getvalue().splitlines()
+    assert expected in out.getvalue()
 
 
 def test_no_pause_hint_unless_paused() -> None:
