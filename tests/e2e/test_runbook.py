@@ -262,9 +262,13 @@ def test_a_failing_pre_action_launches_nothing_and_continue_completes_with_a_war
     ] == "PENDING"
 
     plan_id = runbook_plan(api, [(api.servers(1), {"preActions": [{**gate, "onFailure": "CONTINUE"}]})])
-    final, _ = api.watch(api.start(plan_id), finished)
+    execution_id = api.start(plan_id)
+    final, _ = api.watch(execution_id, finished)
     assert final["status"] == "COMPLETED"
     assert final["statusLabel"] == "COMPLETED WITH WARNINGS (1 warning)"
+    email = next(n for n in _notifications(api, execution_id, "COMPLETED") if "COMPLETED" in n["subject"])
+    assert "COMPLETED WITH WARNINGS (1 warning)" in email["subject"]
+    assert "pre-action gate failed" in email["message"] and "replication lag 900 s" in email["message"]
     assert final["waves"][0]["warnings"] == [
         f"pre-action gate failed: function {name} raised ActionFailed: replication lag 900 s (continued)"
     ]
