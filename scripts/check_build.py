@@ -26,7 +26,8 @@ The child imports `execution_utils`, `orchestrator` and `aws_lambda_powertools` 
 each comes from a layer of the function, imports the handler module and takes the handler
 attribute (`getattr(module, name)`, never called), and finally checks that every imported
 module came from one of the folders above. A function without a layer, a layer missing from
-the build, or a native extension module (the layer must stay pure Python) fails the check.
+the build, or a native extension module (the layer must stay pure Python, but for the optional
+speedups of OPTIONAL_NATIVE) fails the check.
 """
 
 from __future__ import annotations
@@ -51,6 +52,10 @@ RUNTIME_MODULES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "u
 # What every function must get from its layer.
 LAYER_MODULES = ("execution_utils", "orchestrator", "aws_lambda_powertools")
 NATIVE_SUFFIXES = (".so", ".pyd", ".dylib")
+# Native modules that are optional speedups of a pure-Python package: the build (arm64 here) may
+# carry them because the package falls back to its Python code when they cannot load, which the
+# import of every handler below proves on this machine. Any other native module fails the check.
+OPTIONAL_NATIVE = {"wrapt": ("_wrappers",)}
 
 CHILD = r"""
 import importlib, json, os, socket, sys
@@ -172,7 +177,18 @@ def make_runtime_dir(into: Path) -> Path:
 
 
 def native_modules(folders: list[Path]) -> list[Path]:
-    return [p for folder in folders for p in folder.rglob("*") if p.suffix in NATIVE_SUFFIXES]
+    """Native extension modules of the folders, but the optional speedups of OPTIONAL_NATIVE."""
+
+    def optional(path: Path, folder: Path) -> bool:
+        package = path.relative_to(folder).parts[0]
+        return path.name.split(".")[0] in OPTIONAL_NATIVE.get(package, ())
+
+    return [
+        p
+        for folder in folders
+        for p in folder.rglob("*")
+        if p.suffix in NATIVE_SUFFIXES and not optional(p, folder)
+    ]
 
 
 def check_function(fn: cfn.FunctionSpec, runtime_dir: Path, build_dir: Path) -> list[str]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from orchestrator.api.app import resolve_api_event
@@ -16,6 +16,9 @@ from orchestrator.exceptions import TransientError
 from orchestrator.operations.dispatch import run_operation
 
 logger = Logger()
+# X-Ray: a segment per invocation, a subsegment per AWS call (botocore patched), annotated with the
+# operation and the execution so that traces are found by them. Off outside Lambda.
+tracer = Tracer()
 
 
 def _is_api_event(event: dict[str, Any]) -> bool:
@@ -34,15 +37,21 @@ def _execution_id(event: dict[str, Any]) -> str | None:
 
 
 @logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> Any:
     execution_id = _execution_id(event)
+    if execution_id:
+        tracer.put_annotation("executionId", execution_id)
     if _is_api_event(event):
+        tracer.put_annotation("operation", "api")
         return resolve_api_event(event, context)
     if _is_schedule_event(event):
         logger.append_keys(operation="find")
+        tracer.put_annotation("operation", "find")
         return run_operation(default_deps(), {"operation": "find"})
     if "operation" in event:
         logger.append_keys(operation=event["operation"], executionId=execution_id)
+        tracer.put_annotation("operation", str(event["operation"]))
         try:
             return run_operation(default_deps(), event)
         except TransientError:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
@@ -24,6 +24,7 @@ from orchestrator.publisher import NotificationDelivery, NotifierConfig
 from orchestrator.timeutil import iso, system_clock
 
 logger = Logger()
+tracer = Tracer()  # X-Ray segments with the SNS, EventBridge and DynamoDB calls; off outside Lambda
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
@@ -55,6 +56,7 @@ def record_handler(record: DynamoDBRecord) -> None:
 
 
 @logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     delivery().register_context(context)
     return process_partial_response(

@@ -331,6 +331,8 @@ class Stack:
                 "AWS_ENDPOINT_URL_SSM": self.ssm_endpoint,
                 # The handlers' EMF metrics would be printed among the sandbox's own output.
                 "POWERTOOLS_METRICS_DISABLED": "true",
+                # No X-Ray daemon here (Tracer is off outside Lambda anyway; this says so).
+                "POWERTOOLS_TRACE_DISABLED": "true",
             }
         )
         self._reset_production_caches()
