@@ -17,3 +17,11 @@ def fake_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     for name in [n for n in __import__("os").environ if n.startswith("AWS_ENDPOINT_URL")]:
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def tracing_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Powertools Tracer stays off in tests, also where a fixture sets Lambda's AWS_LAMBDA_FUNCTION_NAME
+    (the X-Ray SDK would open its daemon socket). tests/integration/test_tracing.py runs the Tracer in
+    a fresh interpreter with Lambda's environment instead."""
+    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")

@@ -26,6 +26,8 @@ def measured(
     max_item_kb: float = 1.1,
     status: str = "COMPLETED",
     report_cpu_s: float = 0.2,
+    action_step_cpu_s: float = 0.2,
+    calls_per_action_step_max: int | None = None,
 ) -> dict[str, Any]:
     """One size's result as bench.run builds it, from raw thread CPU seconds and calibration."""
     jobs = max(1, servers // 100)
@@ -45,6 +47,12 @@ def measured(
         "poll_cpu_p95_ref_ms": gate.calibrated_ms(poll_cpu_s, gc_s, calibration_s),
         "finalize_cpu_p95_ref_ms": gate.calibrated_ms(finalize_cpu_s, 0.0, calibration_s),
         "report_cpu_p95_ref_ms": gate.calibrated_ms(report_cpu_s, 0.0, calibration_s),
+        # Measured shape of a runbook step: a command (or a result page) per 50 instances, plus the
+        # step's own reads and writes.
+        "aws_calls_per_action_step_max": calls_per_action_step_max
+        if calls_per_action_step_max is not None
+        else 5 + servers // 50,
+        "run_action_cpu_p95_ref_ms": gate.calibrated_ms(action_step_cpu_s, 0.0, calibration_s),
     }
 
 
@@ -146,3 +154,15 @@ def test_the_calibration_workload_is_deterministic_and_timed() -> None:
 
 def test_a_report_that_takes_more_than_a_second_at_1000_servers_fails() -> None:
     assert failed(measured(1000, poll_cpu_s=0.30, report_cpu_s=1.3)) == ["report_cpu_p95_ref_ms"]
+
+
+def test_a_runbook_step_with_a_call_per_instance_or_a_slow_step_fails() -> None:
+    """Given a runbook step that sends one command per instance instead of one per 50, or a step
+    that takes more than half a second of reference CPU at 1,000 servers; then the gate fails it."""
+    assert "AWS calls, largest action step" in failed(
+        measured(1000, poll_cpu_s=0.3, calls_per_action_step_max=1005)
+    )
+    assert "AWS calls, largest action step" in failed(
+        measured(100, poll_cpu_s=0.07, drs_first_last=(2, 2), calls_per_action_step_max=105)
+    )
+    assert "run_action_cpu_p95_ref_ms" in failed(measured(1000, poll_cpu_s=0.3, action_step_cpu_s=0.6))
