@@ -23,6 +23,8 @@ SUBSTITUTIONS = {
 RECOVERY_ROUTES = {
     ("POST", "/recovery-plans/{planId}/recovery"),
     ("POST", "/executions/{executionId}/terminate-recovery-instances"),
+    # relaunching a RECOVERY's failed production servers
+    ("POST", "/executions/{executionId}/retry-recovery"),
 }
 
 
@@ -64,6 +66,9 @@ def test_operators_may_start_drills_but_never_a_real_recovery(
     operators = permissions["ConsoleOperatorRole"]
     assert ("POST", "/recovery-plans/{planId}/executions") in operators
     assert ("POST", "/executions/{executionId}/terminate-instances") in operators
+    # the runbook: approve (resume), retry or skip a drill's failed wave
+    for action in ("resume", "retry", "skip"):
+        assert ("POST", f"/executions/{{executionId}}/{action}") in operators
     assert not operators & RECOVERY_ROUTES
 
 
