@@ -399,6 +399,28 @@ def report_markdown(report: dict[str, Any]) -> str:
                 f"| {'yes' if server.get('ready') else 'no'} | {duration_text(server.get('recoveryTimeSeconds'))} "
                 f"| {_md(server.get('error') or '')} |"
             )
+    runbook = [(wave, action) for wave in report["waves"] for action in wave.get("actions") or []]
+    if runbook:
+        lines += [
+            "",
+            "## Runbook actions",
+            "",
+            "| wave | stage | action | type | target | status | attempts | duration | error | approved by |",
+            "|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for wave, action in runbook:
+            target = (
+                action.get("functionName")
+                or action.get("documentName")
+                or (f"{action['waitSeconds']} s" if action.get("waitSeconds") else "-")
+            )
+            approval = f"{action['approvedBy']}" + (f": {action['comment']}" if action.get("comment") else "")
+            lines.append(
+                f"| {wave['waveNumber']} | {action['stage']} | {_md(action['name'])} | {action['type']} "
+                f"| {_md(target)} | {action['status']} | {action['attempts']}/{action['maxAttempts']} "
+                f"| {duration_text(action.get('durationSeconds'))} | {_md(action.get('error') or '')} "
+                f"| {_md(approval) if action.get('approvedBy') else '-'} |"
+            )
     if report["actions"]:
         lines += ["", "## Who did what", ""]
         lines += [

@@ -578,3 +578,27 @@ def test_plan_file_waves_allow_every_field_of_the_apis_wave_schema() -> None:
     assert set(planfile._WAVE["properties"]) <= set(allowed)
     assert planfile._WAVE is schemas.WAVE
     assert planfile.PLAN_FILE_PLAN["properties"]["options"] is schemas.RECOVERY_PLAN["properties"]["options"]
+
+
+# ------------------------------------------------------------------- the report as Markdown
+
+
+def test_the_markdown_report_lists_the_runbook_with_its_approvals_and_escapes_what_users_typed() -> None:
+    """Given the report of a drill with a runbook (an approval, a check tried twice, a retried wave, a
+    skipped one); when drsctl renders it as Markdown; then a runbook table lists every action with
+    its target, status, attempts and approver, and no user text breaks the table."""
+    from report_records import report_inputs, runbook_drill
+
+    from orchestrator.reports.model import build_report
+
+    report = build_report(*report_inputs(runbook_drill()), "2026-11-26T13:00:00.000Z")
+    report["waves"][0]["actions"][0]["comment"] = "ok | <script>x</script>"
+    text = render.report_markdown(report)
+    section = text.split("## Runbook actions", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ") and not line.startswith("| wave")]
+    expected = sum(len(w.get("actions") or []) for w in report["waves"])
+    assert len(rows) == expected > 0
+    assert all(row.count(" | ") == 9 for row in rows), rows  # ten columns, pipes in user text escaped
+    approval = rows[0]
+    assert "APPROVAL" in approval and "ok \\| &lt;script&gt;x&lt;/script&gt;" in approval
+    assert "<script>" not in text
