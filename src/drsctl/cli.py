@@ -332,39 +332,55 @@ def _confirm_plan_name(ctx: Context, plan_name: str, *, action: str, refusal: st
     return typed.rstrip("\r\n")
 
 
-def _terminate(ctx: Context) -> dict[str, Any]:
+def _on_its_route(
+    ctx: Context,
+    verb: str,
+    recovery_verb: str,
+    body: dict[str, Any],
+    *,
+    action: str,
+    refusal: str,
+    nothing: str,
+) -> dict[str, Any]:
+    """POST a drill's act to /executions/ID/VERB; a RECOVERY's acts on production, so it goes to
+    /executions/ID/RECOVERY_VERB with the plan's name (asked for on a terminal, else the flag)."""
     execution_id = ctx.args.execution
     execution = ctx.client.get(f"/executions/{execution_id}")
     if execution.get("executionType") != "RECOVERY":
-        return dict(ctx.client.post(f"/executions/{execution_id}/terminate-instances", {}))
+        return dict(ctx.client.post(f"/executions/{execution_id}/{verb}", body))
     name = _confirm_plan_name(
         ctx,
         execution.get("planName", ""),
-        action="terminate the recovered production instances",
-        refusal=f"execution {execution['executionId']} is a RECOVERY: its instances are production",
-        nothing="terminated",
+        action=action,
+        refusal=f"execution {execution['executionId']} is a RECOVERY: {refusal}",
+        nothing=nothing,
     )
     return dict(
-        ctx.client.post(f"/executions/{execution_id}/terminate-recovery-instances", {"confirmPlanName": name})
+        ctx.client.post(f"/executions/{execution_id}/{recovery_verb}", {**body, "confirmPlanName": name})
+    )
+
+
+def _terminate(ctx: Context) -> dict[str, Any]:
+    return _on_its_route(
+        ctx,
+        "terminate-instances",
+        "terminate-recovery-instances",
+        {},
+        action="terminate the recovered production instances",
+        refusal="its instances are production",
+        nothing="terminated",
     )
 
 
 def _retry(ctx: Context, comment: str | None) -> dict[str, Any]:
-    """A drill's wave through /retry; a RECOVERY's through /retry-recovery, confirmed by the plan's name."""
-    execution_id = ctx.args.execution
-    execution = ctx.client.get(f"/executions/{execution_id}")
-    body = {"comment": comment} if comment is not None else {}
-    if execution.get("executionType") != "RECOVERY":
-        return dict(ctx.client.post(f"/executions/{execution_id}/retry", body))
-    name = _confirm_plan_name(
+    return _on_its_route(
         ctx,
-        execution.get("planName", ""),
+        "retry",
+        "retry-recovery",
+        {"comment": comment} if comment is not None else {},
         action="launch the failed production servers again",
-        refusal=f"execution {execution['executionId']} is a RECOVERY: retrying launches production servers",
+        refusal="retrying launches production servers",
         nothing="retried",
-    )
-    return dict(
-        ctx.client.post(f"/executions/{execution_id}/retry-recovery", {**body, "confirmPlanName": name})
     )
 
 
