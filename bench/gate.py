@@ -43,6 +43,12 @@ POLL_CALLS_BUDGET = (20, 0.1)
 # and writes.
 ACTION_STEP_CALLS_BUDGET = (10, 0.05)
 EXECUTION_CALLS_BUDGET = (100, 0.45)
+# (check, result key, budget) of every call-count gate.
+CALL_BUDGETS = (
+    ("AWS calls, largest poll", "aws_calls_per_poll_max", POLL_CALLS_BUDGET),
+    ("AWS calls, largest action step", "aws_calls_per_action_step_max", ACTION_STEP_CALLS_BUDGET),
+    ("AWS calls, execution", "aws_calls_per_execution", EXECUTION_CALLS_BUDGET),
+)
 
 
 @dataclass(frozen=True)
@@ -86,39 +92,9 @@ def judge(result: dict[str, Any]) -> list[Check]:
             result["max_item_kb"] <= MAX_ITEM_KB,
         ),
     ]
-    poll_budget = calls_budget(n, POLL_CALLS_BUDGET)
-    checks.append(
-        Check(
-            n,
-            "AWS calls, largest poll",
-            result["aws_calls_per_poll_max"],
-            poll_budget,
-            "call count",
-            result["aws_calls_per_poll_max"] <= poll_budget,
-        )
-    )
-    step_budget = calls_budget(n, ACTION_STEP_CALLS_BUDGET)
-    checks.append(
-        Check(
-            n,
-            "AWS calls, largest action step",
-            result["aws_calls_per_action_step_max"],
-            step_budget,
-            "call count",
-            result["aws_calls_per_action_step_max"] <= step_budget,
-        )
-    )
-    exec_budget = calls_budget(n, EXECUTION_CALLS_BUDGET)
-    checks.append(
-        Check(
-            n,
-            "AWS calls, execution",
-            result["aws_calls_per_execution"],
-            exec_budget,
-            "call count",
-            result["aws_calls_per_execution"] <= exec_budget,
-        )
-    )
+    for check, key, budget in CALL_BUDGETS:
+        calls = calls_budget(n, budget)
+        checks.append(Check(n, check, result[key], calls, "call count", result[key] <= calls))
     first_last = result.get("drs_calls_per_poll_first_last") or []
     if len(first_last) == 2:
         first, last = first_last

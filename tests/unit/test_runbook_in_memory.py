@@ -418,3 +418,21 @@ def test_action_names_are_unique_in_their_wave(orc: Orchestration) -> None:
     with pytest.raises(ValidationFailedError) as bad:
         catalog.check_actions(orc.deps.config, [wave])
     assert bad.value.details == {"field": "waves[0].postActions[0].name"}
+
+
+def test_a_function_gets_exactly_the_documented_context_keys_besides_its_payload(orc: Orchestration) -> None:
+    """The keys a payload may not use (plan validation) are the keys every function receives."""
+    from orchestrator.actions import ACTION_CONTEXT_KEYS
+
+    seen: list[dict[str, Any]] = []
+    orc.deps.functions.functions["drs-actions-echo"] = lambda event: seen.append(event) or {}  # type: ignore[attr-defined]
+    action = {
+        "name": "echo",
+        "type": "LAMBDA",
+        "functionName": "drs-actions-echo",
+        "payload": {"app": "shop"},
+    }
+    plan_id, _ = runbook_plan(orc, {1: {"preActions": [action]}}, servers=(1,))
+    orc.run_to_end(orc.start(plan_id)["executionId"])
+    (event,) = seen
+    assert set(event) == ACTION_CONTEXT_KEYS | {"app"}

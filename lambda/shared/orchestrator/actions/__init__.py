@@ -18,6 +18,25 @@ from execution_utils import ActionStatus, ActionType
 from orchestrator.model import ActionRecord
 from orchestrator.ports import FunctionsPort, SsmPort
 
+# The context every action gets (a LAMBDA action as its event, merged with its payload, whose keys
+# may not shadow these): built by operations/actions.py, documented in the README.
+ACTION_CONTEXT_KEYS = frozenset(
+    {
+        "executionId",
+        "planId",
+        "planName",
+        "executionType",
+        "waveNumber",
+        "waveName",
+        "stage",
+        "actionName",
+        "attempt",
+        "servers",
+    }
+)
+# A LAMBDA action is invoked synchronously inside the execution handler, whose limit is 900 s.
+LAMBDA_MAX_TIMEOUT_SECONDS = 840
+
 
 @dataclass(frozen=True)
 class Outcome:

@@ -30,7 +30,7 @@ from execution_utils import (
     server_failed,
 )
 from orchestrator import timeutil
-from orchestrator.actions import ActionContext, Outcome, runners
+from orchestrator.actions import LAMBDA_MAX_TIMEOUT_SECONDS, ActionContext, Outcome, runners
 from orchestrator.deps import Deps
 from orchestrator.exceptions import StaleWriteError, TransientError
 from orchestrator.model import (
@@ -40,15 +40,12 @@ from orchestrator.model import (
     action_output_limit,
     excerpt,
 )
-from orchestrator.operations.catalog import LAMBDA_MAX_TIMEOUT_SECONDS
 from orchestrator.operations.poll import within_history_budget
 from orchestrator.operations.state import MachineState, machine_state
 from orchestrator.operations.timeline import finished_wave, note
 
 logger = logging.getLogger(__name__)
 
-# A synchronous LAMBDA action runs inside the handler, whose own limit is 900 s.
-LAMBDA_MAX_SECONDS = LAMBDA_MAX_TIMEOUT_SECONDS
 # A RUNNING attempt whose start was recorded but whose result or handle never was (the handler
 # stopped in between) counts as a failed attempt after this long.
 LOST_AFTER_SECONDS = 60
@@ -180,7 +177,7 @@ def _step(
 
 def _limit(action: ActionRecord) -> int:
     seconds = int(action["timeoutSeconds"])
-    return min(seconds, LAMBDA_MAX_SECONDS) if action["type"] == ActionType.LAMBDA else seconds
+    return min(seconds, LAMBDA_MAX_TIMEOUT_SECONDS) if action["type"] == ActionType.LAMBDA else seconds
 
 
 def _left(action: ActionRecord, now: Any) -> int:

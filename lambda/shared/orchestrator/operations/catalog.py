@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from execution_utils import ActionType
+from orchestrator.actions import ACTION_CONTEXT_KEYS, LAMBDA_MAX_TIMEOUT_SECONDS
 from orchestrator.config import Config
 from orchestrator.deps import Deps
 from orchestrator.exceptions import ConflictError, NotFoundError, ValidationFailedError
@@ -51,22 +52,6 @@ _ACTION_FIELDS: dict[ActionType, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ActionType.APPROVAL: ((), ()),
 }
 _COMMON_ACTION_FIELDS = frozenset({"name", "type", "timeoutSeconds", "maxAttempts", "onFailure"})
-# The context a LAMBDA action receives (operations/actions.py); a payload may not shadow it.
-ACTION_CONTEXT_KEYS = frozenset(
-    {
-        "executionId",
-        "planId",
-        "planName",
-        "executionType",
-        "waveNumber",
-        "waveName",
-        "stage",
-        "actionName",
-        "attempt",
-        "servers",
-    }
-)
-LAMBDA_MAX_TIMEOUT_SECONDS = 840
 
 
 def _invalid(field: str, message: str) -> ValidationFailedError:

@@ -114,12 +114,14 @@ def advance(deps: Deps, state: dict[str, Any]) -> MachineState:
         step = _wave_step(wave)
         if starting and step == "ACTIONS":
             try:
-                deps.stores.executions.claim_wave(
+                claimed = deps.stores.executions.claim_wave(
                     execution, index, now=deps.clock.iso(), phase=WavePhase.PRE_ACTIONS
                 )
             except StaleWriteError:
                 continue
-            _note_wave_started(deps, execution["executionId"], wave, index, deps.clock.iso())
+            _note_wave_started(
+                deps, execution["executionId"], wave, index, claimed["waves"][index]["startTime"]
+            )
         stage = ActionStage.POST if wave.get("phase") == WavePhase.POST_ACTIONS else ActionStage.PRE
         return machine_state(
             state,
