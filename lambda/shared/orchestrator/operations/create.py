@@ -35,7 +35,7 @@ from orchestrator.model import (
 )
 from orchestrator.operations.catalog import require_plan_name
 from orchestrator.operations.finalize import finalize_execution
-from orchestrator.operations.timeline import note
+from orchestrator.operations.timeline import started_execution
 from orchestrator.store.ports import execution_lock_ids
 
 logger = logging.getLogger(__name__)
@@ -270,16 +270,11 @@ def create_execution(
         # Nothing ran: the record must not stay PENDING. finalize is the one place that ends it.
         finalize_execution(deps, execution_id, error=f"the state machine could not be started: {e.message}")
         raise
-    note(
-        deps,
-        execution_id,
-        "EXECUTION_STARTED",
-        "EXECUTION_STARTED",
-        f"{kind} of recovery plan {plan['name']} started: {len(waves)} waves, {len(server_ids)} servers",
-        time=started,
-        actor=initiated_by,
-        details={"executionType": str(kind)},
-    )
+    try:
+        started_execution(deps, record)
+    except OrchestratorError as e:
+        # The execution runs: the first advance writes the event again.
+        logger.warning("EXECUTION_STARTED left to the first advance", extra={"error": e.message})
     logger.info(
         "execution started",
         extra={"executionId": execution_id, "planId": plan_id, "servers": len(server_ids)},

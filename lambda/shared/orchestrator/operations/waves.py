@@ -39,7 +39,7 @@ from orchestrator.model import (
     with_fields,
 )
 from orchestrator.operations.state import MachineState, Next, machine_state
-from orchestrator.operations.timeline import note
+from orchestrator.operations.timeline import note, started_execution, started_wave
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +75,9 @@ def advance(deps: Deps, state: dict[str, Any]) -> MachineState:
         if not execution.get("sfnExecutionArn") and state.get("sfnExecutionArn"):
             execution = deps.stores.executions.set_state_machine(execution, str(state["sfnExecutionArn"]))
         waves = execution["waves"]
+        if all(w.get("status") == WaveStatus.NOT_STARTED for w in waves):
+            # The API wrote it when it started the execution; written again in case it could not.
+            started_execution(deps, execution)
         options = options_of(execution)
         pause_seconds = options["pauseTimeoutMinutes"] * 60
         if is_terminal(status) or status is ExecutionStatus.CANCELLING or execution.get("cancelRequested"):
@@ -119,9 +122,10 @@ def advance(deps: Deps, state: dict[str, Any]) -> MachineState:
                 )
             except StaleWriteError:
                 continue
-            _note_wave_started(
-                deps, execution["executionId"], wave, index, claimed["waves"][index]["startTime"]
-            )
+            started_wave(deps, execution["executionId"], wave, index, claimed["waves"][index]["startTime"])
+        elif step == "ACTIONS" and wave.get("startTime"):
+            # A repeat of the advance that claimed the wave: its event may be missing.
+            started_wave(deps, execution["executionId"], wave, index, wave["startTime"])
         stage = ActionStage.POST if wave.get("phase") == WavePhase.POST_ACTIONS else ActionStage.PRE
         return machine_state(
             state,
@@ -143,18 +147,6 @@ def _wave_step(wave: WaveRecord) -> Next:
     if phase == WavePhase.POST_ACTIONS:
         return "ACTIONS"
     return "START_WAVE"
-
-
-def _note_wave_started(deps: Deps, execution_id: str, wave: WaveRecord, index: int, time: str) -> None:
-    note(
-        deps,
-        execution_id,
-        f"WAVE_STARTED#{index + 1}",
-        "WAVE_STARTED",
-        f"wave {index + 1} ({wave['waveName']}) started",
-        time=time,
-        wave=index + 1,
-    )
 
 
 def _pause_reason(execution: ExecutionRecord, index: int) -> tuple[PauseReason, str]:
@@ -344,7 +336,7 @@ def start_wave(deps: Deps, state: dict[str, Any]) -> MachineState:
     number = index + 1
     execution_id = claimed["executionId"]
     wave = claimed["waves"][index]
-    _note_wave_started(deps, execution_id, wave, index, wave.get("startTime") or deps.clock.iso())
+    started_wave(deps, execution_id, wave, index, wave.get("startTime") or deps.clock.iso())
     servers = deps.stores.servers.wave(execution_id, number)
     retried = int(wave.get("retries") or 0) > 0
     if retried:
