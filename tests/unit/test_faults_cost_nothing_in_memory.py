@@ -213,3 +213,56 @@ def test_the_report_is_not_written_while_the_timeline_lacks_an_event(orc: Orches
     with pytest.raises(TransientError, match="EXECUTION_FINISHED"):
         report.write_report(orc.deps, {"executionId": execution_id})
     assert orc.deps.reports.objects == {}  # type: ignore[attr-defined]
+
+
+# --- 13: a drill right after the previous one's termination ------------------------------------------
+
+
+def test_a_drill_started_while_its_servers_instances_are_terminated_is_refused_naming_the_job(
+    orc: Orchestration,
+) -> None:
+    from orchestrator.exceptions import ConflictError
+    from orchestrator.operations import terminate
+
+    # Given a drill that completed, and the termination of its instances just started (a DRS job)
+    ids = orc.servers(2, phaseDurations=QUICK)
+    plan_id = orc.add_plan([("W1", [orc.add_group("g1", ids)], False)])
+    first = orc.run_to_end(orc.start(plan_id)["executionId"])
+    assert first["status"] == "COMPLETED"
+    terminate.start_termination(orc.deps, first["executionId"], actor="ops")
+    (job,) = [j for j in orc.deps.drs.active_jobs(orc.deps.clock.now()) if j["type"] == "TERMINATE"]
+    # When the same plan is started again at once
+    with pytest.raises(ConflictError) as refused:
+        orc.start(plan_id)
+    # Then it is refused with 409, naming the termination job, and nothing was locked
+    assert refused.value.http_status == 409
+    assert job["jobID"] in refused.value.message and "TERMINATE" in refused.value.message
+    assert orc.deps.stores.locks.holders() == {}
+    # And once the termination ended, the drill starts and completes
+    orc.clock.advance(600)
+    assert orc.deps.drs.active_jobs(orc.deps.clock.now()) == []
+    assert orc.run_to_end(orc.start(plan_id)["executionId"])["status"] == "COMPLETED"
+
+
+def test_a_wave_whose_servers_are_in_a_termination_job_waits_queued_for_it(orc: Orchestration) -> None:
+    # Given a drill of two servers whose previous recovery instances are being terminated, started
+    # before the termination job appeared (it raced the pre-flight)
+    ids = orc.servers(2, phaseDurations=QUICK)
+    plan_id = orc.add_plan([("W1", [orc.add_group("g1", ids)], False)])
+    earlier = orc.run_to_end(orc.start(plan_id)["executionId"])
+    execution_id = orc.start(plan_id)["executionId"]
+    from orchestrator.operations import terminate
+
+    terminate.start_termination(orc.deps, earlier["executionId"], actor="ops")
+    # When its wave starts
+    state = dict(waves.advance(orc.deps, {"executionId": execution_id, "waveIndex": 0}))
+    state = dict(waves.start_wave(orc.deps, state))
+    # Then the wave waits, QUEUED_FOR_CAPACITY, naming the termination job
+    record = orc.get(execution_id)
+    assert state["capacityQueued"] is True
+    assert record["waves"][0]["phase"] == "QUEUED_FOR_CAPACITY"
+    assert "TERMINATE" in str(record["waves"][0].get("queuedReason"))
+    # And once the termination ended, the wave starts and the drill completes
+    orc.clock.advance(600)
+    final = orc.run_to_end(execution_id)
+    assert final["status"] == "COMPLETED"

@@ -38,6 +38,7 @@ from orchestrator.model import (
     options_of,
     with_fields,
 )
+from orchestrator.operations.create import busy_in_drs_jobs
 from orchestrator.operations.state import MachineState, Next, machine_state
 from orchestrator.operations.timeline import note, started_execution, started_wave
 
@@ -268,10 +269,18 @@ def _relaunched(server: ServerRecord, job_id: str) -> ServerRecord:
     )
 
 
-def _capacity_shortfall(deps: Deps, server_count: int) -> str | None:
-    """Why DRS cannot take ``server_count`` more servers now (account-wide limits), or None."""
+def _capacity_shortfall(deps: Deps, server_ids: list[str]) -> str | None:
+    """Why DRS cannot take these servers now (a server still in another active job, such as the
+    termination of a previous drill's instances, or the account-wide limits), or None."""
     cfg = deps.config
+    server_count = len(server_ids)
     active = deps.drs.active_jobs(deps.clock.now())
+    busy_in = busy_in_drs_jobs(active, server_ids)
+    if busy_in:
+        server, job = next(iter(sorted(busy_in.items())))
+        return f"source server {server} is in active DRS job {job['jobID']} ({job.get('type', 'JOB')})" + (
+            f" with {len(busy_in) - 1} more" if len(busy_in) > 1 else ""
+        )
     busy = sum(len(j.get("participatingServers") or []) for j in active)
     needed_jobs = -(-server_count // cfg.drs_max_servers_per_job)
     if len(active) + needed_jobs > cfg.drs_max_concurrent_jobs:
@@ -356,7 +365,7 @@ def start_wave(deps: Deps, state: dict[str, Any]) -> MachineState:
     for job in own if retried else (own or (deps.drs.jobs(job_ids) if job_ids else [])):
         covered.update({p["sourceServerID"]: job["jobID"] for p in job.get("participatingServers", [])})
     pending = [s for s in servers if s["sourceServerId"] not in covered]
-    if pending and (why := _capacity_shortfall(deps, len(pending))):
+    if pending and (why := _capacity_shortfall(deps, [s["sourceServerId"] for s in pending])):
         return _queue_for_capacity(deps, state, claimed, index, why)
     tags = {
         TAG_EXECUTION: execution_id,
@@ -391,6 +400,10 @@ def start_wave(deps: Deps, state: dict[str, Any]) -> MachineState:
                 updates.extend(_relaunched(s, adopted[s["sourceServerId"]]) for s in chunk)
                 logger.info("conflicting job is our own: adopted", extra={"executionId": execution_id})
                 continue
+            if why := _capacity_shortfall(deps, ids):
+                # Another job holds the servers (a termination that started meanwhile): wait for it.
+                deps.stores.servers.put_many(updates)
+                return _queue_for_capacity(deps, state, claimed, index, why)
             failures.extend(
                 with_fields(s, launchStatus=str(LaunchStatus.FAILED), error=e.message) for s in chunk
             )
