@@ -32,7 +32,7 @@ def plan_with_actions(orc: Orchestration, **action: Any) -> str:
     runbook = {
         1: {
             "preActions": [{"name": "freeze", "type": "LAMBDA", "functionName": "freeze", **action}],
-            "postActions": [{"name": "settle", "type": "WAIT", "durationSeconds": 30}],
+            "postActions": [{"name": "settle", "type": "WAIT", "durationSeconds": 60}],
         }
     }
     return orc.add_plan([("W1", [orc.add_group("g1", ids)], False)], runbook)
