@@ -114,11 +114,9 @@ def test_limits_answer_with_drs_error_codes(
     # And a third concurrent job is ServiceQuotaExceededException
     start(drs_client, ids[1:2])
     assert error_of(lambda: start(drs_client, ids[2:3]))[:2] == ("ServiceQuotaExceededException", 402)
-    # And unknown ids are ResourceNotFoundException (404), malformed ones ValidationException (400)
-    assert error_of(lambda: start(drs_client, ["s-0000000000000beef"]))[:2] == (
-        "ResourceNotFoundException",
-        404,
-    )
+    # And unknown ids are ConflictException (409: StartRecovery declares no ResourceNotFoundException),
+    # malformed ones ValidationException (400)
+    assert error_of(lambda: start(drs_client, ["s-0000000000000beef"]))[:2] == ("ConflictException", 409)
     drs_wire.send_invalid_request_next()
     code, status, response = error_of(
         lambda: drs_client.describe_jobs(filters={"fromDate": "2026-13-45T99:00:00Z"})

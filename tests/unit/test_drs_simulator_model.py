@@ -278,9 +278,9 @@ def test_source_server_reports_its_last_launch(sim: DrsSimulator, clock: FakeClo
 # ---------------------------------------------------------------------- limits and errors
 
 
-def test_unknown_source_server_is_resource_not_found(sim: DrsSimulator) -> None:
+def test_unknown_source_server_is_a_conflict_as_start_recovery_declares(sim: DrsSimulator) -> None:
     error = api_error(lambda: start(sim, ["s-0000000000000dead"]))
-    assert (error.code, error.http_status) == ("ResourceNotFoundException", 404)
+    assert (error.code, error.http_status) == ("ConflictException", 409)
     assert error.extra["resourceId"] == "s-0000000000000dead"
 
 
@@ -334,18 +334,22 @@ def test_servers_in_active_jobs_limit_is_service_quota_exceeded(sim: DrsSimulato
     assert start(sim, ids[500:])["status"] == "PENDING"
 
 
-def test_start_recovery_size_outside_the_limit_is_a_validation_error(clock: FakeClock, ec2: FakeEc2) -> None:
+def test_start_recovery_size_outside_the_limit_is_refused_with_a_declared_error(
+    clock: FakeClock, ec2: FakeEc2
+) -> None:
+    # (StartRecovery declares no ValidationException: botocore checks the list's size itself)
     sim = DrsSimulator(ec2, clock=clock, limits=DrsLimits(max_servers_per_start_recovery=2))
     ids = add_servers(sim, 3)
     too_many = api_error(lambda: start(sim, ids))
     empty = api_error(lambda: sim.dispatch("StartRecovery", {"sourceServers": []}))
-    assert (too_many.code, too_many.http_status) == ("ValidationException", 400)
-    assert empty.code == "ValidationException"
+    assert (too_many.code, too_many.http_status) == ("ConflictException", 409)
+    assert "between 1 and 2" in too_many.message
+    assert empty.code == "ConflictException"
 
 
-def test_duplicate_server_in_one_request_is_a_validation_error(sim: DrsSimulator) -> None:
+def test_duplicate_server_in_one_request_is_a_conflict(sim: DrsSimulator) -> None:
     ids = add_servers(sim, 1)
-    assert api_error(lambda: start(sim, ids * 2)).code == "ValidationException"
+    assert api_error(lambda: start(sim, ids * 2)).code == "ConflictException"
 
 
 def test_malformed_ids_are_validation_errors_with_a_field_list(sim: DrsSimulator) -> None:
@@ -354,9 +358,10 @@ def test_malformed_ids_are_validation_errors_with_a_field_list(sim: DrsSimulator
     assert error.extra["fieldList"][0]["name"] == "DescribeJobLogItems.jobID"
 
 
-def test_unknown_job_is_resource_not_found(sim: DrsSimulator) -> None:
+def test_unknown_job_is_an_error_each_operation_declares(sim: DrsSimulator) -> None:
     missing = "drsjob-00000000000000000"
-    assert api_error(lambda: sim.dispatch("DescribeJobLogItems", {"jobID": missing})).http_status == 404
+    error = api_error(lambda: sim.dispatch("DescribeJobLogItems", {"jobID": missing}))
+    assert (error.code, error.http_status) == ("ValidationException", 400)
     assert (
         api_error(lambda: sim.dispatch("DeleteJob", {"jobID": missing})).code == "ResourceNotFoundException"
     )
@@ -432,11 +437,11 @@ def test_terminate_runs_a_terminate_job_that_terminates_ec2_and_removes_instance
     assert server["lifeCycle"]["lastLaunch"]["status"] == "TERMINATED" and "recoveryInstanceId" not in server
 
 
-def test_terminate_unknown_instance_is_resource_not_found(sim: DrsSimulator) -> None:
+def test_terminate_unknown_instance_is_a_conflict(sim: DrsSimulator) -> None:
     error = api_error(
         lambda: sim.dispatch("TerminateRecoveryInstances", {"recoveryInstanceIDs": ["i-0123456789"]})
     )
-    assert error.code == "ResourceNotFoundException"
+    assert (error.code, error.extra["resourceType"]) == ("ConflictException", "RECOVERY_INSTANCE")
 
 
 def test_terminating_twice_while_the_first_job_runs_is_a_conflict(

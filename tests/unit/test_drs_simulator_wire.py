@@ -123,7 +123,7 @@ def test_app_answers_with_model_status_codes_and_drs_error_format(sim: DrsSimula
     garbage = client.post("/DescribeJobs", data="{not json")
     unknown = client.post("/NoSuchThing", json={})
     assert started.status_code == 202 and started.json is not None and "job" in started.json
-    assert (missing.status_code, missing.headers["x-amzn-ErrorType"]) == (404, "ResourceNotFoundException")
+    assert (missing.status_code, missing.headers["x-amzn-ErrorType"]) == (400, "ValidationException")
     assert missing.json is not None and "not found" in missing.json["message"]
     assert (garbage.status_code, garbage.headers["x-amzn-ErrorType"]) == (400, "ValidationException")
     assert unknown.status_code == 404

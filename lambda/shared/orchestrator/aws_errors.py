@@ -1,6 +1,6 @@
 """One translator from botocore errors to domain errors, for every adapter (DRS, EC2, Step Functions).
 
-Passing faults (throttling, 5xx, timeouts, connection errors) become TransientError, which the state
+Passing faults (throttling, 5xx (by code or HTTP status), timeouts, connection errors) become TransientError, which the state
 machine retries; a denied call becomes PermissionDeniedError naming the call; service-specific codes
 are mapped by the adapter; anything else is a DependencyError.
 """
@@ -62,6 +62,9 @@ def translate(
         )
     if specific and code in specific:
         return specific[code](f"{call}: {message or code}")
+    if int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0) >= 500:
+        # A service's own fault, whatever it calls it: passing, like the codes above.
+        return TransientError(f"{call} is unavailable ({code or 'HTTP 5xx'})")
     return DependencyError(
         f"{call} failed ({code}){': ' + message if message else ''}",
         code=f"{service.upper().replace(' ', '_')}_ERROR",

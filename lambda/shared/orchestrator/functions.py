@@ -13,7 +13,19 @@ if TYPE_CHECKING:
 from botocore.exceptions import BotoCoreError, ClientError, ReadTimeoutError
 
 from orchestrator.aws_errors import translate
-from orchestrator.exceptions import NotFoundError
+from orchestrator.exceptions import NotFoundError, TransientError
+
+# Invoke errors that mean the function did not run (Lambda refused or could not take the request):
+# throttled, its service failing (5xx), or the function not ready yet. Trying again later is safe and
+# costs the action no attempt. (ServiceException is Lambda's 500; AWS advises retrying it, as the
+# state machine's own Retry does for the execution handler.)
+NOT_RUN_CODES = (
+    "ServiceException",
+    "TooManyRequestsException",
+    "EC2ThrottledException",
+    "ResourceNotReadyException",
+    "ResourceConflictException",
+)
 
 
 @dataclass(frozen=True)
@@ -23,6 +35,10 @@ class Invocation:
     body: str
     function_error: str | None = None
     timed_out: bool = False
+
+
+def _not_run(message: str) -> TransientError:
+    return TransientError(f"{message} (the function did not run)")
 
 
 class Functions:
@@ -43,7 +59,10 @@ class Functions:
                 e,
                 "Lambda",
                 "Invoke",
-                {"ResourceNotFoundException": lambda m: NotFoundError(m, code="FUNCTION_NOT_FOUND")},
+                {
+                    "ResourceNotFoundException": lambda m: NotFoundError(m, code="FUNCTION_NOT_FOUND"),
+                    **dict.fromkeys(NOT_RUN_CODES, _not_run),
+                },
             ) from e
         body = response["Payload"].read().decode("utf-8", errors="replace")
         error = response.get("FunctionError")

@@ -71,6 +71,11 @@ class ActionRecord(TypedDict):
     attemptStartTime: NotRequired[str]
     endTime: NotRequired[str]
     retryAt: NotRequired[str]
+    # starts given back because the action's service was throttled or failing (this attempt)
+    transientRetries: NotRequired[int]
+    # how the last attempt ended ({status, time, retryInSeconds?}), kept until the next attempt starts:
+    # its timeline event is written from it (operations/timeline.py, action_outcome)
+    lastOutcome: NotRequired[dict[str, Any]]
     handle: NotRequired[dict[str, Any]]
     output: NotRequired[str]
     error: NotRequired[str]

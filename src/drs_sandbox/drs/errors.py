@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
+
+import botocore.session
 
 # HTTP status of each error code, as botocore's DRS service model declares it.
 ERROR_STATUS: dict[str, int] = {
@@ -119,3 +122,38 @@ def access_denied(operation_name: str) -> DrsApiError:
         403,
         extra={"code": "AccessDeniedException"},
     )
+
+
+# Errors every AWS API may answer whatever its model lists (IAM's refusal: AWS's "common errors").
+COMMON_ERRORS = frozenset({"AccessDeniedException"})
+
+
+@cache
+def declared_errors(operation: str) -> frozenset[str]:
+    """The error codes botocore's DRS model declares for ``operation``, plus the common ones."""
+    model = botocore.session.get_session().get_service_model("drs")
+    return COMMON_ERRORS | {shape.name for shape in model.operation_model(operation).error_shapes}
+
+
+def as_declared(operation: str, error: DrsApiError) -> DrsApiError:
+    """The error as ``operation`` may answer it: itself when its model declares the code, else the
+    declared error that says the same to a caller. DRS answers an unknown id in a request (a source
+    server to recover, a job to read, an instance to terminate) with the errors of the operation:
+    ValidationException where it has one, else ConflictException (the request conflicts with what
+    the account holds); it never answers an error botocore's model lacks for the operation."""
+    declared = declared_errors(operation)
+    if error.code in declared:
+        return error
+    resource = {k: error.extra[k] for k in ("resourceId", "resourceType") if k in error.extra}
+    if "ValidationException" in declared:
+        fields = error.extra.get("fieldList") or (
+            [{"name": str(resource["resourceType"]), "message": error.message}] if resource else None
+        )
+        return validation_error(
+            error.message, str(error.extra.get("reason") or "fieldValidationFailed"), fields
+        )
+    if "ConflictException" in declared:
+        return conflict(
+            str(resource.get("resourceType", "REQUEST")), str(resource.get("resourceId", "")), error.message
+        )
+    return internal_error(error.message)

@@ -251,7 +251,10 @@ class DrsSimulator:
                 raise errors.validation_error(
                     f"Operation {operation_name} is not supported by the DRS simulator", "unknownOperation"
                 )
-            result: dict[str, Any] = getattr(self, method)(body)
+            try:
+                result: dict[str, Any] = getattr(self, method)(body)
+            except errors.DrsApiError as error:
+                raise errors.as_declared(operation_name, error) from None
             return result
 
     def describe_source_servers(self, body: dict[str, Any]) -> dict[str, Any]:

@@ -42,7 +42,7 @@ from orchestrator.model import (
 )
 from orchestrator.operations.poll import within_history_budget
 from orchestrator.operations.state import MachineState, machine_state
-from orchestrator.operations.timeline import finished_wave, note
+from orchestrator.operations.timeline import action_outcome, finished_wave, note
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +50,9 @@ logger = logging.getLogger(__name__)
 # stopped in between) counts as a failed attempt after this long.
 LOST_AFTER_SECONDS = 60
 RETRY_BACKOFF_SECONDS = (10, 30, 60, 120)
+# An action's service throttled or failing (5xx) when an attempt starts: tried again after each of
+# these (about 4 minutes in all) before the attempt counts as failed.
+TRANSIENT_BACKOFF_SECONDS = (5, 10, 20, 40, 60, 60, 60)
 
 
 def _stage(state: dict[str, Any]) -> ActionStage:
@@ -87,6 +90,9 @@ def _run_action(deps: Deps, state: dict[str, Any]) -> tuple[str, MachineState]:
         wave = execution["waves"][index]
         if _stopped(execution) or wave.get("status") != WaveStatus.IN_PROGRESS:
             return start, machine_state(state, next_step="ADVANCE")
+        for action in wave.get("actions") or []:
+            # Outcomes recorded by an earlier step whose event could not be written then.
+            action_outcome(deps, execution["executionId"], index, action)
         if failure := blocking_failure(wave, stage):
             return start, _fail_wave(deps, state, execution, index, cast(ActionRecord, failure))
         position = next_action(wave, stage)
@@ -203,7 +209,7 @@ def _start(
             **{
                 k: v
                 for k, v in action.items()
-                if k not in ("handle", "retryAt", "error", "output", "endTime")
+                if k not in ("handle", "retryAt", "error", "output", "endTime", "lastOutcome")
             },
             "status": str(ActionStatus.RUNNING),
             "attempts": int(action["attempts"]) + 1,
@@ -213,29 +219,78 @@ def _start(
     )
     execution = deps.stores.executions.record_action(execution, index, position, running, was=action)
     number = index + 1
-    note(
-        deps,
-        execution["executionId"],
-        f"ACTION_STARTED#{number}#{action['stage']}#{action['name']}#{running['attempts']}",
-        "ACTION_STARTED",
-        f"{action['stage'].lower()}-action {action['name']} ({action['type']}) started"
-        + (
-            f", attempt {running['attempts']} of {running['maxAttempts']}"
-            if running["maxAttempts"] > 1
-            else ""
-        ),
-        time=now,
-        wave=number,
-        details={"action": action["name"], "stage": action["stage"], "attempt": running["attempts"]},
-    )
     runner = runners(deps.functions, deps.ssm)[ActionType(action["type"])]
     try:
+        # The attempt runs only once its start is on the timeline (else it is given back).
+        note(
+            deps,
+            execution["executionId"],
+            f"ACTION_STARTED#{number}#{action['stage']}#{action['name']}#{running['attempts']}",
+            "ACTION_STARTED",
+            f"{action['stage'].lower()}-action {action['name']} ({action['type']}) started"
+            + (
+                f", attempt {running['attempts']} of {running['maxAttempts']}"
+                if running["maxAttempts"] > 1
+                else ""
+            ),
+            time=now,
+            wave=number,
+            details={"action": action["name"], "stage": action["stage"], "attempt": running["attempts"]},
+        )
         outcome = runner.start(running, _context(deps, execution, index, running))
-    except TransientError:
-        # Not started: give the attempt back, and let the state machine's Retry call again.
-        deps.stores.executions.record_action(execution, index, position, action, was=running)
-        raise
+    except TransientError as e:
+        return _not_started(deps, state, execution, index=index, position=position, action=running, error=e)
     return _record(deps, state, execution, index=index, position=position, action=running, outcome=outcome)
+
+
+def _not_started(
+    deps: Deps,
+    state: dict[str, Any],
+    execution: ExecutionRecord,
+    *,
+    index: int,
+    position: int,
+    action: ActionRecord,
+    error: TransientError,
+) -> MachineState:
+    """The action's service was throttled or failing (after the client's own retries): the attempt
+    did not start, so it is given back and tried again after a backoff, on a later turn of the
+    loop. Only when the service stays unavailable through every backoff does the attempt count as
+    failed (and ``maxAttempts`` decides what follows)."""
+    tries = int(action.get("transientRetries") or 0)
+    if tries >= len(TRANSIENT_BACKOFF_SECONDS):
+        failed = Outcome(
+            ActionStatus.FAILED,
+            error=f"{error.message}; still unavailable after {tries + 1} tries",
+        )
+        return _record(deps, state, execution, index=index, position=position, action=action, outcome=failed)
+    backoff = TRANSIENT_BACKOFF_SECONDS[tries]
+    now = deps.clock.now()
+    given_back = cast(
+        ActionRecord,
+        {
+            **{k: v for k, v in action.items() if k not in ("attemptStartTime", "handle")},
+            "status": str(ActionStatus.PENDING),
+            "attempts": int(action["attempts"]) - 1,
+            "transientRetries": tries + 1,
+            "retryAt": timeutil.iso(now + timedelta(seconds=backoff)),
+            "error": excerpt(f"{error.message}; tried again in {backoff} s", ACTION_ERROR_LIMIT),
+        },
+    )
+    if int(given_back["attempts"]) == 0:
+        given_back.pop("startTime", None)
+    deps.stores.executions.record_action(execution, index, position, given_back, was=action)
+    logger.warning(
+        "action not started: its service is unavailable",
+        extra={
+            "executionId": execution["executionId"],
+            "wave": index + 1,
+            "action": action["name"],
+            "error": error.message,
+            "retryInSeconds": backoff,
+        },
+    )
+    return machine_state(state, next_step="ACTIONS", interval=backoff)
 
 
 def _record(
@@ -262,44 +317,28 @@ def _record(
     count = sum(len(w.get("actions") or []) for w in execution["waves"])
     ended = cast(
         ActionRecord,
-        {k: v for k, v in action.items() if k not in ("handle", "attemptStartTime", "output", "error")},
+        {
+            k: v
+            for k, v in action.items()
+            if k not in ("handle", "attemptStartTime", "output", "error", "transientRetries")
+        },
     )
     if outcome.output:
         ended["output"] = excerpt(outcome.output, action_output_limit(count))
     if outcome.error:
         ended["error"] = excerpt(outcome.error, ACTION_ERROR_LIMIT)
     again = outcome.status in ACTION_FAILED and int(action["attempts"]) < int(action["maxAttempts"])
+    ended["lastOutcome"] = {"status": str(outcome.status), "time": timeutil.iso(now)}
     if again:
         backoff = RETRY_BACKOFF_SECONDS[min(int(action["attempts"]), len(RETRY_BACKOFF_SECONDS)) - 1]
         ended["status"] = str(ActionStatus.PENDING)
         ended["retryAt"] = timeutil.iso(now + timedelta(seconds=backoff))
+        ended["lastOutcome"]["retryInSeconds"] = backoff
     else:
         ended["status"] = str(outcome.status)
         ended["endTime"] = timeutil.iso(now)
     deps.stores.executions.record_action(execution, index, position, ended, was=action)
-    kind = f"ACTION_{outcome.status}"
-    message = (
-        f"{action['stage'].lower()}-action {action['name']} {str(outcome.status).lower().replace('_', ' ')}"
-    )
-    if outcome.error:
-        message += f": {ended['error']}"
-    if again:
-        message += f" (attempt {action['attempts']} of {action['maxAttempts']}; tried again in {backoff} s)"
-    note(
-        deps,
-        execution["executionId"],
-        f"{kind}#{index + 1}#{action['stage']}#{action['name']}#{action['attempts']}",
-        kind,
-        message,
-        time=timeutil.iso(now),
-        wave=index + 1,
-        details={
-            "action": action["name"],
-            "stage": action["stage"],
-            "attempt": action["attempts"],
-            **({"output": ended["output"]} if ended.get("output") else {}),
-        },
-    )
+    action_outcome(deps, execution["executionId"], index, ended)
     logger.info(
         "action step",
         extra={
@@ -393,7 +432,7 @@ def await_approval(deps: Deps, state: dict[str, Any], task_token: str) -> dict[s
             asked = cast(
                 ActionRecord,
                 {
-                    **action,
+                    **{k: v for k, v in action.items() if k != "lastOutcome"},
                     "status": str(ActionStatus.RUNNING),
                     "attempts": int(action["attempts"]) + 1,
                     "attemptStartTime": now,
@@ -437,22 +476,21 @@ def approval_expired(deps: Deps, state: dict[str, Any]) -> MachineState:
         fields: dict[str, Any] = {"status": str(ActionStatus.TIMED_OUT), "endTime": now}
         if int(action["attempts"]) < int(action["maxAttempts"]):
             fields = {"status": str(ActionStatus.PENDING)}  # asked again
-        expired = cast(ActionRecord, {**kept, **fields, "error": f"not approved within {minutes} minutes"})
+        expired = cast(
+            ActionRecord,
+            {
+                **kept,
+                **fields,
+                "error": f"not approved within {minutes} minutes",
+                "lastOutcome": {"status": str(ActionStatus.TIMED_OUT), "time": now, "withAttempt": False},
+            },
+        )
         try:
             deps.stores.executions.record_approval_expired(
                 execution, index, position, expired, paused_seconds=paused_seconds(execution, now)
             )
         except StaleWriteError:
             continue
-        note(
-            deps,
-            execution["executionId"],
-            f"ACTION_TIMED_OUT#{index + 1}#{action['stage']}#{action['name']}#{action['attempts']}",
-            "ACTION_TIMED_OUT",
-            f"{action['stage'].lower()}-action {action['name']} timed out: {expired['error']}",
-            time=now,
-            wave=index + 1,
-            details={"action": action["name"], "stage": action["stage"]},
-        )
+        action_outcome(deps, execution["executionId"], index, expired)
         return machine_state(state, next_step="ACTIONS")
     raise TransientError("the execution kept changing while an approval expired")

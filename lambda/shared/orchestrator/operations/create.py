@@ -21,7 +21,7 @@ from execution_utils import (
     WaveStatus,
 )
 from orchestrator.deps import Deps
-from orchestrator.exceptions import NotFoundError, OrchestratorError, ValidationFailedError
+from orchestrator.exceptions import ConflictError, NotFoundError, OrchestratorError, ValidationFailedError
 from orchestrator.model import (
     ActionRecord,
     ExecutionOptions,
@@ -35,7 +35,7 @@ from orchestrator.model import (
 )
 from orchestrator.operations.catalog import require_plan_name
 from orchestrator.operations.finalize import finalize_execution
-from orchestrator.operations.timeline import note
+from orchestrator.operations.timeline import started_execution
 from orchestrator.store.ports import execution_lock_ids
 
 logger = logging.getLogger(__name__)
@@ -213,6 +213,37 @@ def load_plan(deps: Deps, plan_id: str) -> tuple[dict[str, Any], dict[str, dict[
     return plan, groups
 
 
+def busy_in_drs_jobs(
+    jobs: Sequence[Mapping[str, Any]], server_ids: Sequence[str]
+) -> dict[str, Mapping[str, Any]]:
+    """Source server id -> the active DRS job it takes part in, for those of ``server_ids`` that do
+    (a launch, or a termination of its recovery instance: DRS refuses a new job for either)."""
+    wanted = set(server_ids)
+    return {
+        p["sourceServerID"]: job
+        for job in jobs
+        for p in job.get("participatingServers") or []
+        if p.get("sourceServerID") in wanted
+    }
+
+
+def check_servers_free(deps: Deps, waves: Sequence[ResolvedWave]) -> None:
+    """409 naming the DRS job when a server of the plan is still in an active DRS job (e.g. the
+    termination of a previous drill's instances): StartRecovery would refuse it."""
+    server_ids = [s.source_server_id for w in waves for s in w.servers]
+    busy = busy_in_drs_jobs(deps.drs.active_jobs(deps.clock.now()), server_ids)
+    if busy:
+        server, job = next(iter(sorted(busy.items())))
+        raise ConflictError(
+            f"source server {server} is in active DRS job {job['jobID']} ({job.get('type', 'JOB')}, "
+            f"{job.get('status')})"
+            + (f" and {len(busy) - 1} more server(s) are busy" if len(busy) > 1 else "")
+            + ": start the execution once it ended",
+            code="SERVER_IN_ACTIVE_DRS_JOB",
+            details={"sourceServerId": server, "jobId": job["jobID"], "jobType": job.get("type")},
+        )
+
+
 def create_execution(
     deps: Deps, plan_id: str, execution_type: str, *, initiated_by: str = "unknown"
 ) -> ExecutionRecord:
@@ -221,6 +252,7 @@ def create_execution(
     plan, groups = load_plan(deps, plan_id)
     waves = resolve_waves(plan, groups, deps.drs.all_source_servers())
     check_limits(deps, waves)
+    check_servers_free(deps, waves)
     execution_id = str(uuid.uuid4())
     started = deps.clock.iso()
     server_ids = [s.source_server_id for w in waves for s in w.servers]
@@ -270,16 +302,11 @@ def create_execution(
         # Nothing ran: the record must not stay PENDING. finalize is the one place that ends it.
         finalize_execution(deps, execution_id, error=f"the state machine could not be started: {e.message}")
         raise
-    note(
-        deps,
-        execution_id,
-        "EXECUTION_STARTED",
-        "EXECUTION_STARTED",
-        f"{kind} of recovery plan {plan['name']} started: {len(waves)} waves, {len(server_ids)} servers",
-        time=started,
-        actor=initiated_by,
-        details={"executionType": str(kind)},
-    )
+    try:
+        started_execution(deps, record)
+    except OrchestratorError as e:
+        # The execution runs: the first advance writes the event again.
+        logger.warning("EXECUTION_STARTED left to the first advance", extra={"error": e.message})
     logger.info(
         "execution started",
         extra={"executionId": execution_id, "planId": plan_id, "servers": len(server_ids)},

@@ -29,7 +29,13 @@ from orchestrator.exceptions import StaleWriteError, TransientError
 from orchestrator.model import ExecutionRecord, WaveRecord
 from orchestrator.operations.control import paused_seconds
 from orchestrator.operations.state import MachineState, machine_state
-from orchestrator.operations.timeline import finished_wave, note
+from orchestrator.operations.timeline import (
+    action_outcome,
+    finished_wave,
+    note,
+    started_execution,
+    started_wave,
+)
 from orchestrator.store.ports import execution_lock_ids
 
 logger = logging.getLogger(__name__)
@@ -103,8 +109,35 @@ def finalize_execution(deps: Deps, execution_id: str, *, error: str | None = Non
     raise TransientError(f"execution {execution_id} kept changing while it was being finalized")
 
 
+def expected_events(execution: ExecutionRecord) -> list[str]:
+    """The ids of the events an ended execution's timeline must hold, read from its record: its
+    start and end, each started wave's start, each ended wave's end, and the last outcome of each
+    action (the report is written only once they are all there)."""
+    ids = ["EXECUTION_STARTED"]
+    for index, wave in enumerate(execution["waves"]):
+        if wave.get("startTime"):
+            ids.append(f"WAVE_STARTED#{index + 1}")
+        for action in wave.get("actions") or []:
+            if outcome := action.get("lastOutcome"):
+                ids.append(
+                    f"ACTION_{outcome['status']}#{index + 1}#{action['stage']}#{action['name']}"
+                    f"#{action['attempts']}"
+                )
+        if wave["status"] in TERMINAL_WAVE_STATUSES:
+            ids.append(f"WAVE_FINISHED#{index + 1}")
+    ids.append("EXECUTION_FINISHED")
+    return ids
+
+
 def record_end(deps: Deps, execution: ExecutionRecord) -> None:
-    """The timeline's account of the end: each wave's outcome, then the execution's."""
+    """The timeline's account of the end: each wave's outcome, then the execution's; with the events
+    the record implies that an earlier step could not write (idempotent: ids are deterministic)."""
+    started_execution(deps, execution)
+    for index, wave in enumerate(execution["waves"]):
+        if wave.get("startTime"):
+            started_wave(deps, execution["executionId"], wave, index, wave["startTime"])
+        for action in wave.get("actions") or []:
+            action_outcome(deps, execution["executionId"], index, action)
     for wave in execution["waves"]:
         if wave["status"] in TERMINAL_WAVE_STATUSES:
             # A wave cancelled before it started ends with the execution.

@@ -10,13 +10,16 @@ from typing import Any
 
 from execution_utils import (
     TERMINAL_STATUSES,
+    is_terminal,
     normalize_execution_status,
     recovery_time,
     status_label,
     verdict,
 )
 from orchestrator.deps import Deps
+from orchestrator.exceptions import TransientError
 from orchestrator.model import ExecutionRecord
+from orchestrator.operations.finalize import expected_events, record_end
 from orchestrator.operations.state import MachineState, machine_state
 from orchestrator.operations.timeline import all_events, note
 from orchestrator.reports.html import render_html
@@ -86,6 +89,14 @@ def write_report(deps: Deps, state: dict[str, Any]) -> MachineState:
     Idempotent (the same keys are written again)."""
     execution_id = str(state["executionId"])
     execution = deps.stores.executions.get(execution_id)
+    if is_terminal(execution["status"]):
+        # Write again whatever the record implies and the timeline lacks, then make sure of it: a
+        # report is built only from a complete timeline (else TransientError: Step Functions retries).
+        record_end(deps, execution)
+        if missing := deps.stores.timeline.missing(execution_id, expected_events(execution)):
+            raise TransientError(
+                f"the timeline lacks {len(missing)} event(s) ({', '.join(missing[:5])}): report not written yet"
+            )
     built = _built(deps, execution)
     location = deps.reports.put(
         execution["planId"],

@@ -13,7 +13,7 @@ from typing import Any
 
 from execution_utils import duration_seconds
 from orchestrator.deps import Deps
-from orchestrator.exceptions import OrchestratorError
+from orchestrator.exceptions import OrchestratorError, TransientError
 from orchestrator.model import ServerRecord, TimelineEvent
 
 logger = logging.getLogger(__name__)
@@ -40,8 +40,12 @@ def note(
     actor: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> None:
-    """Record an event once. The timeline is evidence, not control: a failure to record is logged
-    and never fails the operation that changed the execution."""
+    """Record an event once (its id is deterministic, so recording it again changes nothing).
+
+    A failure to record raises: the step that made the event happen fails, and Step Functions'
+    Retry runs it again. Every step is safe to repeat and writes its events again when it finds its
+    state change already made (``action_outcome``, ``started_execution``, ``record_end``), so no
+    event is lost to a passing DynamoDB fault."""
     event: TimelineEvent = {"time": time or deps.clock.iso(), "type": kind, "message": message}
     if wave is not None:
         event["waveNumber"] = wave
@@ -53,9 +57,73 @@ def note(
         deps.stores.timeline.record(execution_id, event_id, event)
     except OrchestratorError as e:
         logger.warning(
-            "timeline event not recorded",
+            "timeline event not recorded: the step fails and is tried again",
             extra={"executionId": execution_id, "event": event_id, "error": e.message},
         )
+        if isinstance(e, TransientError):
+            raise
+        raise TransientError(f"the timeline event {event_id} could not be recorded: {e.message}") from e
+
+
+def started_execution(deps: Deps, execution: Mapping[str, Any]) -> None:
+    """EXECUTION_STARTED, from the record (by create, and again by every advance and finalize)."""
+    note(
+        deps,
+        execution["executionId"],
+        "EXECUTION_STARTED",
+        "EXECUTION_STARTED",
+        f"{execution['executionType']} of recovery plan {execution['planName']} started: "
+        f"{execution['totalWaves']} waves, {execution['totalServers']} servers",
+        time=execution["startTime"],
+        actor=execution.get("initiatedBy"),
+        details={"executionType": str(execution["executionType"])},
+    )
+
+
+def started_wave(deps: Deps, execution_id: str, wave: Mapping[str, Any], index: int, time: str) -> None:
+    note(
+        deps,
+        execution_id,
+        f"WAVE_STARTED#{index + 1}",
+        "WAVE_STARTED",
+        f"wave {index + 1} ({wave['waveName']}) started",
+        time=time,
+        wave=index + 1,
+    )
+
+
+def action_outcome(deps: Deps, execution_id: str, index: int, action: Mapping[str, Any]) -> None:
+    """The end of an action's last attempt (ACTION_SUCCEEDED, ACTION_FAILED, ACTION_TIMED_OUT), from
+    the ``lastOutcome`` its record keeps until the next attempt starts: written right after the
+    record, and again by each later step of the wave and by finalize."""
+    outcome = action.get("lastOutcome")
+    if not outcome:
+        return
+    status = str(outcome["status"])
+    kind = f"ACTION_{status}"
+    message = f"{str(action['stage']).lower()}-action {action['name']} {status.lower().replace('_', ' ')}"
+    if action.get("error"):
+        message += f": {action['error']}"
+    if outcome.get("retryInSeconds") is not None:
+        message += (
+            f" (attempt {action['attempts']} of {action['maxAttempts']};"
+            f" tried again in {outcome['retryInSeconds']} s)"
+        )
+    details: dict[str, Any] = {"action": action["name"], "stage": action["stage"]}
+    if outcome.get("withAttempt", True):
+        details["attempt"] = action["attempts"]
+    if action.get("output"):
+        details["output"] = action["output"]
+    note(
+        deps,
+        execution_id,
+        f"{kind}#{index + 1}#{action['stage']}#{action['name']}#{action['attempts']}",
+        kind,
+        message,
+        time=str(outcome["time"]),
+        wave=index + 1,
+        details=details,
+    )
 
 
 def finished_wave(deps: Deps, execution_id: str, wave: Mapping[str, Any]) -> None:

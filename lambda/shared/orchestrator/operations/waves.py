@@ -38,8 +38,9 @@ from orchestrator.model import (
     options_of,
     with_fields,
 )
+from orchestrator.operations.create import busy_in_drs_jobs
 from orchestrator.operations.state import MachineState, Next, machine_state
-from orchestrator.operations.timeline import note
+from orchestrator.operations.timeline import note, started_execution, started_wave
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +76,9 @@ def advance(deps: Deps, state: dict[str, Any]) -> MachineState:
         if not execution.get("sfnExecutionArn") and state.get("sfnExecutionArn"):
             execution = deps.stores.executions.set_state_machine(execution, str(state["sfnExecutionArn"]))
         waves = execution["waves"]
+        if all(w.get("status") == WaveStatus.NOT_STARTED for w in waves):
+            # The API wrote it when it started the execution; written again in case it could not.
+            started_execution(deps, execution)
         options = options_of(execution)
         pause_seconds = options["pauseTimeoutMinutes"] * 60
         if is_terminal(status) or status is ExecutionStatus.CANCELLING or execution.get("cancelRequested"):
@@ -119,9 +123,10 @@ def advance(deps: Deps, state: dict[str, Any]) -> MachineState:
                 )
             except StaleWriteError:
                 continue
-            _note_wave_started(
-                deps, execution["executionId"], wave, index, claimed["waves"][index]["startTime"]
-            )
+            started_wave(deps, execution["executionId"], wave, index, claimed["waves"][index]["startTime"])
+        elif step == "ACTIONS" and wave.get("startTime"):
+            # A repeat of the advance that claimed the wave: its event may be missing.
+            started_wave(deps, execution["executionId"], wave, index, wave["startTime"])
         stage = ActionStage.POST if wave.get("phase") == WavePhase.POST_ACTIONS else ActionStage.PRE
         return machine_state(
             state,
@@ -143,18 +148,6 @@ def _wave_step(wave: WaveRecord) -> Next:
     if phase == WavePhase.POST_ACTIONS:
         return "ACTIONS"
     return "START_WAVE"
-
-
-def _note_wave_started(deps: Deps, execution_id: str, wave: WaveRecord, index: int, time: str) -> None:
-    note(
-        deps,
-        execution_id,
-        f"WAVE_STARTED#{index + 1}",
-        "WAVE_STARTED",
-        f"wave {index + 1} ({wave['waveName']}) started",
-        time=time,
-        wave=index + 1,
-    )
 
 
 def _pause_reason(execution: ExecutionRecord, index: int) -> tuple[PauseReason, str]:
@@ -276,10 +269,18 @@ def _relaunched(server: ServerRecord, job_id: str) -> ServerRecord:
     )
 
 
-def _capacity_shortfall(deps: Deps, server_count: int) -> str | None:
-    """Why DRS cannot take ``server_count`` more servers now (account-wide limits), or None."""
+def _capacity_shortfall(deps: Deps, server_ids: list[str]) -> str | None:
+    """Why DRS cannot take these servers now (a server still in another active job, such as the
+    termination of a previous drill's instances, or the account-wide limits), or None."""
     cfg = deps.config
+    server_count = len(server_ids)
     active = deps.drs.active_jobs(deps.clock.now())
+    busy_in = busy_in_drs_jobs(active, server_ids)
+    if busy_in:
+        server, job = next(iter(sorted(busy_in.items())))
+        return f"source server {server} is in active DRS job {job['jobID']} ({job.get('type', 'JOB')})" + (
+            f" with {len(busy_in) - 1} more" if len(busy_in) > 1 else ""
+        )
     busy = sum(len(j.get("participatingServers") or []) for j in active)
     needed_jobs = -(-server_count // cfg.drs_max_servers_per_job)
     if len(active) + needed_jobs > cfg.drs_max_concurrent_jobs:
@@ -344,7 +345,7 @@ def start_wave(deps: Deps, state: dict[str, Any]) -> MachineState:
     number = index + 1
     execution_id = claimed["executionId"]
     wave = claimed["waves"][index]
-    _note_wave_started(deps, execution_id, wave, index, wave.get("startTime") or deps.clock.iso())
+    started_wave(deps, execution_id, wave, index, wave.get("startTime") or deps.clock.iso())
     servers = deps.stores.servers.wave(execution_id, number)
     retried = int(wave.get("retries") or 0) > 0
     if retried:
@@ -364,7 +365,7 @@ def start_wave(deps: Deps, state: dict[str, Any]) -> MachineState:
     for job in own if retried else (own or (deps.drs.jobs(job_ids) if job_ids else [])):
         covered.update({p["sourceServerID"]: job["jobID"] for p in job.get("participatingServers", [])})
     pending = [s for s in servers if s["sourceServerId"] not in covered]
-    if pending and (why := _capacity_shortfall(deps, len(pending))):
+    if pending and (why := _capacity_shortfall(deps, [s["sourceServerId"] for s in pending])):
         return _queue_for_capacity(deps, state, claimed, index, why)
     tags = {
         TAG_EXECUTION: execution_id,
@@ -399,6 +400,10 @@ def start_wave(deps: Deps, state: dict[str, Any]) -> MachineState:
                 updates.extend(_relaunched(s, adopted[s["sourceServerId"]]) for s in chunk)
                 logger.info("conflicting job is our own: adopted", extra={"executionId": execution_id})
                 continue
+            if why := _capacity_shortfall(deps, ids):
+                # Another job holds the servers (a termination that started meanwhile): wait for it.
+                deps.stores.servers.put_many(updates)
+                return _queue_for_capacity(deps, state, claimed, index, why)
             failures.extend(
                 with_fields(s, launchStatus=str(LaunchStatus.FAILED), error=e.message) for s in chunk
             )

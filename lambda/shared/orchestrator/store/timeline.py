@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, cast
 
 from orchestrator.dynamo import Table
@@ -40,6 +40,9 @@ class TimelineStore(Protocol):
     ) -> tuple[list[TimelineEvent], str | None]:
         """Oldest first, ``limit`` events after the ``eventKey`` ``after``; the last key when more follow."""
 
+    def missing(self, execution_id: str, event_ids: Sequence[str]) -> list[str]:
+        """Those of ``event_ids`` not recorded (a strongly consistent read), in the order given."""
+
 
 class DynamoTimeline:
     def __init__(self, table: Table) -> None:
@@ -65,6 +68,12 @@ class DynamoTimeline:
             limit=limit,
         )
         return [event_of(i) for i in items], (str(items[-1]["eventKey"]) if last and items else None)
+
+    def missing(self, execution_id: str, event_ids: Sequence[str]) -> list[str]:
+        wanted = list(dict.fromkeys(event_ids))
+        found = self.table.batch_get([{"executionId": execution_id, "eventId": e} for e in wanted])
+        recorded = {str(i["eventId"]) for i in found}
+        return [e for e in wanted if e not in recorded]
 
 
 class MemoryTimeline:
@@ -96,3 +105,7 @@ class MemoryTimeline:
         return [event_of(copy.deepcopy(i)) for i in chunk], (
             str(chunk[-1]["eventKey"]) if more and chunk else None
         )
+
+    def missing(self, execution_id: str, event_ids: Sequence[str]) -> list[str]:
+        with self._lock:
+            return [e for e in dict.fromkeys(event_ids) if (execution_id, e) not in self._items]
