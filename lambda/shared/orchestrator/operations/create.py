@@ -22,6 +22,8 @@ from execution_utils import (
 )
 from orchestrator.deps import Deps
 from orchestrator.exceptions import NotFoundError, OrchestratorError, ValidationFailedError
+from orchestrator.identity import ActorLike
+from orchestrator.identity import fields as actor_fields
 from orchestrator.model import (
     ActionRecord,
     ExecutionOptions,
@@ -214,7 +216,7 @@ def load_plan(deps: Deps, plan_id: str) -> tuple[dict[str, Any], dict[str, dict[
 
 
 def create_execution(
-    deps: Deps, plan_id: str, execution_type: str, *, initiated_by: str = "unknown"
+    deps: Deps, plan_id: str, execution_type: str, *, initiated_by: ActorLike = "unknown"
 ) -> ExecutionRecord:
     """Validate, lock, record PENDING and start the state machine. Returns the stored record."""
     kind = ExecutionType(execution_type)
@@ -252,7 +254,7 @@ def create_execution(
             "executionType": str(kind),
             "status": str(ExecutionStatus.PENDING),
             "startTime": started,
-            "initiatedBy": initiated_by,
+            **actor_fields("initiatedBy", initiated_by),  # type: ignore[typeddict-item]
             "totalWaves": len(waves),
             "completedWaves": 0,
             "currentWave": 0,
@@ -289,7 +291,7 @@ def create_execution(
 
 
 def start_drill(
-    deps: Deps, plan_id: str, execution_type: str = "DRILL", *, initiated_by: str = "unknown"
+    deps: Deps, plan_id: str, execution_type: str = "DRILL", *, initiated_by: ActorLike = "unknown"
 ) -> ExecutionRecord:
     """POST /recovery-plans/{planId}/executions: a DRILL only. A RECOVERY asked for here is refused
     before anything is read or stored: it has its own route, which IAM can deny to drill operators."""
@@ -311,7 +313,7 @@ def check_recovery_confirmation(deps: Deps, plan_id: str, confirmed_plan_name: s
 
 
 def start_recovery(
-    deps: Deps, plan_id: str, *, confirmed_plan_name: str, initiated_by: str = "unknown"
+    deps: Deps, plan_id: str, *, confirmed_plan_name: str, initiated_by: ActorLike = "unknown"
 ) -> ExecutionRecord:
     """POST /recovery-plans/{planId}/recovery: a RECOVERY, confirmed by the plan's name."""
     check_recovery_confirmation(deps, plan_id, confirmed_plan_name)

@@ -14,6 +14,8 @@ from typing import Any
 from execution_utils import duration_seconds
 from orchestrator.deps import Deps
 from orchestrator.exceptions import OrchestratorError
+from orchestrator.identity import ActorLike
+from orchestrator.identity import fields as actor_fields
 from orchestrator.model import ServerRecord, TimelineEvent
 
 logger = logging.getLogger(__name__)
@@ -37,7 +39,7 @@ def note(
     *,
     time: str | None = None,
     wave: int | None = None,
-    actor: str | None = None,
+    actor: ActorLike | None = None,
     details: dict[str, Any] | None = None,
 ) -> None:
     """Record an event once. The timeline is evidence, not control: a failure to record is logged
@@ -46,7 +48,7 @@ def note(
     if wave is not None:
         event["waveNumber"] = wave
     if actor:
-        event["actor"] = actor
+        event.update(actor_fields("actor", actor))  # type: ignore[typeddict-item]
     if details:
         event["details"] = details
     try:
