@@ -5,9 +5,9 @@ import { act, screen, waitFor } from "@testing-library/react";
 import createWrapper from "@cloudscape-design/components/test-utils/dom";
 import { describe, expect, it } from "vitest";
 import type { Execution, WaveAction } from "../src/api/types";
-import { ExecutionDetailPage, WaveCard } from "../src/pages/ExecutionDetail";
+import { ExecutionActions, ExecutionDetailPage, WaveCard } from "../src/pages/ExecutionDetail";
 import { PlanEditorPage } from "../src/pages/PlanEditor";
-import { sandboxSession } from "../src/session";
+import { capabilitiesOf, sandboxSession, type Role } from "../src/session";
 import { allowedActions, pauseReasonText, phaseText, waveIndicator, waveOfText } from "../src/status";
 import { execution, wave } from "./fixtures";
 import { fakeFetch, renderAt } from "./setup";
@@ -171,6 +171,51 @@ describe("ExecutionDetailPage pauses", () => {
     expect(modal().findContent().getElement().textContent).toMatch(/never COMPLETED/);
     act(() => modal().findFooter()!.findButton('[data-testid="confirm-ok"]')!.click());
     await waitFor(() => expect(posts(calls)).toEqual([["/executions/e-1/skip", {}]]));
+  });
+
+  it("skips a RECOVERY's failed wave only with the plan's name typed, on skip-recovery", async () => {
+    const record = failedWave({ executionType: "RECOVERY" });
+    const { calls, wrapper } = page(record, {
+      "POST /executions/e-1/skip-recovery": [200, { ...record, status: "IN_PROGRESS" }],
+    });
+    await screen.findByTestId("pause-reason");
+    act(() => wrapper.findButton('[data-testid="action-skip"]')!.click());
+    expect(modal().findContent().getElement().textContent).toMatch(/This is a RECOVERY/);
+    const ok = modal().findFooter()!.findButton('[data-testid="confirm-ok"]')!;
+    expect(ok.getElement()).toHaveProperty("disabled", true);
+    act(() => modal().findContent().findInput('[data-testid="confirm-comment"]')!.setInputValue("App owner agrees"));
+    act(() => modal().findContent().findInput()!.setInputValue(record.planName));
+    expect(ok.getElement()).toHaveProperty("disabled", false);
+    act(() => ok.click());
+    await waitFor(() =>
+      expect(posts(calls)).toEqual([
+        ["/executions/e-1/skip-recovery", { comment: "App owner agrees", confirmPlanName: record.planName }],
+      ]),
+    );
+  });
+
+  it("shows Retry and Skip of a RECOVERY's failed wave to Administrators only", async () => {
+    const record = failedWave({ executionType: "RECOVERY" });
+    const shown = (role: Role) => {
+      const view = renderAt(<ExecutionActions execution={record} onAction={() => undefined} />, {
+        path: "/",
+        route: "/",
+        session: { ...sandboxSession(""), role, can: capabilitiesOf(role) },
+      });
+      const wrapper = createWrapper(view.container);
+      const found = ["retry", "skip"].map((a) => wrapper.findButton(`[data-testid="action-${a}"]`) !== null);
+      view.unmount();
+      return found;
+    };
+    expect(shown("Operators")).toEqual([false, false]);
+    expect(shown("Administrators")).toEqual([true, true]);
+    // A drill's failed wave is the Operators' to retry or skip.
+    const drill = renderAt(<ExecutionActions execution={failedWave()} onAction={() => undefined} />, {
+      path: "/",
+      route: "/",
+      session: { ...sandboxSession(""), role: "Operators", can: capabilitiesOf("Operators") },
+    });
+    expect(createWrapper(drill.container).findButton('[data-testid="action-skip"]')).not.toBeNull();
   });
 
   it("keeps the dialog open with the API's reason when it refuses", async () => {

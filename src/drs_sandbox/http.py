@@ -23,6 +23,8 @@ from werkzeug.wrappers import Request, Response
 
 from drs_sandbox import cfn
 from drs_sandbox.actions import ActionSpecError, parse_automation, parse_function, parse_list
+from drs_sandbox.console_users import HEADER as COGNITO_USER_HEADER
+from drs_sandbox.console_users import ConsoleUserError
 from drs_sandbox.faults import FaultSpecError
 from drs_sandbox.stack import ACCOUNT_ID, Stack
 
@@ -109,6 +111,10 @@ class SandboxApp:
             ("DELETE", "invocations"): self._clear_invocations,
             ("POST", "find"): lambda _r: _json(200, self.stack.run_schedule()),
             ("GET", "info"): lambda _r: _json(200, self.info()),
+            ("POST", "users"): self._create_users,
+            ("GET", "users"): lambda _r: _json(
+                200, {"users": self.stack.console_users.all() if self.stack.console_users else []}
+            ),
         }
 
     def info(self) -> dict[str, Any]:
@@ -220,6 +226,43 @@ class SandboxApp:
         self.stack.declare_automations(documents)
         return _json(200, {"documents": self.stack.ssm.declared_automations()})
 
+    def _create_users(self, request: Request) -> Response:
+        """`{"users": [{"username", "email", "group"}]}` creates console users in the template's
+        Cognito user pool (moto), each in one of its groups (all or none): 201 and each user's sub
+        and role. A request with `X-Sandbox-Cognito-User: <username>` then acts as that user."""
+        users = self.stack.console_users
+        if users is None:
+            raise ControlError("the sandbox has no user pool", "INVALID_USER")
+        try:
+            created = users.create(self._body(request).get("users"))
+        except ConsoleUserError as e:
+            raise ControlError(str(e), "INVALID_USER") from e
+        return _json(201, {"users": created})
+
+    def _request_identity(self, request: Request) -> dict[str, Any]:
+        """``requestContext.identity``: the sandbox's IAM user, or the console user that
+        ``X-Sandbox-Cognito-User`` names (as the identity pool's credentials make it deployed)."""
+        identity: dict[str, Any] = {
+            "sourceIp": request.remote_addr or "127.0.0.1",
+            "userAgent": request.headers.get("User-Agent"),
+        }
+        name = request.headers.get(COGNITO_USER_HEADER)
+        if name is None:
+            return {
+                **identity,
+                "caller": "sandbox",
+                "user": "sandbox",
+                "userArn": f"arn:aws:iam::{ACCOUNT_ID}:user/sandbox",
+                "accountId": ACCOUNT_ID,
+            }
+        if self.stack.console_users is None:
+            raise ControlError(f"{COGNITO_USER_HEADER}: the sandbox has no user pool", "UNKNOWN_USER", 403)
+        try:
+            return {**identity, **self.stack.console_users.request_identity(name)}
+        except ConsoleUserError as e:
+            # As API Gateway answers a request whose credentials it does not accept.
+            raise ControlError(str(e), "UNKNOWN_USER", 403) from e
+
     def _clear_invocations(self, _request: Request) -> Response:
         self.stack.action_log.clear()
         return Response(status=204)
@@ -314,14 +357,17 @@ class SandboxApp:
         except UnicodeDecodeError:
             body, encoded = base64.b64encode(raw).decode(), True
         query = {k: request.args.getlist(k) for k in request.args}
+        identity = self._request_identity(request)
+        # The simulated sign-in is the sandbox's business: the function never sees the header.
+        headers = [(k, v) for k, v in request.headers.items() if k.lower() != COGNITO_USER_HEADER.lower()]
         now = datetime.now(UTC)
         request_id = str(uuid.uuid4())
         return {
             "resource": resource,
             "path": request.path,
             "httpMethod": request.method,
-            "headers": dict(request.headers.items()) or None,
-            "multiValueHeaders": {k: request.headers.getlist(k) for k in request.headers.keys()} or None,  # noqa: SIM118
+            "headers": dict(headers) or None,
+            "multiValueHeaders": {k: [v for n, v in headers if n == k] for k, _v in headers} or None,
             "queryStringParameters": {k: v[-1] for k, v in query.items()} or None,
             "multiValueQueryStringParameters": query or None,
             "pathParameters": path_parameters,
@@ -339,14 +385,7 @@ class SandboxApp:
                 "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
                 "requestTimeEpoch": int(time.time() * 1000),
                 "domainName": request.host,
-                "identity": {
-                    "sourceIp": request.remote_addr or "127.0.0.1",
-                    "userAgent": request.headers.get("User-Agent"),
-                    "caller": "sandbox",
-                    "user": "sandbox",
-                    "userArn": f"arn:aws:iam::{ACCOUNT_ID}:user/sandbox",
-                    "accountId": ACCOUNT_ID,
-                },
+                "identity": identity,
             },
             "body": body,
             "isBase64Encoded": encoded,
@@ -355,7 +394,11 @@ class SandboxApp:
     def _proxy(self, request: Request) -> Response:
         if (request.content_length or 0) > MAX_BODY_BYTES:
             return _json(413, {"message": "Request Too Long"})
-        payload, errored = self.stack.runtime.invoke(self.stack.handler_name(), self.proxy_event(request))
+        try:
+            event = self.proxy_event(request)
+        except ControlError as e:
+            return _error(e.status, e.code, str(e))
+        payload, errored = self.stack.runtime.invoke(self.stack.handler_name(), event)
         if errored:
             logger.error("the API handler raised", extra={"error": payload[:2000]})
             return _json(502, {"message": "Internal server error"})

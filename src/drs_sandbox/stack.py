@@ -37,6 +37,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from drs_sandbox import cfn, sfn_stop
 from drs_sandbox.actions import ActionFunction, ActionFunctions, ActionLog, AutomationDocument
+from drs_sandbox.console_users import ConsoleUsers
 from drs_sandbox.drs import DrsLimits, DrsSimulator, create_drs_app
 from drs_sandbox.ec2_boot import Ec2Boot
 from drs_sandbox.faults import FaultRegistry, HandlerFaults
@@ -299,6 +300,7 @@ class Stack:
         self.sim: DrsSimulator
         self.ssm: SsmSimulator
         self.moto_endpoint = ""
+        self.console_users: ConsoleUsers | None = None
         self.drs_endpoint = ""
         self.ssm_endpoint = ""
 
@@ -542,6 +544,12 @@ class Stack:
                 s3.put_bucket_versioning(
                     Bucket=resolver.physical_id(logical_id), VersioningConfiguration={"Status": "Enabled"}
                 )
+        # The console's user pool and groups: created before the functions, whose environment names
+        # the pool's id (moto chooses it).
+        self.console_users = ConsoleUsers(
+            self.client("cognito-idp"), resolver, region=REGION, account_id=ACCOUNT_ID
+        )
+        self.console_users.create_from_template(template)
         role = self.client("iam").create_role(
             RoleName="sandbox-lambda",
             AssumeRolePolicyDocument=json.dumps(

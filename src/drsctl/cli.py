@@ -94,13 +94,14 @@ def build_parser() -> Parser:
         control.add_argument("execution")
         if verb in {"resume", "retry", "skip"}:
             control.add_argument("--comment", metavar="TEXT", help="recorded with who did it")
-        if verb == "retry":
+        if verb in {"retry", "skip"}:
             control.add_argument(
                 "--confirm-plan-name",
                 "--confirm",
                 metavar="NAME",
                 help="for a RECOVERY execution: the plan's name, confirming that production servers "
-                "are launched again (asked for on a terminal when not given)",
+                + ("are launched again" if verb == "retry" else "of the failed wave stay unrecovered")
+                + " (asked for on a terminal when not given)",
             )
     terminate = commands.add_parser(
         "terminate", help="terminate the recovery instances an execution launched"
@@ -384,6 +385,18 @@ def _retry(ctx: Context, comment: str | None) -> dict[str, Any]:
     )
 
 
+def _skip(ctx: Context, comment: str | None) -> dict[str, Any]:
+    return _on_its_route(
+        ctx,
+        "skip",
+        "skip-recovery",
+        {"comment": comment} if comment is not None else {},
+        action="go on without the failed wave's production servers",
+        refusal="skipping leaves production without the failed wave's servers",
+        nothing="skipped",
+    )
+
+
 def _wave_marks(wave: dict[str, Any]) -> str:
     """What a plan listing notes of a wave: a pause or an approval before it, and its runbook."""
     marks = []
@@ -402,6 +415,8 @@ def cmd_control(ctx: Context) -> int:
         execution = _terminate(ctx)
     elif ctx.args.command == "retry":
         execution = _retry(ctx, getattr(ctx.args, "comment", None))
+    elif ctx.args.command == "skip":
+        execution = _skip(ctx, getattr(ctx.args, "comment", None))
     else:
         comment = getattr(ctx.args, "comment", None)
         execution = ctx.client.post(

@@ -454,6 +454,27 @@ def recovery_line(recovery: dict[str, Any]) -> str:
     return text + f" against a target of {format_duration(recovery['targetSeconds'])}: {outcome}"
 
 
+# Who acted, as the API words it (one formatter, in the shared layer: a console user with the role
+# beside, or an IAM principal's ARN): the execution's fields, then each wave's.
+ACTOR_FIELDS = (
+    ("initiatedBy", "Started by"),
+    ("pauseRequestedBy", "Pause requested by"),
+    ("resumedBy", "Resumed by"),
+    ("cancelRequestedBy", "Cancelled by"),
+    ("terminationRequestedBy", "Terminated by"),
+)
+
+
+def actor_lines(execution: dict[str, Any]) -> list[str]:
+    """``Started by: alice <alice@example.com> (role Operators)`` and the like, for what happened."""
+    lines = [f"{title}: {execution[key]}" for key, title in ACTOR_FIELDS if execution.get(key)]
+    for wave in execution.get("waves") or []:
+        for key, what in (("retriedBy", "retried"), ("skippedBy", "skipped")):
+            if wave.get(key):
+                lines.append(f"Wave {wave['waveNumber']} {what} by: {wave[key]}")
+    return lines
+
+
 def print_summary(client: ApiClient, execution: dict[str, Any], console: Console) -> None:
     duration = execution.get("durationSeconds")
     console.print(
@@ -470,6 +491,8 @@ def print_summary(client: ApiClient, execution: dict[str, Any], console: Console
             f"duration {format_duration(duration) if duration is not None else '-'}"
         )
     )
+    for actor_line in actor_lines(execution):
+        console.print(user_text(actor_line))
     recovery = execution.get("recoveryTime")
     if recovery:
         console.print(Text(recovery_line(recovery)))

@@ -25,6 +25,8 @@ RECOVERY_ROUTES = {
     ("POST", "/executions/{executionId}/terminate-recovery-instances"),
     # relaunching a RECOVERY's failed production servers
     ("POST", "/executions/{executionId}/retry-recovery"),
+    # going on without a RECOVERY's failed production wave
+    ("POST", "/executions/{executionId}/skip-recovery"),
 }
 
 

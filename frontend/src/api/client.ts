@@ -169,12 +169,28 @@ export class Api {
   pause = (executionId: string) => this.request<Execution>("POST", `/executions/${id(executionId)}/pause`, {});
   resume = (executionId: string, comment?: string) =>
     this.request<Execution>("POST", `/executions/${id(executionId)}/resume`, comment ? { comment } : {});
-  /** A wave that failed (PAUSED, pauseReason WAVE_FAILED) runs again. */
-  retry = (executionId: string, comment?: string) =>
-    this.request<Execution>("POST", `/executions/${id(executionId)}/retry`, comment ? { comment } : {});
-  /** A wave that failed (PAUSED, pauseReason WAVE_FAILED) is SKIPPED: the next waves go on. */
-  skip = (executionId: string, comment?: string) =>
-    this.request<Execution>("POST", `/executions/${id(executionId)}/skip`, comment ? { comment } : {});
+  /** A wave that failed (PAUSED, pauseReason WAVE_FAILED) runs again; a RECOVERY's on retry-recovery, with the plan's name. */
+  retry = (execution: Pick<Execution, "executionId" | "executionType">, comment?: string, confirmPlanName?: string) =>
+    this.decideWave("retry", execution, comment, confirmPlanName);
+  /** A wave that failed (PAUSED, pauseReason WAVE_FAILED) is SKIPPED: the next waves go on; a RECOVERY's on skip-recovery, with the plan's name. */
+  skip = (execution: Pick<Execution, "executionId" | "executionType">, comment?: string, confirmPlanName?: string) =>
+    this.decideWave("skip", execution, comment, confirmPlanName);
+  /** A RECOVERY's failed wave acts on production: its own route (IAM grants it to Administrators only), confirmed by the plan's name. */
+  private decideWave(
+    verb: "retry" | "skip",
+    execution: Pick<Execution, "executionId" | "executionType">,
+    comment?: string,
+    confirmPlanName?: string,
+  ) {
+    const body: Record<string, string> = comment ? { comment } : {};
+    if (execution.executionType === "RECOVERY") {
+      return this.request<Execution>("POST", `/executions/${id(execution.executionId)}/${verb}-recovery`, {
+        ...body,
+        confirmPlanName: confirmPlanName ?? "",
+      });
+    }
+    return this.request<Execution>("POST", `/executions/${id(execution.executionId)}/${verb}`, body);
+  }
   cancel = (executionId: string) => this.request<Execution>("POST", `/executions/${id(executionId)}/cancel`, {});
   /** A DRILL's instances: terminate-instances; a RECOVERY's: terminate-recovery-instances with the plan's name. */
   terminate = (execution: Pick<Execution, "executionId" | "executionType">, confirmPlanName?: string) =>

@@ -97,6 +97,21 @@ export interface FailedServer {
   impactLevel?: string | null;
 }
 
+/**
+ * Who acted, as a structured value beside each "...By" field (which holds it in words, as the API,
+ * the report and drsctl show it): a console user (COGNITO_USER) with the role they acted through,
+ * an IAM caller (IAM) by ARN, or the orchestrator itself (SYSTEM).
+ */
+export interface ActorIdentity {
+  type: "COGNITO_USER" | "IAM" | "SYSTEM";
+  name?: string;
+  username?: string;
+  email?: string;
+  sub?: string;
+  role?: string;
+  arn?: string;
+}
+
 export interface Wave {
   waveNumber: number;
   waveName: string;
@@ -119,6 +134,12 @@ export interface Wave {
   durationSeconds?: number | null;
   /** How many times the wave was retried after it failed. */
   retries?: number;
+  /** Who retried it last, and who skipped it (the API's words: a person with the role beside, or an IAM ARN). */
+  retriedBy?: string;
+  retriedByIdentity?: ActorIdentity;
+  skippedBy?: string;
+  skippedByIdentity?: ActorIdentity;
+  skipComment?: string;
   /** Its pre-actions, then its post-actions, in the order they run. */
   actions?: WaveAction[];
 }
@@ -153,7 +174,9 @@ export interface Execution {
   completedWaves?: number;
   currentWave?: number | null;
   totalServers?: number;
+  /** Who started it, in the API's words (a person with the role beside, or an IAM ARN). */
   initiatedBy?: string;
+  initiatedByIdentity?: ActorIdentity;
   waves: Wave[];
   progress?: Partial<Progress>;
   canTerminate: CanTerminate;
@@ -174,6 +197,8 @@ export interface Execution {
   recoveryTime?: RecoveryTime;
   resumedBy?: string;
   resumeComment?: string;
+  cancelRequestedBy?: string;
+  terminationRequestedBy?: string;
   reportLocation?: string | null;
 }
 

@@ -129,7 +129,10 @@ export function WaveCard({ wave }: { wave: Wave }) {
   const describe = [
     wave.durationSeconds !== null && wave.durationSeconds !== undefined ? `Took ${formatDuration(wave.durationSeconds)}` : null,
     wave.pauseBeforeWave ? "The plan pauses before this wave" : null,
-    wave.retries ? `Retried ${wave.retries} time${wave.retries === 1 ? "" : "s"}` : null,
+    wave.retries
+      ? `Retried ${wave.retries} time${wave.retries === 1 ? "" : "s"}${wave.retriedBy ? `, last by ${wave.retriedBy}` : ""}`
+      : null,
+    wave.skippedBy ? `Skipped by ${wave.skippedBy}${wave.skipComment ? `: ${wave.skipComment}` : ""}` : null,
   ]
     .filter(Boolean)
     .join(" · ");
@@ -252,7 +255,10 @@ export function ExecutionActions({
 }) {
   const { can } = useSession();
   const allowed = allowedActions(execution);
+  // A RECOVERY acts on production: terminating its instances, retrying or skipping its failed wave
+  // are Administrators' routes (IAM refuses them to Operators).
   const mayTerminate = execution.executionType === "RECOVERY" ? can.administer : can.operate;
+  const mayDecideWave = execution.executionType === "RECOVERY" ? can.administer : can.operate;
   if (!can.operate) return null;
   return (
     <SpaceBetween direction="horizontal" size="xs">
@@ -268,12 +274,12 @@ export function ExecutionActions({
           Resume
         </Button>
       )}
-      {allowed.retry && (
+      {allowed.retry && mayDecideWave && (
         <Button variant="primary" onClick={() => onAction("retry")} data-testid="action-retry">
           Retry wave
         </Button>
       )}
-      {allowed.skip && (
+      {allowed.skip && mayDecideWave && (
         <Button onClick={() => onAction("skip")} data-testid="action-skip">
           Skip wave
         </Button>
@@ -321,14 +327,16 @@ const CONFIRM: Record<
     header: (e) => `Retry ${pausedWaveText(e)}`,
     label: "Retry wave",
     text: (e) =>
-      `${capitalize(pausedWaveText(e))} runs again: what failed in it (servers, actions) is attempted again, what succeeded stays done.`,
+      `${capitalize(pausedWaveText(e))} runs again: what failed in it (servers, actions) is attempted again, what succeeded stays done.` +
+      (e.executionType === "RECOVERY" ? " This is a RECOVERY: its failed production servers are launched again." : ""),
     comment: "Comment",
   },
   skip: {
     header: (e) => `Skip ${pausedWaveText(e)}`,
     label: "Skip wave",
     text: (e) =>
-      `${capitalize(pausedWaveText(e))} is left as it is and marked SKIPPED; the next waves go on. The execution can then end PARTIAL SUCCESS or FAILED, never COMPLETED.`,
+      `${capitalize(pausedWaveText(e))} is left as it is and marked SKIPPED; the next waves go on. The execution can then end PARTIAL SUCCESS or FAILED, never COMPLETED.` +
+      (e.executionType === "RECOVERY" ? " This is a RECOVERY: production goes on without this wave's servers." : ""),
     comment: "Comment",
   },
   cancel: {
@@ -399,8 +407,8 @@ export function ExecutionDetailPage() {
       pause: () => api.pause(id),
       resume: () => api.resume(id, comment),
       approve: () => api.resume(id, comment),
-      retry: () => api.retry(id, comment),
-      skip: () => api.skip(id, comment),
+      retry: () => api.retry(execution, comment, typed),
+      skip: () => api.skip(execution, comment, typed),
       cancel: () => api.cancel(id),
       terminate: () => api.terminate(execution, typed),
     };
@@ -419,7 +427,9 @@ export function ExecutionDetailPage() {
   const waveOf = waveOfText(execution);
   const confirm = pending ? CONFIRM[pending] : null;
   const typeToConfirm =
-    pending === "terminate" && execution.executionType === "RECOVERY" ? execution.planName : undefined;
+    (pending === "terminate" || pending === "retry" || pending === "skip") && execution.executionType === "RECOVERY"
+      ? execution.planName
+      : undefined;
 
   return (
     <SpaceBetween size="l">
@@ -465,7 +475,15 @@ export function ExecutionDetailPage() {
             <KeyValue label="Started">{formatTime(execution.startTime)}</KeyValue>
             <KeyValue label="Ended">{formatTime(execution.endTime)}</KeyValue>
             <KeyValue label="Last polled">{formatTime(execution.lastPolledTime)}</KeyValue>
-            <KeyValue label="Started by">{execution.initiatedBy ?? "-"}</KeyValue>
+            <KeyValue label="Started by">
+              <span data-testid="started-by">{execution.initiatedBy ?? "-"}</span>
+            </KeyValue>
+            {execution.cancelRequestedBy && <KeyValue label="Cancelled by">{execution.cancelRequestedBy}</KeyValue>}
+            {execution.terminationRequestedBy && (
+              <KeyValue label="Terminated by">
+                <span data-testid="terminated-by">{execution.terminationRequestedBy}</span>
+              </KeyValue>
+            )}
           </ColumnLayout>
           {isActive(execution.status) && (
             <ProgressBar

@@ -27,6 +27,7 @@ TRANSIENT_CODES = frozenset(
         "InternalFailure",
         "InternalError",
         "InternalException",
+        "InternalErrorException",
         "KMSThrottlingException",
         "ServiceUnavailable",
         "ServiceUnavailableException",

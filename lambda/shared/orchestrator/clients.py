@@ -31,7 +31,12 @@ _RETRIES = BotoConfig(
 # A runbook's LAMBDA action is invoked synchronously and may run for minutes; an invocation is
 # never repeated by botocore (a retry would run the action twice: attempts are the runbook's).
 _INVOKE = BotoConfig(retries={"mode": "standard", "max_attempts": 1}, connect_timeout=5, read_timeout=870)
-_CONFIGS = {"lambda": _INVOKE}
+# Who acted is looked up in the user pool during an operator's request: a short wait, a few tries
+# (the request records the user by sub and role if the pool cannot be asked).
+_USERS = BotoConfig(
+    retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5, max_pool_connections=5
+)
+_CONFIGS = {"lambda": _INVOKE, "cognito-idp": _USERS}
 _lock = threading.Lock()
 _clients: dict[str, Any] = {}
 

@@ -50,6 +50,9 @@ class Config:
     # (stack parameters; the execution handler's IAM policy grants exactly the same).
     action_function_prefix: str = "drs-actions-"
     allowed_ssm_documents: tuple[str, ...] = ("AWS-RunShellScript", "AWS-RunPowerShellScript")
+    # The console's Cognito user pool: a console user's request is recorded as that pool's user
+    # (looked up by sub); a sign-in through any other pool is recorded by sub and role only.
+    user_pool_id: str = ""
 
     @classmethod
     def from_env(cls) -> Config:
@@ -77,6 +80,7 @@ class Config:
                 ).split(",")
                 if d.strip()
             ),
+            user_pool_id=os.environ.get("CONSOLE_USER_POOL_ID", ""),
         )
 
 

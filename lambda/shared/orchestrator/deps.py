@@ -10,12 +10,14 @@ from orchestrator.config import Config, get_config
 from orchestrator.drs import Drs
 from orchestrator.ec2 import Ec2
 from orchestrator.functions import Functions
+from orchestrator.identity import UserDirectory
 from orchestrator.ports import DrsPort, Ec2Port, FunctionsPort, SsmPort, StateMachinePort
 from orchestrator.reports.store import ReportStore, S3Reports
 from orchestrator.sfn import StepFunctions
 from orchestrator.ssm import Ssm
 from orchestrator.store import Stores
 from orchestrator.timeutil import Clock
+from orchestrator.users import CognitoUsers
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,8 @@ class Deps:
     functions: FunctionsPort
     ssm: SsmPort
     clock: Clock = field(default_factory=Clock)
+    # The console's user pool (None without one): who acted, for a console user's request.
+    users: UserDirectory | None = None
 
     @classmethod
     def from_config(cls, config: Config) -> Deps:
@@ -41,6 +45,9 @@ class Deps:
             reports=S3Reports(clients.client("s3"), config.reports_bucket),
             functions=Functions(clients.client("lambda")),
             ssm=Ssm(clients.client("ssm")),
+            users=CognitoUsers(clients.client("cognito-idp"), config.user_pool_id)
+            if config.user_pool_id
+            else None,
         )
 
 

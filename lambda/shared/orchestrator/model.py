@@ -80,6 +80,7 @@ class ActionRecord(TypedDict):
     output: NotRequired[str]
     error: NotRequired[str]
     approvedBy: NotRequired[str]
+    approvedByIdentity: NotRequired[dict[str, Any]]
     comment: NotRequired[str]
 
 
@@ -98,6 +99,7 @@ ACTION_VIEW_FIELDS: tuple[str, ...] = (
     "output",
     "error",
     "approvedBy",
+    "approvedByIdentity",
     "comment",
 )
 
@@ -129,7 +131,9 @@ class WaveRecord(TypedDict):
     retries: NotRequired[int]
     relaunchServerIds: NotRequired[list[str]]
     retriedBy: NotRequired[str]
+    retriedByIdentity: NotRequired[dict[str, Any]]
     skippedBy: NotRequired[str]
+    skippedByIdentity: NotRequired[dict[str, Any]]
     skipComment: NotRequired[str]
 
 
@@ -140,7 +144,9 @@ class ExecutionRecord(TypedDict):
     executionType: str
     status: str
     startTime: str
+    # Who acted, in words (identity.label) and, beside each, as a structured value ("...Identity").
     initiatedBy: str
+    initiatedByIdentity: NotRequired[dict[str, Any]]
     totalWaves: int
     completedWaves: int
     currentWave: int
@@ -158,6 +164,7 @@ class ExecutionRecord(TypedDict):
     # pause, resume, cancel (and who did them)
     pauseRequested: NotRequired[bool]
     pauseRequestedBy: NotRequired[str]
+    pauseRequestedByIdentity: NotRequired[dict[str, Any]]
     pauseRequestedTime: NotRequired[str]
     pausedBeforeWave: NotRequired[int]
     pausedTime: NotRequired[str]
@@ -167,6 +174,7 @@ class ExecutionRecord(TypedDict):
     pausedSeconds: NotRequired[int]
     resumedBeforeWave: NotRequired[int]
     resumedBy: NotRequired[str]
+    resumedByIdentity: NotRequired[dict[str, Any]]
     resumedTime: NotRequired[str]
     resumeComment: NotRequired[str]
     taskToken: NotRequired[str]
@@ -174,6 +182,7 @@ class ExecutionRecord(TypedDict):
     cancelRequested: NotRequired[bool]
     cancelRequestedTime: NotRequired[str]
     cancelRequestedBy: NotRequired[str]
+    cancelRequestedByIdentity: NotRequired[dict[str, Any]]
     cancelReason: NotRequired[str]
     # DRS jobs followed after the end, and the termination of the recovery instances
     jobsPending: NotRequired[str]
@@ -182,6 +191,7 @@ class ExecutionRecord(TypedDict):
     terminationPending: NotRequired[str]
     terminationRequestedTime: NotRequired[str]
     terminationRequestedBy: NotRequired[str]
+    terminationRequestedByIdentity: NotRequired[dict[str, Any]]
     terminationJobIds: NotRequired[list[str]]
     terminatingInstances: NotRequired[int]
     terminationEndTime: NotRequired[str]
@@ -255,6 +265,7 @@ class TimelineEvent(TypedDict):
     waveNumber: NotRequired[int]
     sourceServerId: NotRequired[str]
     actor: NotRequired[str]
+    actorIdentity: NotRequired[dict[str, Any]]
     details: NotRequired[dict[str, Any]]
 
 

@@ -205,7 +205,8 @@ def _one_line(value: Any) -> str:
 
 
 def _who(value: Any) -> str:
-    """Who did it (an IAM principal), on one line and clipped."""
+    """Who did it (identity.label's words: a console user with their role, or an IAM principal), on
+    one line and clipped."""
     return _clip(_one_line(value or "unknown"), MAX_PRINCIPAL_CHARS)
 
 
@@ -499,13 +500,20 @@ def _next_steps(change: StatusChange) -> list[str]:
                     f'  drsctl retry {execution_id} --comment "<why>"',
                     f"  (or POST /executions/{execution_id}/retry)",
                 ]
-            return [
-                *retry,
-                "To skip it and go on with the next wave (the execution can then not end COMPLETED):",
-                f'  drsctl skip {execution_id} --comment "<why>"',
-                f"  (or POST /executions/{execution_id}/skip)",
-                *cancel,
-            ]
+            if str(change.execution.get("executionType") or "").upper() == "RECOVERY":
+                skip = [
+                    "To skip it and go on with the next wave (a RECOVERY's: production stays without its "
+                    "servers, confirmed by the plan's name; the execution can then not end COMPLETED):",
+                    f'  drsctl skip {execution_id} --confirm-plan-name "<plan name>" --comment "<why>"',
+                    f'  (or POST /executions/{execution_id}/skip-recovery with {{"confirmPlanName": "<plan name>"}})',
+                ]
+            else:
+                skip = [
+                    "To skip it and go on with the next wave (the execution can then not end COMPLETED):",
+                    f'  drsctl skip {execution_id} --comment "<why>"',
+                    f"  (or POST /executions/{execution_id}/skip)",
+                ]
+            return [*retry, *skip, *cancel]
         if reason == PauseReason.APPROVAL:
             wave = _wave_by_number(change.execution, _paused_wave(change.execution))
             action = _approval(wave, change.execution.get("pausedAction")) if wave else None
@@ -544,6 +552,8 @@ def email_body(change: StatusChange) -> str:
     if change.previous_status:
         lines.append(f"Previous status: {change.previous_status.replace('_', ' ')}")
     lines.append(f"Started:         {execution.get('startTime') or '-'}")
+    if execution.get("initiatedBy"):
+        lines.append(f"Started by:      {_who(execution['initiatedBy'])}")
     lines += _cancel_lines(execution)
     if change.status in TERMINAL_STATUSES:
         lines.append(f"Ended:           {execution.get('endTime') or '-'}")

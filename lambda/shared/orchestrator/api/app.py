@@ -14,10 +14,12 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 
 from execution_utils import ExecutionStatus, UnknownStatusError, normalize_execution_status
+from orchestrator import identity
 from orchestrator.api import http
 from orchestrator.api.http import QueryParam, RouteDoc, document
 from orchestrator.deps import Deps, default_deps
 from orchestrator.exceptions import BadRequestError, OrchestratorError
+from orchestrator.identity import Actor
 from orchestrator.model import ExecutionRecord
 from orchestrator.operations import catalog, control, create, report, terminate, timeline
 from orchestrator.store.executions import RECORD_TYPE
@@ -53,10 +55,12 @@ def _query(doc: RouteDoc) -> dict[str, str]:
     return http.query_params(app.current_event.query_string_parameters, doc.query)
 
 
-def _actor() -> str:
-    """Who makes the request: its IAM principal (API Gateway's IAM authorization sets it)."""
-    identity = app.current_event.request_context.identity
-    return str(identity.user_arn or identity.caller or "unknown")
+def _actor() -> Actor:
+    """Who makes the request: a console user (the stack's user pool user, with the role beside it)
+    or an IAM caller by ARN (API Gateway's IAM authorization sets requestContext.identity)."""
+    context = app.current_event.raw_event.get("requestContext") or {}
+    deps = _deps()
+    return identity.from_request(context.get("identity") or {}, deps.users, deps.config.user_pool_id)
 
 
 def _execution_id(execution_id: str) -> str:
@@ -488,7 +492,7 @@ def get_report(executionId: str) -> Response[str]:
 
 # Each control action records who asked (the operations keep the actor in the execution's history).
 # Operation = (deps, executionId, body, actor) -> the execution.
-ControlOperation = Callable[[Deps, str, dict[str, Any], str], ExecutionRecord]
+ControlOperation = Callable[[Deps, str, dict[str, Any], Actor], ExecutionRecord]
 
 
 def _control_route(  # noqa: PLR0917
@@ -567,6 +571,23 @@ _control_route(
     200,
     "ResumeExecution",
     lambda deps, eid, body, actor: control.skip_wave(deps, eid, actor=actor, comment=body.get("comment")),
+    errors=(409, 422),
+)
+# Its own route so that IAM can deny it to those who may run drills only: it leaves production
+# without the failed wave's servers (a RECOVERY's wave), confirmed by the plan's name.
+_control_route(
+    "skip-recovery",
+    "Skip the failed wave of a RECOVERY execution and go on with the next, confirmed by its plan's name",
+    200,
+    "SkipRecoveryWave",
+    lambda deps, eid, body, actor: control.skip_wave(
+        deps,
+        eid,
+        actor=actor,
+        comment=body.get("comment"),
+        recovery_confirmed_plan_name=str(body["confirmPlanName"]),
+    ),
+    errors=(409, 422),
 )
 _control_route(
     "cancel",

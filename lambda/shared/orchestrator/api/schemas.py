@@ -196,6 +196,19 @@ RETRY_RECOVERY_WAVE: dict[str, Any] = {
     },
 }
 
+SKIP_RECOVERY_WAVE: dict[str, Any] = {
+    "title": "SkipRecoveryWave",
+    "description": "The name of the execution's recovery plan, typed again to confirm going on without the "
+    "failed wave of a RECOVERY (production), and an optional comment.",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["confirmPlanName"],
+    "properties": {
+        "confirmPlanName": {"type": "string", "minLength": 1, "maxLength": 128},
+        "comment": {"type": "string", "maxLength": 1000, "pattern": COMMENT_PATTERN},
+    },
+}
+
 TERMINATE_RECOVERY_INSTANCES: dict[str, Any] = {
     "title": "TerminateRecoveryInstances",
     "description": "The name of the execution's recovery plan, typed again to confirm terminating the "
@@ -234,6 +247,7 @@ REQUEST_SCHEMAS: dict[str, dict[str, Any]] = {
     "ResumeExecution": RESUME_EXECUTION,
     "TerminateRecoveryInstances": TERMINATE_RECOVERY_INSTANCES,
     "RetryRecoveryWave": RETRY_RECOVERY_WAVE,
+    "SkipRecoveryWave": SKIP_RECOVERY_WAVE,
 }
 # Request schemas whose body may be left out (an empty body is `{}`).
 OPTIONAL_BODIES = frozenset({"Empty", "StartExecution", "ResumeExecution"})

@@ -26,6 +26,8 @@ from execution_utils import (
 from orchestrator import timeutil
 from orchestrator.deps import Deps
 from orchestrator.exceptions import ConflictError, StaleWriteError, ValidationFailedError
+from orchestrator.identity import ActorLike, label
+from orchestrator.identity import fields as actor_fields
 from orchestrator.model import ActionRecord, ExecutionRecord, WaveRecord
 from orchestrator.operations.catalog import require_plan_name
 from orchestrator.operations.timeline import note
@@ -79,7 +81,7 @@ def deliver_pending_action(deps: Deps, execution: ExecutionRecord) -> ExecutionR
     return deps.stores.executions.forget_task_token(execution, token)
 
 
-def request_pause(deps: Deps, execution_id: str, *, actor: str = "unknown") -> ExecutionRecord:
+def request_pause(deps: Deps, execution_id: str, *, actor: ActorLike = "unknown") -> ExecutionRecord:
     """Ask the execution to pause before its next wave (honoured at the next wave boundary)."""
     execution = deps.stores.executions.get(execution_id)
     status = normalize_execution_status(execution["status"])
@@ -93,7 +95,7 @@ def request_pause(deps: Deps, execution_id: str, *, actor: str = "unknown") -> E
         record = deps.stores.executions.request_pause(execution, actor=actor, now=deps.clock.iso())
     except StaleWriteError as e:
         raise _raced(execution_id, "pause") from e
-    logger.info("pause requested", extra={"executionId": execution_id, "actor": actor})
+    logger.info("pause requested", extra={"executionId": execution_id, "actor": label(actor)})
     note(
         deps,
         execution_id,
@@ -106,7 +108,7 @@ def request_pause(deps: Deps, execution_id: str, *, actor: str = "unknown") -> E
 
 
 def resume(
-    deps: Deps, execution_id: str, *, actor: str = "unknown", comment: str | None = None
+    deps: Deps, execution_id: str, *, actor: ActorLike = "unknown", comment: str | None = None
 ) -> ExecutionRecord:
     execution = deps.stores.executions.get(execution_id)
     status = normalize_execution_status(execution["status"])
@@ -146,12 +148,14 @@ def resume(
     )
     logger.info(
         "execution resumed",
-        extra={"executionId": execution_id, "wave": execution.get("pausedBeforeWave"), "actor": actor},
+        extra={"executionId": execution_id, "wave": execution.get("pausedBeforeWave"), "actor": label(actor)},
     )
     return deliver_pending_action(deps, record)
 
 
-def _approve(deps: Deps, execution: ExecutionRecord, *, actor: str, comment: str | None) -> ExecutionRecord:
+def _approve(
+    deps: Deps, execution: ExecutionRecord, *, actor: ActorLike, comment: str | None
+) -> ExecutionRecord:
     """The resume of an APPROVAL pause: the action SUCCEEDED, approved by ``actor``."""
     execution_id = execution["executionId"]
     index = int(execution.get("pausedWave") or 0) - 1
@@ -167,7 +171,13 @@ def _approve(deps: Deps, execution: ExecutionRecord, *, actor: str, comment: str
     now = deps.clock.iso()
     kept = {k: v for k, v in action.items() if k not in ("attemptStartTime", "handle", "error")}
     approved = cast(
-        ActionRecord, {**kept, "status": str(ActionStatus.SUCCEEDED), "endTime": now, "approvedBy": actor}
+        ActionRecord,
+        {
+            **kept,
+            "status": str(ActionStatus.SUCCEEDED),
+            "endTime": now,
+            **actor_fields("approvedBy", actor),
+        },
     )
     if comment:
         approved["comment"] = comment
@@ -189,14 +199,14 @@ def _approve(deps: Deps, execution: ExecutionRecord, *, actor: str, comment: str
         execution_id,
         f"APPROVED#{index + 1}#{action['name']}#{action['attempts']}",
         "APPROVED",
-        f"{action['name']} approved by {actor}" + (f": {comment}" if comment else ""),
+        f"{action['name']} approved by {label(actor)}" + (f": {comment}" if comment else ""),
         time=now,
         wave=index + 1,
         actor=actor,
         details={"action": action["name"], **({"comment": comment} if comment else {})},
     )
     logger.info(
-        "approval given", extra={"executionId": execution_id, "action": action["name"], "actor": actor}
+        "approval given", extra={"executionId": execution_id, "action": action["name"], "actor": label(actor)}
     )
     return deliver_pending_action(deps, record)
 
@@ -219,7 +229,7 @@ def retry_wave(
     deps: Deps,
     execution_id: str,
     *,
-    actor: str = "unknown",
+    actor: ActorLike = "unknown",
     comment: str | None = None,
     recovery_confirmed_plan_name: str | None = None,
 ) -> ExecutionRecord:
@@ -228,22 +238,14 @@ def retry_wave(
     RECOVERY's wave is retried only through POST /executions/{id}/retry-recovery, with the plan's
     name typed again (it launches production servers)."""
 
-    def check(execution: ExecutionRecord) -> None:
-        if execution["executionType"] != ExecutionType.RECOVERY:
-            return
-        if recovery_confirmed_plan_name is None:
-            raise ValidationFailedError(
-                "the wave of a RECOVERY is retried only with POST /executions/{executionId}/retry-recovery "
-                'and {"confirmPlanName": <the plan\'s name>}',
-                code="RECOVERY_ROUTE_REQUIRED",
-            )
-        require_plan_name(
-            recovery_confirmed_plan_name, execution["planName"], "the execution's recovery plan"
-        )
+    check = _recovery_route("retried", "retry-recovery", recovery_confirmed_plan_name)
 
     def retried(execution: ExecutionRecord, index: int) -> tuple[WaveRecord, str, dict[str, Any]]:
         servers = deps.stores.servers.wave(execution_id, index + 1)
-        wave = cast(WaveRecord, {**wave_for_retry(execution["waves"][index], servers), "retriedBy": actor})
+        wave = cast(
+            WaveRecord,
+            {**wave_for_retry(execution["waves"][index], servers), **actor_fields("retriedBy", actor)},
+        )
         relaunch = wave.get("relaunchServerIds") or []
         what = f"{len(relaunch)} server(s) launched again" if relaunch else "its failed actions run again"
         return wave, what, {"retry": wave["retries"], "relaunchServerIds": relaunch[:50]}
@@ -252,20 +254,53 @@ def retry_wave(
 
 
 def skip_wave(
-    deps: Deps, execution_id: str, *, actor: str = "unknown", comment: str | None = None
+    deps: Deps,
+    execution_id: str,
+    *,
+    actor: ActorLike = "unknown",
+    comment: str | None = None,
+    recovery_confirmed_plan_name: str | None = None,
 ) -> ExecutionRecord:
     """POST /executions/{id}/skip: the failed wave becomes SKIPPED and the next wave starts; the
-    execution can no longer be COMPLETED."""
+    execution can no longer be COMPLETED. A RECOVERY's wave is skipped only through POST
+    /executions/{id}/skip-recovery, with the plan's name typed again (production is left without
+    that wave's servers)."""
+    check = _recovery_route("skipped", "skip-recovery", recovery_confirmed_plan_name)
 
     def skipped(execution: ExecutionRecord, index: int) -> tuple[WaveRecord, str, dict[str, Any]]:
         wave = cast(
-            WaveRecord, {**execution["waves"][index], "status": str(WaveStatus.SKIPPED), "skippedBy": actor}
+            WaveRecord,
+            {
+                **execution["waves"][index],
+                "status": str(WaveStatus.SKIPPED),
+                **actor_fields("skippedBy", actor),
+            },
         )
         if comment:
             wave["skipComment"] = comment
         return wave, "the next wave starts", {}
 
-    return _decide(deps, execution_id, "skip", actor=actor, comment=comment, check=None, decide=skipped)
+    return _decide(deps, execution_id, "skip", actor=actor, comment=comment, check=check, decide=skipped)
+
+
+def _recovery_route(
+    past: str, route: str, confirmed_plan_name: str | None
+) -> Callable[[ExecutionRecord], None]:
+    """The check of a decision on a RECOVERY's failed wave: only on its own route (``route``, which
+    IAM grants to Administrators only), confirmed by the plan's name; a DRILL's passes."""
+
+    def check(execution: ExecutionRecord) -> None:
+        if execution["executionType"] != ExecutionType.RECOVERY:
+            return
+        if confirmed_plan_name is None:
+            raise ValidationFailedError(
+                f"the wave of a RECOVERY is {past} only with POST /executions/{{executionId}}/{route} "
+                'and {"confirmPlanName": <the plan\'s name>}',
+                code="RECOVERY_ROUTE_REQUIRED",
+            )
+        require_plan_name(confirmed_plan_name, execution["planName"], "the execution's recovery plan")
+
+    return check
 
 
 # What the operator's decision makes of the failed wave: (the wave as it leaves it, what happens
@@ -278,7 +313,7 @@ def _decide(
     execution_id: str,
     verb: str,
     *,
-    actor: str,
+    actor: ActorLike,
     comment: str | None,
     check: Callable[[ExecutionRecord], None] | None,
     decide: Decision,
@@ -313,13 +348,14 @@ def _decide(
         execution_id,
         f"{kind}#{number}#{wave.get('retries') or 0}",
         kind,
-        f"wave {number} ({wave['waveName']}) {past} by {actor}: {what}" + (f": {comment}" if comment else ""),
+        f"wave {number} ({wave['waveName']}) {past} by {label(actor)}: {what}"
+        + (f": {comment}" if comment else ""),
         time=now,
         wave=number,
         actor=actor,
         details={**details, **({"comment": comment} if comment else {})} or None,
     )
-    logger.info(f"wave {past}", extra={"executionId": execution_id, "wave": number, "actor": actor})
+    logger.info(f"wave {past}", extra={"executionId": execution_id, "wave": number, "actor": label(actor)})
     return deliver_pending_action(deps, record)
 
 
@@ -332,7 +368,7 @@ def paused_seconds(execution: ExecutionRecord, now: str) -> int:
 
 
 def cancel(
-    deps: Deps, execution_id: str, *, actor: str = "unknown", reason: str | None = None
+    deps: Deps, execution_id: str, *, actor: ActorLike = "unknown", reason: str | None = None
 ) -> ExecutionRecord:
     """CANCELLING; a started wave is followed to the end of its DRS jobs, then the state machine
     finalizes. A paused execution's token is completed so it finalizes at once."""
@@ -362,6 +398,7 @@ def cancel(
         details={"reason": reason} if reason else None,
     )
     logger.info(
-        "execution cancelling", extra={"executionId": execution_id, "from": str(status), "actor": actor}
+        "execution cancelling",
+        extra={"executionId": execution_id, "from": str(status), "actor": label(actor)},
     )
     return deliver_pending_action(deps, record)

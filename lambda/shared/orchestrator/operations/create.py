@@ -22,6 +22,8 @@ from execution_utils import (
 )
 from orchestrator.deps import Deps
 from orchestrator.exceptions import ConflictError, NotFoundError, OrchestratorError, ValidationFailedError
+from orchestrator.identity import ActorLike
+from orchestrator.identity import fields as actor_fields
 from orchestrator.model import (
     ActionRecord,
     ExecutionOptions,
@@ -245,7 +247,7 @@ def check_servers_free(deps: Deps, waves: Sequence[ResolvedWave]) -> None:
 
 
 def create_execution(
-    deps: Deps, plan_id: str, execution_type: str, *, initiated_by: str = "unknown"
+    deps: Deps, plan_id: str, execution_type: str, *, initiated_by: ActorLike = "unknown"
 ) -> ExecutionRecord:
     """Validate, lock, record PENDING and start the state machine. Returns the stored record."""
     kind = ExecutionType(execution_type)
@@ -284,7 +286,7 @@ def create_execution(
             "executionType": str(kind),
             "status": str(ExecutionStatus.PENDING),
             "startTime": started,
-            "initiatedBy": initiated_by,
+            **actor_fields("initiatedBy", initiated_by),  # type: ignore[typeddict-item]
             "totalWaves": len(waves),
             "completedWaves": 0,
             "currentWave": 0,
@@ -316,7 +318,7 @@ def create_execution(
 
 
 def start_drill(
-    deps: Deps, plan_id: str, execution_type: str = "DRILL", *, initiated_by: str = "unknown"
+    deps: Deps, plan_id: str, execution_type: str = "DRILL", *, initiated_by: ActorLike = "unknown"
 ) -> ExecutionRecord:
     """POST /recovery-plans/{planId}/executions: a DRILL only. A RECOVERY asked for here is refused
     before anything is read or stored: it has its own route, which IAM can deny to drill operators."""
@@ -338,7 +340,7 @@ def check_recovery_confirmation(deps: Deps, plan_id: str, confirmed_plan_name: s
 
 
 def start_recovery(
-    deps: Deps, plan_id: str, *, confirmed_plan_name: str, initiated_by: str = "unknown"
+    deps: Deps, plan_id: str, *, confirmed_plan_name: str, initiated_by: ActorLike = "unknown"
 ) -> ExecutionRecord:
     """POST /recovery-plans/{planId}/recovery: a RECOVERY, confirmed by the plan's name."""
     check_recovery_confirmation(deps, plan_id, confirmed_plan_name)

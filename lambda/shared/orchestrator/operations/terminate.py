@@ -8,6 +8,7 @@ import logging
 from execution_utils import ExecutionType, can_terminate_execution, termination_outcome
 from orchestrator.deps import Deps
 from orchestrator.exceptions import ConflictError, OrchestratorError, StaleWriteError
+from orchestrator.identity import ActorLike
 from orchestrator.model import ExecutionRecord
 from orchestrator.operations.catalog import require_plan_name
 from orchestrator.operations.timeline import note
@@ -49,7 +50,11 @@ def _check_confirmation(execution: ExecutionRecord, confirmed_plan_name: str | N
 
 
 def start_termination(
-    deps: Deps, execution_id: str, *, actor: str = "unknown", recovery_confirmed_plan_name: str | None = None
+    deps: Deps,
+    execution_id: str,
+    *,
+    actor: ActorLike = "unknown",
+    recovery_confirmed_plan_name: str | None = None,
 ) -> ExecutionRecord:
     execution = deps.stores.executions.get(execution_id)
     verdict = can_terminate_execution(execution)

@@ -14,6 +14,8 @@ from typing import Any
 from execution_utils import duration_seconds
 from orchestrator.deps import Deps
 from orchestrator.exceptions import OrchestratorError, TransientError
+from orchestrator.identity import ActorLike
+from orchestrator.identity import fields as actor_fields
 from orchestrator.model import ServerRecord, TimelineEvent
 
 logger = logging.getLogger(__name__)
@@ -37,7 +39,7 @@ def note(
     *,
     time: str | None = None,
     wave: int | None = None,
-    actor: str | None = None,
+    actor: ActorLike | None = None,
     details: dict[str, Any] | None = None,
 ) -> None:
     """Record an event once (its id is deterministic, so recording it again changes nothing).
@@ -50,7 +52,7 @@ def note(
     if wave is not None:
         event["waveNumber"] = wave
     if actor:
-        event["actor"] = actor
+        event.update(actor_fields("actor", actor))  # type: ignore[typeddict-item]
     if details:
         event["details"] = details
     try:
@@ -75,7 +77,7 @@ def started_execution(deps: Deps, execution: Mapping[str, Any]) -> None:
         f"{execution['executionType']} of recovery plan {execution['planName']} started: "
         f"{execution['totalWaves']} waves, {execution['totalServers']} servers",
         time=execution["startTime"],
-        actor=execution.get("initiatedBy"),
+        actor=execution.get("initiatedByIdentity") or execution.get("initiatedBy"),
         details={"executionType": str(execution["executionType"])},
     )
 

@@ -17,6 +17,8 @@ from execution_utils import (
     WaveStatus,
 )
 from orchestrator.exceptions import NotFoundError, StaleWriteError
+from orchestrator.identity import ActorLike
+from orchestrator.identity import fields as actor_fields
 from orchestrator.model import (
     ActionRecord,
     ExecutionRecord,
@@ -26,6 +28,15 @@ from orchestrator.model import (
 from orchestrator.store.changes import Change, Equals, MissingOrEmpty, MissingOrEquals, NotContains, OneOf
 
 RECORD_TYPE = "EXECUTION"
+
+
+def _set_actor(change: Change, name: str, actor: ActorLike) -> Change:
+    """Who acted: the words in ``name`` (as it always held), the structured value beside it."""
+    for key, value in actor_fields(name, actor).items():
+        change.set(key, value)
+    return change
+
+
 _ACTIVE = tuple(sorted(str(s) for s in ACTIVE_STATUSES))
 Page = tuple[list[ExecutionRecord], dict[str, Any] | None]
 
@@ -136,9 +147,10 @@ class ExecutionStore:
             execution, self._versioned(execution).set("status", str(ExecutionStatus.IN_PROGRESS))
         )
 
-    def request_pause(self, execution: ExecutionRecord, *, actor: str, now: str) -> ExecutionRecord:
+    def request_pause(self, execution: ExecutionRecord, *, actor: ActorLike, now: str) -> ExecutionRecord:
         change = self._versioned(execution).when(Equals("status", execution["status"]))
-        change.set("pauseRequested", True).set("pauseRequestedBy", actor).set("pauseRequestedTime", now)
+        change.set("pauseRequested", True).set("pauseRequestedTime", now)
+        _set_actor(change, "pauseRequestedBy", actor)
         return self._apply(execution, change)
 
     def record_paused(
@@ -221,7 +233,13 @@ class ExecutionStore:
         return change
 
     def _resumed(
-        self, execution: ExecutionRecord, *, actor: str, comment: str | None, now: str, paused_seconds: int
+        self,
+        execution: ExecutionRecord,
+        *,
+        actor: ActorLike,
+        comment: str | None,
+        now: str,
+        paused_seconds: int,
     ) -> Change:
         """IN_PROGRESS, keeping the task token until the state machine has received it."""
         change = self._versioned(execution).set("status", str(ExecutionStatus.IN_PROGRESS))
@@ -229,12 +247,18 @@ class ExecutionStore:
         if execution.get("pausedBeforeWave"):
             change.set("resumedBeforeWave", execution["pausedBeforeWave"])
             change.set("currentWave", execution["pausedBeforeWave"])
-        change.set("resumedBy", actor).set("resumedTime", now).set("resumeComment", comment)
+        _set_actor(change, "resumedBy", actor).set("resumedTime", now).set("resumeComment", comment)
         change.set("taskActionTime", now).set("pausedSeconds", paused_seconds)
         return change
 
     def record_resume(
-        self, execution: ExecutionRecord, *, actor: str, comment: str | None, now: str, paused_seconds: int
+        self,
+        execution: ExecutionRecord,
+        *,
+        actor: ActorLike,
+        comment: str | None,
+        now: str,
+        paused_seconds: int,
     ) -> ExecutionRecord:
         change = self._resumed(
             execution, actor=actor, comment=comment, now=now, paused_seconds=paused_seconds
@@ -248,7 +272,7 @@ class ExecutionStore:
         position: int,
         action: ActionRecord,
         *,
-        actor: str,
+        actor: ActorLike,
         comment: str | None,
         now: str,
         paused_seconds: int,
@@ -267,7 +291,7 @@ class ExecutionStore:
         index: int,
         wave: WaveRecord,
         *,
-        actor: str,
+        actor: ActorLike,
         comment: str | None,
         now: str,
         paused_seconds: int,
@@ -285,14 +309,15 @@ class ExecutionStore:
         self,
         execution: ExecutionRecord,
         *,
-        actor: str,
+        actor: ActorLike,
         reason: str | None,
         now: str,
         paused_seconds: int | None,
     ) -> ExecutionRecord:
         """CANCELLING; a held task token stays until the state machine has received CANCEL."""
         change = self._versioned(execution).set("status", str(ExecutionStatus.CANCELLING))
-        change.set("cancelRequested", True).set("cancelRequestedTime", now).set("cancelRequestedBy", actor)
+        change.set("cancelRequested", True).set("cancelRequestedTime", now)
+        _set_actor(change, "cancelRequestedBy", actor)
         change.set("cancelReason", reason)
         if paused_seconds is not None:
             change.set("pausedSeconds", paused_seconds)
@@ -490,11 +515,12 @@ class ExecutionStore:
             execution, Change().set("reportLocation", location).set("reportTime", now)
         )
 
-    def claim_termination(self, execution: ExecutionRecord, *, actor: str, now: str) -> ExecutionRecord:
+    def claim_termination(self, execution: ExecutionRecord, *, actor: ActorLike, now: str) -> ExecutionRecord:
         """Termination requested once (a FAILED one may be asked again): StaleWriteError otherwise."""
         change = self._versioned(execution).when(MissingOrEquals("terminationStatus", "FAILED"))
         change.set("terminationStatus", "IN_PROGRESS").set("terminationPending", "PENDING")
-        change.set("terminationRequestedTime", now).set("terminationRequestedBy", actor)
+        change.set("terminationRequestedTime", now)
+        _set_actor(change, "terminationRequestedBy", actor)
         change.remove("terminationError", "terminationJobIds")
         return self._apply(execution, change)
 
