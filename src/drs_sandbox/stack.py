@@ -266,13 +266,13 @@ class Stack:
         self.parameters = {**LOCAL_PARAMETERS, **(parameters or {})}
         self.seed = seed
         self.template = cfn.load_template()
-        if ssm_documents and "AllowedSsmDocuments" not in self.parameters:
-            # The runbook may run these SSM documents too (those the scenarios declare), on top of
-            # the template's default, as if the stack had been deployed with them allowed.
-            default = cfn.parameter_defaults(self.template).get("AllowedSsmDocuments")
+        if ssm_documents and "AllowedSsmAutomationDocuments" not in self.parameters:
+            # The runbook may start these Automation documents too (those the scenarios declare), on
+            # top of the template's default, as if the stack had been deployed with them allowed.
+            default = cfn.parameter_defaults(self.template).get("AllowedSsmAutomationDocuments")
             if default is not None:
                 allowed = [d for d in default.split(",") if d] + list(ssm_documents)
-                self.parameters["AllowedSsmDocuments"] = ",".join(dict.fromkeys(allowed))
+                self.parameters["AllowedSsmAutomationDocuments"] = ",".join(dict.fromkeys(allowed))
         self.resolver = cfn.Resolver(
             self.template, self.parameters, region=REGION, account_id=ACCOUNT_ID, stack_name=STACK_NAME
         )
