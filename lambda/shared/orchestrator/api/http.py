@@ -123,7 +123,9 @@ def _unstorable_value(body: Any) -> tuple[str, str] | None:
 def _schema_error(e: JsonSchemaValueException, schema_name: str) -> ValidationFailedError:
     field_name = e.name.replace("data.", "", 1) if e.name and e.name != "data" else "body"
     redirect = (
-        schemas.REDIRECTED_VALUES.get((schema_name, field_name, e.value)) if isinstance(e.value, str) else None
+        schemas.REDIRECTED_VALUES.get((schema_name, field_name, e.value))
+        if isinstance(e.value, str)
+        else None
     )
     if redirect:
         code, text = redirect

@@ -129,11 +129,15 @@ def _check_automation_parameters(action: dict[str, Any], path: str) -> None:
             "execution without any",
         )
     if len(parameters) > AUTOMATION_MAX_PARAMETERS:
-        raise _invalid(f"{path}.parameters", f"Automation takes at most {AUTOMATION_MAX_PARAMETERS} parameters")
+        raise _invalid(
+            f"{path}.parameters", f"Automation takes at most {AUTOMATION_MAX_PARAMETERS} parameters"
+        )
     for name, values in parameters.items():
         where = f"{path}.parameters.{name}"
         if len(name) > AUTOMATION_MAX_NAME:
-            raise _invalid(where, f"an Automation parameter name has at most {AUTOMATION_MAX_NAME} characters")
+            raise _invalid(
+                where, f"an Automation parameter name has at most {AUTOMATION_MAX_NAME} characters"
+            )
         if len(values) > AUTOMATION_MAX_VALUES:
             raise _invalid(where, f"an Automation parameter has at most {AUTOMATION_MAX_VALUES} values")
         for i, value in enumerate(values):
