@@ -5,6 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SAM_VENV := .venv-sam
 SAM := $(SAM_VENV)/bin/sam
+CHECKOV_VENV := .venv-checkov
 # sam build needs the Lambda runtime's interpreter; pyenv finds it among these.
 export PYENV_VERSION ?= 3.11.7:3.12.1:3.13.0
 export AWS_DEFAULT_REGION ?= us-east-1
@@ -13,7 +14,7 @@ REGION ?= us-east-1
 STAMP := .stamps
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test unit integration e2e lint typecheck validate build build-check demo sandbox bench deploy openapi clean console console-test chromium deploy-console
+.PHONY: help setup checkov test unit integration e2e lint typecheck validate build build-check demo sandbox bench deploy openapi clean console console-test chromium deploy-console
 CONSOLE_SOURCES := $(shell find frontend/src -type f 2>/dev/null) frontend/index.html frontend/vite.config.ts frontend/tsconfig.json
 
 help: ## Show this help
@@ -33,6 +34,13 @@ $(STAMP)/sam: pyproject.toml
 	$(SAM_VENV)/bin/python -m pip install --quiet "$$($(PYTHON) scripts/pin.py sam aws-sam-cli)"
 	@touch $@
 
+$(STAMP)/checkov: pyproject.toml
+	@mkdir -p $(STAMP)
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet "$$($(PYTHON) scripts/pin.py checkov checkov)"
+	@touch $@
+
 $(STAMP)/npm: package.json package-lock.json
 	@mkdir -p $(STAMP)
 	npm ci --no-audit --no-fund --loglevel=error
@@ -43,7 +51,7 @@ $(STAMP)/console-npm: frontend/package.json frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-setup: $(STAMP)/venv $(STAMP)/sam $(STAMP)/npm $(STAMP)/console-npm ## Create .venv, .venv-sam, node_modules and frontend/node_modules
+setup: $(STAMP)/venv $(STAMP)/sam $(STAMP)/checkov $(STAMP)/npm $(STAMP)/console-npm ## Create .venv, .venv-sam, .venv-checkov, node_modules and frontend/node_modules
 
 frontend/dist/index.html: $(STAMP)/console-npm $(CONSOLE_SOURCES)
 	cd frontend && npm run --silent build
@@ -73,6 +81,10 @@ validate: setup ## cfn-lint, sam validate --lint and the ASL checks on every tem
 	$(PY) scripts/check_asl.py cfn/statemachine/*.asl.json
 	npx --no-install asl-validator --silent $(addprefix --json-path ,$(wildcard cfn/statemachine/*.asl.json))
 
+checkov: $(STAMP)/checkov ## checkov on the templates (offline); each finding is fixed or skipped in the template with its reason
+	$(CHECKOV_VENV)/bin/checkov --framework cloudformation --skip-download --quiet --compact \
+	  $(addprefix -f ,template.yaml $(wildcard cfn/*.yaml))
+
 build: $(STAMP)/sam ## sam build (arm64, python3.13)
 	$(SAM) build --template template.yaml --build-dir .aws-sam/build
 
@@ -88,7 +100,7 @@ integration: $(STAMP)/venv ## Integration tests (moto + DRS simulator)
 e2e: $(STAMP)/venv ## End-to-end tests (the sandbox through the API and drsctl)
 	$(PY) -m pytest tests/e2e -q
 
-test: setup lint validate build-check console console-test chromium ## Everything CI runs: lint, template checks, build check, the console, all tests
+test: setup lint validate checkov build-check console console-test chromium ## Everything CI runs: lint, template checks, build check, the console, all tests
 	CONSOLE_E2E_REQUIRED=1 $(PY) -m pytest tests -q -n 2 --dist loadfile
 
 demo: $(STAMP)/venv console ## A full 3-wave drill in the local sandbox, no AWS account needed
@@ -111,4 +123,4 @@ deploy-console: console $(STAMP)/venv ## Upload the console to the deployed stac
 	$(PY) frontend/deploy/deploy_console.py --stack $(STACK) --region $(REGION)
 
 clean: ## Remove environments and build output
-	rm -rf $(VENV) $(SAM_VENV) node_modules .aws-sam $(STAMP) .pytest_cache .mypy_cache .ruff_cache frontend/node_modules frontend/dist
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) node_modules .aws-sam $(STAMP) .pytest_cache .mypy_cache .ruff_cache frontend/node_modules frontend/dist

@@ -266,6 +266,9 @@ class Resolver:
             ("AWS::SNS::Topic", "TopicName"): name,
             ("AWS::Logs::LogGroup", "Arn"): self._arn("logs", f"log-group:{ref}:*"),
             ("AWS::IAM::Role", "Arn"): self._arn("iam", f"role/{name}", region=False),
+            ("AWS::S3::Bucket", "Arn"): f"arn:{self.partition}:s3:::{ref}",
+            ("AWS::S3::Bucket", "DomainName"): f"{ref}.s3.amazonaws.com",
+            ("AWS::S3::Bucket", "RegionalDomainName"): f"{ref}.s3.{self.region}.amazonaws.com",
         }
         for machine_type in STATE_MACHINE_TYPES:
             values[(machine_type, "Arn")], values[(machine_type, "Name")] = ref, name

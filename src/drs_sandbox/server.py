@@ -31,7 +31,7 @@ DEFAULT_TIME_SCALE = 60.0
 
 def scenario_documents(scenario: Scenario | None) -> list[str]:
     """The SSM Automation documents the shipped scenarios and `scenario` declare: the sandbox's
-    stack allows its runbooks to run them (stack parameter AllowedSsmDocuments)."""
+    stack allows its runbooks to run them (stack parameter AllowedSsmAutomationDocuments)."""
     names: list[str] = []
     for path in sorted(builtin_scenarios().values()):
         try:

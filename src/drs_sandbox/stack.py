@@ -267,13 +267,13 @@ class Stack:
         self.parameters = {**LOCAL_PARAMETERS, **(parameters or {})}
         self.seed = seed
         self.template = cfn.load_template()
-        if ssm_documents and "AllowedSsmDocuments" not in self.parameters:
-            # The runbook may run these SSM documents too (those the scenarios declare), on top of
-            # the template's default, as if the stack had been deployed with them allowed.
-            default = cfn.parameter_defaults(self.template).get("AllowedSsmDocuments")
+        if ssm_documents and "AllowedSsmAutomationDocuments" not in self.parameters:
+            # The runbook may start these Automation documents too (those the scenarios declare), on
+            # top of the template's default, as if the stack had been deployed with them allowed.
+            default = cfn.parameter_defaults(self.template).get("AllowedSsmAutomationDocuments")
             if default is not None:
                 allowed = [d for d in default.split(",") if d] + list(ssm_documents)
-                self.parameters["AllowedSsmDocuments"] = ",".join(dict.fromkeys(allowed))
+                self.parameters["AllowedSsmAutomationDocuments"] = ",".join(dict.fromkeys(allowed))
         self.resolver = cfn.Resolver(
             self.template, self.parameters, region=REGION, account_id=ACCOUNT_ID, stack_name=STACK_NAME
         )
@@ -507,6 +507,25 @@ class Stack:
         for function in functions:
             self.runtime.register_simulated(function.name, self._simulated(function.name))
 
+    def _create_bucket(self, logical_id: str) -> None:
+        """A versioned bucket, with the template's Object Lock (default retention) when it has one,
+        so that the report writer meets a locked bucket as it does deployed."""
+        s3, resolver = self.client("s3"), self.resolver
+        bucket = resolver.physical_id(logical_id)
+        props = resolver.resolve(self.template["Resources"][logical_id].get("Properties") or {})
+        locked = str(props.get("ObjectLockEnabled", "")).lower() == "true"
+        s3.create_bucket(Bucket=bucket, **({"ObjectLockEnabledForBucket": True} if locked else {}))
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+        retention = ((props.get("ObjectLockConfiguration") or {}).get("Rule") or {}).get("DefaultRetention")
+        if locked and retention:
+            s3.put_object_lock_configuration(
+                Bucket=bucket,
+                ObjectLockConfiguration={
+                    "ObjectLockEnabled": "Enabled",
+                    "Rule": {"DefaultRetention": {"Mode": retention["Mode"], "Days": int(retention["Days"])}},
+                },
+            )
+
     def _simulated(self, name: str) -> Callable[[Any], tuple[str, bool]]:
         def respond(event: Any) -> tuple[str, bool]:
             return self.action_functions.invoke(name, event)
@@ -539,11 +558,7 @@ class Stack:
             elif res.get("Type") == "AWS::SQS::Queue":
                 sqs.create_queue(QueueName=resolver._name(logical_id))
             elif res.get("Type") == "AWS::S3::Bucket":
-                s3 = self.client("s3")
-                s3.create_bucket(Bucket=resolver.physical_id(logical_id))
-                s3.put_bucket_versioning(
-                    Bucket=resolver.physical_id(logical_id), VersioningConfiguration={"Status": "Enabled"}
-                )
+                self._create_bucket(logical_id)
         # The console's user pool and groups: created before the functions, whose environment names
         # the pool's id (moto chooses it).
         self.console_users = ConsoleUsers(

@@ -195,8 +195,8 @@ def test_bad_function_declarations_are_400s_that_declare_nothing(env: Env, body:
 
 def test_the_three_tier_scenario_declares_the_runbooks_functions_and_dns_automation(env: Env) -> None:
     # Given the sandbox started with the three-tier scenario, whose stack allows its DNS automation
-    allowed = env.info["parameters"]["AllowedSsmDocuments"].split(",")
-    assert {"AWS-RunShellScript", "Shop-FailoverDns"} <= set(allowed)
+    assert "Shop-FailoverDns" in env.info["parameters"]["AllowedSsmAutomationDocuments"].split(",")
+    assert "Shop-FailoverDns" not in env.info["parameters"]["AllowedSsmCommandDocuments"].split(",")
     # When its health check function is invoked and its DNS automation started
     assert env.invoke("drs-actions-http-health-check", {"url": "https://shop.example.internal"}) == (
         {"status": "SUCCEEDED", "httpStatus": 200},

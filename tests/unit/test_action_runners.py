@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import shlex
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from execution_utils import ActionStatus
-from orchestrator.actions import ActionContext, render_parameters
+from orchestrator.actions import (
+    ActionContext,
+    quote_posix,
+    quote_powershell,
+    render_parameters,
+    shell_quote_for,
+)
 from orchestrator.actions.lambda_action import LambdaRunner
 from orchestrator.actions.ssm_automation import AutomationRunner
 from orchestrator.actions.ssm_command import CommandRunner
@@ -164,3 +171,32 @@ def test_a_wait_ends_once_its_duration_has_passed() -> None:
     waiting = {**action, "handle": started.handle}
     assert runner.check(waiting, context(NOW + timedelta(seconds=100))).check_in_seconds == 20
     assert runner.check(waiting, context(NOW + timedelta(seconds=120))).status is ActionStatus.SUCCEEDED
+
+
+def test_context_values_in_a_command_are_quoted_as_one_word_for_its_shell() -> None:
+    """Given a plan and wave named like shell code; when a Linux and a PowerShell command print
+    them; then each value is one literal word: POSIX-quoted for the shell script, single-quoted
+    with every kind of single quote doubled for PowerShell; the instance ids expand unquoted."""
+    hostile = ActionContext(
+        lambda: ({**EVENT, "planName": "x'; touch /tmp/pwned; '", "waveName": "$(reboot)"}, dict(INSTANCES)),
+        now=NOW,
+    )
+    ssm = Ssm()
+    runner = CommandRunner(ssm)
+    linux = new_action(
+        {
+            "name": "c",
+            "type": "SSM_COMMAND",
+            "documentName": "AWS-RunShellScript",
+            "parameters": {"commands": ["echo {{planName}} {{waveName}}"]},
+        },
+        "POST",
+    )
+    runner.start(linux, hostile)
+    (line,) = ssm.sent[-1]["parameters"]["commands"]
+    assert shlex.split(line) == ["echo", "x'; touch /tmp/pwned; '", "$(reboot)"]
+    assert quote_powershell("it's \u2019$x\u2018") == "'it''s \u2019\u2019$x\u2018\u2018'"
+    assert shell_quote_for("AWS-RunPowerShellScript") is quote_powershell
+    assert shell_quote_for("AWS-RunShellScript") is quote_posix
+    # Automation parameters are typed values, not shell lines: substituted as they are
+    assert render_parameters({"Zone": ["{{planName}}"]}, hostile) == {"Zone": ["x'; touch /tmp/pwned; '"]}

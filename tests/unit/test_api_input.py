@@ -289,3 +289,29 @@ def test_a_validation_exception_is_never_a_server_error() -> None:
     translated = translate(client_error("ValidationException"))
     assert translated.code == "DYNAMODB_VALIDATION"
     assert set(translated.to_body()["error"]) <= {"code", "message", "details"}
+
+
+def test_a_query_parameter_given_twice_is_refused_naming_it() -> None:
+    """Given API Gateway's event for ?limit=1&limit=2 (the last value in queryStringParameters,
+    both in multiValueQueryStringParameters); then 400 INVALID_QUERY names limit."""
+    allowed = (http.QueryParam("limit", "page size", {"type": "integer"}),)
+    with pytest.raises(OrchestratorError) as caught:
+        http.query_params({"limit": "2"}, allowed, {"limit": ["1", "2"]})
+    assert (caught.value.http_status, caught.value.code, caught.value.details) == (
+        400,
+        "INVALID_QUERY",
+        {"field": "limit"},
+    )
+    assert http.query_params({"limit": "2"}, allowed, {"limit": ["2"]}) == {"limit": "2"}
+
+
+@pytest.mark.parametrize("bad", ["nul\x00", "rtl\u202e", "mark\u200e"])
+def test_nul_and_bidi_controls_are_refused_in_any_string_of_a_plan(bad: str) -> None:
+    """Given a plan whose function payload (free-form JSON) holds NUL or a bidi control in a value
+    or a key; then 422 names the payload's field."""
+    wave = {"waveName": "w", "protectionGroupIds": ["g"]}
+    action = {"name": "f", "type": "LAMBDA", "functionName": "drs-actions-f"}
+    for payload, field in (({"note": bad}, "payload.note"), ({bad: "x"}, f"payload.{bad}")):
+        body = {"name": "p", "waves": [{**wave, "postActions": [{**action, "payload": payload}]}]}
+        error = refusal(json.dumps(body), "RecoveryPlan")
+        assert (error.http_status, error.details) == (422, {"field": f"waves[0].postActions[0].{field}"})

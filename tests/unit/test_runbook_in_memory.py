@@ -22,7 +22,7 @@ QUICK = {"snapshot": 30, "conversion": 60, "launch": 30, "boot": 10}
 
 @pytest.fixture
 def orc() -> Iterator[Orchestration]:
-    yield in_memory_orchestration()
+    yield in_memory_orchestration(allowed_ssm_automation_documents=("Shop-FailoverDns",))
 
 
 def runbook_plan(
@@ -85,7 +85,7 @@ def test_a_runbook_with_every_action_type_completes_only_after_its_last_post_act
                     {
                         "name": "dns",
                         "type": "SSM_AUTOMATION",
-                        "documentName": "AWS-RunShellScript",
+                        "documentName": "Shop-FailoverDns",
                         "parameters": {"InstanceIds": ["{{instanceIds}}"]},
                     },
                     {"name": "settle", "type": "WAIT", "durationSeconds": 120},

@@ -28,6 +28,11 @@ def _int(name: str, default: int) -> int:
         raise ConfigError(f"environment variable {name} must be an integer, got {raw!r}") from e
 
 
+def _names(name: str, default: str) -> tuple[str, ...]:
+    """A comma-separated list (a CommaDelimitedList stack parameter joined again), blanks dropped."""
+    return tuple(n.strip() for n in os.environ.get(name, default).split(",") if n.strip())
+
+
 @dataclass(frozen=True)
 class Config:
     executions_table: str
@@ -46,10 +51,12 @@ class Config:
     drs_max_servers_in_active_jobs: int = 500
     # The Region the stack runs and recovers in (Lambda sets AWS_REGION).
     region: str | None = None
-    # Runbook actions may call only functions named with this prefix and only these SSM documents
-    # (stack parameters; the execution handler's IAM policy grants exactly the same).
+    # Runbook actions may call only functions named with this prefix, only these Command documents
+    # (SSM_COMMAND) and only these Automation documents (SSM_AUTOMATION): stack parameters; the
+    # execution handler's IAM policy grants exactly the same.
     action_function_prefix: str = "drs-actions-"
-    allowed_ssm_documents: tuple[str, ...] = ("AWS-RunShellScript", "AWS-RunPowerShellScript")
+    allowed_ssm_command_documents: tuple[str, ...] = ("AWS-RunShellScript", "AWS-RunPowerShellScript")
+    allowed_ssm_automation_documents: tuple[str, ...] = ()
     # The console's Cognito user pool: a console user's request is recorded as that pool's user
     # (looked up by sub); a sign-in through any other pool is recorded by sub and role only.
     user_pool_id: str = ""
@@ -73,13 +80,10 @@ class Config:
             drs_max_servers_in_active_jobs=_int("DRS_MAX_SERVERS_IN_ACTIVE_JOBS", 500),
             region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None,
             action_function_prefix=os.environ.get("ACTION_FUNCTION_PREFIX", "drs-actions-"),
-            allowed_ssm_documents=tuple(
-                d.strip()
-                for d in os.environ.get(
-                    "ALLOWED_SSM_DOCUMENTS", "AWS-RunShellScript,AWS-RunPowerShellScript"
-                ).split(",")
-                if d.strip()
+            allowed_ssm_command_documents=_names(
+                "ALLOWED_SSM_COMMAND_DOCUMENTS", "AWS-RunShellScript,AWS-RunPowerShellScript"
             ),
+            allowed_ssm_automation_documents=_names("ALLOWED_SSM_AUTOMATION_DOCUMENTS", ""),
             user_pool_id=os.environ.get("CONSOLE_USER_POOL_ID", ""),
         )
 

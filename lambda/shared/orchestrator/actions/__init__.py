@@ -8,6 +8,7 @@ records outcomes, counts attempts and applies timeouts, retries and the wave's f
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -92,11 +93,34 @@ class Runner(Protocol):
 # Context values a plan may place in SSM parameters: "{{instanceIds}}" as a whole list item expands
 # into every recovered instance id; the others are replaced inside any string.
 _SCALARS = ("executionId", "planId", "planName", "executionType", "waveName", "waveNumber")
+# PowerShell takes these as single quotes too; inside a single-quoted string each is doubled.
+_POWERSHELL_QUOTES = "'\u2018\u2019\u201a\u201b"
+
+
+def quote_posix(value: str) -> str:
+    """``value`` as one word of a POSIX shell line, whatever it holds."""
+    return shlex.quote(value)
+
+
+def quote_powershell(value: str) -> str:
+    """``value`` as a PowerShell single-quoted (verbatim) string: no variable, no subexpression."""
+    return "'" + "".join(c * 2 if c in _POWERSHELL_QUOTES else c for c in value) + "'"
+
+
+def shell_quote_for(document_name: str) -> Callable[[str], str]:
+    """How a Command document's shell reads a substituted value literally: PowerShell documents
+    (AWS-RunPowerShellScript and those named like it) single-quote, every other one is a POSIX shell."""
+    return quote_powershell if "powershell" in document_name.lower() else quote_posix
 
 
 def render_parameters(
-    parameters: Mapping[str, Sequence[str]], context: ActionContext
+    parameters: Mapping[str, Sequence[str]],
+    context: ActionContext,
+    quote: Callable[[str], str] | None = None,
 ) -> dict[str, list[str]]:
+    """The action's parameters with the context substituted. ``quote``, given for Command documents
+    (whose parameters end up in a shell line), makes each substituted value one literal word, so a
+    plan or wave name is never run as shell code."""
     rendered: dict[str, list[str]] = {}
     for key, values in parameters.items():
         items: list[str] = []
@@ -106,7 +130,10 @@ def render_parameters(
                 continue
             text = value
             for name in _SCALARS:
-                text = text.replace("{{" + name + "}}", str(context.event.get(name, "")))
+                marker = "{{" + name + "}}"
+                if marker in text:
+                    substituted = str(context.event.get(name, ""))
+                    text = text.replace(marker, quote(substituted) if quote else substituted)
             items.append(text)
         rendered[key] = items
     return rendered

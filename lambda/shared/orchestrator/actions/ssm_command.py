@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from execution_utils import ActionStatus
-from orchestrator.actions import ActionContext, Outcome, render_parameters
+from orchestrator.actions import ActionContext, Outcome, render_parameters, shell_quote_for
 from orchestrator.exceptions import OrchestratorError, TransientError
 from orchestrator.model import ActionRecord
 from orchestrator.ports import SsmPort
@@ -34,7 +34,9 @@ class CommandRunner:
             command_ids = self.ssm.send_command(
                 document=action["documentName"],
                 instance_ids=context.instance_ids,
-                parameters=render_parameters(action.get("parameters") or {}, context),
+                parameters=render_parameters(
+                    action.get("parameters") or {}, context, shell_quote_for(action["documentName"])
+                ),
                 timeout_seconds=action["timeoutSeconds"],
                 comment=f"drs-orchestrator {context.event['executionId'][:8]} {action['name']}",
             )

@@ -52,7 +52,10 @@ def _body(schema: str) -> dict[str, Any]:
 
 
 def _query(doc: RouteDoc) -> dict[str, str]:
-    return http.query_params(app.current_event.query_string_parameters, doc.query)
+    event = app.current_event
+    return http.query_params(
+        event.query_string_parameters, doc.query, event.multi_value_query_string_parameters
+    )
 
 
 def _actor() -> Actor:

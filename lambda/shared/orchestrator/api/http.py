@@ -84,16 +84,26 @@ def _is_utf8(text: str) -> bool:
     return True
 
 
+# No string of a request, wherever it is (a name, an SSM parameter, a function's payload, a tag),
+# may hold NUL or a bidirectional control: NUL cuts C strings and shell arguments short, and the
+# bidi controls make text read otherwise than it runs (schemas.py says which fields refuse more).
+_HIDDEN = re.compile("[\x00" + schemas.BIDI + "]")
+_HIDDEN_REASON = "contains a NUL or bidirectional-control character"
+
+
 def _unstorable_value(body: Any) -> tuple[str, str] | None:
-    """The first (field, reason) of a value no store can keep: a string or key with a lone UTF-16
-    surrogate (not encodable as UTF-8), or a number outside the double range. Iterative, so any
-    depth json.loads accepted is walked without recursion."""
+    """The first (field, reason) of a value no store can keep or no operator can read: a string or
+    key with a lone UTF-16 surrogate (not encodable as UTF-8) or a NUL or bidirectional control, or
+    a number outside the double range. Iterative, so any depth json.loads accepted is walked
+    without recursion."""
     pending: list[tuple[str, Any]] = [("", body)]
     while pending:
         path, value = pending.pop()
         if isinstance(value, str):
             if not _is_utf8(value):
                 return path or "body", "contains a lone UTF-16 surrogate (not valid Unicode text)"
+            if _HIDDEN.search(value):
+                return path or "body", _HIDDEN_REASON
         elif isinstance(value, float):
             if not math.isfinite(value):
                 return path or "body", "is a number out of range"
@@ -102,14 +112,24 @@ def _unstorable_value(body: Any) -> tuple[str, str] | None:
                 child = f"{path}.{_printable(key)}" if path else _printable(key)
                 if not _is_utf8(key):
                     return child, "is a key with a lone UTF-16 surrogate (not valid Unicode text)"
+                if _HIDDEN.search(key):
+                    return child, f"is a key that {_HIDDEN_REASON.replace('contains', 'holds')}"
                 pending.append((child, item))
         elif isinstance(value, list):
             pending.extend((f"{path}[{i}]", item) for i, item in enumerate(value))
     return None
 
 
-def _schema_error(e: JsonSchemaValueException) -> ValidationFailedError:
+def _schema_error(e: JsonSchemaValueException, schema_name: str) -> ValidationFailedError:
     field_name = e.name.replace("data.", "", 1) if e.name and e.name != "data" else "body"
+    redirect = (
+        schemas.REDIRECTED_VALUES.get((schema_name, field_name, e.value))
+        if isinstance(e.value, str)
+        else None
+    )
+    if redirect:
+        code, text = redirect
+        return ValidationFailedError(text, code=code, details={"field": field_name})
     rule = schemas.PATTERN_RULES.get(str(e.rule_definition)) if e.rule == "pattern" else None
     if rule:
         message = f"{field_name} {rule}"
@@ -156,7 +176,7 @@ def parse_body(raw: str | None, is_base64: bool, schema_name: str) -> dict[str, 
     try:
         validated: dict[str, Any] = schemas.validator(schema_name)(body)
     except JsonSchemaValueException as e:
-        raise _schema_error(e) from e
+        raise _schema_error(e, schema_name) from e
     except RecursionError as e:  # no schema recurses, but never let it escape as a 500
         raise BadRequestError("the body is nested too deeply", code="MALFORMED_JSON") from e
     return validated
@@ -177,8 +197,23 @@ def path_id(value: str, label: str, not_found_code: str) -> str:
     return value
 
 
-def query_params(params: Mapping[str, str] | None, allowed: tuple[QueryParam, ...]) -> dict[str, str]:
+def query_params(
+    params: Mapping[str, str] | None,
+    allowed: tuple[QueryParam, ...],
+    multi: Mapping[str, list[str]] | None = None,
+) -> dict[str, str]:
+    """The query parameters, each given at most once. API Gateway's proxy event keeps only the last
+    value of a repeated parameter in ``queryStringParameters`` and every value in ``multi``
+    (``multiValueQueryStringParameters``): ``limit=1&limit=2`` would quietly mean 2, so it is 400."""
     given = dict(params or {})
+    repeated = sorted(name for name, values in (multi or {}).items() if len(values or []) > 1)
+    if repeated:
+        name = _printable(repeated[0])
+        raise BadRequestError(
+            f"query parameter {name} is given {len((multi or {})[repeated[0]])} times; give it once",
+            code="INVALID_QUERY",
+            details={"field": name},
+        )
     unknown = sorted(set(given) - {p.name for p in allowed})
     if unknown:
         names = ", ".join(_printable(n) for n in unknown)

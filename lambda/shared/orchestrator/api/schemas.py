@@ -23,10 +23,10 @@ from execution_utils import (
 # line and paragraph separators, and the whole Unicode Bidi_Control set: the marks U+061C, U+200E,
 # U+200F, the embeddings and overrides U+202A-U+202E and the isolates U+2066-U+2069. Written as
 # regex escapes, the same in Python and ECMA-262 (the OpenAPI document publishes the patterns).
-_BIDI = r"\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
-_FORBIDDEN = r"\x00-\x1f\x7f-\x9f\u2028\u2029" + _BIDI
+BIDI = r"\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_FORBIDDEN = r"\x00-\x1f\x7f-\x9f\u2028\u2029" + BIDI
 # Descriptions may span lines: tab, LF and CR are allowed there, nothing else of the above.
-_FORBIDDEN_IN_TEXT = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029" + _BIDI
+_FORBIDDEN_IN_TEXT = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029" + BIDI
 # A name: no forbidden character, no leading or trailing white space.
 NAME_PATTERN = rf"^[^\s{_FORBIDDEN}]([^{_FORBIDDEN}]*[^\s{_FORBIDDEN}])?$"
 COMMENT_PATTERN = rf"^[^{_FORBIDDEN}]*$"
@@ -100,7 +100,7 @@ ACTION: dict[str, Any] = {
             "additionalProperties": {
                 "type": "array",
                 "maxItems": 100,
-                "items": {"type": "string", "maxLength": 4096},
+                "items": {"type": "string", "maxLength": 4096, "pattern": DESCRIPTION_PATTERN},
             },
         },
         "durationSeconds": {"type": "integer", "minimum": 60, "maximum": 7200},
@@ -155,11 +155,21 @@ RECOVERY_PLAN: dict[str, Any] = {
 
 START_EXECUTION: dict[str, Any] = {
     "title": "StartExecution",
-    "description": "Starts a DRILL. A RECOVERY is refused here (422 RECOVERY_ROUTE_REQUIRED): it is "
+    "description": "Starts a DRILL. A RECOVERY is not offered here (422 RECOVERY_ROUTE_REQUIRED): it is "
     "started with POST /recovery-plans/{planId}/recovery.",
     "type": "object",
     "additionalProperties": False,
-    "properties": {"executionType": {"enum": [str(v) for v in ExecutionType], "default": "DRILL"}},
+    "properties": {"executionType": {"enum": [str(ExecutionType.DRILL)], "default": "DRILL"}},
+}
+
+# Values a schema refuses that deserve more than "must be one of": (schema, field, value) -> the
+# error code and message that say where to go instead.
+REDIRECTED_VALUES: dict[tuple[str, str, Any], tuple[str, str]] = {
+    ("StartExecution", "executionType", str(ExecutionType.RECOVERY)): (
+        "RECOVERY_ROUTE_REQUIRED",
+        "a RECOVERY is started only with POST /recovery-plans/{planId}/recovery and "
+        '{"confirmPlanName": <the plan\'s name>}; this route starts drills',
+    ),
 }
 
 START_RECOVERY: dict[str, Any] = {

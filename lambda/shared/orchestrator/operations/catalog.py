@@ -47,7 +47,8 @@ def check_group(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
 _ACTION_FIELDS: dict[ActionType, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ActionType.LAMBDA: (("functionName",), ("payload",)),
     ActionType.SSM_COMMAND: (("documentName",), ("parameters",)),
-    ActionType.SSM_AUTOMATION: (("documentName",), ("parameters",)),
+    # An Automation always takes parameters (see _check_automation_parameters).
+    ActionType.SSM_AUTOMATION: (("documentName", "parameters"), ()),
     ActionType.WAIT: (("durationSeconds",), ()),
     ActionType.APPROVAL: ((), ()),
 }
@@ -83,27 +84,80 @@ def check_actions(config: Config, waves: list[dict[str, Any]]) -> None:
                     )
                 names.add(key)
                 if kind is ActionType.LAMBDA:
-                    _check_lambda(action, path)
-                prefix = config.action_function_prefix
-                if kind is ActionType.LAMBDA and not action["functionName"].startswith(prefix):
-                    raise _invalid(
-                        f"{path}.functionName",
-                        f"this stack may invoke only functions whose name starts with {prefix!r} "
-                        "(stack parameter ActionFunctionPrefix)",
-                    )
-                allowed = config.allowed_ssm_documents
-                if kind in (ActionType.SSM_COMMAND, ActionType.SSM_AUTOMATION) and (
-                    action["documentName"] not in allowed
-                ):
-                    raise _invalid(
-                        f"{path}.documentName",
-                        f"document {action['documentName']!r} is not allowed; allowed: "
-                        + ", ".join(allowed)
-                        + " (stack parameter AllowedSsmDocuments)",
-                    )
+                    _check_lambda(config, action, path)
+                elif kind in _DOCUMENT_LISTS:
+                    _check_document(config, kind, action, path)
+                if kind is ActionType.SSM_AUTOMATION:
+                    _check_automation_parameters(action, path)
 
 
-def _check_lambda(action: dict[str, Any], path: str) -> None:
+# Which allow-list (config attribute, stack parameter) an SSM action's document must be on: a
+# Command document cannot be started as an Automation, nor the reverse, so each type has its own.
+_DOCUMENT_LISTS: dict[ActionType, tuple[str, str]] = {
+    ActionType.SSM_COMMAND: ("allowed_ssm_command_documents", "AllowedSsmCommandDocuments"),
+    ActionType.SSM_AUTOMATION: ("allowed_ssm_automation_documents", "AllowedSsmAutomationDocuments"),
+}
+
+# StartAutomationExecution's limits (botocore's AutomationParameterMap): 1 to 200 parameters, names
+# of 1 to 50 characters, at most 50 values of 1 to 512 characters. botocore refuses any call outside
+# them before it is sent, so an automation that breaks them would fail every time it runs.
+AUTOMATION_MAX_PARAMETERS = 200
+AUTOMATION_MAX_NAME = 50
+AUTOMATION_MAX_VALUES = 50
+AUTOMATION_MAX_VALUE = 512
+
+
+def _check_document(config: Config, kind: ActionType, action: dict[str, Any], path: str) -> None:
+    attribute, parameter = _DOCUMENT_LISTS[kind]
+    allowed: tuple[str, ...] = getattr(config, attribute)
+    if action["documentName"] not in allowed:
+        listed = f"allowed: {', '.join(allowed)}" if allowed else "this stack allows none"
+        raise _invalid(
+            f"{path}.documentName",
+            f"{kind} document {action['documentName']!r} is not allowed; {listed} (stack parameter {parameter})",
+        )
+
+
+def _check_automation_parameters(action: dict[str, Any], path: str) -> None:
+    """An Automation always gets parameters: StartAutomationExecution refuses an empty map, and the
+    parameters are what ties the automation to the wave (``{{instanceIds}}``)."""
+    parameters = action.get("parameters") or {}
+    if not parameters:
+        raise _invalid(
+            f"{path}.parameters",
+            "an SSM_AUTOMATION action needs parameters (at least one): Automation refuses an "
+            "execution without any",
+        )
+    if len(parameters) > AUTOMATION_MAX_PARAMETERS:
+        raise _invalid(
+            f"{path}.parameters", f"Automation takes at most {AUTOMATION_MAX_PARAMETERS} parameters"
+        )
+    for name, values in parameters.items():
+        where = f"{path}.parameters.{name}"
+        if len(name) > AUTOMATION_MAX_NAME:
+            raise _invalid(
+                where, f"an Automation parameter name has at most {AUTOMATION_MAX_NAME} characters"
+            )
+        if len(values) > AUTOMATION_MAX_VALUES:
+            raise _invalid(where, f"an Automation parameter has at most {AUTOMATION_MAX_VALUES} values")
+        for i, value in enumerate(values):
+            if not value or len(value) > AUTOMATION_MAX_VALUE:
+                raise _invalid(
+                    f"{where}[{i}]",
+                    f"an Automation parameter value has 1 to {AUTOMATION_MAX_VALUE} characters",
+                )
+
+
+def _check_lambda(config: Config, action: dict[str, Any], path: str) -> None:
+    prefix = config.action_function_prefix
+    name = action["functionName"]
+    # The prefix names a family of functions; the prefix alone is no function of it.
+    if not name.startswith(prefix) or len(name) == len(prefix):
+        raise _invalid(
+            f"{path}.functionName",
+            f"this stack may invoke only functions whose name is {prefix!r} followed by at least one "
+            "character (stack parameter ActionFunctionPrefix)",
+        )
     reserved = sorted(ACTION_CONTEXT_KEYS & set(action.get("payload") or {}))
     if reserved:
         raise _invalid(
