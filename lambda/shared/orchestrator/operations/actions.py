@@ -16,6 +16,7 @@ from typing import Any, cast
 
 from execution_utils import (
     ACTION_FAILED,
+    ACTION_STARTABLE,
     ActionStage,
     ActionStatus,
     ActionType,
@@ -142,11 +143,9 @@ def _step(
     action = execution["waves"][index]["actions"][position]
     now = deps.clock.now()
     status = ActionStatus(action["status"])
-    if status is ActionStatus.PENDING:
-        if (
-            action.get("retryAt")
-            and (left := timeutil.seconds_between(timeutil.iso(now), action["retryAt"])) > 0
-        ):
+    if status in ACTION_STARTABLE:
+        due = action.get("nextAttemptAt") or action.get("retryAt")
+        if due and (left := timeutil.seconds_between(timeutil.iso(now), due)) > 0:
             return machine_state(state, next_step="ACTIONS", interval=int(left + 0.999))
         if action["type"] == ActionType.APPROVAL:
             return machine_state(
@@ -195,7 +194,8 @@ def _start(
     position: int,
     action: ActionRecord,
 ) -> MachineState:
-    """Claim the next attempt (so a twin call cannot start it too), then start it."""
+    """Claim the next attempt (so a twin call cannot start it too, and a cancel accepted since the
+    record was read stops it: no attempt starts after a cancel), then start it."""
     now = deps.clock.iso()
     running = cast(
         ActionRecord,
@@ -203,7 +203,7 @@ def _start(
             **{
                 k: v
                 for k, v in action.items()
-                if k not in ("handle", "retryAt", "error", "output", "endTime")
+                if k not in ("handle", "retryAt", "nextAttemptAt", "error", "output", "endTime")
             },
             "status": str(ActionStatus.RUNNING),
             "attempts": int(action["attempts"]) + 1,
@@ -211,7 +211,9 @@ def _start(
             "startTime": action.get("startTime") or now,
         },
     )
-    execution = deps.stores.executions.record_action(execution, index, position, running, was=action)
+    execution = deps.stores.executions.record_action(
+        execution, index, position, running, was=action, unless_cancelled=True
+    )
     number = index + 1
     note(
         deps,
@@ -271,12 +273,16 @@ def _record(
     again = outcome.status in ACTION_FAILED and int(action["attempts"]) < int(action["maxAttempts"])
     if again:
         backoff = RETRY_BACKOFF_SECONDS[min(int(action["attempts"]), len(RETRY_BACKOFF_SECONDS)) - 1]
-        ended["status"] = str(ActionStatus.PENDING)
-        ended["retryAt"] = timeutil.iso(now + timedelta(seconds=backoff))
+        ended["status"] = str(ActionStatus.RETRY_SCHEDULED)
+        ended["nextAttemptAt"] = timeutil.iso(now + timedelta(seconds=backoff))
     else:
         ended["status"] = str(outcome.status)
         ended["endTime"] = timeutil.iso(now)
-    deps.stores.executions.record_action(execution, index, position, ended, was=action)
+    # No next attempt is scheduled once a cancel was accepted: the action is then CANCELLED by
+    # finalize (StaleWriteError here; the caller reads again and stops).
+    deps.stores.executions.record_action(
+        execution, index, position, ended, was=action, unless_cancelled=again
+    )
     kind = f"ACTION_{outcome.status}"
     message = (
         f"{action['stage'].lower()}-action {action['name']} {str(outcome.status).lower().replace('_', ' ')}"
@@ -310,7 +316,7 @@ def _record(
             "attempt": action["attempts"],
         },
     )
-    interval = int(timeutil.seconds_between(timeutil.iso(now), ended["retryAt"])) if again else 0
+    interval = int(timeutil.seconds_between(timeutil.iso(now), ended["nextAttemptAt"])) if again else 0
     return machine_state(state, next_step="ACTIONS", interval=interval)
 
 
@@ -389,11 +395,11 @@ def await_approval(deps: Deps, state: dict[str, Any], task_token: str) -> dict[s
         position, action = found
         now = deps.clock.iso()
         asked = action
-        if action["status"] == ActionStatus.PENDING:
+        if action["status"] in ACTION_STARTABLE:
             asked = cast(
                 ActionRecord,
                 {
-                    **action,
+                    **{k: v for k, v in action.items() if k not in ("nextAttemptAt", "retryAt")},
                     "status": str(ActionStatus.RUNNING),
                     "attempts": int(action["attempts"]) + 1,
                     "attemptStartTime": now,
@@ -436,7 +442,8 @@ def approval_expired(deps: Deps, state: dict[str, Any]) -> MachineState:
         kept = {k: v for k, v in action.items() if k != "attemptStartTime"}
         fields: dict[str, Any] = {"status": str(ActionStatus.TIMED_OUT), "endTime": now}
         if int(action["attempts"]) < int(action["maxAttempts"]):
-            fields = {"status": str(ActionStatus.PENDING)}  # asked again
+            # Asked again at once: the next attempt is due now.
+            fields = {"status": str(ActionStatus.RETRY_SCHEDULED), "nextAttemptAt": now}
         expired = cast(ActionRecord, {**kept, **fields, "error": f"not approved within {minutes} minutes"})
         try:
             deps.stores.executions.record_approval_expired(
