@@ -26,6 +26,11 @@ from drs_sandbox.actions import ActionSpecError, parse_automation, parse_functio
 from drs_sandbox.faults import FaultSpecError
 from drs_sandbox.stack import ACCOUNT_ID, Stack
 
+# The sandbox signs nobody in: every request is made by the IAM user "sandbox", unless it names
+# another with this header (an IAM user name), so that tests can stage several operators at once.
+CALLER_HEADER = "X-Sandbox-Caller"
+_IAM_USER_NAME = re.compile(r"[A-Za-z0-9+=,.@_-]{1,64}")
+
 logger = logging.getLogger(__name__)
 CONTROL_PREFIX = "/_sandbox/"
 HEALTH_PATH = "/health"
@@ -307,6 +312,8 @@ class SandboxApp:
             if params is not None:
                 resource, path_parameters = route.resource, params or None
                 break
+        named = request.headers.get(CALLER_HEADER) or ""
+        caller = named if _IAM_USER_NAME.fullmatch(named) else "sandbox"
         raw = request.get_data()
         try:
             body: str | None = raw.decode("utf-8") if raw else None
@@ -342,9 +349,9 @@ class SandboxApp:
                 "identity": {
                     "sourceIp": request.remote_addr or "127.0.0.1",
                     "userAgent": request.headers.get("User-Agent"),
-                    "caller": "sandbox",
-                    "user": "sandbox",
-                    "userArn": f"arn:aws:iam::{ACCOUNT_ID}:user/sandbox",
+                    "caller": caller,
+                    "user": caller,
+                    "userArn": f"arn:aws:iam::{ACCOUNT_ID}:user/{caller}",
                     "accountId": ACCOUNT_ID,
                 },
             },
