@@ -26,13 +26,27 @@ const WAVE_TYPES: Record<string, IndicatorType> = {
   SKIPPED: "warning",
 };
 
+// Indicator and words of an action's status: the status model's badges (execution_utils.action_badge).
 const ACTION_TYPES: Record<string, IndicatorType> = {
   PENDING: "pending",
   RUNNING: "in-progress",
+  RETRY_SCHEDULED: "warning",
   SUCCEEDED: "success",
   FAILED: "error",
   TIMED_OUT: "error",
   SKIPPED: "stopped",
+  CANCELLED: "stopped",
+};
+
+const ACTION_LABELS: Record<string, string> = {
+  PENDING: "Not started",
+  RUNNING: "Running",
+  RETRY_SCHEDULED: "Retry scheduled",
+  SUCCEEDED: "Succeeded",
+  FAILED: "Failed",
+  TIMED_OUT: "Timed out",
+  SKIPPED: "Skipped",
+  CANCELLED: "Cancelled",
 };
 
 const PHASES: Record<string, string> = { PRE_ACTIONS: "Pre-actions", POST_ACTIONS: "Post-actions" };
@@ -52,6 +66,20 @@ export function waveIndicator(status: string): IndicatorType {
 
 export function actionIndicator(status: string): IndicatorType {
   return ACTION_TYPES[status] ?? "info";
+}
+
+/** An action's status in words, with when a scheduled retry starts: "Retry scheduled (attempt 2 of 3 at ...)". */
+export function actionStatusText(action: {
+  status: string;
+  attempts?: number;
+  maxAttempts?: number;
+  nextAttemptAt?: string | null;
+}): string {
+  const label = ACTION_LABELS[action.status] ?? humanize(action.status);
+  if (action.status !== "RETRY_SCHEDULED") return label;
+  const attempt = (action.attempts ?? 0) + 1;
+  const when = action.nextAttemptAt ? ` at ${formatTime(action.nextAttemptAt)}` : "";
+  return `${label} (attempt ${attempt} of ${action.maxAttempts ?? attempt}${when})`;
 }
 
 /** A wave's phase in words ("Pre-actions", "Converting"). */

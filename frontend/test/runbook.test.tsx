@@ -98,6 +98,26 @@ describe("status rules of the runbook", () => {
 });
 
 describe("WaveCard actions", () => {
+  it("shows an action a cancel stopped as Cancelled (grey, never an error) and a scheduled retry with its time", () => {
+    const when = "2026-01-01T00:02:00Z";
+    const w = wave(1, "CANCELLED", {
+      actions: [
+        act_("sign-off", { type: "APPROVAL", status: "CANCELLED", attempts: 1 }),
+        act_("health", { status: "RETRY_SCHEDULED", attempts: 1, maxAttempts: 3, nextAttemptAt: when, error: "refused" }),
+      ],
+    });
+    const { container } = renderAt(<WaveCard wave={w} />, { path: "/", route: "/" });
+    const table = createWrapper(container).findTable('[data-testid="wave-1-actions"]')!;
+    const cancelled = table.findBodyCell(1, 4)!.findStatusIndicator()!;
+    expect(cancelled.getElement().textContent).toBe("Cancelled");
+    expect(cancelled.getElement().outerHTML).toMatch(/status-stopped/);
+    expect(cancelled.getElement().outerHTML).not.toMatch(/status-error/);
+    const retry = table.findBodyCell(2, 4)!.findStatusIndicator()!;
+    expect(retry.getElement().textContent).toBe(`Retry scheduled (attempt 2 of 3 at ${new Date(when).toLocaleString()})`);
+    expect(retry.getElement().outerHTML).toMatch(/status-warning/);
+  });
+
+
   it("lists each action with stage, name, type, status, attempts, error and the approval", () => {
     const w = wave(2, "IN_PROGRESS", {
       phase: "POST_ACTIONS",

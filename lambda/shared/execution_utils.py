@@ -62,12 +62,15 @@ class ActionStage(StrEnum):
 
 
 class ActionStatus(StrEnum):
-    PENDING = "PENDING"
+    PENDING = "PENDING"  # not started yet
     RUNNING = "RUNNING"
+    # An attempt failed and another one is due at ``nextAttemptAt`` (maxAttempts allows it).
+    RETRY_SCHEDULED = "RETRY_SCHEDULED"
     SUCCEEDED = "SUCCEEDED"
     FAILED = "FAILED"
     TIMED_OUT = "TIMED_OUT"
-    SKIPPED = "SKIPPED"
+    SKIPPED = "SKIPPED"  # never run: the wave failed first
+    CANCELLED = "CANCELLED"  # stopped, or never run, because the execution was cancelled
 
 
 class OnFailure(StrEnum):
@@ -128,8 +131,16 @@ TERMINAL_WAVE_STATUSES: frozenset[WaveStatus] = frozenset(
     {WaveStatus.COMPLETED, WaveStatus.FAILED, WaveStatus.CANCELLED, WaveStatus.SKIPPED}
 )
 ACTION_ENDED: frozenset[ActionStatus] = frozenset(
-    {ActionStatus.SUCCEEDED, ActionStatus.FAILED, ActionStatus.TIMED_OUT, ActionStatus.SKIPPED}
+    {
+        ActionStatus.SUCCEEDED,
+        ActionStatus.FAILED,
+        ActionStatus.TIMED_OUT,
+        ActionStatus.SKIPPED,
+        ActionStatus.CANCELLED,
+    }
 )
+# An action whose next attempt may start: never started, or waiting for its next attempt.
+ACTION_STARTABLE: frozenset[ActionStatus] = frozenset({ActionStatus.PENDING, ActionStatus.RETRY_SCHEDULED})
 ACTION_FAILED: frozenset[ActionStatus] = frozenset({ActionStatus.FAILED, ActionStatus.TIMED_OUT})
 
 # Legal execution transitions. A status never "transitions" to itself: callers that want an idempotent
@@ -138,7 +149,8 @@ _TRANSITIONS: dict[ExecutionStatus, frozenset[ExecutionStatus]] = {
     _S.PENDING: frozenset({_S.IN_PROGRESS, _S.PAUSED, _S.CANCELLING, _S.FAILED, _S.CANCELLED}),
     _S.IN_PROGRESS: frozenset({_S.PAUSED, _S.CANCELLING, _S.COMPLETED, _S.PARTIAL_SUCCESS, _S.FAILED}),
     _S.PAUSED: frozenset({_S.IN_PROGRESS, _S.CANCELLING, _S.PARTIAL_SUCCESS, _S.FAILED}),
-    _S.CANCELLING: frozenset({_S.CANCELLED, _S.PARTIAL_SUCCESS, _S.FAILED, _S.COMPLETED}),
+    # An accepted cancel never ends COMPLETED (README, "Statuses").
+    _S.CANCELLING: frozenset({_S.CANCELLED, _S.PARTIAL_SUCCESS, _S.FAILED}),
     **{status: frozenset() for status in TERMINAL_STATUSES},
 }
 
@@ -431,13 +443,18 @@ def decide_final_status(
 ) -> ExecutionStatus:
     """Terminal status of an execution from its waves (what finalize writes).
 
-    COMPLETED: at least one wave, all COMPLETED, no error (even if a cancel came during the last wave);
-    a SKIPPED wave is never COMPLETED. PARTIAL_SUCCESS: otherwise, when a COMPLETED wave left recovery
-    instances. CANCELLED: otherwise, when cancel was requested and nothing failed or was skipped.
-    FAILED: everything else.
+    COMPLETED: at least one wave, all COMPLETED, no error and no cancel accepted (a cancel accepted
+    during the last wave, even one that let it complete, is never COMPLETED); a SKIPPED wave is never
+    COMPLETED. PARTIAL_SUCCESS: otherwise, when a COMPLETED wave left recovery instances. CANCELLED:
+    otherwise, when cancel was requested and nothing failed or was skipped. FAILED: everything else.
     """
     statuses = _wave_statuses(waves)
-    if statuses and error is None and all(s == WaveStatus.COMPLETED for s in statuses):
+    if (
+        statuses
+        and error is None
+        and not cancel_requested
+        and all(s == WaveStatus.COMPLETED for s in statuses)
+    ):
         return ExecutionStatus.COMPLETED
     if any(
         s == WaveStatus.COMPLETED and wave_has_recovery_instances(w)
@@ -469,12 +486,14 @@ def waves_at_end(
     waves: Iterable[Mapping[str, Any]], *, cancelled: bool, error: str | None, now: str
 ) -> list[dict[str, Any]]:
     """The waves as finalize records them: after a cancel, NOT_STARTED waves are CANCELLED; after an
-    error, a wave still IN_PROGRESS is FAILED with that error (its DRS jobs are followed on)."""
+    error, a wave still IN_PROGRESS is FAILED with that error (its DRS jobs are followed on). The
+    actions of a wave that ended: see actions_at_wave_end (CANCELLED when a cancel stopped them)."""
     result = waves_after_cancel(waves) if cancelled else [dict(w) for w in waves]
     for wave in result:
         running = (
             normalize_wave_status(wave.get("status") or WaveStatus.NOT_STARTED) == WaveStatus.IN_PROGRESS
         )
+        stopped_by_cancel = False
         if running and error:
             wave.update(status=str(WaveStatus.FAILED), endTime=now, error=error)
             wave.pop("phase", None)
@@ -483,22 +502,40 @@ def waves_at_end(
             # ready): nothing to follow, and the application was not recovered.
             wave.update(status=str(WaveStatus.CANCELLED), endTime=now)
             wave.pop("phase", None)
+            stopped_by_cancel = True
         if wave.get("actions") and normalize_wave_status(wave["status"]) != WaveStatus.IN_PROGRESS:
-            why = error or ("the execution was cancelled" if cancelled else "the wave ended")
-            wave["actions"] = actions_at_wave_end(wave["actions"], why, now)
+            if stopped_by_cancel or normalize_wave_status(wave["status"]) == WaveStatus.CANCELLED:
+                wave["actions"] = actions_at_wave_end(wave["actions"], "", now, cancelled=True)
+            else:
+                wave["actions"] = actions_at_wave_end(wave["actions"], error or "the wave ended", now)
     return result
 
 
-def actions_at_wave_end(actions: Iterable[Mapping[str, Any]], why: str, now: str) -> list[dict[str, Any]]:
-    """The actions of a wave that ended: those never started are SKIPPED, a running one FAILED."""
+def actions_at_wave_end(
+    actions: Iterable[Mapping[str, Any]], why: str, now: str, *, cancelled: bool = False
+) -> list[dict[str, Any]]:
+    """The actions of a wave that ended. Stopped by a cancel (``cancelled``): every action that had
+    not ended is CANCELLED (a running attempt, one waiting for its next attempt, one never started),
+    never FAILED. Ended by a failure: those never started are SKIPPED, a running one FAILED with
+    ``why``, one waiting for its next attempt FAILED with the error of its last attempt."""
     result = []
     for action in actions:
         copy = dict(action)
         status = ActionStatus(copy.get("status") or ActionStatus.PENDING)
-        if status is ActionStatus.PENDING:
+        if status in ACTION_ENDED:
+            result.append(copy)
+            continue
+        for key in ("nextAttemptAt", "retryAt", "attemptStartTime", "handle"):
+            copy.pop(key, None)
+        if cancelled:
+            copy.update(status=str(ActionStatus.CANCELLED))
+            if status is not ActionStatus.PENDING:
+                copy.update(endTime=now)
+        elif status is ActionStatus.PENDING:
             copy.update(status=str(ActionStatus.SKIPPED))
-            copy.pop("retryAt", None)
-        elif status is ActionStatus.RUNNING:
+        elif status is ActionStatus.RETRY_SCHEDULED:
+            copy.update(status=str(ActionStatus.FAILED), endTime=now)
+        else:
             copy.update(status=str(ActionStatus.FAILED), endTime=now, error=f"stopped: {why}")
         result.append(copy)
     return result
@@ -561,9 +598,17 @@ def actions_for_retry(actions: Iterable[Mapping[str, Any]]) -> list[dict[str, An
     result = []
     for action in actions:
         copy = dict(action)
-        if ActionStatus(copy["status"]) in (*ACTION_FAILED, ActionStatus.SKIPPED):
+        if ActionStatus(copy["status"]) in (*ACTION_FAILED, ActionStatus.SKIPPED, ActionStatus.CANCELLED):
             copy.update(status=str(ActionStatus.PENDING), attempts=0)
-            for key in ("startTime", "endTime", "error", "retryAt", "handle", "attemptStartTime"):
+            for key in (
+                "startTime",
+                "endTime",
+                "error",
+                "retryAt",
+                "nextAttemptAt",
+                "handle",
+                "attemptStartTime",
+            ):
                 copy.pop(key, None)
         result.append(copy)
     return result
@@ -711,6 +756,40 @@ _BADGES: dict[WaveStatus, dict[str, str]] = {
     WaveStatus.NOT_STARTED: {"icon": "○", "color": "grey", "label": "Not Started"},
     WaveStatus.SKIPPED: {"icon": "↷", "color": "orange", "label": "Skipped"},
 }
+
+
+_ACTION_BADGES: dict[ActionStatus, dict[str, str]] = {
+    ActionStatus.PENDING: {"icon": "○", "color": "grey", "label": "Not started"},
+    ActionStatus.RUNNING: {"icon": "⟳", "color": "blue", "label": "Running"},
+    ActionStatus.RETRY_SCHEDULED: {"icon": "↻", "color": "yellow", "label": "Retry scheduled"},
+    ActionStatus.SUCCEEDED: {"icon": "✓", "color": "green", "label": "Succeeded"},
+    ActionStatus.FAILED: {"icon": "✗", "color": "red", "label": "Failed"},
+    ActionStatus.TIMED_OUT: {"icon": "✗", "color": "red", "label": "Timed out"},
+    ActionStatus.SKIPPED: {"icon": "↷", "color": "orange", "label": "Skipped"},
+    ActionStatus.CANCELLED: {"icon": "⊘", "color": "grey", "label": "Cancelled"},
+}
+
+
+def action_badge(status: str) -> dict[str, str]:
+    """``{"icon", "color", "label"}`` of a runbook action's status; an unknown one is shown as such."""
+    try:
+        return dict(_ACTION_BADGES[ActionStatus(status)])
+    except ValueError:
+        return {"icon": "?", "color": "grey", "label": str(status)}
+
+
+def action_status_text(action: Mapping[str, Any]) -> str:
+    """An action's status in words, with when it is tried again: ``Retry scheduled (attempt 2 of 3
+    at 2025-01-01T10:00:30Z)``."""
+    status = str(action.get("status") or ActionStatus.PENDING)
+    label = action_badge(status)["label"]
+    if status == ActionStatus.RETRY_SCHEDULED:
+        attempt = int(action.get("attempts") or 0) + 1
+        when = action.get("nextAttemptAt")
+        return f"{label} (attempt {attempt} of {action.get('maxAttempts') or attempt}" + (
+            f" at {when})" if when else ")"
+        )
+    return label
 
 
 def _positive_int(value: Any) -> int | None:

@@ -28,6 +28,11 @@ from drs_sandbox.console_users import ConsoleUserError
 from drs_sandbox.faults import FaultSpecError
 from drs_sandbox.stack import ACCOUNT_ID, Stack
 
+# The sandbox signs nobody in: every request is made by the IAM user "sandbox", unless it names
+# another with this header (an IAM user name), so that tests can stage several operators at once.
+CALLER_HEADER = "X-Sandbox-Caller"
+_IAM_USER_NAME = re.compile(r"[A-Za-z0-9+=,.@_-]{1,64}")
+
 logger = logging.getLogger(__name__)
 CONTROL_PREFIX = "/_sandbox/"
 HEALTH_PATH = "/health"
@@ -248,11 +253,14 @@ class SandboxApp:
         }
         name = request.headers.get(COGNITO_USER_HEADER)
         if name is None:
+            # An IAM caller: the sandbox's own user, or the one `X-Sandbox-Caller` names.
+            named = request.headers.get(CALLER_HEADER) or ""
+            caller = named if _IAM_USER_NAME.fullmatch(named) else "sandbox"
             return {
                 **identity,
-                "caller": "sandbox",
-                "user": "sandbox",
-                "userArn": f"arn:aws:iam::{ACCOUNT_ID}:user/sandbox",
+                "caller": caller,
+                "user": caller,
+                "userArn": f"arn:aws:iam::{ACCOUNT_ID}:user/{caller}",
                 "accountId": ACCOUNT_ID,
             }
         if self.stack.console_users is None:

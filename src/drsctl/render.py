@@ -16,7 +16,9 @@ from rich.text import Text
 from drsctl.client import ApiClient
 from execution_utils import (
     TERMINAL_STATUSES,
+    ActionStatus,
     UnknownStatusError,
+    action_badge,
     format_duration,
     status_color,
     wave_badge,
@@ -37,23 +39,6 @@ RICH_STYLES: dict[str, str] = {
     "grey": "grey50",
 }
 
-# Badge colours of a runbook action's status (the status model has none: an action is not a wave).
-ACTION_COLORS: dict[str, str] = {
-    "PENDING": "grey",
-    "RUNNING": "blue",
-    "SUCCEEDED": "green",
-    "FAILED": "red",
-    "TIMED_OUT": "red",
-    "SKIPPED": "orange",
-}
-ACTION_ICONS: dict[str, str] = {
-    "PENDING": "○",
-    "RUNNING": "⟳",
-    "SUCCEEDED": "✓",
-    "FAILED": "✗",
-    "TIMED_OUT": "✗",
-    "SKIPPED": "↷",
-}
 # How much of an action's output (up to 4 KB of user text) and error the text views show; the whole
 # of both is in `--output json`.
 OUTPUT_EXCERPT = 100
@@ -163,6 +148,12 @@ def wave_table(execution: dict[str, Any]) -> Table:
 
 
 def _action_detail(action: dict[str, Any]) -> Text:
+    if action.get("status") == ActionStatus.RETRY_SCHEDULED:
+        last = f"; last attempt: {action['error']}" if action.get("error") else ""
+        return user_text(
+            shorten(clean(f"next attempt at {action.get('nextAttemptAt') or '-'}{last}"), ERROR_EXCERPT),
+            style="yellow",
+        )
     if action.get("error"):
         return user_text(shorten(clean(action["error"]), ERROR_EXCERPT), style="red")
     if action.get("approvedBy"):
@@ -185,13 +176,12 @@ def actions_table(execution: dict[str, Any]) -> Table | None:
     table.add_column("Action", overflow="fold")
     for wave, action in rows:
         status = str(action.get("status") or "PENDING")
+        badge = action_badge(status)
         detail = _action_detail(action)
         table.add_row(
             Text(str(wave["waveNumber"])),
             user_text(action.get("stage") or ""),
-            user_text(
-                f"{ACTION_ICONS.get(status, '?')} {status}", style=rich_style(ACTION_COLORS.get(status, ""))
-            ),
+            user_text(f"{badge['icon']} {status}", style=rich_style(badge["color"])),
             Text(f"{action.get('attempts') or 0}/{action.get('maxAttempts') or 1}"),
             Text.assemble(
                 user_text(f"{action.get('name')} ({action.get('type')})"), "  " if detail else "", detail
@@ -278,12 +268,20 @@ def live_view(execution: dict[str, Any]) -> Group:
 
 
 def _running_action(wave: dict[str, Any]) -> str:
-    running = next((a for a in wave.get("actions") or [] if a.get("status") == "RUNNING"), None)
+    running = next(
+        (
+            a
+            for a in wave.get("actions") or []
+            if a.get("status") in (ActionStatus.RUNNING, ActionStatus.RETRY_SCHEDULED)
+        ),
+        None,
+    )
     if running is None:
         return ""
-    return (
-        f" ({running.get('name')} RUNNING {running.get('attempts') or 0}/{running.get('maxAttempts') or 1})"
-    )
+    attempts = f"{running.get('attempts') or 0}/{running.get('maxAttempts') or 1}"
+    if running.get("status") == ActionStatus.RETRY_SCHEDULED:
+        return f" ({running.get('name')} RETRY_SCHEDULED {attempts}, next at {running.get('nextAttemptAt')})"
+    return f" ({running.get('name')} RUNNING {attempts})"
 
 
 def plain_line(execution: dict[str, Any]) -> str:

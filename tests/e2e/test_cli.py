@@ -149,10 +149,12 @@ def test_status_cancel_and_terminate_drive_an_execution(sandbox: Sandbox, tmp_pa
     cancelled = drsctl(sandbox, "cancel", execution_id)
     again = drsctl(sandbox, "resume", execution_id)
     final = drsctl(sandbox, "--output", "json", "status", execution_id)
-    # Then cancel reports CANCELLING, resume is refused with the API's reason, status prints JSON
+    # Then cancel reports CANCELLING, resume is refused with the API's reason (the cancel, and who
+    # asked for it), status prints JSON
     assert cancelled.returncode == 0 and "CANCELLING" in cancelled.stdout
     assert again.returncode == 1
-    assert "INVALID_STATE" in again.stderr and len(again.stderr.strip().splitlines()) == 1
+    assert "ALREADY_DECIDED" in again.stderr and len(again.stderr.strip().splitlines()) == 1
+    assert "a cancel was already requested by" in again.stderr
     assert json.loads(final.stdout)["executionId"] == execution_id
 
 

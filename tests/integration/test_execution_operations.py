@@ -99,13 +99,15 @@ def test_resume_racing_a_cancel_on_a_paused_execution_lets_exactly_one_win(
     waves.pause(orchestration.deps, state, "token-1")
     paused = orchestration.get(execution_id)
     # When a cancel lands while a resume is working from the PAUSED record it read
-    control.cancel(orchestration.deps, execution_id)
+    control.cancel(orchestration.deps, execution_id, actor="alice")
     restore = stale_reads(orchestration, paused)
     with pytest.raises(ConflictError) as lost:
-        control.resume(orchestration.deps, execution_id)
+        control.resume(orchestration.deps, execution_id, actor="bob")
     restore()
-    # Then the cancel won, the resume got a clear conflict, and the token was completed once, with CANCEL
-    assert lost.value.code == "CONCURRENT_UPDATE"
+    # Then the cancel won, the resume got a conflict naming the cancel and who asked for it, and the
+    # token was completed once, with CANCEL
+    assert lost.value.code == "ALREADY_DECIDED"
+    assert "cancel was already requested by alice" in lost.value.message
     assert orchestration.get(execution_id)["status"] == "CANCELLING"
     assert orchestration.sfn.actions == [("token-1", "CANCEL")]
     # And the state machine then finalizes it CANCELLED with every wave CANCELLED
@@ -133,8 +135,11 @@ def test_cancel_racing_a_poll_loses_neither_the_cancel_nor_the_progress(orchestr
     assert record["waves"][0]["status"] == "COMPLETED"
     assert record["waves"][0]["progress"]["launched"] == 2
     assert state["waveDone"] is True
-    # And finalize reports the completed wave: the only wave, so COMPLETED
-    assert orchestration.run_to_end(execution_id)["status"] == "COMPLETED"
+    # And finalize reports the completed wave left behind by an accepted cancel: PARTIAL_SUCCESS,
+    # never COMPLETED (a cancel that was accepted is never answered by a plain success)
+    final = orchestration.run_to_end(execution_id)
+    assert final["status"] == "PARTIAL_SUCCESS"
+    assert [w["status"] for w in final["waves"]] == ["COMPLETED"]
 
 
 def test_two_finalizes_end_the_execution_exactly_once(orchestration: Orchestration) -> None:

@@ -423,6 +423,25 @@ def test_an_action_step_applies_only_to_the_action_as_read(stores: Stores) -> No
     assert after["waves"][0]["actions"][0]["handle"] == {"commandIds": ["c-1"]}
 
 
+def test_no_attempt_starts_or_is_scheduled_once_a_cancel_was_accepted(stores: Stores) -> None:
+    """Given a wave about to start its post-action, read before a cancel was accepted; when the step
+    then claims the attempt, it is stale (no attempt starts after a cancel); an attempt's end is
+    still recorded, but a next attempt is not scheduled."""
+    record = with_runbook(stores)
+    pending = record["waves"][0]["actions"][0]
+    running = {**pending, "status": "RUNNING", "attempts": 1, "attemptStartTime": NOW}
+    started = stores.executions.record_action(record, 0, 0, running, was=pending, unless_cancelled=True)  # type: ignore[arg-type]
+    cancelling = stores.executions.request_cancel(
+        started, actor="ops", reason=None, now=NOW, paused_seconds=None
+    )
+    again = {**running, "status": "RETRY_SCHEDULED", "nextAttemptAt": NOW}
+    with pytest.raises(StaleWriteError):
+        stores.executions.record_action(cancelling, 0, 0, again, was=running, unless_cancelled=True)  # type: ignore[arg-type]
+    ended = {**running, "status": "FAILED", "endTime": NOW}
+    after = stores.executions.record_action(cancelling, 0, 0, ended, was=running)  # type: ignore[arg-type]
+    assert after["waves"][0]["actions"][0]["status"] == "FAILED"
+
+
 def test_a_wave_is_finished_by_its_actions_once_and_only_while_in_progress(stores: Stores) -> None:
     record = with_runbook(stores)
     actions = [{**record["waves"][0]["actions"][0], "status": "SUCCEEDED"}]
@@ -470,6 +489,7 @@ def test_a_retry_or_skip_applies_only_to_a_failed_wave_of_a_paused_execution(sto
         paused,
         0,
         skipped,
+        kind="SKIP",
         actor="ops",
         comment="known",
         now=NOW,
@@ -480,11 +500,20 @@ def test_a_retry_or_skip_applies_only_to_a_failed_wave_of_a_paused_execution(sto
         "SKIPPED",
         "t",
     )
+    # The decision is kept, for whoever comes second to learn who decided (ALREADY_DECIDED)
+    assert decided["decision"] == {
+        "kind": "SKIP",
+        "actor": "ops",
+        "comment": "known",
+        "time": NOW,
+        "wave": 1,
+    }
     with pytest.raises(StaleWriteError):
         stores.executions.record_wave_decision(
             decided,
             0,
             skipped,
+            kind="SKIP",
             actor="ops",
             comment=None,
             now=NOW,

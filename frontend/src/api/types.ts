@@ -34,7 +34,19 @@ export type PauseReason = "BEFORE_WAVE" | "OPERATOR" | "APPROVAL" | "WAVE_FAILED
 
 export type ActionType = "LAMBDA" | "SSM_COMMAND" | "SSM_AUTOMATION" | "WAIT" | "APPROVAL";
 export type ActionStage = "PRE" | "POST";
-export type ActionStatus = "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "SKIPPED";
+/**
+ * PENDING: not started; RETRY_SCHEDULED: an attempt failed and the next one starts at `nextAttemptAt`;
+ * SKIPPED: never run, the wave failed first; CANCELLED: stopped (or never run) by a cancel.
+ */
+export type ActionStatus =
+  | "PENDING"
+  | "RUNNING"
+  | "RETRY_SCHEDULED"
+  | "SUCCEEDED"
+  | "FAILED"
+  | "TIMED_OUT"
+  | "SKIPPED"
+  | "CANCELLED";
 export type OnFailure = "FAIL" | "CONTINUE";
 
 /** An action of a plan's wave (preActions, postActions), as the plan declares it. */
@@ -68,6 +80,8 @@ export interface WaveAction {
   onFailure?: OnFailure | string;
   startTime?: string | null;
   endTime?: string | null;
+  /** RETRY_SCHEDULED: when the next attempt starts. */
+  nextAttemptAt?: string | null;
   /** A text excerpt of at most 4 KB. */
   output?: string | null;
   error?: unknown;

@@ -1,5 +1,6 @@
 import StatusIndicator from "@cloudscape-design/components/status-indicator";
-import { actionIndicator, executionIndicator, humanize, phaseText, waveIndicator } from "../status";
+import type { WaveAction } from "../api/types";
+import { actionIndicator, actionStatusText, executionIndicator, humanize, phaseText, waveIndicator } from "../status";
 
 /** An execution's status: the icon and colour from its status, the text from the API's label. */
 export function ExecutionStatusIndicator({ status, label }: { status: string; label?: string | null }) {
@@ -19,10 +20,10 @@ export function WaveStatusIndicator({ status, phase }: { status: string; phase?:
   );
 }
 
-export function ActionStatusIndicator({ status }: { status: string }) {
+export function ActionStatusIndicator({ action }: { action: WaveAction }) {
   return (
-    <StatusIndicator type={actionIndicator(status)} data-status={status}>
-      {humanize(status)}
+    <StatusIndicator type={actionIndicator(action.status)} data-status={action.status}>
+      {actionStatusText(action)}
     </StatusIndicator>
   );
 }

@@ -80,7 +80,7 @@ export function WaveActionsTable({ wave }: { wave: Wave }) {
         { id: "stage", header: "Stage", cell: (a) => (a.stage === "PRE" ? "Pre" : a.stage === "POST" ? "Post" : a.stage) },
         { id: "name", header: "Name", cell: (a) => a.name },
         { id: "type", header: "Type", cell: (a) => a.type },
-        { id: "status", header: "Status", cell: (a) => <ActionStatusIndicator status={a.status} /> },
+        { id: "status", header: "Status", cell: (a) => <ActionStatusIndicator action={a} /> },
         { id: "attempts", header: "Attempts", cell: (a) => `${a.attempts ?? 0}/${a.maxAttempts ?? 1}` },
         { id: "started", header: "Started", cell: (a) => formatTime(a.startTime) },
         { id: "duration", header: "Duration", cell: (a) => formatDuration(secondsBetween(a.startTime, a.endTime)) },

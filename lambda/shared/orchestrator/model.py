@@ -70,7 +70,8 @@ class ActionRecord(TypedDict):
     startTime: NotRequired[str]
     attemptStartTime: NotRequired[str]
     endTime: NotRequired[str]
-    retryAt: NotRequired[str]
+    nextAttemptAt: NotRequired[str]  # RETRY_SCHEDULED: when the next attempt starts
+    retryAt: NotRequired[str]  # the same, as records written before RETRY_SCHEDULED kept it
     # starts given back because the action's service was throttled or failing (this attempt)
     transientRetries: NotRequired[int]
     # how the last attempt ended ({status, time, retryInSeconds?}), kept until the next attempt starts:
@@ -96,6 +97,7 @@ ACTION_VIEW_FIELDS: tuple[str, ...] = (
     "onFailure",
     "startTime",
     "endTime",
+    "nextAttemptAt",
     "output",
     "error",
     "approvedBy",
@@ -179,6 +181,8 @@ class ExecutionRecord(TypedDict):
     resumeComment: NotRequired[str]
     taskToken: NotRequired[str]
     taskActionTime: NotRequired[str]
+    # The last decision on a pause (RESUME, APPROVE, RETRY, SKIP): kind, actor, comment, time (internal).
+    decision: NotRequired[dict[str, Any]]
     cancelRequested: NotRequired[bool]
     cancelRequestedTime: NotRequired[str]
     cancelRequestedBy: NotRequired[str]

@@ -369,7 +369,11 @@ def _went_on(change: StatusChange) -> str | None:
         approver = _who(action.get("approvedBy") or by)
         said = f" ({_quoted(action['comment'])})" if action.get("comment") else because
         return f"goes on: approval {name} in {_wave_name(wave)} was given by {approver}{said}."
-    if action and action.get("status") in (ActionStatus.TIMED_OUT, ActionStatus.PENDING):
+    if action and action.get("status") in (
+        ActionStatus.TIMED_OUT,
+        ActionStatus.RETRY_SCHEDULED,
+        ActionStatus.PENDING,
+    ):
         return f"goes on: approval {name} in {_wave_name(wave)} was not given in time."
     return None
 

@@ -16,6 +16,7 @@ from typing import Any, cast
 
 from execution_utils import (
     ACTION_FAILED,
+    ACTION_STARTABLE,
     ActionStage,
     ActionStatus,
     ActionType,
@@ -148,11 +149,9 @@ def _step(
     action = execution["waves"][index]["actions"][position]
     now = deps.clock.now()
     status = ActionStatus(action["status"])
-    if status is ActionStatus.PENDING:
-        if (
-            action.get("retryAt")
-            and (left := timeutil.seconds_between(timeutil.iso(now), action["retryAt"])) > 0
-        ):
+    if status in ACTION_STARTABLE:
+        due = action.get("nextAttemptAt") or action.get("retryAt")
+        if due and (left := timeutil.seconds_between(timeutil.iso(now), due)) > 0:
             return machine_state(state, next_step="ACTIONS", interval=int(left + 0.999))
         if action["type"] == ActionType.APPROVAL:
             return machine_state(
@@ -201,7 +200,8 @@ def _start(
     position: int,
     action: ActionRecord,
 ) -> MachineState:
-    """Claim the next attempt (so a twin call cannot start it too), then start it."""
+    """Claim the next attempt (so a twin call cannot start it too, and a cancel accepted since the
+    record was read stops it: no attempt starts after a cancel), then start it."""
     now = deps.clock.iso()
     running = cast(
         ActionRecord,
@@ -209,7 +209,8 @@ def _start(
             **{
                 k: v
                 for k, v in action.items()
-                if k not in ("handle", "retryAt", "error", "output", "endTime", "lastOutcome")
+                if k
+                not in ("handle", "retryAt", "nextAttemptAt", "error", "output", "endTime", "lastOutcome")
             },
             "status": str(ActionStatus.RUNNING),
             "attempts": int(action["attempts"]) + 1,
@@ -217,7 +218,9 @@ def _start(
             "startTime": action.get("startTime") or now,
         },
     )
-    execution = deps.stores.executions.record_action(execution, index, position, running, was=action)
+    execution = deps.stores.executions.record_action(
+        execution, index, position, running, was=action, unless_cancelled=True
+    )
     number = index + 1
     runner = runners(deps.functions, deps.ssm)[ActionType(action["type"])]
     try:
@@ -269,17 +272,20 @@ def _not_started(
     given_back = cast(
         ActionRecord,
         {
-            **{k: v for k, v in action.items() if k not in ("attemptStartTime", "handle")},
-            "status": str(ActionStatus.PENDING),
+            **{k: v for k, v in action.items() if k not in ("attemptStartTime", "handle", "retryAt")},
+            # It will be tried again, and when: not PENDING, which reads "not started".
+            "status": str(ActionStatus.RETRY_SCHEDULED),
             "attempts": int(action["attempts"]) - 1,
             "transientRetries": tries + 1,
-            "retryAt": timeutil.iso(now + timedelta(seconds=backoff)),
+            "nextAttemptAt": timeutil.iso(now + timedelta(seconds=backoff)),
             "error": excerpt(f"{error.message}; tried again in {backoff} s", ACTION_ERROR_LIMIT),
         },
     )
     if int(given_back["attempts"]) == 0:
         given_back.pop("startTime", None)
-    deps.stores.executions.record_action(execution, index, position, given_back, was=action)
+    deps.stores.executions.record_action(
+        execution, index, position, given_back, was=action, unless_cancelled=True
+    )
     logger.warning(
         "action not started: its service is unavailable",
         extra={
@@ -331,13 +337,17 @@ def _record(
     ended["lastOutcome"] = {"status": str(outcome.status), "time": timeutil.iso(now)}
     if again:
         backoff = RETRY_BACKOFF_SECONDS[min(int(action["attempts"]), len(RETRY_BACKOFF_SECONDS)) - 1]
-        ended["status"] = str(ActionStatus.PENDING)
-        ended["retryAt"] = timeutil.iso(now + timedelta(seconds=backoff))
+        ended["status"] = str(ActionStatus.RETRY_SCHEDULED)
+        ended["nextAttemptAt"] = timeutil.iso(now + timedelta(seconds=backoff))
         ended["lastOutcome"]["retryInSeconds"] = backoff
     else:
         ended["status"] = str(outcome.status)
         ended["endTime"] = timeutil.iso(now)
-    deps.stores.executions.record_action(execution, index, position, ended, was=action)
+    # No next attempt is scheduled once a cancel was accepted: the action is then CANCELLED by
+    # finalize (StaleWriteError here; the caller reads again and stops).
+    deps.stores.executions.record_action(
+        execution, index, position, ended, was=action, unless_cancelled=again
+    )
     action_outcome(deps, execution["executionId"], index, ended)
     logger.info(
         "action step",
@@ -349,7 +359,7 @@ def _record(
             "attempt": action["attempts"],
         },
     )
-    interval = int(timeutil.seconds_between(timeutil.iso(now), ended["retryAt"])) if again else 0
+    interval = int(timeutil.seconds_between(timeutil.iso(now), ended["nextAttemptAt"])) if again else 0
     return machine_state(state, next_step="ACTIONS", interval=interval)
 
 
@@ -428,11 +438,15 @@ def await_approval(deps: Deps, state: dict[str, Any], task_token: str) -> dict[s
         position, action = found
         now = deps.clock.iso()
         asked = action
-        if action["status"] == ActionStatus.PENDING:
+        if action["status"] in ACTION_STARTABLE:
             asked = cast(
                 ActionRecord,
                 {
-                    **{k: v for k, v in action.items() if k != "lastOutcome"},
+                    **{
+                        k: v
+                        for k, v in action.items()
+                        if k not in ("lastOutcome", "nextAttemptAt", "retryAt")
+                    },
                     "status": str(ActionStatus.RUNNING),
                     "attempts": int(action["attempts"]) + 1,
                     "attemptStartTime": now,
@@ -475,7 +489,8 @@ def approval_expired(deps: Deps, state: dict[str, Any]) -> MachineState:
         kept = {k: v for k, v in action.items() if k != "attemptStartTime"}
         fields: dict[str, Any] = {"status": str(ActionStatus.TIMED_OUT), "endTime": now}
         if int(action["attempts"]) < int(action["maxAttempts"]):
-            fields = {"status": str(ActionStatus.PENDING)}  # asked again
+            # Asked again at once: the next attempt is due now.
+            fields = {"status": str(ActionStatus.RETRY_SCHEDULED), "nextAttemptAt": now}
         expired = cast(
             ActionRecord,
             {

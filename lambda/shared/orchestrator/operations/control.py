@@ -5,6 +5,13 @@ Resume and cancel of a PAUSED execution record the new status *and keep the task
 state machine has been told: if SendTaskSuccess fails (throttled, network), the record still holds
 the token, a retried request sends it again, and the scheduled ``find`` does so by itself
 (``deliver_pending_action``). The token is removed only once it was delivered (or is known dead).
+
+A pause is decided once. Of callers racing to decide it (approve, resume, retry, skip, cancel), exactly
+one wins; every other gets 409 ``ALREADY_DECIDED`` naming the decision, who made it and when. Only
+the same caller repeating the same decision (a retried request) gets 200 again, and that repeat
+delivers a token still held. A conditional write that fails because the system wrote meanwhile (the
+state machine moving PENDING to IN_PROGRESS, a poll) is read again and re-applied when the decision
+still holds, a bounded number of times: the caller sees a conflict only when someone else decided.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from execution_utils import (
     ExecutionType,
     PauseReason,
     WaveStatus,
+    is_terminal,
     normalize_execution_status,
     transition,
     wave_for_retry,
@@ -34,6 +42,8 @@ from orchestrator.operations.timeline import note
 
 logger = logging.getLogger(__name__)
 
+# How often a control re-reads and re-applies its write after a concurrent write it may outlast.
+ATTEMPTS = 5
 # The action a held task token is waiting to receive, by the status recorded beside it.
 _PENDING_ACTION = {ExecutionStatus.IN_PROGRESS: "RESUME", ExecutionStatus.CANCELLING: "CANCEL"}
 
@@ -50,6 +60,63 @@ def _raced(execution_id: str, action: str) -> ConflictError:
     return ConflictError(
         f"execution {execution_id} changed while the {action} was being applied; read it again",
         code="CONCURRENT_UPDATE",
+    )
+
+
+# A decision in words, by kind: "<what> <past tense> by <actor>".
+_DECIDED = {
+    "RESUME": "the execution was already resumed",
+    "APPROVE": "the approval was already given",
+    "RETRY": "the failed wave was already retried",
+    "SKIP": "the failed wave was already skipped",
+    "CANCEL": "a cancel was already requested",
+}
+
+
+def _prior_decision(execution: ExecutionRecord) -> dict[str, Any] | None:
+    """What was decided about the execution's last pause (or its cancel), or None while a pause
+    waits for its decision, when none was ever made, or once the execution ended (then its status
+    is the answer: INVALID_STATE)."""
+    if is_terminal(execution["status"]):
+        return None
+    if execution.get("cancelRequested"):
+        return {
+            "kind": "CANCEL",
+            "actor": execution.get("cancelRequestedBy") or "unknown",
+            "time": execution.get("cancelRequestedTime"),
+        }
+    if normalize_execution_status(execution["status"]) is ExecutionStatus.PAUSED:
+        return None
+    return execution.get("decision")
+
+
+def _same(prior: dict[str, Any], kinds: tuple[str, ...], actor: ActorLike, comment: str | None) -> bool:
+    """The prior decision is this very request again: same kind, same caller, same comment."""
+    return (
+        prior.get("kind") in kinds
+        and prior.get("actor") == label(actor)
+        and (prior.get("comment") or None) == (comment or None)
+    )
+
+
+def _already_decided(execution: ExecutionRecord, prior: dict[str, Any], verb: str) -> ConflictError:
+    what = _DECIDED.get(str(prior.get("kind")), "the execution was already decided")
+    if prior.get("kind") in ("RETRY", "SKIP") and prior.get("wave"):
+        what = what.replace("the failed wave", f"wave {prior['wave']}")
+    if prior.get("kind") == "APPROVE" and prior.get("action"):
+        what = f"approval {prior['action']} was already given"
+    when = f" at {prior['time']}" if prior.get("time") else ""
+    status = normalize_execution_status(execution["status"])
+    return ConflictError(
+        f"cannot {verb} execution {execution['executionId']}: {what} by {prior.get('actor')}{when}; "
+        f"it is {status} now",
+        code="ALREADY_DECIDED",
+        details={
+            "decision": str(prior.get("kind")),
+            "decidedBy": str(prior.get("actor")),
+            **({"decidedTime": str(prior["time"])} if prior.get("time") else {}),
+            "status": str(status),
+        },
     )
 
 
@@ -83,18 +150,24 @@ def deliver_pending_action(deps: Deps, execution: ExecutionRecord) -> ExecutionR
 
 def request_pause(deps: Deps, execution_id: str, *, actor: ActorLike = "unknown") -> ExecutionRecord:
     """Ask the execution to pause before its next wave (honoured at the next wave boundary)."""
-    execution = deps.stores.executions.get(execution_id)
-    status = normalize_execution_status(execution["status"])
-    if status not in (ExecutionStatus.PENDING, ExecutionStatus.IN_PROGRESS):
-        raise _conflict(execution, "pause", f"it is {status}")
-    if execution.get("pauseRequested"):
-        raise _conflict(execution, "pause", "a pause is already requested")
-    if not any(w.get("status") == WaveStatus.NOT_STARTED for w in execution.get("waves", [])):
-        raise _conflict(execution, "pause", "no wave is left to pause before")
-    try:
-        record = deps.stores.executions.request_pause(execution, actor=actor, now=deps.clock.iso())
-    except StaleWriteError as e:
-        raise _raced(execution_id, "pause") from e
+    for _attempt in range(ATTEMPTS):
+        execution = deps.stores.executions.get(execution_id)
+        status = normalize_execution_status(execution["status"])
+        if status not in (ExecutionStatus.PENDING, ExecutionStatus.IN_PROGRESS):
+            raise _conflict(execution, "pause", f"it is {status}")
+        if execution.get("pauseRequested"):
+            raise _conflict(
+                execution, "pause", f"a pause is already requested by {execution.get('pauseRequestedBy')}"
+            )
+        if not any(w.get("status") == WaveStatus.NOT_STARTED for w in execution.get("waves", [])):
+            raise _conflict(execution, "pause", "no wave is left to pause before")
+        try:
+            record = deps.stores.executions.request_pause(execution, actor=actor, now=deps.clock.iso())
+        except StaleWriteError:
+            continue  # read again: the checks above decide whether the pause still applies
+        break
+    else:
+        raise _raced(execution_id, "pause")
     logger.info("pause requested", extra={"executionId": execution_id, "actor": label(actor)})
     note(
         deps,
@@ -110,30 +183,43 @@ def request_pause(deps: Deps, execution_id: str, *, actor: ActorLike = "unknown"
 def resume(
     deps: Deps, execution_id: str, *, actor: ActorLike = "unknown", comment: str | None = None
 ) -> ExecutionRecord:
-    execution = deps.stores.executions.get(execution_id)
-    status = normalize_execution_status(execution["status"])
-    if pending_action(execution) == "RESUME":
-        # A resume was recorded but the state machine may not have heard it: say it again.
-        return deliver_pending_action(deps, execution)
-    if status is not ExecutionStatus.PAUSED or not execution.get("taskToken"):
-        raise _conflict(execution, "resume", f"it is {status}, not PAUSED")
-    reason = execution.get("pauseReason")
-    if reason == PauseReason.WAVE_FAILED:
-        raise _conflict(
-            execution,
-            "resume",
-            f"wave {execution.get('pausedWave')} failed; retry it, skip it or cancel the execution",
-        )
-    transition(status, ExecutionStatus.IN_PROGRESS)
-    if reason == PauseReason.APPROVAL:
-        return _approve(deps, execution, actor=actor, comment=comment)
+    """Resume a pause before a wave, or approve the APPROVAL action a pause waits on."""
+    for _attempt in range(ATTEMPTS):
+        execution = deps.stores.executions.get(execution_id)
+        if prior := _prior_decision(execution):
+            if _same(prior, ("RESUME", "APPROVE"), actor, comment):
+                # This very request again (a retry): say it again to the state machine if needed.
+                return deliver_pending_action(deps, execution)
+            raise _already_decided(execution, prior, "resume")
+        status = normalize_execution_status(execution["status"])
+        if status is not ExecutionStatus.PAUSED or not execution.get("taskToken"):
+            raise _conflict(execution, "resume", f"it is {status}, not PAUSED")
+        reason = execution.get("pauseReason")
+        if reason == PauseReason.WAVE_FAILED:
+            raise _conflict(
+                execution,
+                "resume",
+                f"wave {execution.get('pausedWave')} failed; retry it, skip it or cancel the execution",
+            )
+        transition(status, ExecutionStatus.IN_PROGRESS)
+        try:
+            if reason == PauseReason.APPROVAL:
+                return _approve(deps, execution, actor=actor, comment=comment)
+            return _resume(deps, execution, actor=actor, comment=comment)
+        except StaleWriteError:
+            continue  # someone (or the system) wrote meanwhile: read again and decide again
+    raise _raced(execution_id, "resume")
+
+
+def _resume(
+    deps: Deps, execution: ExecutionRecord, *, actor: ActorLike, comment: str | None
+) -> ExecutionRecord:
+    """The resume of a pause before a wave (StaleWriteError when the record changed since read)."""
+    execution_id = execution["executionId"]
     now = deps.clock.iso()
-    try:
-        record = deps.stores.executions.record_resume(
-            execution, actor=actor, comment=comment, now=now, paused_seconds=paused_seconds(execution, now)
-        )
-    except StaleWriteError as e:
-        raise _raced(execution_id, "resume") from e
+    record = deps.stores.executions.record_resume(
+        execution, actor=actor, comment=comment, now=now, paused_seconds=paused_seconds(execution, now)
+    )
     before = int(execution.get("pausedBeforeWave") or 0)
     note(
         deps,
@@ -156,7 +242,8 @@ def resume(
 def _approve(
     deps: Deps, execution: ExecutionRecord, *, actor: ActorLike, comment: str | None
 ) -> ExecutionRecord:
-    """The resume of an APPROVAL pause: the action SUCCEEDED, approved by ``actor``."""
+    """The resume of an APPROVAL pause: the action SUCCEEDED, approved by ``actor`` (StaleWriteError
+    when the record changed since read)."""
     execution_id = execution["executionId"]
     index = int(execution.get("pausedWave") or 0) - 1
     actions = execution["waves"][index].get("actions") or [] if 0 <= index < len(execution["waves"]) else []
@@ -181,19 +268,16 @@ def _approve(
     )
     if comment:
         approved["comment"] = comment
-    try:
-        record = deps.stores.executions.record_approval(
-            execution,
-            index,
-            position,
-            approved,
-            actor=actor,
-            comment=comment,
-            now=now,
-            paused_seconds=paused_seconds(execution, now),
-        )
-    except StaleWriteError as e:
-        raise _raced(execution_id, "approval") from e
+    record = deps.stores.executions.record_approval(
+        execution,
+        index,
+        position,
+        approved,
+        actor=actor,
+        comment=comment,
+        now=now,
+        paused_seconds=paused_seconds(execution, now),
+    )
     note(
         deps,
         execution_id,
@@ -319,35 +403,44 @@ def _decide(
     decide: Decision,
 ) -> ExecutionRecord:
     """Retry or skip the wave a WAVE_FAILED pause waits on: one conditional write, the timeline
-    event, then the held task token delivered (a repeated request delivers it again)."""
-    execution = deps.stores.executions.get(execution_id)
-    if check:
-        check(execution)
-    if pending_action(execution) == "RESUME" and execution.get("pauseReason") == PauseReason.WAVE_FAILED:
-        return deliver_pending_action(deps, execution)
-    index = _failed_wave(execution, verb)
-    wave, what, details = decide(execution, index)
-    now = deps.clock.iso()
-    try:
-        record = deps.stores.executions.record_wave_decision(
-            execution,
-            index,
-            wave,
-            actor=actor,
-            comment=comment,
-            now=now,
-            paused_seconds=paused_seconds(execution, now),
-        )
-    except StaleWriteError as e:
-        raise _raced(execution_id, verb) from e
+    event, then the held task token delivered (the same request repeated delivers it again; any
+    other decision after the first is ALREADY_DECIDED)."""
+    kind = verb.upper()
+    for _attempt in range(ATTEMPTS):
+        execution = deps.stores.executions.get(execution_id)
+        if check:
+            check(execution)
+        if prior := _prior_decision(execution):
+            if _same(prior, (kind,), actor, comment):
+                return deliver_pending_action(deps, execution)
+            raise _already_decided(execution, prior, verb)
+        index = _failed_wave(execution, verb)
+        wave, what, details = decide(execution, index)
+        now = deps.clock.iso()
+        try:
+            record = deps.stores.executions.record_wave_decision(
+                execution,
+                index,
+                wave,
+                kind=kind,
+                actor=actor,
+                comment=comment,
+                now=now,
+                paused_seconds=paused_seconds(execution, now),
+            )
+        except StaleWriteError:
+            continue  # read again: another decision (ALREADY_DECIDED) or a write of the system's
+        break
+    else:
+        raise _raced(execution_id, verb)
     past = {"retry": "retried", "skip": "skipped"}[verb]
-    kind = f"WAVE_{past.upper()}"
+    event = f"WAVE_{past.upper()}"
     number = index + 1
     note(
         deps,
         execution_id,
-        f"{kind}#{number}#{wave.get('retries') or 0}",
-        kind,
+        f"{event}#{number}#{wave.get('retries') or 0}",
+        event,
         f"wave {number} ({wave['waveName']}) {past} by {label(actor)}: {what}"
         + (f": {comment}" if comment else ""),
         time=now,
@@ -371,22 +464,30 @@ def cancel(
     deps: Deps, execution_id: str, *, actor: ActorLike = "unknown", reason: str | None = None
 ) -> ExecutionRecord:
     """CANCELLING; a started wave is followed to the end of its DRS jobs, then the state machine
-    finalizes. A paused execution's token is completed so it finalizes at once."""
-    execution = deps.stores.executions.get(execution_id)
-    status = normalize_execution_status(execution["status"])
-    if pending_action(execution) == "CANCEL":
-        return deliver_pending_action(deps, execution)
-    if status not in (ExecutionStatus.PENDING, ExecutionStatus.IN_PROGRESS, ExecutionStatus.PAUSED):
-        raise _conflict(execution, "cancel", f"it is {status}")
-    transition(status, ExecutionStatus.CANCELLING)
-    now = deps.clock.iso()
-    paused = paused_seconds(execution, now) if status is ExecutionStatus.PAUSED else None
-    try:
-        record = deps.stores.executions.request_cancel(
-            execution, actor=actor, reason=reason, now=now, paused_seconds=paused
-        )
-    except StaleWriteError as e:
-        raise _raced(execution_id, "cancel") from e
+    finalizes. A paused execution's token is completed so it finalizes at once. A write of the
+    system's own that lands between the read and the write (the execution starting its first wave, a
+    poll) does not refuse the cancel: it is read again and applied while a cancel still applies."""
+    for _attempt in range(ATTEMPTS):
+        execution = deps.stores.executions.get(execution_id)
+        status = normalize_execution_status(execution["status"])
+        if (prior := _prior_decision(execution)) and prior["kind"] == "CANCEL":
+            if prior["actor"] == label(actor):
+                return deliver_pending_action(deps, execution)  # this cancel again (a retry)
+            raise _already_decided(execution, prior, "cancel")
+        if status not in (ExecutionStatus.PENDING, ExecutionStatus.IN_PROGRESS, ExecutionStatus.PAUSED):
+            raise _conflict(execution, "cancel", f"it is {status}")
+        transition(status, ExecutionStatus.CANCELLING)
+        now = deps.clock.iso()
+        paused = paused_seconds(execution, now) if status is ExecutionStatus.PAUSED else None
+        try:
+            record = deps.stores.executions.request_cancel(
+                execution, actor=actor, reason=reason, now=now, paused_seconds=paused
+            )
+        except StaleWriteError:
+            continue
+        break
+    else:
+        raise _raced(execution_id, "cancel")
     note(
         deps,
         execution_id,

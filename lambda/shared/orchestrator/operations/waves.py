@@ -365,6 +365,9 @@ def start_wave(deps: Deps, state: dict[str, Any]) -> MachineState:
     for job in own if retried else (own or (deps.drs.jobs(job_ids) if job_ids else [])):
         covered.update({p["sourceServerID"]: job["jobID"] for p in job.get("participatingServers", [])})
     pending = [s for s in servers if s["sourceServerId"] not in covered]
+    if claimed.get("cancelRequested"):
+        # A cancel was accepted: the jobs already started are followed, nothing more is launched.
+        pending = []
     if pending and (why := _capacity_shortfall(deps, [s["sourceServerId"] for s in pending])):
         return _queue_for_capacity(deps, state, claimed, index, why)
     tags = {

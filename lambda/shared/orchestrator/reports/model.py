@@ -161,6 +161,7 @@ def _action(action: ActionRecord) -> dict[str, Any]:
         "startTime": fields.get("startTime"),
         "endTime": fields.get("endTime"),
         "durationSeconds": duration_seconds(fields.get("startTime"), fields.get("endTime")),
+        "nextAttemptAt": fields.get("nextAttemptAt"),
         "output": fields.get("output"),
         "error": fields.get("error"),
         "approvedBy": fields.get("approvedBy"),

@@ -64,6 +64,7 @@ td .small, .small { font-size: 11px; color: var(--muted); }
 .st-COMPLETED, .st-LAUNCHED, .st-MET, .st-SUCCEEDED { color: var(--ok); }
 .st-FAILED, .st-MISSED, .st-TIMED_OUT { color: var(--bad); }
 .st-SKIPPED { color: var(--warn); }
+.st-RETRY_SCHEDULED { color: var(--warn); }
 .st-CANCELLED, .st-NOT_STARTED, .st-TERMINATED, .st-PENDING { color: var(--grey); }
 .st-IN_PROGRESS, .st-RUNNING { color: var(--info); }
 table.waves td:nth-child(2) { min-width: 7em; } table.waves td:nth-child(3) { max-width: 16em; }

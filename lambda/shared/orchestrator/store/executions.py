@@ -25,7 +25,15 @@ from orchestrator.model import (
     WaveRecord,
     execution_from_item,
 )
-from orchestrator.store.changes import Change, Equals, MissingOrEmpty, MissingOrEquals, NotContains, OneOf
+from orchestrator.store.changes import (
+    Change,
+    Equals,
+    Missing,
+    MissingOrEmpty,
+    MissingOrEquals,
+    NotContains,
+    OneOf,
+)
 
 RECORD_TYPE = "EXECUTION"
 
@@ -225,7 +233,8 @@ class ExecutionStore:
         change.set("pauseReason", str(reason)).set("pausedAction", action)
         before = reason in (PauseReason.BEFORE_WAVE, PauseReason.OPERATOR)
         change.set("pausedBeforeWave", wave if before else None)
-        change.remove("taskActionTime")
+        # A new pause: whatever was decided about an earlier one no longer answers this one.
+        change.remove("taskActionTime", "decision")
         if before:
             change.remove("pauseRequested")
         if execution["status"] != ExecutionStatus.PAUSED:
@@ -236,13 +245,24 @@ class ExecutionStore:
         self,
         execution: ExecutionRecord,
         *,
+        kind: str,
         actor: ActorLike,
         comment: str | None,
         now: str,
         paused_seconds: int,
     ) -> Change:
-        """IN_PROGRESS, keeping the task token until the state machine has received it."""
+        """IN_PROGRESS, keeping the task token until the state machine has received it. The decision
+        (``kind``: RESUME, APPROVE, RETRY or SKIP, who, with what comment, when) is kept with the
+        record until the next pause, so that a later caller learns who decided this pause."""
         change = self._versioned(execution).set("status", str(ExecutionStatus.IN_PROGRESS))
+        decision: dict[str, Any] = {"kind": kind, **actor_fields("actor", actor), "time": now}
+        if comment:
+            decision["comment"] = comment
+        if execution.get("pausedWave"):
+            decision["wave"] = execution["pausedWave"]
+        if execution.get("pausedAction"):
+            decision["action"] = execution["pausedAction"]
+        change.set("decision", decision)
         change.when(Equals("status", str(ExecutionStatus.PAUSED)))
         if execution.get("pausedBeforeWave"):
             change.set("resumedBeforeWave", execution["pausedBeforeWave"])
@@ -261,7 +281,7 @@ class ExecutionStore:
         paused_seconds: int,
     ) -> ExecutionRecord:
         change = self._resumed(
-            execution, actor=actor, comment=comment, now=now, paused_seconds=paused_seconds
+            execution, kind="RESUME", actor=actor, comment=comment, now=now, paused_seconds=paused_seconds
         )
         return self._apply(execution, change)
 
@@ -279,7 +299,7 @@ class ExecutionStore:
     ) -> ExecutionRecord:
         """The resume that approves the APPROVAL action waiting at ``waves[index].actions[position]``."""
         change = self._resumed(
-            execution, actor=actor, comment=comment, now=now, paused_seconds=paused_seconds
+            execution, kind="APPROVE", actor=actor, comment=comment, now=now, paused_seconds=paused_seconds
         )
         change.when(Equals(_action(index, position, "status"), str(ActionStatus.RUNNING)))
         change.set(_wave(index, f"actions[{position}]"), action)
@@ -291,15 +311,16 @@ class ExecutionStore:
         index: int,
         wave: WaveRecord,
         *,
+        kind: str,
         actor: ActorLike,
         comment: str | None,
         now: str,
         paused_seconds: int,
     ) -> ExecutionRecord:
-        """The operator's word on a FAILED wave (``wave`` as it leaves it: IN_PROGRESS again for a
-        retry, SKIPPED for a skip); the execution goes on, IN_PROGRESS."""
+        """The operator's word (``kind``: RETRY or SKIP) on a FAILED wave (``wave`` as it leaves it:
+        IN_PROGRESS again for a retry, SKIPPED for a skip); the execution goes on, IN_PROGRESS."""
         change = self._resumed(
-            execution, actor=actor, comment=comment, now=now, paused_seconds=paused_seconds
+            execution, kind=kind, actor=actor, comment=comment, now=now, paused_seconds=paused_seconds
         )
         change.when(Equals(_wave(index, "status"), str(WaveStatus.FAILED)))
         change.set(f"waves[{index}]", wave).set("currentWave", index + 1)
@@ -346,8 +367,11 @@ class ExecutionStore:
         return self._apply(execution, change)
 
     def begin_launch(self, execution: ExecutionRecord, index: int) -> ExecutionRecord:
-        """PRE_ACTIONS -> SUBMITTED, exactly once (StaleWriteError for the second caller)."""
-        change = self._running_wave(index).when(Equals(_wave(index, "phase"), str(WavePhase.PRE_ACTIONS)))
+        """PRE_ACTIONS -> SUBMITTED, exactly once (StaleWriteError for the second caller), and never
+        after a cancel was accepted (nothing is launched then)."""
+        change = self._running_wave(index).when(
+            Equals(_wave(index, "phase"), str(WavePhase.PRE_ACTIONS)), Missing("cancelRequested")
+        )
         return self._apply(execution, change.set(_wave(index, "phase"), str(WavePhase.SUBMITTED)))
 
     def record_action(
@@ -358,10 +382,14 @@ class ExecutionStore:
         action: ActionRecord,
         *,
         was: ActionRecord,
+        unless_cancelled: bool = False,
     ) -> ExecutionRecord:
         """One action's new state, if it is still as read (``was``): two attempts of the same step
-        cannot both start or end it. StaleWriteError otherwise."""
+        cannot both start or end it. With ``unless_cancelled`` (an attempt starts, or the next one is
+        scheduled), also only while no cancel was accepted. StaleWriteError otherwise."""
         change = self._running_wave(index).when(*_as_read(index, position, was))
+        if unless_cancelled:
+            change.when(Missing("cancelRequested"))
         return self._apply(execution, change.set(_wave(index, f"actions[{position}]"), action))
 
     def finish_wave(
