@@ -31,7 +31,6 @@ import requests
 from botocore.exceptions import ClientError
 from moto.ec2.models import ec2_backends
 from moto.events.models import EventsBackend
-from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.sns.models import sns_backends
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
@@ -42,6 +41,7 @@ from drs_sandbox.drs import DrsLimits, DrsSimulator, create_drs_app
 from drs_sandbox.ec2_boot import Ec2Boot
 from drs_sandbox.faults import FaultRegistry, HandlerFaults
 from drs_sandbox.lambda_runtime import InProcessLambda, load_handler
+from drs_sandbox.moto_server import SandboxMotoServer
 from drs_sandbox.ssm import CommandTarget, SsmSimulator, create_ssm_app
 
 logger = logging.getLogger(__name__)
@@ -290,7 +290,7 @@ class Stack:
         self.state_machine_arn = ""
         self.topic_arn = ""
         self._saved_env: dict[str, str | None] = {}
-        self._moto: ThreadedMotoServer | None = None
+        self._moto: SandboxMotoServer | None = None
         self._drs_server: BaseWSGIServer | None = None
         self._ssm_server: BaseWSGIServer | None = None
         self._threads: list[Any] = []
@@ -308,7 +308,7 @@ class Stack:
     def start(self) -> Stack:
         # moto's and werkzeug's per-request access lines would drown the sandbox's own output.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._moto = SandboxMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._moto.start()
         _, moto_port = self._moto.get_host_and_port()
         self.moto_endpoint = f"http://127.0.0.1:{moto_port}"
