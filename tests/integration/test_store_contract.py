@@ -504,6 +504,7 @@ def test_a_retry_or_skip_applies_only_to_a_failed_wave_of_a_paused_execution(sto
     assert decided["decision"] == {
         "kind": "SKIP",
         "actor": "ops",
+        "actorIdentity": {"type": "SYSTEM", "name": "ops"},
         "comment": "known",
         "time": NOW,
         "wave": 1,
