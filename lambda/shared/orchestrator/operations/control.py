@@ -19,11 +19,12 @@ from execution_utils import (
     ExecutionType,
     PauseReason,
     WaveStatus,
+    after_skip_text,
     normalize_execution_status,
+    paused_seconds,
     transition,
     wave_for_retry,
 )
-from orchestrator import timeutil
 from orchestrator.deps import Deps
 from orchestrator.exceptions import ConflictError, StaleWriteError, ValidationFailedError
 from orchestrator.model import ActionRecord, ExecutionRecord, WaveRecord
@@ -254,8 +255,8 @@ def retry_wave(
 def skip_wave(
     deps: Deps, execution_id: str, *, actor: str = "unknown", comment: str | None = None
 ) -> ExecutionRecord:
-    """POST /executions/{id}/skip: the failed wave becomes SKIPPED and the next wave starts; the
-    execution can no longer be COMPLETED."""
+    """POST /executions/{id}/skip: the failed wave becomes SKIPPED and the next wave starts (the
+    execution finishes when it was the last); the execution can no longer be COMPLETED."""
 
     def skipped(execution: ExecutionRecord, index: int) -> tuple[WaveRecord, str, dict[str, Any]]:
         wave = cast(
@@ -263,7 +264,7 @@ def skip_wave(
         )
         if comment:
             wave["skipComment"] = comment
-        return wave, "the next wave starts", {}
+        return wave, after_skip_text(execution["waves"], index), {}
 
     return _decide(deps, execution_id, "skip", actor=actor, comment=comment, check=None, decide=skipped)
 
@@ -321,14 +322,6 @@ def _decide(
     )
     logger.info(f"wave {past}", extra={"executionId": execution_id, "wave": number, "actor": actor})
     return deliver_pending_action(deps, record)
-
-
-def paused_seconds(execution: ExecutionRecord, now: str) -> int:
-    """Total time spent PAUSED, including the pause that ends now."""
-    total = int(execution.get("pausedSeconds") or 0)
-    if execution.get("pausedTime"):
-        total += max(0, round(timeutil.seconds_between(execution["pausedTime"], now)))
-    return total
 
 
 def cancel(
