@@ -105,6 +105,18 @@ export function pausedWaveText(execution: Execution): string {
   return wave ? `wave ${number} (${wave.waveName})` : number ? `wave ${number}` : "the next wave";
 }
 
+/**
+ * What a skip of the failed wave leads to (execution_utils.after_skip_text): the next wave starts, or,
+ * when no wave is left, the execution finishes.
+ */
+export function afterSkipText(execution: Pick<Execution, "waves" | "pausedWave">): string {
+  const number = execution.pausedWave ?? 0;
+  const next = execution.waves.find((w) => w.waveNumber > number && w.status === "NOT_STARTED");
+  return next
+    ? `wave ${next.waveNumber} (${next.waveName}) starts next.`
+    : "no wave is left to run: the execution finishes.";
+}
+
 /** Why a PAUSED execution waits, in words, and what moves it on. */
 export function pauseReasonText(execution: Execution): string | null {
   if (execution.status !== "PAUSED") return null;
@@ -181,7 +193,8 @@ export function secondsBetween(start: string | null | undefined, end: string | n
   if (!start) return null;
   const from = Date.parse(start);
   const to = end ? Date.parse(end) : Date.now();
-  return Number.isNaN(from) || Number.isNaN(to) ? null : Math.max(0, Math.round((to - from) / 1000));
+  // The API's one rule (execution_utils.whole_second): whole seconds of each end, subtracted.
+  return Number.isNaN(from) || Number.isNaN(to) ? null : Math.max(0, Math.floor(to / 1000) - Math.floor(from / 1000));
 }
 
 /** Any value the API gives as an error (a string, or an object with a message) as one line of text. */
@@ -207,6 +220,32 @@ export function formatDuration(seconds: number | null | undefined): string {
   if (h) return `${h} h ${m} min`;
   if (m) return `${m} min ${rest} s`;
   return `${rest} s`;
+}
+
+/**
+ * A configured limit (a timeout) in the largest unit that states it exactly: "10 s", "90 s", "15 min",
+ * "24 h" (the same words as the API's errors, execution_utils.format_limit).
+ */
+export function formatLimit(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || seconds < 0) return "-";
+  const whole = Math.floor(seconds);
+  if (whole && whole % 3600 === 0) return `${whole / 3600} h`;
+  if (whole && whole % 60 === 0) return `${whole / 60} min`;
+  return `${whole} s`;
+}
+
+/** The plan's pause timeout when it sets none (model.DEFAULT_PAUSE_TIMEOUT_MINUTES): 24 h. */
+export const DEFAULT_PAUSE_TIMEOUT_MINUTES = 1440;
+/** An action's timeout when it sets none (model.DEFAULT_ACTION_TIMEOUT_SECONDS), but for an APPROVAL. */
+export const DEFAULT_ACTION_TIMEOUT_SECONDS = 900;
+
+/**
+ * The timeout an action runs with when its timeoutSeconds is empty, as the API applies it: an APPROVAL
+ * waits as long as any pause may (the plan's pauseTimeoutMinutes), every other type 900 s.
+ */
+export function defaultActionTimeoutSeconds(type: string, pauseTimeoutMinutes: number | null | undefined): number {
+  if (type === "APPROVAL") return (pauseTimeoutMinutes || DEFAULT_PAUSE_TIMEOUT_MINUTES) * 60;
+  return DEFAULT_ACTION_TIMEOUT_SECONDS;
 }
 
 export function formatTime(iso: string | null | undefined): string {

@@ -362,6 +362,23 @@ describe("PlanEditorPage actions", () => {
     expect(sent.options).toEqual({ capacityWaitMinutes: 30, onWaveFailure: "PAUSE" });
   });
 
+  it("says an approval left without a timeout waits the plan's pause timeout, as the API applies it", async () => {
+    // Given the plan sets no pauseTimeoutMinutes; when a pre-action becomes an APPROVAL
+    const { wrapper } = editor();
+    await ready(wrapper);
+    const field = () => wrapper.findFormField('[data-testid="preActions-1-1-field-timeoutSeconds"]');
+    const preType = wrapper.findSelect('[data-testid="preActions-1-1-type"]')!;
+    act(() => preType.openDropdown());
+    act(() => preType.selectOptionByValue("APPROVAL"));
+    // Then the editor shows the 24 h (86400 s) the API stores, not the 900 s of other actions
+    expect(field()!.findConstraint()!.getElement().textContent).toBe(
+      "Per attempt; empty: the plan's pause timeout, 24 h (86400 s)",
+    );
+    expect(wrapper.findFormField('[data-testid="postActions-1-1-field-timeoutSeconds"]')!.findConstraint()!.getElement().textContent).toBe(
+      "Per attempt; empty: 15 min (900 s)",
+    );
+  });
+
   it("shows the API's 422 on the action field it names", async () => {
     const { wrapper } = editor({
       "PUT /recovery-plans/p-1": [

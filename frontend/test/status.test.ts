@@ -1,8 +1,13 @@
 import { describe, expect, it } from "vitest";
+import type { Execution } from "../src/api/types";
 import {
+  afterSkipText,
   allowedActions,
+  defaultActionTimeoutSeconds,
   errorText,
   executionIndicator,
+  formatLimit,
+  secondsBetween,
   isActive,
   pauseReasonText,
   waveIndicator,
@@ -98,5 +103,35 @@ describe("texts", () => {
     expect(errorText("boom")).toBe("boom");
     expect(errorText({ Error: "States.TaskFailed", Cause: "the cause" })).toBe("the cause");
     expect(errorText(null)).toBeNull();
+  });
+});
+
+describe("limits and spans in the API's words", () => {
+  it("states a timeout in the largest unit that says it exactly, as the API's errors do", () => {
+    expect([10, 90, 900, 5400, 86400].map(formatLimit)).toEqual(["10 s", "90 s", "15 min", "90 min", "24 h"]);
+  });
+
+  it("gives an approval without a timeout the plan's pause timeout, any other action 900 s", () => {
+    // Given an empty timeoutSeconds; then the default is what create.py applies
+    expect(defaultActionTimeoutSeconds("APPROVAL", null)).toBe(86400);
+    expect(defaultActionTimeoutSeconds("APPROVAL", 30)).toBe(1800);
+    expect(defaultActionTimeoutSeconds("LAMBDA", 30)).toBe(900);
+  });
+
+  it("counts a span by whole seconds of each end, so spans laid end to end add up", () => {
+    // Given 10.9 s -> 27.5 s (16.6 s); then 27 - 10 = 17, and 10.9 -> 20.2 plus 20.2 -> 27.5 is 10 + 7
+    const at = (s: number) => new Date(Date.UTC(2025, 4, 14, 9, 0, 0) + s * 1000).toISOString();
+    expect(secondsBetween(at(10.9), at(27.5))).toBe(17);
+    expect(secondsBetween(at(10.9), at(20.2))! + secondsBetween(at(20.2), at(27.5))!).toBe(17);
+  });
+
+  it("says the execution finishes after a skip of the last wave, and names the next wave otherwise", () => {
+    const waves = [
+      { waveNumber: 1, waveName: "DB", status: "COMPLETED" },
+      { waveNumber: 2, waveName: "App", status: "FAILED" },
+      { waveNumber: 3, waveName: "Web", status: "NOT_STARTED" },
+    ] as Execution["waves"];
+    expect(afterSkipText({ waves, pausedWave: 2 })).toBe("wave 3 (Web) starts next.");
+    expect(afterSkipText({ waves, pausedWave: 3 })).toBe("no wave is left to run: the execution finishes.");
   });
 });

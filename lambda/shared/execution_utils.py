@@ -860,12 +860,37 @@ def _parse_iso(value: str) -> datetime:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
 
 
+def whole_second(iso: str) -> int:
+    """The whole second (Unix time, truncated) a timestamp falls in: the one rounding rule of every
+    span of time the product shows. A span is ``whole_second(end) - whole_second(start)``, so spans
+    laid end to end add up exactly (no span gains or loses a second to rounding on its own)."""
+    return int(_parse_iso(iso).timestamp() // 1)
+
+
 def duration_seconds(start_iso: str | None, end_iso: str | None) -> int | None:
-    """Whole seconds between two ISO-8601 timestamps; None if either is missing or end precedes start."""
+    """Whole seconds between two ISO-8601 timestamps (``whole_second`` of each, subtracted); None if
+    either is missing or the end precedes the start."""
     if not start_iso or not end_iso:
         return None
-    seconds = int((_parse_iso(end_iso) - _parse_iso(start_iso)).total_seconds())
+    seconds = whole_second(end_iso) - whole_second(start_iso)
     return seconds if seconds >= 0 else None
+
+
+def pause_seconds(start_iso: str | None, end_iso: str | None) -> int:
+    """The length of one pause, in whole seconds by the rule of ``duration_seconds`` (0 when unknown)."""
+    return duration_seconds(start_iso, end_iso) or 0
+
+
+def paused_seconds(execution: Mapping[str, Any], now_iso: str) -> int:
+    """The time an execution spent PAUSED, as every surface shows it: the pauses that ended (each
+    added to ``pausedSeconds`` by ``pause_seconds`` when it ended), plus the open pause up to
+    ``now_iso`` while the execution is PAUSED. The report's per-pause ``seconds`` use the same
+    boundaries and the same rule, so they add up to this total."""
+    total = int(execution.get("pausedSeconds") or 0)
+    status = str(execution.get("status") or "").upper()
+    if status == ExecutionStatus.PAUSED and execution.get("pausedTime"):
+        total += pause_seconds(execution["pausedTime"], now_iso)
+    return total
 
 
 def execution_duration(execution: Mapping[str, Any]) -> int | None:
@@ -888,9 +913,7 @@ def recovery_time(execution: Mapping[str, Any], now_iso: str) -> dict[str, Any]:
     status = normalize_execution_status(execution.get("status", ""))
     minutes = (execution.get("options") or {}).get("rtoTargetMinutes")
     target = int(minutes) * 60 if minutes else None
-    paused = int(execution.get("pausedSeconds") or 0)
-    if status == ExecutionStatus.PAUSED and execution.get("pausedTime"):
-        paused += duration_seconds(execution["pausedTime"], now_iso) or 0
+    paused = paused_seconds({**execution, "status": str(status)}, now_iso)
     seconds = None
     waves = list(execution.get("waves") or [])
     if status == ExecutionStatus.COMPLETED and waves:
@@ -929,3 +952,57 @@ def format_duration(seconds: int | None) -> str:
     if minutes:
         return f"{minutes}m {secs:02d}s"
     return f"{secs}s"
+
+
+def format_limit(seconds: int | None) -> str:
+    """A configured limit (a timeout) in the largest unit that states it exactly: ``10 s``,
+    ``90 s``, ``15 min``, ``24 h``; ``-`` when unknown."""
+    if seconds is None or seconds < 0:
+        return "-"
+    whole = int(seconds)
+    if whole and whole % 3600 == 0:
+        return f"{whole // 3600} h"
+    if whole and whole % 60 == 0:
+        return f"{whole // 60} min"
+    return f"{whole} s"
+
+
+def recovery_time_text(recovery: Mapping[str, Any]) -> str:
+    """``Recovery time 3m 10s (1m 00s paused) against a target of 15m 00s: MET``: the recovery time
+    as drsctl, the Markdown report and the email say it (the report page lays out the same values)."""
+    seconds = recovery.get("seconds")
+    text = "Recovery time " + (
+        format_duration(seconds) if seconds is not None else "- (not every wave recovered)"
+    )
+    if recovery.get("pausedSeconds"):
+        text += f" ({format_duration(recovery['pausedSeconds'])} paused)"
+    if recovery.get("targetSeconds") is None:
+        return text + ": no recovery time objective set"
+    outcome = {True: "MET", False: "MISSED", None: "not judged yet"}[recovery.get("met")]
+    return text + f" against a target of {format_duration(recovery['targetSeconds'])}: {outcome}"
+
+
+def next_wave_number(waves: Sequence[Mapping[str, Any]], index: int) -> int | None:
+    """The number of the first wave after the one at ``index`` (0-based) that has not started: the
+    wave that runs once that one is skipped, or after it once it is retried; None for the last wave."""
+    for wave in waves[index + 1 :]:
+        if normalize_wave_status(str(wave.get("status") or "NOT_STARTED")) is WaveStatus.NOT_STARTED:
+            return int(wave["waveNumber"])
+    return None
+
+
+def after_skip_text(waves: Sequence[Mapping[str, Any]], index: int) -> str:
+    """What happens once the failed wave at ``index`` is skipped, in words: the next wave starts, or,
+    when no wave is left, the execution finishes (never COMPLETED)."""
+    following = next_wave_number(waves, index)
+    if following is not None:
+        return f"wave {following} starts next; the execution can no longer end COMPLETED"
+    return "no wave is left to run: the execution finishes now and cannot end COMPLETED"
+
+
+def after_retry_text(waves: Sequence[Mapping[str, Any]], index: int) -> str:
+    """What follows a retried wave at ``index`` once it completes: the next wave, or the end."""
+    following = next_wave_number(waves, index)
+    if following is not None:
+        return f"once it completes, wave {following} starts"
+    return "once it completes, the execution finishes (it is the last wave)"

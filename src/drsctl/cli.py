@@ -428,8 +428,8 @@ def cmd_control(ctx: Context) -> int:
         "resume": "resumed",
         "cancel": f"is {execution['status']}: started waves finish, the rest are cancelled",
         "terminate": "recovery instances are being terminated",
-        "retry": f"is {execution['status']}: the failed wave is retried",
-        "skip": f"is {execution['status']}: the failed wave is skipped (the execution cannot end COMPLETED)",
+        "retry": f"is {execution['status']}: " + render.after_decision(execution, "retry"),
+        "skip": f"is {execution['status']}: " + render.after_decision(execution, "skip"),
     }
     ctx.emit(
         execution,

@@ -19,7 +19,10 @@ from execution_utils import (
     ActionStatus,
     UnknownStatusError,
     action_badge,
+    after_retry_text,
+    after_skip_text,
     format_duration,
+    recovery_time_text,
     status_color,
     wave_badge,
     wave_status_color,
@@ -205,6 +208,18 @@ def _paused_wave(execution: dict[str, Any]) -> str:
     number = execution.get("pausedWave") or execution.get("pausedBeforeWave")
     name = next((w["waveName"] for w in execution["waves"] if w["waveNumber"] == number), None)
     return f"wave {number}" + (f" ({name})" if name is not None else "") if number else "the next wave"
+
+
+def after_decision(execution: dict[str, Any], verb: str) -> str:
+    """What a retry or a skip of the failed wave leads to, from the execution the API returned:
+    ``wave 3 is skipped; no wave is left to run: the execution finishes now ...``."""
+    number = execution.get("pausedWave")
+    waves = execution.get("waves") or []
+    if not isinstance(number, int) or not 1 <= number <= len(waves):
+        return "the failed wave is retried" if verb == "retry" else "the failed wave is skipped"
+    if verb == "retry":
+        return f"wave {number} is retried; {after_retry_text(waves, number - 1)}"
+    return f"wave {number} is skipped; {after_skip_text(waves, number - 1)}"
 
 
 def pause_hint(execution: dict[str, Any]) -> str | None:
@@ -440,16 +455,7 @@ def _md(text: str) -> str:
 
 def recovery_line(recovery: dict[str, Any]) -> str:
     """``Recovery time 3m 10s (1m 00s paused) against a target of 15m 00s: MET``."""
-    seconds = recovery.get("seconds")
-    text = "Recovery time " + (
-        format_duration(seconds) if seconds is not None else "- (not every wave recovered)"
-    )
-    if recovery.get("pausedSeconds"):
-        text += f" ({format_duration(recovery['pausedSeconds'])} paused)"
-    if recovery.get("targetSeconds") is None:
-        return text + ": no recovery time objective set"
-    outcome = {True: "MET", False: "MISSED", None: "not judged yet"}[recovery.get("met")]
-    return text + f" against a target of {format_duration(recovery['targetSeconds'])}: {outcome}"
+    return recovery_time_text(recovery)
 
 
 # Who acted, as the API words it (one formatter, in the shared layer: a console user with the role

@@ -295,7 +295,9 @@ def test_a_runbook_followed_live_asks_for_approval_then_a_failed_check_is_retrie
     )
     retried = second_shell(sandbox, "retry", execution_id, "--comment", "restarted")
     assert retried.returncode == 0, retried.stderr
-    assert "the failed wave is retried" in retried.stdout
+    assert (
+        "wave 2 is retried; once it completes, the execution finishes (it is the last wave)" in retried.stdout
+    )
 
     output, code = session.finish(timeout=120)
     screen = readable(output)

@@ -153,7 +153,7 @@ def test_a_forgotten_pause_is_cancelled_when_the_plans_pause_timeout_expires(api
     final, _ = api.watch(execution_id, finished, timeout=150)
     # Then the state machine cancelled it, saying why, and it ended PARTIAL_SUCCESS (wave 1 completed)
     assert final["status"] == "PARTIAL_SUCCESS"
-    assert final["cancelReason"] == "the pause expired after 1 minutes without a resume"
+    assert final["cancelReason"] == "the pause expired after 1 min without a resume"
     assert final["cancelRequestedBy"] == "pause timeout"
 
     def final_email(_record: Any) -> bool:
@@ -168,7 +168,7 @@ def test_a_forgotten_pause_is_cancelled_when_the_plans_pause_timeout_expires(api
         for n in api.call("GET", "/_sandbox/notifications")
         if execution_id in n["message"] and n["attributes"].get("status") == "PARTIAL_SUCCESS"
     )
-    assert "the pause expired after 1 minutes" in email["message"]
+    assert "the pause expired after 1 min" in email["message"]
 
 
 # --- issue "no single fault" ----------------------------------------------------------------------------

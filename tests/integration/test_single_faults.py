@@ -420,7 +420,7 @@ def test_an_expired_pause_cancels_with_the_reason_recorded(orchestration: Orches
     record = orchestration.get(execution_id)
     assert after["next"] == "FINALIZE"
     assert record["status"] == "PARTIAL_SUCCESS"
-    assert record["cancelReason"] == "the pause expired after 1440 minutes without a resume"
+    assert record["cancelReason"] == "the pause expired after 24 h without a resume"
     assert record["cancelRequestedBy"] == "pause timeout"
     assert held_locks(orchestration) == {}
 

@@ -468,7 +468,7 @@ def test_a_retry_says_which_wave_runs_again_and_who_retried_it() -> None:
     email = build_notification(change).email
     assert email.splitlines()[0] == (
         "The drill of recovery plan ShopFront goes on: Wave 2 (App) failed and is being retried by "
-        f'{ALICE} ("restarted the app pool").'
+        f'{ALICE} ("restarted the app pool"); once it completes, wave 3 starts.'
     )
     assert f"Retried and skipped waves:\n  - Wave 2 (App): retried once, by {ALICE}" in email
     assert "was resumed" not in email
@@ -479,7 +479,7 @@ def test_a_skip_says_which_wave_was_skipped_by_whom_and_why() -> None:
     email = build_notification(change).email
     assert email.splitlines()[0] == (
         f"The drill of recovery plan ShopFront goes on: Wave 2 (App) failed and was skipped by {CANCELLER} "
-        '("app team on it Monday"); the execution continues with the next wave and can no longer end COMPLETED.'
+        '("app team on it Monday"); wave 3 starts next; the execution can no longer end COMPLETED.'
     )
     assert "  ↷ Wave 2 (App): Skipped - 1 of 1 servers launched, 1 ready" in email
 

@@ -146,7 +146,7 @@ def test_the_verdict_box_shows_the_verdict_and_the_times(
     [box] = page.all("section", "verdict")
     assert box["data-verdict"] == report["verdict"]
     assert headline in page.plain
-    shown = re.findall(r'<dd data-metric="[a-z ]+">([^<]*)<small>', source)
+    shown = re.findall(r'<dd data-metric="[a-z ]+" data-seconds="[^"]*">([^<]*)<small>', source)
     assert shown == figures
 
 

@@ -277,6 +277,7 @@ def test_an_execution_paused_now_is_in_progress_with_the_open_pause_counted_up_t
             "action": None,
             "start": at(paused_at),
             "end": now,
+            "seconds": 600,
             "endedBy": None,
             "endedWith": None,
         }
@@ -353,6 +354,7 @@ def test_an_approval_says_who_approved_what_and_when() -> None:
     assert approval["status"] == "SUCCEEDED"
     assert (approval["approvedBy"], approval["comment"]) == (APPROVER, "CAB-1234 approved for tonight")
     assert approval["durationSeconds"] == duration_seconds(approval["startTime"], approval["endTime"]) == 120
+    assert approval["waitedSeconds"] == 120
     first = report["pauses"][0]
     assert first == {
         "reason": "APPROVAL",
@@ -361,6 +363,7 @@ def test_an_approval_says_who_approved_what_and_when() -> None:
         "action": "change-board-approval",
         "start": approval["startTime"],
         "end": approval["endTime"],
+        "seconds": 120,
         "endedBy": APPROVER,
         "endedWith": "APPROVED",
     }

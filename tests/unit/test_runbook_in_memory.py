@@ -357,7 +357,7 @@ def test_an_approval_nobody_gives_in_time_is_timed_out(orc: Orchestration) -> No
     state = dict(actions.run_action(orc.deps, state))
     record = orc.get(execution_id)
     assert record["waves"][0]["actions"][0]["status"] == "TIMED_OUT"
-    assert record["waves"][0]["error"] == "pre-action ok? timed out: not approved within 10 minutes"
+    assert record["waves"][0]["error"] == "pre-action ok? timed out: not approved within 10 min"
     assert record["pausedSeconds"] == 600 and record["status"] == "IN_PROGRESS"
 
 

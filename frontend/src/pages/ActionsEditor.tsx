@@ -11,6 +11,7 @@ import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Textarea from "@cloudscape-design/components/textarea";
 import type { ActionType, OnFailure, PlanAction } from "../api/types";
+import { defaultActionTimeoutSeconds, formatLimit } from "../status";
 
 export type Stage = "preActions" | "postActions";
 
@@ -124,7 +125,9 @@ function ActionEditor({
   err,
   onChange,
   controls,
+  pauseTimeoutMinutes,
 }: {
+  pauseTimeoutMinutes?: number | null;
   draft: ActionDraft;
   title: string;
   testId: string;
@@ -132,6 +135,7 @@ function ActionEditor({
   onChange: (change: Partial<ActionDraft>) => void;
   controls: React.ReactNode;
 }) {
+  const defaultTimeout = defaultActionTimeoutSeconds(draft.type, pauseTimeoutMinutes);
   const text = (field: keyof ActionDraft, label: string, extra: { constraint?: string; placeholder?: string; number?: boolean } = {}) => (
     <FormField label={label} errorText={err(field)} constraintText={extra.constraint} data-testid={`${testId}-field-${field}`}>
       <Input
@@ -176,7 +180,14 @@ function ActionEditor({
             data-testid={`${testId}-onFailure`}
           />
         </FormField>
-        {text("timeoutSeconds", "Timeout (seconds)", { number: true, placeholder: "900", constraint: "Per attempt; empty: 900" })}
+        {text("timeoutSeconds", "Timeout (seconds)", {
+          number: true,
+          placeholder: String(defaultTimeout),
+          constraint:
+            draft.type === "APPROVAL"
+              ? `Per attempt; empty: the plan's pause timeout, ${formatLimit(defaultTimeout)} (${defaultTimeout} s)`
+              : `Per attempt; empty: ${formatLimit(defaultTimeout)} (${defaultTimeout} s)`,
+        })}
         {text("maxAttempts", "Attempts", { number: true, placeholder: "1", constraint: "1 to 5; empty: 1" })}
         {draft.type === "LAMBDA" && text("functionName", "Function name or ARN")}
         {draft.type === "LAMBDA" && json("payload", "Payload", "A JSON object; optional", '{"key": "value"}')}
@@ -201,12 +212,15 @@ export function ActionList({
   drafts,
   err,
   onChange,
+  pauseTimeoutMinutes,
 }: {
   waveIndex: number;
   stage: Stage;
   drafts: ActionDraft[];
   err: (field: string) => string | undefined;
   onChange: (drafts: ActionDraft[]) => void;
+  /** The plan's pauseTimeoutMinutes as typed (empty: the default): an APPROVAL's default timeout. */
+  pauseTimeoutMinutes?: number | null;
 }) {
   const label = stage === "preActions" ? "Pre-action" : "Post-action";
   const prefix = `waves[${waveIndex}].${stage}`;
@@ -242,6 +256,7 @@ export function ActionList({
             testId={`${stage}-${waveIndex + 1}-${j + 1}`}
             err={(field) => err(field ? `${prefix}[${j}].${field}` : `${prefix}[${j}]`)}
             onChange={(change) => set(j, change)}
+            pauseTimeoutMinutes={pauseTimeoutMinutes}
             controls={
               <SpaceBetween direction="horizontal" size="xs">
                 <Button iconName="angle-up" variant="icon" ariaLabel={`Move ${where} up`} disabled={j === 0} onClick={() => move(j, -1)} />

@@ -25,6 +25,7 @@ import { ServerTable } from "./ServerTable";
 import { TimelineTable } from "./Timeline";
 import { useApi, useSession } from "../session";
 import {
+  afterSkipText,
   allowedActions,
   errorText,
   formatDuration,
@@ -335,7 +336,7 @@ const CONFIRM: Record<
     header: (e) => `Skip ${pausedWaveText(e)}`,
     label: "Skip wave",
     text: (e) =>
-      `${capitalize(pausedWaveText(e))} is left as it is and marked SKIPPED; the next waves go on. The execution can then end PARTIAL SUCCESS or FAILED, never COMPLETED.` +
+      `${capitalize(pausedWaveText(e))} is left as it is and marked SKIPPED; ${afterSkipText(e)} The execution can then end PARTIAL SUCCESS or FAILED, never COMPLETED.` +
       (e.executionType === "RECOVERY" ? " This is a RECOVERY: production goes on without this wave's servers." : ""),
     comment: "Comment",
   },

@@ -262,6 +262,7 @@ export function PlanEditorPage() {
                         drafts={wave.drafts[stage]}
                         err={err}
                         onChange={(list) => setWave(i, { drafts: { ...wave.drafts, [stage]: list } })}
+                        pauseTimeoutMinutes={Number(options.pauseTimeoutMinutes) || null}
                       />
                     </Box>
                   ))}
@@ -281,7 +282,7 @@ export function PlanEditorPage() {
               <FormField label="Wave timeout (minutes)" errorText={err("options.waveTimeoutMinutes")} constraintText="1 to 1440; empty: the stack's default">
                 <Input type="number" value={options.waveTimeoutMinutes} onChange={({ detail }) => setOptions({ ...options, waveTimeoutMinutes: detail.value })} />
               </FormField>
-              <FormField label="Pause timeout (minutes)" errorText={err("options.pauseTimeoutMinutes")} constraintText="1 to 10080; empty: the stack's default">
+              <FormField label="Pause timeout (minutes)" errorText={err("options.pauseTimeoutMinutes")} constraintText="1 to 10080; empty: 1440 (24 h). Also how long an approval waits by default">
                 <Input type="number" value={options.pauseTimeoutMinutes} onChange={({ detail }) => setOptions({ ...options, pauseTimeoutMinutes: detail.value })} />
               </FormField>
               <FormField

@@ -19,14 +19,19 @@ from execution_utils import (
     PauseReason,
     WaveStatus,
     action_warnings,
+    after_retry_text,
+    after_skip_text,
     can_terminate_execution,
     completed_wave_count,
     execution_duration,
     format_duration,
     merge_progress,
+    next_wave_number,
     normalize_execution_status,
     normalize_wave_phase,
     normalize_wave_status,
+    recovery_time,
+    recovery_time_text,
     status_color,
     status_label,
     warning_count,
@@ -354,15 +359,14 @@ def _went_on(change: StatusChange) -> str | None:
     because = f" ({_quoted(comment)})" if comment else ""
     if reason == PauseReason.WAVE_FAILED and wave["status"] == WaveStatus.SKIPPED:
         by = _who(wave.get("skippedBy") or by)
-        return (
-            f"goes on: {_wave_name(wave)} failed and was skipped by {by}{because}; the execution "
-            "continues with the next wave and can no longer end COMPLETED."
-        )
+        after = after_skip_text(_waves(execution), int(wave["waveNumber"]) - 1)
+        return f"goes on: {_wave_name(wave)} failed and was skipped by {by}{because}; {after}."
     if reason == PauseReason.WAVE_FAILED:
         retries = int(wave.get("retries") or 0)
         by = _who(wave.get("retriedBy") or by)
         count = f" (retry {retries})" if retries > 1 else ""
-        return f"goes on: {_wave_name(wave)} failed and is being retried{count} by {by}{because}."
+        after = after_retry_text(_waves(execution), int(wave["waveNumber"]) - 1)
+        return f"goes on: {_wave_name(wave)} failed and is being retried{count} by {by}{because}; {after}."
     action = _approval(wave, execution.get("pausedAction"))
     name = _clip(_one_line(execution.get("pausedAction") or "an approval"), MAX_COMMENT_CHARS)
     if action and action.get("status") == ActionStatus.SUCCEEDED:
@@ -504,16 +508,26 @@ def _next_steps(change: StatusChange) -> list[str]:
                     f'  drsctl retry {execution_id} --comment "<why>"',
                     f"  (or POST /executions/{execution_id}/retry)",
                 ]
+            failed = _wave_by_number(change.execution, _paused_wave(change.execution))
+            last = (
+                failed is None
+                or next_wave_number(_waves(change.execution), int(failed["waveNumber"]) - 1) is None
+            )
+            what = (
+                "To skip it (the last wave: the execution then finishes, and cannot end COMPLETED"
+                if last
+                else "To skip it and go on with the next wave (the execution can then not end COMPLETED"
+            )
             if str(change.execution.get("executionType") or "").upper() == "RECOVERY":
                 skip = [
-                    "To skip it and go on with the next wave (a RECOVERY's: production stays without its "
-                    "servers, confirmed by the plan's name; the execution can then not end COMPLETED):",
+                    f"{what}; a RECOVERY's skip leaves production without the wave's servers and is "
+                    "confirmed by the plan's name):",
                     f'  drsctl skip {execution_id} --confirm-plan-name "<plan name>" --comment "<why>"',
                     f'  (or POST /executions/{execution_id}/skip-recovery with {{"confirmPlanName": "<plan name>"}})',
                 ]
             else:
                 skip = [
-                    "To skip it and go on with the next wave (the execution can then not end COMPLETED):",
+                    f"{what}):",
                     f'  drsctl skip {execution_id} --comment "<why>"',
                     f"  (or POST /executions/{execution_id}/skip)",
                 ]
@@ -559,9 +573,13 @@ def email_body(change: StatusChange) -> str:
     if execution.get("initiatedBy"):
         lines.append(f"Started by:      {_who(execution['initiatedBy'])}")
     lines += _cancel_lines(execution)
+    recovery = _recovery(execution)
     if change.status in TERMINAL_STATUSES:
         lines.append(f"Ended:           {execution.get('endTime') or '-'}")
         lines.append(f"Duration:        {format_duration(execution_duration(execution))}")
+        lines.append(f"Recovery time:   {recovery_time_text(recovery).removeprefix('Recovery time ')}")
+    elif recovery["pausedSeconds"]:
+        lines.append(f"Paused so far:   {format_duration(recovery['pausedSeconds'])}")
     summary = wave_summary(waves)
     lines += [
         "",
@@ -585,6 +603,13 @@ def email_body(change: StatusChange) -> str:
                 lines += ["", title, *section]
     lines += ["", *_next_steps(change), "", f"-- {PRODUCT}"]
     return "\n".join(lines) + "\n"
+
+
+def _recovery(execution: Mapping[str, Any]) -> dict[str, Any]:
+    """The execution's recovery time (and paused total) as of the change: its end once it ended,
+    the start of the pause while PAUSED (the pause that just began counts nothing yet)."""
+    moment = execution.get("endTime") or execution.get("pausedTime") or execution.get("startTime")
+    return recovery_time(execution, str(moment or "1970-01-01T00:00:00Z"))
 
 
 def one_line_summary(change: StatusChange) -> str:

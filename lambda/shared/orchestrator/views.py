@@ -124,6 +124,7 @@ def execution_view(execution: ExecutionRecord, now: datetime) -> dict[str, Any]:
     normalised = {**record, "status": str(status)}
     waves = [_wave(w) for w in execution["waves"]]
     view = {k: record[k] for k in EXECUTION_FIELDS if k in record}
+    recovery = recovery_time(normalised, timeutil.iso(now))
     view.update(
         status=str(status),
         statusLabel=status_label(normalised),
@@ -132,13 +133,15 @@ def execution_view(execution: ExecutionRecord, now: datetime) -> dict[str, Any]:
         waves=waves,
         progress=merge_progress(w.get("progress") or {} for w in waves),
         canTerminate=can_terminate_execution(normalised),
-        recoveryTime=recovery_time(normalised, timeutil.iso(now)),
+        recoveryTime=recovery,
+        # the one paused total (the open pause included), the same value as recoveryTime's
+        pausedSeconds=recovery["pausedSeconds"],
         instancesTerminated=bool(execution.get("instancesTerminated", False)),
     )
     view.setdefault("endTime", None)
     view.setdefault("lastPolledTime", None)
     if not is_terminal(status) and execution.get("startTime"):
-        view["elapsedSeconds"] = round(timeutil.seconds_between(execution["startTime"], now))
+        view["elapsedSeconds"] = duration_seconds(execution["startTime"], timeutil.iso(now)) or 0
     return view
 
 

@@ -26,8 +26,10 @@ from execution_utils import (
     actions_at_wave_end,
     blocking_failure,
     completed_wave_count,
+    format_limit,
     next_action,
     normalize_execution_status,
+    paused_seconds,
     server_failed,
 )
 from orchestrator import timeutil
@@ -473,9 +475,13 @@ def await_approval(deps: Deps, state: dict[str, Any], task_token: str) -> dict[s
     raise TransientError("the execution kept changing while asking for approval")
 
 
+def approval_timeout_error(action: ActionRecord) -> str:
+    """The error of an approval nobody gave in time, naming the real limit (``not approved within 10 s``)."""
+    return f"not approved within {format_limit(int(action['timeoutSeconds']))}"
+
+
 def approval_expired(deps: Deps, state: dict[str, Any]) -> MachineState:
     """The approval's wait timed out: the action is TIMED_OUT (tried again if maxAttempts allows)."""
-    from orchestrator.operations.control import paused_seconds
 
     index = int(state["waveIndex"])
     for _attempt in range(5):
@@ -485,7 +491,6 @@ def approval_expired(deps: Deps, state: dict[str, Any]) -> MachineState:
             return machine_state(state, next_step="ACTIONS")
         position, action = found
         now = deps.clock.iso()
-        minutes = round(int(action["timeoutSeconds"]) / 60)
         kept = {k: v for k, v in action.items() if k != "attemptStartTime"}
         fields: dict[str, Any] = {"status": str(ActionStatus.TIMED_OUT), "endTime": now}
         if int(action["attempts"]) < int(action["maxAttempts"]):
@@ -496,7 +501,7 @@ def approval_expired(deps: Deps, state: dict[str, Any]) -> MachineState:
             {
                 **kept,
                 **fields,
-                "error": f"not approved within {minutes} minutes",
+                "error": approval_timeout_error(action),
                 "lastOutcome": {"status": str(ActionStatus.TIMED_OUT), "time": now, "withAttempt": False},
             },
         )

@@ -26,12 +26,13 @@ from execution_utils import (
     ExecutionType,
     PauseReason,
     WaveStatus,
+    after_skip_text,
     is_terminal,
     normalize_execution_status,
+    paused_seconds,
     transition,
     wave_for_retry,
 )
-from orchestrator import timeutil
 from orchestrator.deps import Deps
 from orchestrator.exceptions import ConflictError, StaleWriteError, ValidationFailedError
 from orchestrator.identity import ActorLike, label
@@ -345,10 +346,10 @@ def skip_wave(
     comment: str | None = None,
     recovery_confirmed_plan_name: str | None = None,
 ) -> ExecutionRecord:
-    """POST /executions/{id}/skip: the failed wave becomes SKIPPED and the next wave starts; the
-    execution can no longer be COMPLETED. A RECOVERY's wave is skipped only through POST
-    /executions/{id}/skip-recovery, with the plan's name typed again (production is left without
-    that wave's servers)."""
+    """POST /executions/{id}/skip: the failed wave becomes SKIPPED and the next wave starts (the
+    execution finishes when it was the last); the execution can no longer be COMPLETED. A RECOVERY's
+    wave is skipped only through POST /executions/{id}/skip-recovery, with the plan's name typed again
+    (production is left without that wave's servers)."""
     check = _recovery_route("skipped", "skip-recovery", recovery_confirmed_plan_name)
 
     def skipped(execution: ExecutionRecord, index: int) -> tuple[WaveRecord, str, dict[str, Any]]:
@@ -362,7 +363,7 @@ def skip_wave(
         )
         if comment:
             wave["skipComment"] = comment
-        return wave, "the next wave starts", {}
+        return wave, after_skip_text(execution["waves"], index), {}
 
     return _decide(deps, execution_id, "skip", actor=actor, comment=comment, check=check, decide=skipped)
 
@@ -450,14 +451,6 @@ def _decide(
     )
     logger.info(f"wave {past}", extra={"executionId": execution_id, "wave": number, "actor": label(actor)})
     return deliver_pending_action(deps, record)
-
-
-def paused_seconds(execution: ExecutionRecord, now: str) -> int:
-    """Total time spent PAUSED, including the pause that ends now."""
-    total = int(execution.get("pausedSeconds") or 0)
-    if execution.get("pausedTime"):
-        total += max(0, round(timeutil.seconds_between(execution["pausedTime"], now)))
-    return total
 
 
 def cancel(

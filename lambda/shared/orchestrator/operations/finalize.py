@@ -15,19 +15,19 @@ from execution_utils import (
     ExecutionStatus,
     completed_wave_count,
     decide_final_status,
+    duration_seconds,
     is_terminal,
     normalize_execution_status,
+    paused_seconds,
     recovery_time,
     status_label,
     transition,
     wave_jobs_pending,
     waves_at_end,
 )
-from orchestrator import timeutil
 from orchestrator.deps import Deps
 from orchestrator.exceptions import StaleWriteError, TransientError
 from orchestrator.model import ExecutionRecord, WaveRecord
-from orchestrator.operations.control import paused_seconds
 from orchestrator.operations.state import MachineState, machine_state
 from orchestrator.operations.timeline import (
     action_outcome,
@@ -86,7 +86,7 @@ def finalize_execution(deps: Deps, execution_id: str, *, error: str | None = Non
                 status=final,
                 waves=waves,
                 now=now,
-                duration_seconds=round(timeutil.seconds_between(execution["startTime"], now)),
+                duration_seconds=duration_seconds(execution["startTime"], now) or 0,
                 completed_waves=completed_wave_count(waves),
                 error=error,
                 paused_seconds=paused_seconds(execution, now) if current is ExecutionStatus.PAUSED else None,

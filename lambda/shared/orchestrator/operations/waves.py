@@ -15,6 +15,7 @@ from execution_utils import (
     PauseReason,
     WavePhase,
     WaveStatus,
+    format_limit,
     is_terminal,
     next_action,
     normalize_execution_status,
@@ -174,9 +175,10 @@ def pause(deps: Deps, state: dict[str, Any], task_token: str) -> dict[str, Any]:
         if status is not ExecutionStatus.PAUSED:
             transition(status, ExecutionStatus.PAUSED)
         reason, message = _pause_reason(execution, index)
+        now = deps.clock.iso()
         try:
             deps.stores.executions.record_paused(
-                execution, token=task_token, reason=reason, wave=index + 1, now=deps.clock.iso()
+                execution, token=task_token, reason=reason, wave=index + 1, now=now
             )
         except StaleWriteError:
             continue
@@ -191,6 +193,9 @@ def pause(deps: Deps, state: dict[str, Any], task_token: str) -> dict[str, Any]:
             f"PAUSED#{index + 1}#{reason}#{retries}",
             "PAUSED",
             message,
+            # the moment the record's pausedTime holds: the report's pause and the paused total
+            # start at the same instant
+            time=execution.get("pausedTime") if status is ExecutionStatus.PAUSED else now,
             wave=index + 1,
             details={"reason": str(reason)},
         )
@@ -207,7 +212,7 @@ def expire_pause(deps: Deps, state: dict[str, Any]) -> MachineState:
     minutes = options_of(execution)["pauseTimeoutMinutes"]
     status = normalize_execution_status(execution["status"])
     if status in ACTIVE_STATUSES and status is not ExecutionStatus.CANCELLING:
-        reason = f"the pause expired after {minutes} minutes without a resume"
+        reason = f"the pause expired after {format_limit(minutes * 60)} without a resume"
         try:
             cancel(deps, state["executionId"], actor="pause timeout", reason=reason)
         except OrchestratorError as e:

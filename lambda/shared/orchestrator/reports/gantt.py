@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from execution_utils import format_duration
+from execution_utils import format_duration, whole_second
 from orchestrator.reports.text import _clip, _duration, _e, _failed, _parse, _server_name, _short
 
 # At most this many servers of a wave are drawn in the chart (then "+N more"), so that a wave of a
@@ -76,6 +76,11 @@ class _Scale:
         return _PLOT_X0 + offset / self.seconds * (_PLOT_X1 - _PLOT_X0)
 
 
+def whole_seconds(start: datetime, end: datetime) -> int:
+    """The length of a span by the product's one rule (``execution_utils.whole_second``)."""
+    return max(0, whole_second(end.isoformat()) - whole_second(start.isoformat()))
+
+
 def _moments(report: Mapping[str, Any]) -> Iterable[datetime | None]:
     execution = report["execution"]
     yield _parse(execution.get("endTime"))
@@ -109,11 +114,17 @@ def _rect(
     )
 
 
-def _span_tip(what: str, start: datetime | None, end: datetime | None, scale: _Scale) -> str:
+def _span_tip(
+    what: str, start: datetime | None, end: datetime | None, scale: _Scale, *, seconds: Any = None
+) -> str:
+    """``what: +1m → +3m (2m 00s)``; ``seconds``: the span's length as the report model has it."""
     begin = "?" if start is None else f"+{_short(scale.offset(start))}"
     if end is None:
         return _e(f"{what}: from {begin}, still running")
-    length = format_duration(int((end - start).total_seconds())) if start else "?"
+    if isinstance(seconds, int) and not isinstance(seconds, bool):
+        length = format_duration(seconds)
+    else:
+        length = format_duration(whole_seconds(start, end)) if start else "?"
     return _e(f"{what}: {begin} \u2192 +{_short(scale.offset(end))} ({length})")
 
 
@@ -303,13 +314,16 @@ def _chart(report: Mapping[str, Any]) -> str:
             continue
         p_end = _parse(pause.get("end"))
         x0, x1 = scale.x(p_start), scale.x(p_end)
-        tip = _span_tip(_pause_what(pause), p_start, p_end, scale)
+        # the pause's own seconds from the report model (they add up to the headline's paused time)
+        seconds = pause.get("seconds")
+        tip = _span_tip(_pause_what(pause), p_start, p_end, scale, seconds=seconds)
         back.append(
-            f'<g class="pause"><rect x="{x0:.1f}" y="{_TOP - 12}" width="{max(x1 - x0, 2):.1f}" '
+            f'<g class="pause" data-seconds="{_e(seconds)}"><rect x="{x0:.1f}" y="{_TOP - 12}" '
+            f'width="{max(x1 - x0, 2):.1f}" '
             f'height="{bottom - _TOP + 12:.1f}" fill="{PAUSE_FILL}" fill-opacity="0.75" stroke="#c9a800" '
             f'stroke-dasharray="3 2"><title>{tip}</title></rect>'
             f'<text x="{x0 + 3:.1f}" y="{_TOP - 3}" class="pause-label">paused '
-            f"{_e(_duration(int((p_end - p_start).total_seconds())) if p_end else '')}</text></g>"
+            f"{_e(_duration(seconds) if p_end else '')}</text></g>"
         )
 
     axis: list[str] = [

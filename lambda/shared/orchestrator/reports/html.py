@@ -110,14 +110,15 @@ def _verdict(report: Mapping[str, Any]) -> str:
     else:
         why = "The execution has not ended: the figures below are as of the report's generation."
     metrics = [
-        ("Recovery time", _duration(seconds), "start \u2192 last wave completed"),
-        ("Paused", _duration(paused), "operator waits, reported apart"),
-        ("Active", _duration(active), "recovery time minus paused"),
-        ("Target", _duration(target) if target is not None else "none", "plan's rtoTargetMinutes"),
+        ("Recovery time", seconds, _duration(seconds), "start \u2192 last wave completed"),
+        ("Paused", paused, _duration(paused), "operator waits, reported apart"),
+        ("Active", active, _duration(active), "recovery time minus paused"),
+        ("Target", target, _duration(target) if target is not None else "none", "plan's rtoTargetMinutes"),
     ]
     cells = "".join(
-        f'<div><dt>{_e(name)}</dt><dd data-metric="{_e(name.lower())}">{_e(value)}<small>{_e(hint)}</small></dd></div>'
-        for name, value, hint in metrics
+        f'<div><dt>{_e(name)}</dt><dd data-metric="{_e(name.lower())}" data-seconds="{_e(raw)}">'
+        f"{_e(value)}<small>{_e(hint)}</small></dd></div>"
+        for name, raw, value, hint in metrics
     )
     return (
         f'<section class="verdict {css}" aria-label="Recovery time verdict" data-verdict="{_e(verdict)}">'
@@ -359,7 +360,8 @@ def _approvals(report: Mapping[str, Any], day: date | None) -> str:
                 + _td(_status(action.get("status")))
                 + _td(_time(action.get("startTime"), day), "time")
                 + _td(_time(action.get("endTime"), day) if action.get("approvedBy") else "-", "time")
-                + _td(_e(_duration(action.get("durationSeconds"))), "num")
+                + f'<td class="num" data-seconds="{_e(action.get("waitedSeconds"))}">'
+                f"{_e(_duration(action.get('waitedSeconds')))}</td>"
                 + _td(f'<span class="mono">{_e(action.get("approvedBy"))}</span>', "wrap")
                 + _td(_e(action.get("comment")), "wrap")
                 + "</tr>"
@@ -456,9 +458,7 @@ def _actions(report: Mapping[str, Any], day: date | None) -> str:
     pause_rows = []
     for pause in report["pauses"]:
         start, end = pause.get("start"), pause.get("end")
-        length = None
-        if (s := _parse(start)) and (t := _parse(end)):
-            length = int((t - s).total_seconds())
+        length = pause.get("seconds")  # the report model's, which add up to the paused total
         why = PAUSE_REASONS.get(str(pause.get("reason")), "before the wave")
         if pause.get("reason") == "APPROVAL":
             why = f"approval <strong>{_e(pause.get('action'))}</strong>"
@@ -470,7 +470,7 @@ def _actions(report: Mapping[str, Any], day: date | None) -> str:
             + _td(why, "wrap")
             + _td(_time(start, day), "time")
             + _td(_time(end, day), "time")
-            + _td(_e(_duration(length)), "num")
+            + f'<td class="num" data-seconds="{_e(length)}">{_e(_duration(length))}</td>'
             + _td(_e(ENDED_WITH.get(str(pause.get("endedWith")), pause.get("endedWith"))))
             + _td(f'<span class="mono">{_e(pause.get("endedBy"))}</span>', "wrap")
             + "</tr>"

@@ -18,6 +18,7 @@ from execution_utils import (
     execution_duration,
     normalize_execution_status,
     normalize_wave_status,
+    pause_seconds,
     recovery_time,
     stage_of,
     status_label,
@@ -135,6 +136,8 @@ def _pauses(events: Sequence[TimelineEvent], end: str | None) -> list[dict[str, 
                 else None,
                 "start": event["time"],
                 "end": closing["time"] if closing else end,
+                # the same rule and boundaries as recoveryTime.pausedSeconds: the pauses add up to it
+                "seconds": pause_seconds(event["time"], closing["time"] if closing else end),
                 "endedBy": closing.get("actor") if closing else None,
                 "endedWith": closing["type"] if closing else None,
             }
@@ -142,9 +145,10 @@ def _pauses(events: Sequence[TimelineEvent], end: str | None) -> list[dict[str, 
     return pauses
 
 
-def _action(action: ActionRecord) -> dict[str, Any]:
+def _action(action: ActionRecord, waited: int | None) -> dict[str, Any]:
     """A runbook action as the report shows it: what it is (its target function or document, never
-    its payload, parameters or handle), how it ran, and who approved it."""
+    its payload, parameters or handle), how it ran, and who approved it; ``waited``: for an
+    APPROVAL, the seconds of the pauses that waited for it."""
     fields: Mapping[str, Any] = action
     return {
         "name": action["name"],
@@ -162,6 +166,7 @@ def _action(action: ActionRecord) -> dict[str, Any]:
         "endTime": fields.get("endTime"),
         "durationSeconds": duration_seconds(fields.get("startTime"), fields.get("endTime")),
         "nextAttemptAt": fields.get("nextAttemptAt"),
+        "waitedSeconds": waited if action["type"] == "APPROVAL" else None,
         "output": fields.get("output"),
         "error": fields.get("error"),
         "approvedBy": fields.get("approvedBy"),
@@ -169,7 +174,19 @@ def _action(action: ActionRecord) -> dict[str, Any]:
     }
 
 
-def _wave(wave: WaveRecord, members: list[ServerRecord], now: str) -> dict[str, Any]:
+def _approval_waits(pauses: Sequence[Mapping[str, Any]]) -> dict[tuple[Any, Any], int]:
+    """(wave number, approval name) -> the seconds the execution was paused for that approval."""
+    waits: dict[tuple[Any, Any], int] = {}
+    for pause in pauses:
+        if pause["reason"] == PauseReason.APPROVAL:
+            key = (pause["waveNumber"], pause["action"])
+            waits[key] = waits.get(key, 0) + int(pause["seconds"])
+    return waits
+
+
+def _wave(
+    wave: WaveRecord, members: list[ServerRecord], now: str, waits: Mapping[tuple[Any, Any], int]
+) -> dict[str, Any]:
     end = wave.get("endTime")
     status = normalize_wave_status(wave["status"])
     return {
@@ -187,7 +204,9 @@ def _wave(wave: WaveRecord, members: list[ServerRecord], now: str) -> dict[str, 
         "retriedBy": wave.get("retriedBy"),
         "skippedBy": wave.get("skippedBy"),
         "skipComment": wave.get("skipComment"),
-        "actions": [_action(a) for a in wave.get("actions") or []],
+        "actions": [
+            _action(a, waits.get((wave["waveNumber"], a["name"]), 0)) for a in wave.get("actions") or []
+        ],
         "servers": [_server(s, end or now) for s in members],
     }
 
@@ -203,12 +222,14 @@ def build_report(
     by_wave: dict[int, list[ServerRecord]] = {}
     for server in servers:
         by_wave.setdefault(int(server["waveNumber"]), []).append(server)
+    pauses = _pauses(events, execution.get("endTime") or now)
+    waits = _approval_waits(pauses)
     waves = []
     warnings: list[str] = []
     errors: list[str] = [str(execution["error"])] if execution.get("error") else []
     for wave in execution["waves"]:
         members = sorted(by_wave.get(int(wave["waveNumber"]), []), key=lambda s: s["sourceServerId"])
-        shown = _wave(wave, members, now)
+        shown = _wave(wave, members, now, waits)
         waves.append(shown)
         warnings += [f"wave {wave['waveNumber']}: {w}" for w in shown["warnings"]]
         if wave.get("error"):
@@ -241,7 +262,7 @@ def build_report(
         "recoveryTime": recovery,
         "verdict": verdict(recovery),
         "waves": waves,
-        "pauses": _pauses(events, execution.get("endTime") or now),
+        "pauses": pauses,
         "actions": [
             {
                 "time": e["time"],
