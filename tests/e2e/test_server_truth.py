@@ -121,7 +121,9 @@ def test_the_report_on_demand_and_the_one_kept_in_the_bucket_say_terminated(
         states = [s["ec2State"] for w in shown["waves"] for s in w["servers"] if s["ec2InstanceId"]]
         assert states == ["terminated", "terminated"]
         assert shown["recoveryInstances"]["terminated"] is True
-        assert [s["phase"] for w in shown["waves"] for s in w["servers"]] == ["READY"] * 2 + ["NOT_LAUNCHED"] * 3
+        assert [s["phase"] for w in shown["waves"] for s in w["servers"]] == ["READY"] * 2 + [
+            "NOT_LAUNCHED"
+        ] * 3
     tables = re.findall(r'<table class="(?:servers|instances)">.*?</table>', kept_html, flags=re.S)
     assert len(tables) == 4  # one per wave, and the recovery instances
     assert sum(t.count(">terminated<") for t in tables) == 4 and not any(">running<" in t for t in tables)
@@ -135,7 +137,12 @@ def drsctl(sandbox: Sandbox, *args: str) -> subprocess.CompletedProcess[str]:
     for name in [n for n in env if n.startswith("AWS_ENDPOINT_URL")]:
         env.pop(name)
     return subprocess.run(
-        [sys.executable, "-m", "drsctl", *args], capture_output=True, text=True, timeout=120, env=env, check=False
+        [sys.executable, "-m", "drsctl", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
     )
 
 
@@ -182,7 +189,11 @@ def browser() -> Iterator[Any]:
     profile = tempfile.mkdtemp(prefix="server-truth-chromium-")
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=path, args=CHROMIUM_FLAGS, headless=True, viewport={"width": 1600, "height": 1000}
+            profile,
+            executable_path=path,
+            args=CHROMIUM_FLAGS,
+            headless=True,
+            viewport={"width": 1600, "height": 1000},
         )
         try:
             yield context

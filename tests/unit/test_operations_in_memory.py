@@ -234,7 +234,9 @@ def test_a_cancelled_drill_terminated_reads_terminated_everywhere_and_unlaunched
     # Then the servers say what EC2 says: terminated; their phase stays the evidence (READY)
     after = list(orc.deps.stores.servers.all(execution_id))
     assert done["terminationStatus"] == "COMPLETED" and done["instancesTerminated"] is True
-    assert [(s["phase"], s.get("ec2State")) for s in after if s["waveNumber"] == 1] == [("READY", "terminated")] * 2
+    assert [(s["phase"], s.get("ec2State")) for s in after if s["waveNumber"] == 1] == [
+        ("READY", "terminated")
+    ] * 2
     # And the report in the bucket was written again: it says terminated, never running
     stored = json.loads(orc.deps.reports.objects[report_key(ended["planId"], execution_id, "json")])  # type: ignore[attr-defined]
     states = [s["ec2State"] for w in stored["waves"] for s in w["servers"] if s["ec2InstanceId"]]

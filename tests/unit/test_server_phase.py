@@ -75,7 +75,7 @@ def test_when_the_wave_ended_every_server_has_a_settled_phase() -> None:
 
 
 def test_settled_and_live_phases_partition_the_server_phases() -> None:
-    assert LIVE_SERVER_PHASES | SETTLED_SERVER_PHASES == set(ServerPhase)
+    assert set(ServerPhase) == LIVE_SERVER_PHASES | SETTLED_SERVER_PHASES
     assert not LIVE_SERVER_PHASES & SETTLED_SERVER_PHASES
     assert server_phase_settled({"phase": "READY"}) and server_phase_settled({"phase": "NOT_LAUNCHED"})
     assert not server_phase_settled({"phase": "LAUNCHING"}) and not server_phase_settled({})
@@ -83,6 +83,9 @@ def test_settled_and_live_phases_partition_the_server_phases() -> None:
 
 def test_a_wave_retried_from_scratch_reads_its_not_launched_servers_as_submitted() -> None:
     # Given a wave whose servers settled NOT_LAUNCHED, launched again by a retry (jobs still running)
-    servers = [server(phase="NOT_LAUNCHED"), server(sourceServerId="s-2", phase="SNAPSHOT", launchStatus="IN_PROGRESS")]
+    servers = [
+        server(phase="NOT_LAUNCHED"),
+        server(sourceServerId="s-2", phase="SNAPSHOT", launchStatus="IN_PROGRESS"),
+    ]
     # Then the wave's phase is computed from launch phases only
     assert wave_phase(servers, jobs_finished=False) is WavePhase.SUBMITTED
