@@ -51,6 +51,17 @@ const ACTION_LABELS: Record<string, string> = {
 
 const PHASES: Record<string, string> = { PRE_ACTIONS: "Pre-actions", POST_ACTIONS: "Post-actions" };
 
+// A server's phase (the API's `phase`, settled by the status model): live DRS phases, then an outcome.
+const SERVER_PHASE_TYPES: Record<string, IndicatorType> = {
+  SNAPSHOT: "in-progress",
+  CONVERTING: "in-progress",
+  LAUNCHING: "in-progress",
+  READY: "success",
+  FAILED: "error",
+  NOT_READY: "warning",
+  NOT_LAUNCHED: "stopped",
+};
+
 export const ACTIVE_STATUSES = ["PENDING", "IN_PROGRESS", "PAUSED", "CANCELLING"] as const;
 export const TERMINAL_STATUSES = ["COMPLETED", "PARTIAL_SUCCESS", "FAILED", "CANCELLED"] as const;
 export const EXECUTION_STATUSES = [...ACTIVE_STATUSES, ...TERMINAL_STATUSES];
@@ -85,6 +96,12 @@ export function actionStatusText(action: {
 /** A wave's phase in words ("Pre-actions", "Converting"). */
 export function phaseText(phase: string | null | undefined): string {
   return (phase && PHASES[phase]) || humanize(phase);
+}
+
+/** The StatusIndicator type of a server's phase; null before DRS started it (nothing to show). */
+export function serverPhaseIndicator(phase: string | null | undefined): IndicatorType | null {
+  if (!phase) return null;
+  return SERVER_PHASE_TYPES[phase] ?? "info";
 }
 
 export function isActive(status: string): boolean {

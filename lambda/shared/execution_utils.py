@@ -46,6 +46,21 @@ class WavePhase(StrEnum):
     POST_ACTIONS = "POST_ACTIONS"
 
 
+class ServerPhase(StrEnum):
+    """Where one server of an execution stands (its ``phase``). While DRS launches it: the phase
+    DRS's job log gives (SNAPSHOT, CONVERTING, LAUNCHING). Once it settled, the outcome: READY,
+    FAILED, or, when its wave ended without it, NOT_READY (launched, never ready) or NOT_LAUNCHED
+    (never launched: its wave was cancelled, never started, or ended before its launch)."""
+
+    SNAPSHOT = "SNAPSHOT"
+    CONVERTING = "CONVERTING"
+    LAUNCHING = "LAUNCHING"
+    READY = "READY"
+    FAILED = "FAILED"
+    NOT_READY = "NOT_READY"
+    NOT_LAUNCHED = "NOT_LAUNCHED"
+
+
 class ActionType(StrEnum):
     """What a runbook action does (a wave's preActions and postActions)."""
 
@@ -130,6 +145,10 @@ ACTIVE_STATUSES: frozenset[ExecutionStatus] = frozenset(ExecutionStatus) - TERMI
 TERMINAL_WAVE_STATUSES: frozenset[WaveStatus] = frozenset(
     {WaveStatus.COMPLETED, WaveStatus.FAILED, WaveStatus.CANCELLED, WaveStatus.SKIPPED}
 )
+LIVE_SERVER_PHASES: frozenset[ServerPhase] = frozenset(
+    {ServerPhase.SNAPSHOT, ServerPhase.CONVERTING, ServerPhase.LAUNCHING}
+)
+SETTLED_SERVER_PHASES: frozenset[ServerPhase] = frozenset(ServerPhase) - LIVE_SERVER_PHASES
 ACTION_ENDED: frozenset[ActionStatus] = frozenset(
     {
         ActionStatus.SUCCEEDED,
@@ -356,7 +375,9 @@ def decide_wave_outcome(
 def _server_phase(server: Mapping[str, Any]) -> WavePhase:
     if normalize_launch_status(server.get("launchStatus")) == LaunchStatus.LAUNCHED:
         return WavePhase.VERIFYING
-    return normalize_wave_phase(server.get("phase"))
+    phase = server.get("phase")
+    # A settled server phase (NOT_LAUNCHED of a wave retried from scratch) is not a launch phase.
+    return normalize_wave_phase(phase if phase in LIVE_SERVER_PHASES else None)
 
 
 def wave_phase(
@@ -384,6 +405,37 @@ def wave_phase(
         _server_phase(s) for s in servers if not server_failed(s) and not server_is_ready(s, readiness)
     ]
     return min(unfinished, key=order.index) if unfinished else WavePhase.VERIFYING
+
+
+def server_phase(
+    server: Mapping[str, Any],
+    readiness: ReadinessCheck | str = ReadinessCheck.EC2_RUNNING,
+    *,
+    wave_ended: bool = False,
+) -> ServerPhase | None:
+    """The phase a server is in, from what the poll learned of it: FAILED (its launch failed, or its
+    instance went away before it was ready) and READY (per the readiness check) the moment they hold;
+    otherwise, once its wave ended with no DRS job of it still running (``wave_ended``), NOT_READY
+    when DRS launched it and NOT_LAUNCHED when it did not; before that, the DRS phase of its launch
+    (LAUNCHING once DRS launched it), or None while DRS has not started it.
+
+    Only the poll and finalize apply it, while the recovery instances live: a termination later
+    changes a server's ``ec2State``, never its phase (READY stays the evidence that it recovered)."""
+    if server_failed(server):
+        return ServerPhase.FAILED
+    if server_is_ready(server, readiness):
+        return ServerPhase.READY
+    launched = normalize_launch_status(server.get("launchStatus")) == LaunchStatus.LAUNCHED
+    if wave_ended:
+        return ServerPhase.NOT_READY if launched else ServerPhase.NOT_LAUNCHED
+    current = str(server.get("phase") or "")
+    if current in LIVE_SERVER_PHASES:
+        return ServerPhase(current)
+    return ServerPhase.LAUNCHING if launched else None
+
+
+def server_phase_settled(server: Mapping[str, Any]) -> bool:
+    return str(server.get("phase") or "") in SETTLED_SERVER_PHASES
 
 
 def _server_name(server: Mapping[str, Any]) -> str:

@@ -401,14 +401,15 @@ def report_markdown(report: dict[str, Any]) -> str:
         "",
         "## Servers",
         "",
-        "| wave | server | hostname | instance | private IP | ready | recovery time | error |",
+        "| wave | server | hostname | phase | instance | EC2 state | private IP | ready | recovery time | error |",
     ]
-    lines.append("|---|---|---|---|---|---|---|---|")
+    lines.append("|---|---|---|---|---|---|---|---|---|---|")
     for wave in report["waves"]:
         for server in wave["servers"]:
             lines.append(
                 f"| {wave['waveNumber']} | {server['sourceServerId']} | {_md(server.get('hostname') or '-')} "
-                f"| {server.get('ec2InstanceId') or '-'} | {server.get('privateIp') or '-'} "
+                f"| {_md(server.get('phase') or '-')} | {server.get('ec2InstanceId') or '-'} "
+                f"| {_md(server.get('ec2State') or '-')} | {server.get('privateIp') or '-'} "
                 f"| {'yes' if server.get('ready') else 'no'} | {duration_text(server.get('recoveryTimeSeconds'))} "
                 f"| {_md(server.get('error') or '')} |"
             )

@@ -389,18 +389,18 @@ def test_find_refreshes_the_servers_of_a_paused_execution_that_nobody_polls(
     [server] = [
         s for s in orchestration.deps.stores.servers.all(execution_id) if s["sourceServerId"] == first[0]
     ]
-    assert server["ready"] is True
+    assert (server["ready"], server["phase"]) == (True, "READY")
     drs_ec2_client.stop_instances(InstanceIds=[server["ec2InstanceId"]])
     # When the schedule runs find within ten minutes, then after
     soon = find.find(orchestration.deps)
     orchestration.clock.advance(20 * 60)
     later = find.find(orchestration.deps)
-    # Then only the later run refreshed it: the server now shows stopped and not ready
+    # Then only the later run refreshed it: the server now shows stopped, not ready, and FAILED
     assert soon["serversRefreshed"] == 0
     assert later["serversRefreshed"] == 1
     [server] = [
         s for s in orchestration.deps.stores.servers.all(execution_id) if s["sourceServerId"] == first[0]
     ]
-    assert (server["ec2State"], server["ready"]) == ("stopped", False)
+    assert (server["ec2State"], server["ready"], server["phase"]) == ("stopped", False, "FAILED")
     # And the execution's status was left alone
     assert orchestration.get(execution_id)["status"] == "PAUSED"

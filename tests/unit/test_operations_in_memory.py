@@ -5,6 +5,7 @@ tests/integration and through the real state machine in tests/e2e.)"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,8 +14,10 @@ from in_memory import in_memory_orchestration
 from orchestration_driver import Orchestration
 
 from execution_utils import can_terminate_execution, status_label
-from orchestrator.exceptions import ConflictError
+from orchestrator.exceptions import ConflictError, TransientError
 from orchestrator.operations import control, find, poll, terminate, waves
+from orchestrator.operations import report as report_op
+from orchestrator.reports.store import report_key
 
 QUICK = {"snapshot": 30, "conversion": 60, "launch": 30, "boot": 10}
 
@@ -187,3 +190,82 @@ def test_the_timeline_records_each_event_once_even_when_operations_repeat(orc: O
     assert kinds["SERVER_READY"] == 3 and kinds["SERVER_LAUNCHED"] == 3
     assert [e["time"] for e in events] == sorted(e["time"] for e in events)
     assert next(e for e in events if e["type"] == "RESUMED")["actor"] == "alice"
+
+
+def _terminate_to_the_end(orc: Orchestration, execution_id: str) -> dict[str, Any]:
+    """Terminate the drill's instances and run the schedule until the TERMINATE jobs end."""
+    terminate.start_termination(orc.deps, execution_id, actor="ops")
+    for _ in range(20):
+        orc.clock.advance(60)
+        if execution_id in find.find(orc.deps)["terminationsFinished"]:
+            return orc.get(execution_id)
+    raise AssertionError("the termination did not finish")
+
+
+def test_a_completed_drills_servers_are_ready_not_launching(orc: Orchestration) -> None:
+    # Given a drill of one wave of two servers run to its end
+    execution_id = orc.run_to_end(orc.start(plan(orc, (2, False)))["executionId"])["executionId"]
+    # Then every server settled READY (DRS's last log phase was LAUNCHING)
+    servers = list(orc.deps.stores.servers.all(execution_id))
+    assert [(s["phase"], s["ready"]) for s in servers] == [("READY", True), ("READY", True)]
+
+
+def test_a_cancelled_drill_terminated_reads_terminated_everywhere_and_unlaunched_servers_settle(
+    orc: Orchestration,
+) -> None:
+    # Given a drill cancelled while paused before wave 2, with wave 1 completed
+    execution_id = orc.start(plan(orc, (2, False), (1, True), (2, False)))["executionId"]
+    orc.run_to_end(execution_id, resume=False)
+    control.cancel(orc.deps, execution_id, actor="bob")
+    ended = orc.run_to_end(execution_id)
+    report_op.write_report(orc.deps, {"executionId": execution_id})
+    servers = list(orc.deps.stores.servers.all(execution_id))
+    # Then wave 1's servers are READY and running, and the cancelled waves' servers NOT_LAUNCHED
+    assert ended["status"] == "PARTIAL_SUCCESS"
+    assert [(s["waveNumber"], s["phase"], s.get("ec2State")) for s in servers] == [
+        (1, "READY", "running"),
+        (1, "READY", "running"),
+        (2, "NOT_LAUNCHED", None),
+        (3, "NOT_LAUNCHED", None),
+        (3, "NOT_LAUNCHED", None),
+    ]
+    # When its instances are terminated and the schedule follows the termination to its end
+    done = _terminate_to_the_end(orc, execution_id)
+    # Then the servers say what EC2 says: terminated; their phase stays the evidence (READY)
+    after = list(orc.deps.stores.servers.all(execution_id))
+    assert done["terminationStatus"] == "COMPLETED" and done["instancesTerminated"] is True
+    assert [(s["phase"], s.get("ec2State")) for s in after if s["waveNumber"] == 1] == [
+        ("READY", "terminated")
+    ] * 2
+    # And the report in the bucket was written again: it says terminated, never running
+    stored = json.loads(orc.deps.reports.objects[report_key(ended["planId"], execution_id, "json")])  # type: ignore[attr-defined]
+    states = [s["ec2State"] for w in stored["waves"] for s in w["servers"] if s["ec2InstanceId"]]
+    assert states == ["terminated", "terminated"]
+    assert stored["recoveryInstances"]["terminated"] is True
+    assert [s["phase"] for w in stored["waves"] for s in w["servers"]] == ["READY"] * 2 + ["NOT_LAUNCHED"] * 3
+    # And a second schedule run changes nothing (the termination is no longer followed)
+    assert execution_id not in find.find(orc.deps)["terminationsFinished"]
+    assert list(orc.deps.stores.servers.all(execution_id)) == after
+
+
+def test_a_termination_that_could_not_read_ec2_stays_pending_and_completes_on_the_next_run(
+    orc: Orchestration, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a finished drill whose termination ended in DRS, while EC2 cannot be read
+    execution_id = orc.run_to_end(orc.start(plan(orc, (1, False)))["executionId"])["executionId"]
+    terminate.start_termination(orc.deps, execution_id, actor="ops")
+    orc.clock.advance(600)
+    real = orc.deps.ec2.instances
+
+    def unavailable(_ids: Any) -> Any:
+        raise TransientError("EC2 DescribeInstances: ServiceUnavailable")
+
+    monkeypatch.setattr(orc.deps.ec2, "instances", unavailable)
+    # When the schedule runs: the error is reported and nothing is recorded as ended
+    result = find.find(orc.deps)
+    assert result["terminationsFinished"] == [] and result["errors"][0]["executionId"] == execution_id
+    assert orc.get(execution_id)["terminationStatus"] == "IN_PROGRESS"
+    # Then once EC2 answers again, the next run records the end and the terminated instance
+    monkeypatch.setattr(orc.deps.ec2, "instances", real)
+    assert find.find(orc.deps)["terminationsFinished"] == [execution_id]
+    assert [s["ec2State"] for s in orc.deps.stores.servers.all(execution_id)] == ["terminated"]

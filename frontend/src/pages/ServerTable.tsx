@@ -8,11 +8,12 @@ import TextFilter from "@cloudscape-design/components/text-filter";
 import type { ExecutionServer } from "../api/types";
 import { useTokenPages } from "../components/paging";
 import { useApi } from "../session";
-import { errorText, formatDuration, formatTime, humanize } from "../status";
+import { errorText, formatDuration, formatTime, humanize, serverPhaseIndicator } from "../status";
 
 const PAGE_SIZE = 50;
 
 function launchType(server: ExecutionServer) {
+  if (server.phase === "NOT_LAUNCHED") return "stopped" as const;
   if (server.ready) return "success" as const;
   if (server.launchStatus === "FAILED") return "error" as const;
   if (server.launchStatus === "TERMINATED") return "stopped" as const;
@@ -81,14 +82,32 @@ export function ServerTable({
           header: "Launch status",
           cell: (s) => (
             <StatusIndicator type={launchType(s)}>
-              {humanize(s.launchStatus ?? "PENDING")}
+              {/* A server whose wave ended before DRS launched it is not "pending": it never launched. */}
+              {s.phase === "NOT_LAUNCHED" ? "Not launched" : humanize(s.launchStatus ?? "PENDING")}
               {s.error ? `: ${errorText(s.error)}` : ""}
             </StatusIndicator>
           ),
         },
-        { id: "phase", header: "Phase", cell: (s) => humanize(s.phase) },
+        {
+          id: "phase",
+          header: "Phase",
+          cell: (s) => {
+            const type = serverPhaseIndicator(s.phase);
+            return type ? (
+              <span data-testid="server-phase">
+                <StatusIndicator type={type}>{humanize(s.phase)}</StatusIndicator>
+              </span>
+            ) : (
+              "-"
+            );
+          },
+        },
         { id: "instance", header: "Instance", cell: (s) => s.ec2InstanceId ?? "-" },
-        { id: "state", header: "EC2 state", cell: (s) => s.ec2State ?? "-" },
+        {
+          id: "state",
+          header: "EC2 state",
+          cell: (s) => <span data-testid="server-ec2-state">{s.ec2State ?? "-"}</span>,
+        },
         { id: "ip", header: "Private IP", cell: (s) => s.privateIp ?? "-" },
         { id: "type", header: "Instance type", cell: (s) => s.instanceType ?? "-" },
         { id: "launched", header: "Launch time", cell: (s) => formatTime(s.launchTime) },

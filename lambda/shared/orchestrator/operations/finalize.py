@@ -13,21 +13,25 @@ from typing import Any, cast
 from execution_utils import (
     TERMINAL_WAVE_STATUSES,
     ExecutionStatus,
+    WaveStatus,
     completed_wave_count,
     decide_final_status,
     duration_seconds,
     is_terminal,
     normalize_execution_status,
+    normalize_wave_status,
     paused_seconds,
     recovery_time,
+    server_phase,
+    server_phase_settled,
     status_label,
     transition,
     wave_jobs_pending,
     waves_at_end,
 )
 from orchestrator.deps import Deps
-from orchestrator.exceptions import StaleWriteError, TransientError
-from orchestrator.model import ExecutionRecord, WaveRecord
+from orchestrator.exceptions import OrchestratorError, StaleWriteError, TransientError
+from orchestrator.model import ExecutionRecord, ServerRecord, WaveRecord, options_of, with_fields
 from orchestrator.operations.state import MachineState, machine_state
 from orchestrator.operations.timeline import (
     action_outcome,
@@ -71,6 +75,7 @@ def finalize_execution(deps: Deps, execution_id: str, *, error: str | None = Non
             # A retry after the terminal write: the locks may still be held (their release failed),
             # the events may be missing (recording them failed).
             release_locks(deps, execution)
+            settle_servers(deps, execution)
             record_end(deps, execution)
             return execution
         cancel = current is ExecutionStatus.CANCELLING or bool(execution.get("cancelRequested"))
@@ -96,6 +101,7 @@ def finalize_execution(deps: Deps, execution_id: str, *, error: str | None = Non
         except StaleWriteError:
             continue
         release_locks(deps, record)
+        settle_servers(deps, record)
         record_end(deps, record)
         logger.info(
             "execution finalized",
@@ -160,6 +166,39 @@ def record_end(deps: Deps, execution: ExecutionRecord) -> None:
             "recoveryTime": recovery_time(execution, execution.get("endTime") or deps.clock.iso()),
         },
     )
+
+
+def settle_servers(deps: Deps, execution: ExecutionRecord) -> int:
+    """Settle the phase of every server of an ended execution whose wave did not settle it: a wave
+    cancelled, never started or failed before its launch leaves its servers NOT_LAUNCHED (never
+    "pending"); a wave failed while its servers were still becoming ready leaves them READY, FAILED or
+    NOT_READY. Servers of DRS jobs still running are left to the scheduled find, which settles them
+    when the jobs end. COMPLETED waves were settled by their last poll. Writes only the servers that
+    changed, so a repeated finalize writes nothing; returns how many changed. Evidence, not control:
+    a failure is logged and never fails the finalize."""
+    readiness = options_of(execution)["readinessCheck"]
+    changed: list[ServerRecord] = []
+    try:
+        for wave in execution["waves"]:
+            if normalize_wave_status(str(wave.get("status") or "NOT_STARTED")) is WaveStatus.COMPLETED:
+                continue
+            jobs_running = wave_jobs_pending(wave)
+            for server in deps.stores.servers.wave(execution["executionId"], int(wave["waveNumber"])):
+                # A settled phase is final (a later termination changes the EC2 state, not the phase).
+                if server_phase_settled(server) or (jobs_running and server.get("jobId")):
+                    continue
+                phase = server_phase(server, readiness, wave_ended=True)
+                if phase is not None:
+                    changed.append(with_fields(server, phase=str(phase), updatedAt=deps.clock.iso()))
+        if changed:
+            deps.stores.servers.put_many(changed)
+    except OrchestratorError as e:
+        logger.warning(
+            "server phases not settled",
+            extra={"executionId": execution["executionId"], "error": e.message},
+        )
+        return 0
+    return len(changed)
 
 
 def release_locks(deps: Deps, execution: ExecutionRecord) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from execution_utils import is_active, server_is_ready
+from execution_utils import ServerPhase, is_active, server_is_ready, server_phase
 from orchestrator.deps import Deps
 from orchestrator.exceptions import NotFoundError, OrchestratorError
 from orchestrator.model import ExecutionRecord, ServerRecord, options_of, with_fields
@@ -23,6 +23,7 @@ DEAD_STATES = {"FAILED", "TIMED_OUT", "ABORTED", "SUCCEEDED"}
 # Server data older than this (no poll, no refresh) is refreshed from EC2 by find.
 STALE_SERVER_SECONDS = 600
 MAX_REFRESHED_PER_EXECUTION = 400
+OUTCOMES = frozenset({ServerPhase.READY, ServerPhase.FAILED})
 # A resume or cancel recorded this long ago whose task token is still held was not delivered.
 UNDELIVERED_ACTION_SECONDS = 30
 
@@ -44,7 +45,16 @@ def refresh_stale_servers(deps: Deps, execution: ExecutionRecord) -> int:
         state = (details.get(server["ec2InstanceId"]) or {}).get("ec2State", "terminated")
         fresh = with_fields(server, ec2State=state)
         fresh["ready"] = server_is_ready(fresh, readiness)
-        if (fresh["ec2State"], fresh["ready"]) != (server.get("ec2State"), server.get("ready")):
+        # The phase follows the outcome it names: a READY server whose instance stopped is FAILED
+        # now; a NOT_READY or launching one keeps its phase until the poll or finalize settles it.
+        phase = server_phase(fresh, readiness)
+        if phase is not None and (phase in OUTCOMES or server.get("phase") in OUTCOMES):
+            fresh["phase"] = str(phase)
+        if (fresh["ec2State"], fresh["ready"], fresh.get("phase")) != (
+            server.get("ec2State"),
+            server.get("ready"),
+            server.get("phase"),
+        ):
             changed.append(with_fields(fresh, updatedAt=now))
     if changed:
         deps.stores.servers.put_many(changed)

@@ -13,6 +13,7 @@ from execution_utils import (
     ActionStage,
     LaunchStatus,
     ReadinessCheck,
+    ServerPhase,
     WavePhase,
     WaveStatus,
     actions_at_wave_end,
@@ -23,6 +24,7 @@ from execution_utils import (
     progress_counts,
     server_failed,
     server_is_ready,
+    server_phase,
     wave_jobs_pending,
     wave_phase,
     wave_warnings,
@@ -180,10 +182,11 @@ def _ec2_lookups(unsettled: Sequence[Mapping[str, Any]]) -> list[str]:
     return [str(s["ec2InstanceId"]) for s in candidates[:MAX_EC2_LOOKUPS_PER_POLL]]
 
 
-def _refresh_servers(
+def _read_servers(
     deps: Deps, execution: ExecutionRecord, wave: WaveRecord, readiness: ReadinessCheck
-) -> tuple[list[ServerRecord], bool]:
-    """Read DRS and EC2 for the servers still moving; return (servers, jobs_finished)."""
+) -> tuple[list[dict[str, Any]], dict[str, Mapping[str, Any]], bool]:
+    """Read DRS and EC2 for the servers still moving; return (servers as refreshed, the stored
+    items by source server id, jobs_finished). Nothing is written: see _store_servers."""
     job_ids = list(wave.get("jobIds") or [])
     stored = deps.stores.servers.wave(execution["executionId"], int(wave["waveNumber"]))
     servers: dict[str, dict[str, Any]] = {s["sourceServerId"]: dict(s) for s in stored}
@@ -237,14 +240,42 @@ def _refresh_servers(
         if server.get("launchStatus") == LaunchStatus.FAILED and not server.get("error"):
             server["error"] = "DRS reported the launch as FAILED"
         server["ready"] = server_is_ready(server, readiness)
+        _set_phase(server, server_phase(server, readiness))
         _record_moments(server, now)
     originals: dict[str, Mapping[str, Any]] = {s["sourceServerId"]: s for s in stored}
+    return list(servers.values()), originals, jobs_finished
+
+
+def _set_phase(server: dict[str, Any], phase: ServerPhase | None) -> None:
+    if phase is None:
+        server.pop("phase", None)
+    else:
+        server["phase"] = str(phase)
+
+
+def _store_servers(
+    deps: Deps,
+    servers: Sequence[dict[str, Any]],
+    originals: Mapping[str, Mapping[str, Any]],
+    readiness: ReadinessCheck,
+    *,
+    wave_ended: bool,
+) -> list[ServerRecord]:
+    """Write the servers a poll changed (only those). When the wave ended with its DRS jobs finished,
+    every server's phase settles first (READY, FAILED, NOT_READY, NOT_LAUNCHED): the write that
+    records the wave's last changes carries it, so a settled wave costs no extra poll."""
+    if wave_ended:
+        for server in servers:
+            _set_phase(server, server_phase(server, readiness, wave_ended=True))
     changed = [
-        s for sid, s in servers.items() if any(s.get(f) != originals[sid].get(f) for f in SERVER_POLL_FIELDS)
+        s
+        for s in servers
+        if any(s.get(f) != originals[s["sourceServerId"]].get(f) for f in SERVER_POLL_FIELDS)
     ]
     if changed:
+        now = deps.clock.iso()
         deps.stores.servers.put_many([server_from_item({**s, "updatedAt": now}) for s in changed])
-    return [server_from_item(s) for s in servers.values()], jobs_finished
+    return [server_from_item(s) for s in servers]
 
 
 def _readiness(execution: ExecutionRecord) -> ReadinessCheck:
@@ -308,19 +339,28 @@ def poll(deps: Deps, state: dict[str, Any]) -> MachineState:
     ):
         return machine_state(state, poll_count=poll_count, wave_done=True)
     readiness = _readiness(execution)
+    timeout_minutes = options_of(execution, cfg.default_wave_timeout_minutes)["waveTimeoutMinutes"]
     try:
-        servers, jobs_finished = _refresh_servers(deps, execution, wave, readiness)
+        fresh, originals, jobs_finished = _read_servers(deps, execution, wave, readiness)
+        now = deps.clock.iso()
+        status, error = decide_wave_outcome(
+            jobs_finished=jobs_finished,
+            servers=fresh,
+            readiness=readiness,
+            elapsed_seconds=timeutil.seconds_between(wave.get("submittedTime") or wave["startTime"], now),
+            timeout_minutes=timeout_minutes,
+        )
+        # The servers' part of the wave is over once its jobs finished and it has an outcome (a
+        # COMPLETED wave with post-actions too): each server's phase settles.
+        servers = _store_servers(
+            deps,
+            fresh,
+            originals,
+            readiness,
+            wave_ended=jobs_finished and status in TERMINAL_WAVE_STATUSES,
+        )
     except Exception as e:  # classified: passing, counted, or fatal
         return _poll_failed(deps, state, execution, e)
-    now = deps.clock.iso()
-    timeout_minutes = options_of(execution, cfg.default_wave_timeout_minutes)["waveTimeoutMinutes"]
-    status, error = decide_wave_outcome(
-        jobs_finished=jobs_finished,
-        servers=servers,
-        readiness=readiness,
-        elapsed_seconds=timeutil.seconds_between(wave.get("submittedTime") or wave["startTime"], now),
-        timeout_minutes=timeout_minutes,
-    )
     phase = None if status in TERMINAL_WAVE_STATUSES else wave_phase(servers, jobs_finished=jobs_finished)
     # Ready servers are not yet a recovered application: the post-actions decide the wave's end.
     to_post_actions = status is WaveStatus.COMPLETED and next_action(wave, ActionStage.POST) is not None
@@ -377,7 +417,9 @@ def follow_jobs(deps: Deps, execution: ExecutionRecord) -> bool:
     for index, wave in enumerate(execution.get("waves", [])):
         if not wave_jobs_pending(wave):
             continue
-        servers, finished = _refresh_servers(deps, execution, wave, readiness)
+        fresh, originals, finished = _read_servers(deps, execution, wave, readiness)
+        # The execution ended, so did the wave: its servers settle when its jobs end.
+        servers = _store_servers(deps, fresh, originals, readiness, wave_ended=finished)
         deps.stores.executions.record_followed(execution, index, wave_facts(servers, readiness), finished)
         left = left or not finished
     if not left:

@@ -97,6 +97,14 @@ def write_report(deps: Deps, state: dict[str, Any]) -> MachineState:
             raise TransientError(
                 f"the timeline lacks {len(missing)} event(s) ({', '.join(missing[:5])}): report not written yet"
             )
+    store_report(deps, execution)
+    return machine_state(state, next_step="FINALIZE", wave_done=True)
+
+
+def store_report(deps: Deps, execution: ExecutionRecord, *, why: str | None = None) -> str:
+    """Both renderings of the report as it stands to the bucket (the same keys: a newer version
+    replaces the older), the location recorded, and a timeline event (one per ``why``)."""
+    execution_id = execution["executionId"]
     built = _built(deps, execution)
     location = deps.reports.put(
         execution["planId"],
@@ -105,6 +113,8 @@ def write_report(deps: Deps, state: dict[str, Any]) -> MachineState:
         html_body=render_html(built),
     )
     deps.stores.executions.record_report(execution, location=location, now=deps.clock.iso())
-    note(deps, execution_id, "REPORT_WRITTEN", "REPORT_WRITTEN", f"drill report written to {location}")
+    event_id = "REPORT_WRITTEN" + (f"#{why}" if why else "")
+    message = f"drill report written to {location}" + (f" ({why.lower()})" if why else "")
+    note(deps, execution_id, event_id, "REPORT_WRITTEN", message)
     logger.info("report written", extra={"executionId": execution_id, "location": location})
-    return machine_state(state, next_step="FINALIZE", wave_done=True)
+    return location

@@ -9,14 +9,17 @@ from execution_utils import ExecutionType, can_terminate_execution, termination_
 from orchestrator.deps import Deps
 from orchestrator.exceptions import ConflictError, OrchestratorError, StaleWriteError
 from orchestrator.identity import ActorLike
-from orchestrator.model import ExecutionRecord
+from orchestrator.model import ExecutionRecord, ServerRecord, with_fields
 from orchestrator.operations.catalog import require_plan_name
+from orchestrator.operations.report import store_report
 from orchestrator.operations.timeline import note
 
 logger = logging.getLogger(__name__)
 # A request that recorded no TERMINATE job (its Lambda died mid-way) is given up after this long,
 # so the operator can ask again.
 STALLED_REQUEST_SECONDS = 300
+# What EC2 says of an instance it no longer lists (terminated instances stay visible for about an hour).
+GONE = "terminated"
 
 
 def own_recovery_instances(deps: Deps, execution: ExecutionRecord) -> list[str]:
@@ -91,9 +94,54 @@ def start_termination(
         actor=actor,
         details={"instances": len(ids), "jobIds": [j["jobID"] for j in jobs]},
     )
-    return deps.stores.executions.record_termination_started(
+    recorded = deps.stores.executions.record_termination_started(
         execution, job_ids=[j["jobID"] for j in jobs], instances=len(ids)
     )
+    if not jobs:
+        # Nothing was left to terminate: the termination ended here, so the evidence follows now.
+        try:
+            record_instance_states(deps, recorded)
+        except OrchestratorError as e:
+            logger.warning("EC2 states not recorded", extra={"executionId": execution_id, "error": e.message})
+        _rewrite_report(deps, recorded)
+    return recorded
+
+
+def record_instance_states(deps: Deps, execution: ExecutionRecord) -> int:
+    """After a termination: each launched server's EC2 state as EC2 reports it now, read by id lists
+    (DescribeInstances, 200 ids a call, paginated; an instance EC2 no longer lists is terminated).
+    Writes only the servers whose state changed, so a repeat writes nothing; the phase is kept (a
+    READY server recovered, then its instance was terminated). Returns how many changed."""
+    launched = [s for s in deps.stores.servers.all(execution["executionId"]) if s.get("ec2InstanceId")]
+    if not launched:
+        return 0
+    details = deps.ec2.instances([s["ec2InstanceId"] for s in launched])
+    now = deps.clock.iso()
+    changed: list[ServerRecord] = []
+    for server in launched:
+        state = (details.get(server["ec2InstanceId"]) or {}).get("ec2State") or GONE
+        if state != server.get("ec2State"):
+            changed.append(with_fields(server, ec2State=state, updatedAt=now))
+    if changed:
+        deps.stores.servers.put_many(changed)
+    logger.info(
+        "EC2 states recorded after termination",
+        extra={"executionId": execution["executionId"], "servers": len(launched), "changed": len(changed)},
+    )
+    return len(changed)
+
+
+def _rewrite_report(deps: Deps, execution: ExecutionRecord) -> None:
+    """The stored report, written when the execution ended, showed running instances: write it again
+    now that they are terminated (GET /report builds it afresh anyway). Evidence, not control: a
+    failure is logged, and the termination's outcome stands."""
+    try:
+        store_report(deps, execution, why=f"TERMINATION_{execution.get('terminationStatus') or 'ENDED'}")
+    except OrchestratorError as e:
+        logger.warning(
+            "report not rewritten after termination",
+            extra={"executionId": execution["executionId"], "error": e.message},
+        )
 
 
 def follow_termination(deps: Deps, execution: ExecutionRecord) -> bool:
@@ -111,6 +159,9 @@ def follow_termination(deps: Deps, execution: ExecutionRecord) -> bool:
     finished, not_terminated = termination_outcome(deps.drs.jobs(job_ids) if job_ids else [])
     if not finished:
         return False
+    # The servers say what EC2 says before the termination is recorded as ended: if EC2 cannot be
+    # read, the termination stays pending and the next find tries again.
+    record_instance_states(deps, execution)
     requested = execution.get("terminationRequestedTime") or ""
     note(
         deps,
@@ -122,9 +173,10 @@ def follow_termination(deps: Deps, execution: ExecutionRecord) -> bool:
         else f"termination ended; not terminated: {', '.join(not_terminated[:20])}",
         details={"notTerminated": not_terminated} if not_terminated else None,
     )
-    deps.stores.executions.record_termination_end(
+    ended = deps.stores.executions.record_termination_end(
         execution, not_terminated=not_terminated, now=deps.clock.iso()
     )
+    _rewrite_report(deps, ended)
     logger.info(
         "termination finished", extra={"executionId": execution["executionId"], "failed": len(not_terminated)}
     )

@@ -387,6 +387,7 @@ def _servers_tables(report: Mapping[str, Any], day: date | None) -> str:
         ("Hostname", ""),
         ("Impact", ""),
         ("Launch status", ""),
+        ("Phase", ""),
         ("Instance", ""),
         ("Private IP", ""),
         ("Type", ""),
@@ -418,7 +419,8 @@ def _servers_tables(report: Mapping[str, Any], day: date | None) -> str:
                 + _td(f'<span class="mono">{_e(server.get("sourceServerId"))}</span>', "wrap")
                 + _td(_e(server.get("hostname")), "wrap")
                 + _td(_e(server.get("impactLevel")))
-                + _td(_status(server.get("launchStatus") or "PENDING"))
+                + _td(_launch_status(server))
+                + _td(_status(server.get("phase")) if server.get("phase") else "-")
                 + _td(instance, "mono wrap")
                 + _td(_e(server.get("privateIp")), "mono")
                 + _td(_e(server.get("instanceType")))
@@ -430,6 +432,13 @@ def _servers_tables(report: Mapping[str, Any], day: date | None) -> str:
             )
         parts.append(_table(headers, rows, css="servers"))
     return "".join(parts)
+
+
+def _launch_status(server: Mapping[str, Any]) -> str:
+    """DRS's launch status; none for a server DRS never launched (its phase says NOT_LAUNCHED)."""
+    if server.get("phase") == "NOT_LAUNCHED":
+        return "-"
+    return _status(server.get("launchStatus") or "PENDING")
 
 
 def _parse_ready(server: Mapping[str, Any], day: date | None) -> str:
@@ -576,7 +585,7 @@ def _instances(report: Mapping[str, Any]) -> str:
         + _td(_e(_server_name(s)), "wrap")
         + _td(_e(s.get("ec2InstanceId")), "mono")
         + _td(_e(s.get("recoveryInstanceId")), "mono wrap")
-        + _td(_e("terminated" if state.get("terminated") else s.get("ec2State")))
+        + _td(_e(s.get("ec2State")))
         + "</tr>"
         for w, s in listed
     ]

@@ -30,7 +30,9 @@ from orchestrator.model import ActionRecord, ExecutionRecord, ServerRecord, Time
 # 2: waves carry their runbook (actions), retries and skips, and may be SKIPPED; pauses say why
 # (reason, waveNumber, action) and end with an approval, a retry or a skip too; operator actions
 # include approvals, retries and skips, with their wave.
-REPORT_SCHEMA_VERSION = 2
+# 3: each server carries its phase (READY, FAILED, NOT_READY, NOT_LAUNCHED once settled), and its
+# ec2State is the one EC2 reported after a termination.
+REPORT_SCHEMA_VERSION = 3
 # Timeline events that are someone's action on the execution (who started, paused, resumed, ...).
 OPERATOR_EVENTS = frozenset(
     {
@@ -81,6 +83,7 @@ def _server(server: ServerRecord, wave_end: str | None) -> dict[str, Any]:
             "hostname",
             "impactLevel",
             "launchStatus",
+            "phase",
             "jobId",
             "recoveryInstanceId",
             "ec2InstanceId",

@@ -61,11 +61,11 @@ td.wrap { overflow-wrap: anywhere; }
 td.err { color: var(--bad); overflow-wrap: anywhere; }
 td .small, .small { font-size: 11px; color: var(--muted); }
 .st { font-weight: 600; white-space: nowrap; }
-.st-COMPLETED, .st-LAUNCHED, .st-MET, .st-SUCCEEDED { color: var(--ok); }
+.st-COMPLETED, .st-LAUNCHED, .st-MET, .st-SUCCEEDED, .st-READY { color: var(--ok); }
 .st-FAILED, .st-MISSED, .st-TIMED_OUT { color: var(--bad); }
 .st-SKIPPED { color: var(--warn); }
-.st-RETRY_SCHEDULED { color: var(--warn); }
-.st-CANCELLED, .st-NOT_STARTED, .st-TERMINATED, .st-PENDING { color: var(--grey); }
+.st-RETRY_SCHEDULED, .st-NOT_READY { color: var(--warn); }
+.st-CANCELLED, .st-NOT_STARTED, .st-TERMINATED, .st-PENDING, .st-NOT_LAUNCHED { color: var(--grey); }
 .st-IN_PROGRESS, .st-RUNNING { color: var(--info); }
 table.waves td:nth-child(2) { min-width: 7em; } table.waves td:nth-child(3) { max-width: 16em; }
 table.runbook, table.approvals { table-layout: fixed; }
