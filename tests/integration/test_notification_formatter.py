@@ -102,7 +102,7 @@ def formatter(
     ddb.create_table(**dynamodb_table_kwargs(load_template(), "IdempotencyTable", idempotency))
     sqs = boto3.client("sqs", endpoint_url=endpoint, region_name=REGION)
     queues = {}
-    for name in ("subscriber", "events"):
+    for name in ("subscriber", "events", "dead-letters"):
         url = sqs.create_queue(QueueName=f"{name}-{suffix}")["QueueUrl"]
         queues[name] = (
             url,
@@ -122,6 +122,7 @@ def formatter(
     monkeypatch.setenv("TOPIC_ARN", topic)
     monkeypatch.setenv("EVENT_BUS_NAME", bus)
     monkeypatch.setenv("IDEMPOTENCY_TABLE", idempotency)
+    monkeypatch.setenv("DEAD_LETTER_QUEUE_URL", queues["dead-letters"][0])
     monkeypatch.setenv("EXECUTIONS_TABLE", orchestration.deps.config.executions_table)
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", FakeLambdaContext.function_name)
     clients.reset()

@@ -31,7 +31,10 @@ _RETRIES = BotoConfig(
 # A runbook's LAMBDA action is invoked synchronously and may run for minutes; an invocation is
 # never repeated by botocore (a retry would run the action twice: attempts are the runbook's).
 _INVOKE = BotoConfig(retries={"mode": "standard", "max_attempts": 1}, connect_timeout=5, read_timeout=870)
-_CONFIGS = {"lambda": _INVOKE}
+# A notification is published from a stream consumer: a few quick attempts, then the delivery is
+# dead-lettered (orchestrator.publisher) rather than holding the shard for minutes of backoff.
+_DELIVERY = BotoConfig(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=10)
+_CONFIGS = {"lambda": _INVOKE, "sns": _DELIVERY, "events": _DELIVERY, "sqs": _DELIVERY}
 _lock = threading.Lock()
 _clients: dict[str, Any] = {}
 
