@@ -690,17 +690,24 @@ class Stack:
         return send
 
     def dead_letters(self, logical_id: str = "NotificationDeadLetterQueue") -> list[dict[str, Any]]:
-        """The messages in a queue of the stack, read from moto's backend: looking does not hide
-        them from a replay (as ReceiveMessage would)."""
+        """Every message in a queue of the stack, also those a reader holds invisible, read from
+        moto's backend: looking does not hide them from a replay (as ReceiveMessage would)."""
         name = self.queue_urls[logical_id].rstrip("/").rsplit("/", 1)[-1]
         queue = sqs_backends[ACCOUNT_ID][REGION].queues.get(name)
         out = []
-        for message in list(queue.messages if queue else []):
+        for message in list(queue._messages if queue else []):
             try:
                 body: Any = json.loads(message.body)
             except ValueError:
                 body = message.body
-            out.append({"messageId": message.id, "body": body, "receiveCount": message.receive_count})
+            out.append(
+                {
+                    "messageId": message.id,
+                    "body": body,
+                    "visible": message.visible,
+                    "receiveCount": message.approximate_receive_count,
+                }
+            )
         return out
 
     def _deliverer(self, function_name: str) -> Callable[[dict[str, Any]], tuple[str, bool]]:
