@@ -143,6 +143,7 @@ class StreamPoller(threading.Thread):
         stream_arn: str,
         deliver: Callable[[dict[str, Any]], tuple[str, bool]],
         props: dict[str, Any],
+        *,
         on_failure: Callable[[dict[str, Any]], None] | None = None,
         function_arn: str = "",
     ) -> None:
@@ -225,7 +226,11 @@ class StreamPoller(threading.Thread):
                 "condition": "RetryAttemptsExhausted",
                 "approximateInvokeCount": attempts,
             },
-            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+            "responseContext": {
+                "statusCode": 200,
+                "executedVersion": "$LATEST",
+                "functionError": "Unhandled",
+            },
             "version": "1.0",
             "timestamp": datetime.now(UTC).isoformat(),
             "DDBStreamBatchInfo": {
@@ -580,7 +585,8 @@ class Stack:
                 self.topic_arn = self.topic_arn or arn
             elif res.get("Type") == "AWS::SQS::Queue":
                 url = sqs.create_queue(
-                    QueueName=resolver._name(logical_id), Attributes=cfn.sqs_queue_attributes(template, logical_id)
+                    QueueName=resolver._name(logical_id),
+                    Attributes=cfn.sqs_queue_attributes(template, logical_id),
                 )["QueueUrl"]
                 # Ref of the queue is its URL: the one moto answers at, so the handlers reach it.
                 resolver.physical_ids[logical_id] = url
@@ -681,7 +687,9 @@ class Stack:
         target = destination.get("Fn::GetAtt") if isinstance(destination, dict) else None
         logical_id = (target.split(".")[0] if isinstance(target, str) else target[0]) if target else None
         if logical_id not in self.queue_urls:
-            raise ValueError(f"OnFailure destination {destination!r}: only a queue of the template is simulated")
+            raise ValueError(
+                f"OnFailure destination {destination!r}: only a queue of the template is simulated"
+            )
         url, sqs = self.queue_urls[logical_id], self.client("sqs")
 
         def send(record: dict[str, Any]) -> None:

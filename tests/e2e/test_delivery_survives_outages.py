@@ -43,7 +43,9 @@ def one_wave_plan(url: str) -> str:
     server = {"sourceServerId": server_id, "hostname": f"n-{server_id[-4:]}", "phaseDurations": QUICK}
     requests.post(f"{url}/_sandbox/source-servers", json={"servers": [server]}, timeout=30).raise_for_status()
     group = requests.post(
-        f"{url}/protection-groups", json={"name": f"g-{server_id}", "sourceServerIds": [server_id]}, timeout=30
+        f"{url}/protection-groups",
+        json={"name": f"g-{server_id}", "sourceServerIds": [server_id]},
+        timeout=30,
     ).json()
     plan = requests.post(
         f"{url}/recovery-plans",
@@ -68,9 +70,9 @@ def test_an_sns_outage_during_a_drill_loses_no_event_and_the_replay_emails_each_
     assert armed.status_code == 200, armed.text
 
     # When a drill of 3 status changes (PENDING, IN_PROGRESS, COMPLETED) runs to its end
-    execution_id = requests.post(
-        f"{url}/recovery-plans/{plan_id}/executions", json={}, timeout=30
-    ).json()["executionId"]
+    execution_id = requests.post(f"{url}/recovery-plans/{plan_id}/executions", json={}, timeout=30).json()[
+        "executionId"
+    ]
     until(
         lambda: requests.get(f"{url}/executions/{execution_id}", timeout=30).json()["status"] == "COMPLETED",
         what="the drill to complete",
@@ -95,7 +97,8 @@ def test_an_sns_outage_during_a_drill_loses_no_event_and_the_replay_emails_each_
         return [
             m["body"]
             for m in messages
-            if isinstance(m["body"], dict) and m["body"].get("transition", {}).get("executionId") == execution_id
+            if isinstance(m["body"], dict)
+            and m["body"].get("transition", {}).get("executionId") == execution_id
         ]
 
     # Then every EventBridge event arrived, once each, in order, despite the SNS outage
@@ -114,9 +117,12 @@ def test_an_sns_outage_during_a_drill_loses_no_event_and_the_replay_emails_each_
     assert requests.get(f"{url}/_sandbox/info", timeout=30).json()["stream"]["dropped"] == 0
 
     # When SNS is back and the operator runs the documented replay (Lambda Invoke of the formatter)
-    assert requests.post(
-        f"{url}/_sandbox/faults", json={"failOperations": {"sns:Publish": 0}}, timeout=30
-    ).json()["failOperations"] == {}
+    assert (
+        requests.post(
+            f"{url}/_sandbox/faults", json={"failOperations": {"sns:Publish": 0}}, timeout=30
+        ).json()["failOperations"]
+        == {}
+    )
     info = requests.get(f"{url}/_sandbox/info", timeout=30).json()
     lam = boto3.client(
         "lambda",

@@ -280,7 +280,9 @@ def test_an_email_that_cannot_be_sent_waits_in_the_dead_letter_queue_and_the_bat
 
     assert results == [{"batchItemFailures": []}]
     assert len(attempts) == 3  # the formatter's SNS client: 3 attempts, then the dead letter
-    assert [m["MessageAttributes"]["status"]["Value"] for m in formatter.received(formatter.subscriber_queue)] == [
+    assert [
+        m["MessageAttributes"]["status"]["Value"] for m in formatter.received(formatter.subscriber_queue)
+    ] == [
         "IN_PROGRESS",
         "COMPLETED",
     ]

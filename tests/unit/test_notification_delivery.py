@@ -89,7 +89,9 @@ class Surroundings:
             bodies.extend(json.loads(m["Body"]) for m in batch)
             handles.extend(m["ReceiptHandle"] for m in batch)
         for handle in handles:
-            self.sqs.change_message_visibility(QueueUrl=self.queue_url, ReceiptHandle=handle, VisibilityTimeout=0)
+            self.sqs.change_message_visibility(
+                QueueUrl=self.queue_url, ReceiptHandle=handle, VisibilityTimeout=0
+            )
         return bodies
 
     def subjects(self) -> list[str]:

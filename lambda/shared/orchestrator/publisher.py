@@ -269,6 +269,7 @@ class NotificationDelivery:
         events: EventBusPublisher,
         dead_letters: DeadLetterQueue,
         persistence: BasePersistenceLayer,
+        *,
         idempotency: IdempotencyConfig | None = None,
         on_delivered: Callable[[StatusChange], None] | None = None,
         clock: Callable[[], Any] = system_clock,
@@ -379,7 +380,9 @@ class NotificationDelivery:
                     letter = DeadLetter.from_body(message.body)
                 except ValueError:
                     result.not_replayable += 1
-                    logger.warning("not a dead-lettered notification", extra={"messageId": message.message_id})
+                    logger.warning(
+                        "not a dead-lettered notification", extra={"messageId": message.message_id}
+                    )
                     continue
                 try:
                     self._send[letter.channel](delivery=letter.delivery())
