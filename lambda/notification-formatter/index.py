@@ -1,10 +1,15 @@
 """notification-formatter: executions-table stream -> SNS message and EventBridge event per status change.
 
 Records whose status did not change (poll progress, version bumps, termination bookkeeping) send
-nothing. Each transition is delivered once (idempotency keyed on the transition), and only then
-counted in the CloudWatch metrics (EMF, orchestrator.metrics), once too; a record that fails is
-reported in ``batchItemFailures`` so the others are not lost, and after the event source's retries it
-lands in the dead-letter queue.
+nothing. Each transition is delivered once per channel (idempotency keyed on the transition), each
+channel independently: one that still fails after its retries goes, as a full message, to the
+dead-letter queue, and the record counts as handled; then the transition is counted in the
+CloudWatch metrics (EMF, orchestrator.metrics), once too. Only a record whose dead letter could not
+be written either is reported in ``batchItemFailures`` (the others are not held back); after the
+event source's retries it is named (shard and sequence range) in the same queue.
+
+Invoked with ``{"operation": "replay_notifications"}`` it drains the dead-letter queue instead: each
+message is sent again under its own idempotency key, deleted on success, left on failure.
 """
 
 from __future__ import annotations
@@ -26,6 +31,9 @@ from orchestrator.timeutil import iso, system_clock
 logger = Logger()
 tracer = Tracer()  # X-Ray segments with the SNS, EventBridge and DynamoDB calls; off outside Lambda
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+REPLAY = "replay_notifications"
+# A replay stops taking messages when less than this is left of the invocation.
+REPLAY_MARGIN_MS = 15_000
 
 
 def record_metrics(change: StatusChange) -> None:
@@ -57,8 +65,13 @@ def record_handler(record: DynamoDBRecord) -> None:
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
-def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse | dict[str, int]:
     delivery().register_context(context)
+    if event.get("operation") == REPLAY:
+        result = delivery().replay(lambda: context.get_remaining_time_in_millis() > REPLAY_MARGIN_MS)
+        return result.to_dict()
+    if "Records" not in event:
+        raise ValueError(f'expected a DynamoDB stream batch or {{"operation": "{REPLAY}"}}')
     return process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )

@@ -406,6 +406,27 @@ def dynamodb_ttl_attribute(template: Mapping[str, Any], logical_id: str) -> str 
     return str(spec["AttributeName"]) if _truthy(spec.get("Enabled")) and spec.get("AttributeName") else None
 
 
+# The queue properties CreateQueue takes as attributes (the others are tags, policies, ...).
+SQS_ATTRIBUTES = (
+    "DelaySeconds",
+    "MaximumMessageSize",
+    "MessageRetentionPeriod",
+    "ReceiveMessageWaitTimeSeconds",
+    "VisibilityTimeout",
+    "SqsManagedSseEnabled",
+)
+
+
+def sqs_queue_attributes(template: Mapping[str, Any], logical_id: str) -> dict[str, str]:
+    """The CreateQueue ``Attributes`` of a queue of the template (its retention, encryption, ...)."""
+    props = _properties(template, logical_id)
+    return {
+        name: (str(props[name]).lower() if isinstance(props[name], bool) else str(props[name]))
+        for name in SQS_ATTRIBUTES
+        if name in props
+    }
+
+
 def _truthy(value: Any) -> bool:
     return value is True or (isinstance(value, str) and value.lower() == "true")
 

@@ -102,6 +102,8 @@ class SandboxApp:
             ("DELETE", "faults"): self._clear_faults,
             ("GET", "notifications"): lambda _r: _json(200, self.stack.capture.notifications()),
             ("GET", "events"): lambda _r: _json(200, self.stack.capture.all_events()),
+            ("GET", "dead-letters"): lambda _r: _json(200, {"messages": self.stack.dead_letters()}),
+            ("POST", "dead-letters/replay"): lambda _r: _json(200, self.stack.replay_notifications()),
             ("GET", "drs-calls"): lambda _r: _json(200, self.stack.sim.call_counts()),
             ("DELETE", "drs-calls"): self._reset_calls,
             ("POST", "functions"): self._register_functions,
@@ -135,6 +137,7 @@ class SandboxApp:
             "functions": stack.function_names,
             "stateMachineArn": stack.state_machine_arn,
             "topicArn": stack.topic_arn,
+            "queues": stack.queue_urls,
             "stream": stack.stream_stats(),
             "parameters": stack.resolver.parameters,
         }

@@ -20,6 +20,7 @@ import os
 import random
 import threading
 import time
+import uuid
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from botocore.exceptions import ClientError
 from moto.ec2.models import ec2_backends
 from moto.events.models import EventsBackend
 from moto.sns.models import sns_backends
+from moto.sqs.models import sqs_backends
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from drs_sandbox import cfn, sfn_stop
@@ -133,7 +135,8 @@ def _matches(pattern: Any, value: Any) -> bool:
 class StreamPoller(threading.Thread):
     """Delivers a table's DynamoDB stream to a function as Lambda's event source mapping does:
     batches of BatchSize, FilterCriteria, ReportBatchItemFailures (the batch is retried from the
-    first failed record), MaximumRetryAttempts, then the record is given up (kept in `dropped`)."""
+    first failed record), MaximumRetryAttempts, then the batch is given up (kept in `dropped`) and,
+    with an OnFailure destination, named there as Lambda does (shard and sequence range)."""
 
     def __init__(
         self,
@@ -141,8 +144,12 @@ class StreamPoller(threading.Thread):
         stream_arn: str,
         deliver: Callable[[dict[str, Any]], tuple[str, bool]],
         props: dict[str, Any],
+        *,
+        on_failure: Callable[[dict[str, Any]], None] | None = None,
+        function_arn: str = "",
     ) -> None:
         super().__init__(name="stream-poller", daemon=True)
+        self.function_arn = function_arn
         self.streams = streams
         self.stream_arn = stream_arn
         self.deliver = deliver
@@ -152,6 +159,8 @@ class StreamPoller(threading.Thread):
         self.patterns = [json.loads(f["Pattern"]) for f in filters]
         self.stop_event = threading.Event()
         self.replay_requested = threading.Event()
+        # DestinationConfig.OnFailure: told of each batch given up (Lambda's invocation record).
+        self.on_failure = on_failure
         self.dropped: list[dict[str, Any]] = []
         self.delivered = 0
 
@@ -163,16 +172,19 @@ class StreamPoller(threading.Thread):
     def _wanted(self, record: dict[str, Any]) -> bool:
         return not self.patterns or any(_matches(p, record) for p in self.patterns)
 
-    def _iterators(self) -> list[str]:
+    def _iterators(self) -> list[tuple[str, str]]:
         shards = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
         return [
-            self.streams.get_shard_iterator(
-                StreamArn=self.stream_arn, ShardId=s["ShardId"], ShardIteratorType="TRIM_HORIZON"
-            )["ShardIterator"]
+            (
+                s["ShardId"],
+                self.streams.get_shard_iterator(
+                    StreamArn=self.stream_arn, ShardId=s["ShardId"], ShardIteratorType="TRIM_HORIZON"
+                )["ShardIterator"],
+            )
             for s in shards
         ]
 
-    def _send(self, batch: list[dict[str, Any]]) -> None:
+    def _send(self, batch: list[dict[str, Any]], shard_id: str = "") -> None:
         attempts = 0
         while batch and not self.stop_event.is_set():
             result, errored = self.deliver({"Records": batch})
@@ -188,6 +200,8 @@ class StreamPoller(threading.Thread):
             if 0 <= self.max_retries < attempts:
                 self.dropped.extend(batch)
                 logger.warning("stream records given up", extra={"count": len(batch)})
+                if self.on_failure is not None:
+                    self.on_failure(self.invocation_record(batch, attempts, shard_id))
                 return
             if failures:
                 first = next(
@@ -197,15 +211,49 @@ class StreamPoller(threading.Thread):
                 batch = batch[first:]
             self.stop_event.wait(0.1)
 
+    def invocation_record(self, batch: list[dict[str, Any]], attempts: int, shard_id: str) -> dict[str, Any]:
+        """What Lambda sends to a stream's on-failure destination: pointers, not the records."""
+        arrivals = [r["dynamodb"].get("ApproximateCreationDateTime") for r in batch]
+
+        def when(value: Any) -> str | None:
+            if isinstance(value, datetime):
+                return value.astimezone(UTC).isoformat()
+            return datetime.fromtimestamp(float(value), UTC).isoformat() if value is not None else None
+
+        return {
+            "requestContext": {
+                "requestId": str(uuid.uuid4()),
+                "functionArn": self.function_arn,
+                "condition": "RetryAttemptsExhausted",
+                "approximateInvokeCount": attempts,
+            },
+            "responseContext": {
+                "statusCode": 200,
+                "executedVersion": "$LATEST",
+                "functionError": "Unhandled",
+            },
+            "version": "1.0",
+            "timestamp": datetime.now(UTC).isoformat(),
+            "DDBStreamBatchInfo": {
+                "shardId": shard_id,
+                "startSequenceNumber": batch[0]["dynamodb"]["SequenceNumber"],
+                "endSequenceNumber": batch[-1]["dynamodb"]["SequenceNumber"],
+                "approximateArrivalOfFirstRecord": when(arrivals[0]),
+                "approximateArrivalOfLastRecord": when(arrivals[-1]),
+                "batchSize": len(batch),
+                "streamArn": self.stream_arn,
+            },
+        }
+
     def run(self) -> None:
-        iterators: list[str] = []
+        iterators: list[tuple[str, str]] = []
         while not self.stop_event.is_set():
             try:
                 if not iterators or self.replay_requested.is_set():
                     self.replay_requested.clear()
                     iterators = self._iterators()
-                following = []
-                for iterator in iterators:
+                following: list[tuple[str, str]] = []
+                for shard_id, iterator in iterators:
                     response = self.streams.get_records(ShardIterator=iterator, Limit=1000)
                     records = [
                         {**r, "eventSourceARN": self.stream_arn}
@@ -213,9 +261,9 @@ class StreamPoller(threading.Thread):
                         if self._wanted(r)
                     ]
                     for start in range(0, len(records), self.batch_size):
-                        self._send(records[start : start + self.batch_size])
+                        self._send(records[start : start + self.batch_size], shard_id)
                     if response.get("NextShardIterator"):
-                        following.append(response["NextShardIterator"])
+                        following.append((shard_id, response["NextShardIterator"]))
                 iterators = following
             except Exception:
                 if self.stop_event.is_set():
@@ -286,6 +334,7 @@ class Stack:
         self.faults = FaultRegistry()
         self._faults_ctx: Any = None
         self.table_names: dict[str, str] = {}
+        self.queue_urls: dict[str, str] = {}
         self.function_names: dict[str, str] = {}
         self.state_machine_arn = ""
         self.topic_arn = ""
@@ -556,7 +605,13 @@ class Stack:
                 self.capture.topic_arns.append(arn)
                 self.topic_arn = self.topic_arn or arn
             elif res.get("Type") == "AWS::SQS::Queue":
-                sqs.create_queue(QueueName=resolver._name(logical_id))
+                url = sqs.create_queue(
+                    QueueName=resolver._name(logical_id),
+                    Attributes=cfn.sqs_queue_attributes(template, logical_id),
+                )["QueueUrl"]
+                # Ref of the queue is its URL: the one moto answers at, so the handlers reach it.
+                resolver.physical_ids[logical_id] = url
+                self.queue_urls[logical_id] = url
             elif res.get("Type") == "AWS::S3::Bucket":
                 self._create_bucket(logical_id)
         # The console's user pool and groups: created before the functions, whose environment names
@@ -633,13 +688,58 @@ class Stack:
         for function_id, table_id, props in cfn.stream_consumers(self.template):
             name = self.function_names[function_id]
             arn = ddb.describe_table(TableName=self.table_names[table_id])["Table"]["LatestStreamArn"]
-            poller = StreamPoller(streams, arn, self._deliverer(name), props)
+            destination = ((props.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+            poller = StreamPoller(
+                streams,
+                arn,
+                self._deliverer(name),
+                props,
+                on_failure=self._on_failure_sender(destination) if destination else None,
+                function_arn=self.resolver._arn("lambda", f"function:{name}"),
+            )
             poller.start()
             self._threads.append(poller)
         if self.find_interval > 0:
             ticker = Ticker(self.find_interval, self.run_schedule, "schedule")
             ticker.start()
             self._threads.append(ticker)
+
+    def _on_failure_sender(self, destination: Any) -> Callable[[dict[str, Any]], None]:
+        """Sends a stream's invocation records to its OnFailure destination (an SQS queue of the
+        template), with the sandbox's own client, as Lambda does with the function's role."""
+        target = destination.get("Fn::GetAtt") if isinstance(destination, dict) else None
+        logical_id = (target.split(".")[0] if isinstance(target, str) else target[0]) if target else None
+        if logical_id not in self.queue_urls:
+            raise ValueError(
+                f"OnFailure destination {destination!r}: only a queue of the template is simulated"
+            )
+        url, sqs = self.queue_urls[logical_id], self.client("sqs")
+
+        def send(record: dict[str, Any]) -> None:
+            sqs.send_message(QueueUrl=url, MessageBody=json.dumps(record))
+
+        return send
+
+    def dead_letters(self, logical_id: str = "NotificationDeadLetterQueue") -> list[dict[str, Any]]:
+        """Every message in a queue of the stack, also those a reader holds invisible, read from
+        moto's backend: looking does not hide them from a replay (as ReceiveMessage would)."""
+        name = self.queue_urls[logical_id].rstrip("/").rsplit("/", 1)[-1]
+        queue = sqs_backends[ACCOUNT_ID][REGION].queues.get(name)
+        out = []
+        for message in list(queue._messages if queue else []):
+            try:
+                body: Any = json.loads(message.body)
+            except ValueError:
+                body = message.body
+            out.append(
+                {
+                    "messageId": message.id,
+                    "body": body,
+                    "visible": message.visible,
+                    "receiveCount": message.approximate_receive_count,
+                }
+            )
+        return out
 
     def _deliverer(self, function_name: str) -> Callable[[dict[str, Any]], tuple[str, bool]]:
         def deliver(event: dict[str, Any]) -> tuple[str, bool]:
@@ -680,6 +780,15 @@ class Stack:
         for thread in self._threads:
             if isinstance(thread, StreamPoller):
                 thread.replay()
+
+    def replay_notifications(self) -> dict[str, Any]:
+        """Invoke the notification-formatter as the README's replay does (Lambda Invoke of
+        ``{"operation": "replay_notifications"}``): its answer, or its error payload."""
+        body, errored = self.runtime.invoke(
+            self.function_names["NotificationFormatterFunction"], {"operation": "replay_notifications"}
+        )
+        result = json.loads(body)
+        return {"error": result} if errored else dict(result)
 
     def handler_name(self, logical_id: str = "ExecutionHandlerFunction") -> str:
         return self.function_names[logical_id]

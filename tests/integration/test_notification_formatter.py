@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
+from botocore.awsrequest import AWSResponse
+from botocore.compat import HTTPHeaders
 
 from drs_sandbox.cfn import dynamodb_table_kwargs, load_template
 from orchestrator import clients
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
 pytest_plugins = ["orchestration_fixtures"]
 
 HANDLER = Path(__file__).resolve().parents[2] / "lambda" / "notification-formatter" / "index.py"
+STREAMS = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "streams"
 REGION = "us-east-1"
 
 
@@ -51,6 +54,7 @@ class Formatter:
     executions_table: str
     subscriber_queue: str
     events_queue: str
+    dead_letter_queue: str
 
     def stream_records(self) -> list[dict[str, Any]]:
         """Every record of the executions table's stream, shaped as Lambda delivers them."""
@@ -102,7 +106,7 @@ def formatter(
     ddb.create_table(**dynamodb_table_kwargs(load_template(), "IdempotencyTable", idempotency))
     sqs = boto3.client("sqs", endpoint_url=endpoint, region_name=REGION)
     queues = {}
-    for name in ("subscriber", "events"):
+    for name in ("subscriber", "events", "dead-letters"):
         url = sqs.create_queue(QueueName=f"{name}-{suffix}")["QueueUrl"]
         queues[name] = (
             url,
@@ -122,6 +126,7 @@ def formatter(
     monkeypatch.setenv("TOPIC_ARN", topic)
     monkeypatch.setenv("EVENT_BUS_NAME", bus)
     monkeypatch.setenv("IDEMPOTENCY_TABLE", idempotency)
+    monkeypatch.setenv("DEAD_LETTER_QUEUE_URL", queues["dead-letters"][0])
     monkeypatch.setenv("EXECUTIONS_TABLE", orchestration.deps.config.executions_table)
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", FakeLambdaContext.function_name)
     clients.reset()
@@ -136,6 +141,7 @@ def formatter(
             orchestration.deps.config.executions_table,
             queues["subscriber"][0],
             queues["events"][0],
+            queues["dead-letters"][0],
         )
     finally:
         clients.reset()
@@ -232,3 +238,69 @@ def test_a_failed_critical_server_is_named_with_its_drs_error_in_the_final_email
     email = build_notification(last).email
     assert f"  - {bad[0]} (" in email
     assert "wave 2, CRITICAL: LAUNCH_FAILED" in email
+
+
+def test_an_email_that_cannot_be_sent_waits_in_the_dead_letter_queue_and_the_batch_goes_on(
+    formatter: Formatter,
+) -> None:
+    """Given a fixture stream batch (started, three poll updates, paused, completed) and SNS failing
+    every attempt to publish the PAUSED message (a 5xx, after botocore's own retries)
+    When the stream invokes the formatter, then the operator replays the dead-letter queue
+    Then no record is reported failed, every event is on the bus, the PAUSED email waits in the
+    queue in full and, replayed, reaches the subscriber once; the queue ends empty."""
+    records = [
+        record
+        for name in ("started.json", "poll_progress.json", "paused.json", "completed.json")
+        for record in json.loads((STREAMS / name).read_text(encoding="utf-8"))["Records"]
+    ]
+    attempts: list[str] = []
+
+    def fail_paused(request: Any, **_: Any) -> Any:
+        sent = request.body if isinstance(request.body, bytes) else str(request.body or "").encode()
+        if b"PAUSED" not in sent or len(attempts) >= 100:
+            return None
+        attempts.append("PAUSED")
+        body = (
+            b"<ErrorResponse><Error><Type>Receiver</Type><Code>InternalError</Code>"
+            b"<Message>down</Message></Error><RequestId>1</RequestId></ErrorResponse>"
+        )
+
+        class Raw:
+            def stream(self, **_kw: Any) -> Iterator[bytes]:
+                yield body
+
+        return AWSResponse(request.url, 500, HTTPHeaders.from_dict({"Content-Type": "text/xml"}), Raw())
+
+    sns = clients.client("sns")
+    sns.meta.events.register_first("before-send.sns.Publish", fail_paused, unique_id="sns-down")
+    try:
+        results = formatter.deliver(records)
+    finally:
+        sns.meta.events.unregister("before-send.sns.Publish", unique_id="sns-down")
+
+    assert results == [{"batchItemFailures": []}]
+    assert len(attempts) == 3  # the formatter's SNS client: 3 attempts, then the dead letter
+    assert [
+        m["MessageAttributes"]["status"]["Value"] for m in formatter.received(formatter.subscriber_queue)
+    ] == [
+        "IN_PROGRESS",
+        "COMPLETED",
+    ]
+    assert [e["detail"]["status"] for e in formatter.received(formatter.events_queue)] == [
+        "IN_PROGRESS",
+        "PAUSED",
+        "COMPLETED",
+    ]
+    sqs = boto3.client("sqs", endpoint_url=formatter.endpoint, region_name=REGION)
+    [letter] = sqs.receive_message(QueueUrl=formatter.dead_letter_queue, VisibilityTimeout=0)["Messages"]
+    body = json.loads(letter["Body"])
+    assert (body["channel"], body["transition"]["status"]) == ("SNS", "PAUSED")
+    assert body["payload"]["Subject"] == "[DRS Orchestrator] web-tier: PAUSED (before wave 2 of 3)"
+
+    replayed = formatter.handler.handler({"operation": "replay_notifications"}, FakeLambdaContext())
+
+    assert replayed == {"delivered": 1, "failed": 0, "notReplayable": 0}
+    [email] = formatter.received(formatter.subscriber_queue)
+    assert email["Subject"] == "[DRS Orchestrator] web-tier: PAUSED (before wave 2 of 3)"
+    assert email["MessageAttributes"]["status"]["Value"] == "PAUSED"
+    assert formatter.received(formatter.dead_letter_queue) == []

@@ -88,3 +88,45 @@ def test_the_idempotency_table_has_the_keys_powertools_writes(template: Any) -> 
     # Then Powertools' defaults fit it: hash key "id", expiry in "expiration" (TTL)
     assert kwargs["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
     assert dynamodb_ttl_attribute(template, "IdempotencyTable") == "expiration"
+
+
+def test_undeliverable_notifications_wait_encrypted_for_14_days_behind_an_alarm(template: Any) -> None:
+    # Given the dead-letter queue the formatter writes undeliverable notifications to
+    resources = template["Resources"]
+    queue = resources["NotificationDeadLetterQueue"]["Properties"]
+    spec = next(s for s in function_specs(template) if s.logical_id == FUNCTION)
+
+    # Then it is encrypted, keeps messages 14 days, and the formatter is told where it is
+    assert queue["SqsManagedSseEnabled"] is True
+    assert int(queue["MessageRetentionPeriod"]) == 14 * 24 * 3600
+    assert spec.environment["DEAD_LETTER_QUEUE_URL"] == Resolver(template).physical_id(
+        "NotificationDeadLetterQueue"
+    )
+    # And a replay's hidden messages stay hidden longer than the function may run
+    assert int(queue["VisibilityTimeout"]) >= spec.timeout
+    # And an alarm tells the stack's alarm topic as soon as one message is visible in it
+    alarm = resources["NotificationDeadLetterQueueAlarm"]["Properties"]
+    assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
+    assert alarm["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["NotificationDeadLetterQueue", "QueueName"]}}
+    ]
+    assert (alarm["ComparisonOperator"], float(alarm["Threshold"])) == ("GreaterThanOrEqualToThreshold", 1.0)
+    assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
+def test_the_formatter_may_only_send_receive_and_delete_on_its_own_dead_letter_queue(template: Any) -> None:
+    # Given every statement of the formatter's own policies
+    policies = template["Resources"][FUNCTION]["Properties"]["Policies"]
+    statements = [s for p in policies if "Statement" in p for s in p["Statement"]]
+    sqs_statements = [s for s in statements if any(str(a).startswith("sqs:") for a in s["Action"])]
+
+    # Then SQS is allowed on the dead-letter queue only, and only the actions writing and replaying need
+    queue_arn = {"Fn::GetAtt": ["NotificationDeadLetterQueue", "Arn"]}
+    assert sqs_statements and all(s["Resource"] == queue_arn for s in sqs_statements)
+    actions = sorted(a for s in sqs_statements for a in s["Action"])
+    assert actions == ["sqs:DeleteMessage", "sqs:ReceiveMessage", "sqs:SendMessage"]
+    assert all(s["Effect"] == "Allow" and "*" not in str(s["Action"]) for s in statements)
+    # And no other function of the stack may touch that queue
+    for logical_id, resource in template["Resources"].items():
+        if logical_id != FUNCTION and resource.get("Type") == "AWS::Serverless::Function":
+            assert "NotificationDeadLetterQueue" not in str(resource["Properties"].get("Policies", ""))

@@ -65,12 +65,31 @@ class Stack:
     handler: ModuleType
     sns_queue: str
     events_queue: str
+    dead_letter_queue: str
     publishes: list[dict[str, Any]]
     put_events: list[dict[str, Any]]
 
     def invoke(self, records: list[dict[str, Any]]) -> dict[str, Any]:
         result: dict[str, Any] = self.handler.handler({"Records": records}, FakeLambdaContext())
         return result
+
+    def invoke_raw(self, event: dict[str, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = self.handler.handler(event, FakeLambdaContext())
+        return result
+
+    def peek(self, queue_url: str) -> list[dict[str, Any]]:
+        """The bodies in a queue, left there (visible again at once)."""
+        sqs = boto3.client("sqs", region_name=REGION)
+        bodies: list[dict[str, Any]] = []
+        handles: list[str] = []
+        while batch := sqs.receive_message(
+            QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=30
+        ).get("Messages", []):
+            bodies.extend(json.loads(m["Body"]) for m in batch)
+            handles.extend(m["ReceiptHandle"] for m in batch)
+        for handle in handles:
+            sqs.change_message_visibility(QueueUrl=queue_url, ReceiptHandle=handle, VisibilityTimeout=0)
+        return bodies
 
     def drain(self, queue_url: str) -> list[dict[str, Any]]:
         sqs = boto3.client("sqs", region_name=REGION)
@@ -92,7 +111,7 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
         ddb.create_table(**dynamodb_table_kwargs(load_template(), "IdempotencyTable", "idempotency"))
         sqs = boto3.client("sqs", region_name=REGION)
         queues = {}
-        for name in ("subscriber", "event-target"):
+        for name in ("subscriber", "event-target", "dead-letters"):
             url = sqs.create_queue(QueueName=name)["QueueUrl"]
             arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
                 "QueueArn"
@@ -107,6 +126,7 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
         monkeypatch.setenv("TOPIC_ARN", topic)
         monkeypatch.setenv("EVENT_BUS_NAME", "default")
         monkeypatch.setenv("IDEMPOTENCY_TABLE", "idempotency")
+        monkeypatch.setenv("DEAD_LETTER_QUEUE_URL", queues["dead-letters"][0])
         monkeypatch.setenv("EXECUTIONS_TABLE", "executions")
         monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", FakeLambdaContext.function_name)
         publishes: list[dict[str, Any]] = []
@@ -121,7 +141,12 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
         )
         try:
             yield Stack(
-                load_handler(), queues["subscriber"][0], queues["event-target"][0], publishes, put_events
+                load_handler(),
+                queues["subscriber"][0],
+                queues["event-target"][0],
+                queues["dead-letters"][0],
+                publishes,
+                put_events,
             )
         finally:
             clients.reset()
@@ -225,8 +250,10 @@ def test_a_bad_record_is_reported_and_the_others_are_still_published(stack: Stac
     assert statuses == ["IN_PROGRESS", "FAILED"]
 
 
-def test_a_retry_after_the_event_bus_failed_does_not_email_twice(stack: Stack) -> None:
-    # Given EventBridge throttles the first delivery of the FAILED transition of a batch
+def test_an_event_bus_outage_still_emails_and_its_events_are_replayed_once_from_the_dead_letter_queue(
+    stack: Stack,
+) -> None:
+    # Given EventBridge throttles every delivery of the FAILED transition of a batch
     def throttle_failed(params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
         entry = json.loads(params["body"])["Entries"][0]  # the serialised PutEvents request
         if json.loads(entry["Detail"])["status"] != "FAILED":
@@ -239,20 +266,37 @@ def test_a_retry_after_the_event_bus_failed_does_not_email_twice(stack: Stack) -
     events_client = clients.client("events")
     events_client.meta.events.register("before-call.events.PutEvents", throttle_failed, unique_id="throttle")
     records = stream_records("resumed.json", "failed_with_failed_servers.json")
+
+    # When the stream invokes the formatter
     first = stack.invoke(records)
-    assert first == {"batchItemFailures": [{"itemIdentifier": records[1]["dynamodb"]["SequenceNumber"]}]}
 
-    # When EventBridge recovers and the stream retries the record
-    events_client.meta.events.unregister("before-call.events.PutEvents", unique_id="throttle")
-    second = stack.invoke(copy.deepcopy(records))
-
-    # Then the retry succeeds, each event is on the bus once, and each email went out only the first time
-    assert second == {"batchItemFailures": []}
+    # Then no record is held back: both emails went out, the FAILED event is in the dead-letter queue
+    assert first == {"batchItemFailures": []}
     assert [m["MessageAttributes"]["status"]["Value"] for m in stack.drain(stack.sns_queue)] == [
         "IN_PROGRESS",
         "FAILED",
     ]
-    assert [e["detail"]["status"] for e in stack.drain(stack.events_queue)] == ["IN_PROGRESS", "FAILED"]
+    assert [e["detail"]["status"] for e in stack.drain(stack.events_queue)] == ["IN_PROGRESS"]
+    letters = stack.peek(stack.dead_letter_queue)
+    assert [(d["channel"], json.loads(d["payload"]["Detail"])["status"]) for d in letters] == [
+        ("EVENTBRIDGE", "FAILED")
+    ]
+    assert letters[0]["transition"]["status"] == "FAILED"
+    assert letters[0]["error"]["code"] == "SERVICE_UNAVAILABLE"
+
+    # When EventBridge recovers and the documented replay runs, twice
+    events_client.meta.events.unregister("before-call.events.PutEvents", unique_id="throttle")
+    replays = [stack.invoke_raw({"operation": "replay_notifications"}) for _ in range(2)]
+
+    # Then the event is on the bus once, the queue is empty, and no email went out again
+    assert replays == [
+        {"delivered": 1, "failed": 0, "notReplayable": 0},
+        {"delivered": 0, "failed": 0, "notReplayable": 0},
+    ]
+    assert [e["detail"]["status"] for e in stack.drain(stack.events_queue)] == ["FAILED"]
+    assert stack.peek(stack.dead_letter_queue) == []
+    assert stack.drain(stack.sns_queue) == []
+    assert len(stack.publishes) == 2
 
 
 def test_the_handler_imports_without_configuration_and_names_what_is_missing(

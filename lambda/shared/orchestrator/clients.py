@@ -36,7 +36,18 @@ _INVOKE = BotoConfig(retries={"mode": "standard", "max_attempts": 1}, connect_ti
 _USERS = BotoConfig(
     retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5, max_pool_connections=5
 )
-_CONFIGS = {"lambda": _INVOKE, "cognito-idp": _USERS}
+# A notification is published from a stream consumer: a few quick attempts, then the delivery is
+# dead-lettered (orchestrator.publisher) rather than holding the shard for minutes of backoff.
+_DELIVERY = BotoConfig(
+    retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=5, read_timeout=10
+)
+_CONFIGS = {
+    "lambda": _INVOKE,
+    "cognito-idp": _USERS,
+    "sns": _DELIVERY,
+    "events": _DELIVERY,
+    "sqs": _DELIVERY,
+}
 _lock = threading.Lock()
 _clients: dict[str, Any] = {}
 

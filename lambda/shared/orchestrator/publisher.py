@@ -1,6 +1,12 @@
 """Where status-change notifications go: an SNS topic and an EventBridge bus, each over an injected
-client, and the exactly-once delivery of one transition (Powertools idempotency, one record per
-channel, so a retry after a half-done delivery does not send the first half again)."""
+client, and the delivery of one transition on both channels.
+
+Each channel is delivered once per transition (Powertools idempotency keyed on the transition, one
+record per channel), and independently: a channel that still fails after its client's retries is
+dead-lettered (the full message, its channel and idempotency key, on the stack's SQS queue) while
+the other channel is delivered all the same. ``replay`` drains that queue: each message is sent
+again under its own key (one already delivered is not sent twice), deleted on success and left on
+the queue on failure."""
 
 from __future__ import annotations
 
@@ -17,13 +23,14 @@ from aws_lambda_powertools.utilities.idempotency import (
     IdempotencyConfig,
     idempotent_function,
 )
+from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 
 from orchestrator import clients
 from orchestrator.aws_errors import TRANSIENT_CODES, translate
 from orchestrator.config import ConfigError
-from orchestrator.exceptions import DependencyError, TransientError
+from orchestrator.exceptions import DependencyError, OrchestratorError, TransientError
 from orchestrator.notifications import (
     DETAIL_TYPE,
     SOURCE,
@@ -31,11 +38,20 @@ from orchestrator.notifications import (
     build_notification,
     event_detail,
 )
+from orchestrator.timeutil import iso, system_clock
 
 logger = logging.getLogger(__name__)
 
 # Stream records live 24 hours and may be retried for as long; remember deliveries a little longer.
+# A dead letter is replayed within the queue's retention (14 days): its key is remembered from then.
 IDEMPOTENCY_SECONDS = 2 * 24 * 3600
+SNS = "SNS"
+EVENTBRIDGE = "EVENTBRIDGE"
+CHANNELS = (SNS, EVENTBRIDGE)
+DELIVERED = "DELIVERED"
+DEAD_LETTERED = "DEAD_LETTERED"
+# A message being replayed stays invisible this long; one whose channel still fails reappears then.
+REPLAY_VISIBILITY_SECONDS = 120
 
 
 @dataclass(frozen=True)
@@ -45,6 +61,7 @@ class NotifierConfig:
     topic_arn: str
     event_bus_name: str
     idempotency_table: str
+    dead_letter_queue_url: str
 
     @classmethod
     def from_env(cls) -> NotifierConfig:
@@ -58,6 +75,7 @@ class NotifierConfig:
             topic_arn=required("TOPIC_ARN"),
             event_bus_name=os.environ.get("EVENT_BUS_NAME") or "default",
             idempotency_table=required("IDEMPOTENCY_TABLE"),
+            dead_letter_queue_url=required("DEAD_LETTER_QUEUE_URL"),
         )
 
 
@@ -68,19 +86,26 @@ class SnsPublisher:
         self.client = client
         self.topic_arn = topic_arn
 
-    def publish(self, change: StatusChange) -> str:
+    @staticmethod
+    def payload(change: StatusChange) -> dict[str, Any]:
+        """The Publish parameters but the topic: what a dead letter keeps to send again."""
         message = build_notification(change)
-        attributes = {
-            name: {"DataType": "String", "StringValue": value} for name, value in message.attributes.items()
+        return {
+            "Subject": message.subject,
+            "Message": json.dumps(message.per_protocol(), ensure_ascii=False),
+            "MessageStructure": "json",
+            "MessageAttributes": {
+                name: {"DataType": "String", "StringValue": value}
+                for name, value in message.attributes.items()
+            },
         }
+
+    def publish(self, change: StatusChange) -> str:
+        return self.send(self.payload(change))
+
+    def send(self, payload: dict[str, Any]) -> str:
         try:
-            response = self.client.publish(
-                TopicArn=self.topic_arn,
-                Subject=message.subject,
-                Message=json.dumps(message.per_protocol(), ensure_ascii=False),
-                MessageStructure="json",
-                MessageAttributes=attributes,
-            )
+            response = self.client.publish(TopicArn=self.topic_arn, **payload)
         except (ClientError, BotoCoreError) as e:
             raise translate(e, "SNS", "Publish") from e
         return str(response["MessageId"])
@@ -93,17 +118,24 @@ class EventBusPublisher:
         self.client = client
         self.event_bus_name = event_bus_name
 
-    def entry(self, change: StatusChange) -> dict[str, Any]:
+    @staticmethod
+    def payload(change: StatusChange) -> dict[str, Any]:
+        """The PutEvents entry but the bus: what a dead letter keeps to send again."""
         return {
             "Source": SOURCE,
             "DetailType": DETAIL_TYPE,
             "Detail": json.dumps(event_detail(change), ensure_ascii=False),
-            "EventBusName": self.event_bus_name,
         }
 
+    def entry(self, change: StatusChange) -> dict[str, Any]:
+        return {**self.payload(change), "EventBusName": self.event_bus_name}
+
     def put(self, change: StatusChange) -> str:
+        return self.send(self.payload(change))
+
+    def send(self, payload: dict[str, Any]) -> str:
         try:
-            response = self.client.put_events(Entries=[self.entry(change)])
+            response = self.client.put_events(Entries=[{**payload, "EventBusName": self.event_bus_name}])
         except (ClientError, BotoCoreError) as e:
             raise translate(e, "EventBridge", "PutEvents") from e
         result = (response.get("Entries") or [{}])[0]
@@ -116,27 +148,149 @@ class EventBusPublisher:
         return str(result.get("EventId", ""))
 
 
+@dataclass(frozen=True)
+class DeadLetter:
+    """A delivery that failed: everything needed to send it again, under the same idempotency key."""
+
+    channel: str
+    transition: dict[str, str]
+    payload: dict[str, Any]
+    error: dict[str, str]
+    dead_lettered_at: str
+
+    def delivery(self) -> dict[str, Any]:
+        """The argument of the channel's idempotent send (its key: ``transition``)."""
+        return {"transition": self.transition, "channel": self.channel, "payload": self.payload}
+
+    def body(self) -> str:
+        return json.dumps(
+            {
+                "channel": self.channel,
+                "transition": self.transition,
+                "payload": self.payload,
+                "error": self.error,
+                "deadLetteredAt": self.dead_lettered_at,
+            },
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def from_body(cls, body: str) -> DeadLetter:
+        """ValueError for a message that is not one (e.g. the stream's on-failure pointers)."""
+        try:
+            data = json.loads(body)
+        except ValueError as e:
+            raise ValueError("not JSON") from e
+        if not isinstance(data, dict) or data.get("channel") not in CHANNELS:
+            raise ValueError("not a dead-lettered notification")
+        transition, payload = data.get("transition"), data.get("payload")
+        if not isinstance(transition, dict) or not isinstance(payload, dict):
+            raise ValueError("a dead-lettered notification without its transition or payload")
+        return cls(
+            channel=str(data["channel"]),
+            transition={str(k): str(v) for k, v in transition.items()},
+            payload=payload,
+            error=dict(data.get("error") or {}),
+            dead_lettered_at=str(data.get("deadLetteredAt", "")),
+        )
+
+
+@dataclass(frozen=True)
+class QueuedMessage:
+    receipt_handle: str
+    body: str
+    message_id: str
+
+
+class DeadLetterQueue:
+    """The stack's notification dead-letter queue (SQS) over an injected client."""
+
+    def __init__(self, client: Any, queue_url: str):
+        self.client = client
+        self.queue_url = queue_url
+
+    def send(self, letter: DeadLetter) -> str:
+        try:
+            response = self.client.send_message(
+                QueueUrl=self.queue_url,
+                MessageBody=letter.body(),
+                MessageAttributes={"channel": {"DataType": "String", "StringValue": letter.channel}},
+            )
+        except (ClientError, BotoCoreError) as e:
+            raise translate(e, "SQS", "SendMessage") from e
+        return str(response["MessageId"])
+
+    def receive(self, visibility_timeout: int = REPLAY_VISIBILITY_SECONDS) -> list[QueuedMessage]:
+        """Up to 10 messages, hidden from other readers for ``visibility_timeout`` seconds. Long
+        polling (1 s) asks every SQS server, so an empty answer means an empty queue."""
+        try:
+            response = self.client.receive_message(
+                QueueUrl=self.queue_url,
+                MaxNumberOfMessages=10,
+                VisibilityTimeout=visibility_timeout,
+                WaitTimeSeconds=1,
+            )
+        except (ClientError, BotoCoreError) as e:
+            raise translate(e, "SQS", "ReceiveMessage") from e
+        return [
+            QueuedMessage(str(m["ReceiptHandle"]), str(m.get("Body", "")), str(m.get("MessageId", "")))
+            for m in response.get("Messages", [])
+        ]
+
+    def delete(self, message: QueuedMessage) -> None:
+        try:
+            self.client.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message.receipt_handle)
+        except (ClientError, BotoCoreError) as e:
+            raise translate(e, "SQS", "DeleteMessage") from e
+
+
+@dataclass
+class ReplayResult:
+    """What a replay did: messages sent again (or found already delivered) and deleted, messages
+    whose channel still failed (left on the queue), and messages that are no dead-lettered
+    notification (left on the queue: the stream's on-failure pointers, see the README)."""
+
+    delivered: int = 0
+    failed: int = 0
+    not_replayable: int = 0
+
+    def to_dict(self) -> dict[str, int]:
+        return {"delivered": self.delivered, "failed": self.failed, "notReplayable": self.not_replayable}
+
+
 class NotificationDelivery:
-    """Delivers each transition once per channel: a redelivered stream batch, a retried invocation or
-    a second consumer finds the transition's idempotency record and sends nothing again."""
+    """Delivers each transition once per channel: a redelivered stream batch, a retried invocation, a
+    replay or a second consumer finds the channel's idempotency record and sends nothing again.
+    The channels are independent: one that fails is dead-lettered and never costs the other."""
 
     def __init__(
         self,
         sns: SnsPublisher,
         events: EventBusPublisher,
+        dead_letters: DeadLetterQueue,
         persistence: BasePersistenceLayer,
+        *,
         idempotency: IdempotencyConfig | None = None,
         on_delivered: Callable[[StatusChange], None] | None = None,
+        clock: Callable[[], Any] = system_clock,
     ):
         self.sns = sns
         self.events = events
+        self.dead_letters = dead_letters
         self.on_delivered = on_delivered
-        self.idempotency = idempotency or IdempotencyConfig(expires_after_seconds=IDEMPOTENCY_SECONDS)
-        once = idempotent_function(
-            data_keyword_argument="transition", persistence_store=persistence, config=self.idempotency
+        self.clock = clock
+        # The key is the transition alone (not the payload): a dead letter replayed days later, with
+        # the same transition, finds the record of a delivery that went through in the meantime.
+        self.idempotency = idempotency or IdempotencyConfig(
+            expires_after_seconds=IDEMPOTENCY_SECONDS, event_key_jmespath="transition"
         )
-        self._publish_message: Callable[..., dict[str, str]] = once(self.publish_message)
-        self._publish_event: Callable[..., dict[str, str]] = once(self.publish_event)
+        once = idempotent_function(
+            data_keyword_argument="delivery", persistence_store=persistence, config=self.idempotency
+        )
+        self._send: dict[str, Callable[..., dict[str, str]]] = {
+            SNS: once(self.publish_message),
+            EVENTBRIDGE: once(self.publish_event),
+        }
         self._after_delivery: Callable[..., dict[str, str]] = once(self.after_delivery)
 
     @classmethod
@@ -146,6 +300,7 @@ class NotificationDelivery:
         return cls(
             SnsPublisher(clients.client("sns"), config.topic_arn),
             EventBusPublisher(clients.client("events"), config.event_bus_name),
+            DeadLetterQueue(clients.client("sqs"), config.dead_letter_queue_url),
             DynamoDBPersistenceLayer(
                 table_name=config.idempotency_table, boto3_client=clients.client("dynamodb")
             ),
@@ -156,26 +311,89 @@ class NotificationDelivery:
         """Lets an invocation that times out mid-delivery be retried at once, not after the expiry."""
         self.idempotency.register_lambda_context(context)
 
-    def publish_message(self, *, transition: dict[str, str], change: StatusChange) -> dict[str, str]:
-        return {"messageId": self.sns.publish(change)}
+    # The idempotent sends: their names are part of the idempotency key (one record per channel).
+    def publish_message(self, *, delivery: dict[str, Any]) -> dict[str, str]:
+        return {"messageId": self.sns.send(delivery["payload"])}
 
-    def publish_event(self, *, transition: dict[str, str], change: StatusChange) -> dict[str, str]:
-        return {"eventId": self.events.put(change)}
+    def publish_event(self, *, delivery: dict[str, Any]) -> dict[str, str]:
+        return {"eventId": self.events.send(delivery["payload"])}
 
-    def after_delivery(self, *, transition: dict[str, str], change: StatusChange) -> dict[str, str]:
+    def after_delivery(self, *, delivery: dict[str, Any], change: StatusChange) -> dict[str, str]:
         if self.on_delivered is not None:
             self.on_delivered(change)
         return {}
 
     def deliver(self, change: StatusChange) -> dict[str, str]:
-        """Both channels, then ``on_delivered`` (the metrics): each once per transition, so a
-        redelivered transition neither notifies nor counts twice."""
+        """Both channels, each once per transition, then ``on_delivered`` (the metrics) once.
+
+        A channel that still fails after its client's retries is dead-lettered and the transition
+        counts as handled (``{"SNS": "DEAD_LETTERED", ...}``); the other channel is attempted all the
+        same. Only when a dead letter cannot be written either does this raise (after trying both
+        channels), so the stream retries the record: nothing is dropped without a trace."""
         key = change.transition_key()
-        result = {
-            **self._publish_message(transition=key, change=change),
-            **self._publish_event(transition=key, change=change),
-        }
+        payloads = {SNS: self.sns.payload(change), EVENTBRIDGE: self.events.payload(change)}
+        outcome: dict[str, str] = {}
+        unrecorded: list[Exception] = []
+        for channel in CHANNELS:
+            try:
+                outcome[channel] = self._deliver_or_dead_letter(channel, key, payloads[channel])
+            except Exception as error:  # tried the other channel first; raised below
+                unrecorded.append(error)
+        if unrecorded:
+            raise unrecorded[0]
         if self.on_delivered is not None:
-            self._after_delivery(transition=key, change=change)
-        logger.info("status change delivered", extra={**key, **result})
+            self._after_delivery(delivery={"transition": key}, change=change)
+        logger.info("status change handled", extra={**key, **outcome})
+        return outcome
+
+    def _deliver_or_dead_letter(self, channel: str, key: dict[str, str], payload: dict[str, Any]) -> str:
+        delivery = {"transition": key, "channel": channel, "payload": payload}
+        try:
+            self._send[channel](delivery=delivery)
+            return DELIVERED
+        except OrchestratorError as error:
+            letter = DeadLetter(
+                channel=channel,
+                transition=key,
+                payload=payload,
+                error={"code": error.code, "message": error.message},
+                dead_lettered_at=iso(self.clock()),
+            )
+            message_id = self.dead_letters.send(letter)
+            logger.warning(
+                "delivery dead-lettered",
+                extra={**key, "channel": channel, "error": error.message, "deadLetterId": message_id},
+            )
+            return DEAD_LETTERED
+
+    def replay(self, time_left: Callable[[], bool] = lambda: True) -> ReplayResult:
+        """Drain the dead-letter queue: send each dead letter again under its own idempotency key
+        (one already delivered is not sent twice), delete it once delivered, leave it on failure.
+        Stops when the queue has nothing more to give or ``time_left()`` turns false."""
+        result = ReplayResult()
+        while time_left():
+            messages = self.dead_letters.receive()
+            if not messages:
+                break
+            for message in messages:
+                try:
+                    letter = DeadLetter.from_body(message.body)
+                except ValueError:
+                    result.not_replayable += 1
+                    logger.warning(
+                        "not a dead-lettered notification", extra={"messageId": message.message_id}
+                    )
+                    continue
+                try:
+                    self._send[letter.channel](delivery=letter.delivery())
+                except (OrchestratorError, IdempotencyAlreadyInProgressError) as error:
+                    result.failed += 1
+                    logger.warning(
+                        "replay failed; left on the queue",
+                        extra={**letter.transition, "channel": letter.channel, "error": str(error)},
+                    )
+                    continue
+                self.dead_letters.delete(message)
+                result.delivered += 1
+        logger.info("dead letters replayed", extra=result.to_dict())
         return result
