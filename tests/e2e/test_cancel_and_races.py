@@ -8,25 +8,11 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-import pytest
 import requests
-from sandbox_api import TIME_SCALE, Api, finished, wave_statuses
-
-from drs_sandbox.server import Sandbox
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(port=0, time_scale=TIME_SCALE, find_interval=3600) as running:
-        yield running
-
-
-@pytest.fixture
-def api(sandbox: Sandbox) -> Api:
-    return Api(sandbox.url)
+from sandbox_api import Api, finished, wave_statuses
 
 
 def plan(api: Api, waves: list[dict[str, Any]], **options: Any) -> str:

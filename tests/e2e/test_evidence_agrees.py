@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import requests
 from browser_tests import chromium_or_skip
-from sandbox_api import QUICK, TIME_SCALE, Api, finished
+from sandbox_api import QUICK, Api, finished
 
 from drs_sandbox.chromium import CHROMIUM_FLAGS
 from drs_sandbox.server import Sandbox
@@ -32,17 +32,6 @@ pytestmark = pytest.mark.slow
 # How long the operator leaves the drill paused: the pause itself is what is measured, so this is
 # wall-clock time the scenario needs (not a wait for a condition).
 PAUSE_SECONDS = 2.6
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(port=0, time_scale=TIME_SCALE, find_interval=3600) as running:
-        yield running
-
-
-@pytest.fixture
-def api(sandbox: Sandbox) -> Api:
-    return Api(sandbox.url)
 
 
 def drsctl(sandbox: Sandbox, *args: str) -> subprocess.CompletedProcess[str]:

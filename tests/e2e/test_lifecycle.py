@@ -7,25 +7,12 @@ from __future__ import annotations
 import itertools
 import threading
 import uuid
-from collections.abc import Iterator
 
 import boto3
-import pytest
 import requests
-from sandbox_api import SLOW, TIME_SCALE, Api, finished, wave_statuses
+from sandbox_api import SLOW, Api, finished, wave_statuses
 
 from drs_sandbox.server import Sandbox
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(port=0, time_scale=TIME_SCALE, find_interval=3600) as running:
-        yield running
-
-
-@pytest.fixture
-def api(sandbox: Sandbox) -> Api:
-    return Api(sandbox.url)
 
 
 def test_three_waves_run_in_order_and_complete_only_once_every_server_runs(api: Api) -> None:

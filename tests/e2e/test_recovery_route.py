@@ -5,25 +5,10 @@ sandbox's REST API, the drill route refuses a RECOVERY and starts nothing; POST
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 import requests
-from sandbox_api import TIME_SCALE, Api, finished
-
-from drs_sandbox.server import Sandbox
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(port=0, time_scale=TIME_SCALE, find_interval=3600) as running:
-        yield running
-
-
-@pytest.fixture
-def api(sandbox: Sandbox) -> Api:
-    return Api(sandbox.url)
+from sandbox_api import Api, finished
 
 
 def post(api: Api, path: str, body: Any = None) -> requests.Response:

@@ -6,24 +6,10 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sandbox_api import TIME_SCALE, Api, finished, wave_statuses
-
-from drs_sandbox.server import Sandbox
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(port=0, time_scale=TIME_SCALE, find_interval=3600) as running:
-        yield running
-
-
-@pytest.fixture
-def api(sandbox: Sandbox) -> Api:
-    return Api(sandbox.url)
+from sandbox_api import Api, finished, wave_statuses
 
 
 def runbook_plan(api: Api, waves: list[tuple[list[str], dict[str, Any]]], **options: Any) -> str:

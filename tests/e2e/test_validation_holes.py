@@ -7,25 +7,13 @@ from __future__ import annotations
 import shlex
 import subprocess
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sandbox_api import TIME_SCALE, Api, finished
+from sandbox_api import Api, finished
 
 from drs_sandbox.server import Sandbox
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(port=0, time_scale=TIME_SCALE, find_interval=3600) as running:
-        yield running
-
-
-@pytest.fixture
-def api(sandbox: Sandbox) -> Api:
-    return Api(sandbox.url)
 
 
 @pytest.fixture(scope="module")

@@ -15,27 +15,14 @@ import subprocess
 import sys
 import threading
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 import requests
-from sandbox_api import TIME_SCALE, Api, finished, wave_statuses
+from sandbox_api import Api, finished, wave_statuses
 
 from drs_sandbox.server import Sandbox
 
 SANDBOX_IAM_ARN = "arn:aws:iam::123456789012:user/sandbox"
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(port=0, time_scale=TIME_SCALE, find_interval=3600) as running:
-        yield running
-
-
-@pytest.fixture
-def api(sandbox: Sandbox) -> Api:
-    return Api(sandbox.url)
 
 
 class ConsoleUser:
