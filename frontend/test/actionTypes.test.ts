@@ -1,13 +1,11 @@
 // The console's table of action types (src/api/actionTypes.ts) against the API's published schema
 // (docs/openapi.json, built from the registry of action kinds): the same types, the same fields.
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ACTION_FIELD_NAMES, ACTION_TYPES, actionFields } from "../src/api/actionTypes";
 import { fromDraft, isActionField, toDraft } from "../src/pages/ActionsEditor";
 import { defaultActionTimeoutSeconds } from "../src/status";
+import openapi from "../../docs/openapi.json";
 
-const openapi = JSON.parse(readFileSync(resolve(__dirname, "../../docs/openapi.json"), "utf-8"));
 const action = openapi.components.schemas.RecoveryPlan.properties.waves.items.properties.preActions.items;
 const COMMON = ["name", "type", "timeoutSeconds", "maxAttempts", "onFailure"];
 
