@@ -73,7 +73,8 @@ def check_actions(config: Config, waves: list[dict[str, Any]]) -> None:
                         f"{path}.name", f"action name {action['name']!r} is used twice in wave {w + 1}"
                     )
                 names.add(key)
-                for field, message in kind.validate(action, config)[:1]:
+                if problems := kind.validate(action, config):
+                    field, message = problems[0]
                     raise _invalid(f"{path}.{field}", message)
 
 
