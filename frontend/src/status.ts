@@ -2,7 +2,8 @@
 // The API decides (statusLabel, canTerminate, the 409s); this file only maps its answers to
 // Cloudscape's StatusIndicator types and hides buttons the API would refuse.
 import type { StatusIndicatorProps } from "@cloudscape-design/components/status-indicator";
-import type { Execution, RecoveryTime } from "./api/types";
+import { ACTION_TYPES as ACTION_TYPE_SPECS } from "./api/actionTypes";
+import type { ActionType, Execution, RecoveryTime } from "./api/types";
 
 export type IndicatorType = StatusIndicatorProps.Type;
 
@@ -261,7 +262,7 @@ export const DEFAULT_ACTION_TIMEOUT_SECONDS = 900;
  * waits as long as any pause may (the plan's pauseTimeoutMinutes), every other type 900 s.
  */
 export function defaultActionTimeoutSeconds(type: string, pauseTimeoutMinutes: number | null | undefined): number {
-  if (type === "APPROVAL") return (pauseTimeoutMinutes || DEFAULT_PAUSE_TIMEOUT_MINUTES) * 60;
+  if (ACTION_TYPE_SPECS[type as ActionType]?.timeoutIsPauseTimeout) return (pauseTimeoutMinutes || DEFAULT_PAUSE_TIMEOUT_MINUTES) * 60;
   return DEFAULT_ACTION_TIMEOUT_SECONDS;
 }
 

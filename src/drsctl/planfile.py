@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from drsctl.client import ApiClient, DrsctlError
+from orchestrator import text_patterns
 from orchestrator.api import schemas
 
 if TYPE_CHECKING:
@@ -144,8 +145,8 @@ def _describe(error: ValidationError) -> str:
         allowed = list(error.schema.get("properties") or {})
         unknown = sorted(str(k) for k in error.instance if k not in allowed)[0]
         return f"{_where([*error.absolute_path, unknown])}: unknown field (allowed: {', '.join(allowed)})"
-    if keyword == "pattern" and error.validator_value in schemas.PATTERN_RULES:
-        return f"{where}: {schemas.PATTERN_RULES[error.validator_value]}"
+    if keyword == "pattern" and error.validator_value in text_patterns.PATTERN_RULES:
+        return f"{where}: {text_patterns.PATTERN_RULES[error.validator_value]}"
     if keyword in ("oneOf", "anyOf") and error.context:
         from jsonschema.exceptions import best_match
 

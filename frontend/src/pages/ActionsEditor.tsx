@@ -10,6 +10,8 @@ import Input from "@cloudscape-design/components/input";
 import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Textarea from "@cloudscape-design/components/textarea";
+import { Fragment } from "react";
+import { ACTION_FIELD_NAMES, ACTION_TYPES, type ActionFieldSpec, actionFields } from "../api/actionTypes";
 import type { ActionType, OnFailure, PlanAction } from "../api/types";
 import { defaultActionTimeoutSeconds, formatLimit } from "../status";
 
@@ -31,27 +33,16 @@ export interface ActionDraft {
   durationSeconds: string;
 }
 
-const TYPES: { value: ActionType; label: string; description: string }[] = [
-  { value: "LAMBDA", label: "Lambda function", description: "Invoke a function with a JSON payload" },
-  { value: "SSM_COMMAND", label: "SSM Run Command", description: "Run a command document" },
-  { value: "SSM_AUTOMATION", label: "SSM Automation", description: "Run an automation runbook" },
-  { value: "WAIT", label: "Wait", description: "Wait a fixed time" },
-  { value: "APPROVAL", label: "Approval", description: "Wait until an operator approves" },
-];
+const TYPES: { value: ActionType; label: string; description: string }[] = Object.entries(ACTION_TYPES).map(
+  ([value, spec]) => ({ value: value as ActionType, label: spec.label, description: spec.description }),
+);
 const ON_FAILURE = [
   { value: "FAIL", label: "Fail the wave" },
   { value: "CONTINUE", label: "Continue with a warning" },
 ];
-/** The fields of each type; a field of another type is never sent. */
-const TYPE_FIELDS: Record<ActionType, string[]> = {
-  LAMBDA: ["functionName", "payload"],
-  SSM_COMMAND: ["documentName", "parameters"],
-  SSM_AUTOMATION: ["documentName", "parameters"],
-  WAIT: ["durationSeconds"],
-  APPROVAL: [],
-};
+// The fields of each type are ACTION_TYPES' (api/actionTypes.ts); a field of another type is never sent.
 const COMMON_FIELDS = ["name", "type", "timeoutSeconds", "maxAttempts", "onFailure"];
-const EDITED = [...COMMON_FIELDS, "functionName", "payload", "documentName", "parameters", "durationSeconds"];
+const EDITED = [...COMMON_FIELDS, ...ACTION_FIELD_NAMES];
 
 let lastKey = 0;
 
@@ -77,7 +68,7 @@ export function toDraft(action: Partial<PlanAction> = {}): ActionDraft {
 
 /** Whether the API may name `field` (relative to the action) for an action of this type. */
 export function isActionField(field: string, type: ActionType): boolean {
-  return COMMON_FIELDS.includes(field) || (TYPE_FIELDS[type] ?? []).includes(field);
+  return COMMON_FIELDS.includes(field) || actionFields(type).some((f) => f.name === field);
 }
 
 function parseObject(text: string): { value?: Record<string, unknown>; error?: string } {
@@ -104,15 +95,15 @@ export function fromDraft(draft: ActionDraft): { action: PlanAction; errors: Rec
   if (draft.timeoutSeconds) action.timeoutSeconds = Number(draft.timeoutSeconds);
   if (draft.maxAttempts) action.maxAttempts = Number(draft.maxAttempts);
   if (draft.onFailure) action.onFailure = draft.onFailure;
-  for (const field of TYPE_FIELDS[draft.type] ?? []) {
-    const text = draft[field as keyof ActionDraft] as string;
+  for (const { name: field, input } of actionFields(draft.type)) {
+    const text = draft[field];
     if (!text.trim()) continue;
-    if (field === "payload" || field === "parameters") {
+    if (input === "json") {
       const parsed = parseObject(text);
       if (parsed.error) errors[field] = parsed.error;
       else action[field] = parsed.value;
     } else {
-      action[field] = field === "durationSeconds" ? Number(text) : text;
+      action[field] = input === "number" ? Number(text) : text;
     }
   }
   return { action: action as unknown as PlanAction, errors };
@@ -136,6 +127,7 @@ function ActionEditor({
   controls: React.ReactNode;
 }) {
   const defaultTimeout = defaultActionTimeoutSeconds(draft.type, pauseTimeoutMinutes);
+  const spec = ACTION_TYPES[draft.type] as (typeof ACTION_TYPES)[ActionType] | undefined;
   const text = (field: keyof ActionDraft, label: string, extra: { constraint?: string; placeholder?: string; number?: boolean } = {}) => (
     <FormField label={label} errorText={err(field)} constraintText={extra.constraint} data-testid={`${testId}-field-${field}`}>
       <Input
@@ -147,7 +139,7 @@ function ActionEditor({
       />
     </FormField>
   );
-  const json = (field: "payload" | "parameters", label: string, constraint: string, placeholder: string) => (
+  const json = (field: ActionFieldSpec["name"], label: string, constraint: string, placeholder: string) => (
     <FormField label={label} errorText={err(field)} constraintText={constraint} data-testid={`${testId}-field-${field}`}>
       <Textarea
         value={draft[field]}
@@ -184,20 +176,25 @@ function ActionEditor({
           number: true,
           placeholder: String(defaultTimeout),
           constraint:
-            draft.type === "APPROVAL"
+            spec?.timeoutIsPauseTimeout
               ? `Per attempt; empty: the plan's pause timeout, ${formatLimit(defaultTimeout)} (${defaultTimeout} s)`
               : `Per attempt; empty: ${formatLimit(defaultTimeout)} (${defaultTimeout} s)`,
         })}
         {text("maxAttempts", "Attempts", { number: true, placeholder: "1", constraint: "1 to 5; empty: 1" })}
-        {draft.type === "LAMBDA" && text("functionName", "Function name or ARN")}
-        {draft.type === "LAMBDA" && json("payload", "Payload", "A JSON object; optional", '{"key": "value"}')}
-        {(draft.type === "SSM_COMMAND" || draft.type === "SSM_AUTOMATION") && text("documentName", "Document name")}
-        {(draft.type === "SSM_COMMAND" || draft.type === "SSM_AUTOMATION") &&
-          json("parameters", "Parameters", "A JSON object of string lists", '{"commands": ["systemctl start app"]}')}
-        {draft.type === "WAIT" && text("durationSeconds", "Duration (seconds)", { number: true, constraint: "60 to 7200" })}
-        {draft.type === "APPROVAL" && (
+        {actionFields(draft.type).map((field) => (
+          <Fragment key={field.name}>
+            {field.input === "json"
+              ? json(field.name, field.label, field.constraint ?? "", field.placeholder ?? "")
+              : text(field.name, field.label, {
+                  number: field.input === "number",
+                  constraint: field.constraint,
+                  placeholder: field.placeholder,
+                })}
+          </Fragment>
+        ))}
+        {spec?.note && (
           <Box variant="p" color="text-body-secondary">
-            The wave waits here until an operator approves (Approve in the console, or drsctl resume --comment).
+            {spec.note}
           </Box>
         )}
       </ColumnLayout>

@@ -1,18 +1,32 @@
 """LAMBDA: invoke the plan's function synchronously with the documented context and the payload.
 
 Success unless the function raises or returns ``{"status": "FAILED", ...}``; a function that runs
-past its own timeout (or the invocation's) is TIMED_OUT."""
+past its own timeout (or the invocation's) is TIMED_OUT. Only functions named with the stack's
+ActionFunctionPrefix may be invoked (its IAM policy allows no others)."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
-from execution_utils import ActionStatus
-from orchestrator.actions import ActionContext, Outcome
+from execution_utils import ActionStatus, ActionType
+from orchestrator.actions.base import (
+    ACTION_CONTEXT_KEYS,
+    ActionContext,
+    ActionKind,
+    ActionPorts,
+    Outcome,
+    Problem,
+    Runner,
+)
+from orchestrator.config import Config
 from orchestrator.exceptions import OrchestratorError, TransientError
 from orchestrator.model import ActionRecord
 from orchestrator.ports import FunctionsPort
+
+# A LAMBDA action is invoked synchronously inside the execution handler, whose limit is 900 s.
+LAMBDA_MAX_TIMEOUT_SECONDS = 840
 
 
 def _failure_message(result: Any) -> str:
@@ -63,3 +77,48 @@ class LambdaRunner:
         # A synchronous invocation ends in start; a RUNNING one without its result was interrupted
         # (operations/actions.py decides when it counts as lost).
         return Outcome(ActionStatus.RUNNING)
+
+
+class LambdaKind(ActionKind):
+    type = ActionType.LAMBDA
+    fields: ClassVar[dict[str, dict[str, Any]]] = {
+        "functionName": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+        "payload": {"type": "object", "maxProperties": 50},
+    }
+    required = ("functionName",)
+    max_timeout_seconds = LAMBDA_MAX_TIMEOUT_SECONDS
+    synchronous = True
+
+    def validate(self, action: Mapping[str, Any], config: Config) -> list[Problem]:
+        problems: list[Problem] = []
+        prefix = config.action_function_prefix
+        name = action["functionName"]
+        # The prefix names a family of functions; the prefix alone is no function of it.
+        if not name.startswith(prefix) or len(name) == len(prefix):
+            problems.append(
+                (
+                    "functionName",
+                    f"this stack may invoke only functions whose name is {prefix!r} followed by at "
+                    "least one character (stack parameter ActionFunctionPrefix)",
+                )
+            )
+        reserved = sorted(ACTION_CONTEXT_KEYS & set(action.get("payload") or {}))
+        if reserved:
+            problems.append(
+                (
+                    f"payload.{reserved[0]}",
+                    f"{reserved[0]} is part of the context every function receives; use another key",
+                )
+            )
+        if int(action.get("timeoutSeconds") or 0) > LAMBDA_MAX_TIMEOUT_SECONDS:
+            problems.append(
+                (
+                    "timeoutSeconds",
+                    f"a LAMBDA action runs at most {LAMBDA_MAX_TIMEOUT_SECONDS} s (it is invoked "
+                    "synchronously)",
+                )
+            )
+        return problems
+
+    def runner(self, ports: ActionPorts) -> Runner:
+        return LambdaRunner(ports.functions)

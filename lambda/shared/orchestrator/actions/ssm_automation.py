@@ -1,17 +1,38 @@
-"""SSM_AUTOMATION: start an Automation execution and wait for its end."""
+"""SSM_AUTOMATION: start an Automation execution and wait for its end. An Automation always takes
+parameters, within StartAutomationExecution's limits."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
-from execution_utils import ActionStatus
-from orchestrator.actions import ActionContext, Outcome, render_parameters
+from execution_utils import ActionStatus, ActionType
+from orchestrator.actions.base import (
+    ActionContext,
+    ActionKind,
+    ActionPorts,
+    Outcome,
+    Problem,
+    Runner,
+    render_parameters,
+)
+from orchestrator.actions.ssm_documents import DOCUMENT_NAME, PARAMETERS, document_problems
+from orchestrator.config import Config
 from orchestrator.exceptions import OrchestratorError, TransientError
 from orchestrator.model import ActionRecord
 from orchestrator.ports import SsmPort
 
 _RUNNING = frozenset({"Pending", "InProgress", "Waiting", "Cancelling", "RunbookInProgress", "Scheduled"})
 _TIMED_OUT = frozenset({"TimedOut"})
+
+# StartAutomationExecution's limits (botocore's AutomationParameterMap): 1 to 200 parameters, names
+# of 1 to 50 characters, at most 50 values of 1 to 512 characters. botocore refuses any call outside
+# them before it is sent, so an automation that breaks them would fail every time it runs.
+AUTOMATION_MAX_PARAMETERS = 200
+AUTOMATION_MAX_NAME = 50
+AUTOMATION_MAX_VALUES = 50
+AUTOMATION_MAX_VALUE = 512
 
 
 class AutomationRunner:
@@ -49,3 +70,49 @@ class AutomationRunner:
         )
         kind = ActionStatus.TIMED_OUT if status in _TIMED_OUT else ActionStatus.FAILED
         return Outcome(kind, output=output, error=error)
+
+
+def _parameter_problems(action: Mapping[str, Any]) -> list[Problem]:
+    """An Automation always gets parameters: StartAutomationExecution refuses an empty map, and the
+    parameters are what ties the automation to the wave (``{{instanceIds}}``). The first problem
+    found, if any."""
+    parameters = action.get("parameters") or {}
+    if not parameters:
+        return [
+            (
+                "parameters",
+                "an SSM_AUTOMATION action needs parameters (at least one): Automation refuses an "
+                "execution without any",
+            )
+        ]
+    if len(parameters) > AUTOMATION_MAX_PARAMETERS:
+        return [("parameters", f"Automation takes at most {AUTOMATION_MAX_PARAMETERS} parameters")]
+    for name, values in parameters.items():
+        where = f"parameters.{name}"
+        if len(name) > AUTOMATION_MAX_NAME:
+            return [(where, f"an Automation parameter name has at most {AUTOMATION_MAX_NAME} characters")]
+        if len(values) > AUTOMATION_MAX_VALUES:
+            return [(where, f"an Automation parameter has at most {AUTOMATION_MAX_VALUES} values")]
+        for i, value in enumerate(values):
+            if not value or len(value) > AUTOMATION_MAX_VALUE:
+                return [
+                    (
+                        f"{where}[{i}]",
+                        f"an Automation parameter value has 1 to {AUTOMATION_MAX_VALUE} characters",
+                    )
+                ]
+    return []
+
+
+class AutomationKind(ActionKind):
+    type = ActionType.SSM_AUTOMATION
+    fields: ClassVar[dict[str, dict[str, Any]]] = {"documentName": DOCUMENT_NAME, "parameters": PARAMETERS}
+    required = ("documentName", "parameters")
+
+    def validate(self, action: Mapping[str, Any], config: Config) -> list[Problem]:
+        return document_problems(
+            action, self.type, config.allowed_ssm_automation_documents, "AllowedSsmAutomationDocuments"
+        ) + _parameter_problems(action)
+
+    def runner(self, ports: ActionPorts) -> Runner:
+        return AutomationRunner(ports.ssm)

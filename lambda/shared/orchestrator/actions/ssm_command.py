@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
-from execution_utils import ActionStatus
-from orchestrator.actions import ActionContext, Outcome, render_parameters, shell_quote_for
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from execution_utils import ActionStatus, ActionType
+from orchestrator.actions.base import (
+    ActionContext,
+    ActionKind,
+    ActionPorts,
+    Outcome,
+    Problem,
+    Runner,
+    render_parameters,
+    shell_quote_for,
+)
+from orchestrator.actions.ssm_documents import DOCUMENT_NAME, PARAMETERS, document_problems
+from orchestrator.config import Config
 from orchestrator.exceptions import OrchestratorError, TransientError
 from orchestrator.model import ActionRecord
 from orchestrator.ports import SsmPort
@@ -87,3 +101,17 @@ class CommandRunner:
             ActionStatus.TIMED_OUT if all(r["status"] == "TimedOut" for r in bad) else ActionStatus.FAILED
         )
         return Outcome(status, output=output, error=error)
+
+
+class CommandKind(ActionKind):
+    type = ActionType.SSM_COMMAND
+    fields: ClassVar[dict[str, dict[str, Any]]] = {"documentName": DOCUMENT_NAME, "parameters": PARAMETERS}
+    required = ("documentName",)
+
+    def validate(self, action: Mapping[str, Any], config: Config) -> list[Problem]:
+        return document_problems(
+            action, self.type, config.allowed_ssm_command_documents, "AllowedSsmCommandDocuments"
+        )
+
+    def runner(self, ports: ActionPorts) -> Runner:
+        return CommandRunner(ports.ssm)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any, ClassVar
 
-from execution_utils import ActionStatus
+from execution_utils import ActionStatus, ActionType
 from orchestrator import timeutil
-from orchestrator.actions import ActionContext, Outcome
+from orchestrator.actions.base import ActionContext, ActionKind, ActionPorts, Outcome, Runner
 from orchestrator.model import ActionRecord
 
 
@@ -24,3 +25,14 @@ class WaitRunner:
         if left <= 0:
             return Outcome(ActionStatus.SUCCEEDED, output=f"waited {action.get('durationSeconds')} s")
         return Outcome(ActionStatus.RUNNING, check_in_seconds=max(1, int(left + 0.999)))
+
+
+class WaitKind(ActionKind):
+    type = ActionType.WAIT
+    fields: ClassVar[dict[str, dict[str, Any]]] = {
+        "durationSeconds": {"type": "integer", "minimum": 60, "maximum": 7200}
+    }
+    required = ("durationSeconds",)
+
+    def runner(self, ports: ActionPorts) -> Runner:
+        return WaitRunner()

@@ -13,6 +13,7 @@ from typing import Any
 
 from fastjsonschema import JsonSchemaValueException
 
+from orchestrator import text_patterns
 from orchestrator.api import schemas
 from orchestrator.exceptions import BadRequestError, NotFoundError, ValidationFailedError
 
@@ -87,7 +88,7 @@ def _is_utf8(text: str) -> bool:
 # No string of a request, wherever it is (a name, an SSM parameter, a function's payload, a tag),
 # may hold NUL or a bidirectional control: NUL cuts C strings and shell arguments short, and the
 # bidi controls make text read otherwise than it runs (schemas.py says which fields refuse more).
-_HIDDEN = re.compile("[\x00" + schemas.BIDI + "]")
+_HIDDEN = re.compile("[\x00" + text_patterns.BIDI + "]")
 _HIDDEN_REASON = "contains a NUL or bidirectional-control character"
 
 
@@ -130,7 +131,7 @@ def _schema_error(e: JsonSchemaValueException, schema_name: str) -> ValidationFa
     if redirect:
         code, text = redirect
         return ValidationFailedError(text, code=code, details={"field": field_name})
-    rule = schemas.PATTERN_RULES.get(str(e.rule_definition)) if e.rule == "pattern" else None
+    rule = text_patterns.PATTERN_RULES.get(str(e.rule_definition)) if e.rule == "pattern" else None
     if rule:
         message = f"{field_name} {rule}"
     else:

@@ -9,7 +9,6 @@ from typing import Any
 import fastjsonschema
 
 from execution_utils import (
-    ActionType,
     ExecutionStatus,
     ExecutionType,
     ImpactLevel,
@@ -17,28 +16,8 @@ from execution_utils import (
     OnWaveFailure,
     ReadinessCheck,
 )
-
-# Characters no name, comment or description may hold: they hide or reorder what an operator reads
-# (in the console, drsctl, logs, notifications). C0 and C1 controls with DEL (NUL included), the
-# line and paragraph separators, and the whole Unicode Bidi_Control set: the marks U+061C, U+200E,
-# U+200F, the embeddings and overrides U+202A-U+202E and the isolates U+2066-U+2069. Written as
-# regex escapes, the same in Python and ECMA-262 (the OpenAPI document publishes the patterns).
-BIDI = r"\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
-_FORBIDDEN = r"\x00-\x1f\x7f-\x9f\u2028\u2029" + BIDI
-# Descriptions may span lines: tab, LF and CR are allowed there, nothing else of the above.
-_FORBIDDEN_IN_TEXT = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029" + BIDI
-# A name: no forbidden character, no leading or trailing white space.
-NAME_PATTERN = rf"^[^\s{_FORBIDDEN}]([^{_FORBIDDEN}]*[^\s{_FORBIDDEN}])?$"
-COMMENT_PATTERN = rf"^[^{_FORBIDDEN}]*$"
-DESCRIPTION_PATTERN = rf"^[^{_FORBIDDEN_IN_TEXT}]*$"
-# What a failed pattern means, for the error message (the pattern itself is unreadable).
-PATTERN_RULES = {
-    NAME_PATTERN: "must not start or end with white space nor contain control, line-separator or "
-    "bidirectional-control characters",
-    COMMENT_PATTERN: "must not contain control, line-separator or bidirectional-control characters",
-    DESCRIPTION_PATTERN: "must not contain control characters (but tab and line breaks), "
-    "line-separator or bidirectional-control characters",
-}
+from orchestrator import actions
+from orchestrator.text_patterns import COMMENT_PATTERN, DESCRIPTION_PATTERN, NAME_PATTERN
 
 NAME = {"type": "string", "minLength": 1, "maxLength": 128, "pattern": NAME_PATTERN}
 DESCRIPTION = {"type": "string", "maxLength": 2048, "pattern": DESCRIPTION_PATTERN}
@@ -78,34 +57,27 @@ PROTECTION_GROUP: dict[str, Any] = {
     },
 }
 
-# A runbook action. The fields each type needs (and only those) are checked by the plan rules
-# (operations/catalog.check_actions), which name the missing or misplaced field.
-ACTION: dict[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["name", "type"],
-    "properties": {
-        "name": {**NAME, "maxLength": 64},
-        "type": {"enum": [str(v) for v in ActionType]},
-        "timeoutSeconds": {"type": "integer", "minimum": 10, "maximum": 86400},
-        "maxAttempts": {"type": "integer", "minimum": 1, "maximum": 5},
-        "onFailure": {"enum": [str(v) for v in OnFailure]},
-        "functionName": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
-        "payload": {"type": "object", "maxProperties": 50},
-        "documentName": {"type": "string", "pattern": "^[A-Za-z0-9_.:/-]{3,128}$"},
-        "parameters": {
-            "type": "object",
-            "maxProperties": 50,
-            "propertyNames": {"pattern": "^[A-Za-z0-9_.-]{1,128}$"},
-            "additionalProperties": {
-                "type": "array",
-                "maxItems": 100,
-                "items": {"type": "string", "maxLength": 4096, "pattern": DESCRIPTION_PATTERN},
-            },
+
+def action_schema() -> dict[str, Any]:
+    """A runbook action: the fields every action has, then each type's own fields as its kind in the
+    registry states them (actions/). Which fields a type needs (and only those) is checked by the
+    plan rules (operations/catalog.check_actions), which name the missing or misplaced field."""
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["name", "type"],
+        "properties": {
+            "name": {**NAME, "maxLength": 64},
+            "type": {"enum": [str(t) for t in actions.registry]},
+            "timeoutSeconds": {"type": "integer", "minimum": 10, "maximum": 86400},
+            "maxAttempts": {"type": "integer", "minimum": 1, "maximum": 5},
+            "onFailure": {"enum": [str(v) for v in OnFailure]},
+            **actions.action_fields(),
         },
-        "durationSeconds": {"type": "integer", "minimum": 60, "maximum": 7200},
-    },
-}
+    }
+
+
+ACTION: dict[str, Any] = action_schema()
 ACTIONS = {"type": "array", "items": ACTION, "maxItems": 10}
 
 WAVE = {

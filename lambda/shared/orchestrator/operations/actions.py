@@ -19,21 +19,19 @@ from execution_utils import (
     ACTION_STARTABLE,
     ActionStage,
     ActionStatus,
-    ActionType,
     ExecutionStatus,
     WaveStatus,
     action_error,
     actions_at_wave_end,
     blocking_failure,
     completed_wave_count,
-    format_limit,
     next_action,
     normalize_execution_status,
     paused_seconds,
     server_failed,
 )
 from orchestrator import timeutil
-from orchestrator.actions import LAMBDA_MAX_TIMEOUT_SECONDS, ActionContext, Outcome, runners
+from orchestrator.actions import ActionContext, Outcome, kind_of
 from orchestrator.deps import Deps
 from orchestrator.exceptions import StaleWriteError, TransientError
 from orchestrator.model import (
@@ -155,36 +153,32 @@ def _step(
         due = action.get("nextAttemptAt") or action.get("retryAt")
         if due and (left := timeutil.seconds_between(timeutil.iso(now), due)) > 0:
             return machine_state(state, next_step="ACTIONS", interval=int(left + 0.999))
-        if action["type"] == ActionType.APPROVAL:
+        if kind_of(action).waits_for_operator:
             return machine_state(
                 state, next_step="APPROVAL", pause_timeout_seconds=int(action["timeoutSeconds"])
             )
         return _start(deps, state, execution, index=index, position=position, action=action)
     # RUNNING
-    if action["type"] == ActionType.APPROVAL:
-        # Back from the wait without an approval recorded (a resume raced): ask again.
+    kind = kind_of(action)
+    if kind.waits_for_operator:
+        # Back from the wait without an operator's answer recorded (a resume raced): ask again.
         return machine_state(state, next_step="APPROVAL", pause_timeout_seconds=_left(action, now))
     elapsed = timeutil.seconds_between(action["attemptStartTime"], now)
-    if elapsed > _limit(action):
-        timed_out = Outcome(ActionStatus.TIMED_OUT, error=f"no result within {_limit(action)} s")
+    limit = kind.limit_seconds(action)
+    if elapsed > limit:
+        timed_out = Outcome(ActionStatus.TIMED_OUT, error=kind.timeout_error(action))
         return _record(
             deps, state, execution, index=index, position=position, action=action, outcome=timed_out
         )
     if not action.get("handle"):
-        if elapsed > LOST_AFTER_SECONDS + (_limit(action) if action["type"] == ActionType.LAMBDA else 0):
+        if elapsed > LOST_AFTER_SECONDS + (limit if kind.synchronous else 0):
             lost = Outcome(ActionStatus.FAILED, error="the attempt's result was lost (the handler stopped)")
             return _record(
                 deps, state, execution, index=index, position=position, action=action, outcome=lost
             )
         return machine_state(state, next_step="ACTIONS", interval=deps.config.poll_min_seconds)
-    runner = runners(deps.functions, deps.ssm)[ActionType(action["type"])]
-    outcome = runner.check(action, _context(deps, execution, index, action))
+    outcome = kind.check(action, _context(deps, execution, index, action), deps)
     return _record(deps, state, execution, index=index, position=position, action=action, outcome=outcome)
-
-
-def _limit(action: ActionRecord) -> int:
-    seconds = int(action["timeoutSeconds"])
-    return min(seconds, LAMBDA_MAX_TIMEOUT_SECONDS) if action["type"] == ActionType.LAMBDA else seconds
 
 
 def _left(action: ActionRecord, now: Any) -> int:
@@ -224,7 +218,6 @@ def _start(
         execution, index, position, running, was=action, unless_cancelled=True
     )
     number = index + 1
-    runner = runners(deps.functions, deps.ssm)[ActionType(action["type"])]
     try:
         # The attempt runs only once its start is on the timeline (else it is given back).
         note(
@@ -242,7 +235,7 @@ def _start(
             wave=number,
             details={"action": action["name"], "stage": action["stage"], "attempt": running["attempts"]},
         )
-        outcome = runner.start(running, _context(deps, execution, index, running))
+        outcome = kind_of(action).start(running, _context(deps, execution, index, running), deps)
     except TransientError as e:
         return _not_started(deps, state, execution, index=index, position=position, action=running, error=e)
     return _record(deps, state, execution, index=index, position=position, action=running, outcome=outcome)
@@ -320,7 +313,7 @@ def _record(
         interval = outcome.check_in_seconds or min(
             deps.config.poll_max_seconds, max(deps.config.poll_min_seconds, int(elapsed / 4))
         )
-        left = _limit(action) - elapsed
+        left = kind_of(action).limit_seconds(action) - elapsed
         return machine_state(state, next_step="ACTIONS", interval=max(1, min(interval, int(left) + 1)))
     count = sum(len(w.get("actions") or []) for w in execution["waves"])
     ended = cast(
@@ -423,7 +416,7 @@ def _approval_at(execution: ExecutionRecord, index: int) -> tuple[int, ActionRec
         position = next_action(wave, stage)
         if position is not None:
             action = wave["actions"][position]
-            return (position, action) if action["type"] == ActionType.APPROVAL else None
+            return (position, action) if kind_of(action).waits_for_operator else None
     return None
 
 
@@ -466,18 +459,13 @@ def await_approval(deps: Deps, state: dict[str, Any], task_token: str) -> dict[s
             execution["executionId"],
             f"APPROVAL_REQUESTED#{index + 1}#{action['name']}#{asked['attempts']}",
             "APPROVAL_REQUESTED",
-            f"waiting for approval {action['name']} in wave {index + 1}: resume to approve",
+            kind_of(action).request_words(action, index + 1),
             time=now,
             wave=index + 1,
             details={"action": action["name"], "stage": action["stage"]},
         )
         return {"paused": True}
     raise TransientError("the execution kept changing while asking for approval")
-
-
-def approval_timeout_error(action: ActionRecord) -> str:
-    """The error of an approval nobody gave in time, naming the real limit (``not approved within 10 s``)."""
-    return f"not approved within {format_limit(int(action['timeoutSeconds']))}"
 
 
 def approval_expired(deps: Deps, state: dict[str, Any]) -> MachineState:
@@ -501,7 +489,7 @@ def approval_expired(deps: Deps, state: dict[str, Any]) -> MachineState:
             {
                 **kept,
                 **fields,
-                "error": approval_timeout_error(action),
+                "error": kind_of(action).timeout_error(action),
                 "lastOutcome": {"status": str(ActionStatus.TIMED_OUT), "time": now, "withAttempt": False},
             },
         )

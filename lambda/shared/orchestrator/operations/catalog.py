@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from execution_utils import ActionType
-from orchestrator.actions import ACTION_CONTEXT_KEYS, LAMBDA_MAX_TIMEOUT_SECONDS
+from orchestrator.actions import kind_of
 from orchestrator.config import Config
 from orchestrator.deps import Deps
 from orchestrator.exceptions import ConflictError, NotFoundError, ValidationFailedError
@@ -43,15 +42,6 @@ def check_group(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-# The fields each action type needs, and those it may carry besides the common ones.
-_ACTION_FIELDS: dict[ActionType, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    ActionType.LAMBDA: (("functionName",), ("payload",)),
-    ActionType.SSM_COMMAND: (("documentName",), ("parameters",)),
-    # An Automation always takes parameters (see _check_automation_parameters).
-    ActionType.SSM_AUTOMATION: (("documentName", "parameters"), ()),
-    ActionType.WAIT: (("durationSeconds",), ()),
-    ActionType.APPROVAL: ((), ()),
-}
 _COMMON_ACTION_FIELDS = frozenset({"name", "type", "timeoutSeconds", "maxAttempts", "onFailure"})
 
 
@@ -62,113 +52,30 @@ def _invalid(field: str, message: str) -> ValidationFailedError:
 
 
 def check_actions(config: Config, waves: list[dict[str, Any]]) -> None:
-    """The runbook rules the schema cannot say: each type's fields, names unique in their wave, and
-    only the functions and SSM documents the stack allows (its IAM policy allows no others)."""
+    """The runbook rules the schema cannot say: the fields of each action's type, names unique in
+    their wave, then the type's own rules (its kind's ``validate``: e.g. only the functions and SSM
+    documents the stack allows, as its IAM policy allows no others)."""
     for w, wave in enumerate(waves):
         names: set[str] = set()
         for stage in ("preActions", "postActions"):
             for a, action in enumerate(wave.get(stage) or []):
                 path = f"waves[{w}].{stage}[{a}]"
-                kind = ActionType(action["type"])
-                required, optional = _ACTION_FIELDS[kind]
-                for field in required:
+                kind = kind_of(action)
+                for field in kind.required:
                     if field not in action:
-                        raise _invalid(f"{path}.{field}", f"a {kind} action needs {field}")
+                        raise _invalid(f"{path}.{field}", f"a {kind.type} action needs {field}")
                 for field in action:
-                    if field not in _COMMON_ACTION_FIELDS and field not in required + optional:
-                        raise _invalid(f"{path}.{field}", f"{field} does not apply to a {kind} action")
+                    if field not in _COMMON_ACTION_FIELDS and field not in kind.fields:
+                        raise _invalid(f"{path}.{field}", f"{field} does not apply to a {kind.type} action")
                 key = action["name"].strip().lower()
                 if key in names:
                     raise _invalid(
                         f"{path}.name", f"action name {action['name']!r} is used twice in wave {w + 1}"
                     )
                 names.add(key)
-                if kind is ActionType.LAMBDA:
-                    _check_lambda(config, action, path)
-                elif kind in _DOCUMENT_LISTS:
-                    _check_document(config, kind, action, path)
-                if kind is ActionType.SSM_AUTOMATION:
-                    _check_automation_parameters(action, path)
-
-
-# Which allow-list (config attribute, stack parameter) an SSM action's document must be on: a
-# Command document cannot be started as an Automation, nor the reverse, so each type has its own.
-_DOCUMENT_LISTS: dict[ActionType, tuple[str, str]] = {
-    ActionType.SSM_COMMAND: ("allowed_ssm_command_documents", "AllowedSsmCommandDocuments"),
-    ActionType.SSM_AUTOMATION: ("allowed_ssm_automation_documents", "AllowedSsmAutomationDocuments"),
-}
-
-# StartAutomationExecution's limits (botocore's AutomationParameterMap): 1 to 200 parameters, names
-# of 1 to 50 characters, at most 50 values of 1 to 512 characters. botocore refuses any call outside
-# them before it is sent, so an automation that breaks them would fail every time it runs.
-AUTOMATION_MAX_PARAMETERS = 200
-AUTOMATION_MAX_NAME = 50
-AUTOMATION_MAX_VALUES = 50
-AUTOMATION_MAX_VALUE = 512
-
-
-def _check_document(config: Config, kind: ActionType, action: dict[str, Any], path: str) -> None:
-    attribute, parameter = _DOCUMENT_LISTS[kind]
-    allowed: tuple[str, ...] = getattr(config, attribute)
-    if action["documentName"] not in allowed:
-        listed = f"allowed: {', '.join(allowed)}" if allowed else "this stack allows none"
-        raise _invalid(
-            f"{path}.documentName",
-            f"{kind} document {action['documentName']!r} is not allowed; {listed} (stack parameter {parameter})",
-        )
-
-
-def _check_automation_parameters(action: dict[str, Any], path: str) -> None:
-    """An Automation always gets parameters: StartAutomationExecution refuses an empty map, and the
-    parameters are what ties the automation to the wave (``{{instanceIds}}``)."""
-    parameters = action.get("parameters") or {}
-    if not parameters:
-        raise _invalid(
-            f"{path}.parameters",
-            "an SSM_AUTOMATION action needs parameters (at least one): Automation refuses an "
-            "execution without any",
-        )
-    if len(parameters) > AUTOMATION_MAX_PARAMETERS:
-        raise _invalid(
-            f"{path}.parameters", f"Automation takes at most {AUTOMATION_MAX_PARAMETERS} parameters"
-        )
-    for name, values in parameters.items():
-        where = f"{path}.parameters.{name}"
-        if len(name) > AUTOMATION_MAX_NAME:
-            raise _invalid(
-                where, f"an Automation parameter name has at most {AUTOMATION_MAX_NAME} characters"
-            )
-        if len(values) > AUTOMATION_MAX_VALUES:
-            raise _invalid(where, f"an Automation parameter has at most {AUTOMATION_MAX_VALUES} values")
-        for i, value in enumerate(values):
-            if not value or len(value) > AUTOMATION_MAX_VALUE:
-                raise _invalid(
-                    f"{where}[{i}]",
-                    f"an Automation parameter value has 1 to {AUTOMATION_MAX_VALUE} characters",
-                )
-
-
-def _check_lambda(config: Config, action: dict[str, Any], path: str) -> None:
-    prefix = config.action_function_prefix
-    name = action["functionName"]
-    # The prefix names a family of functions; the prefix alone is no function of it.
-    if not name.startswith(prefix) or len(name) == len(prefix):
-        raise _invalid(
-            f"{path}.functionName",
-            f"this stack may invoke only functions whose name is {prefix!r} followed by at least one "
-            "character (stack parameter ActionFunctionPrefix)",
-        )
-    reserved = sorted(ACTION_CONTEXT_KEYS & set(action.get("payload") or {}))
-    if reserved:
-        raise _invalid(
-            f"{path}.payload.{reserved[0]}",
-            f"{reserved[0]} is part of the context every function receives; use another key",
-        )
-    if int(action.get("timeoutSeconds") or 0) > LAMBDA_MAX_TIMEOUT_SECONDS:
-        raise _invalid(
-            f"{path}.timeoutSeconds",
-            f"a LAMBDA action runs at most {LAMBDA_MAX_TIMEOUT_SECONDS} s (it is invoked synchronously)",
-        )
+                if problems := kind.validate(action, config):
+                    field, message = problems[0]
+                    raise _invalid(f"{path}.{field}", message)
 
 
 def check_plan(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:

@@ -13,13 +13,13 @@ from typing import Any
 
 from execution_utils import (
     ActionStage,
-    ActionType,
     ExecutionStatus,
     ExecutionType,
     ImpactLevel,
     LaunchStatus,
     WaveStatus,
 )
+from orchestrator.actions import kind_of
 from orchestrator.deps import Deps
 from orchestrator.exceptions import ConflictError, NotFoundError, OrchestratorError, ValidationFailedError
 from orchestrator.identity import ActorLike
@@ -188,11 +188,10 @@ def _wave_record(number: int, wave: ResolvedWave, options: ExecutionOptions) -> 
 
 
 def _action(definition: Mapping[str, Any], stage: ActionStage, options: ExecutionOptions) -> ActionRecord:
-    action = new_action(definition, str(stage))
-    if definition["type"] == ActionType.APPROVAL and "timeoutSeconds" not in definition:
-        # An approval waits as long as any pause may (the plan's pauseTimeoutMinutes).
-        action["timeoutSeconds"] = options["pauseTimeoutMinutes"] * 60
-    return action
+    """The execution's record of a plan's action: the type's own defaults (from the plan's options)
+    for what the definition leaves out, then the defaults every action gets."""
+    defaults = kind_of(definition).defaults(options)
+    return new_action({**defaults, **definition}, str(stage))
 
 
 def load_plan(deps: Deps, plan_id: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
