@@ -16,6 +16,7 @@ import boto3
 import pytest
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from botocore.exceptions import ClientError
+from lambda_context import FakeLambdaContext
 from moto import mock_aws
 
 from drs_sandbox.cfn import dynamodb_table_kwargs, load_template
@@ -117,6 +118,8 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[Surroundings]:
             DynamoDBPersistenceLayer(table_name="idempotency", boto3_client=ddb),
             on_delivered=counted.append,
         )
+        # As the handler does for each invocation (an in-progress delivery's expiry follows it).
+        delivery.register_context(FakeLambdaContext())  # type: ignore[arg-type]
         yield Surroundings(sns, events, sqs, url, counted, delivery)
 
 

@@ -8,7 +8,7 @@ import importlib.util
 import json
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -16,6 +16,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.awsrequest import AWSResponse, HTTPHeaders
+from lambda_context import FakeLambdaContext
 from moto import mock_aws
 from report_records import CANCELLER, paused_for_failed_wave
 
@@ -43,19 +44,6 @@ def stream_records(*names: str) -> list[dict[str, Any]]:
     for name in names:
         out.extend(json.loads((STREAMS / name).read_text(encoding="utf-8"))["Records"])
     return out
-
-
-@dataclass
-class FakeLambdaContext:
-    function_name: str = "drs-orchestrator-NotificationFormatterFunction"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = (
-        "arn:aws:lambda:us-east-1:123456789012:function:drs-orchestrator-NotificationFormatterFunction"
-    )
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
 
 
 @dataclass
