@@ -27,6 +27,7 @@ export default defineConfig({
     globals: true,
     include: ["test/**/*.test.{ts,tsx}"],
     css: false,
+    setupFiles: ["test/vitest.setup.ts"],
     testTimeout: 20000,
   },
 });
