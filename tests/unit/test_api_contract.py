@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from drs_sandbox.cfn import api_routes, load_template
-from orchestrator.api.http import ROUTES
+from orchestrator.api.contract import ROUTES
 from orchestrator.api.openapi import build_document
 from scripts.gen_openapi import main as check_openapi
 
