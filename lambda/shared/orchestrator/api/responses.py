@@ -172,7 +172,7 @@ _EXECUTION_FIELD_SCHEMAS: dict[str, Any] = {
     "totalServers": INTEGER,
     "initiatedBy": STRING,
     "initiatedByIdentity": IDENTITY,
-    "options": {"type": "object"},
+    "options": schemas.RECOVERY_PLAN["properties"]["options"],
     "pauseRequested": BOOLEAN,
     "pausedBeforeWave": _nullable(INTEGER),
     "cancelRequested": BOOLEAN,
@@ -216,6 +216,9 @@ EXECUTION = _closed(
     },
     [
         "executionId",
+        "planId",
+        "planName",
+        "executionType",
         "status",
         "statusLabel",
         "statusColor",
@@ -239,7 +242,7 @@ EXECUTION_SUMMARY = _closed(
         "durationSeconds": _nullable(INTEGER),
         "progress": ref("Progress"),
     },
-    ["executionId", "status", "statusLabel", "progress"],
+    ["executionId", "planId", "planName", "executionType", "status", "statusLabel", "progress"],
     "One line of GET /executions (views.execution_summary).",
 )
 EXECUTION_SERVER = _closed(
