@@ -1019,7 +1019,8 @@ export interface components {
             serverCount?: number;
             pauseBeforeWave?: boolean;
             protectionGroupIds?: string[];
-            recoveryInstances?: unknown[];
+            /** @description How many recovery instances the wave launched */
+            recoveryInstances?: number;
             error?: unknown;
             warnings: string[];
             failedServers?: {

@@ -134,7 +134,10 @@ WAVE = _closed(
                 "serverCount": INTEGER,
                 "pauseBeforeWave": BOOLEAN,
                 "protectionGroupIds": {"type": "array", "items": STRING},
-                "recoveryInstances": {"type": "array"},
+                "recoveryInstances": {
+                    "type": "integer",
+                    "description": "How many recovery instances the wave launched",
+                },
                 "error": ANY,
                 "warnings": {"type": "array", "items": STRING},
                 "failedServers": {"type": "array", "items": FAILED_SERVER},
