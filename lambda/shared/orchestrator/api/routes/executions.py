@@ -7,11 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from execution_utils import ExecutionStatus, UnknownStatusError, normalize_execution_status
 from orchestrator.api import http
-from orchestrator.api.contract import Request, Route, declare
+from orchestrator.api.contract import Request, Route, declare, new_router
 from orchestrator.api.http import NEXT_TOKEN, QueryParam
 from orchestrator.deps import Deps
 from orchestrator.exceptions import BadRequestError
@@ -21,7 +20,7 @@ from orchestrator.operations import control, report, terminate, timeline
 from orchestrator.store.executions import RECORD_TYPE
 from orchestrator.views import execution_summary, execution_view, server_view
 
-router = Router()
+router = new_router()
 TAGS = ("executions",)
 
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler.api_gateway import Router
-
-from orchestrator.api.contract import Request, Route, declare
+from orchestrator.api.contract import Request, Route, declare, new_router
 from orchestrator.operations import catalog
 
-router = Router()
+router = new_router()
 TAGS = ("protection groups",)
 
 LIST_GROUPS = Route(

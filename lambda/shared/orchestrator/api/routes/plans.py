@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler.api_gateway import Router
-
 from orchestrator.api import http
-from orchestrator.api.contract import Request, Route, declare
+from orchestrator.api.contract import Request, Route, declare, new_router
 from orchestrator.operations import catalog, create, report
 
-router = Router()
+router = new_router()
 TAGS = ("recovery plans",)
 
 LIST_PLANS = Route("GET", "/recovery-plans", "List recovery plans", 200, "RecoveryPlanList", tags=TAGS)

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler.api_gateway import Router
+from orchestrator.api.contract import Request, Route, declare, new_router
 
-from orchestrator.api.contract import Request, Route, declare
-
-router = Router()
+router = new_router()
 
 HEALTH = Route(
     "GET", "/health", "Liveness check (no authorization)", 200, "Health", auth=False, tags=("service",)
