@@ -58,7 +58,8 @@ frontend/dist/index.html: $(STAMP)/console-npm $(CONSOLE_SOURCES)
 
 console: frontend/dist/index.html ## Build the operator console (frontend/dist, served by the sandbox at /console/)
 
-console-test: $(STAMP)/console-npm ## The console's component tests (Vitest)
+console-test: $(STAMP)/console-npm ## The console's component tests (Vitest), and its API types against docs/openapi.json
+	cd frontend && npm run --silent api-types:check
 	cd frontend && npx --no-install vitest run
 
 chromium: ## Install Debian's chromium for the browser tests when it is missing (apt-get, as root)
@@ -112,8 +113,9 @@ sandbox: $(STAMP)/venv console ## Serve the whole system on http://127.0.0.1:878
 bench: $(STAMP)/venv ## Poll and finalize benchmarks for waves of 10, 100 and 1,000 servers
 	$(PY) -m bench.run
 
-openapi: $(STAMP)/venv ## Regenerate the committed OpenAPI document
+openapi: $(STAMP)/venv $(STAMP)/console-npm ## Regenerate the committed OpenAPI document and the console's API types
 	$(PY) -m scripts.gen_openapi
+	cd frontend && npm run --silent api-types
 
 deploy: build ## sam deploy with samconfig.toml defaults
 	$(SAM) deploy --config-file samconfig.toml

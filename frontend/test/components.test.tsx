@@ -42,6 +42,8 @@ describe("WaveCard", () => {
     status: "FAILED",
     phase: null,
     jobIds: [],
+    warnings: [],
+    durationSeconds: null,
     error: "critical servers failed: s-0000000000000a01",
     failedServers: [
       { sourceServerId: "s-0000000000000a01", hostname: "app01", error: "LAUNCH_FAILED: no capacity", impactLevel: "CRITICAL" },

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+import requests
+from openapi_responses import Answer, problems
 from sandbox_api import TIME_SCALE, Api
 
 from drs_sandbox.server import Sandbox
@@ -27,3 +31,54 @@ def sandbox() -> Iterator[Sandbox]:
 @pytest.fixture
 def api(sandbox: Sandbox) -> Api:
     return Api(sandbox.url)
+
+
+# ---------------------------------------------------------------------- the API's answers
+# Every answer the sandbox's REST API gives an e2e test is checked against docs/openapi.json when it
+# arrives (the request's test fails, naming the operation and the field), and again after the test
+# (an answer seen in a thread whose exception a test swallows still fails it).
+_MISMATCHES: list[str] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def every_answer_checked_against_the_openapi_document() -> Iterator[None]:
+    sandboxes: set[str] = set()
+    start, send = Sandbox.start, requests.Session.send
+
+    def started(self: Sandbox) -> Sandbox:
+        result = start(self)
+        sandboxes.add(self.url)
+        return result
+
+    def checked(
+        self: requests.Session, request: requests.PreparedRequest, **kwargs: Any
+    ) -> requests.Response:
+        response = send(self, request, **kwargs)
+        base = next((u for u in sandboxes if (request.url or "").startswith(u + "/")), None)
+        if base is not None and not kwargs.get("stream"):
+            path = urlsplit(request.url or "").path
+            found = problems(
+                Answer(
+                    str(request.method),
+                    path,
+                    response.status_code,
+                    response.headers.get("Content-Type", ""),
+                    response.content,
+                )
+            )
+            if found:
+                _MISMATCHES.extend(found)
+                raise AssertionError("the answer breaks docs/openapi.json: " + "; ".join(found))
+        return response
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Sandbox, "start", started)
+        patch.setattr(requests.Session, "send", checked)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def no_answer_broke_the_openapi_document() -> Iterator[None]:
+    _MISMATCHES.clear()
+    yield
+    assert not _MISMATCHES, "answers that break docs/openapi.json: " + "; ".join(_MISMATCHES)

@@ -1,4 +1,4 @@
-"""Request parsing and the route table the OpenAPI document is generated from."""
+"""Request parsing: bodies against their schema, path ids, query parameters, page tokens."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from fastjsonschema import JsonSchemaValueException
@@ -26,35 +26,13 @@ _PRINTABLE_ID = re.compile(r"^[^\x00-\x1f\x7f]+$")
 
 @dataclass(frozen=True)
 class QueryParam:
+    """A query parameter of a route: its OpenAPI schema (with its ``default``, if any) and how a
+    given value becomes the value the route reads (``parse`` raises 400 INVALID_QUERY)."""
+
     name: str
     description: str
     schema: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class RouteDoc:
-    method: str
-    path: str
-    summary: str
-    status: int
-    body: str | None = None  # a schema name of schemas.REQUEST_SCHEMAS
-    query: tuple[QueryParam, ...] = ()
-    errors: tuple[int, ...] = ()
-    auth: bool = True
-    tags: tuple[str, ...] = field(default_factory=tuple)
-
-
-ROUTES: list[RouteDoc] = []
-
-
-def document(doc: RouteDoc) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Record a route's contract (for the OpenAPI document) beside its handler."""
-
-    def decorate(handler: Callable[..., Any]) -> Callable[..., Any]:
-        ROUTES.append(doc)
-        return handler
-
-    return decorate
+    parse: Callable[[str], Any] | None = None
 
 
 # ---------------------------------------------------------------------- bodies
@@ -229,6 +207,39 @@ def query_params(
         if limit is not None and len(value) > limit:
             raise BadRequestError(f"{name} is longer than {limit} characters", code="INVALID_QUERY")
     return given
+
+
+def parse_query(
+    params: Mapping[str, str] | None,
+    spec: tuple[QueryParam, ...],
+    multi: Mapping[str, list[str]] | None = None,
+) -> dict[str, Any]:
+    """A route's query as it reads it: ``query_params``'s checks, then each parameter of ``spec``
+    in order parsed (or its schema's default where it is not given)."""
+    given = query_params(params, spec, multi)
+    parsed: dict[str, Any] = {}
+    for param in spec:
+        if param.name in given:
+            value = given[param.name]
+            parsed[param.name] = param.parse(value) if param.parse else value
+        elif "default" in param.schema:
+            parsed[param.name] = param.schema["default"]
+    return parsed
+
+
+def limit_query(default: int, maximum: int, what: str = "page size") -> QueryParam:
+    """``limit``: an integer from 1 to ``maximum``, ``default`` when not given."""
+    return QueryParam(
+        "limit",
+        f"{what} (1-{maximum}, default {default})",
+        {"type": "integer", "minimum": 1, "maximum": maximum, "default": default},
+        lambda value: limit_param(value, default, maximum),
+    )
+
+
+NEXT_TOKEN = QueryParam(
+    "nextToken", "the nextToken of the previous page", {"type": "string", "maxLength": 4096}
+)
 
 
 def limit_param(value: str | None, default: int = 50, maximum: int = 100) -> int:

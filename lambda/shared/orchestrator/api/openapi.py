@@ -1,13 +1,14 @@
-"""The OpenAPI 3 document, generated from the route table and the schemas the API validates with."""
+"""The OpenAPI 3 document, generated from the routes' declarations (api/routes/), the request schemas
+the API validates with (schemas.py) and the response schemas (responses.py)."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from orchestrator.api import app as _routes  # noqa: F401  (registers every route)
-from orchestrator.api import schemas
-from orchestrator.api.http import ROUTES, RouteDoc
+from orchestrator.api import app as _app  # noqa: F401  (declares every route)
+from orchestrator.api import responses, schemas
+from orchestrator.api.contract import ROUTES, Route
 
 TITLE = "DRS Orchestrator API"
 VERSION = "1.0.0"
@@ -19,34 +20,34 @@ ERROR_TEXT = {
 }
 
 
-def _operation(doc: RouteDoc) -> dict[str, Any]:
+def _success(doc: Route) -> dict[str, Any]:
+    if doc.response is None:
+        return {"description": "Success (no body)"}
+    content: dict[str, Any] = {"application/json": {"schema": responses.ref(doc.response)}}
+    for media in doc.alternatives:
+        content[media] = {"schema": {"type": "string"}}
+    return {"description": "Success", "content": content}
+
+
+def _operation(doc: Route) -> dict[str, Any]:
     parameters: list[dict[str, Any]] = [
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-        for name in re.findall(r"{([^}]+)}", doc.path)
+        for name in doc.path_params
     ]
     parameters += [
         {"name": q.name, "in": "query", "required": False, "description": q.description, "schema": q.schema}
         for q in doc.query
     ]
-    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-    responses: dict[str, Any] = {
-        str(doc.status): {"description": "Success"}
-        if doc.status == 204
-        else {"description": "Success", "content": {"application/json": {"schema": {"type": "object"}}}}
-    }
-    codes = {400, *doc.errors}
-    if "{" in doc.path:
-        codes.add(404)
-    if doc.body:
-        codes.add(422)
-    for code in sorted(codes):
-        responses[str(code)] = {"description": ERROR_TEXT.get(code, "Error"), "content": error}
+    error = {"application/json": {"schema": responses.ref("Error")}}
+    answers: dict[str, Any] = {str(doc.status): _success(doc)}
+    for code in doc.error_statuses:
+        answers[str(code)] = {"description": ERROR_TEXT.get(code, "Error"), "content": error}
     operation: dict[str, Any] = {
         "summary": doc.summary,
         "operationId": re.sub(r"[^A-Za-z0-9]+", "_", f"{doc.method.lower()}{doc.path}").strip("_"),
         "tags": list(doc.tags),
         "parameters": parameters,
-        "responses": responses,
+        "responses": answers,
     }
     if doc.body:
         operation["requestBody"] = {
@@ -63,7 +64,7 @@ def build_document() -> dict[str, Any]:
     for doc in sorted(ROUTES, key=lambda d: (d.path, d.method)):
         paths.setdefault(doc.path, {})[doc.method.lower()] = _operation(doc)
     components = {name: dict(schema) for name, schema in schemas.REQUEST_SCHEMAS.items()}
-    components["Error"] = schemas.ERROR
+    components.update(responses.components())
     return {
         "openapi": "3.1.0",
         "info": {

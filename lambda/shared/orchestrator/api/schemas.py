@@ -201,23 +201,6 @@ TERMINATE_RECOVERY_INSTANCES: dict[str, Any] = {
     "properties": {"confirmPlanName": {"type": "string", "minLength": 1, "maxLength": 128}},
 }
 
-ERROR: dict[str, Any] = {
-    "title": "Error",
-    "type": "object",
-    "required": ["error"],
-    "properties": {
-        "error": {
-            "type": "object",
-            "required": ["code", "message"],
-            "properties": {
-                "code": {"type": "string"},
-                "message": {"type": "string"},
-                "details": {"type": "object"},
-            },
-        }
-    },
-}
-
 EXECUTION_STATUS = {"enum": [str(v) for v in ExecutionStatus]}
 
 REQUEST_SCHEMAS: dict[str, dict[str, Any]] = {
