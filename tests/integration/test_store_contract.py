@@ -561,7 +561,9 @@ def test_a_decision_and_its_event_are_written_together_or_not_at_all(stores: Sto
             event=outboxed("CANCEL_REQUESTED", "CANCEL_REQUESTED", "bob"),  # type: ignore[arg-type]
         )
     again = stores.executions.get(record["executionId"])
-    assert again["status"] == "IN_PROGRESS" and [p["eventId"] for p in again["pendingEvents"]] == ["RESUMED#2"]
+    assert again["status"] == "IN_PROGRESS" and [p["eventId"] for p in again["pendingEvents"]] == [
+        "RESUMED#2"
+    ]
 
 
 def test_events_leave_the_outbox_once_each_and_the_last_one_out_unlists_the_execution(stores: Stores) -> None:

@@ -117,7 +117,9 @@ def flush_events(deps: Deps, execution: ExecutionRecord) -> ExecutionRecord:
         return deps.stores.executions.forget_events(execution, {p["eventId"] for p in pending})
     except OrchestratorError as e:
         # Written to the timeline, still in the outbox: the next flush writes nothing and forgets them.
-        raise TransientError(f"the outbox of execution {execution['executionId']} was not emptied: {e.message}") from e
+        raise TransientError(
+            f"the outbox of execution {execution['executionId']} was not emptied: {e.message}"
+        ) from e
 
 
 def read_for_step(deps: Deps, execution_id: str) -> ExecutionRecord:

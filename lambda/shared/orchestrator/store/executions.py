@@ -380,9 +380,13 @@ class ExecutionStore:
             at = [n for n, p in enumerate(pending) if p["eventId"] in event_ids]
             if not at:
                 return current
-            change = Change().when(*(Equals(f"pendingEvents[{n}].eventId", pending[n]["eventId"]) for n in at))
+            change = Change().when(
+                *(Equals(f"pendingEvents[{n}].eventId", pending[n]["eventId"]) for n in at)
+            )
             if len(at) == len(pending):
-                change.when(Missing(f"pendingEvents[{len(pending)}]")).remove("pendingEvents", "eventsPending")
+                change.when(Missing(f"pendingEvents[{len(pending)}]")).remove(
+                    "pendingEvents", "eventsPending"
+                )
             else:  # highest index first: the same whether removed together or one after another
                 change.remove(*(f"pendingEvents[{n}]" for n in reversed(at)))
             found = self.backend.apply(execution["executionId"], change)
