@@ -520,3 +520,112 @@ def test_a_retry_or_skip_applies_only_to_a_failed_wave_of_a_paused_execution(sto
             now=NOW,
             paused_seconds=5,  # type: ignore[arg-type]
         )
+
+
+# --- the outbox: a control's event written with its decision ------------------------------------------
+
+
+def outboxed(event_id: str, kind: str, actor: str = "ops") -> dict[str, Any]:
+    return {
+        "eventId": event_id,
+        "event": {"time": NOW, "type": kind, "message": f"{kind.lower()} by {actor}", "actor": actor},
+    }
+
+
+def test_a_decision_and_its_event_are_written_together_or_not_at_all(stores: Stores) -> None:
+    # Given a paused execution
+    record = stores.executions.record_paused(
+        stored(stores), token="t", reason=PauseReason.BEFORE_WAVE, wave=2, now=NOW
+    )
+    # When a resume is recorded with its RESUMED event
+    resumed = stores.executions.record_resume(
+        record,
+        actor="alice",
+        comment=None,
+        now=NOW,
+        paused_seconds=3,
+        event=outboxed("RESUMED#2", "RESUMED", "alice"),  # type: ignore[arg-type]
+    )
+    # Then the record holds both, and the execution is listed as having events to write
+    assert resumed["status"] == "IN_PROGRESS"
+    assert resumed["pendingEvents"] == [outboxed("RESUMED#2", "RESUMED", "alice")]
+    assert [e["executionId"] for e in stores.executions.with_pending_events()] == [record["executionId"]]
+    # And a second decision on the version read writes neither its state nor its event
+    with pytest.raises(StaleWriteError):
+        stores.executions.request_cancel(
+            record,
+            actor="bob",
+            reason=None,
+            now=NOW,
+            paused_seconds=None,
+            event=outboxed("CANCEL_REQUESTED", "CANCEL_REQUESTED", "bob"),  # type: ignore[arg-type]
+        )
+    again = stores.executions.get(record["executionId"])
+    assert again["status"] == "IN_PROGRESS" and [p["eventId"] for p in again["pendingEvents"]] == [
+        "RESUMED#2"
+    ]
+
+
+def test_events_leave_the_outbox_once_each_and_the_last_one_out_unlists_the_execution(stores: Stores) -> None:
+    # Given an execution whose outbox holds three events (a pause, a cancel, a termination's)
+    record = stores.executions.request_pause(
+        stored(stores),
+        actor="ops",
+        now=NOW,
+        event=outboxed("PAUSE_REQUESTED#0", "PAUSE_REQUESTED"),  # type: ignore[arg-type]
+    )
+    record = stores.executions.request_cancel(
+        record,
+        actor="bob",
+        reason="r",
+        now=NOW,
+        paused_seconds=None,
+        event=outboxed("CANCEL_REQUESTED", "CANCEL_REQUESTED", "bob"),  # type: ignore[arg-type]
+    )
+    record = stores.executions.record_termination_started(
+        record,
+        job_ids=["t-1"],
+        instances=1,
+        event=outboxed("TERMINATION_STARTED#x", "TERMINATION_STARTED"),  # type: ignore[arg-type]
+    )
+    assert [p["eventId"] for p in record["pendingEvents"]] == [
+        "PAUSE_REQUESTED#0",
+        "CANCEL_REQUESTED",
+        "TERMINATION_STARTED#x",
+    ]
+    # When the first and the last are taken out (as read), then taken out again (a repeat)
+    left = stores.executions.forget_events(record, {"PAUSE_REQUESTED#0", "TERMINATION_STARTED#x"})
+    assert [p["eventId"] for p in left["pendingEvents"]] == ["CANCEL_REQUESTED"]
+    repeat = stores.executions.forget_events(record, {"PAUSE_REQUESTED#0", "TERMINATION_STARTED#x"})
+    # Then each went once, the one between them stayed, and the execution is still listed
+    assert [p["eventId"] for p in repeat["pendingEvents"]] == ["CANCEL_REQUESTED"]
+    assert [e["executionId"] for e in stores.executions.with_pending_events()] == [record["executionId"]]
+    # And when the last one goes (from a stale read of the outbox), the outbox and the listing are gone
+    empty = stores.executions.forget_events(record, {"CANCEL_REQUESTED"})
+    assert "pendingEvents" not in empty and "eventsPending" not in empty
+    assert list(stores.executions.with_pending_events()) == []
+    assert empty["status"] == "CANCELLING" and empty["cancelRequestedBy"] == "bob"
+
+
+def test_an_event_added_while_others_are_taken_out_stays_in_the_outbox(stores: Stores) -> None:
+    # Given an outbox read with one event, and a second event added after that read
+    read = stores.executions.request_pause(
+        stored(stores),
+        actor="ops",
+        now=NOW,
+        event=outboxed("PAUSE_REQUESTED#0", "PAUSE_REQUESTED"),  # type: ignore[arg-type]
+    )
+    stores.executions.request_cancel(
+        read,
+        actor="bob",
+        reason=None,
+        now=NOW,
+        paused_seconds=None,
+        event=outboxed("CANCEL_REQUESTED", "CANCEL_REQUESTED", "bob"),  # type: ignore[arg-type]
+    )
+    # When the first is taken out with the outbox as first read
+    after = stores.executions.forget_events(read, {"PAUSE_REQUESTED#0"})
+    # Then the one added meanwhile is kept, and the execution stays listed
+    assert [p["eventId"] for p in after["pendingEvents"]] == ["CANCEL_REQUESTED"]
+    assert after["eventsPending"] == "PENDING"
+    assert [e["executionId"] for e in stores.executions.with_pending_events()] == [read["executionId"]]

@@ -203,6 +203,17 @@ class ExecutionRecord(TypedDict):
     instancesTerminated: NotRequired[bool]
     reportLocation: NotRequired[str]
     reportTime: NotRequired[str]
+    # The outbox: events a control wrote in the same write as its state change, not yet in the
+    # timeline (internal; never shown). eventsPending ("PENDING", the sparse EventsIndex) while any.
+    pendingEvents: NotRequired[list[PendingEvent]]
+    eventsPending: NotRequired[str]
+
+
+class PendingEvent(TypedDict):
+    """A timeline event waiting in an execution's outbox: its deterministic id and the event."""
+
+    eventId: str
+    event: TimelineEvent
 
 
 class ServerRecord(TypedDict):

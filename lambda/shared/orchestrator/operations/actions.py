@@ -43,7 +43,7 @@ from orchestrator.model import (
 )
 from orchestrator.operations.poll import within_history_budget
 from orchestrator.operations.state import MachineState, machine_state
-from orchestrator.operations.timeline import action_outcome, finished_wave, note
+from orchestrator.operations.timeline import action_outcome, finished_wave, note, read_for_step
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def _run_action(deps: Deps, state: dict[str, Any]) -> tuple[str, MachineState]:
     index = int(state["waveIndex"])
     stage = _stage(state)
     for _attempt in range(5):
-        execution = deps.stores.executions.get(state["executionId"])
+        execution = read_for_step(deps, state["executionId"])
         start = execution["startTime"]
         wave = execution["waves"][index]
         if _stopped(execution) or wave.get("status") != WaveStatus.IN_PROGRESS:

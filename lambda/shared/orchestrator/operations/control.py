@@ -12,6 +12,12 @@ the same caller repeating the same decision (a retried request) gets 200 again, 
 delivers a token still held. A conditional write that fails because the system wrote meanwhile (the
 state machine moving PENDING to IN_PROGRESS, a poll) is read again and re-applied when the decision
 still holds, a bounded number of times: the caller sees a conflict only when someone else decided.
+
+The timeline event of each control (PAUSE_REQUESTED, RESUMED, APPROVED, WAVE_RETRIED, WAVE_SKIPPED,
+CANCEL_REQUESTED: who decided what) is written in the same conditional write as the decision, to
+the record's outbox (``pendingEvents``), then moved to the timeline. If the timeline cannot be
+written, the decision still stands and is answered as usual: the event waits in the outbox, and
+the next state machine step, the scheduled ``find`` or the report moves it (``flush_events``).
 """
 
 from __future__ import annotations
@@ -39,7 +45,7 @@ from orchestrator.identity import ActorLike, label
 from orchestrator.identity import fields as actor_fields
 from orchestrator.model import ActionRecord, ExecutionRecord, WaveRecord
 from orchestrator.operations.catalog import require_plan_name
-from orchestrator.operations.timeline import note
+from orchestrator.operations.timeline import flush_events_or_keep, pending_event
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +127,12 @@ def _already_decided(execution: ExecutionRecord, prior: dict[str, Any], verb: st
     )
 
 
+def _settled(deps: Deps, record: ExecutionRecord) -> ExecutionRecord:
+    """After a decision was recorded (or found recorded by a retried request): its events to the
+    timeline (kept in the outbox when that fails), then its action to the waiting state machine."""
+    return deliver_pending_action(deps, flush_events_or_keep(deps, record))
+
+
 def pending_action(execution: ExecutionRecord) -> str | None:
     """RESUME or CANCEL when the record holds a task token the state machine has not received yet."""
     if not execution.get("taskToken"):
@@ -162,23 +174,24 @@ def request_pause(deps: Deps, execution_id: str, *, actor: ActorLike = "unknown"
             )
         if not any(w.get("status") == WaveStatus.NOT_STARTED for w in execution.get("waves", [])):
             raise _conflict(execution, "pause", "no wave is left to pause before")
+        now = deps.clock.iso()
+        event = pending_event(
+            deps,
+            f"PAUSE_REQUESTED#{execution['currentWave']}",
+            "PAUSE_REQUESTED",
+            "pause requested: the execution pauses before its next wave",
+            time=now,
+            actor=actor,
+        )
         try:
-            record = deps.stores.executions.request_pause(execution, actor=actor, now=deps.clock.iso())
+            record = deps.stores.executions.request_pause(execution, actor=actor, now=now, event=event)
         except StaleWriteError:
             continue  # read again: the checks above decide whether the pause still applies
         break
     else:
         raise _raced(execution_id, "pause")
     logger.info("pause requested", extra={"executionId": execution_id, "actor": label(actor)})
-    note(
-        deps,
-        execution_id,
-        f"PAUSE_REQUESTED#{record['currentWave']}",
-        "PAUSE_REQUESTED",
-        "pause requested: the execution pauses before its next wave",
-        actor=actor,
-    )
-    return record
+    return flush_events_or_keep(deps, record)
 
 
 def resume(
@@ -190,7 +203,7 @@ def resume(
         if prior := _prior_decision(execution):
             if _same(prior, ("RESUME", "APPROVE"), actor, comment):
                 # This very request again (a retry): say it again to the state machine if needed.
-                return deliver_pending_action(deps, execution)
+                return _settled(deps, execution)
             raise _already_decided(execution, prior, "resume")
         status = normalize_execution_status(execution["status"])
         if status is not ExecutionStatus.PAUSED or not execution.get("taskToken"):
@@ -218,13 +231,9 @@ def _resume(
     """The resume of a pause before a wave (StaleWriteError when the record changed since read)."""
     execution_id = execution["executionId"]
     now = deps.clock.iso()
-    record = deps.stores.executions.record_resume(
-        execution, actor=actor, comment=comment, now=now, paused_seconds=paused_seconds(execution, now)
-    )
     before = int(execution.get("pausedBeforeWave") or 0)
-    note(
+    event = pending_event(
         deps,
-        execution_id,
         f"RESUMED#{before}",
         "RESUMED",
         f"resumed before wave {before}" + (f": {comment}" if comment else ""),
@@ -233,11 +242,19 @@ def _resume(
         actor=actor,
         details={"comment": comment} if comment else None,
     )
+    record = deps.stores.executions.record_resume(
+        execution,
+        actor=actor,
+        comment=comment,
+        now=now,
+        paused_seconds=paused_seconds(execution, now),
+        event=event,
+    )
     logger.info(
         "execution resumed",
         extra={"executionId": execution_id, "wave": execution.get("pausedBeforeWave"), "actor": label(actor)},
     )
-    return deliver_pending_action(deps, record)
+    return _settled(deps, record)
 
 
 def _approve(
@@ -269,6 +286,16 @@ def _approve(
     )
     if comment:
         approved["comment"] = comment
+    event = pending_event(
+        deps,
+        f"APPROVED#{index + 1}#{action['name']}#{action['attempts']}",
+        "APPROVED",
+        f"{action['name']} approved by {label(actor)}" + (f": {comment}" if comment else ""),
+        time=now,
+        wave=index + 1,
+        actor=actor,
+        details={"action": action["name"], **({"comment": comment} if comment else {})},
+    )
     record = deps.stores.executions.record_approval(
         execution,
         index,
@@ -278,22 +305,12 @@ def _approve(
         comment=comment,
         now=now,
         paused_seconds=paused_seconds(execution, now),
-    )
-    note(
-        deps,
-        execution_id,
-        f"APPROVED#{index + 1}#{action['name']}#{action['attempts']}",
-        "APPROVED",
-        f"{action['name']} approved by {label(actor)}" + (f": {comment}" if comment else ""),
-        time=now,
-        wave=index + 1,
-        actor=actor,
-        details={"action": action["name"], **({"comment": comment} if comment else {})},
+        event=event,
     )
     logger.info(
         "approval given", extra={"executionId": execution_id, "action": action["name"], "actor": label(actor)}
     )
-    return deliver_pending_action(deps, record)
+    return _settled(deps, record)
 
 
 def _failed_wave(execution: ExecutionRecord, action: str) -> int:
@@ -407,17 +424,30 @@ def _decide(
     event, then the held task token delivered (the same request repeated delivers it again; any
     other decision after the first is ALREADY_DECIDED)."""
     kind = verb.upper()
+    past = {"retry": "retried", "skip": "skipped"}[verb]
     for _attempt in range(ATTEMPTS):
         execution = deps.stores.executions.get(execution_id)
         if check:
             check(execution)
         if prior := _prior_decision(execution):
             if _same(prior, (kind,), actor, comment):
-                return deliver_pending_action(deps, execution)
+                return _settled(deps, execution)
             raise _already_decided(execution, prior, verb)
         index = _failed_wave(execution, verb)
         wave, what, details = decide(execution, index)
         now = deps.clock.iso()
+        number = index + 1
+        event = pending_event(
+            deps,
+            f"WAVE_{past.upper()}#{number}#{wave.get('retries') or 0}",
+            f"WAVE_{past.upper()}",
+            f"wave {number} ({wave['waveName']}) {past} by {label(actor)}: {what}"
+            + (f": {comment}" if comment else ""),
+            time=now,
+            wave=number,
+            actor=actor,
+            details={**details, **({"comment": comment} if comment else {})} or None,
+        )
         try:
             record = deps.stores.executions.record_wave_decision(
                 execution,
@@ -428,29 +458,15 @@ def _decide(
                 comment=comment,
                 now=now,
                 paused_seconds=paused_seconds(execution, now),
+                event=event,
             )
         except StaleWriteError:
             continue  # read again: another decision (ALREADY_DECIDED) or a write of the system's
         break
     else:
         raise _raced(execution_id, verb)
-    past = {"retry": "retried", "skip": "skipped"}[verb]
-    event = f"WAVE_{past.upper()}"
-    number = index + 1
-    note(
-        deps,
-        execution_id,
-        f"{event}#{number}#{wave.get('retries') or 0}",
-        event,
-        f"wave {number} ({wave['waveName']}) {past} by {label(actor)}: {what}"
-        + (f": {comment}" if comment else ""),
-        time=now,
-        wave=number,
-        actor=actor,
-        details={**details, **({"comment": comment} if comment else {})} or None,
-    )
     logger.info(f"wave {past}", extra={"executionId": execution_id, "wave": number, "actor": label(actor)})
-    return deliver_pending_action(deps, record)
+    return _settled(deps, record)
 
 
 def cancel(
@@ -465,34 +481,33 @@ def cancel(
         status = normalize_execution_status(execution["status"])
         if (prior := _prior_decision(execution)) and prior["kind"] == "CANCEL":
             if prior["actor"] == label(actor):
-                return deliver_pending_action(deps, execution)  # this cancel again (a retry)
+                return _settled(deps, execution)  # this cancel again (a retry)
             raise _already_decided(execution, prior, "cancel")
         if status not in (ExecutionStatus.PENDING, ExecutionStatus.IN_PROGRESS, ExecutionStatus.PAUSED):
             raise _conflict(execution, "cancel", f"it is {status}")
         transition(status, ExecutionStatus.CANCELLING)
         now = deps.clock.iso()
         paused = paused_seconds(execution, now) if status is ExecutionStatus.PAUSED else None
+        event = pending_event(
+            deps,
+            "CANCEL_REQUESTED",
+            "CANCEL_REQUESTED",
+            "cancel requested" + (f": {reason}" if reason else ""),
+            time=now,
+            actor=actor,
+            details={"reason": reason} if reason else None,
+        )
         try:
             record = deps.stores.executions.request_cancel(
-                execution, actor=actor, reason=reason, now=now, paused_seconds=paused
+                execution, actor=actor, reason=reason, now=now, paused_seconds=paused, event=event
             )
         except StaleWriteError:
             continue
         break
     else:
         raise _raced(execution_id, "cancel")
-    note(
-        deps,
-        execution_id,
-        "CANCEL_REQUESTED",
-        "CANCEL_REQUESTED",
-        "cancel requested" + (f": {reason}" if reason else ""),
-        time=now,
-        actor=actor,
-        details={"reason": reason} if reason else None,
-    )
     logger.info(
         "execution cancelling",
         extra={"executionId": execution_id, "from": str(status), "actor": label(actor)},
     )
-    return deliver_pending_action(deps, record)
+    return _settled(deps, record)

@@ -36,6 +36,7 @@ from orchestrator.operations.state import MachineState, machine_state
 from orchestrator.operations.timeline import (
     action_outcome,
     finished_wave,
+    flush_events,
     note,
     started_execution,
     started_wave,
@@ -117,9 +118,10 @@ def finalize_execution(deps: Deps, execution_id: str, *, error: str | None = Non
 
 def expected_events(execution: ExecutionRecord) -> list[str]:
     """The ids of the events an ended execution's timeline must hold, read from its record: its
-    start and end, each started wave's start, each ended wave's end, and the last outcome of each
-    action (the report is written only once they are all there)."""
-    ids = ["EXECUTION_STARTED"]
+    start and end, each started wave's start, each ended wave's end, the last outcome of each
+    action, and every event waiting in its outbox (the report is written only once they are all
+    there)."""
+    ids = ["EXECUTION_STARTED", *(p["eventId"] for p in execution.get("pendingEvents") or [])]
     for index, wave in enumerate(execution["waves"]):
         if wave.get("startTime"):
             ids.append(f"WAVE_STARTED#{index + 1}")
@@ -137,7 +139,9 @@ def expected_events(execution: ExecutionRecord) -> list[str]:
 
 def record_end(deps: Deps, execution: ExecutionRecord) -> None:
     """The timeline's account of the end: each wave's outcome, then the execution's; with the events
-    the record implies that an earlier step could not write (idempotent: ids are deterministic)."""
+    the record implies that an earlier step could not write, and the events of its outbox (the
+    controls' decisions; idempotent: ids are deterministic). TransientError when one is not written."""
+    flush_events(deps, execution)
     started_execution(deps, execution)
     for index, wave in enumerate(execution["waves"]):
         if wave.get("startTime"):

@@ -1,20 +1,23 @@
 """find (EventBridge schedule): reconcile active executions with Step Functions, refresh the server
-data of executions nobody polls (a PAUSED one waits on its task token for hours), and follow
-termination jobs. Never finalizes an execution whose state machine is still running."""
+data of executions nobody polls (a PAUSED one waits on its task token for hours), follow
+termination jobs, and move to the timeline the events left in an execution's outbox (active or
+ended: the EventsIndex). Never finalizes an execution whose state machine is still running."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from execution_utils import ServerPhase, is_active, server_is_ready, server_phase
+from execution_utils import ServerPhase, is_active, is_terminal, server_is_ready, server_phase
 from orchestrator.deps import Deps
 from orchestrator.exceptions import NotFoundError, OrchestratorError
 from orchestrator.model import ExecutionRecord, ServerRecord, options_of, with_fields
 from orchestrator.operations.control import deliver_pending_action, pending_action
 from orchestrator.operations.finalize import finalize_execution
 from orchestrator.operations.poll import follow_jobs
+from orchestrator.operations.report import store_report
 from orchestrator.operations.terminate import follow_termination
+from orchestrator.operations.timeline import flush_events
 
 logger = logging.getLogger(__name__)
 # A PENDING record whose state machine never appeared is given this long before it is failed.
@@ -114,8 +117,23 @@ def sweep_locks(deps: Deps) -> list[str]:
     return swept
 
 
+def flush_outbox(deps: Deps, execution: ExecutionRecord) -> None:
+    """The events a control left in the execution's outbox, to its timeline; an ended execution's
+    stored report is written again to hold them (one written later builds from the timeline)."""
+    record = flush_events(deps, execution)
+    if is_terminal(record["status"]) and record.get("reportLocation"):
+        try:
+            store_report(deps, record, why="LATE_EVENTS")
+        except OrchestratorError as e:
+            logger.warning(
+                "report not rewritten after late events",
+                extra={"executionId": record["executionId"], "error": e.message},
+            )
+
+
 def find(deps: Deps) -> dict[str, Any]:
     checked = 0
+    flushed: list[str] = []
     reconciled: list[dict[str, Any]] = []
     delivered: list[str] = []
     finished: list[str] = []
@@ -134,6 +152,12 @@ def find(deps: Deps) -> dict[str, Any]:
             delivered.append(execution["executionId"])
         if record is not None:
             reconciled.append({"executionId": execution["executionId"], "status": record["status"]})
+    for execution in deps.stores.executions.with_pending_events():
+        try:
+            flush_outbox(deps, execution)
+            flushed.append(execution["executionId"])
+        except OrchestratorError as e:
+            errors.append({"executionId": execution["executionId"], "error": e.message})
     for execution in deps.stores.executions.following_jobs():
         try:
             if follow_jobs(deps, execution):
@@ -159,5 +183,6 @@ def find(deps: Deps) -> dict[str, Any]:
         "jobsFollowed": followed,
         "locksReleased": swept,
         "terminationsFinished": finished,
+        "eventsWritten": flushed,
         "errors": errors,
     }

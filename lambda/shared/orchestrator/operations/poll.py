@@ -41,7 +41,7 @@ from orchestrator.model import (
     server_from_item,
 )
 from orchestrator.operations.state import MachineState, machine_state
-from orchestrator.operations.timeline import finished_wave, note
+from orchestrator.operations.timeline import finished_wave, note, read_for_step
 
 logger = logging.getLogger(__name__)
 
@@ -330,7 +330,7 @@ def poll(deps: Deps, state: dict[str, Any]) -> MachineState:
     index = int(state["waveIndex"])
     poll_count = int(state.get("pollCount", 0)) + 1
     cfg = deps.config
-    execution = deps.stores.executions.get(state["executionId"])
+    execution = read_for_step(deps, state["executionId"])
     wave = execution["waves"][index]
     if (
         is_terminal(execution["status"])

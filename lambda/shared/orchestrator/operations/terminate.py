@@ -12,7 +12,7 @@ from orchestrator.identity import ActorLike
 from orchestrator.model import ExecutionRecord, ServerRecord, with_fields
 from orchestrator.operations.catalog import require_plan_name
 from orchestrator.operations.report import store_report
-from orchestrator.operations.timeline import note
+from orchestrator.operations.timeline import flush_events_or_keep, note, pending_event
 
 logger = logging.getLogger(__name__)
 # A request that recorded no TERMINATE job (its Lambda died mid-way) is given up after this long,
@@ -84,19 +84,22 @@ def start_termination(
         raise
     logger.info("termination started", extra={"executionId": execution_id, "instances": len(ids)})
     requested = execution.get("terminationRequestedTime") or deps.clock.iso()
-    note(
+    job_ids = [j["jobID"] for j in jobs]
+    # The jobs and their event in one write (the outbox), then the event to the timeline: a timeline
+    # that cannot be written loses neither (find and the report write it later).
+    event = pending_event(
         deps,
-        execution_id,
         f"TERMINATION_STARTED#{requested}",
         "TERMINATION_STARTED",
         f"termination of {len(ids)} recovery instances started",
         time=requested,
         actor=actor,
-        details={"instances": len(ids), "jobIds": [j["jobID"] for j in jobs]},
+        details={"instances": len(ids), "jobIds": job_ids[:50]},
     )
     recorded = deps.stores.executions.record_termination_started(
-        execution, job_ids=[j["jobID"] for j in jobs], instances=len(ids)
+        execution, job_ids=job_ids, instances=len(ids), event=event
     )
+    recorded = flush_events_or_keep(deps, recorded)
     if not jobs:
         # Nothing was left to terminate: the termination ended here, so the evidence follows now.
         try:

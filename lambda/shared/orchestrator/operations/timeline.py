@@ -16,7 +16,7 @@ from orchestrator.deps import Deps
 from orchestrator.exceptions import OrchestratorError, TransientError
 from orchestrator.identity import ActorLike
 from orchestrator.identity import fields as actor_fields
-from orchestrator.model import ServerRecord, TimelineEvent
+from orchestrator.model import ExecutionRecord, PendingEvent, ServerRecord, TimelineEvent
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +28,43 @@ _SERVER_MOMENTS = {
     "READY": ("SERVER_READY", "ready"),
     "FAILED": ("SERVER_FAILED", "failed"),
 }
+
+
+def timeline_event(
+    deps: Deps,
+    kind: str,
+    message: str,
+    *,
+    time: str | None = None,
+    wave: int | None = None,
+    actor: ActorLike | None = None,
+    details: dict[str, Any] | None = None,
+) -> TimelineEvent:
+    """One event as the timeline keeps it."""
+    event: TimelineEvent = {"time": time or deps.clock.iso(), "type": kind, "message": message}
+    if wave is not None:
+        event["waveNumber"] = wave
+    if actor:
+        event.update(actor_fields("actor", actor))  # type: ignore[typeddict-item]
+    if details:
+        event["details"] = details
+    return event
+
+
+def pending_event(
+    deps: Deps,
+    event_id: str,
+    kind: str,
+    message: str,
+    *,
+    time: str | None = None,
+    wave: int | None = None,
+    actor: ActorLike | None = None,
+    details: dict[str, Any] | None = None,
+) -> PendingEvent:
+    """An event for the outbox: written with the state change that makes it happen."""
+    event = timeline_event(deps, kind, message, time=time, wave=wave, actor=actor, details=details)
+    return {"eventId": event_id, "event": event}
 
 
 def note(
@@ -48,13 +85,12 @@ def note(
     Retry runs it again. Every step is safe to repeat and writes its events again when it finds its
     state change already made (``action_outcome``, ``started_execution``, ``record_end``), so no
     event is lost to a passing DynamoDB fault."""
-    event: TimelineEvent = {"time": time or deps.clock.iso(), "type": kind, "message": message}
-    if wave is not None:
-        event["waveNumber"] = wave
-    if actor:
-        event.update(actor_fields("actor", actor))  # type: ignore[typeddict-item]
-    if details:
-        event["details"] = details
+    event = timeline_event(deps, kind, message, time=time, wave=wave, actor=actor, details=details)
+    _record(deps, execution_id, event_id, event)
+
+
+def _record(deps: Deps, execution_id: str, event_id: str, event: TimelineEvent) -> None:
+    """Write one event; TransientError when it could not be written."""
     try:
         deps.stores.timeline.record(execution_id, event_id, event)
     except OrchestratorError as e:
@@ -65,6 +101,44 @@ def note(
         if isinstance(e, TransientError):
             raise
         raise TransientError(f"the timeline event {event_id} could not be recorded: {e.message}") from e
+
+
+def flush_events(deps: Deps, execution: ExecutionRecord) -> ExecutionRecord:
+    """Move the events of the execution's outbox (written by a control in the same write as its
+    state change) to the timeline, then out of the outbox. Idempotent: an event already in the
+    timeline is not written again, one already taken out is done. TransientError when an event
+    could not be written (it stays in the outbox); returns the record as it is after."""
+    pending = execution.get("pendingEvents") or []
+    if not pending:
+        return execution
+    for item in pending:
+        _record(deps, execution["executionId"], item["eventId"], item["event"])
+    try:
+        return deps.stores.executions.forget_events(execution, {p["eventId"] for p in pending})
+    except OrchestratorError as e:
+        # Written to the timeline, still in the outbox: the next flush writes nothing and forgets them.
+        raise TransientError(
+            f"the outbox of execution {execution['executionId']} was not emptied: {e.message}"
+        ) from e
+
+
+def read_for_step(deps: Deps, execution_id: str) -> ExecutionRecord:
+    """The record as a state machine step reads it: its outbox moved to the timeline first (kept
+    when that fails: the step goes on, the next one or ``find`` tries again)."""
+    return flush_events_or_keep(deps, deps.stores.executions.get(execution_id))
+
+
+def flush_events_or_keep(deps: Deps, execution: ExecutionRecord) -> ExecutionRecord:
+    """``flush_events`` where a failure must not undo what was decided (a control's answer, a step
+    that only passes by): the events stay in the outbox for the next step, ``find`` or the report."""
+    try:
+        return flush_events(deps, execution)
+    except OrchestratorError as e:
+        logger.warning(
+            "timeline events kept in the outbox: written later",
+            extra={"executionId": execution["executionId"], "error": e.message},
+        )
+        return execution
 
 
 def started_execution(deps: Deps, execution: Mapping[str, Any]) -> None:

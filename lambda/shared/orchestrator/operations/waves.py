@@ -41,7 +41,7 @@ from orchestrator.model import (
 )
 from orchestrator.operations.create import busy_in_drs_jobs
 from orchestrator.operations.state import MachineState, Next, machine_state
-from orchestrator.operations.timeline import note, started_execution, started_wave
+from orchestrator.operations.timeline import note, read_for_step, started_execution, started_wave
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ def advance(deps: Deps, state: dict[str, Any]) -> MachineState:
     """Decide the next step at a wave boundary: PAUSE (before a wave, or on a failed wave when the
     plan says onWaveFailure PAUSE), ACTIONS (a wave's pre- or post-actions), START_WAVE, or FINALIZE."""
     for _attempt in range(5):
-        execution = deps.stores.executions.get(state["executionId"])
+        execution = read_for_step(deps, state["executionId"])
         total = int(execution["totalWaves"])
         status = normalize_execution_status(execution["status"])
         if not execution.get("sfnExecutionArn") and state.get("sfnExecutionArn"):
@@ -343,7 +343,7 @@ def start_wave(deps: Deps, state: dict[str, Any]) -> MachineState:
     adopted, never taken for a failure. Waits (capacityQueued) while DRS's account-wide limits
     leave no room for the wave."""
     index = int(state["waveIndex"])
-    execution = deps.stores.executions.get(state["executionId"])
+    execution = read_for_step(deps, state["executionId"])
     claimed, is_retry = _claim_wave(deps, execution, index)
     if claimed is None:
         return machine_state(state, interval=0)

@@ -31,7 +31,11 @@ from orchestrator.store.rules import (
     not_found,
 )
 
-_INDEX_OF_FLAG = {"terminationPending": "TerminationIndex", "jobsPending": "JobsIndex"}
+_INDEX_OF_FLAG = {
+    "terminationPending": "TerminationIndex",
+    "jobsPending": "JobsIndex",
+    "eventsPending": "EventsIndex",
+}
 
 
 def _condition(expr: Expression, condition: Condition) -> str:

@@ -4,7 +4,7 @@ on the version read: two actors that read the same version cannot both win."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 from execution_utils import (
@@ -22,6 +22,7 @@ from orchestrator.identity import fields as actor_fields
 from orchestrator.model import (
     ActionRecord,
     ExecutionRecord,
+    PendingEvent,
     WaveRecord,
     execution_from_item,
 )
@@ -45,6 +46,18 @@ def _set_actor(change: Change, name: str, actor: ActorLike) -> Change:
     return change
 
 
+def _with_event(change: Change, event: PendingEvent | None) -> Change:
+    """The outbox: the event this change makes happen, appended in the same (conditional) write, so
+    the state change and its event are recorded together or not at all. The timeline gets it next
+    (``forget_events`` once it did); until then eventsPending puts the record in the EventsIndex."""
+    if event is not None:
+        change.appends["pendingEvents"] = [event]
+        change.set("eventsPending", "PENDING")
+    return change
+
+
+# How often forget_events reads again after a concurrent change of the outbox.
+_FORGET_ATTEMPTS = 5
 _ACTIVE = tuple(sorted(str(s) for s in ACTIVE_STATUSES))
 Page = tuple[list[ExecutionRecord], dict[str, Any] | None]
 
@@ -68,7 +81,8 @@ class ExecutionBackend(Protocol):
     def with_status(self, status: str) -> Iterator[dict[str, Any]]: ...
 
     def flagged(self, attribute: str) -> Iterator[dict[str, Any]]:
-        """Items whose sparse-index attribute is "PENDING" (terminationPending, jobsPending)."""
+        """Items whose sparse-index attribute is "PENDING" (terminationPending, jobsPending,
+        eventsPending)."""
 
 
 def _wave(index: int, name: str) -> str:
@@ -122,6 +136,10 @@ class ExecutionStore:
         """Ended executions whose DRS jobs are still followed."""
         yield from (execution_from_item(i) for i in self.backend.flagged("jobsPending"))
 
+    def with_pending_events(self) -> Iterator[ExecutionRecord]:
+        """Executions (active or ended) whose outbox holds events the timeline has not received."""
+        yield from (execution_from_item(i) for i in self.backend.flagged("eventsPending"))
+
     # --- the one way each change is written -------------------------------------------------------
     def _apply(self, execution: ExecutionRecord, change: Change) -> ExecutionRecord:
         """Apply or raise StaleWriteError (a condition failed: the record changed since it was read)."""
@@ -155,11 +173,13 @@ class ExecutionStore:
             execution, self._versioned(execution).set("status", str(ExecutionStatus.IN_PROGRESS))
         )
 
-    def request_pause(self, execution: ExecutionRecord, *, actor: ActorLike, now: str) -> ExecutionRecord:
+    def request_pause(
+        self, execution: ExecutionRecord, *, actor: ActorLike, now: str, event: PendingEvent | None = None
+    ) -> ExecutionRecord:
         change = self._versioned(execution).when(Equals("status", execution["status"]))
         change.set("pauseRequested", True).set("pauseRequestedTime", now)
         _set_actor(change, "pauseRequestedBy", actor)
-        return self._apply(execution, change)
+        return self._apply(execution, _with_event(change, event))
 
     def record_paused(
         self,
@@ -279,11 +299,12 @@ class ExecutionStore:
         comment: str | None,
         now: str,
         paused_seconds: int,
+        event: PendingEvent | None = None,
     ) -> ExecutionRecord:
         change = self._resumed(
             execution, kind="RESUME", actor=actor, comment=comment, now=now, paused_seconds=paused_seconds
         )
-        return self._apply(execution, change)
+        return self._apply(execution, _with_event(change, event))
 
     def record_approval(
         self,
@@ -296,6 +317,7 @@ class ExecutionStore:
         comment: str | None,
         now: str,
         paused_seconds: int,
+        event: PendingEvent | None = None,
     ) -> ExecutionRecord:
         """The resume that approves the APPROVAL action waiting at ``waves[index].actions[position]``."""
         change = self._resumed(
@@ -303,7 +325,7 @@ class ExecutionStore:
         )
         change.when(Equals(_action(index, position, "status"), str(ActionStatus.RUNNING)))
         change.set(_wave(index, f"actions[{position}]"), action)
-        return self._apply(execution, change)
+        return self._apply(execution, _with_event(change, event))
 
     def record_wave_decision(
         self,
@@ -316,6 +338,7 @@ class ExecutionStore:
         comment: str | None,
         now: str,
         paused_seconds: int,
+        event: PendingEvent | None = None,
     ) -> ExecutionRecord:
         """The operator's word (``kind``: RETRY or SKIP) on a FAILED wave (``wave`` as it leaves it:
         IN_PROGRESS again for a retry, SKIPPED for a skip); the execution goes on, IN_PROGRESS."""
@@ -324,7 +347,7 @@ class ExecutionStore:
         )
         change.when(Equals(_wave(index, "status"), str(WaveStatus.FAILED)))
         change.set(f"waves[{index}]", wave).set("currentWave", index + 1)
-        return self._apply(execution, change)
+        return self._apply(execution, _with_event(change, event))
 
     def request_cancel(
         self,
@@ -334,6 +357,7 @@ class ExecutionStore:
         reason: str | None,
         now: str,
         paused_seconds: int | None,
+        event: PendingEvent | None = None,
     ) -> ExecutionRecord:
         """CANCELLING; a held task token stays until the state machine has received CANCEL."""
         change = self._versioned(execution).set("status", str(ExecutionStatus.CANCELLING))
@@ -344,7 +368,32 @@ class ExecutionStore:
             change.set("pausedSeconds", paused_seconds)
         if execution.get("taskToken"):
             change.set("taskActionTime", now)
-        return self._apply(execution, change)
+        return self._apply(execution, _with_event(change, event))
+
+    def forget_events(self, execution: ExecutionRecord, event_ids: Collection[str]) -> ExecutionRecord:
+        """Take the events ``event_ids`` (now in the timeline) out of the outbox, each only where it
+        was read (a concurrent change of the outbox: read again). Idempotent: events no longer there
+        are done. The last one out also clears eventsPending."""
+        current = execution
+        for _attempt in range(_FORGET_ATTEMPTS):
+            pending = current.get("pendingEvents") or []
+            at = [n for n, p in enumerate(pending) if p["eventId"] in event_ids]
+            if not at:
+                return current
+            change = Change().when(
+                *(Equals(f"pendingEvents[{n}].eventId", pending[n]["eventId"]) for n in at)
+            )
+            if len(at) == len(pending):
+                change.when(Missing(f"pendingEvents[{len(pending)}]")).remove(
+                    "pendingEvents", "eventsPending"
+                )
+            else:  # highest index first: the same whether removed together or one after another
+                change.remove(*(f"pendingEvents[{n}]" for n in reversed(at)))
+            found = self.backend.apply(execution["executionId"], change)
+            if found is not None:
+                return execution_from_item(found)
+            current = self.get(execution["executionId"])
+        raise StaleWriteError("the outbox kept changing while its events were being taken out")
 
     def forget_task_token(self, execution: ExecutionRecord, token: str) -> ExecutionRecord:
         """Remove the task token once delivered, unless a newer pause already replaced it."""
@@ -553,9 +602,16 @@ class ExecutionStore:
         return self._apply(execution, change)
 
     def record_termination_started(
-        self, execution: ExecutionRecord, *, job_ids: list[str], instances: int
+        self,
+        execution: ExecutionRecord,
+        *,
+        job_ids: list[str],
+        instances: int,
+        event: PendingEvent | None = None,
     ) -> ExecutionRecord:
-        change = Change().set("terminationJobIds", job_ids).set("terminatingInstances", instances)
+        """The TERMINATE jobs of a claim, with their TERMINATION_STARTED event in the outbox."""
+        change = _with_event(Change(), event)
+        change.set("terminationJobIds", job_ids).set("terminatingInstances", instances)
         if not job_ids:
             change.set("terminationStatus", "COMPLETED").set("instancesTerminated", True).remove(
                 "terminationPending"
