@@ -134,15 +134,23 @@ def test_a_drill_whose_timeline_writes_fail_for_a_while_completes_with_every_eve
         timeout=LONG,
     )
     events = timeline(api, execution_id)
-    servers = [e for e in events if e["type"].startswith("SERVER_")]
     assert shape([e for e in events if not e["type"].startswith("SERVER_")]) == shape(
         [e for e in expected if not e["type"].startswith("SERVER_")]
     )
-    assert len(servers) == len([e for e in expected if e["type"].startswith("SERVER_")])
+    # (a server's intermediate phases are noted as the polls happen to see them, which depends on
+    # the machine's pace; the moments it reached are not: launched and ready, once each)
+    assert settled_moments(events) == settled_moments(expected)
     assert api.call("GET", "/_sandbox/faults", expect=200)["failOperations"] == {}
     # And the report lists them all
     report = api.call("GET", f"/executions/{execution_id}/report", expect=200)
     assert shape(report["timeline"]) == shape(events)
+
+
+def settled_moments(events: list[dict[str, Any]]) -> list[str]:
+    """The server moments every run reaches (SERVER_PHASE events depend on when the polls ran)."""
+    return sorted(
+        e["type"] for e in events if e["type"] in ("SERVER_LAUNCHED", "SERVER_READY", "SERVER_FAILED")
+    )
 
 
 # --- 13 ----------------------------------------------------------------------------------------------
