@@ -164,7 +164,13 @@ class ExecutionStore:
         """The one write of an execution's status, by the model's rule (``transition``) from the
         status read: IllegalTransitionError for a change it forbids, a status "changing" to itself
         included (a write that keeps the status says so before it gets here). Every change that
-        calls it is versioned, so it applies only to the record whose status was checked."""
+        calls it is versioned, so it applies only to the record whose status was checked.
+
+        A change already conditioned on a status the record read does not have could never apply:
+        StaleWriteError, as the backend would answer it (the caller reads again)."""
+        required = [c.value for c in change.conditions if isinstance(c, Equals) and c.path == "status"]
+        if any(value != execution["status"] for value in required):
+            raise StaleWriteError("the item changed since it was read")
         new = transition(normalize_execution_status(execution["status"]), new_status)
         return change.set("status", str(new))
 
@@ -284,7 +290,8 @@ class ExecutionStore:
         """IN_PROGRESS, keeping the task token until the state machine has received it. The decision
         (``kind``: RESUME, APPROVE, RETRY or SKIP, who, with what comment, when) is kept with the
         record until the next pause, so that a later caller learns who decided this pause."""
-        change = self._set_status(self._versioned(execution), execution, ExecutionStatus.IN_PROGRESS)
+        change = self._versioned(execution).when(Equals("status", str(ExecutionStatus.PAUSED)))
+        self._set_status(change, execution, ExecutionStatus.IN_PROGRESS)
         decision: dict[str, Any] = {"kind": kind, **actor_fields("actor", actor), "time": now}
         if comment:
             decision["comment"] = comment
@@ -293,7 +300,6 @@ class ExecutionStore:
         if execution.get("pausedAction"):
             decision["action"] = execution["pausedAction"]
         change.set("decision", decision)
-        change.when(Equals("status", str(ExecutionStatus.PAUSED)))
         if execution.get("pausedBeforeWave"):
             change.set("resumedBeforeWave", execution["pausedBeforeWave"])
             change.set("currentWave", execution["pausedBeforeWave"])
