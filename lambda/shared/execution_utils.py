@@ -945,6 +945,19 @@ def paused_seconds(execution: Mapping[str, Any], now_iso: str) -> int:
     return total
 
 
+# Step Functions history budget (25,000 events; a poll loop turn costs 9): up to BURST polls at any
+# pace, then on average no more than one poll per BUDGET_SECONDS of execution time.
+HISTORY_BURST_POLLS = 200
+HISTORY_BUDGET_SECONDS = 40
+
+
+def within_history_budget(interval: int, steps: int, execution_elapsed_seconds: float) -> int:
+    """The interval before the next loop turn (a poll or a runbook action step), slowed to the
+    budget's pace once the execution made more than its burst of turns for its age."""
+    allowed = HISTORY_BURST_POLLS + execution_elapsed_seconds / HISTORY_BUDGET_SECONDS
+    return max(interval, HISTORY_BUDGET_SECONDS) if steps >= allowed else interval
+
+
 def execution_duration(execution: Mapping[str, Any]) -> int | None:
     """The recorded duration of an ended execution, else the seconds between its start and end."""
     stored = execution.get("durationSeconds")

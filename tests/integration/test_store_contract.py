@@ -13,7 +13,7 @@ import boto3
 import pytest
 from stack_tables import stack_tables
 
-from execution_utils import PauseReason, WavePhase, WaveStatus
+from execution_utils import ExecutionStatus, IllegalTransitionError, PauseReason, WavePhase, WaveStatus
 from orchestrator.config import Config
 from orchestrator.exceptions import ConflictError, NotFoundError, StaleWriteError
 from orchestrator.model import ExecutionRecord, ServerRecord, new_action, new_progress, server_key
@@ -144,6 +144,29 @@ def test_a_pause_request_applies_only_while_the_status_is_the_one_read(stores: S
     assert requested["pauseRequested"] is True and requested["pauseRequestedBy"] == "ops"
     with pytest.raises(StaleWriteError):
         stores.executions.request_pause(record, actor="ops", now=NOW)
+
+
+def test_a_status_change_the_model_forbids_is_refused_and_changes_nothing(stores: Stores) -> None:
+    # Given an execution that ended COMPLETED
+    record = stored(stores, "COMPLETED")
+    # When it is asked to run again, to be cancelled, or to end a second time
+    with pytest.raises(IllegalTransitionError):
+        stores.executions.record_running(record)
+    with pytest.raises(IllegalTransitionError):
+        stores.executions.request_cancel(record, actor="bob", reason=None, now=NOW, paused_seconds=None)
+    with pytest.raises(IllegalTransitionError):
+        stores.executions.record_final(
+            record,
+            status=ExecutionStatus.FAILED,
+            waves=record["waves"],
+            now=NOW,
+            duration_seconds=1,
+            completed_waves=0,
+            error="late",
+            jobs_pending=False,
+        )
+    # Then the stored record is the one written at the start
+    assert stores.executions.get(record["executionId"]) == record
 
 
 def test_a_wave_is_claimed_exactly_once_and_only_while_the_execution_runs(stores: Stores) -> None:

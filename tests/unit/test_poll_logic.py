@@ -5,14 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from execution_utils import WavePhase
-from orchestrator.operations.poll import (
-    HISTORY_BUDGET_SECONDS,
-    HISTORY_BURST_POLLS,
-    _server_updates_from_jobs,
-    next_poll_interval,
-    within_history_budget,
-)
+from execution_utils import HISTORY_BUDGET_SECONDS, HISTORY_BURST_POLLS, WavePhase, within_history_budget
+from orchestrator.operations.poll import _server_updates_from_jobs, next_poll_interval
 
 PROGRESS_EMPTY = {"totalServers": 10, "launched": 0, "converting": 0, "ready": 0, "failed": 0}
 

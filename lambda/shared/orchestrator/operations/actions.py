@@ -29,6 +29,7 @@ from execution_utils import (
     normalize_execution_status,
     paused_seconds,
     server_failed,
+    within_history_budget,
 )
 from orchestrator import timeutil
 from orchestrator.actions import ActionContext, Outcome, kind_of
@@ -41,7 +42,6 @@ from orchestrator.model import (
     action_output_limit,
     excerpt,
 )
-from orchestrator.operations.poll import within_history_budget
 from orchestrator.operations.state import MachineState, machine_state
 from orchestrator.operations.timeline import action_outcome, finished_wave, note, read_for_step
 

@@ -36,7 +36,6 @@ from execution_utils import (
     is_terminal,
     normalize_execution_status,
     paused_seconds,
-    transition,
     wave_for_retry,
 )
 from orchestrator.deps import Deps
@@ -215,7 +214,6 @@ def resume(
                 "resume",
                 f"wave {execution.get('pausedWave')} failed; retry it, skip it or cancel the execution",
             )
-        transition(status, ExecutionStatus.IN_PROGRESS)
         try:
             if reason == PauseReason.APPROVAL:
                 return _approve(deps, execution, actor=actor, comment=comment)
@@ -485,7 +483,6 @@ def cancel(
             raise _already_decided(execution, prior, "cancel")
         if status not in (ExecutionStatus.PENDING, ExecutionStatus.IN_PROGRESS, ExecutionStatus.PAUSED):
             raise _conflict(execution, "cancel", f"it is {status}")
-        transition(status, ExecutionStatus.CANCELLING)
         now = deps.clock.iso()
         paused = paused_seconds(execution, now) if status is ExecutionStatus.PAUSED else None
         event = pending_event(

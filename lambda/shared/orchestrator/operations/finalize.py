@@ -25,7 +25,6 @@ from execution_utils import (
     server_phase,
     server_phase_settled,
     status_label,
-    transition,
     wave_jobs_pending,
     waves_at_end,
 )
@@ -85,7 +84,6 @@ def finalize_execution(deps: Deps, execution_id: str, *, error: str | None = Non
             list[WaveRecord], waves_at_end(execution["waves"], cancelled=cancel, error=error, now=now)
         )
         final = decide_final_status(waves, cancel_requested=cancel, error=error)
-        transition(current, final)
         try:
             record = deps.stores.executions.record_final(
                 execution,

@@ -28,6 +28,7 @@ from execution_utils import (
     wave_jobs_pending,
     wave_phase,
     wave_warnings,
+    within_history_budget,
 )
 from orchestrator import timeutil
 from orchestrator.deps import Deps
@@ -71,10 +72,6 @@ PHASE_WEIGHT = {
     WavePhase.LAUNCHING: 0.85,
     WavePhase.VERIFYING: 1.0,
 }
-# Step Functions history budget (25,000 events; a poll loop turn costs 9): up to BURST polls at any
-# pace, then on average no more than one poll per BUDGET_SECONDS of execution time.
-HISTORY_BURST_POLLS = 200
-HISTORY_BUDGET_SECONDS = 40
 MAX_FAILED_SERVERS_LISTED = 20
 # Polls in a row that may fail with an error that is neither passing nor a denial before the wave fails.
 MAX_CONSECUTIVE_POLL_ERRORS = 5
@@ -98,13 +95,6 @@ def next_poll_interval(
     weight = max(PHASE_WEIGHT.get(phase, 0.0) if phase else 0.0, finished)
     interval = round(max_seconds - (max_seconds - min_seconds) * weight)
     return max(min_seconds, within_history_budget(interval, poll_count, execution_elapsed_seconds))
-
-
-def within_history_budget(interval: int, steps: int, execution_elapsed_seconds: float) -> int:
-    """The interval before the next loop turn (a poll or a runbook action step), slowed to the
-    budget's pace once the execution made more than its burst of turns for its age."""
-    allowed = HISTORY_BURST_POLLS + execution_elapsed_seconds / HISTORY_BUDGET_SECONDS
-    return max(interval, HISTORY_BUDGET_SECONDS) if steps >= allowed else interval
 
 
 def _iso(value: Any) -> str | None:

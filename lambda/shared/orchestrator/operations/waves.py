@@ -19,7 +19,6 @@ from execution_utils import (
     is_terminal,
     next_action,
     normalize_execution_status,
-    transition,
 )
 from orchestrator import timeutil
 from orchestrator.deps import Deps
@@ -110,7 +109,6 @@ def advance(deps: Deps, state: dict[str, Any]) -> MachineState:
                 pause_timeout_seconds=pause_seconds,
             )
         if status is not ExecutionStatus.IN_PROGRESS:
-            transition(status, ExecutionStatus.IN_PROGRESS)
             try:
                 deps.stores.executions.record_running(execution)
             except StaleWriteError:
@@ -172,8 +170,6 @@ def pause(deps: Deps, state: dict[str, Any], task_token: str) -> dict[str, Any]:
         if status is ExecutionStatus.CANCELLING or is_terminal(status):
             deps.sfn.send_action(task_token, "CANCEL")
             return {"paused": False}
-        if status is not ExecutionStatus.PAUSED:
-            transition(status, ExecutionStatus.PAUSED)
         reason, message = _pause_reason(execution, index)
         now = deps.clock.iso()
         try:

@@ -15,6 +15,8 @@ from execution_utils import (
     PauseReason,
     WavePhase,
     WaveStatus,
+    normalize_execution_status,
+    transition,
 )
 from orchestrator.exceptions import NotFoundError, StaleWriteError
 from orchestrator.identity import ActorLike
@@ -158,6 +160,20 @@ class ExecutionStore:
     def _versioned(self, execution: ExecutionRecord) -> Change:
         return Change().versioned(int(execution.get("version", 0)))
 
+    def _set_status(self, change: Change, execution: ExecutionRecord, new_status: ExecutionStatus) -> Change:
+        """The one write of an execution's status, by the model's rule (``transition``) from the
+        status read: IllegalTransitionError for a change it forbids, a status "changing" to itself
+        included (a write that keeps the status says so before it gets here). Every change that
+        calls it is versioned, so it applies only to the record whose status was checked.
+
+        A change already conditioned on a status the record read does not have could never apply:
+        StaleWriteError, as the backend would answer it (the caller reads again)."""
+        required = [c.value for c in change.conditions if isinstance(c, Equals) and c.path == "status"]
+        if any(value != execution["status"] for value in required):
+            raise StaleWriteError("the item changed since it was read")
+        new = transition(normalize_execution_status(execution["status"]), new_status)
+        return change.set("status", str(new))
+
     def create(self, record: ExecutionRecord) -> ExecutionRecord:
         item: ExecutionRecord = {**record, "recordType": RECORD_TYPE, "version": 1}
         self.backend.put_new(item)
@@ -168,9 +184,9 @@ class ExecutionStore:
         return self._apply_or_fresh(execution, change)
 
     def record_running(self, execution: ExecutionRecord) -> ExecutionRecord:
-        """PENDING or PAUSED -> IN_PROGRESS at a wave boundary (the caller checked the transition)."""
+        """PENDING or PAUSED -> IN_PROGRESS at a wave boundary."""
         return self._apply(
-            execution, self._versioned(execution).set("status", str(ExecutionStatus.IN_PROGRESS))
+            execution, self._set_status(self._versioned(execution), execution, ExecutionStatus.IN_PROGRESS)
         )
 
     def request_pause(
@@ -235,7 +251,7 @@ class ExecutionStore:
             Equals("status", str(ExecutionStatus.PAUSED)),
             Equals(_action(index, position, "status"), str(ActionStatus.RUNNING)),
         )
-        change.set("status", str(ExecutionStatus.IN_PROGRESS)).set("pausedSeconds", paused_seconds)
+        self._set_status(change, execution, ExecutionStatus.IN_PROGRESS).set("pausedSeconds", paused_seconds)
         change.remove("taskToken", "taskActionTime")
         return self._apply(execution, change.set(_wave(index, f"actions[{position}]"), action))
 
@@ -257,8 +273,8 @@ class ExecutionStore:
         change.remove("taskActionTime", "decision")
         if before:
             change.remove("pauseRequested")
-        if execution["status"] != ExecutionStatus.PAUSED:
-            change.set("status", str(ExecutionStatus.PAUSED)).set("pausedTime", now)
+        if execution["status"] != ExecutionStatus.PAUSED:  # a pause while PAUSED keeps its pausedTime
+            self._set_status(change, execution, ExecutionStatus.PAUSED).set("pausedTime", now)
         return change
 
     def _resumed(
@@ -274,7 +290,8 @@ class ExecutionStore:
         """IN_PROGRESS, keeping the task token until the state machine has received it. The decision
         (``kind``: RESUME, APPROVE, RETRY or SKIP, who, with what comment, when) is kept with the
         record until the next pause, so that a later caller learns who decided this pause."""
-        change = self._versioned(execution).set("status", str(ExecutionStatus.IN_PROGRESS))
+        change = self._versioned(execution).when(Equals("status", str(ExecutionStatus.PAUSED)))
+        self._set_status(change, execution, ExecutionStatus.IN_PROGRESS)
         decision: dict[str, Any] = {"kind": kind, **actor_fields("actor", actor), "time": now}
         if comment:
             decision["comment"] = comment
@@ -283,7 +300,6 @@ class ExecutionStore:
         if execution.get("pausedAction"):
             decision["action"] = execution["pausedAction"]
         change.set("decision", decision)
-        change.when(Equals("status", str(ExecutionStatus.PAUSED)))
         if execution.get("pausedBeforeWave"):
             change.set("resumedBeforeWave", execution["pausedBeforeWave"])
             change.set("currentWave", execution["pausedBeforeWave"])
@@ -360,7 +376,7 @@ class ExecutionStore:
         event: PendingEvent | None = None,
     ) -> ExecutionRecord:
         """CANCELLING; a held task token stays until the state machine has received CANCEL."""
-        change = self._versioned(execution).set("status", str(ExecutionStatus.CANCELLING))
+        change = self._set_status(self._versioned(execution), execution, ExecutionStatus.CANCELLING)
         change.set("cancelRequested", True).set("cancelRequestedTime", now)
         _set_actor(change, "cancelRequestedBy", actor)
         change.set("cancelReason", reason)
@@ -577,7 +593,7 @@ class ExecutionStore:
         paused_seconds: int | None = None,
     ) -> ExecutionRecord:
         """The terminal status and end time, once (StaleWriteError when the record changed)."""
-        change = self._versioned(execution).set("status", str(status)).set("waves", list(waves))
+        change = self._set_status(self._versioned(execution), execution, status).set("waves", list(waves))
         change.set("endTime", now).set("durationSeconds", duration_seconds)
         change.set("completedWaves", completed_waves).remove("taskToken", "taskActionTime")
         if jobs_pending:
