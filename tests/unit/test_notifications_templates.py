@@ -30,8 +30,8 @@ from report_records import (
 )
 
 from execution_utils import status_color, wave_for_retry, wave_summary
-from orchestrator.dynamo import serialize
-from orchestrator.notifications import (
+from orchestrator.aws.dynamo import serialize
+from orchestrator.notify.messages import (
     DETAIL_TYPE,
     SOURCE,
     SUBJECT_MAX_CHARS,

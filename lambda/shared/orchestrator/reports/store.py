@@ -6,7 +6,7 @@ from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from orchestrator.aws_errors import translate
+from orchestrator.aws.errors import translate
 
 
 def report_key(plan_id: str, execution_id: str, extension: str) -> str:

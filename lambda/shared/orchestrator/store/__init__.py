@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from orchestrator import clients
+from orchestrator.aws import clients
+from orchestrator.aws.dynamo import Table
 from orchestrator.config import Config, get_config
-from orchestrator.dynamo import Table
 from orchestrator.store.dynamodb import DynamoCatalog, DynamoExecutions, DynamoLocks, DynamoServers
 from orchestrator.store.executions import ExecutionStore
 from orchestrator.store.memory import MemoryCatalog, MemoryExecutions, MemoryLocks, MemoryServers

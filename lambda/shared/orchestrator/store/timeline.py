@@ -9,7 +9,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, cast
 
-from orchestrator.dynamo import Table
+from orchestrator.aws.dynamo import Table
 from orchestrator.exceptions import StaleWriteError
 from orchestrator.model import TimelineEvent
 

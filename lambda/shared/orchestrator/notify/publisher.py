@@ -27,11 +27,11 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAl
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 
-from orchestrator import clients
-from orchestrator.aws_errors import TRANSIENT_CODES, translate
+from orchestrator.aws import clients
+from orchestrator.aws.errors import TRANSIENT_CODES, translate
 from orchestrator.config import ConfigError
 from orchestrator.exceptions import DependencyError, OrchestratorError, TransientError
-from orchestrator.notifications import (
+from orchestrator.notify.messages import (
     DETAIL_TYPE,
     SOURCE,
     StatusChange,

@@ -39,7 +39,7 @@ from execution_utils import (
     wave_summary,
     wave_warning_lines,
 )
-from orchestrator.dynamo import deserialize
+from orchestrator.aws.dynamo import deserialize
 from orchestrator.model import ExecutionRecord, execution_from_item
 
 SOURCE = "drs-orchestrator"
