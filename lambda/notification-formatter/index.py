@@ -23,7 +23,8 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from orchestrator.notify.messages import StatusChange, status_change_from_record
+from orchestrator.notify.change import StatusChange
+from orchestrator.notify.messages import status_change_from_record
 from orchestrator.notify.metrics import emit_status_change
 from orchestrator.notify.publisher import NotificationDelivery, NotifierConfig
 from orchestrator.timeutil import iso, system_clock

@@ -210,7 +210,7 @@ def test_a_runbook_execution_counts_its_failed_actions_skipped_waves_and_retries
     whose wave 2 was skipped after its gate timed out; then the runbook's metrics say so."""
     from datetime import UTC, datetime
 
-    from orchestrator.notify.messages import StatusChange
+    from orchestrator.notify.change import StatusChange
 
     execution = {
         "executionId": "e-1",

@@ -21,7 +21,8 @@ from moto import mock_aws
 
 from drs_sandbox.cfn import dynamodb_table_kwargs, load_template
 from orchestrator.exceptions import DependencyError
-from orchestrator.notify.messages import StatusChange, status_change_from_record
+from orchestrator.notify.change import StatusChange
+from orchestrator.notify.messages import status_change_from_record
 from orchestrator.notify.publisher import (
     DEAD_LETTERED,
     DELIVERED,

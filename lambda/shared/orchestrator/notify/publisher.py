@@ -31,13 +31,8 @@ from orchestrator.aws import clients
 from orchestrator.aws.errors import TRANSIENT_CODES, translate
 from orchestrator.config import ConfigError
 from orchestrator.exceptions import DependencyError, OrchestratorError, TransientError
-from orchestrator.notify.messages import (
-    DETAIL_TYPE,
-    SOURCE,
-    StatusChange,
-    build_notification,
-    event_detail,
-)
+from orchestrator.notify.change import DETAIL_TYPE, SOURCE, StatusChange
+from orchestrator.notify.messages import build_notification, event_detail
 from orchestrator.timeutil import iso, system_clock
 
 logger = logging.getLogger(__name__)
