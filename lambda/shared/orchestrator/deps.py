@@ -15,8 +15,9 @@ from orchestrator.aws.ssm import Ssm
 from orchestrator.aws.users import CognitoUsers
 from orchestrator.config import Config, get_config
 from orchestrator.identity import UserDirectory
-from orchestrator.reports.store import ReportStore, S3Reports
+from orchestrator.reports.store import S3Reports
 from orchestrator.store import Stores
+from orchestrator.store.ports import ReportStore
 from orchestrator.timeutil import Clock
 
 

@@ -12,8 +12,8 @@ from orchestrator.config import Config, get_config
 from orchestrator.store.dynamodb import DynamoCatalog, DynamoExecutions, DynamoLocks, DynamoServers
 from orchestrator.store.executions import ExecutionStore
 from orchestrator.store.memory import MemoryCatalog, MemoryExecutions, MemoryLocks, MemoryServers
-from orchestrator.store.ports import GROUP, PLAN, CatalogStore, LockStore, ServerStore
-from orchestrator.store.timeline import DynamoTimeline, MemoryTimeline, TimelineStore
+from orchestrator.store.ports import GROUP, PLAN, CatalogStore, LockStore, ServerStore, TimelineStore
+from orchestrator.store.timeline import DynamoTimeline, MemoryTimeline
 
 
 @dataclass(frozen=True)
