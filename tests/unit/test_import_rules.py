@@ -175,3 +175,10 @@ def test_every_module_is_in_a_layer() -> None:
     # A new top-level module or package must be placed in the code map before it is used
     for module, _ in ALL:
         assert layer_of(module) is not None
+
+
+@pytest.mark.parametrize(("module", "path"), ALL, ids=[m for m, _ in ALL])
+def test_operations_and_the_api_never_touch_the_dynamodb_layer(module: str, path: Path) -> None:
+    # Records cross modules typed: only the stores (and the stream reader of notify/) read DynamoDB items
+    if module.startswith(("orchestrator.operations", "orchestrator.api")):
+        assert "orchestrator.aws.dynamo" not in imports_of(path, module)
