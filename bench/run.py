@@ -38,7 +38,7 @@ import requests
 from bench import calibration, console_page, gate
 from drs_sandbox.drs import DrsLimits
 from drs_sandbox.server import Sandbox
-from orchestrator import clients
+from orchestrator.aws import clients
 from orchestrator.operations import dispatch
 
 PHASES = {"snapshot": 60, "conversion": 180, "launch": 60, "boot": 30}

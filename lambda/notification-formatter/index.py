@@ -4,7 +4,7 @@ Records whose status did not change (poll progress, version bumps, termination b
 nothing. Each transition is delivered once per channel (idempotency keyed on the transition), each
 channel independently: one that still fails after its retries goes, as a full message, to the
 dead-letter queue, and the record counts as handled; then the transition is counted in the
-CloudWatch metrics (EMF, orchestrator.metrics), once too. Only a record whose dead letter could not
+CloudWatch metrics (EMF, orchestrator.notify.metrics), once too. Only a record whose dead letter could not
 be written either is reported in ``batchItemFailures`` (the others are not held back); after the
 event source's retries it is named (shard and sequence range) in the same queue.
 
@@ -23,9 +23,10 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from orchestrator.metrics import emit_status_change
-from orchestrator.notifications import StatusChange, status_change_from_record
-from orchestrator.publisher import NotificationDelivery, NotifierConfig
+from orchestrator.notify.change import StatusChange
+from orchestrator.notify.messages import status_change_from_record
+from orchestrator.notify.metrics import emit_status_change
+from orchestrator.notify.publisher import NotificationDelivery, NotifierConfig
 from orchestrator.timeutil import iso, system_clock
 
 logger = Logger()

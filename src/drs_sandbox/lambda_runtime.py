@@ -20,7 +20,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -166,8 +165,3 @@ class InProcessLambda:
         finally:
             LambdaFunction._invoke_lambda = original  # type: ignore[method-assign]
             LambdaFunction.invoke = original_invoke  # type: ignore[method-assign]
-
-
-def handler_path(spec: FunctionSpec) -> Path:
-    module_name = spec.handler.rpartition(".")[0]
-    return spec.code_dir / f"{module_name.replace('.', '/')}.py"

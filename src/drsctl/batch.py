@@ -1,4 +1,5 @@
-"""`drsctl drill`: drills of many plans, continuing past failures (partial success, seed 004)."""
+"""`drsctl drill`: drills of many plans, one after another, continuing past failures; the exit
+status says whether all (0), some (2) or none (1) succeeded."""
 
 from __future__ import annotations
 

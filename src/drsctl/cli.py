@@ -10,9 +10,12 @@ import itertools
 import json
 import os
 import shlex
+import signal
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
+from types import FrameType
 from typing import Any, NoReturn
 
 import requests
@@ -578,14 +581,27 @@ def cmd_drill(ctx: Context) -> int:
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
-    from drs_sandbox.server import main as sandbox_main
-
-    argv = ["--port", str(args.port)]
+    """Serve the sandbox in an interpreter of its own (``python -m drs_sandbox.server``): drsctl
+    starts it as a program and imports none of it. Ctrl-C or SIGTERM given to drsctl reaches the
+    sandbox, which stops cleanly; drsctl exits with the sandbox's status."""
+    argv = [sys.executable, "-m", "drs_sandbox.server", "--port", str(args.port)]
     if args.scenario:
         argv += ["--scenario", args.scenario]
     if args.time_scale:
         argv += ["--time-scale", str(args.time_scale)]
-    return sandbox_main(argv)
+    child = subprocess.Popen(argv)
+
+    def forward(signum: int, _frame: FrameType | None) -> None:
+        # A terminal's Ctrl-C reaches the whole process group already; a second signal only asks
+        # the sandbox again to stop, which it does once.
+        child.send_signal(signum)
+
+    previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        return child.wait()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 COMMANDS: dict[str, Callable[[Context], int]] = {

@@ -16,10 +16,10 @@ from orchestration_driver import Orchestration
 from stack_tables import stack_tables
 
 from drs_sandbox.drs import DrsSimulator
+from orchestrator.aws.drs import Drs
+from orchestrator.aws.ec2 import Ec2
 from orchestrator.config import Config
 from orchestrator.deps import Deps
-from orchestrator.drs import Drs
-from orchestrator.ec2 import Ec2
 from orchestrator.reports.store import MemoryReports
 from orchestrator.store import Stores
 from orchestrator.timeutil import Clock

@@ -11,8 +11,8 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
+from orchestrator.aws.users import CognitoUsers
 from orchestrator.exceptions import TransientError
-from orchestrator.users import CognitoUsers
 
 
 class Counting:

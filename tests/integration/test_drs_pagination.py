@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from drs_sandbox.drs import DrsLimits, DrsSimulator
-from orchestrator import drs as drs_module
-from orchestrator.drs import Drs
+from orchestrator.aws import drs as drs_module
+from orchestrator.aws.drs import Drs
 from orchestrator.exceptions import PermissionDeniedError
 
 if TYPE_CHECKING:

@@ -20,8 +20,8 @@ from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
 
 from drs_sandbox.cfn import dynamodb_table_kwargs, load_template
-from orchestrator import clients
-from orchestrator.notifications import build_notification, status_change_from_record
+from orchestrator.aws import clients
+from orchestrator.notify.messages import build_notification, status_change_from_record
 from orchestrator.operations import control, finalize, waves
 
 if TYPE_CHECKING:

@@ -1,6 +1,6 @@
 """In-memory versions of the orchestrator's AWS ports, for unit tests with sockets disabled.
 
-The production DRS and EC2 adapters (orchestrator.drs.Drs, orchestrator.ec2.Ec2) run unchanged
+The production DRS and EC2 adapters (orchestrator.aws.drs.Drs, orchestrator.aws.ec2.Ec2) run unchanged
 over in-process clients: DRS calls go to the DRS simulator's `dispatch` (errors become botocore
 ClientErrors, as on the wire), and EC2 is a small in-memory EC2 that the simulator launches
 recovery instances into. Step Functions is a recording stand-in.
@@ -174,8 +174,8 @@ class InMemoryFunctions:
     def invoke(self, name: str, event: Any) -> Any:
         import json
 
+        from orchestrator.aws.functions import Invocation
         from orchestrator.exceptions import NotFoundError
-        from orchestrator.functions import Invocation
 
         self.calls.append((name, dict(event)))
         if name not in self.functions:

@@ -18,8 +18,8 @@ from orchestrator.actions.lambda_action import LambdaRunner
 from orchestrator.actions.ssm_automation import AutomationRunner
 from orchestrator.actions.ssm_command import CommandRunner
 from orchestrator.actions.wait import WaitRunner
+from orchestrator.aws.functions import Invocation
 from orchestrator.exceptions import NotFoundError
-from orchestrator.functions import Invocation
 from orchestrator.model import new_action
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)

@@ -12,7 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from orchestrator.api import http, schemas
-from orchestrator.dynamo import translate
+from orchestrator.aws.dynamo import translate
 from orchestrator.exceptions import (
     BadRequestError,
     DependencyError,

@@ -1,5 +1,5 @@
 """The CloudWatch dashboard and alarms of template.yaml name only metrics that exist: the
-DRSOrchestrator ones with exactly the dimensions orchestrator.metrics emits, the AWS ones among those
+DRSOrchestrator ones with exactly the dimensions orchestrator.notify.metrics emits, the AWS ones among those
 AWS publishes for the resource they name; every alarm notifies the alarm topic."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from drs_sandbox.cfn import load_template
-from orchestrator.metrics import CATALOGUE, DIMENSION_VALUES, NAMESPACE
+from orchestrator.notify.metrics import CATALOGUE, DIMENSION_VALUES, NAMESPACE
 
 # What AWS publishes, per namespace: metric names and the dimension (and resource type) naming ours.
 AWS_METRICS: dict[str, tuple[set[str], dict[str, str]]] = {
@@ -74,7 +74,7 @@ def check_metric(template: dict[str, Any], namespace: str, name: str, dims: dict
     """Fails unless the metric exists (dimension values: template intrinsics or the dashboard's ${...})."""
     resources = template["Resources"]
     if namespace == NAMESPACE:
-        assert name in CATALOGUE, f"{name} is not emitted by orchestrator.metrics"
+        assert name in CATALOGUE, f"{name} is not emitted by orchestrator.notify.metrics"
         assert tuple(dims) == CATALOGUE[name].dimensions, (
             f"{name} is emitted with {CATALOGUE[name].dimensions}"
         )

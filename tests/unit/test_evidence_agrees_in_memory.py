@@ -27,8 +27,8 @@ from execution_utils import (
     whole_second,
 )
 from orchestrator import timeutil
-from orchestrator.dynamo import serialize
-from orchestrator.notifications import build_notification, status_change_from_record
+from orchestrator.aws.dynamo import serialize
+from orchestrator.notify.messages import build_notification, status_change_from_record
 from orchestrator.operations import actions, control
 from orchestrator.operations.timeline import all_events
 from orchestrator.reports.html import render_html

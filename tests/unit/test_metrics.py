@@ -1,4 +1,4 @@
-"""Execution metrics (orchestrator.metrics): the EMF the notification-formatter prints for each
+"""Execution metrics (orchestrator.notify.metrics): the EMF the notification-formatter prints for each
 delivered status change, driven through the real handler as in test_notifications_handler.py."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import pytest
 from test_notifications_handler import Stack, stream_records
 from test_notifications_handler import stack as handler_stack  # noqa: F401  (a fixture, used below)
 
-from orchestrator.metrics import CATALOGUE, DIMENSION_VALUES, NAMESPACE, status_change_metrics
-from orchestrator.notifications import status_change_from_record
+from orchestrator.notify.messages import status_change_from_record
+from orchestrator.notify.metrics import CATALOGUE, DIMENSION_VALUES, NAMESPACE, status_change_metrics
 
 NOW = "2026-11-22T12:00:00.000Z"
 
@@ -150,7 +150,7 @@ def test_a_retry_after_a_failed_delivery_counts_the_transition_once(
     formatter: Stack, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given SNS refuses the deliveries of a FAILED transition (the batch's creation record goes through)
-    from orchestrator import clients
+    from orchestrator.aws import clients
 
     def refuse(params: dict[str, Any], **_: Any) -> None:
         if params["MessageAttributes"]["status"]["StringValue"] == "FAILED":
@@ -210,7 +210,7 @@ def test_a_runbook_execution_counts_its_failed_actions_skipped_waves_and_retries
     whose wave 2 was skipped after its gate timed out; then the runbook's metrics say so."""
     from datetime import UTC, datetime
 
-    from orchestrator.notifications import StatusChange
+    from orchestrator.notify.change import StatusChange
 
     execution = {
         "executionId": "e-1",

@@ -1,4 +1,4 @@
-"""The delivery of a status change on its two channels (orchestrator.publisher): each channel on its
+"""The delivery of a status change on its two channels (orchestrator.notify.publisher): each channel on its
 own, a channel that keeps failing dead-lettered in full, and the replay of the dead-letter queue
 exactly once per key. SNS and EventBridge are scripted clients; the idempotency table and the queue
 are moto in-process (sockets stay disabled)."""
@@ -21,8 +21,9 @@ from moto import mock_aws
 
 from drs_sandbox.cfn import dynamodb_table_kwargs, load_template
 from orchestrator.exceptions import DependencyError
-from orchestrator.notifications import StatusChange, status_change_from_record
-from orchestrator.publisher import (
+from orchestrator.notify.change import StatusChange
+from orchestrator.notify.messages import status_change_from_record
+from orchestrator.notify.publisher import (
     DEAD_LETTERED,
     DELIVERED,
     EVENTBRIDGE,

@@ -21,9 +21,9 @@ from moto import mock_aws
 from report_records import CANCELLER, paused_for_failed_wave
 
 from drs_sandbox.cfn import dynamodb_table_kwargs, load_template
-from orchestrator import clients
+from orchestrator.aws import clients
+from orchestrator.aws.dynamo import serialize
 from orchestrator.config import ConfigError
-from orchestrator.dynamo import serialize
 
 ROOT = Path(__file__).resolve().parents[2]
 HANDLER = ROOT / "lambda" / "notification-formatter" / "index.py"
@@ -119,7 +119,7 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
         monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", FakeLambdaContext.function_name)
         publishes: list[dict[str, Any]] = []
         put_events: list[dict[str, Any]] = []
-        # Record what the handler asks of SNS and EventBridge (the clients it gets from orchestrator.clients).
+        # Record what the handler asks of SNS and EventBridge (the clients it gets from orchestrator.aws.clients).
         clients.client("sns").meta.events.register(
             "provide-client-params.sns.Publish", lambda params, **_: publishes.append(copy.deepcopy(params))
         )

@@ -30,16 +30,9 @@ from report_records import (
 )
 
 from execution_utils import status_color, wave_for_retry, wave_summary
-from orchestrator.dynamo import serialize
-from orchestrator.notifications import (
-    DETAIL_TYPE,
-    SOURCE,
-    SUBJECT_MAX_CHARS,
-    StatusChange,
-    build_notification,
-    event_detail,
-    status_change_from_record,
-)
+from orchestrator.aws.dynamo import serialize
+from orchestrator.notify.change import DETAIL_TYPE, SOURCE, SUBJECT_MAX_CHARS, StatusChange
+from orchestrator.notify.messages import build_notification, event_detail, status_change_from_record
 
 STREAMS = Path(__file__).resolve().parents[1] / "fixtures" / "streams"
 

@@ -5,19 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 
-from orchestrator import clients
+from orchestrator.aws import clients
+from orchestrator.aws.drs import Drs
+from orchestrator.aws.ec2 import Ec2
+from orchestrator.aws.functions import Functions
+from orchestrator.aws.ports import DrsPort, Ec2Port, FunctionsPort, SsmPort, StateMachinePort
+from orchestrator.aws.sfn import StepFunctions
+from orchestrator.aws.ssm import Ssm
+from orchestrator.aws.users import CognitoUsers
 from orchestrator.config import Config, get_config
-from orchestrator.drs import Drs
-from orchestrator.ec2 import Ec2
-from orchestrator.functions import Functions
 from orchestrator.identity import UserDirectory
-from orchestrator.ports import DrsPort, Ec2Port, FunctionsPort, SsmPort, StateMachinePort
-from orchestrator.reports.store import ReportStore, S3Reports
-from orchestrator.sfn import StepFunctions
-from orchestrator.ssm import Ssm
+from orchestrator.reports.store import S3Reports
 from orchestrator.store import Stores
+from orchestrator.store.ports import ReportStore
 from orchestrator.timeutil import Clock
-from orchestrator.users import CognitoUsers
 
 
 @dataclass(frozen=True)

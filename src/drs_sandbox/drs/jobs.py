@@ -89,9 +89,6 @@ class Job:
     def active(self) -> bool:
         return self.status in ACTIVE_STATUSES
 
-    def next_due(self) -> float | None:
-        return self.steps[self.cursor][0] if self.cursor < len(self.steps) else None
-
     def add_log(self, at: float, event: str, **data: str) -> None:
         item: dict[str, Any] = {"logDateTime": iso(at), "event": event}
         if data:

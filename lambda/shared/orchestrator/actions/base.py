@@ -18,9 +18,9 @@ from functools import cached_property
 from typing import Any, ClassVar, Protocol
 
 from execution_utils import ActionStatus
+from orchestrator.aws.ports import FunctionsPort, SsmPort
 from orchestrator.config import Config
 from orchestrator.model import ActionRecord
-from orchestrator.ports import FunctionsPort, SsmPort
 
 # The context every action gets (a LAMBDA action as its event, merged with its payload, whose keys
 # may not shadow these): built by operations/actions.py, documented in the README.

@@ -20,10 +20,10 @@ from orchestrator.actions.base import (
     Problem,
     Runner,
 )
+from orchestrator.aws.ports import FunctionsPort
 from orchestrator.config import Config
 from orchestrator.exceptions import OrchestratorError, TransientError
 from orchestrator.model import ActionRecord
-from orchestrator.ports import FunctionsPort
 
 # A LAMBDA action is invoked synchronously inside the execution handler, whose limit is 900 s.
 LAMBDA_MAX_TIMEOUT_SECONDS = 840

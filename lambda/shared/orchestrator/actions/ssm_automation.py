@@ -18,10 +18,10 @@ from orchestrator.actions.base import (
     render_parameters,
 )
 from orchestrator.actions.ssm_documents import DOCUMENT_NAME, PARAMETERS, document_problems
+from orchestrator.aws.ports import SsmPort
 from orchestrator.config import Config
 from orchestrator.exceptions import OrchestratorError, TransientError
 from orchestrator.model import ActionRecord
-from orchestrator.ports import SsmPort
 
 _RUNNING = frozenset({"Pending", "InProgress", "Waiting", "Cancelling", "RunbookInProgress", "Scheduled"})
 _TIMED_OUT = frozenset({"TimedOut"})

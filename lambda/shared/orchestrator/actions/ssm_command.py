@@ -17,11 +17,11 @@ from orchestrator.actions.base import (
     shell_quote_for,
 )
 from orchestrator.actions.ssm_documents import DOCUMENT_NAME, PARAMETERS, document_problems
+from orchestrator.aws.ports import SsmPort
+from orchestrator.aws.ssm import COMMAND_ENDED
 from orchestrator.config import Config
 from orchestrator.exceptions import OrchestratorError, TransientError
 from orchestrator.model import ActionRecord
-from orchestrator.ports import SsmPort
-from orchestrator.ssm import COMMAND_ENDED
 
 # Run Command appends what failed after this marker, below the command's own output.
 _ERROR_MARKER = "----------ERROR-------"

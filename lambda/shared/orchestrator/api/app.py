@@ -1,4 +1,5 @@
-"""The REST API of ARCHITECTURE.md section 4 on Powertools' REST resolver.
+"""The REST API on Powertools' REST resolver: the paths, bodies and errors README.md states as the
+contract (scripts/gen_openapi.py writes them out as docs/openapi.json).
 
 The routes live in api/routes/, one module (and Powertools Router) per resource, each declared once
 with its schemas (api/contract.py). Every error is `{"error": {"code", "message"}}` with 400, 404,

@@ -21,8 +21,8 @@ from execution_utils import (
     normalize_execution_status,
 )
 from orchestrator import timeutil
+from orchestrator.aws.drs import chunks
 from orchestrator.deps import Deps
-from orchestrator.drs import chunks
 from orchestrator.exceptions import (
     CapacityError,
     ConflictError,

@@ -10,7 +10,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from execution_utils import format_duration, whole_second
-from orchestrator.reports.text import _clip, _duration, _e, _failed, _parse, _server_name, _short
+from orchestrator.reports.formatting import (
+    clip,
+    duration_text,
+    esc,
+    parse_time,
+    server_failed,
+    server_name,
+    short_offset,
+)
 
 # At most this many servers of a wave are drawn in the chart (then "+N more"), so that a wave of a
 # thousand servers still prints on one page; the servers tables always list every server.
@@ -83,18 +91,18 @@ def whole_seconds(start: datetime, end: datetime) -> int:
 
 def _moments(report: Mapping[str, Any]) -> Iterable[datetime | None]:
     execution = report["execution"]
-    yield _parse(execution.get("endTime"))
+    yield parse_time(execution.get("endTime"))
     for wave in report["waves"]:
-        yield _parse(wave.get("startTime"))
-        yield _parse(wave.get("endTime"))
+        yield parse_time(wave.get("startTime"))
+        yield parse_time(wave.get("endTime"))
         for server in wave["servers"]:
             for phase in server.get("phases") or []:
-                yield _parse(phase.get("start"))
-                yield _parse(phase.get("end"))
+                yield parse_time(phase.get("start"))
+                yield parse_time(phase.get("end"))
     for pause in report["pauses"]:
-        yield _parse(pause.get("end"))
+        yield parse_time(pause.get("end"))
     if not report.get("final"):
-        yield _parse(report.get("generatedAt"))
+        yield parse_time(report.get("generatedAt"))
 
 
 def _tick_step(seconds: float) -> int:
@@ -118,14 +126,14 @@ def _span_tip(
     what: str, start: datetime | None, end: datetime | None, scale: _Scale, *, seconds: Any = None
 ) -> str:
     """``what: +1m → +3m (2m 00s)``; ``seconds``: the span's length as the report model has it."""
-    begin = "?" if start is None else f"+{_short(scale.offset(start))}"
+    begin = "?" if start is None else f"+{short_offset(scale.offset(start))}"
     if end is None:
-        return _e(f"{what}: from {begin}, still running")
+        return esc(f"{what}: from {begin}, still running")
     if isinstance(seconds, int) and not isinstance(seconds, bool):
         length = format_duration(seconds)
     else:
         length = format_duration(whole_seconds(start, end)) if start else "?"
-    return _e(f"{what}: {begin} \u2192 +{_short(scale.offset(end))} ({length})")
+    return esc(f"{what}: {begin} \u2192 +{short_offset(scale.offset(end))} ({length})")
 
 
 def _server_rows(
@@ -134,28 +142,28 @@ def _server_rows(
     parts: list[str] = []
     servers: list[Mapping[str, Any]] = list(wave["servers"])
     for server in _drawn(servers):
-        name = _server_name(server)
+        name = server_name(server)
         parts.append(
-            f'<g class="server-row" data-server="{_e(server.get("sourceServerId"))}">'
+            f'<g class="server-row" data-server="{esc(server.get("sourceServerId"))}">'
             f'<text x="{_PLOT_X0 - 8}" y="{y + 9:.1f}" class="server-label" text-anchor="end">'
-            f"{_e(_clip(name, 34))}</text>"
+            f"{esc(clip(name, 34))}</text>"
             f'<line x1="{_PLOT_X0}" x2="{_PLOT_X1}" y1="{y + 6:.1f}" y2="{y + 6:.1f}" class="lane"/>'
         )
         for phase in server.get("phases") or []:
             kind = str(phase.get("phase"))
-            start = _parse(phase.get("start"))
+            start = parse_time(phase.get("start"))
             if start is None:
                 continue
             if kind in ("READY", "FAILED"):
                 color = READY_COLOR if kind == "READY" else FAILED_COLOR
                 x = scale.x(start)
-                tip = _e(f"{name}: {kind.lower()} at +{_short(scale.offset(start))}")
+                tip = esc(f"{name}: {kind.lower()} at +{short_offset(scale.offset(start))}")
                 parts.append(
                     f'<rect class="mark mark-{kind.lower()}" x="{x - 1.5:.1f}" y="{y + 0.5:.1f}" width="3" '
                     f'height="11" fill="{color}"><title>{tip}</title></rect>'
                 )
                 continue
-            end = _parse(phase.get("end")) or day_end
+            end = parse_time(phase.get("end")) or day_end
             parts.append(
                 _rect(
                     scale.x(start),
@@ -163,7 +171,7 @@ def _server_rows(
                     y + 2.5,
                     7,
                     fill=PHASE_COLORS.get(kind, "#bbbbbb"),
-                    css=f"phase phase-{_e(kind.lower())}",
+                    css=f"phase phase-{esc(kind.lower())}",
                     tip=_span_tip(f"{name} {PHASE_LABELS.get(kind, kind)}", start, end, scale),
                 )
             )
@@ -192,7 +200,7 @@ def _drawn(servers: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
         return servers
     ranked = sorted(
         range(len(servers)),
-        key=lambda n: (not _failed(servers[n]), _invert(_last_moment(servers[n]))),
+        key=lambda n: (not server_failed(servers[n]), _invert(_last_moment(servers[n]))),
     )
     return [servers[n] for n in sorted(ranked[:MAX_CHART_SERVERS])]
 
@@ -205,10 +213,10 @@ def _stage_span(wave: Mapping[str, Any], stage: str) -> tuple[datetime, datetime
     """(first start, last end) of the wave's actions of one stage that ran; the end is None while
     one of them still runs."""
     ran = [a for a in wave.get("actions") or [] if a.get("stage") == stage]
-    starts = [m for a in ran if (m := _parse(a.get("startTime"))) is not None]
+    starts = [m for a in ran if (m := parse_time(a.get("startTime"))) is not None]
     if not starts:
         return None
-    ends = [_parse(a.get("endTime")) for a in ran if _parse(a.get("startTime")) is not None]
+    ends = [parse_time(a.get("endTime")) for a in ran if parse_time(a.get("startTime")) is not None]
     if any(e is None for e in ends):
         return min(starts), None
     return min(starts), max(e for e in ends if e is not None)
@@ -238,9 +246,9 @@ def _action_spans(wave: Mapping[str, Any], y: float, scale: _Scale, open_end: da
     return "".join(parts)
 
 
-def _chart(report: Mapping[str, Any]) -> str:
+def chart_svg(report: Mapping[str, Any]) -> str:
     execution = report["execution"]
-    start = _parse(execution.get("startTime"))
+    start = parse_time(execution.get("startTime"))
     if start is None:
         return '<p class="none">No start time recorded: nothing to draw.</p>'
     known = [m for m in _moments(report) if m is not None]
@@ -255,7 +263,7 @@ def _chart(report: Mapping[str, Any]) -> str:
     span = max(span, 1.0) * 1.02
     scale = _Scale(start, span)
     end_of_chart = start + timedelta(seconds=span)
-    live_end = _parse(report.get("generatedAt")) if not report.get("final") else None
+    live_end = parse_time(report.get("generatedAt")) if not report.get("final") else None
 
     rows: list[str] = []
     y = float(_TOP)
@@ -263,19 +271,19 @@ def _chart(report: Mapping[str, Any]) -> str:
         number = wave.get("waveNumber")
         status = str(wave.get("status"))
         color = WAVE_COLORS.get(status, "#999999")
-        w_start = _parse(wave.get("startTime"))
-        w_end = _parse(wave.get("endTime"))
-        label = _clip(f"Wave {number} \u00b7 {wave.get('waveName')}", 30)
+        w_start = parse_time(wave.get("startTime"))
+        w_end = parse_time(wave.get("endTime"))
+        label = clip(f"Wave {number} \u00b7 {wave.get('waveName')}", 30)
         servers = len(wave["servers"])
-        detail = f"{status.replace('_', ' ')} \u00b7 {_duration(wave.get('durationSeconds'))}"
+        detail = f"{status.replace('_', ' ')} \u00b7 {duration_text(wave.get('durationSeconds'))}"
         if w_start is None:
             detail = status.replace("_", " ") + (" (never started)" if status == "CANCELLED" else "")
         detail += f" \u00b7 {servers} server{'s' if servers != 1 else ''}"
         rows.append(
-            f'<g class="wave-row" data-wave="{_e(number)}" data-status="{_e(status)}">'
+            f'<g class="wave-row" data-wave="{esc(number)}" data-status="{esc(status)}">'
             f'<line x1="0" x2="{_W}" y1="{y:.1f}" y2="{y:.1f}" class="sep"/>'
-            f'<text x="{_PLOT_X0 - 8}" y="{y + 15:.1f}" class="wave-label" text-anchor="end">{_e(label)}</text>'
-            f'<text x="{_PLOT_X0 - 8}" y="{y + 28:.1f}" class="wave-detail" text-anchor="end">{_e(detail)}</text>'
+            f'<text x="{_PLOT_X0 - 8}" y="{y + 15:.1f}" class="wave-label" text-anchor="end">{esc(label)}</text>'
+            f'<text x="{_PLOT_X0 - 8}" y="{y + 28:.1f}" class="wave-detail" text-anchor="end">{esc(detail)}</text>'
         )
         if w_start is not None:
             stop = w_end or live_end or end_of_chart
@@ -302,28 +310,28 @@ def _chart(report: Mapping[str, Any]) -> str:
             rows.append(f'<text x="{_PLOT_X0 + 4}" y="{y + 21:.1f}" class="not-run">not run</text>')
         rows.append("</g>")
         y += _WAVE_ROW
-        drawn, y = _server_rows(wave, y, scale, _parse(wave.get("endTime")) or live_end or end_of_chart)
+        drawn, y = _server_rows(wave, y, scale, parse_time(wave.get("endTime")) or live_end or end_of_chart)
         rows.append(drawn)
         y += 4
     bottom = y
 
     back: list[str] = []
     for pause in report["pauses"]:
-        p_start = _parse(pause.get("start"))
+        p_start = parse_time(pause.get("start"))
         if p_start is None:
             continue
-        p_end = _parse(pause.get("end"))
+        p_end = parse_time(pause.get("end"))
         x0, x1 = scale.x(p_start), scale.x(p_end)
         # the pause's own seconds from the report model (they add up to the headline's paused time)
         seconds = pause.get("seconds")
         tip = _span_tip(_pause_what(pause), p_start, p_end, scale, seconds=seconds)
         back.append(
-            f'<g class="pause" data-seconds="{_e(seconds)}"><rect x="{x0:.1f}" y="{_TOP - 12}" '
+            f'<g class="pause" data-seconds="{esc(seconds)}"><rect x="{x0:.1f}" y="{_TOP - 12}" '
             f'width="{max(x1 - x0, 2):.1f}" '
             f'height="{bottom - _TOP + 12:.1f}" fill="{PAUSE_FILL}" fill-opacity="0.75" stroke="#c9a800" '
             f'stroke-dasharray="3 2"><title>{tip}</title></rect>'
             f'<text x="{x0 + 3:.1f}" y="{_TOP - 3}" class="pause-label">paused '
-            f"{_e(_duration(seconds) if p_end else '')}</text></g>"
+            f"{esc(duration_text(seconds) if p_end else '')}</text></g>"
         )
 
     axis: list[str] = [
@@ -336,12 +344,12 @@ def _chart(report: Mapping[str, Any]) -> str:
         axis.append(
             f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{_TOP - 12}" y2="{bottom:.1f}" class="grid"/>'
             f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{bottom:.1f}" y2="{bottom + 5:.1f}" class="axis"/>'
-            f'<text x="{x:.1f}" y="{bottom + 17:.1f}" class="tick" text-anchor="middle">{_short(tick)}</text>'
+            f'<text x="{x:.1f}" y="{bottom + 17:.1f}" class="tick" text-anchor="middle">{short_offset(tick)}</text>'
         )
         tick += step
     axis.append(
         f'<text x="{_PLOT_X0 - 8}" y="{bottom + 17:.1f}" class="tick" text-anchor="end">'
-        f"T+ from {_e(start.strftime('%H:%M:%S'))} UTC</text>"
+        f"T+ from {esc(start.strftime('%H:%M:%S'))} UTC</text>"
     )
 
     marks: list[str] = []
@@ -352,18 +360,18 @@ def _chart(report: Mapping[str, Any]) -> str:
             f'<g class="target-line"><line x1="{x:.1f}" x2="{x:.1f}" y1="{_TOP - 14}" y2="{bottom:.1f}" '
             f'stroke="{TARGET_COLOR}" stroke-width="1.6" stroke-dasharray="6 4"/>'
             f'<text x="{x - 3:.1f}" y="{_TOP - 18}" class="mark-label" text-anchor="end" fill="{TARGET_COLOR}">'
-            f"RTO target {_e(_duration(target))}</text></g>"
+            f"RTO target {esc(duration_text(target))}</text></g>"
         )
     if isinstance(seconds, int):
         # At the moment the last wave completed (``seconds`` is that, in whole seconds).
-        ends = [m for w in report["waves"] if (m := _parse(w.get("endTime"))) is not None]
+        ends = [m for w in report["waves"] if (m := parse_time(w.get("endTime"))) is not None]
         x = scale.x(max(ends) if ends else start + timedelta(seconds=seconds))
         marks.append(
             f'<g class="recovered-line"><line x1="{x:.1f}" x2="{x:.1f}" y1="{_TOP - 14}" y2="{bottom:.1f}" '
             f'stroke="{RECOVERED_COLOR}" stroke-width="1.6"/>'
             f'<text x="{x + 3 if x < _W - 150 else x - 3:.1f}" y="{_TOP - 18}" class="mark-label" '
             f'text-anchor="{"start" if x < _W - 150 else "end"}" fill="{RECOVERED_COLOR}">'
-            f"recovered {_e(_duration(seconds))}</text></g>"
+            f"recovered {esc(duration_text(seconds))}</text></g>"
         )
 
     height = bottom + _AXIS
@@ -386,8 +394,8 @@ def _chart(report: Mapping[str, Any]) -> str:
     return (
         f'<svg class="gantt" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_W} {height:.0f}" '
         f'role="img" aria-labelledby="gantt-title gantt-desc" preserveAspectRatio="xMinYMin meet">'
-        f'<title id="gantt-title">Timeline of execution {_e(execution.get("executionId"))}</title>'
-        f'<desc id="gantt-desc">{_e(desc)}</desc>{style}'
+        f'<title id="gantt-title">Timeline of execution {esc(execution.get("executionId"))}</title>'
+        f'<desc id="gantt-desc">{esc(desc)}</desc>{style}'
         f"{''.join(back)}{''.join(axis)}{''.join(rows)}{''.join(marks)}</svg>"
     )
 
@@ -402,7 +410,7 @@ def _pause_what(pause: Mapping[str, Any]) -> str:
     return f"Paused before wave {pause.get('beforeWave') or wave}"
 
 
-def _legend(report: Mapping[str, Any], chart: str) -> str:
+def chart_legend(report: Mapping[str, Any], chart: str) -> str:
     shown = ["COMPLETED", "FAILED", "CANCELLED", "IN_PROGRESS"]
     if any(w.get("status") == "SKIPPED" for w in report["waves"]):
         shown.insert(2, "SKIPPED")
@@ -416,7 +424,7 @@ def _legend(report: Mapping[str, Any], chart: str) -> str:
         if f"action-span action-{stage.lower()}" in chart
     ]
     items += [
-        f'<li><span class="swatch" style="background:{PHASE_COLORS[p]}"></span>{_e(PHASE_LABELS[p])}</li>'
+        f'<li><span class="swatch" style="background:{PHASE_COLORS[p]}"></span>{esc(PHASE_LABELS[p])}</li>'
         for p in PHASE_COLORS
     ]
     items += [

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from orchestrator.aws_errors import translate
+from orchestrator.aws.errors import translate
 
 
 def report_key(plan_id: str, execution_id: str, extension: str) -> str:
     return f"reports/{plan_id}/{execution_id}/report.{extension}"
-
-
-class ReportStore(Protocol):
-    def put(self, plan_id: str, execution_id: str, *, json_body: str, html_body: str) -> str:
-        """Store both renderings; returns the location of the HTML page."""
 
 
 class S3Reports:

@@ -6,14 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from orchestrator import clients
+from orchestrator.aws import clients
+from orchestrator.aws.dynamo import Table
 from orchestrator.config import Config, get_config
-from orchestrator.dynamo import Table
 from orchestrator.store.dynamodb import DynamoCatalog, DynamoExecutions, DynamoLocks, DynamoServers
 from orchestrator.store.executions import ExecutionStore
 from orchestrator.store.memory import MemoryCatalog, MemoryExecutions, MemoryLocks, MemoryServers
-from orchestrator.store.ports import GROUP, PLAN, CatalogStore, LockStore, ServerStore
-from orchestrator.store.timeline import DynamoTimeline, MemoryTimeline, TimelineStore
+from orchestrator.store.ports import GROUP, PLAN, CatalogStore, LockStore, ServerStore, TimelineStore
+from orchestrator.store.timeline import DynamoTimeline, MemoryTimeline
 
 
 @dataclass(frozen=True)

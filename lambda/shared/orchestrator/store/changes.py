@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -167,19 +166,3 @@ def apply(item: dict[str, Any], change: Change) -> dict[str, Any] | None:
             parent, key = _parent(new, path)
             del parent[key]
     return new
-
-
-def paths_of(change: Change) -> Iterable[str]:
-    yield from change.sets
-    yield from change.removes
-    yield from change.appends
-    yield from change.if_missing
-    yield from change.adds
-
-
-def values_of(conditions: Sequence[Condition]) -> Iterable[Any]:
-    for condition in conditions:
-        if isinstance(condition, Equals | MissingOrEquals | NotContains):
-            yield condition.value
-        elif isinstance(condition, OneOf):
-            yield from condition.values

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, cast
 
-from orchestrator.dynamo import Expression, Table, serialize
+from orchestrator.aws.dynamo import Expression, Table, serialize
 from orchestrator.exceptions import ConflictError, StaleWriteError
 from orchestrator.model import ServerRecord, server_from_item
 from orchestrator.store.changes import (

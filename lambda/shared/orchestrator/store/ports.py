@@ -1,6 +1,8 @@
-"""The store ports besides executions: per-server data, locks, and the catalog of protection
-groups and recovery plans. Each has a DynamoDB implementation (store.dynamodb) and an in-memory one
-(store.memory); tests/contract runs one suite over both."""
+"""The store ports: per-server data, locks, the catalog of protection groups and recovery plans,
+the timeline of each execution and the reports (the executions' own backend port is
+store.executions.ExecutionBackend). Each store has a DynamoDB implementation (store.dynamodb,
+store.timeline) and an in-memory one (store.memory); tests/integration/test_store_contract.py runs
+one suite over both."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from orchestrator.model import ServerRecord
+from orchestrator.model import ServerRecord, TimelineEvent
 
 PLAN_LOCK = "PLAN#"
 SERVER_LOCK = "SERVER#"
@@ -93,3 +95,21 @@ class CatalogStore(Protocol):
     ) -> dict[str, Any]: ...
 
     def delete(self, current: Mapping[str, Any]) -> None: ...
+
+
+class TimelineStore(Protocol):
+    def record(self, execution_id: str, event_id: str, event: TimelineEvent) -> bool:
+        """Record the event once; False when an event with that id was already recorded."""
+
+    def page(
+        self, execution_id: str, *, limit: int, after: str | None = None
+    ) -> tuple[list[TimelineEvent], str | None]:
+        """Oldest first, ``limit`` events after the ``eventKey`` ``after``; the last key when more follow."""
+
+    def missing(self, execution_id: str, event_ids: Sequence[str]) -> list[str]:
+        """Those of ``event_ids`` not recorded (a strongly consistent read), in the order given."""
+
+
+class ReportStore(Protocol):
+    def put(self, plan_id: str, execution_id: str, *, json_body: str, html_body: str) -> str:
+        """Store both renderings; returns the location of the HTML page."""

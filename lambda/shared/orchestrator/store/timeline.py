@@ -7,9 +7,9 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
-from orchestrator.dynamo import Table
+from orchestrator.aws.dynamo import Table
 from orchestrator.exceptions import StaleWriteError
 from orchestrator.model import TimelineEvent
 
@@ -29,19 +29,6 @@ def event_of(item: Mapping[str, Any]) -> TimelineEvent:
     return cast(
         TimelineEvent, {k: v for k, v in item.items() if k not in ("executionId", "eventId", "eventKey")}
     )
-
-
-class TimelineStore(Protocol):
-    def record(self, execution_id: str, event_id: str, event: TimelineEvent) -> bool:
-        """Record the event once; False when an event with that id was already recorded."""
-
-    def page(
-        self, execution_id: str, *, limit: int, after: str | None = None
-    ) -> tuple[list[TimelineEvent], str | None]:
-        """Oldest first, ``limit`` events after the ``eventKey`` ``after``; the last key when more follow."""
-
-    def missing(self, execution_id: str, event_ids: Sequence[str]) -> list[str]:
-        """Those of ``event_ids`` not recorded (a strongly consistent read), in the order given."""
 
 
 class DynamoTimeline:

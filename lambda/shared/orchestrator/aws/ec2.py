@@ -11,8 +11,8 @@ if TYPE_CHECKING:
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from orchestrator.aws_errors import translate
-from orchestrator.drs import chunks
+from orchestrator.aws.drs import chunks
+from orchestrator.aws.errors import translate
 
 MAX_IDS = 200
 

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 from botocore.exceptions import BotoCoreError, ClientError, ReadTimeoutError
 
-from orchestrator.aws_errors import translate
+from orchestrator.aws.errors import translate
 from orchestrator.exceptions import NotFoundError, TransientError
 
 # Invoke errors that mean the function did not run (Lambda refused or could not take the request):

@@ -37,7 +37,7 @@ _USERS = BotoConfig(
     retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5, max_pool_connections=5
 )
 # A notification is published from a stream consumer: a few quick attempts, then the delivery is
-# dead-lettered (orchestrator.publisher) rather than holding the shard for minutes of backoff.
+# dead-lettered (orchestrator.notify.publisher) rather than holding the shard for minutes of backoff.
 _DELIVERY = BotoConfig(
     retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=5, read_timeout=10
 )

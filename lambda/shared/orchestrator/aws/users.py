@@ -16,7 +16,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from orchestrator.aws_errors import translate
+from orchestrator.aws.errors import translate
 from orchestrator.exceptions import TransientError
 from orchestrator.identity import UserInfo
 

@@ -27,17 +27,12 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAl
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 
-from orchestrator import clients
-from orchestrator.aws_errors import TRANSIENT_CODES, translate
+from orchestrator.aws import clients
+from orchestrator.aws.errors import TRANSIENT_CODES, translate
 from orchestrator.config import ConfigError
 from orchestrator.exceptions import DependencyError, OrchestratorError, TransientError
-from orchestrator.notifications import (
-    DETAIL_TYPE,
-    SOURCE,
-    StatusChange,
-    build_notification,
-    event_detail,
-)
+from orchestrator.notify.change import DETAIL_TYPE, SOURCE, StatusChange
+from orchestrator.notify.messages import build_notification, event_detail
 from orchestrator.timeutil import iso, system_clock
 
 logger = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from orchestrator import aws_errors
+from orchestrator.aws import errors as aws_errors
 from orchestrator.exceptions import (
     DependencyError,
     OrchestratorError,

@@ -25,7 +25,7 @@ from execution_utils import (
     merge_progress,
     recovery_time,
 )
-from orchestrator.notifications import StatusChange
+from orchestrator.notify.change import StatusChange
 
 NAMESPACE = "DRSOrchestrator"
 EXECUTION_TYPES = ("DRILL", "RECOVERY")

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 from botocore.exceptions import BotoCoreError, ClientError
 
 from orchestrator import timeutil
-from orchestrator.aws_errors import SpecificErrors, translate
+from orchestrator.aws.errors import SpecificErrors, translate
 from orchestrator.exceptions import CapacityError, ConflictError, NotFoundError, ValidationFailedError
 
 # The DescribeX operations read through boto3's paginators.

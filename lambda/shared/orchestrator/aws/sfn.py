@@ -10,7 +10,7 @@ if TYPE_CHECKING:
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from orchestrator.aws_errors import SpecificErrors, translate
+from orchestrator.aws.errors import SpecificErrors, translate
 from orchestrator.exceptions import ConflictError
 
 

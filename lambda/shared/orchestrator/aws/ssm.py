@@ -10,8 +10,8 @@ if TYPE_CHECKING:
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from orchestrator.aws_errors import translate
-from orchestrator.drs import chunks
+from orchestrator.aws.drs import chunks
+from orchestrator.aws.errors import translate
 
 MAX_INSTANCES_PER_COMMAND = 50  # SendCommand's InstanceIds limit
 COMMAND_ENDED = frozenset({"Success", "Failed", "TimedOut", "Cancelled", "Undeliverable", "Terminated"})

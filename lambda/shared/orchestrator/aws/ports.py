@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from orchestrator.functions import Invocation
+    from orchestrator.aws.functions import Invocation
 
 
 class DrsPort(Protocol):

@@ -1,5 +1,5 @@
 """Values as the report page writes them: escaped text, times, durations, names. Every value that
-comes from a user or from AWS goes through ``_e`` (html.escape, after terminal escapes and control
+comes from a user or from AWS goes through ``esc`` (html.escape, after terminal escapes and control
 characters are taken out) before it is written."""
 
 from __future__ import annotations
@@ -23,34 +23,34 @@ _CONTROL = re.compile(
 # --- values -------------------------------------------------------------------------------------------
 
 
-def _e(value: Any, empty: str = "-") -> str:
+def esc(value: Any, empty: str = "-") -> str:
     """A value as escaped HTML text (also safe inside a double- or single-quoted attribute), cleaned
-    of terminal escapes and control characters (``_clean``)."""
+    of terminal escapes and control characters (``clean_text``)."""
     if value is None or value == "":
         return empty
     if isinstance(value, bool):
         return "yes" if value else "no"
     text = str(value)
     if _CONTROL.search(text):
-        text = _clean(text)
+        text = clean_text(text)
     return escape(text, quote=True)
 
 
-def _clean(value: Any) -> Any:
+def clean_text(value: Any) -> Any:
     """Text from a user or a remote command as it may be shown: no terminal escapes, line breaks
-    as \\n, and any other control character as U+FFFD (escaping for HTML is ``_e``'s job)."""
+    as \\n, and any other control character as U+FFFD (escaping for HTML is ``esc``'s job)."""
     if not isinstance(value, str):
         return value
     text = _ANSI.sub("", value).replace("\r\n", "\n").replace("\r", "\n")
     return _CONTROL.sub("\ufffd", text)
 
 
-def _pre(value: Any) -> str:
+def pre_block(value: Any) -> str:
     """A command's or a function's output: a wrapped <pre>, every character escaped, never markup."""
-    return f'<pre class="output">{_e(value, "")}</pre>' if value else ""
+    return f'<pre class="output">{esc(value, "")}</pre>' if value else ""
 
 
-def _parse(value: Any) -> datetime | None:
+def parse_time(value: Any) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
     try:
@@ -60,30 +60,30 @@ def _parse(value: Any) -> datetime | None:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
 
 
-def _full_time(value: Any) -> str:
-    moment = _parse(value)
+def full_time(value: Any) -> str:
+    moment = parse_time(value)
     if moment is None:
-        return _e(value)
+        return esc(value)
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def _time(value: Any, day: date | None) -> str:
+def table_time(value: Any, day: date | None) -> str:
     """A time in a table: HH:MM:SS on the execution's first day, with the date on any other."""
-    moment = _parse(value)
+    moment = parse_time(value)
     if moment is None:
-        return _e(value)
+        return esc(value)
     if day is not None and moment.date() == day:
         return moment.strftime("%H:%M:%S")
     return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _duration(seconds: Any) -> str:
+def duration_text(seconds: Any) -> str:
     if isinstance(seconds, bool) or not isinstance(seconds, int | float):
         return "-"
     return format_duration(int(seconds))
 
 
-def _short(seconds: float) -> str:
+def short_offset(seconds: float) -> str:
     """A compact offset for the chart's axis: 0, 30s, 5m, 1h 30m, 2d."""
     whole = round(seconds)
     if whole == 0:
@@ -96,24 +96,26 @@ def _short(seconds: float) -> str:
     return " ".join(p for p in parts if p)
 
 
-def _status(value: Any) -> str:
+def status_badge(value: Any) -> str:
     text = str(value or "")
     css = "".join(c for c in text if c.isalnum() or c == "_")
-    return f'<span class="st st-{css}">{_e(text.replace("_", " "))}</span>'
+    return f'<span class="st st-{css}">{esc(text.replace("_", " "))}</span>'
 
 
-def _server_name(server: Mapping[str, Any]) -> str:
+def server_name(server: Mapping[str, Any]) -> str:
     return str(server.get("hostname") or server.get("sourceServerId") or "?")
 
 
-def _clip(text: str, size: int) -> str:
+def clip(text: str, size: int) -> str:
     return text if len(text) <= size else text[: size - 1] + "\u2026"
 
 
-def _table(headers: Sequence[tuple[str, str]], rows: Iterable[str], caption: str = "", css: str = "") -> str:
+def html_table(
+    headers: Sequence[tuple[str, str]], rows: Iterable[str], caption: str = "", css: str = ""
+) -> str:
     """A table; headers are (text, class) and already plain text; rows are escaped <tr> strings."""
     head = "".join(
-        f'<th scope="col" class="{c}">{_e(h)}</th>' if c else f'<th scope="col">{_e(h)}</th>'
+        f'<th scope="col" class="{c}">{esc(h)}</th>' if c else f'<th scope="col">{esc(h)}</th>'
         for h, c in headers
     )
     cap = f"<caption>{caption}</caption>" if caption else ""
@@ -121,11 +123,11 @@ def _table(headers: Sequence[tuple[str, str]], rows: Iterable[str], caption: str
     return f"<table{cls}>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def _error_td(value: Any) -> str:
-    return _td(_e(value), "err") if value else _td("-")
+def error_cell(value: Any) -> str:
+    return cell(esc(value), "err") if value else cell("-")
 
 
-def _td(value: str, css: str = "") -> str:
+def cell(value: str, css: str = "") -> str:
     return f'<td class="{css}">{value}</td>' if css else f"<td>{value}</td>"
 
 
@@ -133,7 +135,7 @@ def _phase_names(server: Mapping[str, Any]) -> set[str]:
     return {str(p.get("phase")) for p in server.get("phases") or []}
 
 
-def _failed(server: Mapping[str, Any]) -> bool:
+def server_failed(server: Mapping[str, Any]) -> bool:
     return (
         bool(server.get("error"))
         or server.get("launchStatus") == "FAILED"
