@@ -281,10 +281,6 @@ def is_active(status: str) -> bool:
     return normalize_execution_status(status) in ACTIVE_STATUSES
 
 
-def allowed_transitions(current: str | ExecutionStatus) -> frozenset[ExecutionStatus]:
-    return _TRANSITIONS[normalize_execution_status(current)]
-
-
 def transition(current: str | ExecutionStatus, target: str | ExecutionStatus) -> ExecutionStatus:
     """The one gate for every execution status change; returns the new status.
 
@@ -689,7 +685,7 @@ def can_terminate_execution(execution: Mapping[str, Any]) -> dict[str, Any]:
     waves: list[Mapping[str, Any]] = list(execution.get("waves") or [])
     # Set by finalize when DRS jobs outlived the execution, cleared when the follow-up saw them end.
     jobs_pending = bool(execution.get("jobsPending"))
-    # A submitted job counts as recovery instances (seed 000): it may launch them at any moment.
+    # A submitted job counts as recovery instances: it may launch them at any moment.
     has_instances = jobs_pending or any(wave_has_recovery_instances(w) for w in waves)
 
     def no(reason: str) -> dict[str, Any]:
