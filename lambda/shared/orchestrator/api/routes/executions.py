@@ -214,55 +214,53 @@ _control_route(
     "ResumeExecution",
     lambda deps, eid, body, actor: control.resume(deps, eid, actor=actor, comment=body.get("comment")),
 )
-_control_route(
+
+
+def _wave_decision_routes(
+    verb: str, decide: Callable[..., ExecutionRecord], summary: str, recovery_summary: str, schema: str
+) -> None:
+    """A decision on a failed wave: ``verb`` for a DRILL's, and ``verb-recovery`` for a RECOVERY's, a
+    route of its own so that IAM can deny it to those who may run drills only (it launches production
+    servers again, or leaves production without them), confirmed by the plan's name."""
+    _control_route(
+        verb,
+        summary,
+        200,
+        "ResumeExecution",
+        lambda deps, eid, body, actor: decide(deps, eid, actor=actor, comment=body.get("comment")),
+        errors=(409, 422),
+    )
+    _control_route(
+        f"{verb}-recovery",
+        recovery_summary,
+        200,
+        schema,
+        lambda deps, eid, body, actor: decide(
+            deps,
+            eid,
+            actor=actor,
+            comment=body.get("comment"),
+            recovery_confirmed_plan_name=str(body["confirmPlanName"]),
+        ),
+        errors=(409, 422),
+    )
+
+
+_wave_decision_routes(
     "retry",
+    control.retry_wave,
     "Retry the wave that failed (PAUSED, pauseReason WAVE_FAILED): its failed CRITICAL servers are "
     "launched again and its failed actions rerun",
-    200,
-    "ResumeExecution",
-    lambda deps, eid, body, actor: control.retry_wave(deps, eid, actor=actor, comment=body.get("comment")),
-    errors=(409, 422),
-)
-# Its own route so that IAM can deny it to those who may run drills only: it launches production
-# servers again (a RECOVERY's wave), confirmed by the plan's name.
-_control_route(
-    "retry-recovery",
     "Retry the failed wave of a RECOVERY execution, confirmed by its plan's name",
-    200,
     "RetryRecoveryWave",
-    lambda deps, eid, body, actor: control.retry_wave(
-        deps,
-        eid,
-        actor=actor,
-        comment=body.get("comment"),
-        recovery_confirmed_plan_name=str(body["confirmPlanName"]),
-    ),
-    errors=(409, 422),
 )
-_control_route(
+_wave_decision_routes(
     "skip",
+    control.skip_wave,
     "Skip the wave that failed (PAUSED, pauseReason WAVE_FAILED) and go on with the next; the "
     "execution can then end PARTIAL_SUCCESS at best",
-    200,
-    "ResumeExecution",
-    lambda deps, eid, body, actor: control.skip_wave(deps, eid, actor=actor, comment=body.get("comment")),
-    errors=(409, 422),
-)
-# Its own route so that IAM can deny it to those who may run drills only: it leaves production
-# without the failed wave's servers (a RECOVERY's wave), confirmed by the plan's name.
-_control_route(
-    "skip-recovery",
     "Skip the failed wave of a RECOVERY execution and go on with the next, confirmed by its plan's name",
-    200,
     "SkipRecoveryWave",
-    lambda deps, eid, body, actor: control.skip_wave(
-        deps,
-        eid,
-        actor=actor,
-        comment=body.get("comment"),
-        recovery_confirmed_plan_name=str(body["confirmPlanName"]),
-    ),
-    errors=(409, 422),
 )
 _control_route(
     "cancel",
