@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -22,7 +23,7 @@ from execution_utils import (
     status_label,
 )
 from orchestrator.exceptions import ConflictError
-from orchestrator.operations import actions, control, waves
+from orchestrator.operations import actions, control, finalize, waves
 from orchestrator.views import execution_view
 
 QUICK = {"snapshot": 30, "conversion": 60, "launch": 30, "boot": 10}
@@ -387,3 +388,30 @@ def test_a_second_cancel_is_answered_by_who_asked_first(orc: Orchestration) -> N
         control.cancel(orc.deps, execution_id, actor="bob")
     assert second.value.code == "ALREADY_DECIDED"
     assert "a cancel was already requested by alice" in second.value.message
+
+
+def test_an_accepted_cancel_answers_cancelling_even_when_the_drill_finalizes_before_the_answer(
+    orc: Orchestration,
+) -> None:
+    """Given a one-wave drill whose wave has completed; when a cancel is written and the state machine
+    finalizes the drill (PARTIAL_SUCCESS) before the cancel's own timeline event is delivered; then
+    the cancel still answers what it decided (CANCELLING), and the next read shows PARTIAL_SUCCESS."""
+    plan_id = plan_of(orc, {})
+    execution_id = orc.start(plan_id)["executionId"]
+    orc.run_wave(dict(waves.advance(orc.deps, {"executionId": execution_id, "waveIndex": 0, "pollCount": 0})))
+    store = orc.deps.stores.executions
+    real_forget = store.forget_events
+
+    def forget_after_the_finalize(execution: Any, event_ids: Any) -> Any:
+        store.forget_events = real_forget  # type: ignore[method-assign]
+        state = dict(waves.advance(orc.deps, {"executionId": execution_id, "waveIndex": 1, "pollCount": 0}))
+        assert state["next"] == "FINALIZE"
+        finalize.finalize(orc.deps, state)
+        return real_forget(execution, event_ids)
+
+    store.forget_events = forget_after_the_finalize  # type: ignore[method-assign]
+    answer = control.cancel(orc.deps, execution_id, actor="ops")
+
+    assert answer["status"] == "CANCELLING" and not answer.get("pendingEvents")
+    assert execution_view(answer, datetime.now(UTC))["status"] == "CANCELLING"
+    assert orc.get(execution_id)["status"] == "PARTIAL_SUCCESS"

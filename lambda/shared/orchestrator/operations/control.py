@@ -23,7 +23,7 @@ the next state machine step, the scheduled ``find`` or the report moves it (``fl
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 from execution_utils import (
@@ -126,10 +126,21 @@ def _already_decided(execution: ExecutionRecord, prior: dict[str, Any], verb: st
     )
 
 
+# What delivering a decision changes of its record: the token handed over, the outbox emptied.
+_DELIVERY_BOOKKEEPING = ("taskToken", "pendingEvents", "eventsPending")
+
+
 def _settled(deps: Deps, record: ExecutionRecord) -> ExecutionRecord:
     """After a decision was recorded (or found recorded by a retried request): its events to the
-    timeline (kept in the outbox when that fails), then its action to the waiting state machine."""
-    return deliver_pending_action(deps, flush_events_or_keep(deps, record))
+    timeline (kept in the outbox when that fails), then its action to the waiting state machine.
+
+    The answer is the record as the decision wrote it (task token and outbox are never shown): a
+    write of the state machine's that lands meanwhile (a finalize woken by this very cancel) is its
+    own news for the next read, so an accepted cancel always answers CANCELLING."""
+    delivered: Mapping[str, Any] = deliver_pending_action(deps, flush_events_or_keep(deps, record))
+    answer = {k: v for k, v in record.items() if k not in _DELIVERY_BOOKKEEPING}
+    answer.update({k: delivered[k] for k in _DELIVERY_BOOKKEEPING if k in delivered})
+    return cast(ExecutionRecord, answer)
 
 
 def pending_action(execution: ExecutionRecord) -> str | None:
