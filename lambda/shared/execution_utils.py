@@ -9,7 +9,9 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
+
+_E = TypeVar("_E", bound=StrEnum)
 
 
 class ExecutionStatus(StrEnum):
@@ -209,60 +211,51 @@ class UnknownStatusError(ValueError):
     """A status string that is neither a known status nor a known legacy alias."""
 
 
-def _canonical(value: object, kind: str) -> str:
+def _normalize(
+    value: str | None,
+    members: type[_E],
+    what: str,
+    *,
+    aliases: Mapping[str, _E] | None = None,
+    missing: _E | None = None,
+) -> _E:
+    """The member of ``members`` for any spelling (case, spaces, hyphens) or legacy alias; ``missing``
+    for an absent value where absence has a meaning; else UnknownStatusError naming ``what``."""
+    if missing is not None and (value is None or value == ""):
+        return missing
     if not isinstance(value, str) or not value.strip():
-        raise UnknownStatusError(f"Unknown {kind} status: {value!r}")
-    return re.sub(r"[\s\-_]+", "_", value.strip().upper())
+        raise UnknownStatusError(f"Unknown {what}: {value!r}")
+    key = re.sub(r"[\s\-_]+", "_", value.strip().upper())
+    if key in members.__members__:
+        return members(key)
+    if aliases and key in aliases:
+        return aliases[key]
+    raise UnknownStatusError(f"Unknown {what}: {value!r}")
 
 
 def normalize_execution_status(value: str) -> ExecutionStatus:
     """Canonical status for any spelling (case, spaces, hyphens) or legacy alias; else UnknownStatusError."""
-    key = _canonical(value, "execution")
-    if key in ExecutionStatus.__members__:
-        return ExecutionStatus(key)
-    if key in _EXECUTION_ALIASES:
-        return _EXECUTION_ALIASES[key]
-    raise UnknownStatusError(f"Unknown execution status: {value!r}")
+    return _normalize(value, ExecutionStatus, "execution status", aliases=_EXECUTION_ALIASES)
 
 
 def normalize_wave_status(value: str) -> WaveStatus:
     """Canonical wave status for any spelling or legacy alias; else UnknownStatusError."""
-    key = _canonical(value, "wave")
-    if key in WaveStatus.__members__:
-        return WaveStatus(key)
-    if key in _WAVE_ALIASES:
-        return _WAVE_ALIASES[key]
-    raise UnknownStatusError(f"Unknown wave status: {value!r}")
+    return _normalize(value, WaveStatus, "wave status", aliases=_WAVE_ALIASES)
 
 
 def normalize_wave_phase(value: str | None) -> WavePhase:
     """Canonical wave phase; a missing phase means the server has not started (SUBMITTED)."""
-    if value is None or value == "":
-        return WavePhase.SUBMITTED
-    key = _canonical(value, "wave phase")
-    if key in WavePhase.__members__:
-        return WavePhase(key)
-    raise UnknownStatusError(f"Unknown wave phase: {value!r}")
+    return _normalize(value, WavePhase, "wave phase", missing=WavePhase.SUBMITTED)
 
 
 def normalize_launch_status(value: str | None) -> LaunchStatus:
     """Canonical DRS launchStatus; a missing one means the launch has not started (PENDING)."""
-    if value is None or value == "":
-        return LaunchStatus.PENDING
-    key = _canonical(value, "launch")
-    if key in LaunchStatus.__members__:
-        return LaunchStatus(key)
-    raise UnknownStatusError(f"Unknown launch status: {value!r}")
+    return _normalize(value, LaunchStatus, "launch status", missing=LaunchStatus.PENDING)
 
 
 def normalize_readiness(value: str | None) -> ReadinessCheck:
     """Plan readiness option; missing means the default, EC2_RUNNING."""
-    if value is None or value == "":
-        return ReadinessCheck.EC2_RUNNING
-    key = _canonical(value, "readiness")
-    if key in ReadinessCheck.__members__:
-        return ReadinessCheck(key)
-    raise UnknownStatusError(f"Unknown readiness check: {value!r}")
+    return _normalize(value, ReadinessCheck, "readiness check", missing=ReadinessCheck.EC2_RUNNING)
 
 
 def impact_level(server: Mapping[str, Any]) -> ImpactLevel:

@@ -3,13 +3,14 @@ servers one way, in the stack's Region; a plan names groups that exist; nothing 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from orchestrator.actions import kind_of
 from orchestrator.config import Config
 from orchestrator.deps import Deps
 from orchestrator.exceptions import ConflictError, NotFoundError, ValidationFailedError
-from orchestrator.store.ports import plan_lock_id
+from orchestrator.store.ports import CatalogStore, plan_lock_id
 
 
 def require_plan_name(given: str, expected: object, whose: str) -> None:
@@ -98,15 +99,6 @@ def check_plan(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-def create_group(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
-    return deps.stores.groups.create(check_group(deps, body), now=deps.clock.iso())
-
-
-def replace_group(deps: Deps, group_id: str, body: dict[str, Any]) -> dict[str, Any]:
-    current = deps.stores.groups.get(group_id)
-    return deps.stores.groups.update(current, check_group(deps, body), now=deps.clock.iso())
-
-
 def delete_group(deps: Deps, group_id: str) -> None:
     """Refused (GROUP_IN_USE) while a plan names the group or an active execution recovers it."""
     current = deps.stores.groups.get(group_id)
@@ -135,13 +127,22 @@ def delete_group(deps: Deps, group_id: str) -> None:
     deps.stores.groups.delete(current)
 
 
-def create_plan(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
-    return deps.stores.plans.create(check_plan(deps, body), now=deps.clock.iso())
+# Each catalog entity: its store and the rules a body must pass before it is stored.
+_ENTITIES: dict[str, tuple[Callable[[Deps], CatalogStore], Callable[[Deps, dict[str, Any]], dict[str, Any]]]] = {
+    "group": (lambda deps: deps.stores.groups, check_group),
+    "plan": (lambda deps: deps.stores.plans, check_plan),
+}
 
 
-def replace_plan(deps: Deps, plan_id: str, body: dict[str, Any]) -> dict[str, Any]:
-    current = deps.stores.plans.get(plan_id)
-    return deps.stores.plans.update(current, check_plan(deps, body), now=deps.clock.iso())
+def save(deps: Deps, entity: str, body: dict[str, Any], entity_id: str | None = None) -> dict[str, Any]:
+    """Create (``entity_id`` None) or replace a protection group or recovery plan once its body
+    passes the entity's rules; the store's conditional writes refuse a duplicate name (409)."""
+    store_of, check = _ENTITIES[entity]
+    store = store_of(deps)
+    if entity_id is None:
+        return store.create(check(deps, body), now=deps.clock.iso())
+    current = store.get(entity_id)
+    return store.update(current, check(deps, body), now=deps.clock.iso())
 
 
 def delete_plan(deps: Deps, plan_id: str) -> None:

@@ -2,71 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from orchestrator.api.contract import Request, Route, declare, new_router
+from orchestrator.api.contract import new_router
+from orchestrator.api.routes.catalog import Entity, declare_catalog
 from orchestrator.operations import catalog
 
 router = new_router()
 TAGS = ("protection groups",)
 
-LIST_GROUPS = Route(
-    "GET", "/protection-groups", "List protection groups", 200, "ProtectionGroupList", tags=TAGS
-)
-CREATE_GROUP = Route(
-    "POST",
-    "/protection-groups",
-    "Create a protection group",
-    201,
-    "StoredProtectionGroup",
-    "ProtectionGroup",
-    errors=(409,),
+GROUPS = Entity(
+    name="group",
+    noun="protection group",
+    path="/protection-groups",
+    id_param="groupId",
+    schema="ProtectionGroup",
     tags=TAGS,
+    store=lambda deps: deps.stores.groups,
+    delete=catalog.delete_group,
+    delete_rule=" not used by any plan",
 )
-GET_GROUP = Route(
-    "GET", "/protection-groups/{groupId}", "Get a protection group", 200, "StoredProtectionGroup", tags=TAGS
-)
-PUT_GROUP = Route(
-    "PUT",
-    "/protection-groups/{groupId}",
-    "Replace a protection group",
-    200,
-    "StoredProtectionGroup",
-    "ProtectionGroup",
-    errors=(409,),
-    tags=TAGS,
-)
-DELETE_GROUP = Route(
-    "DELETE",
-    "/protection-groups/{groupId}",
-    "Delete a protection group not used by any plan",
-    204,
-    None,
-    errors=(409,),
-    tags=TAGS,
-)
-
-
-@declare(router, LIST_GROUPS)
-def list_groups(request: Request) -> dict[str, Any]:
-    return {"items": request.deps.stores.groups.all()}
-
-
-@declare(router, CREATE_GROUP)
-def create_group(request: Request) -> dict[str, Any]:
-    return catalog.create_group(request.deps, request.body)
-
-
-@declare(router, GET_GROUP)
-def get_group(request: Request) -> dict[str, Any]:
-    return request.deps.stores.groups.get(request.path["groupId"])
-
-
-@declare(router, PUT_GROUP)
-def put_group(request: Request) -> dict[str, Any]:
-    return catalog.replace_group(request.deps, request.path["groupId"], request.body)
-
-
-@declare(router, DELETE_GROUP)
-def delete_group(request: Request) -> None:
-    catalog.delete_group(request.deps, request.path["groupId"])
+declare_catalog(router, GROUPS)

@@ -6,44 +6,25 @@ from typing import Any
 
 from orchestrator.api import http
 from orchestrator.api.contract import Request, Route, declare, new_router
+from orchestrator.api.routes.catalog import Entity, declare_catalog
 from orchestrator.operations import catalog, create, report
 
 router = new_router()
 TAGS = ("recovery plans",)
 
-LIST_PLANS = Route("GET", "/recovery-plans", "List recovery plans", 200, "RecoveryPlanList", tags=TAGS)
-CREATE_PLAN = Route(
-    "POST",
-    "/recovery-plans",
-    "Create a recovery plan",
-    201,
-    "StoredRecoveryPlan",
-    "RecoveryPlan",
-    errors=(409,),
+PLANS = Entity(
+    name="plan",
+    noun="recovery plan",
+    path="/recovery-plans",
+    id_param="planId",
+    schema="RecoveryPlan",
     tags=TAGS,
+    store=lambda deps: deps.stores.plans,
+    delete=catalog.delete_plan,
+    replace_note=" (running executions keep their copy)",
+    delete_rule=" with no active execution",
 )
-GET_PLAN = Route(
-    "GET", "/recovery-plans/{planId}", "Get a recovery plan", 200, "StoredRecoveryPlan", tags=TAGS
-)
-PUT_PLAN = Route(
-    "PUT",
-    "/recovery-plans/{planId}",
-    "Replace a recovery plan (running executions keep their copy)",
-    200,
-    "StoredRecoveryPlan",
-    "RecoveryPlan",
-    errors=(409,),
-    tags=TAGS,
-)
-DELETE_PLAN = Route(
-    "DELETE",
-    "/recovery-plans/{planId}",
-    "Delete a recovery plan with no active execution",
-    204,
-    None,
-    errors=(409,),
-    tags=TAGS,
-)
+declare_catalog(router, PLANS)
 START = Route(
     "POST",
     "/recovery-plans/{planId}/executions",
@@ -73,31 +54,6 @@ HISTORY = Route(
     query=(http.limit_query(20, 100, "executions"),),
     tags=TAGS,
 )
-
-
-@declare(router, LIST_PLANS)
-def list_plans(request: Request) -> dict[str, Any]:
-    return {"items": request.deps.stores.plans.all()}
-
-
-@declare(router, CREATE_PLAN)
-def create_plan(request: Request) -> dict[str, Any]:
-    return catalog.create_plan(request.deps, request.body)
-
-
-@declare(router, GET_PLAN)
-def get_plan(request: Request) -> dict[str, Any]:
-    return request.deps.stores.plans.get(request.path["planId"])
-
-
-@declare(router, PUT_PLAN)
-def put_plan(request: Request) -> dict[str, Any]:
-    return catalog.replace_plan(request.deps, request.path["planId"], request.body)
-
-
-@declare(router, DELETE_PLAN)
-def delete_plan(request: Request) -> None:
-    catalog.delete_plan(request.deps, request.path["planId"])
 
 
 @declare(router, START)
