@@ -18,6 +18,7 @@ from orchestrator.config import Config
 from orchestrator.exceptions import ConflictError, NotFoundError, StaleWriteError
 from orchestrator.model import ExecutionRecord, ServerRecord, new_action, new_progress, server_key
 from orchestrator.store import Stores
+from orchestrator.store.ports import PauseDecision
 
 pytest_plugins = ["drs_fixtures"]
 
@@ -108,7 +109,7 @@ def test_resume_keeps_the_token_until_it_is_forgotten_and_only_that_token(stores
     record = stores.executions.record_paused(
         stored(stores), token="t1", reason=PauseReason.BEFORE_WAVE, wave=2, now=NOW
     )
-    resumed = stores.executions.record_resume(record, actor="alice", comment="ok", now=NOW, paused_seconds=30)
+    resumed = stores.executions.record_resume(record, PauseDecision("RESUME", "alice", "ok", NOW, 30))
     assert resumed["status"] == "IN_PROGRESS" and resumed["taskToken"] == "t1"
     assert (resumed["resumedBy"], resumed["resumeComment"], resumed["pausedSeconds"]) == ("alice", "ok", 30)
     assert resumed["currentWave"] == 2 and resumed["taskActionTime"] == NOW
@@ -122,10 +123,7 @@ def test_a_cancel_records_who_and_why_and_keeps_the_paused_time_it_had(stores: S
     record = stored(stores)
     record = stores.executions.record_resume(
         stores.executions.record_paused(record, token="t", reason=PauseReason.BEFORE_WAVE, wave=2, now=NOW),
-        actor="a",
-        comment=None,
-        now=NOW,
-        paused_seconds=12,
+        PauseDecision("RESUME", "a", None, NOW, 12),
     )
     cancelled = stores.executions.request_cancel(
         record, actor="bob", reason="why", now=NOW, paused_seconds=None
@@ -512,11 +510,7 @@ def test_a_retry_or_skip_applies_only_to_a_failed_wave_of_a_paused_execution(sto
         paused,
         0,
         skipped,
-        kind="SKIP",
-        actor="ops",
-        comment="known",
-        now=NOW,
-        paused_seconds=5,  # type: ignore[arg-type]
+        PauseDecision("SKIP", "ops", "known", NOW, 5),
     )
     assert (decided["status"], decided["waves"][0]["status"], decided["taskToken"]) == (
         "IN_PROGRESS",
@@ -537,11 +531,7 @@ def test_a_retry_or_skip_applies_only_to_a_failed_wave_of_a_paused_execution(sto
             decided,
             0,
             skipped,
-            kind="SKIP",
-            actor="ops",
-            comment=None,
-            now=NOW,
-            paused_seconds=5,  # type: ignore[arg-type]
+            PauseDecision("SKIP", "ops", None, NOW, 5),
         )
 
 
@@ -563,11 +553,7 @@ def test_a_decision_and_its_event_are_written_together_or_not_at_all(stores: Sto
     # When a resume is recorded with its RESUMED event
     resumed = stores.executions.record_resume(
         record,
-        actor="alice",
-        comment=None,
-        now=NOW,
-        paused_seconds=3,
-        event=outboxed("RESUMED#2", "RESUMED", "alice"),  # type: ignore[arg-type]
+        PauseDecision("RESUME", "alice", None, NOW, 3, outboxed("RESUMED#2", "RESUMED", "alice")),  # type: ignore[arg-type]
     )
     # Then the record holds both, and the execution is listed as having events to write
     assert resumed["status"] == "IN_PROGRESS"

@@ -128,7 +128,9 @@ def delete_group(deps: Deps, group_id: str) -> None:
 
 
 # Each catalog entity: its store and the rules a body must pass before it is stored.
-_ENTITIES: dict[str, tuple[Callable[[Deps], CatalogStore], Callable[[Deps, dict[str, Any]], dict[str, Any]]]] = {
+_ENTITIES: dict[
+    str, tuple[Callable[[Deps], CatalogStore], Callable[[Deps, dict[str, Any]], dict[str, Any]]]
+] = {
     "group": (lambda deps: deps.stores.groups, check_group),
     "plan": (lambda deps: deps.stores.plans, check_plan),
 }

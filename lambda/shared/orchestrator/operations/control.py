@@ -45,6 +45,7 @@ from orchestrator.identity import fields as actor_fields
 from orchestrator.model import ActionRecord, ExecutionRecord, WaveRecord
 from orchestrator.operations.catalog import require_plan_name
 from orchestrator.operations.timeline import flush_events_or_keep, pending_event
+from orchestrator.store.ports import PauseDecision
 
 logger = logging.getLogger(__name__)
 
@@ -234,31 +235,50 @@ def resume(
     raise _raced(execution_id, "resume")
 
 
+def _decision(
+    deps: Deps,
+    execution: ExecutionRecord,
+    kind: str,
+    *,
+    actor: ActorLike,
+    comment: str | None,
+    event: tuple[str, str, str],
+    wave: int | None,
+    details: dict[str, Any] | None = None,
+) -> PauseDecision:
+    """An operator's word on the pause ``execution`` is in, now, with its timeline event (``event``:
+    its id, type and message; the comment is appended to the message and kept in the details)."""
+    now = deps.clock.iso()
+    event_id, event_type, message = event
+    pending = pending_event(
+        deps,
+        event_id,
+        event_type,
+        message + (f": {comment}" if comment else ""),
+        time=now,
+        wave=wave,
+        actor=actor,
+        details={**(details or {}), **({"comment": comment} if comment else {})} or None,
+    )
+    return PauseDecision(kind, actor, comment, now, paused_seconds(execution, now), pending)
+
+
 def _resume(
     deps: Deps, execution: ExecutionRecord, *, actor: ActorLike, comment: str | None
 ) -> ExecutionRecord:
     """The resume of a pause before a wave (StaleWriteError when the record changed since read)."""
     execution_id = execution["executionId"]
-    now = deps.clock.iso()
     before = int(execution.get("pausedBeforeWave") or 0)
-    event = pending_event(
+    decision = _decision(
         deps,
-        f"RESUMED#{before}",
-        "RESUMED",
-        f"resumed before wave {before}" + (f": {comment}" if comment else ""),
-        time=now,
-        wave=before or None,
-        actor=actor,
-        details={"comment": comment} if comment else None,
-    )
-    record = deps.stores.executions.record_resume(
         execution,
+        "RESUME",
         actor=actor,
         comment=comment,
-        now=now,
-        paused_seconds=paused_seconds(execution, now),
-        event=event,
+        event=(f"RESUMED#{before}", "RESUMED", f"resumed before wave {before}"),
+        wave=before or None,
     )
+    record = deps.stores.executions.record_resume(execution, decision)
     logger.info(
         "execution resumed",
         extra={"executionId": execution_id, "wave": execution.get("pausedBeforeWave"), "actor": label(actor)},
@@ -282,40 +302,33 @@ def _approve(
     if not found:
         raise _conflict(execution, "approve", "no approval is waiting")
     position, action = found[0]
-    now = deps.clock.iso()
+    decision = _decision(
+        deps,
+        execution,
+        "APPROVE",
+        actor=actor,
+        comment=comment,
+        event=(
+            f"APPROVED#{index + 1}#{action['name']}#{action['attempts']}",
+            "APPROVED",
+            f"{action['name']} approved by {label(actor)}",
+        ),
+        wave=index + 1,
+        details={"action": action["name"]},
+    )
     kept = {k: v for k, v in action.items() if k not in ("attemptStartTime", "handle", "error")}
     approved = cast(
         ActionRecord,
         {
             **kept,
             "status": str(ActionStatus.SUCCEEDED),
-            "endTime": now,
+            "endTime": decision.now,
             **actor_fields("approvedBy", actor),
         },
     )
     if comment:
         approved["comment"] = comment
-    event = pending_event(
-        deps,
-        f"APPROVED#{index + 1}#{action['name']}#{action['attempts']}",
-        "APPROVED",
-        f"{action['name']} approved by {label(actor)}" + (f": {comment}" if comment else ""),
-        time=now,
-        wave=index + 1,
-        actor=actor,
-        details={"action": action["name"], **({"comment": comment} if comment else {})},
-    )
-    record = deps.stores.executions.record_approval(
-        execution,
-        index,
-        position,
-        approved,
-        actor=actor,
-        comment=comment,
-        now=now,
-        paused_seconds=paused_seconds(execution, now),
-        event=event,
-    )
+    record = deps.stores.executions.record_approval(execution, index, position, approved, decision)
     logger.info(
         "approval given", extra={"executionId": execution_id, "action": action["name"], "actor": label(actor)}
     )
@@ -444,31 +457,23 @@ def _decide(
             raise _already_decided(execution, prior, verb)
         index = _failed_wave(execution, verb)
         wave, what, details = decide(execution, index)
-        now = deps.clock.iso()
         number = index + 1
-        event = pending_event(
+        decision = _decision(
             deps,
-            f"WAVE_{past.upper()}#{number}#{wave.get('retries') or 0}",
-            f"WAVE_{past.upper()}",
-            f"wave {number} ({wave['waveName']}) {past} by {label(actor)}: {what}"
-            + (f": {comment}" if comment else ""),
-            time=now,
-            wave=number,
+            execution,
+            kind,
             actor=actor,
-            details={**details, **({"comment": comment} if comment else {})} or None,
+            comment=comment,
+            event=(
+                f"WAVE_{past.upper()}#{number}#{wave.get('retries') or 0}",
+                f"WAVE_{past.upper()}",
+                f"wave {number} ({wave['waveName']}) {past} by {label(actor)}: {what}",
+            ),
+            wave=number,
+            details=details,
         )
         try:
-            record = deps.stores.executions.record_wave_decision(
-                execution,
-                index,
-                wave,
-                kind=kind,
-                actor=actor,
-                comment=comment,
-                now=now,
-                paused_seconds=paused_seconds(execution, now),
-                event=event,
-            )
+            record = deps.stores.executions.record_wave_decision(execution, index, wave, decision)
         except StaleWriteError:
             continue  # read again: another decision (ALREADY_DECIDED) or a write of the system's
         break

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from execution_utils import duration_seconds
 from orchestrator.deps import Deps
@@ -30,54 +30,36 @@ _SERVER_MOMENTS = {
 }
 
 
-def timeline_event(
-    deps: Deps,
-    kind: str,
-    message: str,
-    *,
-    time: str | None = None,
-    wave: int | None = None,
-    actor: ActorLike | None = None,
-    details: dict[str, Any] | None = None,
-) -> TimelineEvent:
+class EventFields(TypedDict, total=False):
+    """What an event may say besides its kind and message (``time`` defaults to now)."""
+
+    time: str | None
+    wave: int | None
+    actor: ActorLike | None
+    details: dict[str, Any] | None
+
+
+def timeline_event(deps: Deps, kind: str, message: str, **fields: Unpack[EventFields]) -> TimelineEvent:
     """One event as the timeline keeps it."""
-    event: TimelineEvent = {"time": time or deps.clock.iso(), "type": kind, "message": message}
-    if wave is not None:
+    event: TimelineEvent = {"time": fields.get("time") or deps.clock.iso(), "type": kind, "message": message}
+    if (wave := fields.get("wave")) is not None:
         event["waveNumber"] = wave
-    if actor:
+    if actor := fields.get("actor"):
         event.update(actor_fields("actor", actor))  # type: ignore[typeddict-item]
-    if details:
+    if details := fields.get("details"):
         event["details"] = details
     return event
 
 
 def pending_event(
-    deps: Deps,
-    event_id: str,
-    kind: str,
-    message: str,
-    *,
-    time: str | None = None,
-    wave: int | None = None,
-    actor: ActorLike | None = None,
-    details: dict[str, Any] | None = None,
+    deps: Deps, event_id: str, kind: str, message: str, **fields: Unpack[EventFields]
 ) -> PendingEvent:
     """An event for the outbox: written with the state change that makes it happen."""
-    event = timeline_event(deps, kind, message, time=time, wave=wave, actor=actor, details=details)
-    return {"eventId": event_id, "event": event}
+    return {"eventId": event_id, "event": timeline_event(deps, kind, message, **fields)}
 
 
 def note(
-    deps: Deps,
-    execution_id: str,
-    event_id: str,
-    kind: str,
-    message: str,
-    *,
-    time: str | None = None,
-    wave: int | None = None,
-    actor: ActorLike | None = None,
-    details: dict[str, Any] | None = None,
+    deps: Deps, execution_id: str, event_id: str, kind: str, message: str, **fields: Unpack[EventFields]
 ) -> None:
     """Record an event once (its id is deterministic, so recording it again changes nothing).
 
@@ -85,8 +67,7 @@ def note(
     Retry runs it again. Every step is safe to repeat and writes its events again when it finds its
     state change already made (``action_outcome``, ``started_execution``, ``record_end``), so no
     event is lost to a passing DynamoDB fault."""
-    event = timeline_event(deps, kind, message, time=time, wave=wave, actor=actor, details=details)
-    _record(deps, execution_id, event_id, event)
+    _record(deps, execution_id, event_id, timeline_event(deps, kind, message, **fields))
 
 
 def _record(deps: Deps, execution_id: str, event_id: str, event: TimelineEvent) -> None:

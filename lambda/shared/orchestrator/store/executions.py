@@ -37,6 +37,7 @@ from orchestrator.store.changes import (
     NotContains,
     OneOf,
 )
+from orchestrator.store.ports import PauseDecision
 
 RECORD_TYPE = "EXECUTION"
 
@@ -277,50 +278,30 @@ class ExecutionStore:
             self._set_status(change, execution, ExecutionStatus.PAUSED).set("pausedTime", now)
         return change
 
-    def _resumed(
-        self,
-        execution: ExecutionRecord,
-        *,
-        kind: str,
-        actor: ActorLike,
-        comment: str | None,
-        now: str,
-        paused_seconds: int,
-    ) -> Change:
+    def _resumed(self, execution: ExecutionRecord, decision: PauseDecision) -> Change:
         """IN_PROGRESS, keeping the task token until the state machine has received it. The decision
-        (``kind``: RESUME, APPROVE, RETRY or SKIP, who, with what comment, when) is kept with the
-        record until the next pause, so that a later caller learns who decided this pause."""
+        (who, with what comment, when) is kept with the record until the next pause, so that a later
+        caller learns who decided this pause."""
         change = self._versioned(execution).when(Equals("status", str(ExecutionStatus.PAUSED)))
         self._set_status(change, execution, ExecutionStatus.IN_PROGRESS)
-        decision: dict[str, Any] = {"kind": kind, **actor_fields("actor", actor), "time": now}
+        now, actor, comment = decision.now, decision.actor, decision.comment
+        kept: dict[str, Any] = {"kind": decision.kind, **actor_fields("actor", actor), "time": now}
         if comment:
-            decision["comment"] = comment
+            kept["comment"] = comment
         if execution.get("pausedWave"):
-            decision["wave"] = execution["pausedWave"]
+            kept["wave"] = execution["pausedWave"]
         if execution.get("pausedAction"):
-            decision["action"] = execution["pausedAction"]
-        change.set("decision", decision)
+            kept["action"] = execution["pausedAction"]
+        change.set("decision", kept)
         if execution.get("pausedBeforeWave"):
             change.set("resumedBeforeWave", execution["pausedBeforeWave"])
             change.set("currentWave", execution["pausedBeforeWave"])
         _set_actor(change, "resumedBy", actor).set("resumedTime", now).set("resumeComment", comment)
-        change.set("taskActionTime", now).set("pausedSeconds", paused_seconds)
-        return change
+        change.set("taskActionTime", now).set("pausedSeconds", decision.paused_seconds)
+        return _with_event(change, decision.event)
 
-    def record_resume(
-        self,
-        execution: ExecutionRecord,
-        *,
-        actor: ActorLike,
-        comment: str | None,
-        now: str,
-        paused_seconds: int,
-        event: PendingEvent | None = None,
-    ) -> ExecutionRecord:
-        change = self._resumed(
-            execution, kind="RESUME", actor=actor, comment=comment, now=now, paused_seconds=paused_seconds
-        )
-        return self._apply(execution, _with_event(change, event))
+    def record_resume(self, execution: ExecutionRecord, decision: PauseDecision) -> ExecutionRecord:
+        return self._apply(execution, self._resumed(execution, decision))
 
     def record_approval(
         self,
@@ -328,42 +309,23 @@ class ExecutionStore:
         index: int,
         position: int,
         action: ActionRecord,
-        *,
-        actor: ActorLike,
-        comment: str | None,
-        now: str,
-        paused_seconds: int,
-        event: PendingEvent | None = None,
+        decision: PauseDecision,
     ) -> ExecutionRecord:
         """The resume that approves the APPROVAL action waiting at ``waves[index].actions[position]``."""
-        change = self._resumed(
-            execution, kind="APPROVE", actor=actor, comment=comment, now=now, paused_seconds=paused_seconds
-        )
+        change = self._resumed(execution, decision)
         change.when(Equals(_action(index, position, "status"), str(ActionStatus.RUNNING)))
         change.set(_wave(index, f"actions[{position}]"), action)
-        return self._apply(execution, _with_event(change, event))
+        return self._apply(execution, change)
 
     def record_wave_decision(
-        self,
-        execution: ExecutionRecord,
-        index: int,
-        wave: WaveRecord,
-        *,
-        kind: str,
-        actor: ActorLike,
-        comment: str | None,
-        now: str,
-        paused_seconds: int,
-        event: PendingEvent | None = None,
+        self, execution: ExecutionRecord, index: int, wave: WaveRecord, decision: PauseDecision
     ) -> ExecutionRecord:
-        """The operator's word (``kind``: RETRY or SKIP) on a FAILED wave (``wave`` as it leaves it:
+        """The operator's word (RETRY or SKIP) on a FAILED wave (``wave`` as it leaves it:
         IN_PROGRESS again for a retry, SKIPPED for a skip); the execution goes on, IN_PROGRESS."""
-        change = self._resumed(
-            execution, kind=kind, actor=actor, comment=comment, now=now, paused_seconds=paused_seconds
-        )
+        change = self._resumed(execution, decision)
         change.when(Equals(_wave(index, "status"), str(WaveStatus.FAILED)))
         change.set(f"waves[{index}]", wave).set("currentWave", index + 1)
-        return self._apply(execution, _with_event(change, event))
+        return self._apply(execution, change)
 
     def request_cancel(
         self,

@@ -10,7 +10,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from orchestrator.model import ServerRecord, TimelineEvent
+from orchestrator.identity import ActorLike
+from orchestrator.model import PendingEvent, ServerRecord, TimelineEvent
 
 PLAN_LOCK = "PLAN#"
 SERVER_LOCK = "SERVER#"
@@ -29,6 +30,19 @@ def plan_lock_id(plan_id: str) -> str:
 def name_key(name: str) -> str:
     """The key that makes a name unique, case-insensitively."""
     return NAME_PREFIX + name.strip().lower()
+
+
+@dataclass(frozen=True)
+class PauseDecision:
+    """An operator's word on a pause: ``kind`` RESUME, APPROVE, RETRY or SKIP; who, with what comment,
+    when; the paused total up to then; and its timeline event, written in the same write."""
+
+    kind: str
+    actor: ActorLike
+    comment: str | None
+    now: str
+    paused_seconds: int
+    event: PendingEvent | None = None
 
 
 @dataclass
