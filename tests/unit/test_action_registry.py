@@ -16,7 +16,7 @@ from orchestration_driver import Orchestration
 
 from execution_utils import ActionStatus, ActionType
 from orchestrator import actions
-from orchestrator.actions import ActionContext, ActionKind, ActionPorts, Outcome, Problem, Runner
+from orchestrator.actions.base import ActionContext, ActionKind, ActionPorts, Outcome, Problem, Runner
 from orchestrator.api import schemas
 from orchestrator.config import Config
 from orchestrator.exceptions import ValidationFailedError

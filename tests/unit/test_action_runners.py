@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from execution_utils import ActionStatus
-from orchestrator.actions import (
+from orchestrator.actions.base import (
     ActionContext,
     quote_posix,
     quote_powershell,

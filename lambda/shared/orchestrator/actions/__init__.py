@@ -9,19 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from orchestrator.actions.approval import ApprovalKind
-from orchestrator.actions.base import (
-    ACTION_CONTEXT_KEYS,
-    ActionContext,
-    ActionKind,
-    ActionPorts,
-    Outcome,
-    Problem,
-    Runner,
-    quote_posix,
-    quote_powershell,
-    render_parameters,
-    shell_quote_for,
-)
+from orchestrator.actions.base import ACTION_CONTEXT_KEYS, ActionContext, ActionKind, Outcome
 from orchestrator.actions.lambda_action import LAMBDA_MAX_TIMEOUT_SECONDS, LambdaKind
 from orchestrator.actions.ssm_automation import AutomationKind
 from orchestrator.actions.ssm_command import CommandKind
@@ -31,18 +19,10 @@ __all__ = [
     "ACTION_CONTEXT_KEYS",
     "LAMBDA_MAX_TIMEOUT_SECONDS",
     "ActionContext",
-    "ActionKind",
-    "ActionPorts",
     "Outcome",
-    "Problem",
-    "Runner",
     "action_fields",
     "kind_of",
-    "quote_posix",
-    "quote_powershell",
     "registry",
-    "render_parameters",
-    "shell_quote_for",
 ]
 
 # Every action type's kind, by its type (ActionType values; the order is the one the schema lists).

@@ -11,15 +11,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from execution_utils import ActionStatus, ActionType
-from orchestrator.actions.base import (
-    ACTION_CONTEXT_KEYS,
-    ActionContext,
-    ActionKind,
-    ActionPorts,
-    Outcome,
-    Problem,
-    Runner,
-)
+from orchestrator.actions import base
 from orchestrator.aws.ports import FunctionsPort
 from orchestrator.config import Config
 from orchestrator.exceptions import OrchestratorError, TransientError
@@ -41,16 +33,16 @@ class LambdaRunner:
     def __init__(self, functions: FunctionsPort):
         self.functions = functions
 
-    def start(self, action: ActionRecord, context: ActionContext) -> Outcome:
+    def start(self, action: ActionRecord, context: base.ActionContext) -> base.Outcome:
         event = {**(action.get("payload") or {}), **context.event}
         try:
             invocation = self.functions.invoke(action["functionName"], event)
         except TransientError:
             raise
         except OrchestratorError as e:
-            return Outcome(ActionStatus.FAILED, error=e.message)
+            return base.Outcome(ActionStatus.FAILED, error=e.message)
         if invocation.timed_out:
-            return Outcome(
+            return base.Outcome(
                 ActionStatus.TIMED_OUT,
                 output=invocation.body or None,
                 error=f"function {action['functionName']} timed out",
@@ -62,7 +54,7 @@ class LambdaRunner:
         if invocation.function_error:
             message = _failure_message(result) if isinstance(result, dict) else str(result)
             kind = result.get("errorType") if isinstance(result, dict) else None
-            return Outcome(
+            return base.Outcome(
                 ActionStatus.FAILED,
                 output=invocation.body,
                 error=f"function {action['functionName']} raised"
@@ -70,16 +62,16 @@ class LambdaRunner:
                 + f": {message}",
             )
         if isinstance(result, dict) and str(result.get("status", "")).upper() == "FAILED":
-            return Outcome(ActionStatus.FAILED, output=invocation.body, error=_failure_message(result))
-        return Outcome(ActionStatus.SUCCEEDED, output=invocation.body or None)
+            return base.Outcome(ActionStatus.FAILED, output=invocation.body, error=_failure_message(result))
+        return base.Outcome(ActionStatus.SUCCEEDED, output=invocation.body or None)
 
-    def check(self, action: ActionRecord, context: ActionContext) -> Outcome:
+    def check(self, action: ActionRecord, context: base.ActionContext) -> base.Outcome:
         # A synchronous invocation ends in start; a RUNNING one without its result was interrupted
         # (operations/actions.py decides when it counts as lost).
-        return Outcome(ActionStatus.RUNNING)
+        return base.Outcome(ActionStatus.RUNNING)
 
 
-class LambdaKind(ActionKind):
+class LambdaKind(base.ActionKind):
     type = ActionType.LAMBDA
     fields: ClassVar[dict[str, dict[str, Any]]] = {
         "functionName": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
@@ -89,8 +81,8 @@ class LambdaKind(ActionKind):
     max_timeout_seconds = LAMBDA_MAX_TIMEOUT_SECONDS
     synchronous = True
 
-    def validate(self, action: Mapping[str, Any], config: Config) -> list[Problem]:
-        problems: list[Problem] = []
+    def validate(self, action: Mapping[str, Any], config: Config) -> list[base.Problem]:
+        problems: list[base.Problem] = []
         prefix = config.action_function_prefix
         name = action["functionName"]
         # The prefix names a family of functions; the prefix alone is no function of it.
@@ -102,7 +94,7 @@ class LambdaKind(ActionKind):
                     "least one character (stack parameter ActionFunctionPrefix)",
                 )
             )
-        reserved = sorted(ACTION_CONTEXT_KEYS & set(action.get("payload") or {}))
+        reserved = sorted(base.ACTION_CONTEXT_KEYS & set(action.get("payload") or {}))
         if reserved:
             problems.append(
                 (
@@ -120,5 +112,5 @@ class LambdaKind(ActionKind):
             )
         return problems
 
-    def runner(self, ports: ActionPorts) -> Runner:
+    def runner(self, ports: base.ActionPorts) -> base.Runner:
         return LambdaRunner(ports.functions)

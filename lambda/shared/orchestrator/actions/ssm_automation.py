@@ -8,15 +8,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from execution_utils import ActionStatus, ActionType
-from orchestrator.actions.base import (
-    ActionContext,
-    ActionKind,
-    ActionPorts,
-    Outcome,
-    Problem,
-    Runner,
-    render_parameters,
-)
+from orchestrator.actions import base
 from orchestrator.actions.ssm_documents import DOCUMENT_NAME, PARAMETERS, document_problems
 from orchestrator.aws.ports import SsmPort
 from orchestrator.config import Config
@@ -39,40 +31,40 @@ class AutomationRunner:
     def __init__(self, ssm: SsmPort):
         self.ssm = ssm
 
-    def start(self, action: ActionRecord, context: ActionContext) -> Outcome:
+    def start(self, action: ActionRecord, context: base.ActionContext) -> base.Outcome:
         try:
             automation_id = self.ssm.start_automation(
                 document=action["documentName"],
-                parameters=render_parameters(action.get("parameters") or {}, context),
+                parameters=base.render_parameters(action.get("parameters") or {}, context),
             )
         except TransientError:
             raise
         except OrchestratorError as e:
-            return Outcome(ActionStatus.FAILED, error=e.message)
-        return Outcome(ActionStatus.RUNNING, handle={"automationExecutionId": automation_id})
+            return base.Outcome(ActionStatus.FAILED, error=e.message)
+        return base.Outcome(ActionStatus.RUNNING, handle={"automationExecutionId": automation_id})
 
-    def check(self, action: ActionRecord, context: ActionContext) -> Outcome:
+    def check(self, action: ActionRecord, context: base.ActionContext) -> base.Outcome:
         automation_id = (action.get("handle") or {}).get("automationExecutionId", "")
         try:
             found = self.ssm.automation(automation_id)
         except TransientError:
-            return Outcome(ActionStatus.RUNNING)
+            return base.Outcome(ActionStatus.RUNNING)
         except OrchestratorError as e:
-            return Outcome(ActionStatus.FAILED, error=e.message)
+            return base.Outcome(ActionStatus.FAILED, error=e.message)
         status = str(found.get("status") or "Pending")
         if status in _RUNNING:
-            return Outcome(ActionStatus.RUNNING)
+            return base.Outcome(ActionStatus.RUNNING)
         output = json.dumps(found.get("outputs") or {}, sort_keys=True) if found.get("outputs") else None
         if status == "Success":
-            return Outcome(ActionStatus.SUCCEEDED, output=output)
+            return base.Outcome(ActionStatus.SUCCEEDED, output=output)
         error = f"automation {automation_id} ended {status}" + (
             f": {found['failureMessage']}" if found.get("failureMessage") else ""
         )
         kind = ActionStatus.TIMED_OUT if status in _TIMED_OUT else ActionStatus.FAILED
-        return Outcome(kind, output=output, error=error)
+        return base.Outcome(kind, output=output, error=error)
 
 
-def _parameter_problems(action: Mapping[str, Any]) -> list[Problem]:
+def _parameter_problems(action: Mapping[str, Any]) -> list[base.Problem]:
     """An Automation always gets parameters: StartAutomationExecution refuses an empty map, and the
     parameters are what ties the automation to the wave (``{{instanceIds}}``). The first problem
     found, if any."""
@@ -104,15 +96,15 @@ def _parameter_problems(action: Mapping[str, Any]) -> list[Problem]:
     return []
 
 
-class AutomationKind(ActionKind):
+class AutomationKind(base.ActionKind):
     type = ActionType.SSM_AUTOMATION
     fields: ClassVar[dict[str, dict[str, Any]]] = {"documentName": DOCUMENT_NAME, "parameters": PARAMETERS}
     required = ("documentName", "parameters")
 
-    def validate(self, action: Mapping[str, Any], config: Config) -> list[Problem]:
+    def validate(self, action: Mapping[str, Any], config: Config) -> list[base.Problem]:
         return document_problems(
             action, self.type, config.allowed_ssm_automation_documents, "AllowedSsmAutomationDocuments"
         ) + _parameter_problems(action)
 
-    def runner(self, ports: ActionPorts) -> Runner:
+    def runner(self, ports: base.ActionPorts) -> base.Runner:
         return AutomationRunner(ports.ssm)

@@ -6,16 +6,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from execution_utils import ActionStatus, ActionType
-from orchestrator.actions.base import (
-    ActionContext,
-    ActionKind,
-    ActionPorts,
-    Outcome,
-    Problem,
-    Runner,
-    render_parameters,
-    shell_quote_for,
-)
+from orchestrator.actions import base
 from orchestrator.actions.ssm_documents import DOCUMENT_NAME, PARAMETERS, document_problems
 from orchestrator.aws.ports import SsmPort
 from orchestrator.aws.ssm import COMMAND_ENDED
@@ -39,17 +30,17 @@ class CommandRunner:
     def __init__(self, ssm: SsmPort):
         self.ssm = ssm
 
-    def start(self, action: ActionRecord, context: ActionContext) -> Outcome:
+    def start(self, action: ActionRecord, context: base.ActionContext) -> base.Outcome:
         if not context.instance_ids:
-            return Outcome(
+            return base.Outcome(
                 ActionStatus.FAILED, error="the wave has no recovered instance to run the command on"
             )
         try:
             command_ids = self.ssm.send_command(
                 document=action["documentName"],
                 instance_ids=context.instance_ids,
-                parameters=render_parameters(
-                    action.get("parameters") or {}, context, shell_quote_for(action["documentName"])
+                parameters=base.render_parameters(
+                    action.get("parameters") or {}, context, base.shell_quote_for(action["documentName"])
                 ),
                 timeout_seconds=action["timeoutSeconds"],
                 comment=f"drs-orchestrator {context.event['executionId'][:8]} {action['name']}",
@@ -57,19 +48,19 @@ class CommandRunner:
         except TransientError:
             raise
         except OrchestratorError as e:
-            return Outcome(ActionStatus.FAILED, error=e.message)
-        return Outcome(ActionStatus.RUNNING, handle={"commandIds": command_ids})
+            return base.Outcome(ActionStatus.FAILED, error=e.message)
+        return base.Outcome(ActionStatus.RUNNING, handle={"commandIds": command_ids})
 
-    def check(self, action: ActionRecord, context: ActionContext) -> Outcome:
+    def check(self, action: ActionRecord, context: base.ActionContext) -> base.Outcome:
         handle = action.get("handle") or {}
         try:
             results = self.ssm.command_results(handle.get("commandIds") or [])
         except TransientError:
-            return Outcome(ActionStatus.RUNNING)
+            return base.Outcome(ActionStatus.RUNNING)
         except OrchestratorError as e:
-            return Outcome(ActionStatus.FAILED, error=e.message)
+            return base.Outcome(ActionStatus.FAILED, error=e.message)
         if not results or any(r["status"] not in COMMAND_ENDED for r in results):
-            return Outcome(ActionStatus.RUNNING)
+            return base.Outcome(ActionStatus.RUNNING)
 
         def name(instance_id: str) -> str:
             host = context.instances.get(instance_id)
@@ -85,7 +76,7 @@ class CommandRunner:
         output = "\n".join(lines)
         bad = [r for r in results if r["status"] != "Success"]
         if not bad:
-            return Outcome(ActionStatus.SUCCEEDED, output=output)
+            return base.Outcome(ActionStatus.SUCCEEDED, output=output)
         first = bad[0]
         detail = (
             f"exit code {first['responseCode']}"
@@ -100,18 +91,18 @@ class CommandRunner:
         status = (
             ActionStatus.TIMED_OUT if all(r["status"] == "TimedOut" for r in bad) else ActionStatus.FAILED
         )
-        return Outcome(status, output=output, error=error)
+        return base.Outcome(status, output=output, error=error)
 
 
-class CommandKind(ActionKind):
+class CommandKind(base.ActionKind):
     type = ActionType.SSM_COMMAND
     fields: ClassVar[dict[str, dict[str, Any]]] = {"documentName": DOCUMENT_NAME, "parameters": PARAMETERS}
     required = ("documentName",)
 
-    def validate(self, action: Mapping[str, Any], config: Config) -> list[Problem]:
+    def validate(self, action: Mapping[str, Any], config: Config) -> list[base.Problem]:
         return document_problems(
             action, self.type, config.allowed_ssm_command_documents, "AllowedSsmCommandDocuments"
         )
 
-    def runner(self, ports: ActionPorts) -> Runner:
+    def runner(self, ports: base.ActionPorts) -> base.Runner:
         return CommandRunner(ports.ssm)
