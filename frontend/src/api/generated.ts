@@ -522,14 +522,14 @@ export interface components {
         };
         /**
          * TerminateRecoveryInstances
-         * @description The name of the execution's recovery plan, typed again to confirm terminating the instances of a RECOVERY (production) execution.
+         * @description The name of the recovery plan, typed again to confirm terminating the instances of a RECOVERY (production) execution.
          */
         TerminateRecoveryInstances: {
             confirmPlanName: string;
         };
         /**
          * RetryRecoveryWave
-         * @description The name of the execution's recovery plan, typed again to confirm launching the failed servers of a RECOVERY (production) wave again, and an optional comment.
+         * @description The name of the recovery plan, typed again to confirm launching the failed servers of a RECOVERY (production) wave again, and an optional comment.
          */
         RetryRecoveryWave: {
             confirmPlanName: string;
@@ -537,7 +537,7 @@ export interface components {
         };
         /**
          * SkipRecoveryWave
-         * @description The name of the execution's recovery plan, typed again to confirm going on without the failed wave of a RECOVERY (production), and an optional comment.
+         * @description The name of the recovery plan, typed again to confirm going on without the failed wave of a RECOVERY (production), and an optional comment.
          */
         SkipRecoveryWave: {
             confirmPlanName: string;
@@ -1055,10 +1055,10 @@ export interface components {
             executionType: "DRILL" | "RECOVERY";
             startTime?: string | null;
             endTime: string | null;
-            lastPolledTime: string | null;
             totalWaves?: number;
             completedWaves?: number;
             currentWave?: number | null;
+            lastPolledTime: string | null;
             totalServers?: number;
             initiatedBy?: string;
             initiatedByIdentity?: components["schemas"]["ReportIdentity"];

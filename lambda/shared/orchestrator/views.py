@@ -51,17 +51,21 @@ WAVE_FIELDS = (
     "skippedByIdentity",
     "skipComment",
 )
-EXECUTION_FIELDS = (
+SUMMARY_FIELDS = (
     "executionId",
     "planId",
     "planName",
     "executionType",
     "startTime",
     "endTime",
-    "lastPolledTime",
     "totalWaves",
     "completedWaves",
     "currentWave",
+)
+# The full view: the summary's fields, then the rest.
+EXECUTION_FIELDS = (
+    *SUMMARY_FIELDS,
+    "lastPolledTime",
     "totalServers",
     "initiatedBy",
     "initiatedByIdentity",
@@ -91,17 +95,6 @@ EXECUTION_FIELDS = (
     "terminationRequestedByIdentity",
     "terminationRequestedTime",
     "reportLocation",
-)
-SUMMARY_FIELDS = (
-    "executionId",
-    "planId",
-    "planName",
-    "executionType",
-    "startTime",
-    "endTime",
-    "totalWaves",
-    "completedWaves",
-    "currentWave",
 )
 
 

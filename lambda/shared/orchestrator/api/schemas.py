@@ -144,16 +144,6 @@ REDIRECTED_VALUES: dict[tuple[str, str, Any], tuple[str, str]] = {
     ),
 }
 
-START_RECOVERY: dict[str, Any] = {
-    "title": "StartRecovery",
-    "description": "The name of the recovery plan, typed again to confirm starting a real recovery "
-    "(failover) of production.",
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["confirmPlanName"],
-    "properties": {"confirmPlanName": NAME},
-}
-
 EMPTY: dict[str, Any] = {"title": "Empty", "type": "object", "additionalProperties": False, "properties": {}}
 
 RESUME_EXECUTION: dict[str, Any] = {
@@ -165,41 +155,37 @@ RESUME_EXECUTION: dict[str, Any] = {
     "properties": {"comment": {"type": "string", "maxLength": 1000, "pattern": COMMENT_PATTERN}},
 }
 
-RETRY_RECOVERY_WAVE: dict[str, Any] = {
-    "title": "RetryRecoveryWave",
-    "description": "The name of the execution's recovery plan, typed again to confirm launching the failed "
-    "servers of a RECOVERY (production) wave again, and an optional comment.",
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["confirmPlanName"],
-    "properties": {
-        "confirmPlanName": {"type": "string", "minLength": 1, "maxLength": 128},
-        "comment": {"type": "string", "maxLength": 1000, "pattern": COMMENT_PATTERN},
-    },
-}
 
-SKIP_RECOVERY_WAVE: dict[str, Any] = {
-    "title": "SkipRecoveryWave",
-    "description": "The name of the execution's recovery plan, typed again to confirm going on without the "
-    "failed wave of a RECOVERY (production), and an optional comment.",
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["confirmPlanName"],
-    "properties": {
-        "confirmPlanName": {"type": "string", "minLength": 1, "maxLength": 128},
-        "comment": {"type": "string", "maxLength": 1000, "pattern": COMMENT_PATTERN},
-    },
-}
+def _confirmed(title: str, to_confirm: str, *, comment: bool = False) -> dict[str, Any]:
+    """The body of an act on production: the plan's name typed again (``to_confirm``: what it
+    confirms), and with ``comment`` an optional comment."""
+    properties: dict[str, Any] = {"confirmPlanName": {"type": "string", "minLength": 1, "maxLength": 128}}
+    if comment:
+        properties["comment"] = {"type": "string", "maxLength": 1000, "pattern": COMMENT_PATTERN}
+    return {
+        "title": title,
+        "description": f"The name of the recovery plan, typed again to confirm {to_confirm}"
+        + (", and an optional comment." if comment else "."),
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["confirmPlanName"],
+        "properties": properties,
+    }
 
-TERMINATE_RECOVERY_INSTANCES: dict[str, Any] = {
-    "title": "TerminateRecoveryInstances",
-    "description": "The name of the execution's recovery plan, typed again to confirm terminating the "
-    "instances of a RECOVERY (production) execution.",
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["confirmPlanName"],
-    "properties": {"confirmPlanName": {"type": "string", "minLength": 1, "maxLength": 128}},
+
+START_RECOVERY = {
+    **_confirmed("StartRecovery", "starting a real recovery (failover) of production"),
+    "properties": {"confirmPlanName": NAME},
 }
+RETRY_RECOVERY_WAVE = _confirmed(
+    "RetryRecoveryWave", "launching the failed servers of a RECOVERY (production) wave again", comment=True
+)
+SKIP_RECOVERY_WAVE = _confirmed(
+    "SkipRecoveryWave", "going on without the failed wave of a RECOVERY (production)", comment=True
+)
+TERMINATE_RECOVERY_INSTANCES = _confirmed(
+    "TerminateRecoveryInstances", "terminating the instances of a RECOVERY (production) execution"
+)
 
 EXECUTION_STATUS = {"enum": [str(v) for v in ExecutionStatus]}
 
