@@ -28,6 +28,7 @@ from orchestrator.model import (
     WaveRecord,
     execution_from_item,
 )
+from orchestrator.store import outbox
 from orchestrator.store.changes import (
     Change,
     Equals,
@@ -49,18 +50,6 @@ def _set_actor(change: Change, name: str, actor: ActorLike) -> Change:
     return change
 
 
-def _with_event(change: Change, event: PendingEvent | None) -> Change:
-    """The outbox: the event this change makes happen, appended in the same (conditional) write, so
-    the state change and its event are recorded together or not at all. The timeline gets it next
-    (``forget_events`` once it did); until then eventsPending puts the record in the EventsIndex."""
-    if event is not None:
-        change.appends["pendingEvents"] = [event]
-        change.set("eventsPending", "PENDING")
-    return change
-
-
-# How often forget_events reads again after a concurrent change of the outbox.
-_FORGET_ATTEMPTS = 5
 _ACTIVE = tuple(sorted(str(s) for s in ACTIVE_STATUSES))
 Page = tuple[list[ExecutionRecord], dict[str, Any] | None]
 
@@ -196,7 +185,7 @@ class ExecutionStore:
         change = self._versioned(execution).when(Equals("status", execution["status"]))
         change.set("pauseRequested", True).set("pauseRequestedTime", now)
         _set_actor(change, "pauseRequestedBy", actor)
-        return self._apply(execution, _with_event(change, event))
+        return self._apply(execution, outbox.with_event(change, event))
 
     def record_paused(
         self,
@@ -298,7 +287,7 @@ class ExecutionStore:
             change.set("currentWave", execution["pausedBeforeWave"])
         _set_actor(change, "resumedBy", actor).set("resumedTime", now).set("resumeComment", comment)
         change.set("taskActionTime", now).set("pausedSeconds", decision.paused_seconds)
-        return _with_event(change, decision.event)
+        return outbox.with_event(change, decision.event)
 
     def record_resume(self, execution: ExecutionRecord, decision: PauseDecision) -> ExecutionRecord:
         return self._apply(execution, self._resumed(execution, decision))
@@ -346,32 +335,11 @@ class ExecutionStore:
             change.set("pausedSeconds", paused_seconds)
         if execution.get("taskToken"):
             change.set("taskActionTime", now)
-        return self._apply(execution, _with_event(change, event))
+        return self._apply(execution, outbox.with_event(change, event))
 
     def forget_events(self, execution: ExecutionRecord, event_ids: Collection[str]) -> ExecutionRecord:
-        """Take the events ``event_ids`` (now in the timeline) out of the outbox, each only where it
-        was read (a concurrent change of the outbox: read again). Idempotent: events no longer there
-        are done. The last one out also clears eventsPending."""
-        current = execution
-        for _attempt in range(_FORGET_ATTEMPTS):
-            pending = current.get("pendingEvents") or []
-            at = [n for n, p in enumerate(pending) if p["eventId"] in event_ids]
-            if not at:
-                return current
-            change = Change().when(
-                *(Equals(f"pendingEvents[{n}].eventId", pending[n]["eventId"]) for n in at)
-            )
-            if len(at) == len(pending):
-                change.when(Missing(f"pendingEvents[{len(pending)}]")).remove(
-                    "pendingEvents", "eventsPending"
-                )
-            else:  # highest index first: the same whether removed together or one after another
-                change.remove(*(f"pendingEvents[{n}]" for n in reversed(at)))
-            found = self.backend.apply(execution["executionId"], change)
-            if found is not None:
-                return execution_from_item(found)
-            current = self.get(execution["executionId"])
-        raise StaleWriteError("the outbox kept changing while its events were being taken out")
+        """Take ``event_ids`` (now in the timeline) out of the outbox (see outbox.take_out)."""
+        return execution_from_item(outbox.take_out(self.backend.apply, self.get, execution, event_ids))
 
     def forget_task_token(self, execution: ExecutionRecord, token: str) -> ExecutionRecord:
         """Remove the task token once delivered, unless a newer pause already replaced it."""
@@ -588,7 +556,7 @@ class ExecutionStore:
         event: PendingEvent | None = None,
     ) -> ExecutionRecord:
         """The TERMINATE jobs of a claim, with their TERMINATION_STARTED event in the outbox."""
-        change = _with_event(Change(), event)
+        change = outbox.with_event(Change(), event)
         change.set("terminationJobIds", job_ids).set("terminatingInstances", instances)
         if not job_ids:
             change.set("terminationStatus", "COMPLETED").set("instancesTerminated", True).remove(
