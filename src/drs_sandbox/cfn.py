@@ -13,6 +13,7 @@ events into an OpenAPI body, while the sandbox needs exactly those local paths a
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -85,19 +86,31 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# Parsed templates by (file, modification time, size).
+_PARSED: dict[tuple[str, int, int], dict[str, Any]] = {}
+
+
 def load_template(path: str | os.PathLike[str] | None = None) -> CfnTemplate:
     """Parse a CloudFormation/SAM template (YAML or JSON). Default: the repository's template.yaml.
     Short forms come back in their long form (``!GetAtt A.B`` is ``{"Fn::GetAtt": ["A", "B"]}``)."""
     from cfnlint.decode import decode_str  # here: importing cfn-lint takes about 0.5 s
 
     source = Path(path) if path is not None else repo_root() / "template.yaml"
+    stat = source.stat()
+    key = (str(source.resolve()), stat.st_mtime_ns, stat.st_size)
+    if key in _PARSED:  # a process that starts many sandboxes (the tests) parses the file once
+        template = CfnTemplate(copy.deepcopy(_PARSED[key]))
+        template.path = source.resolve()
+        return template
     data, problems = decode_str(source.read_text(encoding="utf-8"))
     if problems:
         first = problems[0]
         raise ValueError(f"{source}:{first.linenumber}: {first.message}")
     if not isinstance(data, dict) or not isinstance(data.get("Resources"), dict):
         raise ValueError(f"{source}: not a CloudFormation template (no Resources mapping)")
-    template = CfnTemplate(_plain(data))
+    plain = _plain(data)
+    _PARSED[key] = copy.deepcopy(plain)
+    template = CfnTemplate(plain)
     template.path = source.resolve()
     return template
 

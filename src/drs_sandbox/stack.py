@@ -64,7 +64,12 @@ class _QuietHandler(WSGIRequestHandler):
 def serve_wsgi(app: Any, port: int = 0) -> tuple[BaseWSGIServer, threading.Thread]:
     """Serve a WSGI app on 127.0.0.1 in a daemon thread (port 0: a free port)."""
     server = make_server("127.0.0.1", port, app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name=f"wsgi-{server.server_port}", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        name=f"wsgi-{server.server_port}",
+        daemon=True,
+    )
     thread.start()
     return server, thread
 
