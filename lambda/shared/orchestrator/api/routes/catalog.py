@@ -3,7 +3,6 @@ list, create, get, replace as a whole, and delete under the entity's own rule.""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,19 +16,38 @@ from orchestrator.store.ports import CatalogStore
 
 @dataclass(frozen=True)
 class Entity:
-    """``name`` as operations.catalog knows it; ``noun`` as people read it; ``schema`` the request
-    schema (its stored form is ``Stored<schema>``, its list ``<schema>List``)."""
+    """A catalog entity, named once: ``name`` as operations.catalog and the stores know it
+    (``group``: ``deps.stores.groups``, ``catalog.delete_group``), its collection ``path``; its noun,
+    schemas (``ProtectionGroup``, ``StoredProtectionGroup``, ``ProtectionGroupList``), path id and tag
+    follow from them."""
 
     name: str
-    noun: str
     path: str
-    id_param: str
-    schema: str
-    tags: tuple[str, ...]
-    store: Callable[[Deps], CatalogStore]
-    delete: Callable[[Deps, str], None]
     replace_note: str = ""
     delete_rule: str = ""
+
+    @property
+    def noun(self) -> str:
+        return self.path.strip("/").removesuffix("s").replace("-", " ")
+
+    @property
+    def schema(self) -> str:
+        return self.noun.title().replace(" ", "")
+
+    @property
+    def id_param(self) -> str:
+        return f"{self.name}Id"
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return (f"{self.noun}s",)
+
+    def store(self, deps: Deps) -> CatalogStore:
+        store: CatalogStore = getattr(deps.stores, f"{self.name}s")
+        return store
+
+    def delete(self, deps: Deps, entity_id: str) -> None:
+        getattr(catalog, f"delete_{self.name}")(deps, entity_id)
 
 
 def declare_catalog(router: Router, entity: Entity) -> tuple[Route, ...]:

@@ -2,48 +2,48 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from orchestrator.api import http
 from orchestrator.api.contract import Request, Route, declare, new_router
 from orchestrator.api.routes.catalog import Entity, declare_catalog
-from orchestrator.operations import catalog, create, report
+from orchestrator.operations import create, report
 
 router = new_router()
 TAGS = ("recovery plans",)
 
 PLANS = Entity(
-    name="plan",
-    noun="recovery plan",
-    path="/recovery-plans",
-    id_param="planId",
-    schema="RecoveryPlan",
-    tags=TAGS,
-    store=lambda deps: deps.stores.plans,
-    delete=catalog.delete_plan,
+    "plan",
+    "/recovery-plans",
     replace_note=" (running executions keep their copy)",
     delete_rule=" with no active execution",
 )
 declare_catalog(router, PLANS)
-START = Route(
-    "POST",
-    "/recovery-plans/{planId}/executions",
+
+
+def _start(path: str, summary: str, body: str) -> Route:
+    """A route that starts an execution of the plan: 202 with its id and first status."""
+    return Route(
+        "POST",
+        f"/recovery-plans/{{planId}}/{path}",
+        summary,
+        202,
+        "ExecutionStarted",
+        body,
+        (),
+        (409,),
+        tags=("executions",),
+    )
+
+
+START = _start(
+    "executions",
     "Start a drill of the plan (a RECOVERY has its own route: POST /recovery-plans/{planId}/recovery)",
-    202,
-    "ExecutionStarted",
     "StartExecution",
-    errors=(409,),
-    tags=("executions",),
 )
-START_RECOVERY = Route(
-    "POST",
-    "/recovery-plans/{planId}/recovery",
-    "Start a real recovery (failover) of the plan, confirmed by its name",
-    202,
-    "ExecutionStarted",
-    "StartRecovery",
-    errors=(409,),
-    tags=("executions",),
+START_RECOVERY = _start(
+    "recovery", "Start a real recovery (failover) of the plan, confirmed by its name", "StartRecovery"
 )
 HISTORY = Route(
     "GET",
@@ -64,7 +64,7 @@ def start_execution(request: Request) -> dict[str, Any]:
         str(request.body.get("executionType", "DRILL")),
         initiated_by=request.actor(),
     )
-    return {"executionId": record["executionId"], "status": record["status"]}
+    return _started(record)
 
 
 # Its own route so that IAM can deny it (execute-api:Invoke on */POST/recovery-plans/*/recovery) to
@@ -77,6 +77,10 @@ def start_recovery(request: Request) -> dict[str, Any]:
         confirmed_plan_name=str(request.body["confirmPlanName"]),
         initiated_by=request.actor(),
     )
+    return _started(record)
+
+
+def _started(record: Mapping[str, Any]) -> dict[str, Any]:
     return {"executionId": record["executionId"], "status": record["status"]}
 
 
