@@ -6,6 +6,7 @@ ended: the EventsIndex). Never finalizes an execution whose state machine is sti
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from execution_utils import ServerPhase, is_active, is_terminal, server_is_ready, server_phase
@@ -117,6 +118,28 @@ def sweep_locks(deps: Deps) -> list[str]:
     return swept
 
 
+def _each(
+    deps: Deps,
+    executions: Iterable[ExecutionRecord],
+    step: Callable[[Deps, ExecutionRecord], object],
+    done: list[str],
+    errors: list[dict[str, Any]],
+) -> None:
+    """``step`` on each execution: its id to ``done`` when the step says it is done (truthy), its
+    error to ``errors`` when it fails (the next find tries again)."""
+    for execution in executions:
+        try:
+            if step(deps, execution):
+                done.append(execution["executionId"])
+        except OrchestratorError as e:
+            errors.append({"executionId": execution["executionId"], "error": e.message})
+
+
+def _flushed(deps: Deps, execution: ExecutionRecord) -> bool:
+    flush_outbox(deps, execution)
+    return True
+
+
 def flush_outbox(deps: Deps, execution: ExecutionRecord) -> None:
     """The events a control left in the execution's outbox, to its timeline; an ended execution's
     stored report is written again to hold them (one written later builds from the timeline)."""
@@ -152,29 +175,14 @@ def find(deps: Deps) -> dict[str, Any]:
             delivered.append(execution["executionId"])
         if record is not None:
             reconciled.append({"executionId": execution["executionId"], "status": record["status"]})
-    for execution in deps.stores.executions.with_pending_events():
-        try:
-            flush_outbox(deps, execution)
-            flushed.append(execution["executionId"])
-        except OrchestratorError as e:
-            errors.append({"executionId": execution["executionId"], "error": e.message})
-    for execution in deps.stores.executions.following_jobs():
-        try:
-            if follow_jobs(deps, execution):
-                followed.append(execution["executionId"])
-        except OrchestratorError as e:
-            errors.append({"executionId": execution["executionId"], "error": e.message})
+    _each(deps, deps.stores.executions.with_pending_events(), _flushed, flushed, errors)
+    _each(deps, deps.stores.executions.following_jobs(), follow_jobs, followed, errors)
     try:
         swept = sweep_locks(deps)
     except OrchestratorError as e:
         swept = []
         errors.append({"locks": True, "error": e.message})
-    for execution in deps.stores.executions.terminating():
-        try:
-            if follow_termination(deps, execution):
-                finished.append(execution["executionId"])
-        except OrchestratorError as e:
-            errors.append({"executionId": execution["executionId"], "error": e.message})
+    _each(deps, deps.stores.executions.terminating(), follow_termination, finished, errors)
     return {
         "checked": checked,
         "reconciled": reconciled,
