@@ -3,7 +3,7 @@ servers one way, in the stack's Region; a plan names groups that exist; nothing 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from orchestrator.actions import kind_of
@@ -102,28 +102,23 @@ def check_plan(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
 def delete_group(deps: Deps, group_id: str) -> None:
     """Refused (GROUP_IN_USE) while a plan names the group or an active execution recovers it."""
     current = deps.stores.groups.get(group_id)
-    using = [
-        p["name"]
-        for p in deps.stores.plans.all()
-        if any(group_id in w["protectionGroupIds"] for w in p["waves"])
+    checks: list[tuple[Iterable[Mapping[str, Any]], str, str, str]] = [
+        (
+            deps.stores.plans.all(),
+            "name",
+            "plans",
+            "is used by recovery plan(s) {}; remove it from them first",
+        ),
+        (deps.stores.executions.active(), "executionId", "executions", "is in use by active execution(s) {}"),
     ]
-    if using:
-        raise ConflictError(
-            f"protection group {group_id} is used by recovery plan(s) {', '.join(using)}; remove it from them first",
-            code="GROUP_IN_USE",
-            details={"plans": using},
-        )
-    running = [
-        e["executionId"]
-        for e in deps.stores.executions.active()
-        if any(group_id in w["protectionGroupIds"] for w in e["waves"])
-    ]
-    if running:
-        raise ConflictError(
-            f"protection group {group_id} is in use by active execution(s) {', '.join(running)}",
-            code="GROUP_IN_USE",
-            details={"executions": running},
-        )
+    for users, field, key, words in checks:
+        using = [u[field] for u in users if any(group_id in w["protectionGroupIds"] for w in u["waves"])]
+        if using:
+            raise ConflictError(
+                f"protection group {group_id} " + words.format(", ".join(using)),
+                code="GROUP_IN_USE",
+                details={key: using},
+            )
     deps.stores.groups.delete(current)
 
 
