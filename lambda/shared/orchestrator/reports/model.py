@@ -25,7 +25,14 @@ from execution_utils import (
     verdict,
     wave_warning_lines,
 )
-from orchestrator.model import ActionRecord, ExecutionRecord, ServerRecord, TimelineEvent, WaveRecord
+from orchestrator.model import (
+    SERVER_POLL_FIELDS,
+    ActionRecord,
+    ExecutionRecord,
+    ServerRecord,
+    TimelineEvent,
+    WaveRecord,
+)
 
 # 2: waves carry their runbook (actions), retries and skips, and may be SKIPPED; pauses say why
 # (reason, waveNumber, action) and end with an approval, a retry or a skip too; operator actions
@@ -74,28 +81,19 @@ def _phases(server: Mapping[str, Any], end: str | None) -> list[dict[str, Any]]:
     return phases
 
 
+# What the report shows of a server: who it is, then what the poll learnt of it (but its DNS name and
+# status checks; its phase times are shown as ``phases``).
+_SERVER_FIELDS = (
+    "sourceServerId",
+    "hostname",
+    "impactLevel",
+    *(f for f in SERVER_POLL_FIELDS if f not in ("privateDnsName", "statusChecksOk", "phaseTimes")),
+)
+
+
 def _server(server: ServerRecord, wave_end: str | None) -> dict[str, Any]:
     fields: Mapping[str, Any] = server
-    shown = {
-        k: fields.get(k)
-        for k in (
-            "sourceServerId",
-            "hostname",
-            "impactLevel",
-            "launchStatus",
-            "phase",
-            "jobId",
-            "recoveryInstanceId",
-            "ec2InstanceId",
-            "ec2State",
-            "privateIp",
-            "instanceType",
-            "launchTime",
-            "ready",
-            "recoveryTimeSeconds",
-            "error",
-        )
-    }
+    shown = {k: fields.get(k) for k in _SERVER_FIELDS}
     shown["phases"] = _phases(server, wave_end)
     return shown
 
