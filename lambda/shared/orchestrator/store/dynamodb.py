@@ -3,12 +3,13 @@ expressions and conditions."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, cast
 
 from orchestrator.aws.dynamo import Expression, Table, serialize
 from orchestrator.exceptions import ConflictError, StaleWriteError
 from orchestrator.model import ServerRecord, server_from_item
+from orchestrator.store import rules
 from orchestrator.store.changes import (
     Change,
     Condition,
@@ -21,15 +22,6 @@ from orchestrator.store.changes import (
 )
 from orchestrator.store.executions import RECORD_TYPE
 from orchestrator.store.ports import NAME_PREFIX, HeldLocks, Kind, name_key
-from orchestrator.store.rules import (
-    add_held,
-    concurrent_update,
-    lock_conflict,
-    name_conflict,
-    new_entity,
-    next_version,
-    not_found,
-)
 
 _INDEX_OF_FLAG = {
     "terminationPending": "TerminationIndex",
@@ -38,21 +30,23 @@ _INDEX_OF_FLAG = {
 }
 
 
+# Each condition as DynamoDB writes it: (its attribute's name, a value's placeholder maker, the condition).
+_CONDITIONS: dict[type, Callable[[str, Callable[[Any], str], Any], str]] = {
+    Equals: lambda ref, value, c: f"{ref} = {value(c.value)}",
+    OneOf: lambda ref, value, c: f"{ref} IN ({', '.join(value(v) for v in c.values)})",
+    Missing: lambda ref, _value, _c: f"attribute_not_exists({ref})",
+    MissingOrEquals: lambda ref, value, c: f"(attribute_not_exists({ref}) OR {ref} = {value(c.value)})",
+    NotContains: lambda ref, value, c: f"NOT contains({ref}, {value(c.value)})",
+    MissingOrEmpty: lambda ref, value, _c: f"(attribute_not_exists({ref}) OR size({ref}) = {value(0)})",
+}
+
+
 def _condition(expr: Expression, condition: Condition) -> str:
-    ref = expr.name(condition.path)
-    if isinstance(condition, Equals):
-        return f"{ref} = {expr.value(condition.value)}"
-    if isinstance(condition, OneOf):
-        return f"{ref} IN ({', '.join(expr.value(v) for v in condition.values)})"
-    if isinstance(condition, Missing):
-        return f"attribute_not_exists({ref})"
-    if isinstance(condition, MissingOrEquals):
-        return f"(attribute_not_exists({ref}) OR {ref} = {expr.value(condition.value)})"
-    if isinstance(condition, NotContains):
-        return f"NOT contains({ref}, {expr.value(condition.value)})"
-    if isinstance(condition, MissingOrEmpty):
-        return f"(attribute_not_exists({ref}) OR size({ref}) = {expr.value(0)})"
-    raise TypeError(f"unknown condition {condition!r}")
+    try:
+        write = _CONDITIONS[type(condition)]
+    except KeyError:
+        raise TypeError(f"unknown condition {condition!r}") from None
+    return write(expr.name(condition.path), expr.value, condition)
 
 
 def to_expression(change: Change, key_attribute: str) -> tuple[Expression, str]:
@@ -209,7 +203,7 @@ class DynamoLocks:
                 try:
                     self.table.transact(operations)
                 except StaleWriteError as e:
-                    raise lock_conflict(self.holder, chunk, execution_id) from e
+                    raise rules.lock_conflict(self.holder, chunk, execution_id) from e
                 taken.extend(chunk)
         except ConflictError:
             self.release_held(taken, execution_id)
@@ -232,7 +226,7 @@ class DynamoLocks:
         while True:
             items, start = self.table.scan_page(start_key=start)
             for item in items:
-                add_held(found, str(item["executionId"]), str(item["lockId"]), str(item["since"]))
+                rules.add_held(found, str(item["executionId"]), str(item["lockId"]), str(item["since"]))
             if not start:
                 return found
 
@@ -249,7 +243,7 @@ class DynamoCatalog:
     def get(self, entity_id: str) -> dict[str, Any]:
         item = None if entity_id.startswith(NAME_PREFIX) else self.table.get({self.kind.key: entity_id})
         if item is None:
-            raise not_found(self.kind, entity_id)
+            raise rules.not_found(self.kind, entity_id)
         return item
 
     def all(self) -> list[dict[str, Any]]:
@@ -268,7 +262,7 @@ class DynamoCatalog:
                 return sorted(items, key=lambda i: str(i.get("name", "")).lower())
 
     def create(self, fields: Mapping[str, Any], *, now: str) -> dict[str, Any]:
-        item = new_entity(self.kind, fields, now)
+        item = rules.new_entity(self.kind, fields, now)
         put = {
             "Put": {
                 "TableName": self.table.name,
@@ -280,11 +274,11 @@ class DynamoCatalog:
         try:
             self.table.transact([self._put_name(str(fields["name"]), item[self.kind.key]), put])
         except StaleWriteError as e:
-            raise name_conflict(self.kind, str(fields["name"])) from e
+            raise rules.name_conflict(self.kind, str(fields["name"])) from e
         return item
 
     def update(self, current: Mapping[str, Any], fields: Mapping[str, Any], *, now: str) -> dict[str, Any]:
-        item = next_version(self.kind, current, fields, now)
+        item = rules.next_version(self.kind, current, fields, now)
         entity_id = str(item[self.kind.key])
         operations: list[dict[str, Any]] = [
             {
@@ -305,8 +299,8 @@ class DynamoCatalog:
             self.table.transact(operations)
         except StaleWriteError as e:
             if renamed and self.table.get({self.kind.key: name_key(str(fields["name"]))}):
-                raise name_conflict(self.kind, str(fields["name"])) from e
-            raise concurrent_update(self.kind, entity_id, "updated") from e
+                raise rules.name_conflict(self.kind, str(fields["name"])) from e
+            raise rules.concurrent_update(self.kind, entity_id, "updated") from e
         return item
 
     def delete(self, current: Mapping[str, Any]) -> None:
@@ -323,7 +317,7 @@ class DynamoCatalog:
         try:
             self.table.transact([delete, self._delete_name(str(current["name"]), entity_id)])
         except StaleWriteError as e:
-            raise concurrent_update(self.kind, entity_id, "deleted") from e
+            raise rules.concurrent_update(self.kind, entity_id, "deleted") from e
 
     def _put_name(self, name: str, entity_id: str) -> dict[str, Any]:
         return {

@@ -11,18 +11,10 @@ from typing import Any
 
 from orchestrator.exceptions import StaleWriteError
 from orchestrator.model import ServerRecord, server_from_item
+from orchestrator.store import rules
 from orchestrator.store.changes import Change, apply
 from orchestrator.store.executions import RECORD_TYPE
 from orchestrator.store.ports import NAME_PREFIX, HeldLocks, Kind, name_key
-from orchestrator.store.rules import (
-    add_held,
-    concurrent_update,
-    lock_conflict,
-    name_conflict,
-    new_entity,
-    next_version,
-    not_found,
-)
 
 
 def _page(
@@ -136,7 +128,7 @@ class MemoryLocks:
                 i for i in lock_ids if self._locks.get(i, {}).get("executionId", execution_id) != execution_id
             ]
             if taken:
-                raise lock_conflict(self.holder_unlocked, taken, execution_id)
+                raise rules.lock_conflict(self.holder_unlocked, taken, execution_id)
             for lock_id in lock_ids:
                 self._locks[lock_id] = {"executionId": execution_id, "since": held_since}
 
@@ -158,7 +150,7 @@ class MemoryLocks:
         found: dict[str, HeldLocks] = {}
         with self._lock:
             for lock_id, held in self._locks.items():
-                add_held(found, held["executionId"], lock_id, held["since"])
+                rules.add_held(found, held["executionId"], lock_id, held["since"])
         return found
 
 
@@ -173,7 +165,7 @@ class MemoryCatalog:
         with self._lock:
             found = None if entity_id.startswith(NAME_PREFIX) else self._items.get(entity_id)
         if found is None:
-            raise not_found(self.kind, entity_id)
+            raise rules.not_found(self.kind, entity_id)
         return copy.deepcopy(found)
 
     def all(self) -> list[dict[str, Any]]:
@@ -182,24 +174,24 @@ class MemoryCatalog:
         return sorted(items, key=lambda i: str(i.get("name", "")).lower())
 
     def create(self, fields: Mapping[str, Any], *, now: str) -> dict[str, Any]:
-        item = new_entity(self.kind, fields, now)
+        item = rules.new_entity(self.kind, fields, now)
         with self._lock:
             if name_key(str(fields["name"])) in self._names:
-                raise name_conflict(self.kind, str(fields["name"]))
+                raise rules.name_conflict(self.kind, str(fields["name"]))
             self._names[name_key(str(fields["name"]))] = item[self.kind.key]
             self._items[item[self.kind.key]] = copy.deepcopy(item)
         return item
 
     def update(self, current: Mapping[str, Any], fields: Mapping[str, Any], *, now: str) -> dict[str, Any]:
-        item = next_version(self.kind, current, fields, now)
+        item = rules.next_version(self.kind, current, fields, now)
         entity_id = str(item[self.kind.key])
         with self._lock:
             stored = self._items.get(entity_id)
             new_name, old_name = name_key(str(fields["name"])), name_key(str(current["name"]))
             if new_name != old_name and self._names.get(new_name, entity_id) != entity_id:
-                raise name_conflict(self.kind, str(fields["name"]))
+                raise rules.name_conflict(self.kind, str(fields["name"]))
             if stored is None or stored.get("version") != current.get("version"):
-                raise concurrent_update(self.kind, entity_id, "updated")
+                raise rules.concurrent_update(self.kind, entity_id, "updated")
             self._names.pop(old_name, None)
             self._names[new_name] = entity_id
             self._items[entity_id] = copy.deepcopy(item)
@@ -210,6 +202,6 @@ class MemoryCatalog:
         with self._lock:
             stored = self._items.get(entity_id)
             if stored is None or stored.get("version") != current.get("version"):
-                raise concurrent_update(self.kind, entity_id, "deleted")
+                raise rules.concurrent_update(self.kind, entity_id, "deleted")
             del self._items[entity_id]
             self._names.pop(name_key(str(current["name"])), None)
