@@ -9,17 +9,8 @@ from typing import Any, cast
 from orchestrator.aws.dynamo import Expression, Table, serialize
 from orchestrator.exceptions import ConflictError, StaleWriteError
 from orchestrator.model import ServerRecord, server_from_item
-from orchestrator.store import rules
-from orchestrator.store.changes import (
-    Change,
-    Condition,
-    Equals,
-    Missing,
-    MissingOrEmpty,
-    MissingOrEquals,
-    NotContains,
-    OneOf,
-)
+from orchestrator.store import changes, rules
+from orchestrator.store.changes import Change, Condition
 from orchestrator.store.executions import RECORD_TYPE
 from orchestrator.store.ports import NAME_PREFIX, HeldLocks, Kind, name_key
 
@@ -32,12 +23,16 @@ _INDEX_OF_FLAG = {
 
 # Each condition as DynamoDB writes it: (its attribute's name, a value's placeholder maker, the condition).
 _CONDITIONS: dict[type, Callable[[str, Callable[[Any], str], Any], str]] = {
-    Equals: lambda ref, value, c: f"{ref} = {value(c.value)}",
-    OneOf: lambda ref, value, c: f"{ref} IN ({', '.join(value(v) for v in c.values)})",
-    Missing: lambda ref, _value, _c: f"attribute_not_exists({ref})",
-    MissingOrEquals: lambda ref, value, c: f"(attribute_not_exists({ref}) OR {ref} = {value(c.value)})",
-    NotContains: lambda ref, value, c: f"NOT contains({ref}, {value(c.value)})",
-    MissingOrEmpty: lambda ref, value, _c: f"(attribute_not_exists({ref}) OR size({ref}) = {value(0)})",
+    changes.Equals: lambda ref, value, c: f"{ref} = {value(c.value)}",
+    changes.OneOf: lambda ref, value, c: f"{ref} IN ({', '.join(value(v) for v in c.values)})",
+    changes.Missing: lambda ref, _value, _c: f"attribute_not_exists({ref})",
+    changes.MissingOrEquals: lambda ref, value, c: (
+        f"(attribute_not_exists({ref}) OR {ref} = {value(c.value)})"
+    ),
+    changes.NotContains: lambda ref, value, c: f"NOT contains({ref}, {value(c.value)})",
+    changes.MissingOrEmpty: lambda ref, value, _c: (
+        f"(attribute_not_exists({ref}) OR size({ref}) = {value(0)})"
+    ),
 }
 
 
