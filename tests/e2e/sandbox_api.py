@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import uuid
 from typing import Any
@@ -13,6 +16,21 @@ QUICK = {"snapshot": 20, "conversion": 60, "launch": 30, "boot": 10}
 SLOW = {"snapshot": 60, "conversion": 600, "launch": 60, "boot": 20}
 TIME_SCALE = 60
 TIMEOUT = 120
+
+
+def drsctl(sandbox: Any, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    """drsctl as an operator runs it against ``sandbox`` (a running Sandbox or its URL; the endpoint
+    in DRSCTL_ENDPOINT; no AWS endpoint of the sandbox's own leaks into it)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
+    env["DRSCTL_ENDPOINT"] = str(getattr(sandbox, "url", sandbox))
+    return subprocess.run(
+        [sys.executable, "-m", "drsctl", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        check=False,
+    )
 
 
 class Api:

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import requests
 import yaml
+from sandbox_api import drsctl
 
 from drs_sandbox.server import Sandbox
 
@@ -29,20 +30,6 @@ def sandbox() -> Iterator[Sandbox]:
         port=0, scenario="three-tier", time_scale=60, find_interval=3600, create_plans=False
     ) as running:
         yield running
-
-
-def drsctl(sandbox: Sandbox, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DRSCTL_ENDPOINT": sandbox.url}
-    for name in [n for n in env if n.startswith("AWS_ENDPOINT_URL")]:
-        env.pop(name)
-    return subprocess.run(
-        [sys.executable, "-m", "drsctl", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-        check=False,
-    )
 
 
 def add_servers(sandbox: Sandbox, count: int, **spec: Any) -> list[str]:

@@ -4,9 +4,6 @@ plan's target, and the report, all agreeing with each other to the second."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -15,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sandbox_api import QUICK, Api, finished
+from sandbox_api import QUICK, Api, drsctl, finished
 
 from drs_sandbox.server import Sandbox
 
@@ -161,18 +158,6 @@ def test_a_partial_success_timeline_names_who_cancelled(api: Api) -> None:
 
 def test_a_timeline_of_an_unknown_execution_is_404(api: Api) -> None:
     assert api.call("GET", "/executions/nope/timeline", expect=404)["error"]["code"] == "EXECUTION_NOT_FOUND"
-
-
-def drsctl(sandbox: Sandbox, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DRSCTL_ENDPOINT": sandbox.url}
-    return subprocess.run(
-        [sys.executable, "-m", "drsctl", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_drsctl_prints_the_report_and_the_plans_history(api: Api, sandbox: Sandbox, tmp_path: Path) -> None:

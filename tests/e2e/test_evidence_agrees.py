@@ -8,10 +8,7 @@ The Chromium test needs `chromium` (skipped without it unless CONSOLE_E2E_REQUIR
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -21,7 +18,7 @@ from typing import Any
 import pytest
 import requests
 from browser_tests import chromium_or_skip
-from sandbox_api import QUICK, Api, finished
+from sandbox_api import QUICK, Api, drsctl, finished
 
 from drs_sandbox.chromium import CHROMIUM_FLAGS
 from drs_sandbox.server import Sandbox
@@ -32,18 +29,6 @@ pytestmark = pytest.mark.slow
 # How long the operator leaves the drill paused: the pause itself is what is measured, so this is
 # wall-clock time the scenario needs (not a wait for a condition).
 PAUSE_SECONDS = 2.6
-
-
-def drsctl(sandbox: Sandbox, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DRSCTL_ENDPOINT": sandbox.url}
-    return subprocess.run(
-        [sys.executable, "-m", "drsctl", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
 
 
 def until(check: Callable[[], Any], timeout: float = 120) -> Any:

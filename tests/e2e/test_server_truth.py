@@ -10,12 +10,7 @@ CONSOLE_E2E_REQUIRED=1) for the console and the HTML report."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import subprocess
-import sys
-import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,10 +18,9 @@ from typing import Any
 
 import boto3
 import pytest
-from browser_tests import chromium_or_skip, missing
-from sandbox_api import TIME_SCALE, Api, finished, wave_statuses
+from browser_tests import chromium_context, missing, watched_page
+from sandbox_api import TIME_SCALE, Api, drsctl, finished, wave_statuses
 
-from drs_sandbox.chromium import CHROMIUM_FLAGS
 from drs_sandbox.server import Sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -132,20 +126,6 @@ def test_the_report_on_demand_and_the_one_kept_in_the_bucket_say_terminated(
     assert [e["type"] for e in timeline].count("REPORT_WRITTEN") == 2
 
 
-def drsctl(sandbox: Sandbox, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DRSCTL_ENDPOINT": sandbox.url}
-    for name in [n for n in env if n.startswith("AWS_ENDPOINT_URL")]:
-        env.pop(name)
-    return subprocess.run(
-        [sys.executable, "-m", "drsctl", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        check=False,
-    )
-
-
 def test_drsctl_status_and_report_show_the_same_terminated_instances_and_phases(
     sandbox: Sandbox, terminated_drill: dict[str, Any]
 ) -> None:
@@ -183,34 +163,14 @@ def test_a_completed_drills_servers_are_ready_not_launching(api: Api) -> None:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    path = chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    profile = tempfile.mkdtemp(prefix="server-truth-chromium-")
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            profile,
-            executable_path=path,
-            args=CHROMIUM_FLAGS,
-            headless=True,
-            viewport={"width": 1600, "height": 1000},
-        )
-        try:
-            yield context
-        finally:
-            context.close()
-    shutil.rmtree(profile, ignore_errors=True)
+    with chromium_context((1600, 1000)) as context:
+        yield context
 
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    page = browser.new_page()
-    page.set_default_timeout(30_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    yield page
-    page.close()
-    assert not errors, f"the page raised in the browser: {errors}"
+    with watched_page(browser) as page:
+        yield page
 
 
 @pytest.mark.slow

@@ -10,15 +10,12 @@ the user up by ``sub`` as it does deployed."""
 from __future__ import annotations
 
 import html
-import os
-import subprocess
-import sys
 import threading
 import uuid
 from typing import Any
 
 import requests
-from sandbox_api import Api, finished, wave_statuses
+from sandbox_api import Api, drsctl, finished, wave_statuses
 
 from drs_sandbox.server import Sandbox
 
@@ -92,20 +89,6 @@ def notifications_of(api: Api, execution_id: str, subject_has: str) -> list[dict
             return sent
         stop.wait(0.2)
     raise AssertionError(f"no notification with {subject_has!r} in its subject")
-
-
-def drsctl(sandbox: Sandbox, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DRSCTL_ENDPOINT": sandbox.url}
-    for name in [n for n in env if n.startswith("AWS_ENDPOINT_URL")]:
-        env.pop(name)
-    return subprocess.run(
-        [sys.executable, "-m", "drsctl", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        check=False,
-    )
 
 
 def test_two_operators_of_one_group_are_each_named_wherever_the_drill_is_shown(

@@ -4,10 +4,15 @@ CONSOLE_E2E_REQUIRED=1, as `make test` sets it) saying what is missing."""
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 
-from drs_sandbox.chromium import chromium_path
+from drs_sandbox.chromium import CHROMIUM_FLAGS, chromium_path
 
 
 def missing(reason: str) -> None:
@@ -25,3 +30,39 @@ def chromium_or_skip() -> str:
     except ImportError:
         missing("the playwright package is not installed (make setup)")
     return str(path)
+
+
+@contextmanager
+def chromium_context(viewport: tuple[int, int] = (1440, 1000)) -> Iterator[Any]:
+    """A headless Chromium context on a fresh profile (removed after), as a console user's browser."""
+    path = chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    profile = tempfile.mkdtemp(prefix="console-chromium-")
+    try:
+        with sync_playwright() as playwright:
+            context = playwright.chromium.launch_persistent_context(
+                profile,
+                executable_path=path,
+                args=CHROMIUM_FLAGS,
+                headless=True,
+                viewport={"width": viewport[0], "height": viewport[1]},
+            )
+            try:
+                yield context
+            finally:
+                context.close()
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+@contextmanager
+def watched_page(context: Any) -> Iterator[Any]:
+    """A new page whose uncaught errors fail the test once it is closed."""
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield page
+    page.close()
+    assert not errors, f"the page raised in the browser: {errors}"
