@@ -900,8 +900,7 @@ def main(
     try:
         parser = build_parser()
         args = parser.parse_args(args_list)
-        if args.debug:
-            _log_to_stderr()
+        _log_to_stderr(args.debug)
         if args.command == "completion":
             sys.stdout.write(completion.script(parser, args.shell))
             return 0
@@ -923,13 +922,19 @@ def main(
         return 1
 
 
-def _log_to_stderr() -> None:
-    """--debug: each request (method, URL, status, time; never a header, so never a credential)."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("drsctl: debug: %(message)s"))
+class _Stderr(logging.Handler):
+    """Writes to the sys.stderr of the moment (a test's capture, a redirected stream)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(f"drsctl: debug: {record.getMessage()}", file=sys.stderr)
+
+
+def _log_to_stderr(debug: bool) -> None:
+    """--debug: each request (method, URL, status, time; never a header, so never a credential) and
+    where the settings came from; without it, nothing."""
     log = logging.getLogger("drsctl")
-    log.handlers[:] = [handler]
-    log.setLevel(logging.DEBUG)
+    log.handlers[:] = [_Stderr()] if debug else []
+    log.setLevel(logging.DEBUG if debug else logging.WARNING)
     log.propagate = False
 
 

@@ -338,7 +338,7 @@ def watch_execution(
             else:
                 line = plain_line(execution)
                 if line.split(" ", 1)[1] != last_line:
-                    console.print(user_text(line))
+                    console.print(user_text(line), soft_wrap=True)
                     last_line = line.split(" ", 1)[1]
             if is_terminal(execution):
                 return dict(execution)
@@ -348,7 +348,7 @@ def watch_execution(
                     on_paused(execution)
                 elif not live:  # the live view shows the hint itself
                     for hint_line in pause_lines(execution, style=""):
-                        console.print(hint_line)
+                        console.print(hint_line, soft_wrap=True)
             if timeout is not None and clock() - started >= timeout:
                 return dict(execution)
             sleep(poll_seconds)
@@ -488,30 +488,34 @@ def print_summary(client: ApiClient, execution: dict[str, Any], console: Console
             user_text(execution["executionId"], "cyan"),
             user_text(f" of {execution['planName']} ({execution['executionType']}): "),
             user_text(execution["statusLabel"], f"bold {execution_style(execution['status'])}".strip()),
-        )
+        ),
+        soft_wrap=True,
     )
     console.print(
         user_text(
             f"Started {execution.get('startTime')}, ended {execution.get('endTime') or '-'}, "
             f"duration {format_duration(duration) if duration is not None else '-'}"
-        )
+        ),
+        soft_wrap=True,
     )
     for actor_line in actor_lines(execution):
-        console.print(user_text(actor_line))
+        console.print(user_text(actor_line), soft_wrap=True)
     recovery = execution.get("recoveryTime")
     if recovery:
-        console.print(Text(recovery_line(recovery)))
+        console.print(Text(recovery_line(recovery)), soft_wrap=True)
     console.print(wave_table(execution))
     actions = actions_table(execution)
     if actions is not None:
         print_table(console, actions)
     for line in pause_lines(execution):
-        console.print(line)
+        console.print(line, soft_wrap=True)
     if execution.get("error"):
-        console.print(user_text(f"Error: {execution['error']}", style="red"))
+        console.print(user_text(f"Error: {execution['error']}", style="red"), soft_wrap=True)
     for wave in execution["waves"]:
         for warning in wave.get("warnings") or []:
-            console.print(user_text(f"Warning (wave {wave['waveNumber']}): {warning}", style="yellow"))
+            console.print(
+                user_text(f"Warning (wave {wave['waveNumber']}): {warning}", style="yellow"), soft_wrap=True
+            )
     failed = failed_servers(client, execution["executionId"])
     if failed:
         console.print(Text(f"Failed servers ({len(failed)}):", style="red"))
@@ -520,7 +524,8 @@ def print_summary(client: ApiClient, execution: dict[str, Any], console: Console
                 user_text(
                     f"  {server['sourceServerId']} {server.get('hostname') or ''} (wave {server.get('waveNumber')}, "
                     f"{server.get('impactLevel', 'CRITICAL')}): {server.get('error') or server.get('launchStatus')}"
-                )
+                ),
+                soft_wrap=True,
             )
         if len(failed) > 20:
             console.print(Text(f"  ... and {len(failed) - 20} more"))
@@ -530,12 +535,13 @@ def print_summary(client: ApiClient, execution: dict[str, Any], console: Console
             user_text(
                 "Recovery instances are running. Terminate them with: "
                 f"drsctl terminate {execution['executionId']}"
-            )
+            ),
+            soft_wrap=True,
         )
     elif execution.get("instancesTerminated"):
         console.print(Text("Recovery instances: terminated"))
     elif verdict.get("reason"):
-        console.print(user_text(f"Recovery instances: {verdict['reason']}"))
+        console.print(user_text(f"Recovery instances: {verdict['reason']}"), soft_wrap=True)
 
 
 def exit_code(status: str) -> int:
