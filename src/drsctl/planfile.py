@@ -103,7 +103,7 @@ def _yaml_lines(item: dict[str, Any] | None, fields: tuple[str, ...]) -> list[st
     if item is None:
         return []
     shown = {f: item[f] for f in fields if item.get(f) is not None}
-    text = yaml.safe_dump(shown, sort_keys=False, allow_unicode=True, width=float("inf"))
+    text = yaml.safe_dump(shown, sort_keys=True, allow_unicode=True, width=float("inf"))
     return text.splitlines()
 
 

@@ -505,7 +505,7 @@ def test_a_dry_run_prints_what_would_change_with_a_diff_and_writes_nothing() -> 
     assert {r.method for r in api.sent} == {"GET"}
     web, shop = results[1].diff or "", results[2].diff or ""
     assert "+++ Web (plan file)" in web and "+- s-0123456789abcdef1" in web
-    assert "--- Shop (current)" in shop and "+- waveName: Web" in shop and "+  pauseBeforeWave: true" in shop
+    assert "--- Shop (current)" in shop and "+  waveName: Web" in shop and "+- pauseBeforeWave: true" in shop
     assert "<new group Web>" in shop
     assert results[0].diff == ""
 
