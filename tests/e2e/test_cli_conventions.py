@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pexpect
 import pytest
@@ -249,7 +249,7 @@ def test_an_unreachable_endpoint_is_one_line(sandbox: Sandbox) -> None:
 class Flaky(BaseHTTPRequestHandler):
     """Throttles (429 with Retry-After) and fails (503) the first answers, then answers."""
 
-    answers: list[int] = []
+    answers: ClassVar[list[int]] = []
 
     def do_GET(self) -> None:
         status = Flaky.answers.pop(0) if Flaky.answers else 200
