@@ -193,6 +193,23 @@ def actions_table(execution: dict[str, Any]) -> Table | None:
     return table
 
 
+def print_line(console: Console, line: Text) -> None:
+    """A line; one that is a command to copy (`  drsctl ...`) is written whole, never broken by a
+    newline (a terminal narrower than it folds it for the eye only; a copy stays one line)."""
+    console.print(line, soft_wrap=line.plain.lstrip().startswith("drsctl "))
+
+
+def print_with_command(console: Console, text: str, command: str) -> None:
+    """``TEXT COMMAND`` on one line when it fits the console, else TEXT then the command on a line of
+    its own: the command is never split over two lines, at any width, on a terminal or in a file."""
+    whole = f"{text} {command}"
+    if len(whole) <= console.width:
+        console.print(user_text(whole), soft_wrap=True)
+    else:
+        console.print(user_text(text))
+        print_line(console, user_text(f"  {command}"))
+
+
 def print_table(console: Console, table: Table) -> None:
     """A table; off a terminal without the padding after its last column."""
     if console.is_terminal:
@@ -338,7 +355,7 @@ def watch_execution(
             else:
                 line = plain_line(execution)
                 if line.split(" ", 1)[1] != last_line:
-                    console.print(user_text(line), soft_wrap=True)
+                    console.print(user_text(line))
                     last_line = line.split(" ", 1)[1]
             if is_terminal(execution):
                 return dict(execution)
@@ -348,7 +365,7 @@ def watch_execution(
                     on_paused(execution)
                 elif not live:  # the live view shows the hint itself
                     for hint_line in pause_lines(execution, style=""):
-                        console.print(hint_line, soft_wrap=True)
+                        print_line(console, hint_line)
             if timeout is not None and clock() - started >= timeout:
                 return dict(execution)
             sleep(poll_seconds)
@@ -488,34 +505,30 @@ def print_summary(client: ApiClient, execution: dict[str, Any], console: Console
             user_text(execution["executionId"], "cyan"),
             user_text(f" of {execution['planName']} ({execution['executionType']}): "),
             user_text(execution["statusLabel"], f"bold {execution_style(execution['status'])}".strip()),
-        ),
-        soft_wrap=True,
+        )
     )
     console.print(
         user_text(
             f"Started {execution.get('startTime')}, ended {execution.get('endTime') or '-'}, "
             f"duration {format_duration(duration) if duration is not None else '-'}"
-        ),
-        soft_wrap=True,
+        )
     )
     for actor_line in actor_lines(execution):
-        console.print(user_text(actor_line), soft_wrap=True)
+        console.print(user_text(actor_line))
     recovery = execution.get("recoveryTime")
     if recovery:
-        console.print(Text(recovery_line(recovery)), soft_wrap=True)
+        console.print(Text(recovery_line(recovery)))
     console.print(wave_table(execution))
     actions = actions_table(execution)
     if actions is not None:
         print_table(console, actions)
     for line in pause_lines(execution):
-        console.print(line, soft_wrap=True)
+        print_line(console, line)
     if execution.get("error"):
-        console.print(user_text(f"Error: {execution['error']}", style="red"), soft_wrap=True)
+        console.print(user_text(f"Error: {execution['error']}", style="red"))
     for wave in execution["waves"]:
         for warning in wave.get("warnings") or []:
-            console.print(
-                user_text(f"Warning (wave {wave['waveNumber']}): {warning}", style="yellow"), soft_wrap=True
-            )
+            console.print(user_text(f"Warning (wave {wave['waveNumber']}): {warning}", style="yellow"))
     failed = failed_servers(client, execution["executionId"])
     if failed:
         console.print(Text(f"Failed servers ({len(failed)}):", style="red"))
@@ -524,24 +537,21 @@ def print_summary(client: ApiClient, execution: dict[str, Any], console: Console
                 user_text(
                     f"  {server['sourceServerId']} {server.get('hostname') or ''} (wave {server.get('waveNumber')}, "
                     f"{server.get('impactLevel', 'CRITICAL')}): {server.get('error') or server.get('launchStatus')}"
-                ),
-                soft_wrap=True,
+                )
             )
         if len(failed) > 20:
             console.print(Text(f"  ... and {len(failed) - 20} more"))
     verdict = execution.get("canTerminate") or {}
     if verdict.get("canTerminate"):
-        console.print(
-            user_text(
-                "Recovery instances are running. Terminate them with: "
-                f"drsctl terminate {execution['executionId']}"
-            ),
-            soft_wrap=True,
+        print_with_command(
+            console,
+            "Recovery instances are running. Terminate them with:",
+            f"drsctl terminate {execution['executionId']}",
         )
     elif execution.get("instancesTerminated"):
         console.print(Text("Recovery instances: terminated"))
     elif verdict.get("reason"):
-        console.print(user_text(f"Recovery instances: {verdict['reason']}"), soft_wrap=True)
+        console.print(user_text(f"Recovery instances: {verdict['reason']}"))
 
 
 def exit_code(status: str) -> int:

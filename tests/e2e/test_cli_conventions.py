@@ -376,7 +376,7 @@ def test_commands_in_the_summary_are_never_split_at_80_columns_or_in_a_pipe(
 ) -> None:
     # Given an ended drill whose instances still run (the summary says how to terminate them)
     _plan, execution_id = completed_drill(sandbox)
-    command = f"Terminate them with: drsctl terminate {execution_id}"
+    command = f"drsctl terminate {execution_id}"
     # When its status is shown on an 80-column terminal, and piped into a file by a 60-column shell
     output, code = finish(pty(sandbox, "status", execution_id))
     piped = second_shell(sandbox, "status", execution_id, columns="60")
@@ -391,7 +391,7 @@ def test_make_demo_never_splits_a_command_on_a_terminal_or_in_a_file(
 ) -> None:
     demo = [sys.executable, "-m", "drs_sandbox.demo", "--time-scale", "600", "--poll-seconds", "0.2"]
     resume = re.compile(rf'\$ drsctl resume {UUID} --comment "App tier checked: orders go through"')
-    terminate = re.compile(rf"Terminate them with: drsctl terminate {UUID}")
+    terminate = re.compile(rf"(?:Terminate them with: |^  )drsctl terminate {UUID}\s*$")
     # When the demo runs on an 80-column terminal
     output, code = finish(pty(sandbox, program=demo), timeout=600)
     assert code == 0, readable(output)[-3000:]
