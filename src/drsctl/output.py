@@ -26,6 +26,11 @@ from drsctl.render import clean, user_text
 ID_HEADERS = {"ID", "EXECUTION", "SOURCE SERVER", "EC2 INSTANCE"}
 
 
+def is_id_column(header: str) -> bool:
+    """A table's id column: a known header, or a --query key naming an id (`executionId`, `id`)."""
+    return header in ID_HEADERS or header.lower().endswith("id")
+
+
 class QueryError(DrsctlError):
     def to_json(self) -> dict[str, Any]:
         return {"error": {"code": "BAD_QUERY", "message": str(self)}}
@@ -91,7 +96,7 @@ def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> Table:
     longest id; the other columns fold when the terminal is narrow."""
     grid = Table(box=None, header_style="bold", pad_edge=False)
     for index, header in enumerate(headers):
-        if header in ID_HEADERS:
+        if is_id_column(header):
             longest = max([len(clean(r[index] or "")) for r in rows] + [len(header)])
             grid.add_column(header, no_wrap=True, min_width=longest)
         else:

@@ -555,6 +555,13 @@ def test_ids_are_never_cut_in_a_table_at_80_columns_or_narrower() -> None:
         assert EID in out.getvalue(), out.getvalue()
 
 
+def test_a_query_result_drawn_as_a_table_keeps_its_ids_whole() -> None:
+    out = io.StringIO()
+    console = Console(file=out, width=50, force_terminal=True, color_system=None)
+    output.generic_table(console, [{"executionId": EID, "note": "a long note " * 8}])
+    assert EID in out.getvalue(), out.getvalue()
+
+
 def test_completion_scripts_name_every_command_and_option() -> None:
     parser = build_parser()
     root = completion.tree(parser)
