@@ -22,6 +22,7 @@ from botocore.exceptions import TokenRetrievalError
 from moto import mock_aws
 from rich.console import Console
 
+from drs_sandbox.cfn import load_template
 from drsctl import completion, output, settings
 from drsctl.cli import build_parser, main, version
 from drsctl.client import RETRY_AFTER_CAP, ApiClient, SigV4Signer
@@ -215,16 +216,8 @@ def test_the_endpoint_is_read_from_the_stacks_api_url_output() -> None:
     boto3.client("cloudformation", region_name="eu-west-1").create_stack(
         StackName="drs-orchestrator", TemplateBody=json.dumps(STACK_TEMPLATE)
     )
-    template = yaml.safe_load(
-        (Path(__file__).resolve().parents[2] / "template.yaml")
-        .read_text()
-        .split("\nOutputs:", 1)[1]
-        .split("\n\n", 1)[0]
-        .replace("!Sub ", "")
-        .replace("!Ref ", "")
-        .replace("!GetAtt ", "")
-    )
-    assert settings.API_URL_OUTPUT in template
+    outputs = load_template()["Outputs"]
+    assert "execute-api" in json.dumps(outputs[settings.API_URL_OUTPUT]["Value"])
     # When drsctl is given --stack (or DRSCTL_STACK) and the region
     by_flag = settings.resolve(settings.Flags(stack="drs-orchestrator", region="eu-west-1"), {})
     by_env = settings.resolve(
