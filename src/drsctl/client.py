@@ -222,7 +222,12 @@ class ApiClient:
             )
         if response.status_code >= 500:
             return ApiError(response.status_code, "SERVER_ERROR", "the API failed to answer; try again later")
-        if response.status_code == 403 and "expired" in _gateway_message(response).lower():
+        # API Gateway's refusal of an expired signature: its error type header when it sends one, else
+        # its {"message"} body (it has no error code of ours).
+        error_type = response.headers.get("x-amzn-ErrorType", "")
+        if response.status_code == 403 and (
+            error_type.startswith("ExpiredToken") or "expired" in _gateway_message(response).lower()
+        ):
             return ApiError(
                 403,
                 "EXPIRED_CREDENTIALS",
