@@ -283,7 +283,6 @@ class Context:
         self.output = self.settings.output
         self.query: str | None = args.query
         self.quiet: bool = args.quiet
-        self.json = self.output == "json"
         # Anything but the human rendering keeps stdout for the document; progress goes to stderr.
         self.machine = self.output != "table" or self.quiet or self.query is not None
         self.client = ApiClient(
