@@ -129,7 +129,12 @@ def resolve(
             f"no profile {name!r} in {path} (profiles there: {known}) nor in your AWS config: "
             f"add a [{name}] table to {path} or choose another with --profile"
         )
-    aws_profile = profile.get("profile") or aws_profile
+    # The AWS profile: the chosen profile's; for the default profile AWS_PROFILE (the environment)
+    # beats the file, as everywhere else; None lets botocore's chain decide.
+    if name is None and env.get("AWS_PROFILE"):
+        aws_profile = env["AWS_PROFILE"]
+    else:
+        aws_profile = profile.get("profile") or aws_profile
     region = flags.region or env.get(REGION_ENV) or profile.get("region")
     output = flags.output or env.get(OUTPUT_ENV) or profile.get("output") or "table"
     if output not in OUTPUTS:

@@ -162,6 +162,16 @@ def test_a_named_profile_of_the_config_file_is_chosen_by_flag_or_environment(own
     chosen = settings.resolve(settings.Flags(profile="prod"), env)
     assert (chosen.endpoint, chosen.aws_profile, chosen.profile) == ("http://prod:1", "prod-admin", "prod")
     assert settings.resolve(settings.Flags(), {**env, "DRSCTL_PROFILE": "prod"}).endpoint == "http://prod:1"
+    # And the AWS profile of the default profile gives way to AWS_PROFILE; a chosen profile's does not
+    write_config(
+        own_config_home,
+        '[default]\nendpoint = "http://d:1"\nprofile = "file-aws"\n[prod]\nprofile = "p"\nendpoint = "http://p:1"\n',
+    )
+    assert settings.resolve(settings.Flags(), env).aws_profile == "file-aws"
+    assert settings.resolve(settings.Flags(), {**env, "AWS_PROFILE": "shell"}).aws_profile == "shell"
+    assert (
+        settings.resolve(settings.Flags(profile="prod"), {**env, "AWS_PROFILE": "shell"}).aws_profile == "p"
+    )
 
 
 def test_the_config_file_lives_under_xdg_config_home_or_dot_config() -> None:
