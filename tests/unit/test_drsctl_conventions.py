@@ -174,6 +174,15 @@ def test_a_named_profile_of_the_config_file_is_chosen_by_flag_or_environment(own
     )
 
 
+def test_a_profile_of_the_aws_config_alone_is_used_as_the_aws_profile(tmp_path: Path) -> None:
+    # Given no drsctl config but an AWS config with an "ops" profile (as `aws --profile ops`)
+    (tmp_path / "aws-config").write_text("[profile ops]\nregion = eu-west-1\n")
+    chosen = settings.resolve(
+        settings.Flags(profile="ops", endpoint=LOCAL), {"XDG_CONFIG_HOME": str(tmp_path)}
+    )
+    assert (chosen.aws_profile, chosen.profile) == ("ops", "ops")
+
+
 def test_the_config_file_lives_under_xdg_config_home_or_dot_config() -> None:
     assert settings.config_path({"XDG_CONFIG_HOME": "/x"}) == Path("/x/drsctl/config.toml")
     assert settings.config_path({"HOME": "/home/op"}) == Path("/home/op/.config/drsctl/config.toml")
