@@ -437,7 +437,7 @@ def _watch(ctx: Context, execution_id: str, timeout: float | None) -> int:
         final,
         lambda: render.print_summary(ctx.client, final, ctx.console),
         rows=[_status_row(final)],
-        ids=[final["executionId"]],
+        ids=[final["status"] if ctx.args.command == "status" else final["executionId"]],
     )
     return render.exit_code(final["status"])
 
