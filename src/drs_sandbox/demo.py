@@ -146,7 +146,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time-scale", type=float, default=60.0, help="simulated seconds per real second")
     parser.add_argument("--poll-seconds", type=float, default=1.0, help="how often progress is refreshed")
     args = parser.parse_args(argv)
-    return run(Console(), time_scale=args.time_scale, poll_seconds=args.poll_seconds)
+    # Soft wrap: a line longer than the terminal (a command with an execution id, a path) is never
+    # broken with a newline, on a terminal (which folds it for the eye only, so a copy stays one
+    # line) or in a file.
+    return run(Console(soft_wrap=True), time_scale=args.time_scale, poll_seconds=args.poll_seconds)
 
 
 if __name__ == "__main__":

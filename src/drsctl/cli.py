@@ -1,6 +1,8 @@
-"""drsctl [--endpoint URL] [--output text|json] COMMAND ...
+"""drsctl [GLOBAL OPTIONS] COMMAND ... [GLOBAL OPTIONS]
 
-Exit codes: 0 all succeeded, 1 all failed (or a usage, connection or API error), 2 partial success.
+Global options (--output, --query, -q, --debug, --profile, --region, --endpoint, --stack) go before or
+after the command, as in the AWS CLI. Exit codes: 0 all succeeded, 1 all failed (or a usage,
+connection or API error), 2 partial success.
 """
 
 from __future__ import annotations
@@ -8,7 +10,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import os
+import logging
 import shlex
 import signal
 import subprocess
@@ -20,18 +22,99 @@ from typing import Any, NoReturn
 
 import requests
 from rich.console import Console
-from rich.text import Text
 
-from drsctl import render
+from drsctl import completion, output, render, settings
 from drsctl.batch import DrillResult, batch_exit_code, run_drills
 from drsctl.client import ApiClient, DrsctlError
 from drsctl.planfile import apply_document, load_document
 
-ENDPOINT_ENV = "DRSCTL_ENDPOINT"
+ENDPOINT_ENV = settings.ENDPOINT_ENV
 
 
 class UsageError(DrsctlError):
     pass
+
+
+class ConfirmationMismatch(DrsctlError):
+    """The plan name given to confirm an act on production is not the plan's: refused before the
+    warning is printed and before anything is sent."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"error": {"code": "CONFIRMATION_MISMATCH", "message": str(self)}}
+
+
+def version() -> str:
+    """The installed distribution's version (pyproject's [project] version)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("drs-orchestrator")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def add_global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """The options every command takes, before or after it (`drsctl status ID --output json`). Below
+    the top they default to SUPPRESS, so that leaving them out there keeps what was given above."""
+    group = parser.add_argument_group("global options")
+
+    def default(value: Any) -> Any:
+        return value if top else argparse.SUPPRESS
+
+    group.add_argument(
+        "--output",
+        choices=settings.OUTPUTS,
+        default=default(None),
+        help="table (default: aligned columns), text (tab-separated), json or yaml",
+    )
+    group.add_argument(
+        "--query",
+        metavar="JMESPATH",
+        default=default(None),
+        help="a JMESPath expression applied to the JSON answer before it is printed",
+    )
+    group.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=default(False),
+        help="print only what scripts need (ids), one a line",
+    )
+    group.add_argument(
+        "--debug",
+        action="store_true",
+        default=default(False),
+        help="log every request and where the settings came from to stderr",
+    )
+    group.add_argument(
+        "--profile",
+        default=default(None),
+        help="a profile of the config file (or of your AWS config); default $DRSCTL_PROFILE",
+    )
+    group.add_argument("--region", default=default(None), help="the AWS Region (of --stack)")
+    group.add_argument(
+        "--endpoint",
+        metavar="URL",
+        default=default(None),
+        help=f"the API's URL (default: ${ENDPOINT_ENV}, then the config file)",
+    )
+    group.add_argument(
+        "--stack",
+        metavar="NAME",
+        default=default(None),
+        help=f"read the API's URL from this deployed stack's outputs (or ${settings.STACK_ENV})",
+    )
+
+
+def subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """Every parser below `parser`, depth first."""
+    found: list[argparse.ArgumentParser] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in dict.fromkeys(action.choices.values()):
+                found += [sub, *subparsers(sub)]
+    return found
 
 
 class Parser(argparse.ArgumentParser):
@@ -44,8 +127,7 @@ class Parser(argparse.ArgumentParser):
 
 def build_parser() -> Parser:
     parser = Parser(prog="drsctl", description="Multi-wave DRS recovery plans from the command line.")
-    parser.add_argument("--endpoint", help=f"the API's URL (default: ${ENDPOINT_ENV})")
-    parser.add_argument("--output", choices=["text", "json"], default="text", help="text (default) or json")
+    parser.add_argument("--version", action="version", version=f"drsctl {version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     commands.required = True
 
@@ -60,6 +142,11 @@ def build_parser() -> Parser:
         delete.add_argument("target")
         apply = verbs.add_parser("apply", help="create or update groups and plans from a YAML or JSON file")
         apply.add_argument("-f", "--file", required=True)
+        apply.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="print what would be created or changed (a diff of each) and change nothing",
+        )
 
     execute = commands.add_parser("execute", help="start a drill (default) or a recovery of a plan")
     execute.add_argument("plan", help="the plan's name or id")
@@ -85,7 +172,19 @@ def build_parser() -> Parser:
     execute.add_argument("--timeout", type=float, help="with --wait: stop waiting after this many seconds")
 
     status = commands.add_parser("status", help="an execution's status, waves and servers")
-    status.add_argument("execution")
+    status.add_argument("execution", nargs="?", help="an execution id, or a unique prefix of one")
+    status.add_argument("--plan", metavar="PLAN", help="with --latest: the plan (name or id)")
+    status.add_argument("--latest", action="store_true", help="with --plan: the plan's newest execution")
+    status.add_argument(
+        "--wait", action="store_true", help="follow it to the end with the live view (as execute --wait)"
+    )
+    status.add_argument("--timeout", type=float, help="with --wait: stop waiting after this many seconds")
+
+    servers = commands.add_parser("servers", help="an execution's servers: hostname, wave, phase, instance")
+    servers.add_argument("execution", help="an execution id, or a unique prefix of one")
+
+    shells = commands.add_parser("completion", help="print a shell completion script (bash, zsh or fish)")
+    shells.add_argument("shell", choices=completion.SHELLS)
     for verb, text in (
         ("pause", "pause before the next wave"),
         ("resume", "resume a paused execution (approves an APPROVAL action)"),
@@ -143,6 +242,10 @@ def build_parser() -> Parser:
     sandbox.add_argument("--port", type=int, default=8787)
     sandbox.add_argument("--scenario")
     sandbox.add_argument("--time-scale", type=float)
+
+    add_global_options(parser, top=True)
+    for child in subparsers(parser):
+        add_global_options(child, top=False)
     return parser
 
 
@@ -157,38 +260,74 @@ class Context:
     ) -> None:
         self.args = args
         self.console = console
-        self.json = args.output == "json"
         self.sleep = sleep
         self.poll_seconds = poll_seconds
-        endpoint = args.endpoint or os.environ.get(ENDPOINT_ENV)
-        if not endpoint:
-            raise UsageError(f"no endpoint: pass --endpoint URL or set {ENDPOINT_ENV}")
-        self.client = ApiClient(endpoint, session=session)
+        self.settings = settings.resolve(
+            settings.Flags(
+                endpoint=args.endpoint,
+                stack=args.stack,
+                profile=args.profile,
+                region=args.region,
+                output=args.output,
+            ),
+            settings.environment(),
+        )
+        logging.getLogger("drsctl").debug(
+            "endpoint %s from %s; drsctl profile %s; AWS profile %s; region %s",
+            self.settings.endpoint,
+            self.settings.source,
+            self.settings.profile,
+            self.settings.aws_profile or "(default chain)",
+            self.settings.region or "(default)",
+        )
+        self.output = self.settings.output
+        self.query: str | None = args.query
+        self.quiet: bool = args.quiet
+        # Anything but the human rendering keeps stdout for the document; progress goes to stderr.
+        self.machine = self.output != "table" or self.quiet or self.query is not None
+        self.client = ApiClient(
+            self.settings.endpoint,
+            session=session,
+            sleep=sleep,
+            region=self.settings.region,
+            aws_profile=self.settings.aws_profile,
+        )
 
-    def emit(self, data: Any, text: Callable[[], None]) -> None:
-        if self.json:
-            print(json.dumps(data, indent=2, default=str))
+    def emit(
+        self,
+        data: Any,
+        text: Callable[[], None],
+        *,
+        rows: Sequence[Sequence[Any]] | None = None,
+        ids: Sequence[Any] | None = None,
+    ) -> None:
+        """`data` (the API's document) in the format asked for: `text` draws the table format, `rows`
+        are the text format's records (the document's own lines when None), `ids` what -q prints."""
+        if self.quiet:
+            for value in ids or []:
+                print(render.clean(value))
+            return
+        if self.query is not None:
+            data = output.apply_query(data, self.query)
+            if self.output == "table":
+                output.generic_table(self.console, data)
+                return
+            rows = None
+        if self.output == "json":
+            print(output.to_json(data))
+        elif self.output == "yaml":
+            print(output.to_yaml(data))
+        elif self.output == "text":
+            for line in output.rows_text(rows) if rows is not None else output.text_lines(data):
+                print(line)
         else:
             text()
 
 
 def _table(console: Console, rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> None:
-    """Aligned columns; every cell is user text (never markup). Off a terminal the console is wide
-    enough that no cell is wrapped or cut."""
-    from rich.table import Table
-
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    for header in headers:
-        table.add_column(header)
-    for row in rows:
-        table.add_row(*[render.user_text(v) for v in row])
-    if console.is_terminal:
-        console.print(table)
-        return
-    with console.capture() as captured:
-        console.print(table)
-    for line in captured.get().splitlines():  # no padding after the last column in a pipe
-        console.print(Text(line.rstrip()))
+    """Aligned columns; every cell is user text (never markup), no id is ever wrapped or cut. Off a
+    terminal the console is wide enough that no cell is wrapped or cut."""
+    output.print_table(console, output.table(rows, headers))
 
 
 def cmd_catalog(ctx: Context) -> int:
@@ -208,7 +347,12 @@ def cmd_catalog(ctx: Context) -> int:
                 )
                 for g in items
             ]
-            ctx.emit(items, lambda: _table(ctx.console, rows, ("NAME", "ID", "SERVERS")))
+            ctx.emit(
+                items,
+                lambda: _table(ctx.console, rows, ("NAME", "ID", "SERVERS")),
+                rows=rows,
+                ids=[g[key] for g in items],
+            )
         else:
             rows = [
                 (
@@ -218,25 +362,50 @@ def cmd_catalog(ctx: Context) -> int:
                 )
                 for p in items
             ]
-            ctx.emit(items, lambda: _table(ctx.console, rows, ("NAME", "ID", "WAVES")))
+            ctx.emit(
+                items,
+                lambda: _table(ctx.console, rows, ("NAME", "ID", "WAVES")),
+                rows=rows,
+                ids=[p[key] for p in items],
+            )
         return 0
     if verb == "apply":
-        results = apply_document(client, load_document(ctx.args.file))
+        dry_run = ctx.args.dry_run
+        results = apply_document(client, load_document(ctx.args.file), dry_run=dry_run)
 
         def text() -> None:
             for r in results:
-                ctx.console.print(render.user_text(f"{r.action:<9} {r.kind:<16} {r.name} ({r.id})"))
+                ctx.console.print(
+                    render.user_text(f"{r.action:<9} {r.kind:<16} {r.name} ({r.id or 'new'})"), soft_wrap=True
+                )
+                for line in (r.diff or "").splitlines():
+                    style = "green" if line.startswith("+") else "red" if line.startswith("-") else ""
+                    ctx.console.print(render.user_text(f"    {line}", style=style), soft_wrap=True)
+            if dry_run:
+                counts = {a: sum(r.action == a for r in results) for a in ("create", "update", "unchanged")}
+                ctx.console.print(
+                    render.user_text(
+                        f"dry run: nothing was changed ({counts['create']} to create, "
+                        f"{counts['update']} to update, {counts['unchanged']} unchanged)"
+                    )
+                )
 
-        ctx.emit([r.to_json() for r in results], text)
+        ctx.emit(
+            [r.to_json() for r in results],
+            text,
+            rows=[(r.action, r.kind, r.name, r.id or "") for r in results],
+            ids=[r.id for r in results if r.id],
+        )
         return 0
     item = resolve(ctx.args.target)
     if verb == "show":
-        ctx.emit(item, lambda: ctx.console.print_json(json.dumps(item, default=str)))
+        ctx.emit(item, lambda: ctx.console.print_json(json.dumps(item, default=str)), ids=[item[key]])
         return 0
     client.delete(f"{path}/{item[key]}")
     ctx.emit(
         {"deleted": item[key]},
         lambda: ctx.console.print(render.user_text(f"deleted {item['name']} ({item[key]})")),
+        ids=[item[key]],
     )
     return 0
 
@@ -246,7 +415,7 @@ def _watch(ctx: Context, execution_id: str, timeout: float | None) -> int:
         final = render.watch_execution(
             ctx.client,
             execution_id,
-            console=ctx.console if not ctx.json else render.make_console(sys.stderr),
+            console=ctx.console if not ctx.machine else render.make_console(sys.stderr),
             poll_seconds=ctx.poll_seconds,
             sleep=ctx.sleep,
             timeout=timeout,
@@ -264,8 +433,24 @@ def _watch(ctx: Context, execution_id: str, timeout: float | None) -> int:
             lambda: print(f"drsctl: error: {message}", file=sys.stderr),
         )
         return 1
-    ctx.emit(final, lambda: render.print_summary(ctx.client, final, ctx.console))
+    ctx.emit(
+        final,
+        lambda: render.print_summary(ctx.client, final, ctx.console),
+        rows=[_status_row(final)],
+        ids=[final["status"] if ctx.args.command == "status" else final["executionId"]],
+    )
     return render.exit_code(final["status"])
+
+
+def _status_row(execution: dict[str, Any]) -> tuple[Any, ...]:
+    return (
+        execution["executionId"],
+        execution["planName"],
+        execution["executionType"],
+        execution["status"],
+        execution.get("startTime"),
+        execution.get("endTime"),
+    )
 
 
 def _start(ctx: Context, plan: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -300,11 +485,14 @@ def cmd_execute(ctx: Context) -> int:
                 render.user_text(
                     f"{kind.lower()} of {plan['name']} started: "
                     f"execution {started['executionId']} ({started['status']})"
-                )
+                ),
+                soft_wrap=True,
             ),
+            rows=[(started["executionId"], started["status"])],
+            ids=[started["executionId"]],
         )
         return 0
-    if not ctx.json:
+    if not ctx.machine:
         ctx.console.print(
             render.user_text(f"{kind.lower()} of {plan['name']} started: execution {started['executionId']}")
         )
@@ -312,9 +500,61 @@ def cmd_execute(ctx: Context) -> int:
 
 
 def cmd_status(ctx: Context) -> int:
-    execution = ctx.client.get(f"/executions/{ctx.args.execution}")
-    ctx.emit(execution, lambda: render.print_summary(ctx.client, execution, ctx.console))
+    args = ctx.args
+    if args.plan or args.latest:
+        if not (args.plan and args.latest) or args.execution:
+            raise UsageError("give an EXECUTION id, or --plan PLAN --latest (its newest execution)")
+        plan = ctx.client.resolve_plan(args.plan)
+        newest = ctx.client.get("/executions", {"planId": plan["planId"], "limit": 1})["items"]
+        if not newest:
+            raise DrsctlError(f"recovery plan {plan['name']!r} has no executions yet")
+        args.execution = newest[0]["executionId"]
+    elif not args.execution:
+        raise UsageError("give an EXECUTION id (or a unique prefix of one), or --plan PLAN --latest")
+    if args.timeout is not None and not args.wait:
+        raise UsageError("--timeout goes with --wait")
+    if args.wait:
+        return _watch(ctx, ctx.client.resolve_execution(args.execution), args.timeout)
+    execution = ctx.client.get(f"/executions/{ctx.client.resolve_execution(args.execution)}")
+    ctx.emit(
+        execution,
+        lambda: render.print_summary(ctx.client, execution, ctx.console),
+        rows=[_status_row(execution)],
+        ids=[execution["status"]],
+    )
     return render.exit_code(execution["status"]) if render.is_terminal(execution) else 0
+
+
+def cmd_servers(ctx: Context) -> int:
+    execution_id = ctx.args.execution
+    items: list[dict[str, Any]] = []
+    token = None
+    while True:
+        page = ctx.client.get(f"/executions/{execution_id}/servers", {"nextToken": token})
+        items += page["items"]
+        token = page.get("nextToken")
+        if not token:
+            break
+    rows = [
+        (
+            s.get("hostname") or "-",
+            s["sourceServerId"],
+            s.get("waveNumber"),
+            s.get("phase") or "-",
+            s.get("ec2InstanceId") or "-",
+            s.get("ec2State") or "-",
+        )
+        for s in items
+    ]
+    ctx.emit(
+        {"items": items},
+        lambda: _table(
+            ctx.console, rows, ("HOSTNAME", "SOURCE SERVER", "WAVE", "PHASE", "EC2 INSTANCE", "EC2 STATE")
+        ),
+        rows=rows,
+        ids=[s["sourceServerId"] for s in items],
+    )
+    return 0
 
 
 def _confirm_plan_name(ctx: Context, plan_name: str, *, action: str, refusal: str, nothing: str) -> str:
@@ -323,17 +563,22 @@ def _confirm_plan_name(ctx: Context, plan_name: str, *, action: str, refusal: st
     (`Type the plan name (NAME) to ACTION: `); never guessed. Off a terminal without the flag, a usage
     error: REFUSAL; confirm with --confirm-plan-name NAME."""
     given: str | None = ctx.args.confirm_plan_name
-    if given is not None:
-        return given
     plan = render.clean(plan_name)
-    if not (sys.stdin.isatty() and sys.stderr.isatty()):
-        raise UsageError(f"{refusal}; confirm with --confirm-plan-name {shlex.quote(plan)}")
-    sys.stderr.write(f"Type the plan name ({plan}) to {action}: ")
-    sys.stderr.flush()
-    typed = sys.stdin.readline()
-    if not typed:
-        raise UsageError(f"no plan name typed: nothing {nothing}")
-    return typed.rstrip("\r\n")
+    if given is None:
+        if not (sys.stdin.isatty() and sys.stderr.isatty()):
+            raise UsageError(f"{refusal}; confirm with --confirm-plan-name {shlex.quote(plan)}")
+        sys.stderr.write(f"Type the plan name ({plan}) to {action}: ")
+        sys.stderr.flush()
+        typed = sys.stdin.readline()
+        if not typed:
+            raise UsageError(f"no plan name typed: nothing {nothing}")
+        given = typed.rstrip("\r\n")
+    # Checked here, exactly as the API checks it, before any warning is printed or anything is sent.
+    if given != plan_name:
+        raise ConfirmationMismatch(
+            f"{render.clean(given)!r} is not the plan's name ({plan}): nothing {nothing} (CONFIRMATION_MISMATCH)"
+        )
+    return given
 
 
 def _on_its_route(
@@ -437,8 +682,10 @@ def cmd_control(ctx: Context) -> int:
     ctx.emit(
         execution,
         lambda: ctx.console.print(
-            render.user_text(f"execution {execution['executionId']} {messages[ctx.args.command]}")
+            render.user_text(f"execution {execution['executionId']} {messages[ctx.args.command]}"),
+            soft_wrap=True,
         ),
+        ids=[execution["executionId"]],
     )
     return 0
 
@@ -452,7 +699,15 @@ def cmd_executions(ctx: Context) -> int:
         (e["executionId"], e["planName"], e["executionType"], e["statusLabel"], e.get("startTime"))
         for e in page["items"]
     ]
-    ctx.emit(page, lambda: _table(ctx.console, rows, ("EXECUTION", "PLAN", "TYPE", "STATUS", "STARTED")))
+    ctx.emit(
+        page,
+        lambda: _table(ctx.console, rows, ("EXECUTION", "PLAN", "TYPE", "STATUS", "STARTED")),
+        rows=[
+            (e["executionId"], e["planName"], e["executionType"], e["status"], e.get("startTime"))
+            for e in page["items"]
+        ],
+        ids=[e["executionId"] for e in page["items"]],
+    )
     return 0
 
 
@@ -508,7 +763,7 @@ def cmd_history(ctx: Context) -> int:
             )
         )
 
-    ctx.emit(found, text)
+    ctx.emit(found, text, rows=rows, ids=[e["executionId"] for e in found["executions"]])
     return 0
 
 
@@ -535,7 +790,7 @@ def cmd_drill(ctx: Context) -> int:
         raise UsageError("there are no recovery plans to drill")
 
     def on_done(result: DrillResult) -> None:
-        if ctx.json:
+        if ctx.machine:
             return
         if result.succeeded:
             ctx.console.print(
@@ -576,6 +831,8 @@ def cmd_drill(ctx: Context) -> int:
                 + (f" ({', '.join(summary['failedPlans'])})" if failed else "")
             )
         ),
+        rows=[(r.plan, r.status or "", r.execution_id or "", r.error or "") for r in results],
+        ids=[r.execution_id for r in results if r.execution_id],
     )
     return batch_exit_code(results)
 
@@ -609,6 +866,7 @@ COMMANDS: dict[str, Callable[[Context], int]] = {
     "plans": cmd_catalog,
     "execute": cmd_execute,
     "status": cmd_status,
+    "servers": cmd_servers,
     "pause": cmd_control,
     "resume": cmd_control,
     "cancel": cmd_control,
@@ -636,13 +894,21 @@ def main(
         "json"
         if "--output=json" in args_list
         or any(a == "--output" and b == "json" for a, b in itertools.pairwise(args_list))
-        else "text"
+        else "table"
     )
     try:
-        args = build_parser().parse_args(args_list)
+        parser = build_parser()
+        args = parser.parse_args(args_list)
+        _log_to_stderr(args.debug)
+        if args.command == "completion":
+            sys.stdout.write(completion.script(parser, args.shell))
+            return 0
         if args.command == "sandbox":
             return cmd_sandbox(args)
         ctx = Context(args, console or render.make_console(), session, sleep, poll_seconds)
+        output = ctx.output
+        if getattr(args, "execution", None) and args.command != "status":
+            args.execution = ctx.client.resolve_execution(args.execution)
         return COMMANDS[args.command](ctx)
     except DrsctlError as e:
         if output == "json":
@@ -653,6 +919,22 @@ def main(
     except KeyboardInterrupt:
         print("drsctl: interrupted", file=sys.stderr)
         return 1
+
+
+class _Stderr(logging.Handler):
+    """Writes to the sys.stderr of the moment (a test's capture, a redirected stream)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(f"drsctl: debug: {record.getMessage()}", file=sys.stderr)
+
+
+def _log_to_stderr(debug: bool) -> None:
+    """--debug: each request (method, URL, status, time; never a header, so never a credential) and
+    where the settings came from; without it, nothing."""
+    log = logging.getLogger("drsctl")
+    log.handlers[:] = [_Stderr()] if debug else []
+    log.setLevel(logging.DEBUG if debug else logging.WARNING)
+    log.propagate = False
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ created or updated by name (groups first, their names resolved to ids for the pl
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -87,11 +88,38 @@ class PlanFileError(DrsctlError):
 class ApplyResult:
     kind: str  # "protection group" | "recovery plan"
     name: str
-    action: str  # created | updated | unchanged
-    id: str
+    action: str  # created | updated | unchanged; with --dry-run: create | update | unchanged
+    id: str | None  # None for one a dry run would create
+    diff: str | None = None  # a dry run's unified diff (current -> plan file); None otherwise
 
-    def to_json(self) -> dict[str, str]:
-        return asdict(self)
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        if self.diff is None:
+            data.pop("diff")
+        return data
+
+
+def _yaml_lines(item: dict[str, Any] | None, fields: tuple[str, ...]) -> list[str]:
+    if item is None:
+        return []
+    shown = {f: item[f] for f in fields if item.get(f) is not None}
+    text = yaml.safe_dump(shown, sort_keys=True, allow_unicode=True, width=float("inf"))
+    return text.splitlines()
+
+
+def diff_of(
+    name: str, current: dict[str, Any] | None, wanted: dict[str, Any], fields: tuple[str, ...]
+) -> str:
+    """A unified diff of what the API holds and what the plan file declares (the fields apply writes)."""
+    return "\n".join(
+        difflib.unified_diff(
+            _yaml_lines(current, fields),
+            _yaml_lines(wanted, fields),
+            fromfile=f"{name} (current)" if current is not None else "/dev/null",
+            tofile=f"{name} (plan file)",
+            lineterm="",
+        )
+    )
 
 
 def load_document(path: str | Path) -> dict[str, Any]:
@@ -214,8 +242,11 @@ def _same(existing: dict[str, Any], body: dict[str, Any], fields: tuple[str, ...
     return all(existing.get(f) == body.get(f) for f in fields)
 
 
-def apply_document(client: ApiClient, document: dict[str, Any]) -> list[ApplyResult]:
-    """Create or update every group, then every plan, by name. Returns what was done to each."""
+def apply_document(
+    client: ApiClient, document: dict[str, Any], *, dry_run: bool = False
+) -> list[ApplyResult]:
+    """Create or update every group, then every plan, by name. Returns what was done to each; with
+    `dry_run`, what would be done (and a diff of each), and nothing is written."""
     check_document(document)
     results: list[ApplyResult] = []
     groups = {g["name"].lower(): g for g in client.groups()}
@@ -223,6 +254,20 @@ def apply_document(client: ApiClient, document: dict[str, Any]) -> list[ApplyRes
     for group in document.get("protectionGroups") or []:
         body = {k: group[k] for k in GROUP_FIELDS if k in group}
         existing = groups.get(group["name"].lower())
+        if dry_run:
+            same = existing is not None and _same(existing, body, GROUP_FIELDS)
+            results.append(
+                ApplyResult(
+                    "protection group",
+                    group["name"],
+                    "create" if existing is None else "unchanged" if same else "update",
+                    existing["groupId"] if existing else None,
+                    "" if same else diff_of(group["name"], existing, body, GROUP_FIELDS),
+                )
+            )
+            # A group the file would create is named by a placeholder in the plans' diffs.
+            groups.setdefault(group["name"].lower(), {"groupId": f"<new group {group['name']}>"})
+            continue
         if existing is None:
             saved = client.post("/protection-groups", body)
             action = "created"
@@ -248,6 +293,25 @@ def apply_document(client: ApiClient, document: dict[str, Any]) -> list[ApplyRes
         body = {k: plan[k] for k in PLAN_FIELDS if k in plan and k != "waves"}
         body["waves"] = waves
         existing = plans.get(plan["name"].lower())
+        if dry_run:
+            same = existing is not None and _same(_with_defaults(existing), _with_defaults(body), PLAN_FIELDS)
+            results.append(
+                ApplyResult(
+                    "recovery plan",
+                    plan["name"],
+                    "create" if existing is None else "unchanged" if same else "update",
+                    existing["planId"] if existing else None,
+                    ""
+                    if same
+                    else diff_of(
+                        plan["name"],
+                        _with_defaults(existing) if existing else None,
+                        _with_defaults(body),
+                        PLAN_FIELDS,
+                    ),
+                )
+            )
+            continue
         if existing is None:
             saved, action = client.post("/recovery-plans", body), "created"
         elif _same(_with_defaults(existing), _with_defaults(body), PLAN_FIELDS):

@@ -193,6 +193,23 @@ def actions_table(execution: dict[str, Any]) -> Table | None:
     return table
 
 
+def print_line(console: Console, line: Text) -> None:
+    """A line; one that is a command to copy (`  drsctl ...`) is written whole, never broken by a
+    newline (a terminal narrower than it folds it for the eye only; a copy stays one line)."""
+    console.print(line, soft_wrap=line.plain.lstrip().startswith("drsctl "))
+
+
+def print_with_command(console: Console, text: str, command: str) -> None:
+    """``TEXT COMMAND`` on one line when it fits the console, else TEXT then the command on a line of
+    its own: the command is never split over two lines, at any width, on a terminal or in a file."""
+    whole = f"{text} {command}"
+    if len(whole) <= console.width:
+        console.print(user_text(whole), soft_wrap=True)
+    else:
+        console.print(user_text(text))
+        print_line(console, user_text(f"  {command}"))
+
+
 def print_table(console: Console, table: Table) -> None:
     """A table; off a terminal without the padding after its last column."""
     if console.is_terminal:
@@ -348,7 +365,7 @@ def watch_execution(
                     on_paused(execution)
                 elif not live:  # the live view shows the hint itself
                     for hint_line in pause_lines(execution, style=""):
-                        console.print(hint_line)
+                        print_line(console, hint_line)
             if timeout is not None and clock() - started >= timeout:
                 return dict(execution)
             sleep(poll_seconds)
@@ -506,7 +523,7 @@ def print_summary(client: ApiClient, execution: dict[str, Any], console: Console
     if actions is not None:
         print_table(console, actions)
     for line in pause_lines(execution):
-        console.print(line)
+        print_line(console, line)
     if execution.get("error"):
         console.print(user_text(f"Error: {execution['error']}", style="red"))
     for wave in execution["waves"]:
@@ -526,11 +543,10 @@ def print_summary(client: ApiClient, execution: dict[str, Any], console: Console
             console.print(Text(f"  ... and {len(failed) - 20} more"))
     verdict = execution.get("canTerminate") or {}
     if verdict.get("canTerminate"):
-        console.print(
-            user_text(
-                "Recovery instances are running. Terminate them with: "
-                f"drsctl terminate {execution['executionId']}"
-            )
+        print_with_command(
+            console,
+            "Recovery instances are running. Terminate them with:",
+            f"drsctl terminate {execution['executionId']}",
         )
     elif execution.get("instancesTerminated"):
         console.print(Text("Recovery instances: terminated"))
