@@ -107,8 +107,10 @@ test: setup lint validate checkov build-check console console-test chromium ## E
 demo: $(STAMP)/venv console ## A full 3-wave drill in the local sandbox, no AWS account needed
 	$(PY) -m drs_sandbox.demo
 
-sandbox: $(STAMP)/venv console ## Serve the whole system on http://127.0.0.1:8787, the console at /console/ (Ctrl-C stops it)
-	$(VENV)/bin/drsctl sandbox --port 8787
+PORT ?= 8787
+SCENARIO ?= three-tier
+sandbox: $(STAMP)/venv console ## Serve the system with the three-tier scenario on 127.0.0.1:8787 (PORT=, SCENARIO=empty or a file; Ctrl-C stops it)
+	$(VENV)/bin/drsctl sandbox --port $(PORT)$(if $(filter empty,$(SCENARIO)),, --scenario $(SCENARIO))
 
 bench: $(STAMP)/venv ## Poll and finalize benchmarks for waves of 10, 100 and 1,000 servers
 	$(PY) -m bench.run
