@@ -10,11 +10,15 @@ CHECKOV_VENV := .venv-checkov
 export PYENV_VERSION ?= 3.11.7:3.12.1:3.13.0
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
-REGION ?= us-east-1
 STAMP := .stamps
+# The samconfig.toml environment to deploy (default, staging, prod): its stack name and its Region
+# serve `make deploy`, `make deploy-console` and `make admin` alike (REGION= or STACK= override both).
+ENV ?= default
+STACK ?= $(shell $(PYTHON) scripts/samconfig.py $(ENV) stack_name)
+REGION ?= $(shell $(PYTHON) scripts/samconfig.py $(ENV) region)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup checkov test unit integration e2e lint typecheck validate build build-check demo sandbox bench deploy openapi clean console console-test chromium deploy-console
+.PHONY: help setup checkov test unit integration e2e lint typecheck validate pipeline-lint build build-check demo sandbox bench deploy openapi clean console console-test chromium deploy-console admin
 CONSOLE_SOURCES := $(shell find frontend/src -type f 2>/dev/null) frontend/index.html frontend/vite.config.ts frontend/tsconfig.json
 
 help: ## Show this help
@@ -119,12 +123,17 @@ openapi: $(STAMP)/venv $(STAMP)/console-npm ## Regenerate the committed OpenAPI 
 	$(PY) -m scripts.gen_openapi
 	cd frontend && npm run --silent api-types
 
-deploy: build ## sam deploy with samconfig.toml defaults
-	$(SAM) deploy --config-file samconfig.toml
+deploy: build ## Deploy the stack of samconfig.toml's ENV (default: asks to confirm; ENV=staging|prod: no question), then the console
+	@test -n "$(STACK)" -a -n "$(REGION)" || { echo "make deploy: no stack name or Region for ENV=$(ENV) in samconfig.toml" >&2; exit 2; }
+	$(SAM) deploy --config-file samconfig.toml --config-env $(ENV) --region $(REGION) --stack-name $(STACK)
+	$(MAKE) --no-print-directory deploy-console ENV=$(ENV) STACK=$(STACK) REGION=$(REGION)
 
-STACK ?= drs-orchestrator
-deploy-console: console $(STAMP)/venv ## Upload the console to the deployed stack's bucket and write its config.json
+deploy-console: console $(STAMP)/venv ## Upload the console to ENV's deployed stack and write its config.json
 	$(PY) frontend/deploy/deploy_console.py --stack $(STACK) --region $(REGION)
+
+admin: $(STAMP)/venv ## Invite a console Administrator into ENV's stack: make admin EMAIL=you@example.com
+	@test -n "$(EMAIL)" || { echo "make admin: say who, e.g. make admin EMAIL=you@example.com" >&2; exit 2; }
+	$(PY) -m scripts.create_admin --stack $(STACK) --region $(REGION) --email "$(EMAIL)"
 
 clean: ## Remove environments and build output
 	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) node_modules .aws-sam $(STAMP) .pytest_cache .mypy_cache .ruff_cache frontend/node_modules frontend/dist
