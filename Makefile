@@ -86,6 +86,11 @@ validate: setup ## cfn-lint, sam validate --lint and the ASL checks on every tem
 	$(PY) scripts/check_asl.py cfn/statemachine/*.asl.json
 	npx --no-install asl-validator --silent $(addprefix --json-path ,$(wildcard cfn/statemachine/*.asl.json))
 
+pipeline-lint: $(STAMP)/venv $(STAMP)/checkov ## The pipeline example: cfn-lint, checkov and its buildspecs (make targets, samconfig environments)
+	$(VENV)/bin/cfn-lint pipeline/codepipeline.yaml
+	$(CHECKOV_VENV)/bin/checkov --framework cloudformation --skip-download --quiet --compact -f pipeline/codepipeline.yaml
+	$(PY) scripts/check_pipeline.py
+
 checkov: $(STAMP)/checkov ## checkov on the templates (offline); each finding is fixed or skipped in the template with its reason
 	$(CHECKOV_VENV)/bin/checkov --framework cloudformation --skip-download --quiet --compact \
 	  $(addprefix -f ,template.yaml $(wildcard cfn/*.yaml))
@@ -105,7 +110,7 @@ integration: $(STAMP)/venv ## Integration tests (moto + DRS simulator)
 e2e: $(STAMP)/venv ## End-to-end tests (the sandbox through the API and drsctl)
 	$(PY) -m pytest tests/e2e -q
 
-test: setup lint validate checkov build-check console console-test chromium ## Everything CI runs: lint, template checks, build check, the console, all tests
+test: setup lint validate checkov pipeline-lint build-check console console-test chromium ## Everything CI runs: lint, template checks, build check, the console, all tests
 	CONSOLE_E2E_REQUIRED=1 $(PY) -m pytest tests -q -n 2 --dist loadfile
 
 demo: $(STAMP)/venv console ## A full 3-wave drill in the local sandbox, no AWS account needed

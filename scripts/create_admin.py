@@ -78,7 +78,9 @@ def main(argv: list[str] | None = None) -> int:
         session = boto3.Session(region_name=args.region)
         outputs = stack_outputs(session.client("cloudformation"), args.stack)
         if "ConsoleUserPoolId" not in outputs:
-            raise AdminError(f"stack {args.stack} has no ConsoleUserPoolId output: is it this project's stack?")
+            raise AdminError(
+                f"stack {args.stack} has no ConsoleUserPoolId output: is it this project's stack?"
+            )
         outcome = invite_administrator(
             session.client("cognito-idp"), outputs["ConsoleUserPoolId"], email, resend=args.resend
         )

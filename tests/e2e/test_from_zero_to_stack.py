@@ -133,8 +133,8 @@ def test_make_sandbox_serves_the_three_tier_scenario_on_the_chosen_port_and_free
             # Then the port can be listened on again at once, and `make sandbox` starts on it again:
             # SCENARIO=empty this time, with no plan at all, and Ctrl-C (SIGINT) stops it cleanly too
             bind_as_a_server_does(port)
-            with make_sandbox(f"PORT={port}", "SCENARIO=empty") as (again, lines):
-                assert "no scenario" in lines.wait_for("sandbox serving")
+            with make_sandbox(f"PORT={port}", "SCENARIO=empty") as (again, again_lines):
+                assert "no scenario" in again_lines.wait_for("sandbox serving")
                 wait_healthy(url)
                 assert requests.get(f"{url}/recovery-plans", timeout=10).json()["items"] == []
                 stop(again, signal.SIGINT)

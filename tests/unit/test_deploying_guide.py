@@ -117,7 +117,9 @@ def make_dry_run(*args: str) -> list[str]:
 
 
 @pytest.mark.parametrize("env", ["staging", "prod"])
-def test_make_deploy_env_deploys_that_environment_then_uploads_the_console_to_the_same_stack(env: str) -> None:
+def test_make_deploy_env_deploys_that_environment_then_uploads_the_console_to_the_same_stack(
+    env: str,
+) -> None:
     # When `make deploy ENV=<env>` is read (not run)
     lines = make_dry_run("deploy", f"ENV={env}")
     stack, region = deploy_settings(env)["stack_name"], deploy_settings(env)["region"]
@@ -172,7 +174,10 @@ def deployed(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
 
 def groups_of(pool_id: str, email: str) -> list[str]:
     cognito = boto3.client("cognito-idp", region_name=REGION)
-    return [g["GroupName"] for g in cognito.admin_list_groups_for_user(UserPoolId=pool_id, Username=email)["Groups"]]
+    return [
+        g["GroupName"]
+        for g in cognito.admin_list_groups_for_user(UserPoolId=pool_id, Username=email)["Groups"]
+    ]
 
 
 def admin(*extra: str) -> list[str]:
@@ -239,3 +244,75 @@ def test_the_administrators_group_is_the_templates() -> None:
         if r["Type"] == "AWS::Cognito::UserPoolGroup"
     }
     assert create_admin.ADMINISTRATORS_GROUP in names
+
+
+# --- the pipeline example ----------------------------------------------------------------------
+
+PIPELINE = ROOT / "pipeline" / "codepipeline.yaml"
+
+
+def test_cfn_lint_finds_nothing_in_the_pipeline_template() -> None:
+    from cfnlint.api import ManualArgs, lint
+
+    found = lint(PIPELINE.read_text(encoding="utf-8"), config=ManualArgs(regions=["us-east-1"]))
+    assert [str(m) for m in found] == []
+
+
+def test_the_pipeline_validates_builds_deploys_staging_then_prod_after_an_approval() -> None:
+    # Given the pipeline template, Then its stages run in the order a delivery needs, and each deploy
+    # names its samconfig environment; the buildspecs and the make targets they run exist
+    from scripts.check_pipeline import problems
+
+    pipeline = load_template(PIPELINE)["Resources"]["Pipeline"]["Properties"]
+    stages = [stage["Name"] for stage in pipeline["Stages"]]
+    assert stages == ["Source", "Validate", "BuildAndPackage", "DeployStaging", "ApproveProd", "DeployProd"]
+    deploy_envs = [
+        json.loads(action["Configuration"]["EnvironmentVariables"])[0]["value"]
+        for stage in pipeline["Stages"]
+        if stage["Name"].startswith("Deploy")
+        for action in stage["Actions"]
+    ]
+    assert deploy_envs == ["staging", "prod"]
+    assert problems() == []
+
+
+def test_the_pipeline_deploy_step_deploys_the_package_and_uploads_the_console() -> None:
+    spec = (ROOT / "pipeline" / "buildspec_deploy.yml").read_text(encoding="utf-8")
+    assert 'sam deploy --template-file "$CODEBUILD_SRC_DIR_Packaged/packaged-template.yaml"' in spec
+    assert '--config-env "$DEPLOY_ENV"' in spec
+    assert "frontend/deploy/deploy_console.py" in spec
+    build = (ROOT / "pipeline" / "buildspec_build_package.yml").read_text(encoding="utf-8")
+    assert "make build console" in build
+    assert "sam package" in build
+    validate = (ROOT / "pipeline" / "buildspec_validate.yml").read_text(encoding="utf-8")
+    assert "make lint validate unit" in validate
+
+
+def test_the_pipeline_check_names_a_missing_make_target_and_a_missing_environment(tmp_path: Path) -> None:
+    # Given a pipeline whose buildspec runs a target the Makefile lacks and whose deploy names an
+    # environment samconfig.toml lacks; Then the check names both
+    from scripts import check_pipeline
+
+    spec = tmp_path / "buildspec.yml"
+    spec.write_text(
+        "version: 0.2\nphases:\n  build:\n    commands:\n      - make lint no-such-target ENV=x\n"
+    )
+    template = PIPELINE.read_text(encoding="utf-8")
+    template = template.replace("BuildSpec: pipeline/buildspec_validate.yml", f"BuildSpec: {spec}")
+    template = template.replace('"value": "prod"', '"value": "production"')
+    broken = tmp_path / "codepipeline.yaml"
+    broken.write_text(template, encoding="utf-8")
+    found = check_pipeline.problems(broken)
+    assert any("make no-such-target: no such target" in p for p in found), found
+    assert any("'production' is no samconfig.toml environment" in p for p in found), found
+    assert not any("make lint" in p for p in found)
+
+
+def test_make_test_lints_the_pipeline() -> None:
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    test_prerequisites = re.search(r"^test: (.*?)##", makefile, re.M)
+    assert test_prerequisites and "pipeline-lint" in test_prerequisites.group(1).split()
+    recipe = makefile.split("\npipeline-lint:", 1)[1].split("\n\n", 1)[0]
+    assert "cfn-lint pipeline/codepipeline.yaml" in recipe
+    assert "checkov" in recipe
+    assert "scripts/check_pipeline.py" in recipe
