@@ -18,7 +18,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import requests
+from browser_tests import chromium_or_skip, missing
 
+from drs_sandbox.chromium import CHROMIUM_FLAGS
+from drs_sandbox.server import Sandbox
 from orchestrator.version import VERSION
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -139,3 +142,26 @@ def test_make_sandbox_serves_the_three_tier_scenario_on_the_chosen_port_and_free
                 assert requests.get(f"{url}/recovery-plans", timeout=10).json()["items"] == []
                 stop(again, signal.SIGINT)
     bind_as_a_server_does(port)
+
+
+def test_the_console_shows_the_version_that_health_and_pyproject_state() -> None:
+    # Given the sandbox serving the built console
+    chromium = chromium_or_skip()
+    if not (ROOT / "frontend" / "dist" / "index.html").is_file():
+        missing("the console is not built (make console)")
+    from playwright.sync_api import expect, sync_playwright
+
+    with Sandbox(port=0, scenario="three-tier", find_interval=3600) as sandbox:
+        assert requests.get(f"{sandbox.url}/health", timeout=10).json()["version"] == VERSION
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS, headless=True)
+            try:
+                page = browser.new_page(viewport={"width": 1280, "height": 800})
+                # When an operator opens it
+                page.goto(sandbox.console_url)
+                # Then the foot of the navigation names the version GET /health answers
+                expect(page.get_by_test_id("version")).to_have_text(
+                    f"DRS Orchestrator {VERSION}", timeout=30_000
+                )
+            finally:
+                browser.close()
