@@ -316,3 +316,28 @@ def test_make_test_lints_the_pipeline() -> None:
     assert "cfn-lint pipeline/codepipeline.yaml" in recipe
     assert "checkov" in recipe
     assert "scripts/check_pipeline.py" in recipe
+
+
+# --- the README's quick start ------------------------------------------------------------------
+
+
+def test_the_readme_starts_with_the_two_commands_then_a_quick_start_with_measured_times() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    lines = readme.splitlines()
+    # Given the README; Then after its title come the `make demo` / `make test` block, first thing
+    assert lines[0] == "# DRS Orchestrator"
+    block = lines[lines.index("```") + 1 : lines.index("```", lines.index("```") + 1)]
+    assert [line.split()[:2] for line in block] == [["make", "demo"], ["make", "test"]]
+    assert all(line == "" or line.startswith("```") for line in lines[1 : lines.index("```")])
+    # And a quick start with the prerequisites, the times and how they were measured
+    quick = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    for words in ("Python 3.11", "Node.js 18", "Set-up times, measured", "taken with `date`", "Where to go next"):
+        assert words in quick, words
+
+
+@pytest.mark.parametrize("page", ["README.md", "docs/deploying.md", "CHANGELOG.md"])
+def test_every_relative_link_of_the_guide_leads_to_a_file(page: str) -> None:
+    path = ROOT / page
+    links = re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", path.read_text(encoding="utf-8"))
+    assert links or page == "CHANGELOG.md"
+    assert [link for link in links if not (path.parent / link).exists()] == []
