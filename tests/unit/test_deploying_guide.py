@@ -331,7 +331,13 @@ def test_the_readme_starts_with_the_two_commands_then_a_quick_start_with_measure
     assert all(line == "" or line.startswith("```") for line in lines[1 : lines.index("```")])
     # And a quick start with the prerequisites, the times and how they were measured
     quick = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
-    for words in ("Python 3.11", "Node.js 18", "Set-up times, measured", "taken with `date`", "Where to go next"):
+    for words in (
+        "Python 3.11",
+        "Node.js 18",
+        "Set-up times, measured",
+        "taken with `date`",
+        "Where to go next",
+    ):
         assert words in quick, words
 
 
