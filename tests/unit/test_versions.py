@@ -25,7 +25,7 @@ def project_version() -> str:
 
 def test_the_lambda_code_carries_pyprojects_version() -> None:
     # Given pyproject.toml's version, Then the layer's copy is the same string
-    assert project_version() == VERSION
+    assert project_version() == VERSION, "set VERSION in lambda/shared/orchestrator/version.py to pyproject's"
 
 
 def test_health_and_the_openapi_document_answer_that_version() -> None:
@@ -37,7 +37,7 @@ def test_health_and_the_openapi_document_answer_that_version() -> None:
 def test_the_stack_outputs_that_version() -> None:
     # Given template.yaml, Then its Version output is pyproject.toml's version
     output = load_template()["Outputs"]["Version"]
-    assert output["Value"] == project_version()
+    assert output["Value"] == project_version(), "set template.yaml's Outputs.Version.Value to pyproject's"
     assert output["Description"]
 
 
