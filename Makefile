@@ -10,11 +10,15 @@ CHECKOV_VENV := .venv-checkov
 export PYENV_VERSION ?= 3.11.7:3.12.1:3.13.0
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
-REGION ?= us-east-1
 STAMP := .stamps
+# The samconfig.toml environment to deploy (default, staging, prod): its stack name and its Region
+# serve `make deploy`, `make deploy-console` and `make admin` alike (REGION= or STACK= override both).
+ENV ?= default
+STACK ?= $(shell $(PYTHON) scripts/samconfig.py $(ENV) stack_name)
+REGION ?= $(shell $(PYTHON) scripts/samconfig.py $(ENV) region)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup checkov test unit integration e2e lint typecheck validate build build-check demo sandbox bench deploy openapi clean console console-test chromium deploy-console
+.PHONY: help setup checkov test unit integration e2e lint typecheck validate pipeline-lint build build-check demo sandbox bench deploy openapi clean console console-test chromium deploy-console admin
 CONSOLE_SOURCES := $(shell find frontend/src -type f 2>/dev/null) frontend/index.html frontend/vite.config.ts frontend/tsconfig.json
 
 help: ## Show this help
@@ -82,6 +86,11 @@ validate: setup ## cfn-lint, sam validate --lint and the ASL checks on every tem
 	$(PY) scripts/check_asl.py cfn/statemachine/*.asl.json
 	npx --no-install asl-validator --silent $(addprefix --json-path ,$(wildcard cfn/statemachine/*.asl.json))
 
+pipeline-lint: $(STAMP)/venv $(STAMP)/checkov ## The pipeline example: cfn-lint, checkov and its buildspecs (make targets, samconfig environments)
+	$(VENV)/bin/cfn-lint pipeline/codepipeline.yaml
+	$(CHECKOV_VENV)/bin/checkov --framework cloudformation --skip-download --quiet --compact -f pipeline/codepipeline.yaml
+	$(PY) scripts/check_pipeline.py
+
 checkov: $(STAMP)/checkov ## checkov on the templates (offline); each finding is fixed or skipped in the template with its reason
 	$(CHECKOV_VENV)/bin/checkov --framework cloudformation --skip-download --quiet --compact \
 	  $(addprefix -f ,template.yaml $(wildcard cfn/*.yaml))
@@ -101,14 +110,16 @@ integration: $(STAMP)/venv ## Integration tests (moto + DRS simulator)
 e2e: $(STAMP)/venv ## End-to-end tests (the sandbox through the API and drsctl)
 	$(PY) -m pytest tests/e2e -q
 
-test: setup lint validate checkov build-check console console-test chromium ## Everything CI runs: lint, template checks, build check, the console, all tests
+test: setup lint validate checkov pipeline-lint build-check console console-test chromium ## Everything CI runs: lint, template checks, build check, the console, all tests
 	CONSOLE_E2E_REQUIRED=1 $(PY) -m pytest tests -q -n 2 --dist loadfile
 
 demo: $(STAMP)/venv console ## A full 3-wave drill in the local sandbox, no AWS account needed
 	$(PY) -m drs_sandbox.demo
 
-sandbox: $(STAMP)/venv console ## Serve the whole system on http://127.0.0.1:8787, the console at /console/ (Ctrl-C stops it)
-	$(VENV)/bin/drsctl sandbox --port 8787
+PORT ?= 8787
+SCENARIO ?= three-tier
+sandbox: $(STAMP)/venv console ## Serve the system with the three-tier scenario on 127.0.0.1:8787 (PORT=, SCENARIO=empty or a file; Ctrl-C stops it)
+	$(VENV)/bin/drsctl sandbox --port $(PORT)$(if $(filter empty,$(SCENARIO)),, --scenario $(SCENARIO))
 
 bench: $(STAMP)/venv ## Poll and finalize benchmarks for waves of 10, 100 and 1,000 servers
 	$(PY) -m bench.run
@@ -117,12 +128,17 @@ openapi: $(STAMP)/venv $(STAMP)/console-npm ## Regenerate the committed OpenAPI 
 	$(PY) -m scripts.gen_openapi
 	cd frontend && npm run --silent api-types
 
-deploy: build ## sam deploy with samconfig.toml defaults
-	$(SAM) deploy --config-file samconfig.toml
+deploy: build ## Deploy the stack of samconfig.toml's ENV (default: asks to confirm; ENV=staging|prod: no question), then the console
+	@test -n "$(STACK)" -a -n "$(REGION)" || { echo "make deploy: no stack name or Region for ENV=$(ENV) in samconfig.toml" >&2; exit 2; }
+	$(SAM) deploy --config-file samconfig.toml --config-env $(ENV) --region $(REGION) --stack-name $(STACK)
+	$(MAKE) --no-print-directory deploy-console ENV=$(ENV) STACK=$(STACK) REGION=$(REGION)
 
-STACK ?= drs-orchestrator
-deploy-console: console $(STAMP)/venv ## Upload the console to the deployed stack's bucket and write its config.json
+deploy-console: console $(STAMP)/venv ## Upload the console to ENV's deployed stack and write its config.json
 	$(PY) frontend/deploy/deploy_console.py --stack $(STACK) --region $(REGION)
+
+admin: $(STAMP)/venv ## Invite a console Administrator into ENV's stack: make admin EMAIL=you@example.com
+	@test -n "$(EMAIL)" || { echo "make admin: say who, e.g. make admin EMAIL=you@example.com" >&2; exit 2; }
+	$(PY) -m scripts.create_admin --stack $(STACK) --region $(REGION) --email "$(EMAIL)"
 
 clean: ## Remove environments and build output
 	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) node_modules .aws-sam $(STAMP) .pytest_cache .mypy_cache .ruff_cache frontend/node_modules frontend/dist

@@ -6,6 +6,7 @@ import Flashbar from "@cloudscape-design/components/flashbar";
 import SideNavigation from "@cloudscape-design/components/side-navigation";
 import Alert from "@cloudscape-design/components/alert";
 import { ShellProvider, useShell } from "./components/shell";
+import { VersionFooter } from "./components/VersionFooter";
 import { DashboardPage } from "./pages/Dashboard";
 import { ExecutionDetailPage } from "./pages/ExecutionDetail";
 import { ExecutionsPage } from "./pages/Executions";
@@ -44,6 +45,7 @@ function Layout() {
       notifications={<Flashbar items={flashes} />}
       breadcrumbs={<BreadcrumbGroup items={breadcrumbs} ariaLabel="Breadcrumbs" onFollow={follow} />}
       navigation={
+        <>
         <SideNavigation
           header={{ text: "DRS Orchestrator", href: "#/" }}
           activeHref={activeHref(location.pathname)}
@@ -64,6 +66,8 @@ function Layout() {
             ...footer,
           ]}
         />
+        <VersionFooter />
+        </>
       }
       content={
         <Routes>

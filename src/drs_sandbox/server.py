@@ -48,9 +48,13 @@ class SandboxError(RuntimeError):
 
 
 def port_is_free(port: int) -> bool:
+    """Whether the sandbox can listen on `port`, probed as its server binds (SO_REUSEADDR): the
+    connections a stopped sandbox closed (a console left open in a browser) linger in TIME_WAIT for a
+    minute, and they must not keep the next sandbox off the port."""
     if port == 0:
         return True
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:

@@ -76,7 +76,9 @@ def snapshot(url: str) -> str:
 
 
 def test_health_needs_nothing_and_answers_ok(url: str) -> None:
-    assert call(url, "GET", "/health").json() == {"status": "ok"}
+    from orchestrator.version import VERSION
+
+    assert call(url, "GET", "/health").json() == {"status": "ok", "version": VERSION}
 
 
 def test_groups_and_plans_round_trip_through_create_read_update_delete(url: str) -> None:

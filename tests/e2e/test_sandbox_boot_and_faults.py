@@ -14,6 +14,7 @@ import requests
 
 from drs_sandbox.server import Sandbox
 from drs_sandbox.stack import Stack
+from orchestrator.version import VERSION
 
 TIME_SCALE = 60
 # Identical timings for every server: DRS reports LAUNCHED after ~0.7 s (job pending 10 s, then
@@ -167,7 +168,10 @@ def test_health_answers_503_until_the_scenarios_plans_exist() -> None:
         # While the scenario was loading, /health said STARTING; the rest of the API answered
         assert sandbox.seen == {"health": 503, "groups": 200}
         # Once started, /health is ok and the scenario's plan can be executed at once
-        assert requests.get(f"{sandbox.url}/health", timeout=10).json() == {"status": "ok"}
+        assert requests.get(f"{sandbox.url}/health", timeout=10).json() == {
+            "status": "ok",
+            "version": VERSION,
+        }
         plans = requests.get(f"{sandbox.url}/recovery-plans", timeout=10).json()
         assert "3TierRecoveryPlan" in str(plans)
 

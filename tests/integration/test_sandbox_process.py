@@ -17,6 +17,8 @@ import boto3
 import pytest
 import requests
 
+from orchestrator.version import VERSION
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -67,7 +69,7 @@ def test_the_sandbox_serves_the_api_runs_the_state_machine_and_stops_on_sigterm(
     url = f"http://127.0.0.1:{port}"
     # Then it started within a few seconds and answers /health
     assert ready < 30
-    assert requests.get(f"{url}/health", timeout=10).json() == {"status": "ok"}
+    assert requests.get(f"{url}/health", timeout=10).json() == {"status": "ok", "version": VERSION}
     # When a Step Functions execution of the real definition is started directly, for a record that
     # does not exist
     info = requests.get(f"{url}/_sandbox/info", timeout=10).json()

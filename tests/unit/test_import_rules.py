@@ -2,7 +2,7 @@
 the source: every module is parsed (ast), every import (also inside functions and TYPE_CHECKING
 blocks) is checked against its layer. A module may import its own layer and those below:
 
-    execution_utils < core (model, config, exceptions, timeutil, identity, text_patterns, views)
+    execution_utils < core (model, config, exceptions, timeutil, identity, text_patterns, views, version)
     < wings (aws, store, actions, reports, notify) < operations (and deps, the wiring)
     < api < handlers (lambda/*/index.py)
 
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT / "lambda" / "shared"
 SRC = ROOT / "src"
 
-CORE = {"model", "config", "exceptions", "timeutil", "identity", "text_patterns", "views"}
+CORE = {"model", "config", "exceptions", "timeutil", "identity", "text_patterns", "views", "version"}
 WINGS = {"aws", "store", "actions", "reports", "notify"}
 LAYERS = {"execution_utils": 0, "core": 1, "wing": 2, "operations": 3, "api": 4, "handler": 5}
 # What store/ may use of aws/: the clients, the typed DynamoDB layer and the error translation.

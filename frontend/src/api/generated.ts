@@ -822,6 +822,8 @@ export interface components {
         Health: {
             /** @constant */
             status: "ok";
+            /** @description The deployed product's version (pyproject.toml's, CHANGELOG.md) */
+            version: string;
         };
         OpenApiDocument: Record<string, unknown>;
         /** SourceServer */

@@ -9,9 +9,9 @@ from typing import Any
 from orchestrator.api import app as _app  # noqa: F401  (declares every route)
 from orchestrator.api import responses, schemas
 from orchestrator.api.contract import ROUTES, Route
+from orchestrator.version import VERSION
 
 TITLE = "DRS Orchestrator API"
-VERSION = "1.0.0"
 ERROR_TEXT = {
     400: "Malformed request (not JSON, too large, bad query parameter)",
     404: "Unknown id or route",

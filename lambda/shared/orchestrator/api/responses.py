@@ -391,7 +391,18 @@ def components() -> dict[str, dict[str, Any]]:
     found.update(
         {
             "Error": ERROR,
-            "Health": _closed("Health", {"status": {"const": "ok"}}, ["status"]),
+            "Health": _closed(
+                "Health",
+                {
+                    "status": {"const": "ok"},
+                    "version": {
+                        "type": "string",
+                        "pattern": r"^[0-9]+\.[0-9]+\.[0-9]+([-+.][0-9A-Za-z.-]+)?$",
+                        "description": "The deployed product's version (pyproject.toml's, CHANGELOG.md)",
+                    },
+                },
+                ["status", "version"],
+            ),
             "OpenApiDocument": {"type": "object", "required": ["openapi", "info", "paths"]},
             "SourceServer": SOURCE_SERVER,
             "SourceServerList": _list("SourceServerList", "SourceServer"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from orchestrator.api.contract import Request, Route, declare, new_router
+from orchestrator.version import VERSION
 
 router = new_router()
 
@@ -21,7 +22,7 @@ SOURCE_SERVERS = Route(
 
 @declare(router, HEALTH)
 def health(_request: Request) -> dict[str, Any]:
-    return {"status": "ok"}
+    return {"status": "ok", "version": VERSION}
 
 
 @declare(router, OPENAPI)
