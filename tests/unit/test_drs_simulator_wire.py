@@ -152,11 +152,12 @@ def test_thousand_servers_stay_cheap(clock: FakeClock, ec2: FakeEc2) -> None:
         start(sim, ids[chunk * 100 : (chunk + 1) * 100])
     clock.advance(3600)
     sim.advance()
-    # When all of them are described, then it takes milliseconds, not seconds
-    began = time.perf_counter()
+    # When all of them are described, then it takes milliseconds of CPU, not seconds (the CPU time of
+    # this thread: what other processes on a loaded machine take is not counted)
+    began = time.thread_time()
     servers = sim.dispatch("DescribeSourceServers", {})["items"]
     jobs = sim.dispatch("DescribeJobs", {})["items"]
     instances = sim.dispatch("DescribeRecoveryInstances", {})["items"]
-    elapsed = time.perf_counter() - began
+    elapsed = time.thread_time() - began
     assert (len(servers), len(jobs), len(instances)) == (1000, 10, 1000)
-    assert elapsed < 0.5, f"describing 1,000 servers took {elapsed:.3f}s"
+    assert elapsed < 0.5, f"describing 1,000 servers took {elapsed:.3f}s of CPU"

@@ -287,9 +287,9 @@ def test_a_wave_of_a_thousand_servers_draws_fifty_and_lists_all() -> None:
     hosts = [f"web{n:04d}" for n in range(1000)]
     drill = Builder(rto_minutes=60).wave("Fleet", hosts).finish("COMPLETED")
     report = build_report(*report_inputs(drill), LATER)
-    started = time.perf_counter()
+    started = time.thread_time()  # CPU of this thread: a loaded machine does not count
     source = render_html(report)
-    elapsed = time.perf_counter() - started
+    elapsed = time.thread_time() - started
     page = Page(source)
     assert len(page.all("g", "server-row")) == MAX_CHART_SERVERS == 50
     assert "+950 more servers" in page.plain
