@@ -360,9 +360,7 @@ def decide_wave_outcome(
         return WaveStatus.FAILED, f"wave timed out after {timeout_minutes} minutes"
     if status is WaveStatus.FAILED:
         failed = [
-            str(s.get("sourceServerId"))
-            for s in servers
-            if server_failed(s) and impact_level(s) is ImpactLevel.CRITICAL
+            server_label(s) for s in servers if server_failed(s) and impact_level(s) is ImpactLevel.CRITICAL
         ]
         return status, "critical servers failed: " + ", ".join(failed)
     return status, None
@@ -434,10 +432,17 @@ def server_phase_settled(server: Mapping[str, Any]) -> bool:
     return str(server.get("phase") or "") in SETTLED_SERVER_PHASES
 
 
-def _server_name(server: Mapping[str, Any]) -> str:
-    sid = server.get("sourceServerId") or "unknown"
-    hostname = server.get("hostname")
-    return f"{sid} ({hostname})" if hostname else str(sid)
+def name_with_id(hostname: Any, source_server_id: Any) -> str:
+    """How every message names a server: by the hostname people know, with its DRS id beside it
+    (``db01 (s-5d3bf5b6e7dac85d1)``); the id alone when no hostname is known."""
+    sid = str(source_server_id or "unknown server")
+    name = str(hostname).strip() if hostname else ""
+    return f"{name} ({sid})" if name and name != sid else sid
+
+
+def server_label(server: Mapping[str, Any]) -> str:
+    """``name_with_id`` of a server record (``hostname``, ``sourceServerId``)."""
+    return name_with_id(server.get("hostname"), server.get("sourceServerId"))
 
 
 def _failure_reason(server: Mapping[str, Any]) -> str:
@@ -451,9 +456,9 @@ def _failure_reason(server: Mapping[str, Any]) -> str:
 
 
 def wave_warnings(servers: Iterable[Mapping[str, Any]]) -> list[str]:
-    """One line per failed OPTIONAL server, e.g. ``optional server s-1 (web03) failed: <error>``."""
+    """One line per failed OPTIONAL server, e.g. ``optional server web03 (s-1) failed: <error>``."""
     return [
-        f"optional server {_server_name(s)} failed: {_failure_reason(s)}"
+        f"optional server {server_label(s)} failed: {_failure_reason(s)}"
         for s in servers
         if impact_level(s) == ImpactLevel.OPTIONAL and server_failed(s)
     ]

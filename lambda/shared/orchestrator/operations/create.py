@@ -18,6 +18,7 @@ from execution_utils import (
     ImpactLevel,
     LaunchStatus,
     WaveStatus,
+    name_with_id,
 )
 from orchestrator.actions import kind_of
 from orchestrator.deps import Deps
@@ -72,6 +73,12 @@ def _hostname(server: Mapping[str, Any]) -> str:
     return str(hints.get("hostname") or hints.get("fqdn") or server.get("sourceServerID"))
 
 
+def _label(server: Mapping[str, Any]) -> str:
+    """A DRS source server as messages name it: ``db01 (s-...)``."""
+    hints = server.get("sourceProperties", {}).get("identificationHints", {})
+    return name_with_id(hints.get("hostname") or hints.get("fqdn"), server.get("sourceServerID"))
+
+
 def _impact(group: Mapping[str, Any], server: Mapping[str, Any]) -> str:
     explicit = (group.get("serverImpactLevels") or {}).get(server["sourceServerID"])
     if explicit:
@@ -124,7 +131,9 @@ def resolve_waves(
                 sid = server["sourceServerID"]
                 if sid in seen:
                     if seen[sid] != f"wave {number}":
-                        problems.append(f"source server {sid} is in both {seen[sid]} and wave {number}")
+                        problems.append(
+                            f"source server {_label(server)} is in both {seen[sid]} and wave {number}"
+                        )
                     continue
                 seen[sid] = f"wave {number}"
                 resolved.servers.append(
@@ -136,7 +145,7 @@ def resolve_waves(
     if unknown:
         problems.insert(0, "unknown source servers: " + ", ".join(sorted(unknown)))
     unhealthy = sorted(
-        f"{s.source_server_id} ({_replication_state(by_id[s.source_server_id])})"
+        f"{_label(by_id[s.source_server_id])}: {_replication_state(by_id[s.source_server_id])}"
         for w in waves
         for s in w.servers
         if _replication_state(by_id[s.source_server_id]) in UNHEALTHY_REPLICATION
