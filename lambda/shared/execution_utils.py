@@ -720,6 +720,56 @@ def can_terminate_execution(execution: Mapping[str, Any]) -> dict[str, Any]:
     return {"canTerminate": True, "reason": None, "hasRecoveryInstances": True}
 
 
+def drill_left_instances(execution: Mapping[str, Any], waves: Iterable[Mapping[str, Any]]) -> bool:
+    """A DRILL ending with recovery instances (or DRS jobs that may still launch some): the record
+    is then listed among "instances still running" until they are terminated. A RECOVERY's
+    instances are production: never listed."""
+    if str(execution.get("executionType") or "").upper() != ExecutionType.DRILL:
+        return False
+    return any(wave_jobs_pending(w) or wave_has_recovery_instances(w) for w in waves)
+
+
+def instances_still_running(execution: Mapping[str, Any]) -> bool:
+    """An ended DRILL whose recovery instances still run and may be terminated now: final, not
+    ``instancesTerminated``, and ``can_terminate_execution`` allows it."""
+    if str(execution.get("executionType") or "").upper() != ExecutionType.DRILL:
+        return False
+    if not is_terminal(str(execution.get("status") or "")) or execution.get("instancesTerminated"):
+        return False
+    return bool(can_terminate_execution(execution)["canTerminate"])
+
+
+def instance_standing(server: Mapping[str, Any]) -> bool:
+    """The server has a recovery instance that is not terminated (nor being terminated)."""
+    return bool(server.get("ec2InstanceId")) and _ec2_state(server) not in ("terminated", "shutting-down")
+
+
+def running_since(servers: Iterable[Mapping[str, Any]]) -> str | None:
+    """When the first recovery instance still standing was launched (the servers' ``launchTime``;
+    those whose instance is terminated do not count): None when none is known."""
+    times = [str(s["launchTime"]) for s in servers if s.get("launchTime") and instance_standing(s)]
+    return min(times, key=whole_second) if times else None
+
+
+_ISO_DURATION = re.compile(
+    r"^P(?:(?P<d>\d+(?:\.\d+)?)D)?(?:T(?:(?P<h>\d+(?:\.\d+)?)H)?(?:(?P<m>\d+(?:\.\d+)?)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
+)
+
+
+def iso_duration_seconds(value: Any) -> int | None:
+    """An ISO-8601 duration as DRS reports ``lagDuration`` (``PT0S``, ``PT1H2M3S``, ``P1DT5M``) in
+    whole seconds; None for anything else (missing, malformed)."""
+    if not isinstance(value, str) or value in ("P", "PT") or value.endswith("T"):
+        return None
+    found = _ISO_DURATION.match(value.strip())
+    if not found:
+        return None
+    parts = {k: float(v) for k, v in found.groupdict().items() if v}
+    return int(
+        parts.get("d", 0) * 86400 + parts.get("h", 0) * 3600 + parts.get("m", 0) * 60 + parts.get("s", 0)
+    )
+
+
 def wave_for_retry(wave: Mapping[str, Any], servers: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """A FAILED wave as a retry leaves it: IN_PROGRESS again, its failed and skipped actions PENDING,
     and the phase it resumes in. PRE_ACTIONS when a pre-action is to run again; else the launch

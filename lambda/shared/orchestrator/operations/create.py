@@ -79,7 +79,7 @@ def _label(server: Mapping[str, Any]) -> str:
     return name_with_id(hints.get("hostname") or hints.get("fqdn"), server.get("sourceServerID"))
 
 
-def _impact(group: Mapping[str, Any], server: Mapping[str, Any]) -> str:
+def impact_of(group: Mapping[str, Any], server: Mapping[str, Any]) -> str:
     explicit = (group.get("serverImpactLevels") or {}).get(server["sourceServerID"])
     if explicit:
         return str(ImpactLevel(str(explicit).upper()))
@@ -95,7 +95,7 @@ def _replication_state(server: Mapping[str, Any]) -> str | None:
     return str(state) if state else None
 
 
-def _matches_tags(server: Mapping[str, Any], wanted: Mapping[str, str]) -> bool:
+def matches_tags(server: Mapping[str, Any], wanted: Mapping[str, str]) -> bool:
     tags = server.get("tags") or {}
     return all(tags.get(k) == v for k, v in wanted.items())
 
@@ -125,7 +125,7 @@ def resolve_waves(
                 members.extend(
                     s
                     for s in drs_servers
-                    if _matches_tags(s, group["serverSelectionTags"]) and not s.get("isArchived", False)
+                    if matches_tags(s, group["serverSelectionTags"]) and not s.get("isArchived", False)
                 )
             for server in members:
                 sid = server["sourceServerID"]
@@ -137,7 +137,7 @@ def resolve_waves(
                     continue
                 seen[sid] = f"wave {number}"
                 resolved.servers.append(
-                    ResolvedServer(sid, _hostname(server), _impact(group, server), group_id)
+                    ResolvedServer(sid, _hostname(server), impact_of(group, server), group_id)
                 )
         if not resolved.servers:
             problems.append(f"wave {number} ({resolved.wave_name}) has no source servers")

@@ -35,6 +35,7 @@ _INDEX_OF_FLAG = {
     "terminationPending": "TerminationIndex",
     "jobsPending": "JobsIndex",
     "eventsPending": "EventsIndex",
+    "instancesPending": "InstancesIndex",
 }
 
 
