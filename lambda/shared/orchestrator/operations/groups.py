@@ -39,7 +39,7 @@ def group_servers(deps: Deps, group_id: str) -> dict[str, Any]:
             for s in drs_servers
             if matches_tags(s, wanted) and not s.get("isArchived", False)
         ]
-    items = []
+    items: list[dict[str, Any]] = []
     for sid in listed:
         server = by_id.get(sid)
         if server is None:

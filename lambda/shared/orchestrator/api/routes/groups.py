@@ -1,11 +1,13 @@
-"""Protection groups: /protection-groups."""
+"""Protection groups: /protection-groups, and what the group page shows of one (its servers as DRS
+reports them, the plans that use it, its executions)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from orchestrator.api import http
 from orchestrator.api.contract import Request, Route, declare, new_router
-from orchestrator.operations import catalog
+from orchestrator.operations import catalog, groups
 
 router = new_router()
 TAGS = ("protection groups",)
@@ -70,3 +72,32 @@ def put_group(request: Request) -> dict[str, Any]:
 @declare(router, DELETE_GROUP)
 def delete_group(request: Request) -> None:
     catalog.delete_group(request.deps, request.path["groupId"])
+
+
+GROUP_SERVERS = Route(
+    "GET",
+    "/protection-groups/{groupId}/servers",
+    "The group's servers as DRS reports them now: replication state and lag",
+    200,
+    "GroupServerList",
+    tags=TAGS,
+)
+GROUP_USAGE = Route(
+    "GET",
+    "/protection-groups/{groupId}/usage",
+    "The plans that use the group and its newest executions (by the plans' PlanIndex, no scan)",
+    200,
+    "GroupUsage",
+    query=(http.limit_query(10, 50, "executions shown"),),
+    tags=TAGS,
+)
+
+
+@declare(router, GROUP_SERVERS)
+def get_group_servers(request: Request) -> dict[str, Any]:
+    return groups.group_servers(request.deps, request.path["groupId"])
+
+
+@declare(router, GROUP_USAGE)
+def get_group_usage(request: Request) -> dict[str, Any]:
+    return groups.group_usage(request.deps, request.path["groupId"], limit=request.query["limit"])
