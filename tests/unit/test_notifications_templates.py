@@ -579,7 +579,7 @@ def test_completed_with_warnings_counts_and_lists_actions_that_failed_and_contin
     )
     warnings = message.email.split("Warnings:\n", 1)[1].split("\n\n", 1)[0].splitlines()
     assert warnings == [
-        "  - Wave 1 (Database): optional server s-01000000000000001 (dbreport) failed: "
+        "  - Wave 1 (Database): optional server dbreport (s-01000000000000001) failed: "
         "CONVERSION_FAIL: unsupported boot volume",
         f"  - Wave 1 (Database): post-action warm-cache failed: {CACHE_ERROR} (continued)",
         "  - Wave 1 (Database): post-action notify-team timed out: no answer in 900 s (continued)",
