@@ -207,3 +207,37 @@ def test_the_chart_in_the_json_report_is_the_one_the_page_draws(orc: Orchestrati
     pauses = re.findall(r'<g class="pause"[^>]*data-start="([^"]*)" data-end="([^"]*)"', page)
     assert pauses == [(p["start"], p["end"] or "") for p in gantt["pauses"]] and len(pauses) == 1
     assert [w["label"] for w in gantt["waves"]] == ["Wave 1 \u00b7 W1", "Wave 2 \u00b7 W2"]
+
+
+def _hostname_of(orc: Orchestration, sid: str) -> str:
+    (server,) = [s for s in orc.deps.drs.all_source_servers() if s["sourceServerID"] == sid]
+    return str(server["sourceProperties"]["identificationHints"]["hostname"])
+
+
+def test_a_start_refused_for_a_server_in_a_drs_job_names_it_by_hostname_and_id(orc: Orchestration) -> None:
+    """Given a drill whose instances are being terminated; when its plan starts again at once; then
+    the 409 names the busy server as hostname (id), and its id stays in details."""
+    plan_id, _group, ids = _one_wave_plan(orc, 1)
+    first = orc.run_to_end(orc.start(plan_id)["executionId"])
+    terminate.start_termination(orc.deps, first["executionId"], actor="ops")
+    with pytest.raises(ConflictError) as refused:
+        orc.start(plan_id)
+    assert (
+        f"source server {_hostname_of(orc, ids[0])} ({ids[0]}) is in active DRS job" in refused.value.message
+    )
+    assert refused.value.details["sourceServerId"] == ids[0]
+
+
+def test_a_wave_queued_behind_a_drs_job_names_the_server_by_hostname_and_id(orc: Orchestration) -> None:
+    """Given a drill started before the previous drill's termination job appeared; when its wave
+    starts; then it waits QUEUED_FOR_CAPACITY with a reason naming the server as hostname (id)."""
+    from orchestrator.operations import waves
+
+    plan_id, _group, ids = _one_wave_plan(orc, 1)
+    earlier = orc.run_to_end(orc.start(plan_id)["executionId"])
+    execution_id = orc.start(plan_id)["executionId"]
+    terminate.start_termination(orc.deps, earlier["executionId"], actor="ops")
+    state = dict(waves.advance(orc.deps, {"executionId": execution_id, "waveIndex": 0}))
+    waves.start_wave(orc.deps, state)
+    reason = str(orc.get(execution_id)["waves"][0].get("queuedReason"))
+    assert reason.startswith(f"source server {_hostname_of(orc, ids[0])} ({ids[0]}) is in active DRS job")

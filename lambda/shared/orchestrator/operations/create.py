@@ -240,12 +240,12 @@ def busy_in_drs_jobs(
 def check_servers_free(deps: Deps, waves: Sequence[ResolvedWave]) -> None:
     """409 naming the DRS job when a server of the plan is still in an active DRS job (e.g. the
     termination of a previous drill's instances): StartRecovery would refuse it."""
-    server_ids = [s.source_server_id for w in waves for s in w.servers]
-    busy = busy_in_drs_jobs(deps.drs.active_jobs(deps.clock.now()), server_ids)
+    hostnames = {s.source_server_id: s.hostname for w in waves for s in w.servers}
+    busy = busy_in_drs_jobs(deps.drs.active_jobs(deps.clock.now()), list(hostnames))
     if busy:
         server, job = next(iter(sorted(busy.items())))
         raise ConflictError(
-            f"source server {server} is in active DRS job {job['jobID']} ({job.get('type', 'JOB')}, "
+            f"source server {name_with_id(hostnames.get(server), server)} is in active DRS job {job['jobID']} ({job.get('type', 'JOB')}, "
             f"{job.get('status')})"
             + (f" and {len(busy) - 1} more server(s) are busy" if len(busy) > 1 else "")
             + ": start the execution once it ended",
