@@ -16,6 +16,7 @@ import Table from "@cloudscape-design/components/table";
 import Tabs from "@cloudscape-design/components/tabs";
 import type { Execution, Wave, WaveAction } from "../api/types";
 import { ConfirmModal } from "../components/ConfirmModal";
+import { serverLabel } from "../api/pages";
 import { GanttPanel } from "../components/Gantt";
 import { RecoveryTimePanel } from "../components/RecoveryTime";
 import { ShareReportLink } from "../components/ReportLink";
@@ -123,7 +124,7 @@ export function WaveCard({ wave }: { wave: Wave }) {
     <ul data-testid={`wave-${wave.waveNumber}-failed-servers`}>
       {failed.map((s) => (
         <li key={s.sourceServerId}>
-          {s.hostname ? `${s.hostname} (${s.sourceServerId})` : s.sourceServerId}
+          {serverLabel(s)}
           {s.impactLevel ? `, ${s.impactLevel}` : ""}: {errorText(s.error) ?? "failed"}
         </li>
       ))}
