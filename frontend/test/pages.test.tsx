@@ -186,7 +186,8 @@ describe("RunningInstancesPage", () => {
       route: "/running-instances",
       session: sandboxSession("", fetcher),
     });
-    await screen.findByText("db01 (s-1): i-1");
+    await screen.findByText("db01 (s-1)");
+    expect(view.getByTestId("running-server").textContent).toBe("db01 (s-1)i-1");
     expect(view.getByTestId("running-for").textContent).toBe("2 h 1 min");
     expect(view.getByTestId("instance-count").textContent).toBe("1");
     const page = createWrapper(view.container);

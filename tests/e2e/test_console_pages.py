@@ -5,10 +5,16 @@ chart, bar for bar the report's; the report opened from a presigned link that ca
 "Instances still running" view and a termination from it; servers named by hostname with their id.
 
 Needs the built console (`make console`) and `chromium`: skipped when missing, unless
-CONSOLE_E2E_REQUIRED=1 (as `make test` sets) turns that into a failure."""
+CONSOLE_E2E_REQUIRED=1 (as `make test` sets) turns that into a failure. Screenshots go to a temporary
+folder, or to $CONSOLE_SCREENSHOTS_DIR when set (docs/console.md's group.png, gantt.png and
+running-instances.png):
+
+    CONSOLE_SCREENSHOTS_DIR=docs/screenshots .venv/bin/python -m pytest tests/e2e/test_console_pages.py
+"""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -45,6 +51,15 @@ def chromium_path() -> str:
 def sandbox(chromium_path: str) -> Iterator[Sandbox]:
     with Sandbox(port=0, time_scale=600, find_interval=3600) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def screenshots() -> Path:
+    folder = Path(
+        os.environ.get("CONSOLE_SCREENSHOTS_DIR") or tempfile.mkdtemp(prefix="console-pages-shots-")
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +148,7 @@ def drill(sandbox: Sandbox) -> dict[str, Any]:
 
 
 def test_a_group_page_shows_its_servers_replication_lag_plans_and_executions(
-    page: Any, sandbox: Sandbox, drill: dict[str, Any]
+    page: Any, sandbox: Sandbox, drill: dict[str, Any], screenshots: Path
 ) -> None:
     """Given the drill's group; when the operator opens it from the groups list; then its servers
     show by hostname with their id, replicating CONTINUOUS with a lag of 0 s, its plan with the
@@ -156,6 +171,7 @@ def test_a_group_page_shows_its_servers_replication_lag_plans_and_executions(
     executions = page.get_by_test_id("group-executions")
     expect(executions.get_by_role("link", name=drill["executionId"])).to_be_visible()
     expect(executions).to_contain_text("COMPLETED")
+    page.screenshot(path=str(screenshots / "group.png"), full_page=True)
 
 
 def test_a_group_whose_server_lags_says_so(page: Any, sandbox: Sandbox) -> None:
@@ -181,7 +197,7 @@ def test_a_group_whose_server_lags_says_so(page: Any, sandbox: Sandbox) -> None:
 
 
 def test_the_execution_page_draws_the_reports_gantt_chart_bar_for_bar(
-    page: Any, sandbox: Sandbox, drill: dict[str, Any]
+    page: Any, sandbox: Sandbox, drill: dict[str, Any], screenshots: Path
 ) -> None:
     """Given the ended drill; when the operator opens its Gantt chart tab; then every wave bar,
     server phase and pause of the console's chart has the start, end and label of the report
@@ -213,7 +229,7 @@ def test_the_execution_page_draws_the_reports_gantt_chart_bar_for_bar(
     for host in drill["hosts"]:
         assert f">{host}</text>" in report
         expect(chart).to_contain_text(host)
-    page.screenshot(path=str(Path(tempfile.gettempdir()) / "console-gantt.png"), full_page=True)
+    chart.screenshot(path=str(screenshots / "gantt.png"))
 
 
 def test_the_report_opens_from_a_presigned_link_that_can_be_shared(
@@ -246,7 +262,7 @@ def test_the_report_opens_from_a_presigned_link_that_can_be_shared(
 
 
 def test_instances_still_running_lists_the_drill_and_terminates_from_there(
-    page: Any, sandbox: Sandbox, drill: dict[str, Any]
+    page: Any, sandbox: Sandbox, drill: dict[str, Any], screenshots: Path
 ) -> None:
     """Given the ended drill whose two instances run; when the operator opens "Instances still
     running"; then the drill is listed with its two servers by hostname and id and how long they have
@@ -265,6 +281,7 @@ def test_instances_still_running_lists_the_drill_and_terminates_from_there(
     for host, sid in zip(drill["hosts"], drill["ids"], strict=True):
         expect(row).to_contain_text(f"{host} ({sid})")
     expect(row.get_by_test_id("running-for")).to_have_text(re.compile(r"\d+ (s|min)"))
+    page.screenshot(path=str(screenshots / "running-instances.png"), full_page=True)
     row.get_by_role("radio").check()
     page.get_by_test_id("terminate-selected").click()
     page.get_by_test_id("confirm-ok").click()

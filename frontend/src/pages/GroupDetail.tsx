@@ -106,6 +106,7 @@ export function GroupDetailPage() {
       {servers.error && <Alert type="error">{servers.error.message}</Alert>}
       <Table
         data-testid="group-servers"
+        wrapLines
         items={items}
         loading={servers.loading}
         loadingText="Asking DRS for the servers"
@@ -157,7 +158,8 @@ export function GroupDetailPage() {
             Recent executions
           </Header>
         }
-        columnDefinitions={executionColumns()}
+        wrapLines
+        columnDefinitions={executionColumns().filter((c) => ["id", "plan", "type", "status", "start"].includes(c.id))}
         empty={<Box textAlign="center">This group has not been recovered yet.</Box>}
       />
     </SpaceBetween>

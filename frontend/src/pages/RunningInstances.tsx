@@ -63,25 +63,53 @@ export function RunningInstancesPage() {
             Instances still running
           </Header>
         }
+        wrapLines
         columnDefinitions={[
           {
-            id: "execution",
-            header: "Execution",
-            cell: (i) => <Link href={`#/executions/${i.executionId}`}>{i.executionId}</Link>,
+            id: "drill",
+            header: "Drill",
+            cell: (i) => (
+              <div>
+                <Link href={`#/recovery-plans/${i.planId}`}>{i.planName}</Link>
+                <Box variant="small" display="block">
+                  <Link href={`#/executions/${i.executionId}`} variant="secondary">
+                    {i.executionId}
+                  </Link>
+                </Box>
+                <Box variant="small" display="block">
+                  {i.status.replace(/_/g, " ")}, ended {formatTime(i.endTime)}
+                </Box>
+              </div>
+            ),
           },
-          { id: "plan", header: "Plan", cell: (i) => <Link href={`#/recovery-plans/${i.planId}`}>{i.planName}</Link> },
-          { id: "status", header: "Drill ended", cell: (i) => `${i.status.replace(/_/g, " ")}, ${formatTime(i.endTime)}` },
+          {
+            id: "running",
+            header: "Running for",
+            cell: (i) => (
+              <div>
+                <span data-testid="running-for">{formatDuration(i.runningSeconds)}</span>
+                <Box variant="small" display="block">
+                  since {formatTime(i.runningSince)}
+                </Box>
+              </div>
+            ),
+          },
           { id: "count", header: "Instances", cell: (i) => <span data-testid="instance-count">{i.instanceCount}</span> },
           {
             id: "servers",
             header: "Servers",
-            cell: (i) => i.servers.map((s) => `${s.label}: ${s.ec2InstanceId}`).join(", "),
-          },
-          { id: "since", header: "Running since", cell: (i) => formatTime(i.runningSince) },
-          {
-            id: "running",
-            header: "Running for",
-            cell: (i) => <span data-testid="running-for">{formatDuration(i.runningSeconds)}</span>,
+            cell: (i) => (
+              <div>
+                {i.servers.map((s) => (
+                  <div key={s.sourceServerId} data-testid="running-server">
+                    {s.label}
+                    <Box variant="small" display="block">
+                      {s.ec2InstanceId}
+                    </Box>
+                  </div>
+                ))}
+              </div>
+            ),
           },
         ]}
         empty={<Box textAlign="center">No ended drill has instances still running.</Box>}
