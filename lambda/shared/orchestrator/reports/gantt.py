@@ -1,7 +1,9 @@
 """The report's timeline picture: an inline SVG Gantt chart of the waves (a bar each, coloured by
 status, with the span of its pre- and post-actions under it) and their servers (a lane each,
 coloured by phase), pauses shaded, the target and the moment of recovery marked, and its legend.
-Pure: it draws from the report model."""
+Pure, in two steps: ``gantt_model`` computes the chart as data from the report model (every bar's
+moments, offsets, labels and tips; the JSON report carries it as ``gantt`` and the console draws
+it), and ``chart_svg`` draws that data as the page's SVG, computing nothing of its own."""
 
 from __future__ import annotations
 
