@@ -10,10 +10,12 @@ import { VersionFooter } from "./components/VersionFooter";
 import { DashboardPage } from "./pages/Dashboard";
 import { ExecutionDetailPage } from "./pages/ExecutionDetail";
 import { ExecutionsPage } from "./pages/Executions";
+import { GroupDetailPage } from "./pages/GroupDetail";
 import { GroupEditorPage } from "./pages/GroupEditor";
 import { GroupsPage } from "./pages/Groups";
 import { PlanEditorPage } from "./pages/PlanEditor";
 import { PlanDetailPage, PlansPage } from "./pages/Plans";
+import { RunningInstancesPage } from "./pages/RunningInstances";
 import { SessionContext, useSession, type Session } from "./session";
 
 function activeHref(path: string): string {
@@ -62,6 +64,7 @@ function Layout() {
             { type: "link", text: "Protection groups", href: "#/protection-groups" },
             { type: "link", text: "Recovery plans", href: "#/recovery-plans" },
             { type: "link", text: "Executions", href: "#/executions" },
+            { type: "link", text: "Instances still running", href: "#/running-instances" },
             { type: "divider" },
             ...footer,
           ]}
@@ -74,6 +77,7 @@ function Layout() {
           <Route path="/" element={<DashboardPage />} />
           <Route path="/protection-groups" element={<GroupsPage />} />
           <Route path="/protection-groups/new" element={<GroupEditorPage />} />
+          <Route path="/protection-groups/:groupId" element={<GroupDetailPage />} />
           <Route path="/protection-groups/:groupId/edit" element={<GroupEditorPage />} />
           <Route path="/recovery-plans" element={<PlansPage />} />
           <Route path="/recovery-plans/new" element={<PlanEditorPage />} />
@@ -81,6 +85,7 @@ function Layout() {
           <Route path="/recovery-plans/:planId/edit" element={<PlanEditorPage />} />
           <Route path="/executions" element={<ExecutionsPage />} />
           <Route path="/executions/:executionId" element={<ExecutionDetailPage />} />
+          <Route path="/running-instances" element={<RunningInstancesPage />} />
           <Route path="*" element={<Alert type="error" header="Not found">No page at {location.pathname}.</Alert>} />
         </Routes>
       }

@@ -353,9 +353,7 @@ def decide_wave_outcome(
         return WaveStatus.FAILED, f"wave timed out after {timeout_minutes} minutes"
     if status is WaveStatus.FAILED:
         failed = [
-            str(s.get("sourceServerId"))
-            for s in servers
-            if server_failed(s) and impact_level(s) is ImpactLevel.CRITICAL
+            server_label(s) for s in servers if server_failed(s) and impact_level(s) is ImpactLevel.CRITICAL
         ]
         return status, "critical servers failed: " + ", ".join(failed)
     return status, None
@@ -427,10 +425,17 @@ def server_phase_settled(server: Mapping[str, Any]) -> bool:
     return str(server.get("phase") or "") in SETTLED_SERVER_PHASES
 
 
-def _server_name(server: Mapping[str, Any]) -> str:
-    sid = server.get("sourceServerId") or "unknown"
-    hostname = server.get("hostname")
-    return f"{sid} ({hostname})" if hostname else str(sid)
+def name_with_id(hostname: Any, source_server_id: Any) -> str:
+    """How every message names a server: by the hostname people know, with its DRS id beside it
+    (``db01 (s-5d3bf5b6e7dac85d1)``); the id alone when no hostname is known."""
+    sid = str(source_server_id or "unknown server")
+    name = str(hostname).strip() if hostname else ""
+    return f"{name} ({sid})" if name and name != sid else sid
+
+
+def server_label(server: Mapping[str, Any]) -> str:
+    """``name_with_id`` of a server record (``hostname``, ``sourceServerId``)."""
+    return name_with_id(server.get("hostname"), server.get("sourceServerId"))
 
 
 def _failure_reason(server: Mapping[str, Any]) -> str:
@@ -444,9 +449,9 @@ def _failure_reason(server: Mapping[str, Any]) -> str:
 
 
 def wave_warnings(servers: Iterable[Mapping[str, Any]]) -> list[str]:
-    """One line per failed OPTIONAL server, e.g. ``optional server s-1 (web03) failed: <error>``."""
+    """One line per failed OPTIONAL server, e.g. ``optional server web03 (s-1) failed: <error>``."""
     return [
-        f"optional server {_server_name(s)} failed: {_failure_reason(s)}"
+        f"optional server {server_label(s)} failed: {_failure_reason(s)}"
         for s in servers
         if impact_level(s) == ImpactLevel.OPTIONAL and server_failed(s)
     ]
@@ -706,6 +711,56 @@ def can_terminate_execution(execution: Mapping[str, Any]) -> dict[str, Any]:
         except UnknownStatusError as exc:
             return no(str(exc))
     return {"canTerminate": True, "reason": None, "hasRecoveryInstances": True}
+
+
+def drill_left_instances(execution: Mapping[str, Any], waves: Iterable[Mapping[str, Any]]) -> bool:
+    """A DRILL ending with recovery instances (or DRS jobs that may still launch some): the record
+    is then listed among "instances still running" until they are terminated. A RECOVERY's
+    instances are production: never listed."""
+    if str(execution.get("executionType") or "").upper() != ExecutionType.DRILL:
+        return False
+    return any(wave_jobs_pending(w) or wave_has_recovery_instances(w) for w in waves)
+
+
+def instances_still_running(execution: Mapping[str, Any]) -> bool:
+    """An ended DRILL whose recovery instances still run and may be terminated now: final, not
+    ``instancesTerminated``, and ``can_terminate_execution`` allows it."""
+    if str(execution.get("executionType") or "").upper() != ExecutionType.DRILL:
+        return False
+    if not is_terminal(str(execution.get("status") or "")) or execution.get("instancesTerminated"):
+        return False
+    return bool(can_terminate_execution(execution)["canTerminate"])
+
+
+def instance_standing(server: Mapping[str, Any]) -> bool:
+    """The server has a recovery instance that is not terminated (nor being terminated)."""
+    return bool(server.get("ec2InstanceId")) and _ec2_state(server) not in ("terminated", "shutting-down")
+
+
+def running_since(servers: Iterable[Mapping[str, Any]]) -> str | None:
+    """When the first recovery instance still standing was launched (the servers' ``launchTime``;
+    those whose instance is terminated do not count): None when none is known."""
+    times = [str(s["launchTime"]) for s in servers if s.get("launchTime") and instance_standing(s)]
+    return min(times, key=whole_second) if times else None
+
+
+_ISO_DURATION = re.compile(
+    r"^P(?:(?P<d>\d+(?:\.\d+)?)D)?(?:T(?:(?P<h>\d+(?:\.\d+)?)H)?(?:(?P<m>\d+(?:\.\d+)?)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
+)
+
+
+def iso_duration_seconds(value: Any) -> int | None:
+    """An ISO-8601 duration as DRS reports ``lagDuration`` (``PT0S``, ``PT1H2M3S``, ``P1DT5M``) in
+    whole seconds; None for anything else (missing, malformed)."""
+    if not isinstance(value, str) or value in ("P", "PT") or value.endswith("T"):
+        return None
+    found = _ISO_DURATION.match(value.strip())
+    if not found:
+        return None
+    parts = {k: float(v) for k, v in found.groupdict().items() if v}
+    return int(
+        parts.get("d", 0) * 86400 + parts.get("h", 0) * 3600 + parts.get("m", 0) * 60 + parts.get("s", 0)
+    )
 
 
 def wave_for_retry(wave: Mapping[str, Any], servers: Iterable[Mapping[str, Any]]) -> dict[str, Any]:

@@ -80,9 +80,14 @@ def test_preflight_names_unknown_and_unhealthy_servers_and_stores_nothing(
     # When it is started
     with pytest.raises(ValidationFailedError) as refused:
         orchestration.start(plan_id)
-    # Then both problems are named, and no execution or lock exists
+    # Then both problems are named (the syncing server by hostname with its id), and no execution or
+    # lock exists
     assert "s-0000000000000dead" in refused.value.message
-    assert f"{syncing[0]} (INITIAL_SYNC)" in refused.value.message
+    (described,) = [
+        s for s in orchestration.deps.drs.all_source_servers() if s["sourceServerID"] == syncing[0]
+    ]
+    hostname = described["sourceProperties"]["identificationHints"]["hostname"]
+    assert f"{hostname} ({syncing[0]}): INITIAL_SYNC" in refused.value.message
     assert orchestration.sfn.started == []
     assert orchestration.deps.stores.locks.holder(f"PLAN#{plan_id}") is None
 

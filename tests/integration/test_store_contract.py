@@ -283,6 +283,31 @@ def test_an_ended_execution_with_running_jobs_is_followed_until_they_end(stores:
     assert stores.executions.get(record["executionId"])["waves"][0]["recoveryInstances"] == 1
 
 
+def test_a_drill_that_left_instances_is_listed_until_their_termination_ends(stores: Stores) -> None:
+    """Given a drill ended with instances left (the InstancesIndex); then it is listed; a failed
+    termination keeps it listed; a termination that ended unlists it."""
+    record = stored(stores)
+    ended = stores.executions.record_final(
+        record,
+        status="COMPLETED",  # type: ignore[arg-type]
+        waves=record["waves"],
+        now=NOW,
+        duration_seconds=60,
+        completed_waves=1,
+        error=None,
+        jobs_pending=False,
+        instances_left=True,
+    )
+    assert [e["executionId"] for e in stores.executions.with_instances_left()] == [record["executionId"]]
+    claimed = stores.executions.claim_termination(ended, actor="ops", now=NOW)
+    failed = stores.executions.record_termination_failed(claimed, "DRS said no")
+    assert [e["executionId"] for e in stores.executions.with_instances_left()] == [record["executionId"]]
+    again = stores.executions.claim_termination(failed, actor="ops", now=NOW)
+    started = stores.executions.record_termination_started(again, job_ids=["t-1"], instances=2)
+    stores.executions.record_termination_end(started, not_terminated=[], now=NOW)
+    assert list(stores.executions.with_instances_left()) == []
+
+
 def test_termination_is_claimed_once_a_failed_one_may_be_asked_again(stores: Stores) -> None:
     record = stored(stores, "COMPLETED")
     claimed = stores.executions.claim_termination(record, actor="ops", now=NOW)

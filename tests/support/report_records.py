@@ -195,7 +195,7 @@ class Builder:
             if error:
                 server.update(launchStatus="FAILED", error=error, phase="LAUNCHING")
                 if host in optional:
-                    warnings.append(f"optional server {server['sourceServerId']} ({host}) failed: {error}")
+                    warnings.append(f"optional server {host} ({server['sourceServerId']}) failed: {error}")
             else:
                 launched += 1
                 server.update(

@@ -81,11 +81,13 @@ def test_failed_recovery_lists_twenty_failed_servers_with_errors_and_counts_the_
     # Then each recorded server is listed with its wave, impact and DRS error, and the rest are counted
     assert message.subject == "[DRS Orchestrator] payments-core: FAILED (1 of 3 waves completed)"
     assert (
-        "  - s-00000000000000001 (svc01.payments.internal), wave 2, CRITICAL: LAUNCH_FAILED: "
+        "  - svc01.payments.internal (s-00000000000000001), wave 2, CRITICAL: LAUNCH_FAILED: "
         "Failed to launch recovery instance: InsufficientInstanceCapacity in us-east-1b"
     ) in message.email
     assert "CONVERSION_FAIL: conversion server timed out" in message.email
-    failed_lines = [line for line in message.email.splitlines() if line.startswith("  - s-")]
+    failed_lines = [
+        line for line in message.email.splitlines() if line.startswith("  - svc") and "wave 2" in line
+    ]
     assert len(failed_lines) == 20
     assert "  ... and 5 more" in message.email
     # And the wave error, the server totals and the wave summary are there
@@ -537,7 +539,7 @@ def test_the_final_message_lists_the_skipped_and_retried_waves() -> None:
         f'  - Wave 3 (Reporting): skipped by {CANCELLER} ("reporting can wait until Monday"); not recovered\n'
     ) in email
     assert (
-        "  - s-03000000000000000 (rep01), wave 3, CRITICAL: LAUNCH_FAILED: no subnet in us-east-1c" in email
+        "  - rep01 (s-03000000000000000), wave 3, CRITICAL: LAUNCH_FAILED: no subnet in us-east-1c" in email
     )
     assert f"Warnings:\n  - Wave 2 (App): post-action warm-cache failed: {CACHE_ERROR} (continued)" in email
     assert "the others failed, were skipped or were cancelled" in email
@@ -577,7 +579,7 @@ def test_completed_with_warnings_counts_and_lists_actions_that_failed_and_contin
     )
     warnings = message.email.split("Warnings:\n", 1)[1].split("\n\n", 1)[0].splitlines()
     assert warnings == [
-        "  - Wave 1 (Database): optional server s-01000000000000001 (dbreport) failed: "
+        "  - Wave 1 (Database): optional server dbreport (s-01000000000000001) failed: "
         "CONVERSION_FAIL: unsupported boot volume",
         f"  - Wave 1 (Database): post-action warm-cache failed: {CACHE_ERROR} (continued)",
         "  - Wave 1 (Database): post-action notify-team timed out: no answer in 900 s (continued)",

@@ -122,8 +122,11 @@ def test_no_function_of_the_stack_may_undo_a_report(template: dict[str, Any], fu
     assert not [t for t in templates if any(str(name).startswith("S3") for name in t)]
 
 
-def test_the_execution_handler_writes_report_objects_and_nothing_else_in_s3(template: dict[str, Any]) -> None:
-    """Given the execution handler's role; then its only S3 grant is PutObject under reports/."""
+def test_the_execution_handler_writes_and_reads_report_objects_and_nothing_else_in_s3(
+    template: dict[str, Any],
+) -> None:
+    """Given the execution handler's role; then its only S3 grants are PutObject under reports/ and
+    GetObject under reports/ (what the presigned report links read with)."""
     s3 = [
         statement
         for policy in template["Resources"]["ExecutionHandlerFunction"]["Properties"]["Policies"]
@@ -132,7 +135,8 @@ def test_the_execution_handler_writes_report_objects_and_nothing_else_in_s3(temp
         if any(str(a).startswith("s3:") for a in as_list(statement["Action"]))
     ]
     assert [(s["Action"], s["Resource"]) for s in s3] == [
-        (["s3:PutObject"], {"Fn::Sub": "${ReportsBucket.Arn}/reports/*"})
+        (["s3:PutObject"], {"Fn::Sub": "${ReportsBucket.Arn}/reports/*"}),
+        (["s3:GetObject"], {"Fn::Sub": "${ReportsBucket.Arn}/reports/*"}),
     ]
     assert report_key("p", "e", "html").startswith("reports/")
 

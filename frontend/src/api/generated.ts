@@ -106,6 +106,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/executions/{executionId}/report-link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A short-lived link (presigned, a few minutes) to the stored HTML report of an ended execution, to open or share with someone who has access */
+        get: operations["get_executions_executionId_report_link"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/executions/{executionId}/resume": {
         parameters: {
             query?: never;
@@ -330,6 +347,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/protection-groups/{groupId}/servers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The group's servers as DRS reports them now: replication state and lag */
+        get: operations["get_protection_groups_groupId_servers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/protection-groups/{groupId}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The plans that use the group and its newest executions (by the plans' PlanIndex, no scan) */
+        get: operations["get_protection_groups_groupId_usage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/recovery-plans": {
         parameters: {
             query?: never;
@@ -412,6 +463,23 @@ export interface paths {
         put?: never;
         /** Start a real recovery (failover) of the plan, confirmed by its name */
         post: operations["post_recovery_plans_planId_recovery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/running-instances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Ended drills whose recovery instances still run, with how long they have run (the sparse InstancesIndex, no scan) */
+        get: operations["get_running_instances"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -809,6 +877,93 @@ export interface components {
             role?: string;
             arn?: string;
             userPoolId?: string;
+        };
+        /** @description A server's phase in the chart: a bar, or a mark (READY, FAILED) at one moment. */
+        ReportGanttPhase: {
+            start: string;
+            end: string | null;
+            drawnEnd: string;
+            startOffset: number;
+            endOffset: number;
+            phase: string;
+            label: string;
+            mark: boolean;
+            tip: string;
+        };
+        /** @description A server's lane. */
+        ReportGanttServer: {
+            sourceServerId: string | null;
+            hostname: string | null;
+            name: string;
+            label: string;
+            phases: components["schemas"]["ReportGanttPhase"][];
+        };
+        /** @description The span of a wave's pre- or post-actions. */
+        ReportGanttStage: {
+            start: string;
+            end: string | null;
+            drawnEnd: string;
+            startOffset: number;
+            endOffset: number;
+            /** @enum {unknown} */
+            stage: "PRE" | "POST";
+            label: string;
+            count: number;
+            tip: string;
+        };
+        /** @description A wave's row: its bar (start null: not run), its action spans and its servers' lanes. */
+        ReportGanttWave: {
+            waveNumber: number;
+            waveName: string;
+            status: string;
+            color: string;
+            label: string;
+            detail: string;
+            start: string | null;
+            end: string | null;
+            drawnEnd: string | null;
+            startOffset: number | null;
+            endOffset: number | null;
+            tip: string | null;
+            stages: components["schemas"]["ReportGanttStage"][];
+            servers: components["schemas"]["ReportGanttServer"][];
+            moreServers: number;
+        };
+        /** @description A pause, shaded across the chart. */
+        ReportGanttPause: {
+            start: string;
+            end: string | null;
+            drawnEnd: string;
+            startOffset: number;
+            endOffset: number;
+            seconds: number | null;
+            what: string;
+            label: string;
+            tip: string;
+        };
+        /** @description The Gantt chart as data (computed once: the HTML page draws it, the console draws the same bars). Times ISO-8601 UTC; offsets in seconds from the execution's start. */
+        ReportGantt: {
+            start: string | null;
+            startLabel?: string;
+            spanSeconds: number;
+            ticks: {
+                offset: number;
+                label: string;
+            }[];
+            waves: components["schemas"]["ReportGanttWave"][];
+            pauses: components["schemas"]["ReportGanttPause"][];
+            target: {
+                seconds: number;
+                label: string;
+                offset: number;
+            } | null;
+            recovered: {
+                seconds: number;
+                label: string;
+                at: string;
+                offset: number;
+            } | null;
+            description: string;
         };
         /** Error */
         Error: {
@@ -1214,6 +1369,82 @@ export interface components {
             errors: string[];
             warnings: string[];
             recoveryInstances: components["schemas"]["ReportRecoveryInstances"];
+            gantt: components["schemas"]["ReportGantt"];
+        };
+        /** GroupServer */
+        GroupServer: {
+            sourceServerId: string;
+            hostname: string | null;
+            /** @description false: a listed id DRS does not know */
+            found: boolean;
+            /** @enum {unknown} */
+            impactLevel: "CRITICAL" | "OPTIONAL";
+            replicationState: string | null;
+            replicationHealthy: boolean;
+            lagDuration: string | null;
+            lagSeconds: number | null;
+            lastLaunchResult: string | null;
+            tags: {
+                [key: string]: string;
+            };
+        };
+        /** GroupServerList */
+        GroupServerList: {
+            groupId: string;
+            items: components["schemas"]["GroupServer"][];
+        };
+        /** GroupUsage */
+        GroupUsage: {
+            groupId: string;
+            plans: {
+                planId: string;
+                name: string;
+                waves: {
+                    waveNumber: number;
+                    waveName: string;
+                }[];
+            }[];
+            executions: components["schemas"]["ExecutionSummary"][];
+        };
+        /** ReportLink */
+        ReportLink: {
+            /** @description a presigned GET of the stored HTML report */
+            url: string;
+            /** @description ISO-8601 UTC */
+            expiresAt: string;
+            expiresInSeconds: number;
+        };
+        /** RunningInstance */
+        RunningInstance: {
+            executionId: string;
+            planId: string;
+            planName: string;
+            /** @enum {unknown} */
+            executionType: "DRILL" | "RECOVERY";
+            /** @enum {unknown} */
+            status: "PENDING" | "IN_PROGRESS" | "PAUSED" | "CANCELLING" | "COMPLETED" | "PARTIAL_SUCCESS" | "FAILED" | "CANCELLED";
+            /** @description ISO-8601 UTC */
+            startTime: string;
+            endTime: string | null;
+            runningSince: string | null;
+            runningSeconds: number | null;
+            instanceCount: number;
+            servers: {
+                sourceServerId: string;
+                hostname: string | null;
+                /** @description hostname (id) */
+                label: string;
+                ec2InstanceId: string;
+                ec2State: string | null;
+                launchTime: string | null;
+            }[];
+            canTerminate: components["schemas"]["CanTerminate"];
+        };
+        /** RunningInstanceList */
+        RunningInstanceList: {
+            items: components["schemas"]["RunningInstance"][];
+            /** @description ISO-8601 UTC */
+            generatedAt: string;
         };
     };
     responses: never;
@@ -1490,6 +1721,55 @@ export interface operations {
             };
             /** @description Unknown id or route */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_executions_executionId_report_link: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                executionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportLink"];
+                };
+            };
+            /** @description Malformed request (not JSON, too large, bad query parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown id or route */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2310,6 +2590,89 @@ export interface operations {
             };
         };
     };
+    get_protection_groups_groupId_servers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                groupId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupServerList"];
+                };
+            };
+            /** @description Malformed request (not JSON, too large, bad query parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown id or route */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_protection_groups_groupId_usage: {
+        parameters: {
+            query?: {
+                /** @description executions shown (1-50, default 10) */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                groupId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupUsage"];
+                };
+            };
+            /** @description Malformed request (not JSON, too large, bad query parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown id or route */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_recovery_plans: {
         parameters: {
             query?: never;
@@ -2697,6 +3060,35 @@ export interface operations {
             };
             /** @description Well-formed but invalid */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_running_instances: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunningInstanceList"];
+                };
+            };
+            /** @description Malformed request (not JSON, too large, bad query parameter) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };

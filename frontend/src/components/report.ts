@@ -1,7 +1,10 @@
-// The drill report, fetched through the console's own fetch (SigV4-signed when deployed, plain in the
-// sandbox: one code path) and handed to the browser as a Blob URL, since a signed request cannot be
-// a plain link. The page carries its own Content-Security-Policy (no script runs in it).
+// The drill report. Once stored (an ended execution's), it opens from a short-lived presigned link
+// the API gives (GET /executions/{id}/report-link), a URL that can be shared with someone who has
+// access. Before that (a running execution), the report as it stands is fetched through the
+// console's own fetch (SigV4-signed when deployed, plain in the sandbox) and handed to the browser
+// as a Blob URL. The page carries its own Content-Security-Policy (no script runs in it).
 import type { Api } from "../api/client";
+import { reportLink } from "../api/pages";
 
 /** How long a Blob URL stays valid: long enough for the tab to load it or the download to start. */
 const BLOB_LIFETIME_MS = 60_000;
@@ -15,9 +18,15 @@ function blobUrl(text: string, type: string): string {
 /**
  * Opens the HTML report in a new tab. The tab is opened at once, inside the click (so no pop-up
  * blocker stops it), cut off from the console (`opener = null`), and sent to the report when it
- * has arrived; on an error it is closed and the error is thrown.
+ * has arrived; on an error it is closed and the error is thrown. `stored`: the execution's report
+ * is stored (reportLocation): the tab goes to its presigned link.
  */
-export async function openReport(api: Api, executionId: string, win: Window = window): Promise<void> {
+export async function openReport(
+  api: Api,
+  executionId: string,
+  win: Window = window,
+  stored = false,
+): Promise<void> {
   const tab = win.open("", "_blank");
   if (!tab) throw new Error("the browser blocked the new tab: allow pop-ups for the console");
   tab.opener = null;
@@ -28,8 +37,12 @@ export async function openReport(api: Api, executionId: string, win: Window = wi
     // Not our document to write in (it should be: about:blank of the same origin); only cosmetic.
   }
   try {
-    const html = await api.report(executionId, "html");
-    tab.location.href = blobUrl(html, "text/html;charset=utf-8");
+    if (stored) {
+      tab.location.href = (await reportLink(api, executionId)).url;
+    } else {
+      const html = await api.report(executionId, "html");
+      tab.location.href = blobUrl(html, "text/html;charset=utf-8");
+    }
   } catch (e) {
     tab.close();
     throw e;

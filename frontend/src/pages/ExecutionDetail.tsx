@@ -16,7 +16,10 @@ import Table from "@cloudscape-design/components/table";
 import Tabs from "@cloudscape-design/components/tabs";
 import type { Execution, Wave, WaveAction } from "../api/types";
 import { ConfirmModal } from "../components/ConfirmModal";
+import { serverLabel } from "../api/pages";
+import { GanttPanel } from "../components/Gantt";
 import { RecoveryTimePanel } from "../components/RecoveryTime";
+import { ShareReportLink } from "../components/ReportLink";
 import { downloadReportJson, openReport } from "../components/report";
 import { ActionStatusIndicator, ExecutionStatusIndicator, WaveStatusIndicator } from "../components/Status";
 import { REFRESH_MS, useInterval, useLoad } from "../components/hooks";
@@ -121,7 +124,7 @@ export function WaveCard({ wave }: { wave: Wave }) {
     <ul data-testid={`wave-${wave.waveNumber}-failed-servers`}>
       {failed.map((s) => (
         <li key={s.sourceServerId}>
-          {s.hostname ? `${s.hostname} (${s.sourceServerId})` : s.sourceServerId}
+          {serverLabel(s)}
           {s.impactLevel ? `, ${s.impactLevel}` : ""}: {errorText(s.error) ?? "failed"}
         </li>
       ))}
@@ -217,14 +220,15 @@ export function PauseBanner({ execution }: { execution: Execution }) {
 }
 
 /** The drill report: the HTML page in a new tab, or the JSON document saved. Every role may read it. */
-export function ReportActions({ executionId }: { executionId: string }) {
+export function ReportActions({ executionId, stored = false }: { executionId: string; stored?: boolean }) {
   const api = useApi();
   const notify = useNotify();
   const [busy, setBusy] = useState<"html" | "json" | null>(null);
   const run = (format: "html" | "json") => {
     setBusy(format);
     // openReport opens its tab before any await: it must run inside the click.
-    const done = format === "html" ? openReport(api, executionId) : downloadReportJson(api, executionId);
+    const done =
+      format === "html" ? openReport(api, executionId, window, stored) : downloadReportJson(api, executionId);
     done
       .catch((e: unknown) => notify("error", `The report could not be ${format === "html" ? "opened" : "downloaded"}: ${(e as Error).message}`))
       .finally(() => setBusy(null));
@@ -243,6 +247,7 @@ export function ReportActions({ executionId }: { executionId: string }) {
       <Button iconName="download" loading={busy === "json"} onClick={() => run("json")} data-testid="download-report">
         Download JSON
       </Button>
+      {stored && <ShareReportLink api={api} executionId={executionId} onError={(m) => notify("error", m)} />}
     </SpaceBetween>
   );
 }
@@ -444,7 +449,7 @@ export function ExecutionDetailPage() {
         }
         actions={
           <SpaceBetween direction="horizontal" size="m">
-            <ReportActions executionId={execution.executionId} />
+            <ReportActions executionId={execution.executionId} stored={Boolean(execution.reportLocation)} />
             <ExecutionActions execution={execution} onAction={setPending} />
           </SpaceBetween>
         }
@@ -544,6 +549,12 @@ export function ExecutionDetailPage() {
             label: "Servers",
             contentRenderStrategy: "lazy",
             content: <ServerTable executionId={execution.executionId} version={serversVersion} variant="borderless" />,
+          },
+          {
+            id: "chart",
+            label: "Gantt chart",
+            contentRenderStrategy: "lazy",
+            content: <GanttPanel api={api} executionId={execution.executionId} version={serversVersion} />,
           },
           {
             id: "timeline",

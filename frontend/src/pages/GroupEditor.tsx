@@ -24,6 +24,7 @@ import { useLoad } from "../components/hooks";
 import { useBreadcrumbs, useNotify } from "../components/shell";
 import { useApi } from "../session";
 import { humanize } from "../status";
+import { serverLabel } from "../api/pages";
 
 interface Tag {
   key: string;
@@ -286,7 +287,7 @@ export function GroupEditorPage() {
                 <Multiselect
                   selectedOptions={members
                     .filter((m) => optional.includes(m.sourceServerId))
-                    .map((m) => ({ value: m.sourceServerId, label: m.hostname ?? m.sourceServerId }))}
+                    .map((m) => ({ value: m.sourceServerId, label: serverLabel(m) }))}
                   options={members.map((m) => ({
                     value: m.sourceServerId,
                     label: m.hostname ?? m.sourceServerId,

@@ -5,6 +5,7 @@ import Alert from "@cloudscape-design/components/alert";
 import Box from "@cloudscape-design/components/box";
 import Button from "@cloudscape-design/components/button";
 import Header from "@cloudscape-design/components/header";
+import Link from "@cloudscape-design/components/link";
 import Pagination from "@cloudscape-design/components/pagination";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Table from "@cloudscape-design/components/table";
@@ -94,7 +95,12 @@ export function GroupsPage() {
         }
         pagination={<Pagination {...paginationProps} />}
         columnDefinitions={[
-          { id: "name", header: "Name", cell: (g) => g.name, sortingField: "name" },
+          {
+            id: "name",
+            header: "Name",
+            cell: (g) => <Link href={`#/protection-groups/${g.groupId}`}>{g.name}</Link>,
+            sortingField: "name",
+          },
           { id: "description", header: "Description", cell: (g) => g.description || "-" },
           { id: "selection", header: "Servers", cell: (g) => selectionText(g) },
           { id: "id", header: "Id", cell: (g) => g.groupId },

@@ -201,6 +201,9 @@ class ExecutionRecord(TypedDict):
     terminationEndTime: NotRequired[str]
     terminationError: NotRequired[str]
     instancesTerminated: NotRequired[bool]
+    # "PENDING" (the sparse InstancesIndex) from the end of a DRILL that left recovery instances
+    # until they are terminated: the console's "Instances still running" (internal; never shown).
+    instancesPending: NotRequired[str]
     reportLocation: NotRequired[str]
     reportTime: NotRequired[str]
     # The outbox: events a control wrote in the same write as its state change, not yet in the

@@ -345,6 +345,120 @@ SOURCE_SERVER = _closed(
     ["sourceServerId", "tags", "isArchived"],
 )
 
+GROUP_SERVER = _closed(
+    "GroupServer",
+    {
+        "sourceServerId": STRING,
+        "hostname": _nullable(STRING),
+        "found": {"type": "boolean", "description": "false: a listed id DRS does not know"},
+        "impactLevel": {"enum": ["CRITICAL", "OPTIONAL"]},
+        "replicationState": _nullable(STRING),
+        "replicationHealthy": BOOLEAN,
+        "lagDuration": _nullable({"type": "string", "description": "ISO-8601 duration, as DRS reports it"}),
+        "lagSeconds": _nullable(INTEGER),
+        "lastLaunchResult": _nullable(STRING),
+        "tags": {"type": "object", "additionalProperties": STRING},
+    },
+    [
+        "sourceServerId",
+        "hostname",
+        "found",
+        "impactLevel",
+        "replicationState",
+        "replicationHealthy",
+        "lagDuration",
+        "lagSeconds",
+        "lastLaunchResult",
+        "tags",
+    ],
+)
+GROUP_SERVER_LIST = _closed(
+    "GroupServerList",
+    {"groupId": STRING, "items": {"type": "array", "items": ref("GroupServer")}},
+    ["groupId", "items"],
+)
+GROUP_USAGE = _closed(
+    "GroupUsage",
+    {
+        "groupId": STRING,
+        "plans": {
+            "type": "array",
+            "items": _closed(
+                "GroupPlan",
+                {
+                    "planId": STRING,
+                    "name": STRING,
+                    "waves": {
+                        "type": "array",
+                        "items": _closed(
+                            "GroupPlanWave",
+                            {"waveNumber": INTEGER, "waveName": STRING},
+                            ["waveNumber", "waveName"],
+                        ),
+                    },
+                },
+                ["planId", "name", "waves"],
+            ),
+        },
+        "executions": {"type": "array", "items": ref("ExecutionSummary")},
+    },
+    ["groupId", "plans", "executions"],
+)
+REPORT_LINK = _closed(
+    "ReportLink",
+    {
+        "url": {"type": "string", "description": "a presigned GET of the stored HTML report"},
+        "expiresAt": TIME,
+        "expiresInSeconds": INTEGER,
+    },
+    ["url", "expiresAt", "expiresInSeconds"],
+)
+RUNNING_INSTANCE = _closed(
+    "RunningInstance",
+    {
+        "executionId": STRING,
+        "planId": STRING,
+        "planName": STRING,
+        "executionType": {"enum": ["DRILL", "RECOVERY"]},
+        "status": STATUS,
+        "startTime": TIME,
+        "endTime": _nullable(TIME),
+        "runningSince": _nullable(TIME),
+        "runningSeconds": _nullable(INTEGER),
+        "instanceCount": INTEGER,
+        "servers": {
+            "type": "array",
+            "items": _closed(
+                "RunningInstanceServer",
+                {
+                    "sourceServerId": STRING,
+                    "hostname": _nullable(STRING),
+                    "label": {"type": "string", "description": "hostname (id)"},
+                    "ec2InstanceId": STRING,
+                    "ec2State": _nullable(STRING),
+                    "launchTime": _nullable(TIME),
+                },
+                ["sourceServerId", "hostname", "label", "ec2InstanceId", "ec2State", "launchTime"],
+            ),
+        },
+        "canTerminate": ref("CanTerminate"),
+    },
+    [
+        "executionId",
+        "planId",
+        "planName",
+        "executionType",
+        "status",
+        "startTime",
+        "endTime",
+        "runningSince",
+        "runningSeconds",
+        "instanceCount",
+        "servers",
+        "canTerminate",
+    ],
+)
+
 ERROR: dict[str, Any] = {
     "title": "Error",
     "type": "object",
@@ -425,6 +539,16 @@ def components() -> dict[str, dict[str, Any]]:
             "TimelineEvent": ref("ReportEvent"),
             "TimelinePage": _page("TimelinePage", "ReportEvent"),
             "Report": report,
+            "GroupServer": GROUP_SERVER,
+            "GroupServerList": GROUP_SERVER_LIST,
+            "GroupUsage": GROUP_USAGE,
+            "ReportLink": REPORT_LINK,
+            "RunningInstance": RUNNING_INSTANCE,
+            "RunningInstanceList": _closed(
+                "RunningInstanceList",
+                {"items": {"type": "array", "items": ref("RunningInstance")}, "generatedAt": TIME},
+                ["items", "generatedAt"],
+            ),
         }
     )
     return found

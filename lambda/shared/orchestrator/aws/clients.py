@@ -41,7 +41,10 @@ _USERS = BotoConfig(
 _DELIVERY = BotoConfig(
     retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=5, read_timeout=10
 )
+# Reports: presigned links are signed with Signature Version 4 (what every Region accepts).
+_S3 = _RETRIES.merge(BotoConfig(signature_version="s3v4"))
 _CONFIGS = {
+    "s3": _S3,
     "lambda": _INVOKE,
     "cognito-idp": _USERS,
     "sns": _DELIVERY,

@@ -25,6 +25,7 @@ from execution_utils import (
     normalize_wave_phase,
     recovery_time,
     recovery_time_text,
+    server_label,
     status_label,
     warning_count,
     wave_badge,
@@ -243,9 +244,7 @@ def _failed_server_lines(waves: Sequence[Mapping[str, Any]]) -> list[str]:
             if len(listed) >= MAX_FAILED_SERVERS_LISTED:
                 unlisted += 1
                 continue
-            name = str(server.get("sourceServerId") or "unknown server")
-            if server.get("hostname"):
-                name += f" ({one_line(server['hostname'])})"
+            name = one_line(server_label(server))
             impact = str(server.get("impactLevel") or "CRITICAL").upper()
             reason = clip(one_line(server.get("error") or "no error detail recorded"), MAX_ERROR_CHARS)
             listed.append(f"  - {name}, wave {wave['waveNumber']}, {impact}: {reason}")

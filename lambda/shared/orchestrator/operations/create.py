@@ -18,6 +18,7 @@ from execution_utils import (
     ImpactLevel,
     LaunchStatus,
     WaveStatus,
+    name_with_id,
 )
 from orchestrator.actions import kind_of
 from orchestrator.deps import Deps
@@ -72,7 +73,13 @@ def _hostname(server: Mapping[str, Any]) -> str:
     return str(hints.get("hostname") or hints.get("fqdn") or server.get("sourceServerID"))
 
 
-def _impact(group: Mapping[str, Any], server: Mapping[str, Any]) -> str:
+def _label(server: Mapping[str, Any]) -> str:
+    """A DRS source server as messages name it: ``db01 (s-...)``."""
+    hints = server.get("sourceProperties", {}).get("identificationHints", {})
+    return name_with_id(hints.get("hostname") or hints.get("fqdn"), server.get("sourceServerID"))
+
+
+def impact_of(group: Mapping[str, Any], server: Mapping[str, Any]) -> str:
     explicit = (group.get("serverImpactLevels") or {}).get(server["sourceServerID"])
     if explicit:
         return str(ImpactLevel(str(explicit).upper()))
@@ -88,7 +95,7 @@ def _replication_state(server: Mapping[str, Any]) -> str | None:
     return str(state) if state else None
 
 
-def _matches_tags(server: Mapping[str, Any], wanted: Mapping[str, str]) -> bool:
+def matches_tags(server: Mapping[str, Any], wanted: Mapping[str, str]) -> bool:
     tags = server.get("tags") or {}
     return all(tags.get(k) == v for k, v in wanted.items())
 
@@ -118,17 +125,19 @@ def resolve_waves(
                 members.extend(
                     s
                     for s in drs_servers
-                    if _matches_tags(s, group["serverSelectionTags"]) and not s.get("isArchived", False)
+                    if matches_tags(s, group["serverSelectionTags"]) and not s.get("isArchived", False)
                 )
             for server in members:
                 sid = server["sourceServerID"]
                 if sid in seen:
                     if seen[sid] != f"wave {number}":
-                        problems.append(f"source server {sid} is in both {seen[sid]} and wave {number}")
+                        problems.append(
+                            f"source server {_label(server)} is in both {seen[sid]} and wave {number}"
+                        )
                     continue
                 seen[sid] = f"wave {number}"
                 resolved.servers.append(
-                    ResolvedServer(sid, _hostname(server), _impact(group, server), group_id)
+                    ResolvedServer(sid, _hostname(server), impact_of(group, server), group_id)
                 )
         if not resolved.servers:
             problems.append(f"wave {number} ({resolved.wave_name}) has no source servers")
@@ -136,7 +145,7 @@ def resolve_waves(
     if unknown:
         problems.insert(0, "unknown source servers: " + ", ".join(sorted(unknown)))
     unhealthy = sorted(
-        f"{s.source_server_id} ({_replication_state(by_id[s.source_server_id])})"
+        f"{_label(by_id[s.source_server_id])}: {_replication_state(by_id[s.source_server_id])}"
         for w in waves
         for s in w.servers
         if _replication_state(by_id[s.source_server_id]) in UNHEALTHY_REPLICATION
@@ -231,12 +240,12 @@ def busy_in_drs_jobs(
 def check_servers_free(deps: Deps, waves: Sequence[ResolvedWave]) -> None:
     """409 naming the DRS job when a server of the plan is still in an active DRS job (e.g. the
     termination of a previous drill's instances): StartRecovery would refuse it."""
-    server_ids = [s.source_server_id for w in waves for s in w.servers]
-    busy = busy_in_drs_jobs(deps.drs.active_jobs(deps.clock.now()), server_ids)
+    hostnames = {s.source_server_id: s.hostname for w in waves for s in w.servers}
+    busy = busy_in_drs_jobs(deps.drs.active_jobs(deps.clock.now()), list(hostnames))
     if busy:
         server, job = next(iter(sorted(busy.items())))
         raise ConflictError(
-            f"source server {server} is in active DRS job {job['jobID']} ({job.get('type', 'JOB')}, "
+            f"source server {name_with_id(hostnames.get(server), server)} is in active DRS job {job['jobID']} ({job.get('type', 'JOB')}, "
             f"{job.get('status')})"
             + (f" and {len(busy) - 1} more server(s) are busy" if len(busy) > 1 else "")
             + ": start the execution once it ended",

@@ -16,6 +16,7 @@ from execution_utils import (
     WaveStatus,
     completed_wave_count,
     decide_final_status,
+    drill_left_instances,
     duration_seconds,
     is_terminal,
     normalize_execution_status,
@@ -96,6 +97,7 @@ def finalize_execution(deps: Deps, execution_id: str, *, error: str | None = Non
                 paused_seconds=paused_seconds(execution, now) if current is ExecutionStatus.PAUSED else None,
                 # DRS jobs that run on are followed by the scheduled find, which records their instances.
                 jobs_pending=any(wave_jobs_pending(w) for w in waves),
+                instances_left=drill_left_instances(execution, waves),
             )
         except StaleWriteError:
             continue

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from execution_utils import (
@@ -17,13 +18,14 @@ from execution_utils import (
     verdict,
 )
 from orchestrator.deps import Deps
-from orchestrator.exceptions import TransientError
+from orchestrator.exceptions import ConflictError, TransientError
 from orchestrator.model import ExecutionRecord
 from orchestrator.operations.finalize import expected_events, record_end
 from orchestrator.operations.state import MachineState, machine_state
 from orchestrator.operations.timeline import all_events, note
 from orchestrator.reports.html import render_html
 from orchestrator.reports.model import build_report
+from orchestrator.timeutil import iso
 
 logger = logging.getLogger(__name__)
 
@@ -118,3 +120,25 @@ def store_report(deps: Deps, execution: ExecutionRecord, *, why: str | None = No
     note(deps, execution_id, event_id, "REPORT_WRITTEN", message)
     logger.info("report written", extra={"executionId": execution_id, "location": location})
     return location
+
+
+# How long a shared link to a report reads it: long enough to open or pass on, short enough that
+# a forwarded link stops working soon after (whoever needs it later asks the API for a new one).
+REPORT_LINK_SECONDS = 300
+
+
+def report_link(deps: Deps, execution_id: str) -> dict[str, Any]:
+    """A short-lived link to the stored HTML report of an ended execution (S3: a presigned GET made
+    with the function's credentials): ``{url, expiresAt, expiresInSeconds}``. 409 REPORT_NOT_READY
+    while no report is stored (the execution runs, or its report is not written yet)."""
+    execution = deps.stores.executions.get(execution_id)
+    location = execution.get("reportLocation")
+    url = deps.reports.link(location, expires_seconds=REPORT_LINK_SECONDS) if location else None
+    if url is None:
+        raise ConflictError(
+            "no report is stored for this execution yet: it is written when the execution ends "
+            "(GET /executions/{id}/report builds one as it stands)",
+            code="REPORT_NOT_READY",
+        )
+    expires = deps.clock.now() + timedelta(seconds=REPORT_LINK_SECONDS)
+    return {"url": url, "expiresAt": iso(expires), "expiresInSeconds": REPORT_LINK_SECONDS}

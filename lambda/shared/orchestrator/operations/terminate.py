@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from execution_utils import ExecutionType, can_terminate_execution, termination_outcome
+from execution_utils import ExecutionType, can_terminate_execution, server_label, termination_outcome
 from orchestrator.deps import Deps
 from orchestrator.exceptions import ConflictError, OrchestratorError, StaleWriteError
 from orchestrator.identity import ActorLike
@@ -166,6 +166,12 @@ def follow_termination(deps: Deps, execution: ExecutionRecord) -> bool:
     # read, the termination stays pending and the next find tries again.
     record_instance_states(deps, execution)
     requested = execution.get("terminationRequestedTime") or ""
+    if not_terminated:
+        # Named as people know them: hostname (id); the event's details keep the ids.
+        known = {s["sourceServerId"]: s for s in deps.stores.servers.all(execution["executionId"])}
+        names = [server_label(known[i]) if i in known else i for i in not_terminated]
+    else:
+        names = []
     note(
         deps,
         execution["executionId"],
@@ -173,11 +179,11 @@ def follow_termination(deps: Deps, execution: ExecutionRecord) -> bool:
         "TERMINATION_FINISHED",
         "recovery instances terminated"
         if not not_terminated
-        else f"termination ended; not terminated: {', '.join(not_terminated[:20])}",
+        else f"termination ended; not terminated: {', '.join(names[:20])}",
         details={"notTerminated": not_terminated} if not_terminated else None,
     )
     ended = deps.stores.executions.record_termination_end(
-        execution, not_terminated=not_terminated, now=deps.clock.iso()
+        execution, not_terminated=names, now=deps.clock.iso()
     )
     _rewrite_report(deps, ended)
     logger.info(

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any, TypedDict, Unpack
 
-from execution_utils import duration_seconds
+from execution_utils import duration_seconds, server_label
 from orchestrator.deps import Deps
 from orchestrator.exceptions import OrchestratorError, TransientError
 from orchestrator.identity import ActorLike
@@ -205,11 +205,7 @@ def finished_wave(deps: Deps, execution_id: str, wave: Mapping[str, Any]) -> Non
 
 def server_events(server: ServerRecord) -> list[tuple[str, TimelineEvent]]:
     """(sort key, event) of every moment recorded on a server item."""
-    name = (
-        f"{server['sourceServerId']} ({server['hostname']})"
-        if server.get("hostname")
-        else server["sourceServerId"]
-    )
+    name = server_label(server)
     found: list[tuple[str, TimelineEvent]] = []
     for phase, time in (server.get("phaseTimes") or {}).items():
         kind, what = _SERVER_MOMENTS.get(phase, ("SERVER_PHASE", phase.lower()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from execution_utils import (
@@ -19,6 +20,7 @@ from execution_utils import (
     is_terminal,
     next_action,
     normalize_execution_status,
+    server_label,
 )
 from orchestrator import timeutil
 from orchestrator.aws.drs import chunks
@@ -270,15 +272,17 @@ def _relaunched(server: ServerRecord, job_id: str) -> ServerRecord:
     )
 
 
-def _capacity_shortfall(deps: Deps, server_ids: list[str]) -> str | None:
+def _capacity_shortfall(deps: Deps, servers: Sequence[Mapping[str, Any]]) -> str | None:
     """Why DRS cannot take these servers now (a server still in another active job, such as the
     termination of a previous drill's instances, or the account-wide limits), or None."""
     cfg = deps.config
-    server_count = len(server_ids)
+    by_id = {str(s["sourceServerId"]): s for s in servers}
+    server_count = len(by_id)
     active = deps.drs.active_jobs(deps.clock.now())
-    busy_in = busy_in_drs_jobs(active, server_ids)
+    busy_in = busy_in_drs_jobs(active, list(by_id))
     if busy_in:
-        server, job = next(iter(sorted(busy_in.items())))
+        server_id, job = next(iter(sorted(busy_in.items())))
+        server = server_label(by_id[server_id])
         return f"source server {server} is in active DRS job {job['jobID']} ({job.get('type', 'JOB')})" + (
             f" with {len(busy_in) - 1} more" if len(busy_in) > 1 else ""
         )
@@ -369,7 +373,7 @@ def start_wave(deps: Deps, state: dict[str, Any]) -> MachineState:
     if claimed.get("cancelRequested"):
         # A cancel was accepted: the jobs already started are followed, nothing more is launched.
         pending = []
-    if pending and (why := _capacity_shortfall(deps, [s["sourceServerId"] for s in pending])):
+    if pending and (why := _capacity_shortfall(deps, pending)):
         return _queue_for_capacity(deps, state, claimed, index, why)
     tags = {
         TAG_EXECUTION: execution_id,
@@ -404,7 +408,7 @@ def start_wave(deps: Deps, state: dict[str, Any]) -> MachineState:
                 updates.extend(_relaunched(s, adopted[s["sourceServerId"]]) for s in chunk)
                 logger.info("conflicting job is our own: adopted", extra={"executionId": execution_id})
                 continue
-            if why := _capacity_shortfall(deps, ids):
+            if why := _capacity_shortfall(deps, chunk):
                 # Another job holds the servers (a termination that started meanwhile): wait for it.
                 deps.stores.servers.put_many(updates)
                 return _queue_for_capacity(deps, state, claimed, index, why)

@@ -1,7 +1,9 @@
 """The report's timeline picture: an inline SVG Gantt chart of the waves (a bar each, coloured by
 status, with the span of its pre- and post-actions under it) and their servers (a lane each,
 coloured by phase), pauses shaded, the target and the moment of recovery marked, and its legend.
-Pure: it draws from the report model."""
+Pure, in two steps: ``gantt_model`` computes the chart as data from the report model (every bar's
+moments, offsets, labels and tips; the JSON report carries it as ``gantt`` and the console draws
+it), and ``chart_svg`` draws that data as the page's SVG, computing nothing of its own."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from execution_utils import format_duration, whole_second
+from execution_utils import format_duration, server_label, whole_second
 from orchestrator.reports.formatting import (
     clip,
     duration_text,
@@ -19,6 +21,7 @@ from orchestrator.reports.formatting import (
     server_name,
     short_offset,
 )
+from orchestrator.timeutil import iso
 
 # At most this many servers of a wave are drawn in the chart (then "+N more"), so that a wave of a
 # thousand servers still prints on one page; the servers tables always list every server.
@@ -123,62 +126,68 @@ def _rect(
 
 
 def _span_tip(
-    what: str, start: datetime | None, end: datetime | None, scale: _Scale, *, seconds: Any = None
+    what: str,
+    start: datetime | None,
+    end: datetime | None,
+    scale: _Scale,
+    *,
+    seconds: Any = None,
+    raw: bool = False,
 ) -> str:
-    """``what: +1m → +3m (2m 00s)``; ``seconds``: the span's length as the report model has it."""
+    """``what: +1m → +3m (2m 00s)``; ``seconds``: the span's length as the report model has it;
+    ``raw``: plain text (the chart model's), else escaped for the page."""
+    text = _tip_text(what, start, end, scale, seconds)
+    return text if raw else esc(text)
+
+
+def _tip_text(what: str, start: datetime | None, end: datetime | None, scale: _Scale, seconds: Any) -> str:
     begin = "?" if start is None else f"+{short_offset(scale.offset(start))}"
     if end is None:
-        return esc(f"{what}: from {begin}, still running")
+        return f"{what}: from {begin}, still running"
     if isinstance(seconds, int) and not isinstance(seconds, bool):
         length = format_duration(seconds)
     else:
         length = format_duration(whole_seconds(start, end)) if start else "?"
-    return esc(f"{what}: {begin} \u2192 +{short_offset(scale.offset(end))} ({length})")
+    return f"{what}: {begin} \u2192 +{short_offset(scale.offset(end))} ({length})"
 
 
-def _server_rows(
-    wave: Mapping[str, Any], y: float, scale: _Scale, day_end: datetime | None
-) -> tuple[str, float]:
+def _server_rows(wave: Mapping[str, Any], y: float, scale: _Scale) -> tuple[str, float]:
     parts: list[str] = []
-    servers: list[Mapping[str, Any]] = list(wave["servers"])
-    for server in _drawn(servers):
-        name = server_name(server)
+    for server in wave["servers"]:
+        name = str(server["name"])
         parts.append(
             f'<g class="server-row" data-server="{esc(server.get("sourceServerId"))}">'
             f'<text x="{_PLOT_X0 - 8}" y="{y + 9:.1f}" class="server-label" text-anchor="end">'
             f"{esc(clip(name, 34))}</text>"
             f'<line x1="{_PLOT_X0}" x2="{_PLOT_X1}" y1="{y + 6:.1f}" y2="{y + 6:.1f}" class="lane"/>'
         )
-        for phase in server.get("phases") or []:
-            kind = str(phase.get("phase"))
-            start = parse_time(phase.get("start"))
-            if start is None:
-                continue
-            if kind in ("READY", "FAILED"):
+        for phase in server["phases"]:
+            kind = str(phase["phase"])
+            start = parse_time(phase["start"])
+            if phase["mark"]:
                 color = READY_COLOR if kind == "READY" else FAILED_COLOR
                 x = scale.x(start)
-                tip = esc(f"{name}: {kind.lower()} at +{short_offset(scale.offset(start))}")
                 parts.append(
                     f'<rect class="mark mark-{kind.lower()}" x="{x - 1.5:.1f}" y="{y + 0.5:.1f}" width="3" '
-                    f'height="11" fill="{color}"><title>{tip}</title></rect>'
+                    f'height="11" fill="{color}"{_times(phase)}><title>{esc(phase["tip"])}</title></rect>'
                 )
                 continue
-            end = parse_time(phase.get("end")) or day_end
             parts.append(
                 _rect(
                     scale.x(start),
-                    scale.x(end),
+                    scale.x(parse_time(phase["drawnEnd"])),
                     y + 2.5,
                     7,
                     fill=PHASE_COLORS.get(kind, "#bbbbbb"),
                     css=f"phase phase-{esc(kind.lower())}",
-                    tip=_span_tip(f"{name} {PHASE_LABELS.get(kind, kind)}", start, end, scale),
+                    tip=esc(phase["tip"]),
+                    extra=_times(phase),
                 )
             )
         parts.append("</g>")
         y += _SERVER_ROW
-    if len(servers) > MAX_CHART_SERVERS:
-        more = len(servers) - MAX_CHART_SERVERS
+    more = int(wave["moreServers"])
+    if more:
         parts.append(
             f'<text x="{_PLOT_X0 - 8}" y="{y + 10:.1f}" class="more" text-anchor="end">+{more} more '
             f"server{'s' if more != 1 else ''}</text>"
@@ -187,6 +196,15 @@ def _server_rows(
         )
         y += _MORE_ROW
     return "".join(parts), y
+
+
+def _times(item: Mapping[str, Any]) -> str:
+    """The span's moments as attributes (what the console's chart carries too): ``data-start``,
+    ``data-end`` (empty while it runs) and the offsets from the execution's start in seconds."""
+    return (
+        f' data-start="{esc(item.get("start") or "")}" data-end="{esc(item.get("end") or "")}"'
+        f' data-start-offset="{esc(item.get("startOffset"))}" data-end-offset="{esc(item.get("endOffset"))}"'
+    )
 
 
 def _last_moment(server: Mapping[str, Any]) -> str:
@@ -222,9 +240,21 @@ def _stage_span(wave: Mapping[str, Any], stage: str) -> tuple[datetime, datetime
     return min(starts), max(e for e in ends if e is not None)
 
 
-def _action_spans(wave: Mapping[str, Any], y: float, scale: _Scale, open_end: datetime) -> str:
-    """A strip under the wave's bar for its pre-actions and one for its post-actions."""
-    parts = []
+def _span(start: datetime, end: datetime | None, drawn_end: datetime, scale: _Scale) -> dict[str, Any]:
+    """A span as the chart model keeps it: its moments (``end`` None while it runs), where its bar
+    ends (``drawnEnd``: the end, or the chart's live edge) and both offsets in seconds."""
+    return {
+        "start": iso(start),
+        "end": iso(end) if end else None,
+        "drawnEnd": iso(end or drawn_end),
+        "startOffset": round(scale.offset(start), 3),
+        "endOffset": round(scale.offset(end or drawn_end), 3),
+    }
+
+
+def _stages(wave: Mapping[str, Any], scale: _Scale, open_end: datetime) -> list[dict[str, Any]]:
+    """The span of the wave's pre-actions and that of its post-actions (those that ran)."""
+    found = []
     for stage in ("PRE", "POST"):
         span = _stage_span(wave, stage)
         if span is None:
@@ -232,25 +262,75 @@ def _action_spans(wave: Mapping[str, Any], y: float, scale: _Scale, open_end: da
         start, end = span
         count = sum(1 for a in wave.get("actions") or [] if a.get("stage") == stage)
         what = f"Wave {wave.get('waveNumber')} {STAGE_LABELS[stage].lower()} ({count})"
-        parts.append(
-            _rect(
-                scale.x(start),
-                scale.x(end or open_end),
-                y,
-                4.5,
-                fill=STAGE_COLORS[stage],
-                css=f"action-span action-{stage.lower()}",
-                tip=_span_tip(what, start, end, scale),
-            )
+        found.append(
+            {
+                "stage": stage,
+                "label": STAGE_LABELS[stage],
+                "count": count,
+                "tip": _span_tip(what, start, end, scale, raw=True),
+                **_span(start, end, open_end, scale),
+            }
         )
-    return "".join(parts)
+    return found
 
 
-def chart_svg(report: Mapping[str, Any]) -> str:
+def _server_model(server: Mapping[str, Any], scale: _Scale, day_end: datetime) -> dict[str, Any]:
+    name = server_name(server)
+    phases = []
+    for phase in server.get("phases") or []:
+        kind = str(phase.get("phase"))
+        start = parse_time(phase.get("start"))
+        if start is None:
+            continue
+        if kind in ("READY", "FAILED"):
+            phases.append(
+                {
+                    "phase": kind,
+                    "label": kind.capitalize(),
+                    "mark": True,
+                    "tip": f"{name}: {kind.lower()} at +{short_offset(scale.offset(start))}",
+                    **_span(start, start, start, scale),
+                }
+            )
+            continue
+        end = parse_time(phase.get("end"))
+        phases.append(
+            {
+                "phase": kind,
+                "label": PHASE_LABELS.get(kind, kind),
+                "mark": False,
+                "tip": _span_tip(
+                    f"{name} {PHASE_LABELS.get(kind, kind)}", start, end or day_end, scale, raw=True
+                ),
+                **_span(start, end, day_end, scale),
+            }
+        )
+    return {
+        "sourceServerId": server.get("sourceServerId"),
+        "hostname": server.get("hostname"),
+        "name": name,
+        "label": server_label(server),
+        "phases": phases,
+    }
+
+
+def gantt_model(report: Mapping[str, Any]) -> dict[str, Any]:
+    """The chart as data, computed once from the report model: the HTML page draws it as SVG
+    (``chart_svg``) and the JSON report carries it (``gantt``) for the console to draw the same bars.
+    Times are ISO-8601 UTC; offsets are seconds from the execution's start."""
     execution = report["execution"]
     start = parse_time(execution.get("startTime"))
     if start is None:
-        return '<p class="none">No start time recorded: nothing to draw.</p>'
+        return {
+            "start": None,
+            "spanSeconds": 0,
+            "ticks": [],
+            "waves": [],
+            "pauses": [],
+            "target": None,
+            "recovered": None,
+            "description": "No start time recorded: nothing to draw.",
+        }
     known = [m for m in _moments(report) if m is not None]
     last = max([start, *known])
     span = (last - start).total_seconds()
@@ -265,122 +345,205 @@ def chart_svg(report: Mapping[str, Any]) -> str:
     end_of_chart = start + timedelta(seconds=span)
     live_end = parse_time(report.get("generatedAt")) if not report.get("final") else None
 
-    rows: list[str] = []
-    y = float(_TOP)
+    waves = []
     for wave in report["waves"]:
         number = wave.get("waveNumber")
         status = str(wave.get("status"))
-        color = WAVE_COLORS.get(status, "#999999")
         w_start = parse_time(wave.get("startTime"))
         w_end = parse_time(wave.get("endTime"))
-        label = clip(f"Wave {number} \u00b7 {wave.get('waveName')}", 30)
         servers = len(wave["servers"])
         detail = f"{status.replace('_', ' ')} \u00b7 {duration_text(wave.get('durationSeconds'))}"
         if w_start is None:
             detail = status.replace("_", " ") + (" (never started)" if status == "CANCELLED" else "")
         detail += f" \u00b7 {servers} server{'s' if servers != 1 else ''}"
-        rows.append(
-            f'<g class="wave-row" data-wave="{esc(number)}" data-status="{esc(status)}">'
-            f'<line x1="0" x2="{_W}" y1="{y:.1f}" y2="{y:.1f}" class="sep"/>'
-            f'<text x="{_PLOT_X0 - 8}" y="{y + 15:.1f}" class="wave-label" text-anchor="end">{esc(label)}</text>'
-            f'<text x="{_PLOT_X0 - 8}" y="{y + 28:.1f}" class="wave-detail" text-anchor="end">{esc(detail)}</text>'
-        )
+        row: dict[str, Any] = {
+            "waveNumber": number,
+            "waveName": wave.get("waveName"),
+            "status": status,
+            "color": WAVE_COLORS.get(status, "#999999"),
+            "label": f"Wave {number} \u00b7 {wave.get('waveName')}",
+            "detail": detail,
+            "start": None,
+            "end": None,
+            "drawnEnd": None,
+            "startOffset": None,
+            "endOffset": None,
+            "tip": None,
+            "stages": [],
+        }
+        day_end = w_end or live_end or end_of_chart
         if w_start is not None:
-            stop = w_end or live_end or end_of_chart
-            open_end = "" if w_end else ' stroke="#333" stroke-dasharray="4 3"'
-            rows.append(
-                _rect(
-                    scale.x(w_start),
-                    scale.x(stop),
-                    y + 8,
-                    18,
-                    fill=color,
-                    css="wave-bar",
-                    tip=_span_tip(
-                        f"Wave {number} ({wave.get('waveName')}) {status.replace('_', ' ').lower()}",
-                        w_start,
-                        w_end,
-                        scale,
-                    ),
-                    extra=open_end,
-                )
+            row.update(_span(w_start, w_end, live_end or end_of_chart, scale))
+            row["tip"] = _span_tip(
+                f"Wave {number} ({wave.get('waveName')}) {status.replace('_', ' ').lower()}",
+                w_start,
+                w_end,
+                scale,
+                raw=True,
             )
-            rows.append(_action_spans(wave, y + 27.5, scale, live_end or end_of_chart))
-        else:
-            rows.append(f'<text x="{_PLOT_X0 + 4}" y="{y + 21:.1f}" class="not-run">not run</text>')
-        rows.append("</g>")
-        y += _WAVE_ROW
-        drawn, y = _server_rows(wave, y, scale, parse_time(wave.get("endTime")) or live_end or end_of_chart)
-        rows.append(drawn)
-        y += 4
-    bottom = y
+            row["stages"] = _stages(wave, scale, live_end or end_of_chart)
+        all_servers: list[Mapping[str, Any]] = list(wave["servers"])
+        row["servers"] = [_server_model(s, scale, day_end) for s in _drawn(all_servers)]
+        row["moreServers"] = max(0, len(all_servers) - MAX_CHART_SERVERS)
+        waves.append(row)
 
-    back: list[str] = []
+    pauses = []
     for pause in report["pauses"]:
         p_start = parse_time(pause.get("start"))
         if p_start is None:
             continue
         p_end = parse_time(pause.get("end"))
-        x0, x1 = scale.x(p_start), scale.x(p_end)
         # the pause's own seconds from the report model (they add up to the headline's paused time)
         seconds = pause.get("seconds")
-        tip = _span_tip(_pause_what(pause), p_start, p_end, scale, seconds=seconds)
+        pauses.append(
+            {
+                "seconds": seconds,
+                "what": _pause_what(pause),
+                "label": f"paused {duration_text(seconds) if p_end else ''}".rstrip(),
+                "tip": _span_tip(_pause_what(pause), p_start, p_end, scale, seconds=seconds, raw=True),
+                **_span(p_start, p_end, end_of_chart, scale),
+            }
+        )
+    step = _tick_step(span)
+    ticks = [{"offset": t, "label": short_offset(t)} for t in range(0, int(span) + 1, step)]
+    seconds = recovery.get("seconds")
+    recovered = None
+    if isinstance(seconds, int):
+        # At the moment the last wave completed (``seconds`` is that, in whole seconds).
+        ends = [m for w in report["waves"] if (m := parse_time(w.get("endTime"))) is not None]
+        at = max(ends) if ends else start + timedelta(seconds=seconds)
+        recovered = {
+            "seconds": seconds,
+            "label": f"recovered {duration_text(seconds)}",
+            "at": iso(at),
+            "offset": round(scale.offset(at), 3),
+        }
+    count = len(report["waves"])
+    return {
+        "start": iso(start),
+        "startLabel": f"T+ from {start.strftime('%H:%M:%S')} UTC",
+        "spanSeconds": round(span, 3),
+        "ticks": ticks,
+        "waves": waves,
+        "pauses": pauses,
+        "target": {"seconds": target, "label": f"RTO target {duration_text(target)}", "offset": target}
+        if show_target and isinstance(target, int)
+        else None,
+        "recovered": recovered,
+        "description": (
+            f"Gantt chart of {count} wave{'s' if count != 1 else ''} over {format_duration(int(span))}: "
+            "a bar per wave coloured by its status (with the span of its pre- and post-actions under it), "
+            "a thinner bar per server coloured by recovery phase, pauses shaded."
+        ),
+    }
+
+
+def chart_svg(report: Mapping[str, Any]) -> str:
+    """The report's chart: ``gantt_model`` drawn as an inline SVG."""
+    model = gantt_model(report)
+    execution = report["execution"]
+    if model["start"] is None:
+        return '<p class="none">No start time recorded: nothing to draw.</p>'
+    start = parse_time(model["start"])
+    assert start is not None
+    span = float(model["spanSeconds"])
+    scale = _Scale(start, span)
+
+    rows: list[str] = []
+    y = float(_TOP)
+    for wave in model["waves"]:
+        number = wave["waveNumber"]
+        status = str(wave["status"])
+        rows.append(
+            f'<g class="wave-row" data-wave="{esc(number)}" data-status="{esc(status)}">'
+            f'<line x1="0" x2="{_W}" y1="{y:.1f}" y2="{y:.1f}" class="sep"/>'
+            f'<text x="{_PLOT_X0 - 8}" y="{y + 15:.1f}" class="wave-label" text-anchor="end">'
+            f"{esc(clip(str(wave['label']), 30))}</text>"
+            f'<text x="{_PLOT_X0 - 8}" y="{y + 28:.1f}" class="wave-detail" text-anchor="end">{esc(wave["detail"])}</text>'
+        )
+        if wave["start"] is not None:
+            open_end = "" if wave["end"] else ' stroke="#333" stroke-dasharray="4 3"'
+            rows.append(
+                _rect(
+                    scale.x(parse_time(wave["start"])),
+                    scale.x(parse_time(wave["drawnEnd"])),
+                    y + 8,
+                    18,
+                    fill=str(wave["color"]),
+                    css="wave-bar",
+                    tip=esc(wave["tip"]),
+                    extra=open_end + _times(wave),
+                )
+            )
+            for stage in wave["stages"]:
+                rows.append(
+                    _rect(
+                        scale.x(parse_time(stage["start"])),
+                        scale.x(parse_time(stage["drawnEnd"])),
+                        y + 27.5,
+                        4.5,
+                        fill=STAGE_COLORS[stage["stage"]],
+                        css=f"action-span action-{str(stage['stage']).lower()}",
+                        tip=esc(stage["tip"]),
+                        extra=_times(stage),
+                    )
+                )
+        else:
+            rows.append(f'<text x="{_PLOT_X0 + 4}" y="{y + 21:.1f}" class="not-run">not run</text>')
+        rows.append("</g>")
+        y += _WAVE_ROW
+        drawn, y = _server_rows(wave, y, scale)
+        rows.append(drawn)
+        y += 4
+    bottom = y
+
+    back: list[str] = []
+    for pause in model["pauses"]:
+        x0 = scale.x(parse_time(pause["start"]))
+        x1 = scale.x(parse_time(pause["end"]))
         back.append(
-            f'<g class="pause" data-seconds="{esc(seconds)}"><rect x="{x0:.1f}" y="{_TOP - 12}" '
+            f'<g class="pause" data-seconds="{esc(pause["seconds"])}"{_times(pause)}><rect x="{x0:.1f}" y="{_TOP - 12}" '
             f'width="{max(x1 - x0, 2):.1f}" '
             f'height="{bottom - _TOP + 12:.1f}" fill="{PAUSE_FILL}" fill-opacity="0.75" stroke="#c9a800" '
-            f'stroke-dasharray="3 2"><title>{tip}</title></rect>'
-            f'<text x="{x0 + 3:.1f}" y="{_TOP - 3}" class="pause-label">paused '
-            f"{esc(duration_text(seconds) if p_end else '')}</text></g>"
+            f'stroke-dasharray="3 2"><title>{esc(pause["tip"])}</title></rect>'
+            f'<text x="{x0 + 3:.1f}" y="{_TOP - 3}" class="pause-label">{esc(pause["label"])}</text></g>'
         )
 
     axis: list[str] = [
         f'<line x1="{_PLOT_X0}" x2="{_PLOT_X1}" y1="{bottom:.1f}" y2="{bottom:.1f}" class="axis"/>'
     ]
-    step = _tick_step(span)
-    tick = 0
-    while tick <= span:
-        x = _PLOT_X0 + tick / span * (_PLOT_X1 - _PLOT_X0)
+    for tick in model["ticks"]:
+        x = _PLOT_X0 + tick["offset"] / span * (_PLOT_X1 - _PLOT_X0)
         axis.append(
             f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{_TOP - 12}" y2="{bottom:.1f}" class="grid"/>'
             f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{bottom:.1f}" y2="{bottom + 5:.1f}" class="axis"/>'
-            f'<text x="{x:.1f}" y="{bottom + 17:.1f}" class="tick" text-anchor="middle">{short_offset(tick)}</text>'
+            f'<text x="{x:.1f}" y="{bottom + 17:.1f}" class="tick" text-anchor="middle">{esc(tick["label"])}</text>'
         )
-        tick += step
     axis.append(
         f'<text x="{_PLOT_X0 - 8}" y="{bottom + 17:.1f}" class="tick" text-anchor="end">'
-        f"T+ from {esc(start.strftime('%H:%M:%S'))} UTC</text>"
+        f"{esc(model['startLabel'])}</text>"
     )
 
     marks: list[str] = []
-    seconds = recovery.get("seconds")
-    if show_target and isinstance(target, int):
-        x = scale.x(start + timedelta(seconds=target))
+    if model["target"]:
+        x = scale.x(start + timedelta(seconds=model["target"]["offset"]))
         marks.append(
             f'<g class="target-line"><line x1="{x:.1f}" x2="{x:.1f}" y1="{_TOP - 14}" y2="{bottom:.1f}" '
             f'stroke="{TARGET_COLOR}" stroke-width="1.6" stroke-dasharray="6 4"/>'
             f'<text x="{x - 3:.1f}" y="{_TOP - 18}" class="mark-label" text-anchor="end" fill="{TARGET_COLOR}">'
-            f"RTO target {esc(duration_text(target))}</text></g>"
+            f"{esc(model['target']['label'])}</text></g>"
         )
-    if isinstance(seconds, int):
-        # At the moment the last wave completed (``seconds`` is that, in whole seconds).
-        ends = [m for w in report["waves"] if (m := parse_time(w.get("endTime"))) is not None]
-        x = scale.x(max(ends) if ends else start + timedelta(seconds=seconds))
+    if model["recovered"]:
+        x = scale.x(parse_time(model["recovered"]["at"]))
         marks.append(
             f'<g class="recovered-line"><line x1="{x:.1f}" x2="{x:.1f}" y1="{_TOP - 14}" y2="{bottom:.1f}" '
             f'stroke="{RECOVERED_COLOR}" stroke-width="1.6"/>'
             f'<text x="{x + 3 if x < _W - 150 else x - 3:.1f}" y="{_TOP - 18}" class="mark-label" '
             f'text-anchor="{"start" if x < _W - 150 else "end"}" fill="{RECOVERED_COLOR}">'
-            f"recovered {esc(duration_text(seconds))}</text></g>"
+            f"{esc(model['recovered']['label'])}</text></g>"
         )
 
     height = bottom + _AXIS
-    waves = len(report["waves"])
-    desc = (
-        f"Gantt chart of {waves} wave{'s' if waves != 1 else ''} over {format_duration(int(span))}: "
-        "a bar per wave coloured by its status (with the span of its pre- and post-actions under it), "
-        "a thinner bar per server coloured by recovery phase, pauses shaded."
-    )
     style = (
         "<style>"
         ".wave-label{font:600 12px sans-serif;fill:#111}.wave-detail{font:10px sans-serif;fill:#444}"
@@ -395,7 +558,7 @@ def chart_svg(report: Mapping[str, Any]) -> str:
         f'<svg class="gantt" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_W} {height:.0f}" '
         f'role="img" aria-labelledby="gantt-title gantt-desc" preserveAspectRatio="xMinYMin meet">'
         f'<title id="gantt-title">Timeline of execution {esc(execution.get("executionId"))}</title>'
-        f'<desc id="gantt-desc">{esc(desc)}</desc>{style}'
+        f'<desc id="gantt-desc">{esc(model["description"])}</desc>{style}'
         f"{''.join(back)}{''.join(axis)}{''.join(rows)}{''.join(marks)}</svg>"
     )
 

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from execution_utils import server_label
 from orchestrator.reports.formatting import (
     cell,
     clean_text,
@@ -310,7 +311,7 @@ def instances_section(report: Mapping[str, Any]) -> str:
     rows = [
         "<tr>"
         + cell(esc(w.get("waveNumber")), "num")
-        + cell(esc(server_name(s)), "wrap")
+        + cell(esc(server_label(s)), "wrap")
         + cell(esc(s.get("ec2InstanceId")), "mono")
         + cell(esc(s.get("recoveryInstanceId")), "mono wrap")
         + cell(esc(s.get("ec2State")))

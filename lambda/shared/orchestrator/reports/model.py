@@ -33,6 +33,7 @@ from orchestrator.model import (
     TimelineEvent,
     WaveRecord,
 )
+from orchestrator.reports.gantt import gantt_model
 
 # 2: waves carry their runbook (actions), retries and skips, and may be SKIPPED; pauses say why
 # (reason, waveNumber, action) and end with an approval, a retry or a skip too; operator actions
@@ -237,7 +238,7 @@ def build_report(
             errors.append(f"wave {wave['waveNumber']}: {wave['error']}")
     instances = can_terminate_execution(normalised)
     paused = status is ExecutionStatus.PAUSED
-    return {
+    built: dict[str, Any] = {
         "schemaVersion": REPORT_SCHEMA_VERSION,
         "generatedAt": now,
         "final": status in TERMINAL_STATUSES,
@@ -286,3 +287,6 @@ def build_report(
             "terminationStatus": execution.get("terminationStatus"),
         },
     }
+    # The chart, computed once here: the page draws it, the console draws the same bars from it.
+    built["gantt"] = gantt_model(built)
+    return built

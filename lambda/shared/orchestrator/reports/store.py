@@ -13,6 +13,16 @@ def report_key(plan_id: str, execution_id: str, extension: str) -> str:
     return f"reports/{plan_id}/{execution_id}/report.{extension}"
 
 
+def key_of(location: str, scheme: str, bucket: str) -> str | None:
+    """The object key of a report location (``s3://bucket/reports/...``) in ``bucket``; None when
+    the location is elsewhere or not a report's."""
+    prefix = f"{scheme}://{bucket}/" if bucket else f"{scheme}://"
+    if not location.startswith(prefix):
+        return None
+    key = location[len(prefix) :]
+    return key if key.startswith("reports/") and ".." not in key.split("/") else None
+
+
 class S3Reports:
     def __init__(self, client: Any, bucket: str) -> None:
         self.client = client
@@ -35,6 +45,24 @@ class S3Reports:
                 raise translate(e, "S3", "PutObject") from e
         return f"s3://{self.bucket}/{report_key(plan_id, execution_id, 'html')}"
 
+    def link(self, location: str, *, expires_seconds: int) -> str | None:
+        """A presigned GET of the report at ``location`` (this bucket's), valid ``expires_seconds``:
+        signed with the function's own credentials, so it reads what the function may read and no
+        more; None when the location is not a report of this bucket."""
+        key = key_of(location, "s3", self.bucket)
+        if key is None:
+            return None
+        try:
+            url: str = self.client.generate_presigned_url(
+                "get_object",
+                Params={"Bucket": self.bucket, "Key": key},
+                ExpiresIn=expires_seconds,
+                HttpMethod="GET",
+            )
+        except (ClientError, BotoCoreError) as e:
+            raise translate(e, "S3", "GetObject") from e
+        return url
+
 
 class MemoryReports:
     def __init__(self) -> None:
@@ -44,3 +72,9 @@ class MemoryReports:
         self.objects[report_key(plan_id, execution_id, "json")] = json_body
         self.objects[report_key(plan_id, execution_id, "html")] = html_body
         return f"memory://{report_key(plan_id, execution_id, 'html')}"
+
+    def link(self, location: str, *, expires_seconds: int) -> str | None:
+        key = key_of(location, "memory", "")
+        if key is None or key not in self.objects:
+            return None
+        return f"memory://{key}?expires={expires_seconds}"

@@ -18,6 +18,7 @@ _INDEX_OF_FLAG = {
     "terminationPending": "TerminationIndex",
     "jobsPending": "JobsIndex",
     "eventsPending": "EventsIndex",
+    "instancesPending": "InstancesIndex",
 }
 
 

@@ -74,7 +74,7 @@ class ExecutionBackend(Protocol):
 
     def flagged(self, attribute: str) -> Iterator[dict[str, Any]]:
         """Items whose sparse-index attribute is "PENDING" (terminationPending, jobsPending,
-        eventsPending)."""
+        eventsPending, instancesPending)."""
 
 
 def _wave(index: int, name: str) -> str:
@@ -127,6 +127,11 @@ class ExecutionStore:
     def following_jobs(self) -> Iterator[ExecutionRecord]:
         """Ended executions whose DRS jobs are still followed."""
         yield from (execution_from_item(i) for i in self.backend.flagged("jobsPending"))
+
+    def with_instances_left(self) -> Iterator[ExecutionRecord]:
+        """Ended DRILLs that left recovery instances not yet terminated (the sparse InstancesIndex:
+        only those records carry instancesPending; it is removed when the instances are terminated)."""
+        yield from (execution_from_item(i) for i in self.backend.flagged("instancesPending"))
 
     def with_pending_events(self) -> Iterator[ExecutionRecord]:
         """Executions (active or ended) whose outbox holds events the timeline has not received."""
@@ -521,13 +526,18 @@ class ExecutionStore:
         error: str | None,
         jobs_pending: bool,
         paused_seconds: int | None = None,
+        instances_left: bool = False,
     ) -> ExecutionRecord:
-        """The terminal status and end time, once (StaleWriteError when the record changed)."""
+        """The terminal status and end time, once (StaleWriteError when the record changed).
+        ``instances_left``: a DRILL left recovery instances (instancesPending puts the record in
+        the sparse InstancesIndex until they are terminated)."""
         change = self._set_status(self._versioned(execution), execution, status).set("waves", list(waves))
         change.set("endTime", now).set("durationSeconds", duration_seconds)
         change.set("completedWaves", completed_waves).remove("taskToken", "taskActionTime")
         if jobs_pending:
             change.set("jobsPending", "PENDING")
+        if instances_left:
+            change.set("instancesPending", "PENDING")
         if paused_seconds is not None:  # it ended while PAUSED: the open pause counts to the end
             change.set("pausedSeconds", paused_seconds)
         change.set("error", error)
@@ -560,7 +570,7 @@ class ExecutionStore:
         change.set("terminationJobIds", job_ids).set("terminatingInstances", instances)
         if not job_ids:
             change.set("terminationStatus", "COMPLETED").set("instancesTerminated", True).remove(
-                "terminationPending"
+                "terminationPending", "instancesPending"
             )
         return self._apply_or_fresh(execution, change)
 
@@ -577,4 +587,5 @@ class ExecutionStore:
             change.set("terminationError", "not terminated: " + ", ".join(not_terminated[:20]))
         else:
             change.set("terminationStatus", "COMPLETED").set("instancesTerminated", True)
+            change.remove("instancesPending")
         return self._apply_or_fresh(execution, change)

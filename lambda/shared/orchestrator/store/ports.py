@@ -127,3 +127,7 @@ class TimelineStore(Protocol):
 class ReportStore(Protocol):
     def put(self, plan_id: str, execution_id: str, *, json_body: str, html_body: str) -> str:
         """Store both renderings; returns the location of the HTML page."""
+
+    def link(self, location: str, *, expires_seconds: int) -> str | None:
+        """A URL that reads the page at ``location`` for ``expires_seconds`` (S3: presigned GET);
+        None when ``location`` is not a report of this store."""

@@ -16,7 +16,7 @@ from orchestrator.deps import Deps
 from orchestrator.exceptions import BadRequestError
 from orchestrator.identity import Actor
 from orchestrator.model import ExecutionRecord
-from orchestrator.operations import control, report, terminate, timeline
+from orchestrator.operations import control, instances, report, terminate, timeline
 from orchestrator.store.executions import RECORD_TYPE
 from orchestrator.views import execution_summary, execution_view, server_view
 
@@ -96,6 +96,25 @@ REPORT = Route(
     tags=TAGS,
     alternatives=("text/html",),
 )
+REPORT_LINK = Route(
+    "GET",
+    "/executions/{executionId}/report-link",
+    "A short-lived link (presigned, a few minutes) to the stored HTML report of an ended execution, "
+    "to open or share with someone who has access",
+    200,
+    "ReportLink",
+    errors=(409,),
+    tags=TAGS,
+)
+RUNNING_INSTANCES = Route(
+    "GET",
+    "/running-instances",
+    "Ended drills whose recovery instances still run, with how long they have run (the sparse "
+    "InstancesIndex, no scan)",
+    200,
+    "RunningInstanceList",
+    tags=TAGS,
+)
 # The report page is self-contained: no script, nothing loaded from elsewhere.
 REPORT_PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
@@ -165,6 +184,16 @@ def get_report(request: Request) -> Any:
             status_code=200, content_type="text/html; charset=utf-8", body=page, headers=REPORT_PAGE_HEADERS
         )
     return report.report(request.deps, execution_id)
+
+
+@declare(router, REPORT_LINK)
+def get_report_link(request: Request) -> dict[str, Any]:
+    return report.report_link(request.deps, request.path["executionId"])
+
+
+@declare(router, RUNNING_INSTANCES)
+def list_running_instances(request: Request) -> dict[str, Any]:
+    return instances.still_running(request.deps, request.deps.clock.now())
 
 
 # Each control action records who asked (the operations keep the actor in the execution's history).

@@ -1,9 +1,43 @@
-"""Protection groups: /protection-groups."""
+"""Protection groups: /protection-groups, and what the group page shows of one (its servers as DRS
+reports them, the plans that use it, its executions)."""
 
 from __future__ import annotations
 
-from orchestrator.api.contract import new_router
+from typing import Any
+
+from orchestrator.api import http
+from orchestrator.api.contract import Request, Route, declare, new_router
 from orchestrator.api.routes.catalog import Entity, declare_catalog
+from orchestrator.operations import groups
 
 router = new_router()
-declare_catalog(router, Entity("group", "/protection-groups", delete_rule=" not used by any plan"))
+GROUPS = Entity("group", "/protection-groups", delete_rule=" not used by any plan")
+declare_catalog(router, GROUPS)
+
+GROUP_SERVERS = Route(
+    "GET",
+    "/protection-groups/{groupId}/servers",
+    "The group's servers as DRS reports them now: replication state and lag",
+    200,
+    "GroupServerList",
+    tags=GROUPS.tags,
+)
+GROUP_USAGE = Route(
+    "GET",
+    "/protection-groups/{groupId}/usage",
+    "The plans that use the group and its newest executions (by the plans' PlanIndex, no scan)",
+    200,
+    "GroupUsage",
+    query=(http.limit_query(10, 50, "executions shown"),),
+    tags=GROUPS.tags,
+)
+
+
+@declare(router, GROUP_SERVERS)
+def get_group_servers(request: Request) -> dict[str, Any]:
+    return groups.group_servers(request.deps, request.path["groupId"])
+
+
+@declare(router, GROUP_USAGE)
+def get_group_usage(request: Request) -> dict[str, Any]:
+    return groups.group_usage(request.deps, request.path["groupId"], limit=request.query["limit"])
