@@ -124,10 +124,12 @@ def test_execute_wait_exits_0_on_completed_and_2_on_partial_success(sandbox: San
 
 
 def test_status_cancel_and_terminate_drive_an_execution(sandbox: Sandbox, tmp_path: Path) -> None:
-    # Given a running execution of a slow plan
+    # Given a running execution of a plan whose first wave runs for minutes (so the cancel below
+    # is still CANCELLING when the resume comes, however slowly each drsctl process starts)
     name = unique("slow")
+    minutes = {**SLOW, "conversion": 7200}
     path = plan_file(
-        tmp_path, {name: [add_servers(sandbox, 1, phaseDurations=SLOW), add_servers(sandbox, 1)]}
+        tmp_path, {name: [add_servers(sandbox, 1, phaseDurations=minutes), add_servers(sandbox, 1)]}
     )
     drsctl(sandbox, "plans", "apply", "-f", str(path))
     started = json.loads(drsctl(sandbox, "--output", "json", "execute", name).stdout)
