@@ -318,6 +318,41 @@ PLAN_HISTORY = _closed(
     "GET /recovery-plans/{planId}/history (operations.report.history).",
 )
 
+READINESS_CHECK = _closed(
+    "ReadinessCheckResult",
+    {
+        "check": {
+            "enum": [
+                "SERVERS_REPLICATE",
+                "REPLICATION_LAG",
+                "RECOVERY_POINT",
+                "LAUNCH_SETTINGS",
+                "QUOTA_HEADROOM",
+                "SERVER_LOCKS",
+                "LAST_DRILL_RTO",
+                "DRILL_AGE",
+            ]
+        },
+        "status": {"enum": ["PASS", "WARN", "FAIL"]},
+        "message": STRING,
+        "sourceServerId": STRING,
+    },
+    ["check", "status", "message"],
+)
+READINESS = _closed(
+    "PlanReadiness",
+    {
+        "planId": STRING,
+        "planName": STRING,
+        "verdict": {"enum": ["READY", "AT_RISK", "NOT_READY"]},
+        "checkedAt": TIME,
+        "checks": {"type": "array", "items": ref("ReadinessCheckResult")},
+    },
+    ["planId", "planName", "verdict", "checkedAt", "checks"],
+    "GET /recovery-plans/{planId}/readiness (operations.readiness.readiness): any FAIL makes the plan "
+    "NOT_READY, else any WARN AT_RISK, else it is READY.",
+)
+
 STORED = {"createdTime": _nullable(TIME), "updatedTime": TIME, "version": INTEGER}
 
 
@@ -402,6 +437,8 @@ def components() -> dict[str, dict[str, Any]]:
             "ExecutionStarted": EXECUTION_STARTED,
             "PlanHistoryExecution": HISTORY_RUN,
             "PlanHistory": PLAN_HISTORY,
+            "ReadinessCheckResult": READINESS_CHECK,
+            "PlanReadiness": READINESS,
             "Progress": PROGRESS,
             "CanTerminate": CAN_TERMINATE,
             "WaveAction": WAVE_ACTION,

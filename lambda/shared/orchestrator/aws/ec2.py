@@ -1,4 +1,4 @@
-"""EC2 adapter: instance details of recovery instances, by id lists."""
+"""EC2 adapter: instance details of recovery instances, by id lists; what a launch template names."""
 
 from __future__ import annotations
 
@@ -65,3 +65,48 @@ class Ec2:
                     and status.get("SystemStatus", {}).get("Status") == "ok"
                 )
         return result
+
+    def launch_template_problems(self, template_id: str) -> list[str]:
+        """What is wrong with a DRS launch template: it does not exist, or the subnet or security
+        groups of its default version do not (an empty list when all exist)."""
+        try:
+            versions = self.client.describe_launch_template_versions(
+                LaunchTemplateId=template_id, Versions=["$Default"]
+            ).get("LaunchTemplateVersions", [])
+        except ClientError as e:
+            if e.response.get("Error", {}).get("Code", "").startswith("InvalidLaunchTemplate"):
+                return [f"EC2 launch template {template_id} does not exist"]
+            raise translate(e, "EC2", "DescribeLaunchTemplateVersions") from e
+        except BotoCoreError as e:
+            raise translate(e, "EC2", "DescribeLaunchTemplateVersions") from e
+        if not versions:
+            return [f"EC2 launch template {template_id} has no default version"]
+        data: dict[str, Any] = dict(versions[0].get("LaunchTemplateData") or {})
+        interfaces = list(data.get("NetworkInterfaces") or [])
+        subnets = sorted({str(i["SubnetId"]) for i in interfaces if i.get("SubnetId")})
+        groups = sorted(
+            {str(g) for i in interfaces for g in i.get("Groups") or []}
+            | {str(g) for g in data.get("SecurityGroupIds") or []}
+        )
+        problems: list[str] = []
+        if subnets:
+            found = self._existing("describe_subnets", "DescribeSubnets", "subnet-id", subnets, "Subnets", "SubnetId")
+            problems += [f"subnet {s} of launch template {template_id} does not exist" for s in subnets if s not in found]
+        if groups:
+            found = self._existing(
+                "describe_security_groups", "DescribeSecurityGroups", "group-id", groups, "SecurityGroups", "GroupId"
+            )
+            problems += [
+                f"security group {g} of launch template {template_id} does not exist" for g in groups if g not in found
+            ]
+        return problems
+
+    def _existing(
+        self, method: str, operation: str, filter_name: str, ids: list[str], items: str, key: str
+    ) -> set[str]:
+        """The ids of ``ids`` EC2 knows (filtering by id tolerates unknown ones)."""
+        try:
+            page = getattr(self.client, method)(Filters=[{"Name": filter_name, "Values": ids}])
+        except (ClientError, BotoCoreError) as e:
+            raise translate(e, "EC2", operation) from e
+        return {str(item[key]) for item in page.get(items, [])}

@@ -6,7 +6,7 @@ from typing import Any
 
 from orchestrator.api import http
 from orchestrator.api.contract import Request, Route, declare, new_router
-from orchestrator.operations import catalog, create, report
+from orchestrator.operations import catalog, create, readiness, report
 
 router = new_router()
 TAGS = ("recovery plans",)
@@ -73,6 +73,14 @@ HISTORY = Route(
     query=(http.limit_query(20, 100, "executions"),),
     tags=TAGS,
 )
+READINESS = Route(
+    "GET",
+    "/recovery-plans/{planId}/readiness",
+    "Would a recovery of the plan work now: a verdict (READY, AT_RISK, NOT_READY) and every check",
+    200,
+    "PlanReadiness",
+    tags=TAGS,
+)
 
 
 @declare(router, LIST_PLANS)
@@ -127,3 +135,8 @@ def start_recovery(request: Request) -> dict[str, Any]:
 @declare(router, HISTORY)
 def get_history(request: Request) -> dict[str, Any]:
     return report.history(request.deps, request.path["planId"], limit=request.query["limit"])
+
+
+@declare(router, READINESS)
+def get_readiness(request: Request) -> dict[str, Any]:
+    return readiness.readiness(request.deps, request.path["planId"])
