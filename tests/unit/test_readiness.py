@@ -11,8 +11,11 @@ from in_memory import in_memory_orchestration
 from orchestration_driver import Orchestration
 
 from orchestrator import timeutil
+from orchestrator.exceptions import TransientError
+from orchestrator.notify.readiness import ReadinessChange
 from orchestrator.operations import readiness as ready
 from orchestrator.operations.readiness import CheckResult, CheckStatus, Verdict, verdict_of
+from orchestrator.store.readiness import verdict_record
 
 QUICK = {"snapshot": 30, "conversion": 60, "launch": 30, "boot": 10}
 
@@ -162,3 +165,81 @@ def test_a_missed_rto_and_an_old_drill_warn(orc: Orchestration) -> None:
     assert "missed the recovery time objective" in by_check(result, "LAST_DRILL_RTO")[0]["message"]
     age = by_check(result, "DRILL_AGE")[0]
     assert age["status"] == "WARN" and "8 days ago (at most 7)" in age["message"]
+
+
+class RecordingAnnouncer:
+    """Records each announced change; fails the next ``fail`` announcements (an SNS outage)."""
+
+    def __init__(self) -> None:
+        self.changes: list[ReadinessChange] = []
+        self.fail = 0
+
+    def announce(self, change: ReadinessChange) -> None:
+        if self.fail:
+            self.fail -= 1
+            raise TransientError("SNS is throttling")
+        self.changes.append(change)
+
+
+@pytest.fixture
+def announced(orc: Orchestration) -> RecordingAnnouncer:
+    announcer = RecordingAnnouncer()
+    object.__setattr__(orc.deps, "announcer", announcer)
+    return announcer
+
+
+def test_the_scheduled_check_announces_each_change_once(
+    orc: Orchestration, announced: RecordingAnnouncer
+) -> None:
+    plan_id, ids = two_wave_plan(orc)
+    drill(orc, plan_id)
+    # Given a first check (a baseline: nothing to announce) and a repeat (EventBridge redelivers)
+    first = ready.check_all(orc.deps)
+    ready.check_all(orc.deps)
+    assert first["plans"] == [{"planId": plan_id, "verdict": "READY", "changed": False, "notified": False}]
+    assert announced.changes == []
+    # When a server's lag grows, then it stops replicating, each checked twice
+    orc.sim.stage_replication(ids[0], lag_seconds=2 * 3600)
+    ready.check_all(orc.deps)
+    ready.check_all(orc.deps)
+    orc.sim.stage_replication(ids[0], state="STOPPED")
+    ready.check_all(orc.deps)
+    ready.check_all(orc.deps)
+    # Then each change was announced once, worse each time, with what did not pass
+    assert [(c.previous, c.verdict, c.direction) for c in announced.changes] == [
+        ("READY", "AT_RISK", "WORSE"),
+        ("AT_RISK", "NOT_READY", "WORSE"),
+    ]
+    assert {p["check"] for p in announced.changes[1].problems} >= {"SERVERS_REPLICATE"}
+    stored = orc.deps.stores.readiness.plan_verdict(plan_id)
+    assert stored is not None and stored["verdict"] == "NOT_READY" and "notifyPending" not in stored
+
+
+def test_an_announcement_that_failed_is_sent_by_the_next_check(
+    orc: Orchestration, announced: RecordingAnnouncer
+) -> None:
+    plan_id, ids = two_wave_plan(orc)
+    drill(orc, plan_id)
+    ready.check_all(orc.deps)
+    orc.sim.stage_replication(ids[1], state="STOPPED")
+    announced.fail = 1
+    # When SNS fails while the change is announced: the check raises (EventBridge retries)
+    with pytest.raises(TransientError):
+        ready.check_all(orc.deps)
+    assert announced.changes == []
+    # Then the retry announces it, and only once
+    ready.check_all(orc.deps)
+    ready.check_all(orc.deps)
+    assert [(c.previous, c.verdict) for c in announced.changes] == [("READY", "NOT_READY")]
+
+
+def test_two_checks_at_once_record_one_verdict(orc: Orchestration) -> None:
+    plan_id, _ = two_wave_plan(orc)
+    store = orc.deps.stores.readiness
+    record = verdict_record(plan_id, "READY", "2026-01-01T00:00:00Z", None, "8 PASS")
+    assert store.record_verdict(record, None) is True
+    assert store.record_verdict(record, None) is False  # the second first-check loses
+    stale = {**record, "verdict": "AT_RISK", "checkedAt": "2026-01-01T00:00:00Z"}
+    later = verdict_record(plan_id, "NOT_READY", "2026-01-01T01:00:00Z", record, "1 FAIL")
+    assert store.record_verdict(later, record) is True
+    assert store.record_verdict(later, stale) is False

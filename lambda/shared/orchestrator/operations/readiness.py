@@ -14,7 +14,9 @@ from typing import Any
 from execution_utils import TERMINAL_STATUSES, ExecutionType, normalize_execution_status, recovery_time, verdict
 from orchestrator import timeutil
 from orchestrator.deps import Deps
-from orchestrator.exceptions import NotFoundError, ValidationFailedError
+from orchestrator.exceptions import NotFoundError, OrchestratorError, TransientError, ValidationFailedError
+from orchestrator.notify.readiness import ReadinessChange, problems_of
+from orchestrator.store.readiness import verdict_record
 from orchestrator.model import ExecutionRecord
 from orchestrator.operations.create import ResolvedServer, ResolvedWave, check_limits, group_members, load_plan
 from orchestrator.operations.waves import capacity_shortfall
@@ -297,3 +299,60 @@ def readiness(deps: Deps, plan_id: str) -> dict[str, Any]:
         "checkedAt": facts.now_iso,
         "checks": [r.to_json() for r in results],
     }
+
+
+def _summary(result: Mapping[str, Any]) -> str:
+    counts = {s: sum(1 for c in result["checks"] if c["status"] == s) for s in ("FAIL", "WARN", "PASS")}
+    return ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+
+
+def check_and_record(deps: Deps, plan_id: str) -> dict[str, Any]:
+    """Check one plan, record its verdict (conditionally on the one read) and announce a change once:
+    a change is stored ``notifyPending`` with the verdict, announced, then cleared for that change
+    only. A repeat (EventBridge redelivers) finds the same verdict and nothing pending; an
+    announcement that failed stays pending and is sent by the next check."""
+    result = readiness(deps, plan_id)
+    store = deps.stores.readiness
+    previous = store.plan_verdict(plan_id)
+    record = verdict_record(plan_id, result["verdict"], result["checkedAt"], previous, _summary(result))
+    changed = previous is not None and previous.get("verdict") != result["verdict"]
+    if not store.record_verdict(record, previous):
+        logger.info("readiness recorded by another check", extra={"planId": plan_id})
+        changed = False
+    current = store.plan_verdict(plan_id) or record
+    notified = False
+    if current.get("notifyPending") and deps.announcer is not None:
+        change = ReadinessChange(
+            plan_id=plan_id,
+            plan_name=result["planName"],
+            previous=str(current["previousVerdict"]),
+            verdict=str(current["verdict"]),
+            changed_at=str(current["changedAt"]),
+            problems=problems_of(result["checks"]) if current["verdict"] == result["verdict"] else (),
+        )
+        deps.announcer.announce(change)
+        notified = store.clear_pending(plan_id, change.changed_at)
+        logger.info(
+            "readiness change announced",
+            extra={"planId": plan_id, "verdict": change.verdict, "previous": change.previous},
+        )
+    return {"planId": plan_id, "verdict": result["verdict"], "changed": changed, "notified": notified}
+
+
+def check_all(deps: Deps) -> dict[str, Any]:
+    """The scheduled check: every plan, one after another; a plan that cannot be checked does not
+    stop the others. Transient failures raise at the end (EventBridge retries; a repeat is
+    harmless), after every other plan was recorded."""
+    plans: list[dict[str, Any]] = []
+    failed: list[dict[str, Any]] = []
+    transient = False
+    for plan in deps.stores.plans.all():
+        try:
+            plans.append(check_and_record(deps, str(plan["planId"])))
+        except OrchestratorError as e:
+            transient = transient or isinstance(e, TransientError)
+            logger.warning("readiness check failed", extra={"planId": plan["planId"], "code": e.code})
+            failed.append({"planId": plan["planId"], "error": {"code": e.code, "message": e.message}})
+    if transient:
+        raise TransientError(f"the readiness of {len(failed)} plan(s) could not be checked; retried")
+    return {"plans": plans, "failed": failed}

@@ -113,3 +113,20 @@ class TimelineStore(Protocol):
 class ReportStore(Protocol):
     def put(self, plan_id: str, execution_id: str, *, json_body: str, html_body: str) -> str:
         """Store both renderings; returns the location of the HTML page."""
+
+
+class ReadinessStore(Protocol):
+    """Each plan's last readiness verdict and each source server's last drill (store/readiness.py)."""
+
+    def plan_verdict(self, plan_id: str) -> dict[str, Any] | None: ...
+
+    def record_verdict(self, record: Mapping[str, Any], previous: Mapping[str, Any] | None) -> bool:
+        """Write a verdict if the stored one is still ``previous`` (False: another check won)."""
+
+    def clear_pending(self, plan_id: str, changed_at: str) -> bool: ...
+
+    def record_server_drill(
+        self, source_server_id: str, *, execution_id: str, drilled_time: str, outcome: str
+    ) -> bool: ...
+
+    def server_drills(self, source_server_ids: Sequence[str]) -> dict[str, dict[str, Any]]: ...
