@@ -401,6 +401,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/recovery-plans/{planId}/readiness": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Would a recovery of the plan work now: a verdict (READY, AT_RISK, NOT_READY) and every check */
+        get: operations["get_recovery_plans_planId_readiness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/recovery-plans/{planId}/recovery": {
         parameters: {
             query?: never;
@@ -489,6 +506,8 @@ export interface components {
                 pauseTimeoutMinutes?: number;
                 capacityWaitMinutes?: number;
                 rtoTargetMinutes?: number;
+                maxReplicationLagMinutes?: number;
+                maxDaysBetweenDrills?: number;
                 /** @enum {unknown} */
                 onWaveFailure?: "STOP" | "PAUSE";
             };
@@ -916,6 +935,8 @@ export interface components {
                 pauseTimeoutMinutes?: number;
                 capacityWaitMinutes?: number;
                 rtoTargetMinutes?: number;
+                maxReplicationLagMinutes?: number;
+                maxDaysBetweenDrills?: number;
                 /** @enum {unknown} */
                 onWaveFailure?: "STOP" | "PAUSE";
             };
@@ -966,6 +987,28 @@ export interface components {
                 startTime: string;
                 seconds: number;
             }[];
+        };
+        /** ReadinessCheckResult */
+        ReadinessCheckResult: {
+            /** @enum {unknown} */
+            check: "SERVERS_REPLICATE" | "REPLICATION_LAG" | "RECOVERY_POINT" | "LAUNCH_SETTINGS" | "QUOTA_HEADROOM" | "SERVER_LOCKS" | "LAST_DRILL_RTO" | "DRILL_AGE";
+            /** @enum {unknown} */
+            status: "PASS" | "WARN" | "FAIL";
+            message: string;
+            sourceServerId?: string;
+        };
+        /**
+         * PlanReadiness
+         * @description GET /recovery-plans/{planId}/readiness (operations.readiness.readiness): any FAIL makes the plan NOT_READY, else any WARN AT_RISK, else it is READY.
+         */
+        PlanReadiness: {
+            planId: string;
+            planName: string;
+            /** @enum {unknown} */
+            verdict: "READY" | "AT_RISK" | "NOT_READY";
+            /** @description ISO-8601 UTC */
+            checkedAt: string;
+            checks: components["schemas"]["ReadinessCheckResult"][];
         };
         /** Progress */
         Progress: {
@@ -1069,6 +1112,8 @@ export interface components {
                 pauseTimeoutMinutes?: number;
                 capacityWaitMinutes?: number;
                 rtoTargetMinutes?: number;
+                maxReplicationLagMinutes?: number;
+                maxDaysBetweenDrills?: number;
                 /** @enum {unknown} */
                 onWaveFailure?: "STOP" | "PAUSE";
             };
@@ -2620,6 +2665,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PlanHistory"];
+                };
+            };
+            /** @description Malformed request (not JSON, too large, bad query parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown id or route */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_recovery_plans_planId_readiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                planId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanReadiness"];
                 };
             };
             /** @description Malformed request (not JSON, too large, bad query parameter) */
