@@ -5,6 +5,7 @@ Pure functions only (no boto3, no I/O). Every status rule of the product lives h
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -1067,3 +1068,29 @@ def after_retry_text(waves: Sequence[Mapping[str, Any]], index: int) -> str:
     if following is not None:
         return f"once it completes, wave {following} starts"
     return "once it completes, the execution finishes (it is the last wave)"
+
+
+def percentile(values: Sequence[int], fraction: float) -> int | None:
+    """The nearest-rank percentile (``fraction`` 0.5 for p50, 0.95 for p95) of whole seconds: the
+    smallest value with at least that share of the values at or below it; None without values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(fraction * len(ordered)))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+# A recovery time whose median moved by less than this share against the previous drills is steady.
+TREND_TOLERANCE = 0.10
+
+
+def recovery_time_trend(recent_p50: int | None, previous_p50: int | None) -> str:
+    """FASTER, SLOWER or STEADY: the median recovery time of the recent drills against that of the
+    drills before them (beyond TREND_TOLERANCE); UNKNOWN when either has no completed drill."""
+    if recent_p50 is None or previous_p50 is None:
+        return "UNKNOWN"
+    if recent_p50 > previous_p50 * (1 + TREND_TOLERANCE):
+        return "SLOWER"
+    if recent_p50 < previous_p50 * (1 - TREND_TOLERANCE):
+        return "FASTER"
+    return "STEADY"

@@ -11,7 +11,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** DRS source servers of this Region */
+        /** DRS source servers of this Region, with the last drill that recovered each */
         get: operations["get_drs_source_servers"];
         put?: never;
         post?: never;
@@ -362,6 +362,23 @@ export interface paths {
         post?: never;
         /** Delete a recovery plan with no active execution */
         delete: operations["delete_recovery_plans_planId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/recovery-plans/{planId}/drill-history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every drill of the plan (outcome, recovery and paused time, RTO verdict), p50/p95 of recovery time over the last N drills against the N before, and each server's last drill */
+        get: operations["get_recovery_plans_planId_drill_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -854,6 +871,9 @@ export interface components {
             replicationState?: string | null;
             lastLaunchResult?: string | null;
             isArchived: boolean;
+            lastDrilledTime: string | null;
+            lastDrillOutcome: ("RECOVERED" | "FAILED") | null;
+            lastDrillExecutionId?: string | null;
         };
         /** SourceServerList */
         SourceServerList: {
@@ -1009,6 +1029,47 @@ export interface components {
             /** @description ISO-8601 UTC */
             checkedAt: string;
             checks: components["schemas"]["ReadinessCheckResult"][];
+        };
+        /**
+         * RecoveryTimeStats
+         * @description Nearest-rank percentiles of the recovery time of completed drills (execution_utils.percentile).
+         */
+        RecoveryTimeStats: {
+            drills: number;
+            p50Seconds: number | null;
+            p95Seconds: number | null;
+        };
+        /**
+         * DrillHistory
+         * @description GET /recovery-plans/{planId}/drill-history (operations.drill_history): drills newest first; recoveryTime over the last N measured drills, previousRecoveryTime over the N before them.
+         */
+        DrillHistory: {
+            planId: string;
+            planName: string;
+            last: number;
+            drills: {
+                executionId: string;
+                /** @enum {unknown} */
+                status: "PENDING" | "IN_PROGRESS" | "PAUSED" | "CANCELLING" | "COMPLETED" | "PARTIAL_SUCCESS" | "FAILED" | "CANCELLED";
+                statusLabel: string;
+                /** @description ISO-8601 UTC */
+                startTime: string;
+                endTime?: string | null;
+                recoveryTime: components["schemas"]["ReportRecoveryTime"];
+                pausedSeconds: number;
+                /** @enum {unknown} */
+                verdict: "MET" | "MISSED" | "NO_TARGET" | "IN_PROGRESS";
+            }[];
+            recoveryTime: components["schemas"]["RecoveryTimeStats"];
+            previousRecoveryTime: components["schemas"]["RecoveryTimeStats"];
+            /** @enum {unknown} */
+            trend: "FASTER" | "SLOWER" | "STEADY" | "UNKNOWN";
+            servers: {
+                sourceServerId: string;
+                lastDrilledTime: string | null;
+                lastDrillOutcome: ("RECOVERED" | "FAILED") | null;
+                lastDrillExecutionId: string | null;
+            }[];
         };
         /** Progress */
         Progress: {
@@ -1269,7 +1330,12 @@ export type $defs = Record<string, never>;
 export interface operations {
     get_drs_source_servers: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description true: only the servers no drill ever recovered */
+                neverDrilled?: boolean;
+                /** @description only the servers never drilled or last drilled more than this many days ago (0-3650) */
+                notDrilledForDays?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2573,6 +2639,49 @@ export interface operations {
             };
             /** @description Conflicts with the current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_recovery_plans_planId_drill_history: {
+        parameters: {
+            query?: {
+                /** @description N: how many of the latest measured drills the percentiles cover (1-50, default 10) */
+                last?: number;
+            };
+            header?: never;
+            path: {
+                planId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DrillHistory"];
+                };
+            };
+            /** @description Malformed request (not JSON, too large, bad query parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown id or route */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

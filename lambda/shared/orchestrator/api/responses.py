@@ -353,6 +353,57 @@ READINESS = _closed(
     "NOT_READY, else any WARN AT_RISK, else it is READY.",
 )
 
+RECOVERY_TIME_STATS = _closed(
+    "RecoveryTimeStats",
+    {"drills": INTEGER, "p50Seconds": _nullable(INTEGER), "p95Seconds": _nullable(INTEGER)},
+    ["drills", "p50Seconds", "p95Seconds"],
+    "Nearest-rank percentiles of the recovery time of completed drills (execution_utils.percentile).",
+)
+DRILL_HISTORY = _closed(
+    "DrillHistory",
+    {
+        "planId": STRING,
+        "planName": STRING,
+        "last": INTEGER,
+        "drills": {
+            "type": "array",
+            "items": _closed(
+                "DrillHistoryDrill",
+                {
+                    "executionId": STRING,
+                    "status": STATUS,
+                    "statusLabel": STRING,
+                    "startTime": TIME,
+                    "endTime": _nullable(TIME),
+                    "recoveryTime": ref("ReportRecoveryTime"),
+                    "pausedSeconds": INTEGER,
+                    "verdict": {"enum": ["MET", "MISSED", "NO_TARGET", "IN_PROGRESS"]},
+                },
+                ["executionId", "status", "statusLabel", "startTime", "recoveryTime", "pausedSeconds", "verdict"],
+            ),
+        },
+        "recoveryTime": ref("RecoveryTimeStats"),
+        "previousRecoveryTime": ref("RecoveryTimeStats"),
+        "trend": {"enum": ["FASTER", "SLOWER", "STEADY", "UNKNOWN"]},
+        "servers": {
+            "type": "array",
+            "items": _closed(
+                "DrillHistoryServer",
+                {
+                    "sourceServerId": STRING,
+                    "lastDrilledTime": _nullable(TIME),
+                    "lastDrillOutcome": _nullable({"enum": ["RECOVERED", "FAILED"]}),
+                    "lastDrillExecutionId": _nullable(STRING),
+                },
+                ["sourceServerId", "lastDrilledTime", "lastDrillOutcome", "lastDrillExecutionId"],
+            ),
+        },
+    },
+    ["planId", "planName", "last", "drills", "recoveryTime", "previousRecoveryTime", "trend", "servers"],
+    "GET /recovery-plans/{planId}/drill-history (operations.drill_history): drills newest first; "
+    "recoveryTime over the last N measured drills, previousRecoveryTime over the N before them.",
+)
+
 STORED = {"createdTime": _nullable(TIME), "updatedTime": TIME, "version": INTEGER}
 
 
@@ -376,8 +427,11 @@ SOURCE_SERVER = _closed(
         "replicationState": _nullable(STRING),
         "lastLaunchResult": _nullable(STRING),
         "isArchived": BOOLEAN,
+        "lastDrilledTime": _nullable(TIME),
+        "lastDrillOutcome": _nullable({"enum": ["RECOVERED", "FAILED"]}),
+        "lastDrillExecutionId": _nullable(STRING),
     },
-    ["sourceServerId", "tags", "isArchived"],
+    ["sourceServerId", "tags", "isArchived", "lastDrilledTime", "lastDrillOutcome"],
 )
 
 ERROR: dict[str, Any] = {
@@ -439,6 +493,8 @@ def components() -> dict[str, dict[str, Any]]:
             "PlanHistory": PLAN_HISTORY,
             "ReadinessCheckResult": READINESS_CHECK,
             "PlanReadiness": READINESS,
+            "RecoveryTimeStats": RECOVERY_TIME_STATS,
+            "DrillHistory": DRILL_HISTORY,
             "Progress": PROGRESS,
             "CanTerminate": CAN_TERMINATE,
             "WaveAction": WAVE_ACTION,

@@ -6,7 +6,8 @@ from typing import Any
 
 from orchestrator.api import http
 from orchestrator.api.contract import Request, Route, declare, new_router
-from orchestrator.operations import catalog, create, readiness, report
+from orchestrator.api.http import QueryParam
+from orchestrator.operations import catalog, create, drill_history, readiness, report
 
 router = new_router()
 TAGS = ("recovery plans",)
@@ -81,6 +82,23 @@ READINESS = Route(
     "PlanReadiness",
     tags=TAGS,
 )
+DRILL_HISTORY = Route(
+    "GET",
+    "/recovery-plans/{planId}/drill-history",
+    "Every drill of the plan (outcome, recovery and paused time, RTO verdict), p50/p95 of recovery "
+    "time over the last N drills against the N before, and each server's last drill",
+    200,
+    "DrillHistory",
+    query=(
+        QueryParam(
+            "last",
+            "N: how many of the latest measured drills the percentiles cover (1-50, default 10)",
+            {"type": "integer", "minimum": 1, "maximum": 50, "default": 10},
+            lambda value: http.int_param("last", value, 1, 50),
+        ),
+    ),
+    tags=TAGS,
+)
 
 
 @declare(router, LIST_PLANS)
@@ -140,3 +158,8 @@ def get_history(request: Request) -> dict[str, Any]:
 @declare(router, READINESS)
 def get_readiness(request: Request) -> dict[str, Any]:
     return readiness.readiness(request.deps, request.path["planId"])
+
+
+@declare(router, DRILL_HISTORY)
+def get_drill_history(request: Request) -> dict[str, Any]:
+    return drill_history.drill_history(request.deps, request.path["planId"], last=request.query["last"])
