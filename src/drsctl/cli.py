@@ -22,6 +22,7 @@ import requests
 from rich.console import Console
 from rich.text import Text
 
+from drsctl import readiness as readiness_commands
 from drsctl import render
 from drsctl.batch import DrillResult, batch_exit_code, run_drills
 from drsctl.client import ApiClient, DrsctlError
@@ -143,6 +144,7 @@ def build_parser() -> Parser:
     sandbox.add_argument("--port", type=int, default=8787)
     sandbox.add_argument("--scenario")
     sandbox.add_argument("--time-scale", type=float)
+    readiness_commands.register(commands)
     return parser
 
 
@@ -620,6 +622,7 @@ COMMANDS: dict[str, Callable[[Context], int]] = {
     "report": cmd_report,
     "history": cmd_history,
 }
+COMMANDS.update(readiness_commands.commands(COMMANDS))
 
 
 def main(

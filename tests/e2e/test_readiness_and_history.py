@@ -4,9 +4,15 @@ messages and EventBridge events the scheduled check sent (captured by the sandbo
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from typing import Any
 
 from sandbox_api import Api, finished
+
+from drs_sandbox.server import Sandbox
 
 READINESS_EVENT = "Recovery Plan Readiness Change"
 
@@ -115,3 +121,82 @@ def test_readiness_of_an_unknown_plan_is_404_and_staging_an_unknown_server_is_re
     assert missing["error"]["code"] == "PLAN_NOT_FOUND"
     refused = api.call("POST", "/_sandbox/replication", {"sourceServerId": "s-0000000000000dead"}, expect=404)
     assert "s-0000000000000dead" in refused["error"]["message"]
+
+
+def drsctl(sandbox: Sandbox, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DRSCTL_ENDPOINT": sandbox.url}
+    for name in [n for n in env if n.startswith("AWS_ENDPOINT_URL")]:
+        env.pop(name)
+    return subprocess.run(
+        [sys.executable, "-m", "drsctl", *args], capture_output=True, text=True, timeout=180, env=env, check=False
+    )
+
+
+def test_drill_history_shows_three_drills_with_percentiles_and_a_server_never_drilled(
+    api: Api, sandbox: Sandbox
+) -> None:
+    # Given a plan drilled three times, and another plan holding its servers and one more server
+    drilled, spare = api.servers(2), api.servers(1)
+    plan_id = api.plan([(drilled, False)], rtoTargetMinutes=240)
+    wider = api.plan([(drilled, False), (spare, False)])
+    records = [drill_to_the_end(api, plan_id) for _ in range(3)]
+
+    # When the plan's drill history is read
+    history = api.call("GET", f"/recovery-plans/{plan_id}/drill-history?last=2", expect=200)
+
+    # Then it lists the three drills, newest first, each with the execution view's recovery time
+    assert [d["executionId"] for d in history["drills"]] == [r["executionId"] for r in reversed(records)]
+    for row in history["drills"]:
+        view = api.execution(row["executionId"])
+        assert row["recoveryTime"]["seconds"] == view["recoveryTime"]["seconds"] is not None
+        assert row["pausedSeconds"] == view["recoveryTime"]["pausedSeconds"] and row["verdict"] == "MET"
+    seconds = [d["recoveryTime"]["seconds"] for d in history["drills"]]
+    recent = sorted(seconds[:2])
+    assert history["recoveryTime"] == {"drills": 2, "p50Seconds": recent[0], "p95Seconds": recent[1]}
+    assert history["previousRecoveryTime"] == {"drills": 1, "p50Seconds": seconds[2], "p95Seconds": seconds[2]}
+
+    # And the wider plan shows the server no drill recovered, one filter away in the source servers
+    servers = {s["sourceServerId"]: s for s in api.call("GET", f"/recovery-plans/{wider}/drill-history")["servers"]}
+    assert servers[spare[0]]["lastDrilledTime"] is None
+    assert {servers[s]["lastDrillExecutionId"] for s in drilled} == {records[-1]["executionId"]}
+    never = {s["sourceServerId"] for s in api.call("GET", "/drs/source-servers?neverDrilled=true")["items"]}
+    stale = {s["sourceServerId"] for s in api.call("GET", "/drs/source-servers?notDrilledForDays=90")["items"]}
+    assert spare[0] in never and spare[0] in stale and not never & set(drilled) and not stale & set(drilled)
+    listed = {s["sourceServerId"]: s for s in api.call("GET", "/drs/source-servers")["items"]}
+    assert (listed[drilled[0]]["lastDrillOutcome"], listed[drilled[0]]["lastDrilledTime"]) == (
+        "RECOVERED",
+        records[-1]["endTime"],
+    )
+    refused = api.call("GET", "/drs/source-servers?notDrilledForDays=-1", expect=400)
+    assert refused["error"]["code"] == "INVALID_QUERY"
+
+    # And drsctl shows the trend and the server never drilled
+    trend = drsctl(sandbox, "history", wider, "--trend")
+    assert trend.returncode == 0, trend.stderr
+    assert f"servers never drilled: {spare[0]}" in trend.stdout
+    shown = drsctl(sandbox, "history", plan_id, "--trend", "--last", "2")
+    assert shown.returncode == 0 and "last 2 drills: p50" in shown.stdout and "trend " in shown.stdout
+    assert len([line for line in shown.stdout.splitlines() if "RTO MET" in line]) == 3
+
+
+def test_drsctl_readiness_exits_by_the_batch_model(api: Api, sandbox: Sandbox) -> None:
+    # Given a READY plan (drilled), an AT_RISK plan (never drilled) and a NOT_READY plan
+    ready_ids, risky_ids, broken_ids = api.servers(1), api.servers(1), api.servers(1)
+    ready, risky, broken = api.plan([(ready_ids, False)]), api.plan([(risky_ids, False)]), api.plan([(broken_ids, False)])
+    drill_to_the_end(api, ready)
+    api.call("POST", "/_sandbox/replication", {"sourceServerId": broken_ids[0], "replicationState": "STOPPED"}, expect=200)
+
+    # Then: all READY -> 0; a mix -> 2 with one line per problem and the counts; all NOT_READY -> 1
+    assert drsctl(sandbox, "readiness", ready).returncode == 0
+    mixed = drsctl(sandbox, "readiness", ready, risky, broken)
+    assert mixed.returncode == 2, mixed.stderr
+    lines = mixed.stdout.splitlines()
+    assert lines[-1].startswith("3 plans: 1 READY, 1 AT_RISK, 1 NOT_READY")
+    assert any(f"FAIL SERVERS_REPLICATE [{broken_ids[0]}]" in line for line in lines)
+    assert any("WARN DRILL_AGE" in line for line in lines)
+    assert drsctl(sandbox, "readiness", broken).returncode == 1
+    unknown = drsctl(sandbox, "--output", "json", "readiness", "no-such-plan")
+    assert unknown.returncode == 1
+    assert json.loads(unknown.stdout)["results"][0]["error"] == "no recovery plan named or with id 'no-such-plan'"
+    usage = drsctl(sandbox, "readiness", ready, "--all")
+    assert usage.returncode == 1 and "not both" in usage.stderr
