@@ -212,7 +212,9 @@ class SandboxApp:
             raise ControlError("sourceServerId (a string) is required")
         unknown = sorted(set(body) - {"sourceServerId", "replicationState", "lagSeconds"})
         if unknown:
-            raise ControlError(f"unknown field {unknown[0]}; expected sourceServerId, replicationState, lagSeconds")
+            raise ControlError(
+                f"unknown field {unknown[0]}; expected sourceServerId, replicationState, lagSeconds"
+            )
         state, lag = body.get("replicationState"), body.get("lagSeconds")
         if state is not None and not isinstance(state, str):
             raise ControlError("replicationState must be a string")
@@ -221,8 +223,11 @@ class SandboxApp:
         try:
             return _json(200, self.stack.sim.stage_replication(server_id, state=state, lag_seconds=lag))
         except ValueError as e:
-            raise ControlError(str(e), "NOT_FOUND" if "no source server" in str(e) else "BAD_REQUEST",
-                               404 if "no source server" in str(e) else 400) from e
+            raise ControlError(
+                str(e),
+                "NOT_FOUND" if "no source server" in str(e) else "BAD_REQUEST",
+                404 if "no source server" in str(e) else 400,
+            ) from e
 
     def _register_functions(self, request: Request) -> Response:
         """`{"functions": [{"name", "outcome", "output", "durationSeconds", "timeoutSeconds"}]}`

@@ -89,7 +89,9 @@ def _targets(ctx: Ctx) -> list[dict[str, Any]]:
         return plans
     targets = []
     for name in ctx.args.plans:
-        match = next((p for p in plans if p["planId"] == name or str(p["name"]).lower() == name.lower()), None)
+        match = next(
+            (p for p in plans if p["planId"] == name or str(p["name"]).lower() == name.lower()), None
+        )
         targets.append(match or {"name": name, "planId": None})
     return targets
 
@@ -148,9 +150,7 @@ def cmd_history_trend(ctx: Ctx) -> int:
             )
         )
         never = [s["sourceServerId"] for s in found["servers"] if not s["lastDrilledTime"]]
-        ctx.console.print(
-            render.user_text(f"servers never drilled: {', '.join(never) if never else 'none'}")
-        )
+        ctx.console.print(render.user_text(f"servers never drilled: {', '.join(never) if never else 'none'}"))
 
     ctx.emit(found, text)
     return 0
@@ -167,7 +167,9 @@ def register(commands: Any) -> None:
     history.add_argument(
         "--trend", action="store_true", help="every drill with p50/p95 of recovery time and its trend"
     )
-    history.add_argument("--last", type=int, default=10, help="with --trend: N drills per window (default 10)")
+    history.add_argument(
+        "--last", type=int, default=10, help="with --trend: N drills per window (default 10)"
+    )
 
 
 def commands(existing: dict[str, Callable[[Any], int]]) -> dict[str, Callable[[Any], int]]:

@@ -28,7 +28,9 @@ def readiness(api: Api, plan_id: str) -> dict[str, Any]:
 
 
 def not_passing(result: dict[str, Any]) -> list[tuple[str, str, str | None]]:
-    return [(c["check"], c["status"], c.get("sourceServerId")) for c in result["checks"] if c["status"] != "PASS"]
+    return [
+        (c["check"], c["status"], c.get("sourceServerId")) for c in result["checks"] if c["status"] != "PASS"
+    ]
 
 
 def scheduled_check(api: Api) -> dict[str, Any]:
@@ -80,7 +82,9 @@ def test_readiness_turns_at_risk_when_lag_grows_and_not_ready_when_replication_s
     scheduled_check(api)  # EventBridge redelivers: the same verdict, nothing new
 
     # When the other server stops replicating
-    api.call("POST", "/_sandbox/replication", {"sourceServerId": ids[1], "replicationState": "STOPPED"}, expect=200)
+    api.call(
+        "POST", "/_sandbox/replication", {"sourceServerId": ids[1], "replicationState": "STOPPED"}, expect=200
+    )
     stopped = readiness(api, plan_id)
     # Then the plan is NOT_READY
     assert stopped["verdict"] == "NOT_READY"
@@ -128,7 +132,12 @@ def drsctl(sandbox: Sandbox, *args: str) -> subprocess.CompletedProcess[str]:
     for name in [n for n in env if n.startswith("AWS_ENDPOINT_URL")]:
         env.pop(name)
     return subprocess.run(
-        [sys.executable, "-m", "drsctl", *args], capture_output=True, text=True, timeout=180, env=env, check=False
+        [sys.executable, "-m", "drsctl", *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=env,
+        check=False,
     )
 
 
@@ -153,14 +162,22 @@ def test_drill_history_shows_three_drills_with_percentiles_and_a_server_never_dr
     seconds = [d["recoveryTime"]["seconds"] for d in history["drills"]]
     recent = sorted(seconds[:2])
     assert history["recoveryTime"] == {"drills": 2, "p50Seconds": recent[0], "p95Seconds": recent[1]}
-    assert history["previousRecoveryTime"] == {"drills": 1, "p50Seconds": seconds[2], "p95Seconds": seconds[2]}
+    assert history["previousRecoveryTime"] == {
+        "drills": 1,
+        "p50Seconds": seconds[2],
+        "p95Seconds": seconds[2],
+    }
 
     # And the wider plan shows the server no drill recovered, one filter away in the source servers
-    servers = {s["sourceServerId"]: s for s in api.call("GET", f"/recovery-plans/{wider}/drill-history")["servers"]}
+    servers = {
+        s["sourceServerId"]: s for s in api.call("GET", f"/recovery-plans/{wider}/drill-history")["servers"]
+    }
     assert servers[spare[0]]["lastDrilledTime"] is None
     assert {servers[s]["lastDrillExecutionId"] for s in drilled} == {records[-1]["executionId"]}
     never = {s["sourceServerId"] for s in api.call("GET", "/drs/source-servers?neverDrilled=true")["items"]}
-    stale = {s["sourceServerId"] for s in api.call("GET", "/drs/source-servers?notDrilledForDays=90")["items"]}
+    stale = {
+        s["sourceServerId"] for s in api.call("GET", "/drs/source-servers?notDrilledForDays=90")["items"]
+    }
     assert spare[0] in never and spare[0] in stale and not never & set(drilled) and not stale & set(drilled)
     listed = {s["sourceServerId"]: s for s in api.call("GET", "/drs/source-servers")["items"]}
     assert (listed[drilled[0]]["lastDrillOutcome"], listed[drilled[0]]["lastDrilledTime"]) == (
@@ -182,9 +199,18 @@ def test_drill_history_shows_three_drills_with_percentiles_and_a_server_never_dr
 def test_drsctl_readiness_exits_by_the_batch_model(api: Api, sandbox: Sandbox) -> None:
     # Given a READY plan (drilled), an AT_RISK plan (never drilled) and a NOT_READY plan
     ready_ids, risky_ids, broken_ids = api.servers(1), api.servers(1), api.servers(1)
-    ready, risky, broken = api.plan([(ready_ids, False)]), api.plan([(risky_ids, False)]), api.plan([(broken_ids, False)])
+    ready, risky, broken = (
+        api.plan([(ready_ids, False)]),
+        api.plan([(risky_ids, False)]),
+        api.plan([(broken_ids, False)]),
+    )
     drill_to_the_end(api, ready)
-    api.call("POST", "/_sandbox/replication", {"sourceServerId": broken_ids[0], "replicationState": "STOPPED"}, expect=200)
+    api.call(
+        "POST",
+        "/_sandbox/replication",
+        {"sourceServerId": broken_ids[0], "replicationState": "STOPPED"},
+        expect=200,
+    )
 
     # Then: all READY -> 0; a mix -> 2 with one line per problem and the counts; all NOT_READY -> 1
     assert drsctl(sandbox, "readiness", ready).returncode == 0
@@ -197,6 +223,9 @@ def test_drsctl_readiness_exits_by_the_batch_model(api: Api, sandbox: Sandbox) -
     assert drsctl(sandbox, "readiness", broken).returncode == 1
     unknown = drsctl(sandbox, "--output", "json", "readiness", "no-such-plan")
     assert unknown.returncode == 1
-    assert json.loads(unknown.stdout)["results"][0]["error"] == "no recovery plan named or with id 'no-such-plan'"
+    assert (
+        json.loads(unknown.stdout)["results"][0]["error"]
+        == "no recovery plan named or with id 'no-such-plan'"
+    )
     usage = drsctl(sandbox, "readiness", ready, "--all")
     assert usage.returncode == 1 and "not both" in usage.stderr

@@ -152,7 +152,9 @@ class InMemoryEc2:
         wanted = {v for f in Filters for v in f["Values"]}
         return {"SecurityGroups": [{"GroupId": g} for g in sorted(self.security_groups & wanted)]}
 
-    def create_launch_template(self, LaunchTemplateName: str, LaunchTemplateData: dict[str, Any]) -> dict[str, Any]:
+    def create_launch_template(
+        self, LaunchTemplateName: str, LaunchTemplateData: dict[str, Any]
+    ) -> dict[str, Any]:
         template_id = f"lt-{len(self.launch_templates) + 1:017x}"
         interface = (LaunchTemplateData.get("NetworkInterfaces") or [{}])[0]
         self.launch_templates[template_id] = {

@@ -33,9 +33,17 @@ def test_percentiles_are_nearest_rank(values: list[int], p50: int | None, p95: i
 
 @pytest.mark.parametrize(
     ("recent", "previous", "trend"),
-    [(None, 100, "UNKNOWN"), (100, None, "UNKNOWN"), (120, 100, "SLOWER"), (80, 100, "FASTER"), (105, 100, "STEADY")],
+    [
+        (None, 100, "UNKNOWN"),
+        (100, None, "UNKNOWN"),
+        (120, 100, "SLOWER"),
+        (80, 100, "FASTER"),
+        (105, 100, "STEADY"),
+    ],
 )
-def test_the_trend_compares_medians_beyond_a_tenth(recent: int | None, previous: int | None, trend: str) -> None:
+def test_the_trend_compares_medians_beyond_a_tenth(
+    recent: int | None, previous: int | None, trend: str
+) -> None:
     assert recovery_time_trend(recent, previous) == trend
 
 
@@ -61,7 +69,11 @@ def test_three_drills_give_percentiles_the_execution_views_agree_with_and_an_und
     assert [d["executionId"] for d in result["drills"]] == [r["executionId"] for r in reversed(records)]
     for row in result["drills"]:
         view = execution_view(orc.get(row["executionId"]), orc.deps.clock.now())
-        assert row["recoveryTime"] == view["recoveryTime"] == recovery_time(orc.get(row["executionId"]), orc.deps.clock.iso())
+        assert (
+            row["recoveryTime"]
+            == view["recoveryTime"]
+            == recovery_time(orc.get(row["executionId"]), orc.deps.clock.iso())
+        )
         assert row["pausedSeconds"] == view["recoveryTime"]["pausedSeconds"] and row["verdict"] == "MET"
     seconds = [d["recoveryTime"]["seconds"] for d in result["drills"]]
     assert result["recoveryTime"] == {
@@ -72,7 +84,9 @@ def test_three_drills_give_percentiles_the_execution_views_agree_with_and_an_und
     assert result["previousRecoveryTime"]["drills"] == 1
     assert result["trend"] in {"FASTER", "SLOWER", "STEADY"}
     # And the other plan's server, never drilled, shows so there
-    servers = {s["sourceServerId"]: s for s in history.drill_history(orc.deps, other_plan, last=10)["servers"]}
+    servers = {
+        s["sourceServerId"]: s for s in history.drill_history(orc.deps, other_plan, last=10)["servers"]
+    }
     assert servers[other[0]]["lastDrilledTime"] is None and servers[other[0]]["lastDrillOutcome"] is None
     last = records[-1]
     assert {(servers[s]["lastDrillExecutionId"], servers[s]["lastDrillOutcome"]) for s in drilled} == {
@@ -81,7 +95,9 @@ def test_three_drills_give_percentiles_the_execution_views_agree_with_and_an_und
     assert servers[drilled[0]]["lastDrilledTime"] == last["endTime"]
 
 
-def test_a_repeated_finalize_records_each_server_once_and_an_older_drill_never_wins(orc: Orchestration) -> None:
+def test_a_repeated_finalize_records_each_server_once_and_an_older_drill_never_wins(
+    orc: Orchestration,
+) -> None:
     ids = orc.servers(1, phaseDurations=QUICK)
     plan_id = orc.add_plan([("W", [orc.add_group("g", ids)], False)])
     first, second = drill(orc, plan_id), drill(orc, plan_id)

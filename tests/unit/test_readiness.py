@@ -59,7 +59,15 @@ def test_the_verdict_is_the_worst_check(statuses: list[str], expected: Verdict) 
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("PT0S", 0), ("PT5M30S", 330), ("P1DT2H", 93600), ("PT1.5S", 1.5), ("P2W", 1209600), ("bad", None), ("P", None)],
+    [
+        ("PT0S", 0),
+        ("PT5M30S", 330),
+        ("P1DT2H", 93600),
+        ("PT1.5S", 1.5),
+        ("P2W", 1209600),
+        ("bad", None),
+        ("P", None),
+    ],
 )
 def test_drs_lag_durations_are_read_as_iso_8601(text: str, seconds: float | None) -> None:
     assert timeutil.duration_seconds(text) == seconds

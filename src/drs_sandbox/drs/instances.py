@@ -121,9 +121,9 @@ class Ec2Launcher:
         ).get("LaunchTemplates", [])
         if found:
             return str(found[0]["LaunchTemplateId"])
-        subnets = self._client.describe_subnets(
-            Filters=[{"Name": "default-for-az", "Values": ["true"]}]
-        ).get("Subnets", [])
+        subnets = self._client.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}]).get(
+            "Subnets", []
+        )
         groups = self._client.describe_security_groups(
             Filters=[{"Name": "group-name", "Values": ["default"]}]
         ).get("SecurityGroups", [])

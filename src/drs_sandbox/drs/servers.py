@@ -463,8 +463,13 @@ def latest_snapshot_at(server: SourceServer, now: float) -> float | None:
     state = server.spec.replication_state
     if state in ("INITIATING", "INITIAL_SYNC"):
         return None
-    current = now if state in ("CONTINUOUS", "BACKLOG", "RESCAN") else (server.state_changed_at or server.added_at)
+    current = (
+        now if state in ("CONTINUOUS", "BACKLOG", "RESCAN") else (server.state_changed_at or server.added_at)
+    )
     current -= server.staged_lag or 0.0
     if current < server.added_at:
         return server.added_at
-    return server.added_at + ((current - server.added_at) // SNAPSHOT_INTERVAL_SECONDS) * SNAPSHOT_INTERVAL_SECONDS
+    return (
+        server.added_at
+        + ((current - server.added_at) // SNAPSHOT_INTERVAL_SECONDS) * SNAPSHOT_INTERVAL_SECONDS
+    )

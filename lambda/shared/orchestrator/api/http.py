@@ -259,7 +259,9 @@ def int_param(name: str, value: str, minimum: int, maximum: int) -> int:
     try:
         number = int(value)
     except ValueError as e:
-        raise BadRequestError(f"{name} must be an integer from {minimum} to {maximum}", code="INVALID_QUERY") from e
+        raise BadRequestError(
+            f"{name} must be an integer from {minimum} to {maximum}", code="INVALID_QUERY"
+        ) from e
     if not minimum <= number <= maximum:
         raise BadRequestError(f"{name} must be an integer from {minimum} to {maximum}", code="INVALID_QUERY")
     return number

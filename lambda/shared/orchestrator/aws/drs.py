@@ -88,9 +88,12 @@ class Drs:
 
     def latest_recovery_snapshot(self, source_server_id: str) -> dict[str, Any] | None:
         """The newest point-in-time recovery snapshot of one server, or None when it has none."""
-        items = self._call(
-            "describe_recovery_snapshots", sourceServerID=source_server_id, order="DESC", maxResults=1
-        ).get("items") or []
+        items = (
+            self._call(
+                "describe_recovery_snapshots", sourceServerID=source_server_id, order="DESC", maxResults=1
+            ).get("items")
+            or []
+        )
         return dict(items[0]) if items else None
 
     def start_recovery(

@@ -15,6 +15,17 @@ from orchestrator.aws.drs import chunks
 from orchestrator.aws.errors import translate
 
 MAX_IDS = 200
+# What a launch template names, and how EC2 is asked whether it exists.
+_LOOKUPS = {
+    "subnet": ("describe_subnets", "DescribeSubnets", "subnet-id", "Subnets", "SubnetId"),
+    "security group": (
+        "describe_security_groups",
+        "DescribeSecurityGroups",
+        "group-id",
+        "SecurityGroups",
+        "GroupId",
+    ),
+}
 
 
 class Ec2:
@@ -89,22 +100,16 @@ class Ec2:
             | {str(g) for g in data.get("SecurityGroupIds") or []}
         )
         problems: list[str] = []
-        if subnets:
-            found = self._existing("describe_subnets", "DescribeSubnets", "subnet-id", subnets, "Subnets", "SubnetId")
-            problems += [f"subnet {s} of launch template {template_id} does not exist" for s in subnets if s not in found]
-        if groups:
-            found = self._existing(
-                "describe_security_groups", "DescribeSecurityGroups", "group-id", groups, "SecurityGroups", "GroupId"
-            )
+        for kind, ids in (("subnet", subnets), ("security group", groups)):
+            found = self._existing(kind, ids) if ids else set()
             problems += [
-                f"security group {g} of launch template {template_id} does not exist" for g in groups if g not in found
+                f"{kind} {i} of launch template {template_id} does not exist" for i in ids if i not in found
             ]
         return problems
 
-    def _existing(
-        self, method: str, operation: str, filter_name: str, ids: list[str], items: str, key: str
-    ) -> set[str]:
+    def _existing(self, kind: str, ids: list[str]) -> set[str]:
         """The ids of ``ids`` EC2 knows (filtering by id tolerates unknown ones)."""
+        method, operation, filter_name, items, key = _LOOKUPS[kind]
         try:
             page = getattr(self.client, method)(Filters=[{"Name": filter_name, "Values": ids}])
         except (ClientError, BotoCoreError) as e:

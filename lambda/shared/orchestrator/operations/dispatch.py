@@ -8,7 +8,17 @@ from typing import Any
 from orchestrator.deps import Deps
 from orchestrator.exceptions import BadRequestError
 from orchestrator.model import ExecutionRecord
-from orchestrator.operations import actions, control, finalize, find, poll, readiness, report, terminate, waves
+from orchestrator.operations import (
+    actions,
+    control,
+    finalize,
+    find,
+    poll,
+    readiness,
+    report,
+    terminate,
+    waves,
+)
 from orchestrator.views import execution_view
 
 StateOperation = Callable[[Deps, dict[str, Any]], Any]

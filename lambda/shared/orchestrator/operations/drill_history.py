@@ -32,7 +32,11 @@ OUTCOMES = (DRILL_RECOVERED, DRILL_FAILED)
 
 
 def _stats(seconds: Sequence[int]) -> dict[str, Any]:
-    return {"drills": len(seconds), "p50Seconds": percentile(seconds, 0.5), "p95Seconds": percentile(seconds, 0.95)}
+    return {
+        "drills": len(seconds),
+        "p50Seconds": percentile(seconds, 0.5),
+        "p95Seconds": percentile(seconds, 0.95),
+    }
 
 
 def drill_history(deps: Deps, plan_id: str, *, last: int) -> dict[str, Any]:

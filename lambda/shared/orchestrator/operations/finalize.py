@@ -11,9 +11,9 @@ import logging
 from typing import Any, cast
 
 from execution_utils import (
-    ExecutionType,
     TERMINAL_WAVE_STATUSES,
     ExecutionStatus,
+    ExecutionType,
     WaveStatus,
     completed_wave_count,
     decide_final_status,

@@ -11,15 +11,27 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from execution_utils import TERMINAL_STATUSES, ExecutionType, normalize_execution_status, recovery_time, verdict
+from execution_utils import (
+    TERMINAL_STATUSES,
+    ExecutionType,
+    normalize_execution_status,
+    recovery_time,
+    verdict,
+)
 from orchestrator import timeutil
 from orchestrator.deps import Deps
 from orchestrator.exceptions import NotFoundError, OrchestratorError, TransientError, ValidationFailedError
-from orchestrator.notify.readiness import ReadinessChange, problems_of
-from orchestrator.store.readiness import verdict_record
 from orchestrator.model import ExecutionRecord
-from orchestrator.operations.create import ResolvedServer, ResolvedWave, check_limits, group_members, load_plan
+from orchestrator.notify.readiness import ReadinessChange, problems_of
+from orchestrator.operations.create import (
+    ResolvedServer,
+    ResolvedWave,
+    check_limits,
+    group_members,
+    load_plan,
+)
 from orchestrator.operations.waves import capacity_shortfall
+from orchestrator.store.readiness import verdict_record
 
 logger = logging.getLogger(__name__)
 
@@ -44,10 +56,6 @@ class CheckStatus(StrEnum):
     FAIL = "FAIL"
 
 
-# Worse first: how verdicts compare (a change is "worse" when it moves down this order).
-VERDICT_RANK = {Verdict.READY: 0, Verdict.AT_RISK: 1, Verdict.NOT_READY: 2}
-
-
 @dataclass(frozen=True)
 class CheckResult:
     check: str
@@ -69,7 +77,7 @@ class Facts:
 
     plan: Mapping[str, Any]
     waves: list[list[str]]  # source server ids per wave (unknown ids included)
-    drs: dict[str, Mapping[str, Any]]  # DRS source servers by id
+    drs: Mapping[str, Mapping[str, Any]]  # DRS source servers by id
     executions: list[ExecutionRecord]
     now: datetime
     now_iso: str
@@ -107,7 +115,9 @@ def check_servers_replicate(deps: Deps, facts: Facts) -> list[CheckResult]:
         elif server.get("isArchived"):
             out.append(CheckResult(name, CheckStatus.FAIL, f"source server {sid} is archived", sid))
         elif (state := _replication(server).get("dataReplicationState")) != "CONTINUOUS":
-            out.append(CheckResult(name, CheckStatus.FAIL, f"replication of {sid} is {state or 'UNKNOWN'}", sid))
+            out.append(
+                CheckResult(name, CheckStatus.FAIL, f"replication of {sid} is {state or 'UNKNOWN'}", sid)
+            )
     return out or [
         CheckResult(name, CheckStatus.PASS, f"all {len(facts.server_ids)} servers replicate continuously")
     ]
@@ -124,7 +134,9 @@ def check_replication_lag(deps: Deps, facts: Facts) -> list[CheckResult]:
         raw = str(replication.get("lagDuration") or "PT0S")
         seconds = timeutil.duration_seconds(raw)
         if seconds is None:
-            out.append(CheckResult(name, CheckStatus.WARN, f"replication lag of {sid} is unreadable ({raw})", sid))
+            out.append(
+                CheckResult(name, CheckStatus.WARN, f"replication lag of {sid} is unreadable ({raw})", sid)
+            )
         elif seconds > limit * 60:
             out.append(
                 CheckResult(
@@ -150,7 +162,10 @@ def check_recovery_point(deps: Deps, facts: Facts) -> list[CheckResult]:
         if hours > RECOVERY_POINT_MAX_AGE_HOURS:
             out.append(
                 CheckResult(
-                    name, CheckStatus.WARN, f"the newest recovery point of {sid} is {int(hours)} hours old", sid
+                    name,
+                    CheckStatus.WARN,
+                    f"the newest recovery point of {sid} is {int(hours)} hours old",
+                    sid,
                 )
             )
     return out or [CheckResult(name, CheckStatus.PASS, "every server has a recent recovery point")]
@@ -185,12 +200,16 @@ def check_quota_headroom(deps: Deps, facts: Facts) -> list[CheckResult]:
     number, largest = max(enumerate(known, start=1), key=lambda pair: (len(pair[1]), -pair[0]))
     wave_name = str(facts.plan["waves"][number - 1]["waveName"])
     try:
-        check_limits(deps, [ResolvedWave(wave_name, [], False, [ResolvedServer(s, s, "", "") for s in largest])])
+        check_limits(
+            deps, [ResolvedWave(wave_name, [], False, [ResolvedServer(s, s, "", "") for s in largest])]
+        )
     except ValidationFailedError as e:
         return [CheckResult(name, CheckStatus.FAIL, e.message)]
     if why := capacity_shortfall(deps, largest):
         return [CheckResult(name, CheckStatus.WARN, f"wave {number} ({wave_name}) would wait: {why}")]
-    return [CheckResult(name, CheckStatus.PASS, f"DRS has room for the largest wave ({len(largest)} servers)")]
+    return [
+        CheckResult(name, CheckStatus.PASS, f"DRS has room for the largest wave ({len(largest)} servers)")
+    ]
 
 
 def check_locks(deps: Deps, facts: Facts) -> list[CheckResult]:
@@ -244,9 +263,15 @@ def check_drill_age(deps: Deps, facts: Facts) -> list[CheckResult]:
     days = int(timeutil.seconds_between(str(last.get("endTime") or last["startTime"]), facts.now) // 86400)
     if days > limit:
         return [
-            CheckResult(name, CheckStatus.WARN, f"the last successful drill was {days} days ago (at most {limit})")
+            CheckResult(
+                name, CheckStatus.WARN, f"the last successful drill was {days} days ago (at most {limit})"
+            )
         ]
-    return [CheckResult(name, CheckStatus.PASS, f"the last successful drill was {days} days ago (at most {limit})")]
+    return [
+        CheckResult(
+            name, CheckStatus.PASS, f"the last successful drill was {days} days ago (at most {limit})"
+        )
+    ]
 
 
 Check = Callable[[Deps, Facts], list[CheckResult]]
