@@ -251,3 +251,29 @@ def test_two_checks_at_once_record_one_verdict(orc: Orchestration) -> None:
     later = verdict_record(plan_id, "NOT_READY", "2026-01-01T01:00:00Z", record, "1 FAIL")
     assert store.record_verdict(later, record) is True
     assert store.record_verdict(later, stale) is False
+
+
+def test_a_deleted_protection_group_makes_the_plan_not_ready(orc: Orchestration) -> None:
+    plan_id, _ = two_wave_plan(orc)
+    plan = orc.deps.stores.plans.get(plan_id)
+    gone = plan["waves"][1]["protectionGroupIds"][0]
+    orc.deps.stores.groups.delete(orc.deps.stores.groups.get(gone))
+    result = ready.readiness(orc.deps, plan_id)
+    assert result["verdict"] == "NOT_READY"
+    assert f"protection group {gone} of the plan does not exist" in [c["message"] for c in result["checks"]]
+
+
+def test_the_scheduled_check_reads_each_server_once_across_plans(orc: Orchestration) -> None:
+    # Given two plans sharing their servers
+    ids = orc.servers(3, phaseDurations=QUICK)
+    group = orc.add_group("shared", ids)
+    orc.add_plan([("A", [group], False)])
+    orc.add_plan([("B", [group], False)])
+    orc.sim.reset_call_counts()
+    # When the scheduled check runs
+    checked = ready.check_all(orc.deps)
+    # Then both plans were checked, each server's settings read once
+    assert len(checked["plans"]) == 2 and checked["failed"] == []
+    calls = orc.sim.call_counts()
+    assert calls["GetLaunchConfiguration"] == 3 and calls["DescribeRecoverySnapshots"] == 3
+    assert calls["DescribeSourceServers"] == 1

@@ -28,7 +28,6 @@ from orchestrator.operations.create import (
     ResolvedWave,
     check_limits,
     group_members,
-    load_plan,
 )
 from orchestrator.operations.waves import capacity_shortfall
 from orchestrator.store.readiness import verdict_record
@@ -70,6 +69,43 @@ class CheckResult:
         return out
 
 
+class Lookups:
+    """The DRS and EC2 reads of one check, each made once: the scheduled check shares them across
+    plans, so a server in several plans (and a launch template shared by servers) is read once."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+        self._servers: list[dict[str, Any]] | None = None
+        self._templates: dict[str, str] = {}
+        self._snapshots: dict[str, dict[str, Any] | None] = {}
+        self._problems: dict[str, list[str]] = {}
+
+    def source_servers(self) -> list[dict[str, Any]]:
+        if self._servers is None:
+            self._servers = self.deps.drs.all_source_servers()
+        return self._servers
+
+    def launch_template(self, source_server_id: str) -> str:
+        """The EC2 launch template of a server's DRS launch configuration ("" when it has none)."""
+        if source_server_id not in self._templates:
+            try:
+                found = self.deps.drs.launch_configuration(source_server_id).get("ec2LaunchTemplateID")
+            except NotFoundError:
+                found = None
+            self._templates[source_server_id] = str(found or "")
+        return self._templates[source_server_id]
+
+    def latest_snapshot(self, source_server_id: str) -> dict[str, Any] | None:
+        if source_server_id not in self._snapshots:
+            self._snapshots[source_server_id] = self.deps.drs.latest_recovery_snapshot(source_server_id)
+        return self._snapshots[source_server_id]
+
+    def template_problems(self, template_id: str) -> list[str]:
+        if template_id not in self._problems:
+            self._problems[template_id] = self.deps.ec2.launch_template_problems(template_id)
+        return self._problems[template_id]
+
+
 @dataclass
 class Facts:
     """What every check reads, gathered once: the plan, its waves' servers as DRS knows them, the
@@ -81,7 +117,9 @@ class Facts:
     executions: list[ExecutionRecord]
     now: datetime
     now_iso: str
+    lookups: Lookups
     options: Mapping[str, Any] = field(default_factory=dict)
+    missing_groups: list[str] = field(default_factory=list)  # protection groups deleted since
 
     @property
     def server_ids(self) -> list[str]:
@@ -107,7 +145,11 @@ def _replication(server: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def check_servers_replicate(deps: Deps, facts: Facts) -> list[CheckResult]:
     """Every server of the plan exists in DRS, is not archived and replicates (CONTINUOUS)."""
-    name, out = "SERVERS_REPLICATE", []
+    name = "SERVERS_REPLICATE"
+    out = [
+        CheckResult(name, CheckStatus.FAIL, f"protection group {g} of the plan does not exist")
+        for g in facts.missing_groups
+    ]
     for sid in facts.server_ids:
         server = facts.drs.get(sid)
         if server is None:
@@ -153,7 +195,7 @@ def check_recovery_point(deps: Deps, facts: Facts) -> list[CheckResult]:
     """Each server has a recovery snapshot taken within the last RECOVERY_POINT_MAX_AGE_HOURS."""
     name, out = "RECOVERY_POINT", []
     for sid in facts.known():
-        snapshot = deps.drs.latest_recovery_snapshot(sid)
+        snapshot = facts.lookups.latest_snapshot(sid)
         taken = (snapshot or {}).get("timestamp") or (snapshot or {}).get("expectedTimestamp")
         if not taken:
             out.append(CheckResult(name, CheckStatus.FAIL, f"{sid} has no recovery point", sid))
@@ -175,18 +217,13 @@ def check_launch_settings(deps: Deps, facts: Facts) -> list[CheckResult]:
     """Each server's DRS launch configuration names an EC2 launch template that exists, with its
     subnet and security groups."""
     name, out = "LAUNCH_SETTINGS", []
-    problems_of: dict[str, list[str]] = {}
     for sid in facts.known():
-        try:
-            template = str(deps.drs.launch_configuration(sid).get("ec2LaunchTemplateID") or "")
-        except NotFoundError:
-            template = ""
+        template = facts.lookups.launch_template(sid)
         if not template:
             out.append(CheckResult(name, CheckStatus.FAIL, f"{sid} has no DRS launch template", sid))
             continue
-        if template not in problems_of:
-            problems_of[template] = deps.ec2.launch_template_problems(template)
-        out.extend(CheckResult(name, CheckStatus.FAIL, f"{sid}: {p}", sid) for p in problems_of[template])
+        problems = facts.lookups.template_problems(template)
+        out.extend(CheckResult(name, CheckStatus.FAIL, f"{sid}: {p}", sid) for p in problems)
     return out or [CheckResult(name, CheckStatus.PASS, "launch settings valid")]
 
 
@@ -287,15 +324,24 @@ CHECKS: tuple[Check, ...] = (
 )
 
 
-def gather(deps: Deps, plan_id: str) -> Facts:
-    """Everything the checks read, in one pass (PLAN_NOT_FOUND, UNKNOWN_PROTECTION_GROUP)."""
-    plan, groups = load_plan(deps, plan_id)
-    drs_servers = deps.drs.all_source_servers()
+def gather(deps: Deps, plan_id: str, lookups: Lookups | None = None) -> Facts:
+    """Everything the checks read, in one pass (PLAN_NOT_FOUND; a protection group deleted since
+    the plan was saved is a FAIL of SERVERS_REPLICATE, not an error)."""
+    lookups = lookups or Lookups(deps)
+    plan = deps.stores.plans.get(plan_id)
+    groups: dict[str, dict[str, Any]] = {}
+    missing: list[str] = []
+    for group_id in dict.fromkeys(g for wave in plan["waves"] for g in wave["protectionGroupIds"]):
+        try:
+            groups[group_id] = deps.stores.groups.get(group_id)
+        except NotFoundError:
+            missing.append(group_id)
+    drs_servers = lookups.source_servers()
     by_id = {str(s["sourceServerID"]): s for s in drs_servers}
     waves: list[list[str]] = []
     for wave in plan["waves"]:
         ids: list[str] = []
-        for group_id in wave["protectionGroupIds"]:
+        for group_id in (g for g in wave["protectionGroupIds"] if g in groups):
             members, unknown = group_members(groups[group_id], by_id, drs_servers)
             ids.extend(str(m["sourceServerID"]) for m in members)
             ids.extend(unknown)
@@ -309,13 +355,15 @@ def gather(deps: Deps, plan_id: str) -> Facts:
         executions=executions,
         now=now,
         now_iso=timeutil.iso(now),
+        lookups=lookups,
         options=plan.get("options") or {},
+        missing_groups=missing,
     )
 
 
-def readiness(deps: Deps, plan_id: str) -> dict[str, Any]:
+def readiness(deps: Deps, plan_id: str, lookups: Lookups | None = None) -> dict[str, Any]:
     """``{planId, planName, verdict, checkedAt, checks}`` of a plan, checked now."""
-    facts = gather(deps, plan_id)
+    facts = gather(deps, plan_id, lookups)
     results = [result for check in CHECKS for result in check(deps, facts)]
     return {
         "planId": plan_id,
@@ -331,12 +379,12 @@ def _summary(result: Mapping[str, Any]) -> str:
     return ", ".join(f"{n} {s}" for s, n in counts.items() if n)
 
 
-def check_and_record(deps: Deps, plan_id: str) -> dict[str, Any]:
+def check_and_record(deps: Deps, plan_id: str, lookups: Lookups | None = None) -> dict[str, Any]:
     """Check one plan, record its verdict (conditionally on the one read) and announce a change once:
     a change is stored ``notifyPending`` with the verdict, announced, then cleared for that change
     only. A repeat (EventBridge redelivers) finds the same verdict and nothing pending; an
     announcement that failed stays pending and is sent by the next check."""
-    result = readiness(deps, plan_id)
+    result = readiness(deps, plan_id, lookups)
     store = deps.stores.readiness
     previous = store.plan_verdict(plan_id)
     record = verdict_record(plan_id, result["verdict"], result["checkedAt"], previous, _summary(result))
@@ -371,9 +419,10 @@ def check_all(deps: Deps) -> dict[str, Any]:
     plans: list[dict[str, Any]] = []
     failed: list[dict[str, Any]] = []
     transient = False
+    lookups = Lookups(deps)
     for plan in deps.stores.plans.all():
         try:
-            plans.append(check_and_record(deps, str(plan["planId"])))
+            plans.append(check_and_record(deps, str(plan["planId"]), lookups))
         except OrchestratorError as e:
             transient = transient or isinstance(e, TransientError)
             logger.warning("readiness check failed", extra={"planId": plan["planId"], "code": e.code})
