@@ -215,7 +215,7 @@ def test_every_request_and_response_matches_the_botocore_model(
     error_of(lambda: drs_client.get_launch_configuration(sourceServerID="s-0000000000000dead"))
     drs_client.describe_recovery_snapshots(sourceServerID=ids[0], order="DESC", maxResults=1)
     drs_client.describe_recovery_snapshots(sourceServerID=ids[-1])  # still syncing: none yet
-    error_of(lambda: drs_client.describe_launch_configuration_templates())
+    error_of(drs_client.describe_launch_configuration_templates)
     # Then boto3 parsed every answer, and the recorded traffic matches the model (checked by
     # the drs_wire fixture); operations outside the simulator's scope say so
     operations = {exchange.operation for exchange in drs_wire.exchanges}

@@ -667,6 +667,9 @@ def test_a_readiness_verdict_is_recorded_on_the_one_read_and_its_change_cleared_
     assert store.record_verdict(worse, read) is False  # the verdict read is gone
     pending = store.plan_verdict("plan-1")
     assert pending is not None and pending["notifyPending"] is True and pending["previousVerdict"] == "READY"
+    assert store.mark_announced("plan-1", pending["changedAt"], "SNS") is True
+    assert store.mark_announced("plan-1", "2026-11-26T10:59:00.000Z", "EVENTBRIDGE") is False
+    assert (store.plan_verdict("plan-1") or {})["announced"] == ["SNS"]
     assert store.clear_pending("plan-1", "2026-11-26T10:59:00.000Z") is False  # another change's
     assert store.clear_pending("plan-1", pending["changedAt"]) is True
     assert "notifyPending" not in (store.plan_verdict("plan-1") or {})

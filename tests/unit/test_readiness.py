@@ -176,17 +176,26 @@ def test_a_missed_rto_and_an_old_drill_warn(orc: Orchestration) -> None:
 
 
 class RecordingAnnouncer:
-    """Records each announced change; fails the next ``fail`` announcements (an SNS outage)."""
+    """Records each change sent per channel; fails the next ``fail[channel]`` sends (an outage)."""
+
+    channels: tuple[str, ...] = ("SNS", "EVENTBRIDGE")
 
     def __init__(self) -> None:
-        self.changes: list[ReadinessChange] = []
-        self.fail = 0
+        self.sent: list[tuple[str, ReadinessChange]] = []
+        self.fail: dict[str, int] = {}
 
-    def announce(self, change: ReadinessChange) -> None:
-        if self.fail:
-            self.fail -= 1
-            raise TransientError("SNS is throttling")
-        self.changes.append(change)
+    def send(self, channel: str, change: ReadinessChange) -> None:
+        if self.fail.get(channel):
+            self.fail[channel] -= 1
+            raise TransientError(f"{channel} is throttling")
+        self.sent.append((channel, change))
+
+    def on(self, channel: str) -> list[ReadinessChange]:
+        return [c for ch, c in self.sent if ch == channel]
+
+    @property
+    def changes(self) -> list[ReadinessChange]:
+        return self.on("SNS")
 
 
 @pytest.fixture
@@ -219,6 +228,7 @@ def test_the_scheduled_check_announces_each_change_once(
         ("AT_RISK", "NOT_READY", "WORSE"),
     ]
     assert {p["check"] for p in announced.changes[1].problems} >= {"SERVERS_REPLICATE"}
+    assert announced.on("EVENTBRIDGE") == announced.changes
     stored = orc.deps.stores.readiness.plan_verdict(plan_id)
     assert stored is not None and stored["verdict"] == "NOT_READY" and "notifyPending" not in stored
 
@@ -230,15 +240,16 @@ def test_an_announcement_that_failed_is_sent_by_the_next_check(
     drill(orc, plan_id)
     ready.check_all(orc.deps)
     orc.sim.stage_replication(ids[1], state="STOPPED")
-    announced.fail = 1
-    # When SNS fails while the change is announced: the check raises (EventBridge retries)
+    # When SNS went out but EventBridge failed: the check raises (EventBridge retries the rule)
+    announced.fail = {"EVENTBRIDGE": 1}
     with pytest.raises(TransientError):
         ready.check_all(orc.deps)
-    assert announced.changes == []
-    # Then the retry announces it, and only once
+    assert len(announced.on("SNS")) == 1 and announced.on("EVENTBRIDGE") == []
+    # Then the retry sends the event only, and nothing more after
     ready.check_all(orc.deps)
     ready.check_all(orc.deps)
-    assert [(c.previous, c.verdict) for c in announced.changes] == [("READY", "NOT_READY")]
+    assert [(c.previous, c.verdict) for c in announced.on("SNS")] == [("READY", "NOT_READY")]
+    assert [(c.previous, c.verdict) for c in announced.on("EVENTBRIDGE")] == [("READY", "NOT_READY")]
 
 
 def test_two_checks_at_once_record_one_verdict(orc: Orchestration) -> None:

@@ -87,9 +87,18 @@ def event_entry(change: ReadinessChange) -> dict[str, Any]:
     return {"Source": SOURCE, "DetailType": DETAIL_TYPE, "Detail": json.dumps(event_detail(change))}
 
 
+SNS = "SNS"
+EVENTBRIDGE = "EVENTBRIDGE"
+
+
 class Announcer(Protocol):
-    def announce(self, change: ReadinessChange) -> None:
-        """Send the change on every channel; raise a domain error when one fails."""
+    """Sends a change on each of its channels, one at a time (so that one sent is not sent again
+    when another fails)."""
+
+    channels: tuple[str, ...]
+
+    def send(self, channel: str, change: ReadinessChange) -> None:
+        """Send the change on ``channel``; raise a domain error when it fails."""
 
 
 class Channel(Protocol):
@@ -97,14 +106,18 @@ class Channel(Protocol):
 
 
 class ReadinessAnnouncer:
-    """SNS then EventBridge, each through the publishers of notify/publisher.py."""
+    """SNS and EventBridge, each through its publisher of notify/publisher.py."""
+
+    channels: tuple[str, ...] = (SNS, EVENTBRIDGE)
 
     def __init__(self, sns: Channel, events: Channel) -> None:
         self.sns, self.events = sns, events
 
-    def announce(self, change: ReadinessChange) -> None:
-        self.sns.send(sns_payload(change))
-        self.events.send(event_entry(change))
+    def send(self, channel: str, change: ReadinessChange) -> None:
+        if channel == SNS:
+            self.sns.send(sns_payload(change))
+        else:
+            self.events.send(event_entry(change))
 
 
 def problems_of(checks: Sequence[Mapping[str, Any]]) -> tuple[Mapping[str, Any], ...]:

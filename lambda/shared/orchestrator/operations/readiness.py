@@ -381,9 +381,10 @@ def _summary(result: Mapping[str, Any]) -> str:
 
 def check_and_record(deps: Deps, plan_id: str, lookups: Lookups | None = None) -> dict[str, Any]:
     """Check one plan, record its verdict (conditionally on the one read) and announce a change once:
-    a change is stored ``notifyPending`` with the verdict, announced, then cleared for that change
-    only. A repeat (EventBridge redelivers) finds the same verdict and nothing pending; an
-    announcement that failed stays pending and is sent by the next check."""
+    a change is stored ``notifyPending`` with the verdict, sent on each channel of the announcer
+    (each recorded in ``announced`` once sent), then cleared for that change only. A repeat
+    (EventBridge redelivers) finds the same verdict and nothing pending; a channel that failed stays
+    pending and is sent by the next check, without sending again those that went out."""
     result = readiness(deps, plan_id, lookups)
     store = deps.stores.readiness
     previous = store.plan_verdict(plan_id)
@@ -403,7 +404,10 @@ def check_and_record(deps: Deps, plan_id: str, lookups: Lookups | None = None) -
             changed_at=str(current["changedAt"]),
             problems=problems_of(result["checks"]) if current["verdict"] == result["verdict"] else (),
         )
-        deps.announcer.announce(change)
+        for channel in deps.announcer.channels:
+            if channel not in (current.get("announced") or []):
+                deps.announcer.send(channel, change)
+                store.mark_announced(plan_id, change.changed_at, channel)
         notified = store.clear_pending(plan_id, change.changed_at)
         logger.info(
             "readiness change announced",

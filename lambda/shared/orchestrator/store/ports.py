@@ -123,6 +123,8 @@ class ReadinessStore(Protocol):
     def record_verdict(self, record: Mapping[str, Any], previous: Mapping[str, Any] | None) -> bool:
         """Write a verdict if the stored one is still ``previous`` (False: another check won)."""
 
+    def mark_announced(self, plan_id: str, changed_at: str, channel: str) -> bool: ...
+
     def clear_pending(self, plan_id: str, changed_at: str) -> bool: ...
 
     def record_server_drill(

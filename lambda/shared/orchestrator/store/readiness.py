@@ -37,7 +37,7 @@ def verdict_record(
     elif previous.get("verdict") != verdict:
         record.update(previousVerdict=previous["verdict"], changedAt=checked_at, notifyPending=True)
     else:
-        for key in ("previousVerdict", "changedAt", "notifyPending"):
+        for key in ("previousVerdict", "changedAt", "notifyPending", "announced"):
             if key in previous:
                 record[key] = previous[key]
     return record
@@ -60,6 +60,16 @@ class DynamoReadiness:
             values = {":v": previous["verdict"], ":c": previous["checkedAt"]}
         try:
             self.table.put(record, condition=condition, names=names, values=values)
+        except StaleWriteError:
+            return False
+        return True
+
+    def mark_announced(self, plan_id: str, changed_at: str, channel: str) -> bool:
+        """The change of ``changed_at`` went out on ``channel`` (False: a newer change replaced it)."""
+        expr = Expression().append("announced", [channel])
+        condition = f"{expr.name('changedAt')} = {expr.value(changed_at)}"
+        try:
+            self.table.update({_KEY: PLAN_PREFIX + plan_id}, expr, condition=condition)
         except StaleWriteError:
             return False
         return True
@@ -121,6 +131,14 @@ class MemoryReadiness:
             ):
                 return False
             self._items[key] = copy.deepcopy(dict(record))
+            return True
+
+    def mark_announced(self, plan_id: str, changed_at: str, channel: str) -> bool:
+        with self._lock:
+            current = self._items.get(PLAN_PREFIX + plan_id)
+            if current is None or current.get("changedAt") != changed_at:
+                return False
+            current["announced"] = [*current.get("announced", []), channel]
             return True
 
     def clear_pending(self, plan_id: str, changed_at: str) -> bool:
