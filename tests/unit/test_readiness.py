@@ -288,3 +288,21 @@ def test_the_scheduled_check_reads_each_server_once_across_plans(orc: Orchestrat
     calls = orc.sim.call_counts()
     assert calls["GetLaunchConfiguration"] == 3 and calls["DescribeRecoverySnapshots"] == 3
     assert calls["DescribeSourceServers"] == 1
+
+
+def test_of_two_checks_at_once_only_the_one_that_recorded_announces(
+    orc: Orchestration, announced: RecordingAnnouncer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan_id, ids = two_wave_plan(orc)
+    drill(orc, plan_id)
+    ready.check_all(orc.deps)
+    orc.sim.stage_replication(ids[0], state="STOPPED")
+    store = orc.deps.stores.readiness
+    # Given a check that read the stored verdict, then lost the race to another check
+    stale = store.plan_verdict(plan_id)
+    assert ready.check_and_record(orc.deps, plan_id)["notified"] is True
+    monkeypatch.setattr(store, "plan_verdict", lambda _plan_id: stale)
+    late = ready.check_and_record(orc.deps, plan_id)
+    # Then the late check records nothing and sends nothing: the change went out once
+    assert late == {"planId": plan_id, "verdict": "NOT_READY", "changed": False, "notified": False}
+    assert [(c.previous, c.verdict) for c in announced.changes] == [("READY", "NOT_READY")]

@@ -391,8 +391,9 @@ def check_and_record(deps: Deps, plan_id: str, lookups: Lookups | None = None) -
     record = verdict_record(plan_id, result["verdict"], result["checkedAt"], previous, _summary(result))
     changed = previous is not None and previous.get("verdict") != result["verdict"]
     if not store.record_verdict(record, previous):
+        # Another check recorded first: it announces; this one changes and sends nothing.
         logger.info("readiness recorded by another check", extra={"planId": plan_id})
-        changed = False
+        return {"planId": plan_id, "verdict": result["verdict"], "changed": False, "notified": False}
     current = store.plan_verdict(plan_id) or record
     notified = False
     if current.get("notifyPending") and deps.announcer is not None:
