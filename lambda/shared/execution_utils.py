@@ -5,6 +5,7 @@ Pure functions only (no boto3, no I/O). Every status rule of the product lives h
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -744,25 +745,6 @@ def running_since(servers: Iterable[Mapping[str, Any]]) -> str | None:
     return min(times, key=whole_second) if times else None
 
 
-_ISO_DURATION = re.compile(
-    r"^P(?:(?P<d>\d+(?:\.\d+)?)D)?(?:T(?:(?P<h>\d+(?:\.\d+)?)H)?(?:(?P<m>\d+(?:\.\d+)?)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
-)
-
-
-def iso_duration_seconds(value: Any) -> int | None:
-    """An ISO-8601 duration as DRS reports ``lagDuration`` (``PT0S``, ``PT1H2M3S``, ``P1DT5M``) in
-    whole seconds; None for anything else (missing, malformed)."""
-    if not isinstance(value, str) or value in ("P", "PT") or value.endswith("T"):
-        return None
-    found = _ISO_DURATION.match(value.strip())
-    if not found:
-        return None
-    parts = {k: float(v) for k, v in found.groupdict().items() if v}
-    return int(
-        parts.get("d", 0) * 86400 + parts.get("h", 0) * 3600 + parts.get("m", 0) * 60 + parts.get("s", 0)
-    )
-
-
 def wave_for_retry(wave: Mapping[str, Any], servers: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """A FAILED wave as a retry leaves it: IN_PROGRESS again, its failed and skipped actions PENDING,
     and the phase it resumes in. PRE_ACTIONS when a pre-action is to run again; else the launch
@@ -1115,3 +1097,29 @@ def after_retry_text(waves: Sequence[Mapping[str, Any]], index: int) -> str:
     if following is not None:
         return f"once it completes, wave {following} starts"
     return "once it completes, the execution finishes (it is the last wave)"
+
+
+def percentile(values: Sequence[int], fraction: float) -> int | None:
+    """The nearest-rank percentile (``fraction`` 0.5 for p50, 0.95 for p95) of whole seconds: the
+    smallest value with at least that share of the values at or below it; None without values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(fraction * len(ordered)))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+# A recovery time whose median moved by less than this share against the previous drills is steady.
+TREND_TOLERANCE = 0.10
+
+
+def recovery_time_trend(recent_p50: int | None, previous_p50: int | None) -> str:
+    """FASTER, SLOWER or STEADY: the median recovery time of the recent drills against that of the
+    drills before them (beyond TREND_TOLERANCE); UNKNOWN when either has no completed drill."""
+    if recent_p50 is None or previous_p50 is None:
+        return "UNKNOWN"
+    if recent_p50 > previous_p50 * (1 + TREND_TOLERANCE):
+        return "SLOWER"
+    if recent_p50 < previous_p50 * (1 - TREND_TOLERANCE):
+        return "FASTER"
+    return "STEADY"

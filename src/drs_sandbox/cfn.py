@@ -35,6 +35,7 @@ __all__ = [
     "parameter_defaults",
     "repo_root",
     "schedule_events",
+    "schedule_inputs",
     "state_machine_definition",
     "state_machine_logical_ids",
     "stream_consumers",
@@ -594,13 +595,29 @@ def stream_consumers(template: Mapping[str, Any]) -> list[tuple[str, str, dict[s
 
 
 def schedule_events(template: Mapping[str, Any], resolver: Resolver | None = None) -> list[tuple[str, str]]:
-    """``(function logical id, schedule expression)`` of each Schedule event."""
+    """``(function logical id, schedule expression)`` of each Schedule event that sends EventBridge's
+    own scheduled event (no ``Input``)."""
     resolver = resolver or Resolver(template)
     out: list[tuple[str, str]] = []
     for function_id, _name, props in _events(template, "Schedule", "ScheduleV2"):
         expression = props.get("Schedule", props.get("ScheduleExpression"))
-        if expression is not None:
+        if expression is not None and props.get("Input") is None:
             out.append((function_id, str(resolver.resolve(expression))))
+    return out
+
+
+def schedule_inputs(
+    template: Mapping[str, Any], resolver: Resolver | None = None
+) -> dict[str, tuple[str, str, dict[str, Any]]]:
+    """Event name -> ``(function logical id, schedule expression, input)`` of each Schedule event
+    with a constant ``Input`` (a JSON document: the event the function gets instead)."""
+    resolver = resolver or Resolver(template)
+    out: dict[str, tuple[str, str, dict[str, Any]]] = {}
+    for function_id, name, props in _events(template, "Schedule", "ScheduleV2"):
+        expression = props.get("Schedule", props.get("ScheduleExpression"))
+        if expression is not None and props.get("Input") is not None:
+            document = json.loads(str(resolver.resolve(props["Input"])))
+            out[name] = (function_id, str(resolver.resolve(expression)), document)
     return out
 
 

@@ -117,6 +117,11 @@ class SandboxApp:
             ("GET", "invocations"): lambda _r: _json(200, {"invocations": self.stack.action_log.entries()}),
             ("DELETE", "invocations"): self._clear_invocations,
             ("POST", "find"): lambda _r: _json(200, self.stack.run_schedule()),
+            # The scheduled readiness check (its rule's daily firing), now.
+            ("POST", "readiness-check"): lambda _r: _json(
+                200, self.stack.run_scheduled_input("ReadinessSchedule")
+            ),
+            ("POST", "replication"): self._stage_replication,
             ("GET", "info"): lambda _r: _json(200, self.info()),
             ("POST", "users"): self._create_users,
             ("GET", "users"): lambda _r: _json(
@@ -197,6 +202,32 @@ class SandboxApp:
         except ValueError as e:
             raise ControlError(str(e), "INVALID_SERVER") from e
         return _json(201 if created else 200, {"servers": items})
+
+    def _stage_replication(self, request: Request) -> Response:
+        """{sourceServerId, replicationState?, lagSeconds?}: how a source server replicates from now
+        on (a lag that grows, a replication that stops). Answers its DescribeSourceServers item."""
+        body = self._body(request)
+        server_id = body.get("sourceServerId")
+        if not isinstance(server_id, str):
+            raise ControlError("sourceServerId (a string) is required")
+        unknown = sorted(set(body) - {"sourceServerId", "replicationState", "lagSeconds"})
+        if unknown:
+            raise ControlError(
+                f"unknown field {unknown[0]}; expected sourceServerId, replicationState, lagSeconds"
+            )
+        state, lag = body.get("replicationState"), body.get("lagSeconds")
+        if state is not None and not isinstance(state, str):
+            raise ControlError("replicationState must be a string")
+        if lag is not None and (isinstance(lag, bool) or not isinstance(lag, int | float)):
+            raise ControlError("lagSeconds must be a number")
+        try:
+            return _json(200, self.stack.sim.stage_replication(server_id, state=state, lag_seconds=lag))
+        except ValueError as e:
+            raise ControlError(
+                str(e),
+                "NOT_FOUND" if "no source server" in str(e) else "BAD_REQUEST",
+                404 if "no source server" in str(e) else 400,
+            ) from e
 
     def _register_functions(self, request: Request) -> Response:
         """`{"functions": [{"name", "outcome", "output", "durationSeconds", "timeoutSeconds"}]}`

@@ -774,6 +774,13 @@ class Stack:
             results.append(json.loads(body) if not errored else {"error": json.loads(body)})
         return results
 
+    def run_scheduled_input(self, event_name: str) -> Any:
+        """Invoke a Schedule event with a constant Input (e.g. ReadinessSchedule) once, as its
+        rule does: its function gets the Input. KeyError when the template has no such event."""
+        function_id, _expression, document = cfn.schedule_inputs(self.template, self.resolver)[event_name]
+        body, errored = self.runtime.invoke(self.function_names[function_id], document)
+        return {"error": json.loads(body)} if errored else json.loads(body)
+
     def stream_stats(self) -> dict[str, int]:
         pollers = [t for t in self._threads if isinstance(t, StreamPoller)]
         return {

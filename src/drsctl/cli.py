@@ -24,6 +24,7 @@ import requests
 from rich.console import Console
 
 from drsctl import completion, output, render, settings
+from drsctl import readiness as readiness_commands
 from drsctl.batch import DrillResult, batch_exit_code, run_drills
 from drsctl.client import ApiClient, DrsctlError
 from drsctl.planfile import apply_document, load_document
@@ -242,6 +243,7 @@ def build_parser() -> Parser:
     sandbox.add_argument("--port", type=int, default=8787)
     sandbox.add_argument("--scenario")
     sandbox.add_argument("--time-scale", type=float)
+    readiness_commands.register(commands)
 
     add_global_options(parser, top=True)
     for child in subparsers(parser):
@@ -878,6 +880,7 @@ COMMANDS: dict[str, Callable[[Context], int]] = {
     "report": cmd_report,
     "history": cmd_history,
 }
+COMMANDS.update(readiness_commands.commands(COMMANDS))
 
 
 def main(

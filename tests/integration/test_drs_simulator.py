@@ -211,7 +211,11 @@ def test_every_request_and_response_matches_the_botocore_model(
     drs_client.delete_job(jobID=job["jobID"])
     error_of(lambda: drs_client.delete_job(jobID=job["jobID"]))
     error_of(lambda: start(drs_client, ids[:1] * 2))
-    error_of(lambda: drs_client.describe_recovery_snapshots(sourceServerID=ids[0]))
+    drs_client.get_launch_configuration(sourceServerID=ids[0])
+    error_of(lambda: drs_client.get_launch_configuration(sourceServerID="s-0000000000000dead"))
+    drs_client.describe_recovery_snapshots(sourceServerID=ids[0], order="DESC", maxResults=1)
+    drs_client.describe_recovery_snapshots(sourceServerID=ids[-1])  # still syncing: none yet
+    error_of(drs_client.describe_launch_configuration_templates)
     # Then boto3 parsed every answer, and the recorded traffic matches the model (checked by
     # the drs_wire fixture); operations outside the simulator's scope say so
     operations = {exchange.operation for exchange in drs_wire.exchanges}
@@ -223,6 +227,8 @@ def test_every_request_and_response_matches_the_botocore_model(
         "DescribeRecoveryInstances",
         "TerminateRecoveryInstances",
         "DeleteJob",
+        "GetLaunchConfiguration",
+        "DescribeRecoverySnapshots",
     }
     unsupported = drs_wire.exchanges[-1]
     assert unsupported.headers["x-amzn-errortype"] == "UnknownOperationException"

@@ -19,6 +19,7 @@ from orchestrator.exceptions import ConflictError, NotFoundError, StaleWriteErro
 from orchestrator.model import ExecutionRecord, ServerRecord, new_action, new_progress, server_key
 from orchestrator.store import Stores
 from orchestrator.store.ports import PauseDecision
+from orchestrator.store.readiness import verdict_record
 
 pytest_plugins = ["drs_fixtures"]
 
@@ -663,3 +664,35 @@ def test_an_event_added_while_others_are_taken_out_stays_in_the_outbox(stores: S
     assert [p["eventId"] for p in after["pendingEvents"]] == ["CANCEL_REQUESTED"]
     assert after["eventsPending"] == "PENDING"
     assert [e["executionId"] for e in stores.executions.with_pending_events()] == [read["executionId"]]
+
+
+def test_a_readiness_verdict_is_recorded_on_the_one_read_and_its_change_cleared_once(stores: Stores) -> None:
+    store = stores.readiness
+    first = verdict_record("plan-1", "READY", NOW, None, "8 PASS")
+    assert store.record_verdict(first, None) is True
+    assert store.record_verdict(first, None) is False  # a second first check loses
+    read = store.plan_verdict("plan-1")
+    assert read is not None and read["verdict"] == "READY" and "notifyPending" not in read
+    worse = verdict_record("plan-1", "NOT_READY", "2026-11-26T11:00:00.000Z", read, "1 FAIL")
+    assert store.record_verdict(worse, read) is True
+    assert store.record_verdict(worse, read) is False  # the verdict read is gone
+    pending = store.plan_verdict("plan-1")
+    assert pending is not None and pending["notifyPending"] is True and pending["previousVerdict"] == "READY"
+    assert store.mark_announced("plan-1", pending["changedAt"], "SNS") is True
+    assert store.mark_announced("plan-1", "2026-11-26T10:59:00.000Z", "EVENTBRIDGE") is False
+    assert (store.plan_verdict("plan-1") or {})["announced"] == ["SNS"]
+    assert store.clear_pending("plan-1", "2026-11-26T10:59:00.000Z") is False  # another change's
+    assert store.clear_pending("plan-1", pending["changedAt"]) is True
+    assert "notifyPending" not in (store.plan_verdict("plan-1") or {})
+
+
+def test_a_servers_last_drill_is_only_replaced_by_a_later_one(stores: Stores) -> None:
+    store = stores.readiness
+    later, earlier = "2026-11-26T12:00:00.000Z", "2026-11-26T11:00:00.000Z"
+    assert store.record_server_drill("s-1", execution_id="e-2", drilled_time=later, outcome="RECOVERED")
+    assert not store.record_server_drill("s-1", execution_id="e-2", drilled_time=later, outcome="RECOVERED")
+    assert not store.record_server_drill("s-1", execution_id="e-1", drilled_time=earlier, outcome="FAILED")
+    found = store.server_drills(["s-1", "s-2", "s-1"])
+    assert list(found) == ["s-1"]
+    assert (found["s-1"]["lastDrillExecutionId"], found["s-1"]["lastDrillOutcome"]) == ("e-2", "RECOVERED")
+    assert store.server_drills([]) == {}

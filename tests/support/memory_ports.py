@@ -84,6 +84,10 @@ class InMemoryEc2:
 
     instances: dict[str, MemoryInstance] = field(default_factory=dict)
     stopped: set[str] = field(default_factory=set)
+    # Launch templates by id ({name, subnetId, groupIds}); subnets and security groups that exist.
+    launch_templates: dict[str, dict[str, Any]] = field(default_factory=dict)
+    subnets: set[str] = field(default_factory=lambda: {"subnet-0a1b2c3d4e5f60718"})
+    security_groups: set[str] = field(default_factory=lambda: {"sg-0a1b2c3d4e5f60718"})
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
     def describe_images(self, **_kwargs: Any) -> dict[str, Any]:
@@ -128,6 +132,47 @@ class InMemoryEc2:
             if i.instance_id in wanted
         ]
         return {"Reservations": [{"Instances": found}] if found else []}
+
+    def describe_launch_templates(self, Filters: list[dict[str, Any]], **_kwargs: Any) -> dict[str, Any]:
+        names = {v for f in Filters for v in f["Values"]}
+        return {
+            "LaunchTemplates": [
+                {"LaunchTemplateId": i, "LaunchTemplateName": t["name"]}
+                for i, t in self.launch_templates.items()
+                if t["name"] in names
+            ]
+        }
+
+    def describe_subnets(self, **_kwargs: Any) -> dict[str, Any]:
+        return {"Subnets": [{"SubnetId": s} for s in sorted(self.subnets)]}
+
+    def describe_security_groups(self, Filters: list[dict[str, Any]], **_kwargs: Any) -> dict[str, Any]:
+        if any(f["Name"] == "group-name" for f in Filters):
+            return {"SecurityGroups": [{"GroupId": g} for g in sorted(self.security_groups)][:1]}
+        wanted = {v for f in Filters for v in f["Values"]}
+        return {"SecurityGroups": [{"GroupId": g} for g in sorted(self.security_groups & wanted)]}
+
+    def create_launch_template(
+        self, LaunchTemplateName: str, LaunchTemplateData: dict[str, Any]
+    ) -> dict[str, Any]:
+        template_id = f"lt-{len(self.launch_templates) + 1:017x}"
+        interface = (LaunchTemplateData.get("NetworkInterfaces") or [{}])[0]
+        self.launch_templates[template_id] = {
+            "name": LaunchTemplateName,
+            "subnetId": interface.get("SubnetId"),
+            "groupIds": list(interface.get("Groups") or []),
+        }
+        return {"LaunchTemplate": {"LaunchTemplateId": template_id}}
+
+    def describe_launch_template_versions(self, LaunchTemplateId: str, **_kwargs: Any) -> dict[str, Any]:
+        template = self.launch_templates.get(LaunchTemplateId)
+        if template is None:
+            raise ClientError(
+                {"Error": {"Code": "InvalidLaunchTemplateId.NotFound", "Message": "not found"}},
+                "DescribeLaunchTemplateVersions",
+            )
+        interface = {"DeviceIndex": 0, "SubnetId": template["subnetId"], "Groups": template["groupIds"]}
+        return {"LaunchTemplateVersions": [{"LaunchTemplateData": {"NetworkInterfaces": [interface]}}]}
 
     def describe_instance_status(self, InstanceIds: list[str], **_kwargs: Any) -> dict[str, Any]:
         return {

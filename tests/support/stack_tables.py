@@ -18,6 +18,7 @@ CONFIG_FIELD_OF_TABLE = {
     "RecoveryPlansTable": "recovery_plans_table",
     "LocksTable": "locks_table",
     "TimelineTable": "timeline_table",
+    "ReadinessTable": "readiness_table",
 }
 
 

@@ -19,7 +19,6 @@ from execution_utils import (
     decide_wave_outcome,
     drill_left_instances,
     instances_still_running,
-    iso_duration_seconds,
     name_with_id,
     running_since,
 )
@@ -68,26 +67,6 @@ def test_a_wave_error_names_each_failed_critical_server_by_hostname_and_id() -> 
         jobs_finished=True, servers=servers, readiness="EC2_RUNNING", elapsed_seconds=10, timeout_minutes=60
     )
     assert (str(status), error) == ("FAILED", "critical servers failed: db01 (s-5d3bf5b6e7dac85d1)")
-
-
-@pytest.mark.parametrize(
-    ("text", "seconds"),
-    [
-        ("PT0S", 0),
-        ("PT3600S", 3600),
-        ("PT1H2M3S", 3723),
-        ("P1DT5M", 86700),
-        ("PT2.5S", 2),
-        ("", None),
-        ("P", None),
-        ("PT", None),
-        ("5 minutes", None),
-        (None, None),
-        ("P1DT", None),
-    ],
-)
-def test_drs_lag_durations_read_in_whole_seconds(text: Any, seconds: int | None) -> None:
-    assert iso_duration_seconds(text) == seconds
 
 
 def test_running_since_is_the_first_launch_of_an_instance_still_standing() -> None:

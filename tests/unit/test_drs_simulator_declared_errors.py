@@ -71,6 +71,16 @@ def bad_requests(sim: DrsSimulator, clock: FakeClock) -> dict[str, list[Callable
             lambda: sim.dispatch("DeleteJob", {"jobID": job}),  # still active
             lambda: sim.dispatch("DeleteJob", {"jobID": "job-1"}),
         ],
+        "GetLaunchConfiguration": [
+            lambda: sim.dispatch("GetLaunchConfiguration", {"sourceServerID": UNKNOWN_SERVER}),
+            lambda: sim.dispatch("GetLaunchConfiguration", {"sourceServerID": "bad"}),
+            lambda: sim.dispatch("GetLaunchConfiguration", {}),
+        ],
+        "DescribeRecoverySnapshots": [
+            lambda: sim.dispatch("DescribeRecoverySnapshots", {"sourceServerID": "bad"}),
+            lambda: sim.dispatch("DescribeRecoverySnapshots", {"sourceServerID": ids[0], "order": "UP"}),
+            lambda: sim.dispatch("DescribeRecoverySnapshots", {}),
+        ],
     }
 
 

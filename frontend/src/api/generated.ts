@@ -11,7 +11,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** DRS source servers of this Region */
+        /** DRS source servers of this Region, with the last drill that recovered each */
         get: operations["get_drs_source_servers"];
         put?: never;
         post?: never;
@@ -418,6 +418,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/recovery-plans/{planId}/drill-history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every drill of the plan (outcome, recovery and paused time, RTO verdict), p50/p95 of recovery time over the last N drills against the N before, and each server's last drill */
+        get: operations["get_recovery_plans_planId_drill_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/recovery-plans/{planId}/executions": {
         parameters: {
             query?: never;
@@ -444,6 +461,23 @@ export interface paths {
         };
         /** The plan's last executions: outcome, recovery time and verdict, success rate, trend */
         get: operations["get_recovery_plans_planId_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/recovery-plans/{planId}/readiness": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Would a recovery of the plan work now: a verdict (READY, AT_RISK, NOT_READY) and every check */
+        get: operations["get_recovery_plans_planId_readiness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -557,6 +591,8 @@ export interface components {
                 pauseTimeoutMinutes?: number;
                 capacityWaitMinutes?: number;
                 rtoTargetMinutes?: number;
+                maxReplicationLagMinutes?: number;
+                maxDaysBetweenDrills?: number;
                 /** @enum {unknown} */
                 onWaveFailure?: "STOP" | "PAUSE";
             };
@@ -992,6 +1028,9 @@ export interface components {
             replicationState?: string | null;
             lastLaunchResult?: string | null;
             isArchived: boolean;
+            lastDrilledTime: string | null;
+            lastDrillOutcome: ("RECOVERED" | "FAILED") | null;
+            lastDrillExecutionId?: string | null;
         };
         /** SourceServerList */
         SourceServerList: {
@@ -1073,6 +1112,8 @@ export interface components {
                 pauseTimeoutMinutes?: number;
                 capacityWaitMinutes?: number;
                 rtoTargetMinutes?: number;
+                maxReplicationLagMinutes?: number;
+                maxDaysBetweenDrills?: number;
                 /** @enum {unknown} */
                 onWaveFailure?: "STOP" | "PAUSE";
             };
@@ -1122,6 +1163,69 @@ export interface components {
                 /** @description ISO-8601 UTC */
                 startTime: string;
                 seconds: number;
+            }[];
+        };
+        /** ReadinessCheckResult */
+        ReadinessCheckResult: {
+            /** @enum {unknown} */
+            check: "SERVERS_REPLICATE" | "REPLICATION_LAG" | "RECOVERY_POINT" | "LAUNCH_SETTINGS" | "QUOTA_HEADROOM" | "SERVER_LOCKS" | "LAST_DRILL_RTO" | "DRILL_AGE";
+            /** @enum {unknown} */
+            status: "PASS" | "WARN" | "FAIL";
+            message: string;
+            sourceServerId?: string;
+        };
+        /**
+         * PlanReadiness
+         * @description GET /recovery-plans/{planId}/readiness (operations.readiness.readiness): any FAIL makes the plan NOT_READY, else any WARN AT_RISK, else it is READY.
+         */
+        PlanReadiness: {
+            planId: string;
+            planName: string;
+            /** @enum {unknown} */
+            verdict: "READY" | "AT_RISK" | "NOT_READY";
+            /** @description ISO-8601 UTC */
+            checkedAt: string;
+            checks: components["schemas"]["ReadinessCheckResult"][];
+        };
+        /**
+         * RecoveryTimeStats
+         * @description Nearest-rank percentiles of the recovery time of completed drills (execution_utils.percentile).
+         */
+        RecoveryTimeStats: {
+            drills: number;
+            p50Seconds: number | null;
+            p95Seconds: number | null;
+        };
+        /**
+         * DrillHistory
+         * @description GET /recovery-plans/{planId}/drill-history (operations.drill_history): drills newest first; recoveryTime over the last N measured drills, previousRecoveryTime over the N before them.
+         */
+        DrillHistory: {
+            planId: string;
+            planName: string;
+            last: number;
+            drills: {
+                executionId: string;
+                /** @enum {unknown} */
+                status: "PENDING" | "IN_PROGRESS" | "PAUSED" | "CANCELLING" | "COMPLETED" | "PARTIAL_SUCCESS" | "FAILED" | "CANCELLED";
+                statusLabel: string;
+                /** @description ISO-8601 UTC */
+                startTime: string;
+                endTime?: string | null;
+                recoveryTime: components["schemas"]["ReportRecoveryTime"];
+                pausedSeconds: number;
+                /** @enum {unknown} */
+                verdict: "MET" | "MISSED" | "NO_TARGET" | "IN_PROGRESS";
+            }[];
+            recoveryTime: components["schemas"]["RecoveryTimeStats"];
+            previousRecoveryTime: components["schemas"]["RecoveryTimeStats"];
+            /** @enum {unknown} */
+            trend: "FASTER" | "SLOWER" | "STEADY" | "UNKNOWN";
+            servers: {
+                sourceServerId: string;
+                lastDrilledTime: string | null;
+                lastDrillOutcome: ("RECOVERED" | "FAILED") | null;
+                lastDrillExecutionId: string | null;
             }[];
         };
         /** Progress */
@@ -1226,6 +1330,8 @@ export interface components {
                 pauseTimeoutMinutes?: number;
                 capacityWaitMinutes?: number;
                 rtoTargetMinutes?: number;
+                maxReplicationLagMinutes?: number;
+                maxDaysBetweenDrills?: number;
                 /** @enum {unknown} */
                 onWaveFailure?: "STOP" | "PAUSE";
             };
@@ -1457,7 +1563,12 @@ export type $defs = Record<string, never>;
 export interface operations {
     get_drs_source_servers: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description true: only the servers no drill ever recovered */
+                neverDrilled?: boolean;
+                /** @description only the servers never drilled or last drilled more than this many days ago (0-3650) */
+                notDrilledForDays?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2902,6 +3013,49 @@ export interface operations {
             };
         };
     };
+    get_recovery_plans_planId_drill_history: {
+        parameters: {
+            query?: {
+                /** @description N: how many of the latest measured drills the percentiles cover (1-50, default 10) */
+                last?: number;
+            };
+            header?: never;
+            path: {
+                planId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DrillHistory"];
+                };
+            };
+            /** @description Malformed request (not JSON, too large, bad query parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown id or route */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     post_recovery_plans_planId_executions: {
         parameters: {
             query?: never;
@@ -2985,6 +3139,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PlanHistory"];
+                };
+            };
+            /** @description Malformed request (not JSON, too large, bad query parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown id or route */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_recovery_plans_planId_readiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                planId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanReadiness"];
                 };
             };
             /** @description Malformed request (not JSON, too large, bad query parameter) */

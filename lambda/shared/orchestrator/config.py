@@ -42,7 +42,12 @@ class Config:
     locks_table: str
     state_machine_arn: str
     timeline_table: str = ""
+    # Each plan's readiness verdict and each source server's last drill.
+    readiness_table: str = ""
     reports_bucket: str = ""
+    # Where the scheduled readiness check announces a changed verdict (SNS topic, EventBridge bus).
+    topic_arn: str = ""
+    event_bus_name: str = "default"
     poll_min_seconds: int = 15
     poll_max_seconds: int = 120
     default_wave_timeout_minutes: int = 120
@@ -71,6 +76,9 @@ class Config:
             locks_table=_required("LOCKS_TABLE"),
             state_machine_arn=_required("STATE_MACHINE_ARN"),
             timeline_table=_required("TIMELINE_TABLE"),
+            readiness_table=_required("READINESS_TABLE"),
+            topic_arn=os.environ.get("TOPIC_ARN", ""),
+            event_bus_name=os.environ.get("EVENT_BUS_NAME") or "default",
             reports_bucket=_required("REPORTS_BUCKET"),
             poll_min_seconds=_int("POLL_MIN_SECONDS", 15),
             poll_max_seconds=_int("POLL_MAX_SECONDS", 120),

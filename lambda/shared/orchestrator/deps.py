@@ -15,6 +15,8 @@ from orchestrator.aws.ssm import Ssm
 from orchestrator.aws.users import CognitoUsers
 from orchestrator.config import Config, get_config
 from orchestrator.identity import UserDirectory
+from orchestrator.notify.publisher import EventBusPublisher, SnsPublisher
+from orchestrator.notify.readiness import Announcer, ReadinessAnnouncer
 from orchestrator.reports.store import S3Reports
 from orchestrator.store import Stores
 from orchestrator.store.ports import ReportStore
@@ -34,6 +36,8 @@ class Deps:
     clock: Clock = field(default_factory=Clock)
     # The console's user pool (None without one): who acted, for a console user's request.
     users: UserDirectory | None = None
+    # Where a changed readiness verdict is announced (None without a topic: nothing is announced).
+    announcer: Announcer | None = None
 
     @classmethod
     def from_config(cls, config: Config) -> Deps:
@@ -48,6 +52,12 @@ class Deps:
             ssm=Ssm(clients.client("ssm")),
             users=CognitoUsers(clients.client("cognito-idp"), config.user_pool_id)
             if config.user_pool_id
+            else None,
+            announcer=ReadinessAnnouncer(
+                SnsPublisher(clients.client("sns"), config.topic_arn),
+                EventBusPublisher(clients.client("events"), config.event_bus_name),
+            )
+            if config.topic_arn
             else None,
         )
 

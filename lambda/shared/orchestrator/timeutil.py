@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -40,3 +41,25 @@ def parse_iso(value: str) -> datetime:
 def seconds_between(start: str, end: str | datetime) -> float:
     stop = parse_iso(end) if isinstance(end, str) else end
     return (stop - parse_iso(start)).total_seconds()
+
+
+_DURATION = re.compile(
+    r"P(?:(?P<weeks>\d+(?:\.\d+)?)W)?(?:(?P<days>\d+(?:\.\d+)?)D)?"
+    r"(?:T(?:(?P<hours>\d+(?:\.\d+)?)H)?(?:(?P<minutes>\d+(?:\.\d+)?)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?"
+)
+
+
+def duration_seconds(value: str) -> float | None:
+    """An ISO-8601 duration as DRS writes ``lagDuration`` (``PT5M30S``, ``P1DT2H``) in seconds, or
+    None when it is not one (years and months, which have no fixed length, are not accepted)."""
+    match = _DURATION.fullmatch(value.strip().upper())
+    if not match or value.strip().upper() in ("P", "PT") or value.strip().upper().endswith("T"):
+        return None
+    parts = {k: float(v) for k, v in match.groupdict().items() if v}
+    return (
+        parts.get("weeks", 0) * 604800
+        + parts.get("days", 0) * 86400
+        + parts.get("hours", 0) * 3600
+        + parts.get("minutes", 0) * 60
+        + parts.get("seconds", 0)
+    )

@@ -112,6 +112,32 @@ class Ec2Launcher:
         )
         return str(response["Instances"][0]["InstanceId"])
 
+    def launch_template(self, source_server_id: str, instance_type: str) -> str:
+        """The id of the EC2 launch template DRS keeps for a source server (created at first use,
+        as DRS does when a server is added): the default VPC's first subnet and its default group."""
+        name = f"drs-launch-template-{source_server_id}"
+        found = self._client.describe_launch_templates(
+            Filters=[{"Name": "launch-template-name", "Values": [name]}]
+        ).get("LaunchTemplates", [])
+        if found:
+            return str(found[0]["LaunchTemplateId"])
+        subnets = self._client.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}]).get(
+            "Subnets", []
+        )
+        groups = self._client.describe_security_groups(
+            Filters=[{"Name": "group-name", "Values": ["default"]}]
+        ).get("SecurityGroups", [])
+        interface: dict[str, Any] = {"DeviceIndex": 0}
+        if subnets:
+            interface["SubnetId"] = sorted(s["SubnetId"] for s in subnets)[0]
+        if groups:
+            interface["Groups"] = [groups[0]["GroupId"]]
+        created = self._client.create_launch_template(
+            LaunchTemplateName=name,
+            LaunchTemplateData={"InstanceType": instance_type, "NetworkInterfaces": [interface]},
+        )
+        return str(created["LaunchTemplate"]["LaunchTemplateId"])
+
     def terminate(self, instance_ids: list[str]) -> None:
         for start in range(0, len(instance_ids), 1000):
             self._client.terminate_instances(InstanceIds=instance_ids[start : start + 1000])

@@ -11,6 +11,7 @@ Every public method takes the simulator's lock, so one simulator may serve sever
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import random
 import threading
@@ -30,8 +31,16 @@ from drs_sandbox.drs.instances import (
 )
 from drs_sandbox.drs.jobs import Job, Participant
 from drs_sandbox.drs.limits import DEFAULT_LIMITS, DrsLimits, check_job_admission
-from drs_sandbox.drs.servers import LastLaunch, ServerSpec, SourceServer, SpecError, parse_spec
-from drs_sandbox.drs.wire import SUPPORTED_OPERATIONS
+from drs_sandbox.drs.servers import (
+    REPLICATION_STATES,
+    LastLaunch,
+    ServerSpec,
+    SourceServer,
+    SpecError,
+    latest_snapshot_at,
+    parse_spec,
+)
+from drs_sandbox.drs.wire import SUPPORTED_OPERATIONS, iso
 
 __all__ = ["DrsLimits", "DrsSimulator"]
 
@@ -47,6 +56,8 @@ _METHODS: dict[str, str] = {
     "DescribeRecoveryInstances": "describe_recovery_instances",
     "TerminateRecoveryInstances": "terminate_recovery_instances",
     "DeleteJob": "delete_job",
+    "GetLaunchConfiguration": "get_launch_configuration",
+    "DescribeRecoverySnapshots": "describe_recovery_snapshots",
 }
 assert set(_METHODS) == set(SUPPORTED_OPERATIONS)
 
@@ -165,6 +176,28 @@ class DrsSimulator:
             created = sum(1 for _spec, create in parsed if create)
             logger.info("source servers added", extra={"count": created, "updated": len(parsed) - created})
             return out, created
+
+    def stage_replication(
+        self, source_server_id: str, *, state: str | None = None, lag_seconds: float | None = None
+    ) -> dict[str, Any]:
+        """Change how a source server replicates (the sandbox stages a lag that grows or a
+        replication that stops); returns its DescribeSourceServers item. ValueError when unknown."""
+        with self._lock:
+            server = self._servers.get(source_server_id)
+            if server is None:
+                raise ValueError(f"no source server {source_server_id}")
+            if state is not None and state not in REPLICATION_STATES:
+                raise ValueError(f"replicationState must be one of {', '.join(sorted(REPLICATION_STATES))}")
+            if lag_seconds is not None and (isinstance(lag_seconds, bool) or not lag_seconds >= 0):
+                raise ValueError("lagSeconds must be a number of at least 0")
+            now = self._clock()
+            if state is not None and state != server.spec.replication_state:
+                server.spec = replace(server.spec, replication_state=state)
+                server.state_changed_at = now
+            if lag_seconds is not None:
+                server.staged_lag = float(lag_seconds)
+            logger.info("replication staged", extra={"sourceServerId": source_server_id, "state": state})
+            return server.to_wire(now)
 
     def command_target(self, instance_id: str) -> ServerSpec | None:
         """The spec of the source server (its commandResult above all) when `instance_id` is a
@@ -323,6 +356,48 @@ class DrsSimulator:
                 extra={"jobId": job.job_id, "initiatedBy": job.initiated_by, "servers": len(servers)},
             )
             return {"job": job.to_wire()}
+
+    def _server(self, source_server_id: str) -> SourceServer:
+        server = self._servers.get(source_server_id)
+        if server is None:
+            raise errors.not_found(
+                "SOURCE_SERVER", source_server_id, f"Source server {source_server_id} not found"
+            )
+        return server
+
+    def get_launch_configuration(self, body: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            self._begin("GetLaunchConfiguration", body)
+            server = self._server(body["sourceServerID"])
+            return {
+                "sourceServerID": server.id,
+                "name": server.spec.hostname,
+                "ec2LaunchTemplateID": self._ec2.launch_template(server.id, server.spec.instance_type),
+                "launchDisposition": "STARTED",
+                "targetInstanceTypeRightSizingMethod": "BASIC",
+                "copyPrivateIp": False,
+                "copyTags": True,
+                "licensing": {"osByol": True},
+                "postLaunchEnabled": False,
+            }
+
+    def describe_recovery_snapshots(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The newest recovery snapshot only (DRS keeps many; readiness asks for the newest)."""
+        with self._lock:
+            now = self._begin("DescribeRecoverySnapshots", body)
+            server = self._servers.get(body["sourceServerID"])
+            taken = latest_snapshot_at(server, now) if server is not None else None
+            if taken is None:
+                return request_utils.listing([], None)
+            digest = hashlib.sha256(f"{body['sourceServerID']}#{taken}".encode()).hexdigest()
+            snapshot = {
+                "snapshotID": "pit-" + digest[:17],
+                "sourceServerID": body["sourceServerID"],
+                "expectedTimestamp": iso(taken),
+                "timestamp": iso(taken),
+                "ebsSnapshots": [],
+            }
+            return request_utils.listing([snapshot], None)
 
     def describe_jobs(self, body: dict[str, Any]) -> dict[str, Any]:
         with self._lock:

@@ -331,6 +331,10 @@ class SourceServer:
     last_launch: LastLaunch | None = None
     recovery_instance_id: str | None = None
     active_job_id: str | None = None
+    # Staged through the sandbox (stage_replication): a fixed replication lag in seconds, and when
+    # the replication state last changed (the last recovery point of a server that stopped replicating).
+    staged_lag: float | None = None
+    state_changed_at: float | None = None
 
     def __post_init__(self) -> None:
         # Derived once: rendering 1,000 servers must stay cheap.
@@ -385,6 +389,8 @@ class SourceServer:
         else:
             lag = iso_duration(now - self.added_at + 300)
             replicated = disk_bytes // 3 if state in ("INITIATING", "INITIAL_SYNC") else disk_bytes
+        if self.staged_lag is not None:
+            lag = iso_duration(self.staged_lag)
         replication: dict[str, Any] = {
             "dataReplicationState": state,
             "lagDuration": lag,
@@ -444,3 +450,26 @@ class SourceServer:
         if self.recovery_instance_id:
             item["recoveryInstanceId"] = self.recovery_instance_id
         return item
+
+
+# DRS keeps a point-in-time recovery snapshot every 10 minutes while a server replicates.
+SNAPSHOT_INTERVAL_SECONDS = 600.0
+
+
+def latest_snapshot_at(server: SourceServer, now: float) -> float | None:
+    """When the newest recovery snapshot of ``server`` was taken: on the 10-minute grid from when it
+    was added, up to the moment its data was last current (now less its lag while it replicates,
+    the moment it stopped otherwise); None before its initial sync ends."""
+    state = server.spec.replication_state
+    if state in ("INITIATING", "INITIAL_SYNC"):
+        return None
+    current = (
+        now if state in ("CONTINUOUS", "BACKLOG", "RESCAN") else (server.state_changed_at or server.added_at)
+    )
+    current -= server.staged_lag or 0.0
+    if current < server.added_at:
+        return server.added_at
+    return (
+        server.added_at
+        + ((current - server.added_at) // SNAPSHOT_INTERVAL_SECONDS) * SNAPSHOT_INTERVAL_SECONDS
+    )

@@ -28,6 +28,8 @@ SUPPORTED_OPERATIONS: tuple[str, ...] = (
     "DescribeRecoveryInstances",
     "TerminateRecoveryInstances",
     "DeleteJob",
+    "GetLaunchConfiguration",
+    "DescribeRecoverySnapshots",
 )
 
 

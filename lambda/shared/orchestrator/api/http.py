@@ -254,6 +254,25 @@ def limit_param(value: str | None, default: int = 50, maximum: int = 100) -> int
     return number
 
 
+def int_param(name: str, value: str, minimum: int, maximum: int) -> int:
+    """A query integer from ``minimum`` to ``maximum`` (400 INVALID_QUERY otherwise)."""
+    try:
+        number = int(value)
+    except ValueError as e:
+        raise BadRequestError(
+            f"{name} must be an integer from {minimum} to {maximum}", code="INVALID_QUERY"
+        ) from e
+    if not minimum <= number <= maximum:
+        raise BadRequestError(f"{name} must be an integer from {minimum} to {maximum}", code="INVALID_QUERY")
+    return number
+
+
+def bool_param(name: str, value: str) -> bool:
+    if value not in ("true", "false"):
+        raise BadRequestError(f"{name} must be true or false", code="INVALID_QUERY")
+    return value == "true"
+
+
 def encode_token(key: Mapping[str, Any] | None) -> str | None:
     if not key:
         return None

@@ -318,6 +318,100 @@ PLAN_HISTORY = _closed(
     "GET /recovery-plans/{planId}/history (operations.report.history).",
 )
 
+READINESS_CHECK = _closed(
+    "ReadinessCheckResult",
+    {
+        "check": {
+            "enum": [
+                "SERVERS_REPLICATE",
+                "REPLICATION_LAG",
+                "RECOVERY_POINT",
+                "LAUNCH_SETTINGS",
+                "QUOTA_HEADROOM",
+                "SERVER_LOCKS",
+                "LAST_DRILL_RTO",
+                "DRILL_AGE",
+            ]
+        },
+        "status": {"enum": ["PASS", "WARN", "FAIL"]},
+        "message": STRING,
+        "sourceServerId": STRING,
+    },
+    ["check", "status", "message"],
+)
+READINESS = _closed(
+    "PlanReadiness",
+    {
+        "planId": STRING,
+        "planName": STRING,
+        "verdict": {"enum": ["READY", "AT_RISK", "NOT_READY"]},
+        "checkedAt": TIME,
+        "checks": {"type": "array", "items": ref("ReadinessCheckResult")},
+    },
+    ["planId", "planName", "verdict", "checkedAt", "checks"],
+    "GET /recovery-plans/{planId}/readiness (operations.readiness.readiness): any FAIL makes the plan "
+    "NOT_READY, else any WARN AT_RISK, else it is READY.",
+)
+
+RECOVERY_TIME_STATS = _closed(
+    "RecoveryTimeStats",
+    {"drills": INTEGER, "p50Seconds": _nullable(INTEGER), "p95Seconds": _nullable(INTEGER)},
+    ["drills", "p50Seconds", "p95Seconds"],
+    "Nearest-rank percentiles of the recovery time of completed drills (execution_utils.percentile).",
+)
+DRILL_HISTORY = _closed(
+    "DrillHistory",
+    {
+        "planId": STRING,
+        "planName": STRING,
+        "last": INTEGER,
+        "drills": {
+            "type": "array",
+            "items": _closed(
+                "DrillHistoryDrill",
+                {
+                    "executionId": STRING,
+                    "status": STATUS,
+                    "statusLabel": STRING,
+                    "startTime": TIME,
+                    "endTime": _nullable(TIME),
+                    "recoveryTime": ref("ReportRecoveryTime"),
+                    "pausedSeconds": INTEGER,
+                    "verdict": {"enum": ["MET", "MISSED", "NO_TARGET", "IN_PROGRESS"]},
+                },
+                [
+                    "executionId",
+                    "status",
+                    "statusLabel",
+                    "startTime",
+                    "recoveryTime",
+                    "pausedSeconds",
+                    "verdict",
+                ],
+            ),
+        },
+        "recoveryTime": ref("RecoveryTimeStats"),
+        "previousRecoveryTime": ref("RecoveryTimeStats"),
+        "trend": {"enum": ["FASTER", "SLOWER", "STEADY", "UNKNOWN"]},
+        "servers": {
+            "type": "array",
+            "items": _closed(
+                "DrillHistoryServer",
+                {
+                    "sourceServerId": STRING,
+                    "lastDrilledTime": _nullable(TIME),
+                    "lastDrillOutcome": _nullable({"enum": ["RECOVERED", "FAILED"]}),
+                    "lastDrillExecutionId": _nullable(STRING),
+                },
+                ["sourceServerId", "lastDrilledTime", "lastDrillOutcome", "lastDrillExecutionId"],
+            ),
+        },
+    },
+    ["planId", "planName", "last", "drills", "recoveryTime", "previousRecoveryTime", "trend", "servers"],
+    "GET /recovery-plans/{planId}/drill-history (operations.drill_history): drills newest first; "
+    "recoveryTime over the last N measured drills, previousRecoveryTime over the N before them.",
+)
+
 STORED = {"createdTime": _nullable(TIME), "updatedTime": TIME, "version": INTEGER}
 
 
@@ -341,8 +435,11 @@ SOURCE_SERVER = _closed(
         "replicationState": _nullable(STRING),
         "lastLaunchResult": _nullable(STRING),
         "isArchived": BOOLEAN,
+        "lastDrilledTime": _nullable(TIME),
+        "lastDrillOutcome": _nullable({"enum": ["RECOVERED", "FAILED"]}),
+        "lastDrillExecutionId": _nullable(STRING),
     },
-    ["sourceServerId", "tags", "isArchived"],
+    ["sourceServerId", "tags", "isArchived", "lastDrilledTime", "lastDrillOutcome"],
 )
 
 GROUP_SERVER = _closed(
@@ -527,6 +624,10 @@ def components() -> dict[str, dict[str, Any]]:
             "ExecutionStarted": EXECUTION_STARTED,
             "PlanHistoryExecution": HISTORY_RUN,
             "PlanHistory": PLAN_HISTORY,
+            "ReadinessCheckResult": READINESS_CHECK,
+            "PlanReadiness": READINESS,
+            "RecoveryTimeStats": RECOVERY_TIME_STATS,
+            "DrillHistory": DRILL_HISTORY,
             "Progress": PROGRESS,
             "CanTerminate": CAN_TERMINATE,
             "WaveAction": WAVE_ACTION,

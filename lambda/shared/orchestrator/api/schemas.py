@@ -119,6 +119,11 @@ RECOVERY_PLAN: dict[str, Any] = {
                 "pauseTimeoutMinutes": {"type": "integer", "minimum": 1, "maximum": 10080},
                 "capacityWaitMinutes": {"type": "integer", "minimum": 1, "maximum": 1440},
                 "rtoTargetMinutes": {"type": "integer", "minimum": 1, "maximum": 10080},
+                # Readiness (GET /recovery-plans/{planId}/readiness): a replication lag above this
+                # puts the plan AT_RISK (default 60); so does a last successful drill older than
+                # maxDaysBetweenDrills days (default 90).
+                "maxReplicationLagMinutes": {"type": "integer", "minimum": 1, "maximum": 10080},
+                "maxDaysBetweenDrills": {"type": "integer", "minimum": 1, "maximum": 366},
                 "onWaveFailure": {"enum": [str(v) for v in OnWaveFailure]},
             },
         },

@@ -37,6 +37,8 @@ _OPERATION_NAMES = {
     "describe_job_log_items": "DescribeJobLogItems",
     "describe_recovery_instances": "DescribeRecoveryInstances",
     "terminate_recovery_instances": "TerminateRecoveryInstances",
+    "get_launch_configuration": "GetLaunchConfiguration",
+    "describe_recovery_snapshots": "DescribeRecoverySnapshots",
 }
 
 _SPECIFIC: SpecificErrors = {
@@ -79,6 +81,20 @@ class Drs:
 
     def all_source_servers(self) -> list[dict[str, Any]]:
         return list(self._paginate("describe_source_servers", page_size=200, filters={}))
+
+    def launch_configuration(self, source_server_id: str) -> dict[str, Any]:
+        """GetLaunchConfiguration of one server (NotFoundError DRS_RESOURCE_NOT_FOUND when unknown)."""
+        return self._call("get_launch_configuration", sourceServerID=source_server_id)
+
+    def latest_recovery_snapshot(self, source_server_id: str) -> dict[str, Any] | None:
+        """The newest point-in-time recovery snapshot of one server, or None when it has none."""
+        items = (
+            self._call(
+                "describe_recovery_snapshots", sourceServerID=source_server_id, order="DESC", maxResults=1
+            ).get("items")
+            or []
+        )
+        return dict(items[0]) if items else None
 
     def start_recovery(
         self, source_server_ids: Sequence[str], *, is_drill: bool, tags: dict[str, str]

@@ -1,4 +1,4 @@
-"""EC2 adapter: instance details of recovery instances, by id lists."""
+"""EC2 adapter: instance details of recovery instances, by id lists; what a launch template names."""
 
 from __future__ import annotations
 
@@ -15,6 +15,17 @@ from orchestrator.aws.drs import chunks
 from orchestrator.aws.errors import translate
 
 MAX_IDS = 200
+# What a launch template names, and how EC2 is asked whether it exists.
+_LOOKUPS = {
+    "subnet": ("describe_subnets", "DescribeSubnets", "subnet-id", "Subnets", "SubnetId"),
+    "security group": (
+        "describe_security_groups",
+        "DescribeSecurityGroups",
+        "group-id",
+        "SecurityGroups",
+        "GroupId",
+    ),
+}
 
 
 class Ec2:
@@ -65,3 +76,42 @@ class Ec2:
                     and status.get("SystemStatus", {}).get("Status") == "ok"
                 )
         return result
+
+    def launch_template_problems(self, template_id: str) -> list[str]:
+        """What is wrong with a DRS launch template: it does not exist, or the subnet or security
+        groups of its default version do not (an empty list when all exist)."""
+        try:
+            versions = self.client.describe_launch_template_versions(
+                LaunchTemplateId=template_id, Versions=["$Default"]
+            ).get("LaunchTemplateVersions", [])
+        except ClientError as e:
+            if e.response.get("Error", {}).get("Code", "").startswith("InvalidLaunchTemplate"):
+                return [f"EC2 launch template {template_id} does not exist"]
+            raise translate(e, "EC2", "DescribeLaunchTemplateVersions") from e
+        except BotoCoreError as e:
+            raise translate(e, "EC2", "DescribeLaunchTemplateVersions") from e
+        if not versions:
+            return [f"EC2 launch template {template_id} has no default version"]
+        data: dict[str, Any] = dict(versions[0].get("LaunchTemplateData") or {})
+        interfaces = list(data.get("NetworkInterfaces") or [])
+        subnets = sorted({str(i["SubnetId"]) for i in interfaces if i.get("SubnetId")})
+        groups = sorted(
+            {str(g) for i in interfaces for g in i.get("Groups") or []}
+            | {str(g) for g in data.get("SecurityGroupIds") or []}
+        )
+        problems: list[str] = []
+        for kind, ids in (("subnet", subnets), ("security group", groups)):
+            found = self._existing(kind, ids) if ids else set()
+            problems += [
+                f"{kind} {i} of launch template {template_id} does not exist" for i in ids if i not in found
+            ]
+        return problems
+
+    def _existing(self, kind: str, ids: list[str]) -> set[str]:
+        """The ids of ``ids`` EC2 knows (filtering by id tolerates unknown ones)."""
+        method, operation, filter_name, items, key = _LOOKUPS[kind]
+        try:
+            page = getattr(self.client, method)(Filters=[{"Name": filter_name, "Values": ids}])
+        except (ClientError, BotoCoreError) as e:
+            raise translate(e, "EC2", operation) from e
+        return {str(item[key]) for item in page.get(items, [])}

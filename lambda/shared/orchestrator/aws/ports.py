@@ -17,6 +17,10 @@ class DrsPort(Protocol):
 
     def all_source_servers(self) -> list[dict[str, Any]]: ...
 
+    def launch_configuration(self, source_server_id: str) -> dict[str, Any]: ...
+
+    def latest_recovery_snapshot(self, source_server_id: str) -> dict[str, Any] | None: ...
+
     def start_recovery(
         self, source_server_ids: Sequence[str], *, is_drill: bool, tags: dict[str, str]
     ) -> dict[str, Any]: ...
@@ -43,6 +47,9 @@ class Ec2Port(Protocol):
         """Instance id -> {ec2State, privateIp, privateDnsName, instanceType, launchTime}."""
 
     def status_checks_ok(self, instance_ids: Sequence[str]) -> dict[str, bool]: ...
+
+    def launch_template_problems(self, template_id: str) -> list[str]:
+        """What is wrong with a launch template (missing, or its subnet or security groups)."""
 
 
 class StateMachinePort(Protocol):

@@ -68,7 +68,7 @@ class ResolvedWave:
     post_actions: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _hostname(server: Mapping[str, Any]) -> str:
+def drs_hostname(server: Mapping[str, Any]) -> str:
     hints = server.get("sourceProperties", {}).get("identificationHints", {})
     return str(hints.get("hostname") or hints.get("fqdn") or server.get("sourceServerID"))
 
@@ -100,6 +100,24 @@ def matches_tags(server: Mapping[str, Any], wanted: Mapping[str, str]) -> bool:
     return all(tags.get(k) == v for k, v in wanted.items())
 
 
+def group_members(
+    group: Mapping[str, Any],
+    by_id: Mapping[str, Mapping[str, Any]],
+    drs_servers: Sequence[Mapping[str, Any]],
+) -> tuple[list[Mapping[str, Any]], list[str]]:
+    """A protection group's DRS source servers (its listed ids, then those its tags select, not
+    archived) and the listed ids DRS does not know."""
+    listed = list(group.get("sourceServerIds") or [])
+    members = [by_id[i] for i in listed if i in by_id]
+    if group.get("serverSelectionTags"):
+        members.extend(
+            s
+            for s in drs_servers
+            if matches_tags(s, group["serverSelectionTags"]) and not s.get("isArchived", False)
+        )
+    return members, [i for i in listed if i not in by_id]
+
+
 def resolve_waves(
     plan: Mapping[str, Any], groups: Mapping[str, Mapping[str, Any]], drs_servers: Sequence[Mapping[str, Any]]
 ) -> list[ResolvedWave]:
@@ -119,14 +137,8 @@ def resolve_waves(
         )
         for group_id in resolved.group_ids:
             group = groups[group_id]
-            members = [by_id[i] for i in group.get("sourceServerIds") or [] if i in by_id]
-            unknown.update(i for i in group.get("sourceServerIds") or [] if i not in by_id)
-            if group.get("serverSelectionTags"):
-                members.extend(
-                    s
-                    for s in drs_servers
-                    if matches_tags(s, group["serverSelectionTags"]) and not s.get("isArchived", False)
-                )
+            members, missing = group_members(group, by_id, drs_servers)
+            unknown.update(missing)
             for server in members:
                 sid = server["sourceServerID"]
                 if sid in seen:
@@ -137,7 +149,7 @@ def resolve_waves(
                     continue
                 seen[sid] = f"wave {number}"
                 resolved.servers.append(
-                    ResolvedServer(sid, _hostname(server), impact_of(group, server), group_id)
+                    ResolvedServer(sid, drs_hostname(server), impact_of(group, server), group_id)
                 )
         if not resolved.servers:
             problems.append(f"wave {number} ({resolved.wave_name}) has no source servers")

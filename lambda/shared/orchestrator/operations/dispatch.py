@@ -8,7 +8,17 @@ from typing import Any
 from orchestrator.deps import Deps
 from orchestrator.exceptions import BadRequestError
 from orchestrator.model import ExecutionRecord
-from orchestrator.operations import actions, control, finalize, find, poll, report, terminate, waves
+from orchestrator.operations import (
+    actions,
+    control,
+    finalize,
+    find,
+    poll,
+    readiness,
+    report,
+    terminate,
+    waves,
+)
 from orchestrator.views import execution_view
 
 StateOperation = Callable[[Deps, dict[str, Any]], Any]
@@ -37,6 +47,8 @@ def run_operation(deps: Deps, event: Mapping[str, Any]) -> Any:
     operation = event.get("operation")
     if operation == "find":
         return find.find(deps)
+    if operation == "readiness_check":
+        return readiness.check_all(deps)
     state = dict(event.get("state") or {})
     if event.get("sfnExecutionArn"):
         state["sfnExecutionArn"] = event["sfnExecutionArn"]

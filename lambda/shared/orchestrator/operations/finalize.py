@@ -13,6 +13,7 @@ from typing import Any, cast
 from execution_utils import (
     TERMINAL_WAVE_STATUSES,
     ExecutionStatus,
+    ExecutionType,
     WaveStatus,
     completed_wave_count,
     decide_final_status,
@@ -45,6 +46,9 @@ from orchestrator.store.ports import execution_lock_ids
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
+# A source server's last drill outcome (record_drilled_servers): recovered (launched and running) or not.
+DRILL_RECOVERED = "RECOVERED"
+DRILL_FAILED = "FAILED"
 
 
 def error_message(error: Any) -> str | None:
@@ -77,6 +81,7 @@ def finalize_execution(deps: Deps, execution_id: str, *, error: str | None = Non
             # the events may be missing (recording them failed).
             release_locks(deps, execution)
             settle_servers(deps, execution)
+            record_drilled_servers(deps, execution)
             record_end(deps, execution)
             return execution
         cancel = current is ExecutionStatus.CANCELLING or bool(execution.get("cancelRequested"))
@@ -103,6 +108,7 @@ def finalize_execution(deps: Deps, execution_id: str, *, error: str | None = Non
             continue
         release_locks(deps, record)
         settle_servers(deps, record)
+        record_drilled_servers(deps, record)
         record_end(deps, record)
         logger.info(
             "execution finalized",
@@ -203,6 +209,26 @@ def settle_servers(deps: Deps, execution: ExecutionRecord) -> int:
         )
         return 0
     return len(changed)
+
+
+def record_drilled_servers(deps: Deps, execution: ExecutionRecord) -> int:
+    """When a DRILL ended: for each server it launched (a DRS job took it), the drill's time and
+    whether the server recovered (ready: launched and running) or not. Conditional on a later drill
+    not being recorded already, so a repeat (finalize retried, WriteReport) writes nothing new.
+    Returns how many servers were recorded now."""
+    if execution.get("executionType") != ExecutionType.DRILL or not execution.get("endTime"):
+        return 0
+    written = 0
+    for server in deps.stores.servers.all(execution["executionId"]):
+        if not server.get("jobId"):
+            continue
+        written += deps.stores.readiness.record_server_drill(
+            server["sourceServerId"],
+            execution_id=execution["executionId"],
+            drilled_time=str(execution["endTime"]),
+            outcome=DRILL_RECOVERED if server.get("ready") else DRILL_FAILED,
+        )
+    return written
 
 
 def release_locks(deps: Deps, execution: ExecutionRecord) -> None:

@@ -13,11 +13,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from execution_utils import iso_duration_seconds
+from orchestrator import timeutil
 from orchestrator.deps import Deps
 from orchestrator.model import ExecutionRecord
-from orchestrator.operations.create import UNHEALTHY_REPLICATION, impact_of, matches_tags
+from orchestrator.operations.create import UNHEALTHY_REPLICATION, group_members, impact_of
 from orchestrator.views import execution_summary
+
+
+def _whole(seconds: float | None) -> int | None:
+    return None if seconds is None else int(seconds)
 
 
 def _hints(server: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -31,14 +35,8 @@ def group_servers(deps: Deps, group_id: str) -> dict[str, Any]:
     group = deps.stores.groups.get(group_id)
     drs_servers = deps.drs.all_source_servers()
     by_id = {str(s["sourceServerID"]): s for s in drs_servers}
-    listed = [str(i) for i in group.get("sourceServerIds") or []]
-    if group.get("serverSelectionTags"):
-        wanted = group["serverSelectionTags"]
-        listed = [
-            str(s["sourceServerID"])
-            for s in drs_servers
-            if matches_tags(s, wanted) and not s.get("isArchived", False)
-        ]
+    members, missing = group_members(group, by_id, drs_servers)
+    listed = [str(m["sourceServerID"]) for m in members] + missing
     items: list[dict[str, Any]] = []
     for sid in listed:
         server = by_id.get(sid)
@@ -70,7 +68,7 @@ def group_servers(deps: Deps, group_id: str) -> dict[str, Any]:
                 "replicationState": state,
                 "replicationHealthy": bool(state) and state not in UNHEALTHY_REPLICATION,
                 "lagDuration": lag,
-                "lagSeconds": iso_duration_seconds(lag),
+                "lagSeconds": _whole(timeutil.duration_seconds(lag) if isinstance(lag, str) else None),
                 "lastLaunchResult": server.get("lastLaunchResult"),
                 "tags": server.get("tags") or {},
             }

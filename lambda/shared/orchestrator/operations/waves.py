@@ -272,7 +272,7 @@ def _relaunched(server: ServerRecord, job_id: str) -> ServerRecord:
     )
 
 
-def _capacity_shortfall(deps: Deps, servers: Sequence[Mapping[str, Any]]) -> str | None:
+def capacity_shortfall(deps: Deps, servers: Sequence[Mapping[str, Any]]) -> str | None:
     """Why DRS cannot take these servers now (a server still in another active job, such as the
     termination of a previous drill's instances, or the account-wide limits), or None."""
     cfg = deps.config
@@ -373,7 +373,7 @@ def start_wave(deps: Deps, state: dict[str, Any]) -> MachineState:
     if claimed.get("cancelRequested"):
         # A cancel was accepted: the jobs already started are followed, nothing more is launched.
         pending = []
-    if pending and (why := _capacity_shortfall(deps, pending)):
+    if pending and (why := capacity_shortfall(deps, pending)):
         return _queue_for_capacity(deps, state, claimed, index, why)
     tags = {
         TAG_EXECUTION: execution_id,
@@ -408,7 +408,7 @@ def start_wave(deps: Deps, state: dict[str, Any]) -> MachineState:
                 updates.extend(_relaunched(s, adopted[s["sourceServerId"]]) for s in chunk)
                 logger.info("conflicting job is our own: adopted", extra={"executionId": execution_id})
                 continue
-            if why := _capacity_shortfall(deps, chunk):
+            if why := capacity_shortfall(deps, chunk):
                 # Another job holds the servers (a termination that started meanwhile): wait for it.
                 deps.stores.servers.put_many(updates)
                 return _queue_for_capacity(deps, state, claimed, index, why)

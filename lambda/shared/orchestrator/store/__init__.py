@@ -12,7 +12,16 @@ from orchestrator.config import Config, get_config
 from orchestrator.store.dynamodb import DynamoCatalog, DynamoExecutions, DynamoLocks, DynamoServers
 from orchestrator.store.executions import ExecutionStore
 from orchestrator.store.memory import MemoryCatalog, MemoryExecutions, MemoryLocks, MemoryServers
-from orchestrator.store.ports import GROUP, PLAN, CatalogStore, LockStore, ServerStore, TimelineStore
+from orchestrator.store.ports import (
+    GROUP,
+    PLAN,
+    CatalogStore,
+    LockStore,
+    ReadinessStore,
+    ServerStore,
+    TimelineStore,
+)
+from orchestrator.store.readiness import DynamoReadiness, MemoryReadiness
 from orchestrator.store.timeline import DynamoTimeline, MemoryTimeline
 
 
@@ -24,6 +33,7 @@ class Stores:
     groups: CatalogStore
     plans: CatalogStore
     timeline: TimelineStore
+    readiness: ReadinessStore
 
     @classmethod
     def from_config(cls, config: Config | None = None, dynamodb: Any = None) -> Stores:
@@ -37,6 +47,7 @@ class Stores:
             groups=DynamoCatalog(Table(config.protection_groups_table, ddb), GROUP),
             plans=DynamoCatalog(Table(config.recovery_plans_table, ddb), PLAN),
             timeline=DynamoTimeline(Table(config.timeline_table, ddb)),
+            readiness=DynamoReadiness(Table(config.readiness_table, ddb)),
         )
 
     @classmethod
@@ -48,4 +59,5 @@ class Stores:
             groups=MemoryCatalog(GROUP),
             plans=MemoryCatalog(PLAN),
             timeline=MemoryTimeline(),
+            readiness=MemoryReadiness(),
         )

@@ -131,3 +131,22 @@ class ReportStore(Protocol):
     def link(self, location: str, *, expires_seconds: int) -> str | None:
         """A URL that reads the page at ``location`` for ``expires_seconds`` (S3: presigned GET);
         None when ``location`` is not a report of this store."""
+
+
+class ReadinessStore(Protocol):
+    """Each plan's last readiness verdict and each source server's last drill (store/readiness.py)."""
+
+    def plan_verdict(self, plan_id: str) -> dict[str, Any] | None: ...
+
+    def record_verdict(self, record: Mapping[str, Any], previous: Mapping[str, Any] | None) -> bool:
+        """Write a verdict if the stored one is still ``previous`` (False: another check won)."""
+
+    def mark_announced(self, plan_id: str, changed_at: str, channel: str) -> bool: ...
+
+    def clear_pending(self, plan_id: str, changed_at: str) -> bool: ...
+
+    def record_server_drill(
+        self, source_server_id: str, *, execution_id: str, drilled_time: str, outcome: str
+    ) -> bool: ...
+
+    def server_drills(self, source_server_ids: Sequence[str]) -> dict[str, dict[str, Any]]: ...

@@ -7,8 +7,9 @@ from typing import Any
 
 from orchestrator.api import http
 from orchestrator.api.contract import Request, Route, declare, new_router
+from orchestrator.api.http import QueryParam
 from orchestrator.api.routes.catalog import Entity, declare_catalog
-from orchestrator.operations import create, report
+from orchestrator.operations import create, drill_history, readiness, report
 
 router = new_router()
 TAGS = ("recovery plans",)
@@ -54,6 +55,31 @@ HISTORY = Route(
     query=(http.limit_query(20, 100, "executions"),),
     tags=TAGS,
 )
+READINESS = Route(
+    "GET",
+    "/recovery-plans/{planId}/readiness",
+    "Would a recovery of the plan work now: a verdict (READY, AT_RISK, NOT_READY) and every check",
+    200,
+    "PlanReadiness",
+    tags=TAGS,
+)
+DRILL_HISTORY = Route(
+    "GET",
+    "/recovery-plans/{planId}/drill-history",
+    "Every drill of the plan (outcome, recovery and paused time, RTO verdict), p50/p95 of recovery "
+    "time over the last N drills against the N before, and each server's last drill",
+    200,
+    "DrillHistory",
+    query=(
+        QueryParam(
+            "last",
+            "N: how many of the latest measured drills the percentiles cover (1-50, default 10)",
+            {"type": "integer", "minimum": 1, "maximum": 50, "default": 10},
+            lambda value: http.int_param("last", value, 1, 50),
+        ),
+    ),
+    tags=TAGS,
+)
 
 
 @declare(router, START)
@@ -87,3 +113,13 @@ def _started(record: Mapping[str, Any]) -> dict[str, Any]:
 @declare(router, HISTORY)
 def get_history(request: Request) -> dict[str, Any]:
     return report.history(request.deps, request.path["planId"], limit=request.query["limit"])
+
+
+@declare(router, READINESS)
+def get_readiness(request: Request) -> dict[str, Any]:
+    return readiness.readiness(request.deps, request.path["planId"])
+
+
+@declare(router, DRILL_HISTORY)
+def get_drill_history(request: Request) -> dict[str, Any]:
+    return drill_history.drill_history(request.deps, request.path["planId"], last=request.query["last"])
