@@ -236,7 +236,7 @@ def test_a_failed_critical_server_is_named_with_its_drs_error_in_the_final_email
     # And the email text built from the same stored record lists the server and its DRS error
     last = [c for c in map(status_change_from_record, formatter.stream_records()) if c is not None][-1]
     email = build_notification(last).email
-    assert f"  - {bad[0]} (" in email
+    assert f" ({bad[0]}), wave 2, CRITICAL" in email  # named hostname (id)
     assert "wave 2, CRITICAL: LAUNCH_FAILED" in email
 
 
