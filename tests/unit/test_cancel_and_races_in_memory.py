@@ -415,3 +415,35 @@ def test_an_accepted_cancel_answers_cancelling_even_when_the_drill_finalizes_bef
     assert answer["status"] == "CANCELLING" and not answer.get("pendingEvents")
     assert execution_view(answer, datetime.now(UTC))["status"] == "CANCELLING"
     assert orc.get(execution_id)["status"] == "PARTIAL_SUCCESS"
+
+
+def test_a_cancel_accepted_between_the_last_post_actions_success_and_the_next_step_completes_the_wave(
+    orc: Orchestration,
+) -> None:
+    """Given a one-wave drill whose only post-action has just SUCCEEDED; when a cancel is accepted
+    before the state machine's next step reads the execution; then nothing was left to stop: the
+    wave is COMPLETED with its action SUCCEEDED, and the drill ends PARTIAL_SUCCESS (never a
+    CANCELLED wave holding a SUCCEEDED action, never COMPLETED)."""
+    plan_id, _calls = one_wave_with_post_action(orc)
+    execution_id = orc.start(plan_id)["executionId"]
+    store = orc.deps.stores.executions
+    real_record = store.record_action
+
+    def record_then_cancel(*args: Any, **kwargs: Any) -> Any:
+        written = real_record(*args, **kwargs)
+        if args[3]["status"] == "SUCCEEDED":
+            store.record_action = real_record  # type: ignore[method-assign]
+            control.cancel(orc.deps, execution_id, actor="ops")
+        return written
+
+    store.record_action = record_then_cancel  # type: ignore[method-assign]
+    final = orc.run_to_end(execution_id)
+
+    assert final["cancelRequested"] is True
+    wave = final["waves"][0]
+    (action,) = wave["actions"]
+    assert (final["status"], wave["status"], action["status"]) == (
+        "PARTIAL_SUCCESS",
+        "COMPLETED",
+        "SUCCEEDED",
+    )

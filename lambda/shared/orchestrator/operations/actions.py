@@ -11,6 +11,7 @@ actions after it are SKIPPED), with ``CONTINUE`` it becomes a warning and the st
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, cast
 
@@ -67,6 +68,15 @@ def _stopped(execution: ExecutionRecord) -> bool:
     )
 
 
+def _ran_to_its_end(wave: Mapping[str, Any], stage: ActionStage) -> bool:
+    """Every post-action of the wave ended and none failed it: the wave has completed, and a cancel
+    accepted since (it stops what is left, and nothing is) does not undo that; the wave's end is
+    recorded as COMPLETED."""
+    return (
+        stage is ActionStage.POST and next_action(wave, stage) is None and not blocking_failure(wave, stage)
+    )
+
+
 def run_action(deps: Deps, state: dict[str, Any]) -> MachineState:
     """One step of the stage's current action. Every step is a turn of a state machine loop, so it
     counts in ``pollCount`` and shares the polls' history budget (README, "Staying under the Step
@@ -89,7 +99,9 @@ def _run_action(deps: Deps, state: dict[str, Any]) -> tuple[str, MachineState]:
         execution = read_for_step(deps, state["executionId"])
         start = execution["startTime"]
         wave = execution["waves"][index]
-        if _stopped(execution) or wave.get("status") != WaveStatus.IN_PROGRESS:
+        if wave.get("status") != WaveStatus.IN_PROGRESS or (
+            _stopped(execution) and not _ran_to_its_end(wave, stage)
+        ):
             return start, machine_state(state, next_step="ADVANCE")
         for action in wave.get("actions") or []:
             # Outcomes recorded by an earlier step whose event could not be written then.
