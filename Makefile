@@ -111,7 +111,7 @@ e2e: $(STAMP)/venv ## End-to-end tests (the sandbox through the API and drsctl)
 	$(PY) -m pytest tests/e2e -q
 
 test: setup lint validate checkov pipeline-lint build-check console console-test chromium ## Everything CI runs: lint, template checks, build check, the console, all tests
-	CONSOLE_E2E_REQUIRED=1 $(PY) -m pytest tests -q -n 2 --dist loadfile
+	CONSOLE_E2E_REQUIRED=1 $(PY) -m pytest tests -q -n 4 --dist loadfile
 
 demo: $(STAMP)/venv console ## A full 3-wave drill in the local sandbox, no AWS account needed
 	$(PY) -m drs_sandbox.demo

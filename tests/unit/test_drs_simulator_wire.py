@@ -160,4 +160,6 @@ def test_thousand_servers_stay_cheap(clock: FakeClock, ec2: FakeEc2) -> None:
     instances = sim.dispatch("DescribeRecoveryInstances", {})["items"]
     elapsed = time.thread_time() - began
     assert (len(servers), len(jobs), len(instances)) == (1000, 10, 1000)
-    assert elapsed < 0.5, f"describing 1,000 servers took {elapsed:.3f}s of CPU"
+    # (typically 0.1 s; the bound leaves room for a CPU shared by four test workers: a quadratic
+    # regression costs tens of seconds; the timed gates live in `make bench`)
+    assert elapsed < 2.0, f"describing 1,000 servers took {elapsed:.3f}s of CPU"
