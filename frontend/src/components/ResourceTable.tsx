@@ -1,7 +1,7 @@
 // The one table of the console: Cloudscape's Table with collection preferences (page size, visible
 // columns, wrap lines, sticky first column), resizable columns, and the preferences and column
 // widths kept in the browser per table (localStorage "drs-console.table.<tableId>").
-import type { ReactNode } from "react";
+import { forwardRef, type ReactElement, type ReactNode, type Ref } from "react";
 import CollectionPreferences, {
   type CollectionPreferencesProps,
 } from "@cloudscape-design/components/collection-preferences";
@@ -79,7 +79,10 @@ export type ResourceTableProps<T> = Omit<
   pageSizes?: number[];
 };
 
-export function ResourceTable<T>({ columns, prefs: stored, onPrefsChange, pageSizes, ...table }: ResourceTableProps<T>) {
+function ResourceTableInner<T>(
+  { columns, prefs: stored, onPrefsChange, pageSizes, ...table }: ResourceTableProps<T>,
+  ref: Ref<TableProps.Ref>,
+) {
   const prefs = { ...stored, columns: columnDisplay(columns, stored.columns) };
   const definitions: TableProps.ColumnDefinition<T>[] = columns.map((c) => ({
     id: c.id,
@@ -98,6 +101,7 @@ export function ResourceTable<T>({ columns, prefs: stored, onPrefsChange, pageSi
   return (
     <Table<T>
       {...table}
+      ref={ref}
       columnDefinitions={definitions}
       columnDisplay={prefs.columns}
       wrapLines={prefs.wrapLines}
@@ -106,10 +110,14 @@ export function ResourceTable<T>({ columns, prefs: stored, onPrefsChange, pageSi
       onColumnWidthsChange={({ detail }) => {
         const widths = { ...prefs.widths };
         const visible = prefs.columns.filter((c) => c.visible).map((c) => c.id);
+        let changed = false;
         detail.widths.forEach((w, i) => {
-          if (visible[i]) widths[visible[i]] = w;
+          if (visible[i] && widths[visible[i]] !== w) {
+            widths[visible[i]] = w;
+            changed = true;
+          }
         });
-        onPrefsChange({ ...prefs, widths });
+        if (changed) onPrefsChange({ ...stored, widths });
       }}
       preferences={
         <CollectionPreferences
@@ -119,7 +127,7 @@ export function ResourceTable<T>({ columns, prefs: stored, onPrefsChange, pageSi
           preferences={preferences}
           onConfirm={({ detail }) =>
             onPrefsChange({
-              ...prefs,
+              ...stored,
               pageSize: detail.pageSize ?? prefs.pageSize,
               wrapLines: detail.wrapLines ?? false,
               stickyFirst: detail.stickyColumns?.first ?? 0,
@@ -152,6 +160,11 @@ export function ResourceTable<T>({ columns, prefs: stored, onPrefsChange, pageSi
     />
   );
 }
+
+/** The shared table (a generic component that takes the ref useCollection hands it). */
+export const ResourceTable = forwardRef(ResourceTableInner) as <T>(
+  props: ResourceTableProps<T> & { ref?: Ref<TableProps.Ref> },
+) => ReactElement;
 
 /**
  * A long value (an error, an ARN, a command's output) on one line, cut with an ellipsis by the table

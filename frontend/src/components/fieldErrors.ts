@@ -43,10 +43,11 @@ function thing(field: string | null): { one: string; some: string } {
  * equal to 1 characters" -> "Enter a name". A message this does not know is kept, as a sentence.
  */
 export function plainMessage(message: string, field: string | null = null): string {
-  let text = message.replace(/^invalid [^:]+:\s*/, "");
+  const said = message.replace(/^invalid [^:]+:\s*/, "");
+  let text = said;
   if (field) {
-    const raw = text.split(" ")[0];
-    if (normalizeField(raw) === normalizeField(field)) text = text.slice(raw.length).trim();
+    const raw = said.split(" ")[0];
+    if (normalizeField(raw) === normalizeField(field)) text = said.slice(raw.length).trim();
   }
   const what = thing(field);
   const rules: [RegExp, (m: RegExpMatchArray) => string][] = [
@@ -69,7 +70,8 @@ export function plainMessage(message: string, field: string | null = null): stri
     const m = text.match(pattern);
     if (m) return say(m);
   }
-  const sentence = text || message;
+  // Unknown: the API's own words, the field named, as a sentence ("Name must not start with ...").
+  const sentence = said || message;
   return sentence.charAt(0).toUpperCase() + sentence.slice(1);
 }
 

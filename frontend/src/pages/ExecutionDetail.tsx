@@ -491,7 +491,9 @@ export function ExecutionDetailPage() {
             <KeyValue label="Duration">
               {formatDuration(execution.durationSeconds ?? execution.elapsedSeconds)}
             </KeyValue>
-            <KeyValue label="Started">{formatTime(execution.startTime)}</KeyValue>
+            <KeyValue label="Started">
+              <span data-testid="execution-started">{formatTime(execution.startTime)}</span>
+            </KeyValue>
             <KeyValue label="Ended">{formatTime(execution.endTime)}</KeyValue>
             <KeyValue label="Last polled">{formatTime(execution.lastPolledTime)}</KeyValue>
             <KeyValue label="Started by">
