@@ -108,7 +108,7 @@ export function PagedTable<T>({
       columns={columns}
       prefs={prefs}
       onPrefsChange={setPrefs}
-      pageSizes={[20, 50, 100]}
+      pageSizes={[10, 20, 50, 100]}
       variant={variant}
       header={header}
       items={shown}

@@ -48,7 +48,16 @@ export function flashesOn(flashes: Flash[], path: string): Flash[] {
 /** The router path of the page shown (the console uses a hash router). */
 export const hashPath = () => window.location.hash.replace(/^#/, "").split("?")[0] || "/";
 
-export function ShellProvider({ children, path = hashPath }: { children: ReactNode; path?: () => string }) {
+export function ShellProvider({
+  children,
+  path = hashPath,
+  successMs = SUCCESS_FLASH_MS,
+}: {
+  children: ReactNode;
+  path?: () => string;
+  /** How long a success message stays (injected by tests). */
+  successMs?: number;
+}) {
   const [breadcrumbs, setBreadcrumbs] = useState<Crumb[]>([]);
   const [flashes, setFlashes] = useState<Flash[]>([]);
   const [help, setHelp] = useState<string | null>(null);
@@ -66,9 +75,9 @@ export function ShellProvider({ children, path = hashPath }: { children: ReactNo
       const id = `flash-${++flashId}`;
       const flash: Flash = { id, type, content, header: options.header, path: options.path ?? pathRef.current() };
       setFlashes((items) => [flash, ...items].slice(0, 5));
-      if (type === "success") timers.current.set(id, window.setTimeout(() => dismiss(id), SUCCESS_FLASH_MS));
+      if (type === "success") timers.current.set(id, window.setTimeout(() => dismiss(id), successMs));
     },
-    [dismiss],
+    [dismiss, successMs],
   );
   const leave = useCallback((to: string) => setFlashes((items) => flashesOn(items, to)), []);
   useEffect(() => {
