@@ -125,7 +125,9 @@ def _drill(sandbox: Sandbox, plan_id: str) -> str:
     return str(started.json()["executionId"])
 
 
-def _wait_for(sandbox: Sandbox, execution_id: str, statuses: set[str], seconds: float = 120) -> dict[str, Any]:
+def _wait_for(
+    sandbox: Sandbox, execution_id: str, statuses: set[str], seconds: float = 120
+) -> dict[str, Any]:
     deadline = time.monotonic() + seconds
     record: dict[str, Any] = {}
     while time.monotonic() < deadline:
