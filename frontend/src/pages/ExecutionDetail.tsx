@@ -456,18 +456,19 @@ export function ExecutionDetailPage() {
         info={<InfoLink topic="execution" />}
         description={
           <>
-            {execution.executionType === "RECOVERY" ? <Badge color="red">RECOVERY</Badge> : <Badge>DRILL</Badge>}{" "}
-            of <Link href={`#/recovery-plans/${execution.planId}`}>{execution.planName}</Link>
+            {execution.executionType === "RECOVERY" ? <Badge color="red">RECOVERY</Badge> : <Badge>DRILL</Badge>} of{" "}
+            <Link href={`#/recovery-plans/${execution.planId}`}>{execution.planName}</Link>, execution{" "}
+            <span data-testid="execution-id">{execution.executionId}</span>
           </>
         }
         actions={
-          <SpaceBetween direction="horizontal" size="m">
+          <SpaceBetween direction="horizontal" size="xs">
             <ReportActions executionId={execution.executionId} />
             <ExecutionActions execution={execution} onAction={setPending} />
           </SpaceBetween>
         }
       >
-        Execution {execution.executionId}
+        {execution.executionType === "RECOVERY" ? "Recovery" : "Drill"} of {execution.planName}
       </Header>
       {loaded.error && (
         <Alert type="warning" header="Refresh failed">
@@ -476,12 +477,12 @@ export function ExecutionDetailPage() {
       )}
       <Container header={<Header variant="h2">Status</Header>} data-testid="execution-card">
         <SpaceBetween size="l">
+          <KeyValue label="Status">
+            <span data-testid="execution-status">
+              <ExecutionStatusIndicator status={execution.status} label={execution.statusLabel} />
+            </span>
+          </KeyValue>
           <ColumnLayout columns={4} variant="text-grid">
-            <KeyValue label="Status">
-              <span data-testid="execution-status">
-                <ExecutionStatusIndicator status={execution.status} label={execution.statusLabel} />
-              </span>
-            </KeyValue>
             <KeyValue label="Current wave">
               <span data-testid="wave-of">{waveOf ?? "-"}</span>
             </KeyValue>

@@ -33,7 +33,7 @@ export function executionColumns<T extends ExecutionSummary>(withPlan = true): C
       header: "Execution",
       cell: (e) => <Link href={`#/executions/${e.executionId}`}>{e.executionId}</Link>,
       alwaysVisible: true,
-      width: 330,
+      width: 300,
     },
     ...(withPlan
       ? [
@@ -42,23 +42,24 @@ export function executionColumns<T extends ExecutionSummary>(withPlan = true): C
             header: "Plan",
             cell: (e: T) => <Link href={`#/recovery-plans/${e.planId}`}>{e.planName}</Link>,
             sortingField: "planName",
-            width: 200,
+            width: 170,
           },
         ]
       : []),
-    { id: "type", header: "Type", cell: (e) => e.executionType, sortingField: "executionType", width: 110 },
+    { id: "type", header: "Type", cell: (e) => e.executionType, sortingField: "executionType", width: 100 },
     {
       id: "status",
       header: "Status",
       cell: (e) => <ExecutionStatusIndicator status={e.status} label={e.statusLabel} />,
       sortingField: "status",
-      width: 300,
+      width: 260,
     },
     {
       id: "progress",
       header: "Servers ready",
       cell: (e) => `${e.progress?.ready ?? 0} / ${e.progress?.totalServers ?? 0}`,
       width: 140,
+      hidden: true,
     },
     { id: "start", header: "Started", cell: (e) => formatTime(e.startTime), sortingField: "startTime", width: 220 },
     { id: "duration", header: "Duration", cell: (e) => formatDuration(e.durationSeconds), width: 130 },
