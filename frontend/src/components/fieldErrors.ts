@@ -72,6 +72,9 @@ export function plainMessage(message: string, field: string | null = null): stri
   }
   // Unknown: the API's own words, the field named, as a sentence ("Name must not start with ...").
   const sentence = said || message;
+  const first = sentence.split(" ")[0];
+  const last = (field ?? "").split(/[.[\]]/).filter(Boolean).pop();
+  if (first === last && /[A-Z]/.test(first)) return sentence; // a camelCase field keeps its spelling
   return sentence.charAt(0).toUpperCase() + sentence.slice(1);
 }
 
