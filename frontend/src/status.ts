@@ -4,6 +4,9 @@
 import type { StatusIndicatorProps } from "@cloudscape-design/components/status-indicator";
 import { ACTION_TYPES as ACTION_TYPE_SPECS } from "./api/actionTypes";
 import type { ActionType, Execution, RecoveryTime } from "./api/types";
+import { formatTime } from "./time";
+
+export { formatTime };
 
 export type IndicatorType = StatusIndicatorProps.Type;
 
@@ -266,12 +269,6 @@ export function defaultActionTimeoutSeconds(type: string, pauseTimeoutMinutes: n
   return DEFAULT_ACTION_TIMEOUT_SECONDS;
 }
 
-export function formatTime(iso: string | null | undefined): string {
-  if (!iso) return "-";
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
-}
-
 export type RtoVerdictKey = "MET" | "MISSED" | "NO_TARGET" | "IN_PROGRESS" | "NOT_JUDGED";
 
 export interface RtoVerdict {
@@ -309,4 +306,37 @@ export function formatTarget(minutes: number | null | undefined): string {
   if (!minutes) return "None";
   if (minutes % 60 === 0 && minutes >= 60) return `${minutes / 60} h`;
   return minutes > 60 ? `${minutes} min (${formatDuration(minutes * 60)})` : `${minutes} min`;
+}
+
+export type ExecutionAction = "pause" | "resume" | "approve" | "retry" | "skip" | "cancel" | "terminate";
+
+/**
+ * What an accepted action did, as a sentence for the notification: "Drill of 3TierRecoveryPlan
+ * paused", "app-owner-sign-off approved: the drill of 3TierRecoveryPlan goes on".
+ */
+export function actionSentence(
+  action: ExecutionAction,
+  before: Pick<Execution, "executionType" | "planName" | "pausedAction" | "waves" | "pausedWave" | "pausedBeforeWave">,
+  after?: Pick<Execution, "status"> | null,
+): string {
+  const kind = before.executionType === "RECOVERY" ? "Recovery" : "Drill";
+  const subject = `${kind} of ${before.planName}`;
+  const lower = subject.charAt(0).toLowerCase() + subject.slice(1);
+  const wave = pausedWaveText(before as Execution);
+  switch (action) {
+    case "pause":
+      return `${subject} pauses before its next wave`;
+    case "resume":
+      return `${subject} resumed`;
+    case "approve":
+      return `${before.pausedAction ?? "The action"} approved: the ${lower} goes on`;
+    case "retry":
+      return `${wave.charAt(0).toUpperCase()}${wave.slice(1)} of the ${lower} is retried`;
+    case "skip":
+      return `${wave.charAt(0).toUpperCase()}${wave.slice(1)} of the ${lower} skipped`;
+    case "cancel":
+      return after?.status === "CANCELLING" ? `${subject} is being cancelled` : `${subject} cancelled`;
+    case "terminate":
+      return `The recovery instances of the ${lower} are being terminated`;
+  }
 }

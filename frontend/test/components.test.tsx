@@ -8,7 +8,7 @@ import { GroupEditorPage } from "../src/pages/GroupEditor";
 import { PlanDetailPage } from "../src/pages/Plans";
 import { capabilitiesOf, sandboxSession, type Session } from "../src/session";
 import { execution } from "./fixtures";
-import { fakeFetch, renderAt } from "./setup";
+import { actionsMenuItem, fakeFetch, renderAt } from "./setup";
 
 function buttons(container: HTMLElement) {
   const w = createWrapper(container);
@@ -16,7 +16,12 @@ function buttons(container: HTMLElement) {
     const b = w.findButton(`[data-testid="action-${id}"]`);
     return b ? !(b.getElement() as HTMLButtonElement).disabled : null;
   };
-  return { pause: state("pause"), resume: state("resume"), cancel: state("cancel"), terminate: state("terminate") };
+  return {
+    pause: state("pause"),
+    resume: state("resume"),
+    cancel: actionsMenuItem(container, "action-cancel"),
+    terminate: actionsMenuItem(container, "action-terminate"),
+  };
 }
 
 function session(role: Session["role"], fetcher?: ReturnType<typeof fakeFetch>["fetcher"]): Session {
@@ -122,7 +127,7 @@ describe("ExecutionDetailPage", () => {
     await screen.findByText("PARTIAL SUCCESS (1 of 2 waves completed)");
     const page = createWrapper(container);
     expect(page.findStatusIndicator('[data-status="PARTIAL_SUCCESS"]')!.getElement().outerHTML).toMatch(/status-warning/);
-    act(() => page.findButton('[data-testid="action-terminate"]')!.click());
+    expect(actionsMenuItem(container, "action-terminate", true)).toBe(true);
     const modal = createWrapper().findModal()!;
     const ok = modal.findFooter()!.findButton('[data-testid="confirm-ok"]')!;
     expect((ok.getElement() as HTMLButtonElement).disabled).toBe(true);
@@ -228,7 +233,7 @@ describe("GroupEditorPage", () => {
     act(() => page.findButton('[data-testid="save-group"]')!.click());
     await waitFor(() =>
       expect(page.findFormField('[data-testid="field-name"]')!.findError()?.getElement().textContent).toMatch(
-        /invalid name/,
+        /^Name must not start or end with white space/,
       ),
     );
     // The typed text stays text: no markup is ever interpreted.

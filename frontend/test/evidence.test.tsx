@@ -192,7 +192,7 @@ describe("ExecutionDetailPage evidence", () => {
     expect(screen.getByTestId("rto-target").textContent).toContain("1 h 0 min");
     expect(screen.getByTestId("wave-1-description").textContent).toBe("Took 5 min 30 s");
     expect(screen.getByTestId("wave-2-description").textContent).toBe("Took 45 s");
-    await screen.findByText("db01");
+    await screen.findByText("db01 (s-1)");
     expect(page.findTable('[data-testid="server-table"]')!.findBodyCell(1, 11)!.getElement().textContent).toBe("2 min 5 s");
   });
 

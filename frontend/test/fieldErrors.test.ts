@@ -8,23 +8,23 @@ const known = (f: string) => ["name", "waves[1].waveName", "waves", "options.wav
 describe("API validation errors on form fields", () => {
   it("puts the error on the field details.field names", () => {
     const error = new ApiError(422, "VALIDATION_ERROR", "invalid name", { field: "name" });
-    expect(formErrors(error, known)).toEqual({ fields: { name: "invalid name" }, form: null });
+    expect(formErrors(error, known)).toEqual({ fields: { name: "Invalid name" }, form: null });
   });
 
   it("understands nested fields in both spellings", () => {
     expect(normalizeField("waves.1.waveName")).toBe("waves[1].waveName");
     const error = new ApiError(422, "VALIDATION_ERROR", "bad wave name", { field: "waves[1].waveName" });
-    expect(formErrors(error, known).fields).toEqual({ "waves[1].waveName": "bad wave name" });
+    expect(formErrors(error, known).fields).toEqual({ "waves[1].waveName": "Bad wave name" });
   });
 
   it("falls back to the closest field the form shows", () => {
     const error = new ApiError(422, "VALIDATION_ERROR", "too many", { field: "waves[7].protectionGroupIds" });
-    expect(formErrors(error, known).fields).toEqual({ waves: "too many" });
+    expect(formErrors(error, known).fields).toEqual({ waves: "Too many" });
   });
 
   it("shows errors naming no known field above the form", () => {
     const conflict = new ApiError(409, "NAME_ALREADY_EXISTS", "taken");
-    expect(formErrors(conflict, known)).toEqual({ fields: {}, form: "taken (NAME_ALREADY_EXISTS)" });
+    expect(formErrors(conflict, known)).toEqual({ fields: {}, form: "Taken" });
   });
 });
 

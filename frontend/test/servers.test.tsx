@@ -55,12 +55,12 @@ describe("ServerTable after a cancelled drill was terminated", () => {
       route: "/executions/:executionId",
       session: sandboxSession("", fetcher),
     });
-    await screen.findByText("db01");
+    await screen.findByText("db01 (s-1)");
     const table = createWrapper(view.container).findTable('[data-testid="server-table"]')!;
     // Then the first row reads Ready / terminated, the second Not launched, and nothing says Pending
     expect(table.findBodyCell(1, 5)!.getElement().textContent).toBe("Ready");
     expect(table.findBodyCell(1, 7)!.getElement().textContent).toBe("terminated");
-    expect(table.findBodyCell(2, 4)!.getElement().textContent).toBe("Not launched");
+    expect(table.findBodyCell(2, 3)!.getElement().textContent).toBe("Not launched");
     expect(table.findBodyCell(2, 5)!.getElement().textContent).toBe("Not launched");
     expect(table.getElement().textContent).not.toMatch(/Pending|running/);
   });

@@ -1,4 +1,5 @@
-import { render } from "@testing-library/react";
+import { act, render } from "@testing-library/react";
+import createWrapper from "@cloudscape-design/components/test-utils/dom";
 import type { ReactElement } from "react";
 import { MemoryRouter, Route, Routes } from "react-router-dom";
 import { ShellProvider } from "../src/components/shell";
@@ -42,4 +43,22 @@ export function renderAt(
       </ShellProvider>
     </SessionContext.Provider>,
   );
+}
+
+/**
+ * Whether an item of the execution's Actions menu is enabled (null when the menu or the item is
+ * not there); `click` chooses it when enabled. The menu is opened, read and closed again.
+ */
+export function actionsMenuItem(container: HTMLElement, id: string, click = false): boolean | null {
+  const dropdown = createWrapper(container).findButtonDropdown('[data-testid="execution-actions"]');
+  if (!dropdown) return null;
+  act(() => dropdown.openDropdown());
+  const item = dropdown.findItemById(id);
+  const enabled = item ? item.getElement().querySelector('[aria-disabled="true"]') === null : null;
+  if (item && click && enabled) {
+    act(() => item.find('[role="menuitem"]')!.click());
+  } else {
+    act(() => dropdown.openDropdown());
+  }
+  return enabled;
 }

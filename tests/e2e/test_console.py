@@ -128,6 +128,28 @@ def _start_drill_from_the_plan_page(page: Any, sandbox: Sandbox, plan_id: str) -
     return str(page.url.rsplit("/", 1)[-1])
 
 
+def _menu_action(page: Any, action: str) -> Any:
+    """An item of the execution's Actions menu (cancel, terminate: never buttons of their own), with
+    the menu opened."""
+    item = page.get_by_test_id(f"action-{action}").get_by_role("menuitem")
+    if not item.is_visible():
+        page.get_by_test_id("execution-actions").get_by_role("button", name="Actions").click()
+    return item
+
+
+def _expect_menu_action(page: Any, action: str, *, enabled: bool, timeout_ms: int = 30_000) -> None:
+    """Waits until the Actions menu's item is enabled (or disabled), opening the menu to look."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        item = _menu_action(page, action)
+        state = item.get_attribute("aria-disabled") != "true"
+        page.keyboard.press("Escape")
+        if state == enabled:
+            return
+        assert time.monotonic() < deadline, f"{action} never became {'enabled' if enabled else 'disabled'}"
+        page.wait_for_timeout(300)
+
+
 def _navigate(page: Any, name: str) -> None:
     """Follow a link of the side navigation, opening it first when the layout has collapsed it."""
     link = page.get_by_role("navigation", name="Navigation").get_by_role("link", name=name, exact=True)
@@ -188,7 +210,7 @@ def test_a_drill_from_the_plan_to_terminated_instances(
     expect(page.get_by_test_id("wave-1-actions")).to_contain_text("db-accepts-connections")
     expect(page.get_by_test_id("action-approve")).to_be_enabled()
     expect(page.get_by_test_id("action-pause")).to_be_disabled()
-    expect(page.get_by_test_id("action-terminate")).to_be_disabled()
+    _expect_menu_action(page, "terminate", enabled=False)
     page.screenshot(path=str(screenshots / "execution-paused.png"), full_page=True)
 
     page.get_by_test_id("action-approve").click()
@@ -199,9 +221,9 @@ def test_a_drill_from_the_plan_to_terminated_instances(
     record = requests.get(f"{sandbox.url}/executions/{execution_id}", timeout=10).json()
     assert record["status"] == "COMPLETED"
     assert record["canTerminate"]["canTerminate"] is True
-    terminate = page.get_by_test_id("action-terminate")
-    expect(terminate).to_be_enabled()
-    for action in ("pause", "resume", "cancel"):
+    _expect_menu_action(page, "terminate", enabled=True)
+    _expect_menu_action(page, "cancel", enabled=False)
+    for action in ("pause", "resume"):
         expect(page.get_by_test_id(f"action-{action}")).to_be_disabled()
     # The server table shows the six servers with their EC2 data.
     expect(page.get_by_test_id("server-table")).to_contain_text("web02")
@@ -234,7 +256,7 @@ def test_a_drill_from_the_plan_to_terminated_instances(
     expect(report.locator("body")).to_contain_text("RTO MET")
     report.close()
 
-    terminate.click()
+    _menu_action(page, "terminate").click()
     page.get_by_test_id("confirm-ok").click()
     expect(page.get_by_test_id("termination")).to_contain_text("Termin", timeout=TIMEOUT_MS)
     deadline = time.monotonic() + 60
@@ -244,7 +266,7 @@ def test_a_drill_from_the_plan_to_terminated_instances(
             break
         time.sleep(0.5)
     assert record.get("terminationRequestedTime"), record
-    expect(terminate).to_be_disabled(timeout=TIMEOUT_MS)
+    _expect_menu_action(page, "terminate", enabled=False, timeout_ms=TIMEOUT_MS)
     page.screenshot(path=str(screenshots / "execution-terminated.png"), full_page=True)
 
     # The dashboard lists it among the recent outcomes, with its recovery time and verdict.
@@ -358,7 +380,7 @@ def test_a_drill_cancelled_while_paused_is_a_partial_success_whose_instances_ter
     execution_id = _start_drill_from_the_plan_page(page, sandbox, plan_id)
 
     expect(_status(page)).to_contain_text("PAUSED (before wave 2 of 3)", timeout=TIMEOUT_MS)
-    page.get_by_test_id("action-cancel").click()
+    _menu_action(page, "cancel").click()
     page.get_by_test_id("confirm-ok").click()
     expect(_status(page)).to_have_text("PARTIAL SUCCESS (1 of 3 waves completed)", timeout=TIMEOUT_MS)
     expect(_indicator(_status(page))).to_have_class(_indicates("warning"))
@@ -369,11 +391,10 @@ def test_a_drill_cancelled_while_paused_is_a_partial_success_whose_instances_ter
     assert [w["status"] for w in record["waves"]] == ["COMPLETED", "CANCELLED", "CANCELLED"]
     assert record["canTerminate"]["canTerminate"] is True
 
-    terminate = page.get_by_test_id("action-terminate")
-    expect(terminate).to_be_enabled()
-    terminate.click()
+    _expect_menu_action(page, "terminate", enabled=True)
+    _menu_action(page, "terminate").click()
     page.get_by_test_id("confirm-ok").click()
-    expect(terminate).to_be_disabled(timeout=TIMEOUT_MS)
+    _expect_menu_action(page, "terminate", enabled=False, timeout_ms=TIMEOUT_MS)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         requests.post(f"{sandbox.url}/_sandbox/find", json={}, timeout=30)  # follows the TERMINATE jobs

@@ -208,6 +208,7 @@ export function ActionList({
   stage,
   drafts,
   err,
+  clear,
   onChange,
   pauseTimeoutMinutes,
 }: {
@@ -215,13 +216,18 @@ export function ActionList({
   stage: Stage;
   drafts: ActionDraft[];
   err: (field: string) => string | undefined;
+  /** Clears the errors of the fields named (an edited field's error goes at once). */
+  clear?: (...fields: string[]) => void;
   onChange: (drafts: ActionDraft[]) => void;
   /** The plan's pauseTimeoutMinutes as typed (empty: the default): an APPROVAL's default timeout. */
   pauseTimeoutMinutes?: number | null;
 }) {
   const label = stage === "preActions" ? "Pre-action" : "Post-action";
   const prefix = `waves[${waveIndex}].${stage}`;
-  const set = (j: number, change: Partial<ActionDraft>) => onChange(drafts.map((d, k) => (k === j ? { ...d, ...change } : d)));
+  const set = (j: number, change: Partial<ActionDraft>) => {
+    onChange(drafts.map((d, k) => (k === j ? { ...d, ...change } : d)));
+    clear?.(prefix, `${prefix}[${j}]`, ...Object.keys(change).map((field) => `${prefix}[${j}].${field}`));
+  };
   const move = (j: number, by: number) => {
     const copy = [...drafts];
     const [d] = copy.splice(j, 1);

@@ -1,20 +1,21 @@
 import { useCollection } from "@cloudscape-design/collection-hooks";
-import Box from "@cloudscape-design/components/box";
 import Cards from "@cloudscape-design/components/cards";
 import Header from "@cloudscape-design/components/header";
 import Link from "@cloudscape-design/components/link";
 import ProgressBar from "@cloudscape-design/components/progress-bar";
 import SpaceBetween from "@cloudscape-design/components/space-between";
-import Table from "@cloudscape-design/components/table";
+import Button from "@cloudscape-design/components/button";
 import Alert from "@cloudscape-design/components/alert";
 import { useEffect, useRef, useState } from "react";
 import type { Api } from "../api/client";
-import type { ExecutionSummary, RecoveryTime } from "../api/types";
+import type { ExecutionSummary, RecoveryPlan, RecoveryTime } from "../api/types";
+import { EmptyState } from "../components/EmptyState";
+import { ResourceTable, useStoredTablePrefs, type Column } from "../components/ResourceTable";
 import { RtoVerdictIndicator } from "../components/RecoveryTime";
 import { ExecutionStatusIndicator } from "../components/Status";
 import { REFRESH_MS, useInterval, useLoad } from "../components/hooks";
 import { useBreadcrumbs } from "../components/shell";
-import { useApi } from "../session";
+import { useApi, useSession } from "../session";
 import { formatDuration, formatTime, isActive } from "../status";
 import { executionColumns } from "./Executions";
 
@@ -58,8 +59,8 @@ export function useRecoveryTimes(api: Api, executionIds: string[]): Record<strin
 }
 
 /** Some of the executions list's columns, in the order given. */
-function pick(ids: string[]) {
-  const all = executionColumns();
+function pick(ids: string[]): Column<ExecutionSummary>[] {
+  const all = executionColumns<ExecutionSummary>();
   return ids.flatMap((id) => all.filter((c) => c.id === id));
 }
 
@@ -77,9 +78,58 @@ export function DashboardPage() {
   );
   useInterval(() => void recent.reload(), REFRESH_MS * 2, true);
   const lastRun = (planId: string) => items.find((e) => e.planId === planId);
+  const { can } = useSession();
+  const [outcomePrefs, setOutcomePrefs] = useStoredTablePrefs("dashboard-outcomes");
+  const [planPrefs, setPlanPrefs] = useStoredTablePrefs("dashboard-plans");
   const { items: planItems, collectionProps } = useCollection(plans.data?.items ?? [], {
     sorting: { defaultState: { sortingColumn: { sortingField: "name" } } },
   });
+  const outcomeColumns: Column<ExecutionSummary>[] = [
+    ...pick(["id", "plan", "status"]),
+    {
+      id: "recovery",
+      header: "Recovery time",
+      width: 150,
+      cell: (e) => {
+        const r = recoveryTimes[e.executionId];
+        if (r === undefined) return "…";
+        return r?.seconds === null || r?.seconds === undefined ? "Not recovered" : formatDuration(r.seconds);
+      },
+    },
+    {
+      id: "verdict",
+      header: "RTO",
+      width: 200,
+      cell: (e) =>
+        recoveryTimes[e.executionId] === undefined ? (
+          "…"
+        ) : (
+          <RtoVerdictIndicator recovery={recoveryTimes[e.executionId]} status={e.status} />
+        ),
+    },
+    ...pick(["start"]),
+  ];
+  const planColumns: Column<RecoveryPlan>[] = [
+    {
+      id: "name",
+      header: "Plan",
+      cell: (p) => <Link href={`#/recovery-plans/${p.planId}`}>{p.name}</Link>,
+      sortingField: "name",
+      alwaysVisible: true,
+      width: 240,
+    },
+    { id: "waves", header: "Waves", cell: (p) => p.waves.length, width: 100 },
+    {
+      id: "last",
+      header: "Last execution",
+      width: 380,
+      cell: (p) => {
+        const e = lastRun(p.planId);
+        return e ? <ExecutionStatusIndicator status={e.status} label={`${e.executionType}: ${e.statusLabel}`} /> : "Never run";
+      },
+    },
+    { id: "when", header: "Started", cell: (p) => formatTime(lastRun(p.planId)?.startTime), width: 220 },
+  ];
   return (
     <SpaceBetween size="l">
       <Header variant="h1" description="Disaster-recovery drills and recoveries on AWS Elastic Disaster Recovery">
@@ -107,9 +157,9 @@ export function DashboardPage() {
             { id: "started", header: "Started", content: (e) => formatTime(e.startTime) },
           ],
         }}
-        empty={<Box textAlign="center" color="text-body-secondary">No execution is running.</Box>}
+        empty={<EmptyState title="No execution is running" action={<Button href="#/recovery-plans">Start a drill from a plan</Button>} />}
       />
-      <Table
+      <ResourceTable<ExecutionSummary>
         variant="container"
         data-testid="recent-outcomes"
         header={
@@ -120,52 +170,27 @@ export function DashboardPage() {
         items={finished}
         trackBy="executionId"
         loading={recent.loading}
-        columnDefinitions={[
-          ...pick(["id", "plan", "status"]),
-          {
-            id: "recovery",
-            header: "Recovery time",
-            cell: (e: ExecutionSummary) => {
-              const r = recoveryTimes[e.executionId];
-              if (r === undefined) return "…";
-              return r?.seconds === null || r?.seconds === undefined ? "Not recovered" : formatDuration(r.seconds);
-            },
-          },
-          {
-            id: "verdict",
-            header: "RTO",
-            cell: (e: ExecutionSummary) =>
-              recoveryTimes[e.executionId] === undefined ? (
-                "…"
-              ) : (
-                <RtoVerdictIndicator recovery={recoveryTimes[e.executionId]} status={e.status} />
-              ),
-          },
-          ...pick(["start"]),
-        ]}
-        empty={<Box textAlign="center">No finished executions yet.</Box>}
+        columns={outcomeColumns}
+        prefs={outcomePrefs}
+        onPrefsChange={setOutcomePrefs}
+        empty={<EmptyState title="No finished executions yet" subtitle="Drills appear here when they end." />}
       />
-      <Table
+      <ResourceTable<RecoveryPlan>
         {...collectionProps}
         variant="container"
         header={<Header variant="h2" counter={plans.data ? `(${plans.data.items.length})` : undefined}>Recovery plans</Header>}
         items={planItems}
         trackBy="planId"
         loading={plans.loading}
-        columnDefinitions={[
-          { id: "name", header: "Plan", cell: (p) => <Link href={`#/recovery-plans/${p.planId}`}>{p.name}</Link>, sortingField: "name" },
-          { id: "waves", header: "Waves", cell: (p) => p.waves.length },
-          {
-            id: "last",
-            header: "Last execution",
-            cell: (p) => {
-              const e = lastRun(p.planId);
-              return e ? <ExecutionStatusIndicator status={e.status} label={`${e.executionType}: ${e.statusLabel}`} /> : "Never run";
-            },
-          },
-          { id: "when", header: "Started", cell: (p) => formatTime(lastRun(p.planId)?.startTime) },
-        ]}
-        empty={<Box textAlign="center">No recovery plans yet.</Box>}
+        columns={planColumns}
+        prefs={planPrefs}
+        onPrefsChange={setPlanPrefs}
+        empty={
+          <EmptyState
+            title="No recovery plans"
+            action={can.administer ? <Button href="#/recovery-plans/new">Create recovery plan</Button> : undefined}
+          />
+        }
       />
     </SpaceBetween>
   );

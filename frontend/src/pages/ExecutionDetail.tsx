@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from "react";
 import { useParams } from "react-router-dom";
 import Alert from "@cloudscape-design/components/alert";
 import Badge from "@cloudscape-design/components/badge";
+import ButtonDropdown, { type ButtonDropdownProps } from "@cloudscape-design/components/button-dropdown";
 import Box from "@cloudscape-design/components/box";
 import Button from "@cloudscape-design/components/button";
 import ColumnLayout from "@cloudscape-design/components/column-layout";
@@ -12,12 +13,13 @@ import Link from "@cloudscape-design/components/link";
 import ProgressBar from "@cloudscape-design/components/progress-bar";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Spinner from "@cloudscape-design/components/spinner";
-import Table from "@cloudscape-design/components/table";
 import Tabs from "@cloudscape-design/components/tabs";
 import type { Execution, Wave, WaveAction } from "../api/types";
 import { ConfirmModal } from "../components/ConfirmModal";
 import { serverLabel } from "../api/pages";
 import { GanttPanel } from "../components/Gantt";
+import { InfoLink } from "../components/help";
+import { LongText, ResourceTable, useTablePreferences, type Column } from "../components/ResourceTable";
 import { RecoveryTimePanel } from "../components/RecoveryTime";
 import { ShareReportLink } from "../components/ReportLink";
 import { downloadReportJson, openReport } from "../components/report";
@@ -28,6 +30,8 @@ import { ServerTable } from "./ServerTable";
 import { TimelineTable } from "./Timeline";
 import { useApi, useSession } from "../session";
 import {
+  actionSentence,
+  type ExecutionAction,
   afterSkipText,
   allowedActions,
   errorText,
@@ -40,7 +44,7 @@ import {
   waveOfText,
 } from "../status";
 
-type Action = "pause" | "resume" | "approve" | "retry" | "skip" | "cancel" | "terminate";
+type Action = ExecutionAction;
 
 function KeyValue({ label, children }: { label: string; children: React.ReactNode }) {
   return (
@@ -59,58 +63,66 @@ function percent(execution: Execution): number {
   return total ? Math.round(((p.ready ?? 0) * 100) / total) : 0;
 }
 
-/** An action's output: user-controlled text (at most 4 KB), always shown as preformatted text. */
+/** An action's output: user-controlled text (at most 4 KB), as preformatted text that scrolls sideways rather than break a word. */
 const OUTPUT_STYLE = {
   margin: 0,
   maxHeight: "20rem",
+  maxWidth: "60rem",
   overflow: "auto",
-  whiteSpace: "pre-wrap",
-  overflowWrap: "anywhere",
+  whiteSpace: "pre",
   fontFamily: "monospace",
 } as const;
 
-/** A wave's runbook: its pre-actions, then its post-actions, as they ran. */
+type ActionRow = WaveAction & { n: number };
+
+function actionResult(a: WaveAction): string {
+  return errorText(a.error) ?? (a.approvedBy ? `Approved by ${a.approvedBy}${a.comment ? `: ${a.comment}` : ""}` : "-");
+}
+
+const ACTION_COLUMNS: Column<ActionRow>[] = [
+  { id: "name", header: "Name", cell: (a) => <LongText text={a.name} />, alwaysVisible: true, width: 220 },
+  { id: "stage", header: "Stage", cell: (a) => (a.stage === "PRE" ? "Pre" : a.stage === "POST" ? "Post" : a.stage), width: 90 },
+  { id: "type", header: "Type", cell: (a) => a.type, width: 170 },
+  { id: "status", header: "Status", cell: (a) => <ActionStatusIndicator action={a} />, width: 200 },
+  { id: "attempts", header: "Attempts", cell: (a) => `${a.attempts ?? 0}/${a.maxAttempts ?? 1}`, width: 110 },
+  { id: "started", header: "Started", cell: (a) => formatTime(a.startTime), width: 210 },
+  { id: "duration", header: "Duration", cell: (a) => formatDuration(secondsBetween(a.startTime, a.endTime)), width: 120 },
+  { id: "result", header: "Error / approval", cell: (a) => <LongText text={actionResult(a)} />, width: 300 },
+  {
+    id: "output",
+    header: "Output",
+    width: 300,
+    cell: (a) => (a.output ? <LongText text={a.output.split("\n")[0]} /> : "-"),
+  },
+];
+
+/** A wave's runbook: its pre-actions, then its post-actions, as they ran; each action's whole output below. */
 export function WaveActionsTable({ wave }: { wave: Wave }) {
   const actions = wave.actions ?? [];
+  const [prefs, setPrefs] = useTablePreferences("wave-actions", ACTION_COLUMNS);
   return (
-    <Table<WaveAction & { n: number }>
-      data-testid={`wave-${wave.waveNumber}-actions`}
-      variant="embedded"
-      header={<Header variant="h3" counter={`(${actions.length})`}>Actions</Header>}
-      items={actions.map((a, n) => ({ ...a, n }))}
-      trackBy="n"
-      wrapLines
-      columnDefinitions={[
-        { id: "stage", header: "Stage", cell: (a) => (a.stage === "PRE" ? "Pre" : a.stage === "POST" ? "Post" : a.stage) },
-        { id: "name", header: "Name", cell: (a) => a.name },
-        { id: "type", header: "Type", cell: (a) => a.type },
-        { id: "status", header: "Status", cell: (a) => <ActionStatusIndicator action={a} /> },
-        { id: "attempts", header: "Attempts", cell: (a) => `${a.attempts ?? 0}/${a.maxAttempts ?? 1}` },
-        { id: "started", header: "Started", cell: (a) => formatTime(a.startTime) },
-        { id: "duration", header: "Duration", cell: (a) => formatDuration(secondsBetween(a.startTime, a.endTime)) },
-        {
-          id: "result",
-          header: "Error / approval",
-          cell: (a) =>
-            errorText(a.error) ??
-            (a.approvedBy ? `Approved by ${a.approvedBy}${a.comment ? `: ${a.comment}` : ""}` : "-"),
-        },
-        {
-          id: "output",
-          header: "Output",
-          cell: (a) =>
-            a.output ? (
-              <ExpandableSection headerText="Output" variant="footer">
-                <pre style={OUTPUT_STYLE} data-testid="action-output">
-                  {a.output}
-                </pre>
-              </ExpandableSection>
-            ) : (
-              "-"
-            ),
-        },
-      ]}
-    />
+    <SpaceBetween size="xs">
+      <ResourceTable<ActionRow>
+        data-testid={`wave-${wave.waveNumber}-actions`}
+        variant="embedded"
+        header={<Header variant="h3" counter={`(${actions.length})`}>Actions</Header>}
+        items={actions.map((a, n) => ({ ...a, n }))}
+        trackBy="n"
+        columns={ACTION_COLUMNS}
+        prefs={prefs}
+        onPrefsChange={setPrefs}
+        ariaLabels={{ tableLabel: `Actions of wave ${wave.waveNumber}` }}
+      />
+      {actions
+        .filter((a) => a.output)
+        .map((a, n) => (
+          <ExpandableSection key={n} headerText={`Output of ${a.name}`} variant="footer">
+            <pre style={OUTPUT_STYLE} data-testid="action-output">
+              {a.output}
+            </pre>
+          </ExpandableSection>
+        ))}
+    </SpaceBetween>
   );
 }
 
@@ -266,6 +278,22 @@ export function ExecutionActions({
   const mayTerminate = execution.executionType === "RECOVERY" ? can.administer : can.operate;
   const mayDecideWave = execution.executionType === "RECOVERY" ? can.administer : can.operate;
   if (!can.operate) return null;
+  // Destructive actions (cancel, terminate) are never a button of their own, never the primary one.
+  const menu: ButtonDropdownProps.Item[] = [
+    {
+      id: "action-cancel",
+      text: "Cancel execution",
+      disabled: !allowed.cancel,
+      disabledReason: "Only a pending, running or paused execution can be cancelled",
+    },
+  ];
+  if (mayTerminate)
+    menu.push({
+      id: "action-terminate",
+      text: "Terminate recovery instances",
+      disabled: !allowed.terminate,
+      disabledReason: execution.canTerminate?.reason ?? "Nothing to terminate",
+    });
   return (
     <SpaceBetween direction="horizontal" size="xs">
       <Button disabled={!allowed.pause} onClick={() => onAction("pause")} data-testid="action-pause">
@@ -290,19 +318,13 @@ export function ExecutionActions({
           Skip wave
         </Button>
       )}
-      <Button disabled={!allowed.cancel} onClick={() => onAction("cancel")} data-testid="action-cancel">
-        Cancel
-      </Button>
-      {mayTerminate && (
-        <Button
-          disabled={!allowed.terminate}
-          onClick={() => onAction("terminate")}
-          data-testid="action-terminate"
-          variant={allowed.terminate ? "primary" : "normal"}
-        >
-          Terminate recovery instances
-        </Button>
-      )}
+      <ButtonDropdown
+        items={menu}
+        data-testid="execution-actions"
+        onItemClick={({ detail }) => onAction(detail.id === "action-terminate" ? "terminate" : "cancel")}
+      >
+        Actions
+      </ButtonDropdown>
     </SpaceBetween>
   );
 }
@@ -420,12 +442,7 @@ export function ExecutionDetailPage() {
     };
     const result = await calls[action]();
     setPending(null);
-    notify(
-      "success",
-      action === "terminate"
-        ? "Termination of the recovery instances started"
-        : `${CONFIRM[action].label}: ${result.statusLabel ?? result.status}`,
-    );
+    notify("success", actionSentence(action, execution, result));
     await loaded.reload();
     setServersVersion((v) => v + 1);
   };
@@ -441,20 +458,22 @@ export function ExecutionDetailPage() {
     <SpaceBetween size="l">
       <Header
         variant="h1"
+        info={<InfoLink topic="execution" />}
         description={
           <>
-            {execution.executionType === "RECOVERY" ? <Badge color="red">RECOVERY</Badge> : <Badge>DRILL</Badge>}{" "}
-            of <Link href={`#/recovery-plans/${execution.planId}`}>{execution.planName}</Link>
+            {execution.executionType === "RECOVERY" ? <Badge color="red">RECOVERY</Badge> : <Badge>DRILL</Badge>} of{" "}
+            <Link href={`#/recovery-plans/${execution.planId}`}>{execution.planName}</Link>, execution{" "}
+            <span data-testid="execution-id">{execution.executionId}</span>
           </>
         }
         actions={
-          <SpaceBetween direction="horizontal" size="m">
+          <SpaceBetween direction="horizontal" size="xs">
             <ReportActions executionId={execution.executionId} stored={Boolean(execution.reportLocation)} />
             <ExecutionActions execution={execution} onAction={setPending} />
           </SpaceBetween>
         }
       >
-        Execution {execution.executionId}
+        {execution.executionType === "RECOVERY" ? "Recovery" : "Drill"} of {execution.planName}
       </Header>
       {loaded.error && (
         <Alert type="warning" header="Refresh failed">
@@ -463,12 +482,12 @@ export function ExecutionDetailPage() {
       )}
       <Container header={<Header variant="h2">Status</Header>} data-testid="execution-card">
         <SpaceBetween size="l">
+          <KeyValue label="Status">
+            <span data-testid="execution-status">
+              <ExecutionStatusIndicator status={execution.status} label={execution.statusLabel} />
+            </span>
+          </KeyValue>
           <ColumnLayout columns={4} variant="text-grid">
-            <KeyValue label="Status">
-              <span data-testid="execution-status">
-                <ExecutionStatusIndicator status={execution.status} label={execution.statusLabel} />
-              </span>
-            </KeyValue>
             <KeyValue label="Current wave">
               <span data-testid="wave-of">{waveOf ?? "-"}</span>
             </KeyValue>
@@ -478,7 +497,9 @@ export function ExecutionDetailPage() {
             <KeyValue label="Duration">
               {formatDuration(execution.durationSeconds ?? execution.elapsedSeconds)}
             </KeyValue>
-            <KeyValue label="Started">{formatTime(execution.startTime)}</KeyValue>
+            <KeyValue label="Started">
+              <span data-testid="execution-started">{formatTime(execution.startTime)}</span>
+            </KeyValue>
             <KeyValue label="Ended">{formatTime(execution.endTime)}</KeyValue>
             <KeyValue label="Last polled">{formatTime(execution.lastPolledTime)}</KeyValue>
             <KeyValue label="Started by">

@@ -1,125 +1,188 @@
-import { useMemo, useState } from "react";
-import { useCollection } from "@cloudscape-design/collection-hooks";
-import Box from "@cloudscape-design/components/box";
+import { useEffect, useMemo, useRef, useState } from "react";
+import { useCollection, type PropertyFilterQuery } from "@cloudscape-design/collection-hooks";
+import Alert from "@cloudscape-design/components/alert";
 import Button from "@cloudscape-design/components/button";
 import Header from "@cloudscape-design/components/header";
 import Link from "@cloudscape-design/components/link";
 import Pagination from "@cloudscape-design/components/pagination";
-import Select, { type SelectProps } from "@cloudscape-design/components/select";
+import PropertyFilter from "@cloudscape-design/components/property-filter";
 import SpaceBetween from "@cloudscape-design/components/space-between";
-import Table from "@cloudscape-design/components/table";
-import Alert from "@cloudscape-design/components/alert";
 import type { ExecutionSummary } from "../api/types";
-import { ExecutionStatusIndicator } from "../components/Status";
+import { EmptyState, NoMatch } from "../components/EmptyState";
+import { InfoLink } from "../components/help";
 import { REFRESH_MS, useInterval, useLoad } from "../components/hooks";
-import { useTokenPages } from "../components/paging";
+import { loadAllPages } from "../components/PagedTable";
+import { PAGE_SIZES, ResourceTable, useTablePreferences, type Column } from "../components/ResourceTable";
+import { ExecutionStatusIndicator } from "../components/Status";
 import { useBreadcrumbs } from "../components/shell";
 import { useApi } from "../session";
-import { EXECUTION_STATUSES, formatDuration, formatTime, humanize, isActive } from "../status";
+import { formatDuration, formatTime, isActive } from "../status";
+import {
+  detailsOf,
+  FILTERING_PROPERTIES,
+  filteringOptions,
+  needsDetails,
+  type ExecutionDetails,
+  type ExecutionRow,
+} from "./executionFilter";
 
-const ALL: SelectProps.Option = { value: "", label: "Any" };
-
-export function executionColumns(withPlan = true) {
+export function executionColumns<T extends ExecutionSummary>(withPlan = true): Column<T>[] {
   return [
     {
       id: "id",
       header: "Execution",
-      cell: (e: ExecutionSummary) => <Link href={`#/executions/${e.executionId}`}>{e.executionId}</Link>,
+      cell: (e) => <Link href={`#/executions/${e.executionId}`}>{e.executionId}</Link>,
+      alwaysVisible: true,
+      width: 300,
     },
     ...(withPlan
       ? [
           {
             id: "plan",
             header: "Plan",
-            cell: (e: ExecutionSummary) => <Link href={`#/recovery-plans/${e.planId}`}>{e.planName}</Link>,
+            cell: (e: T) => <Link href={`#/recovery-plans/${e.planId}`}>{e.planName}</Link>,
             sortingField: "planName",
+            width: 170,
           },
         ]
       : []),
-    { id: "type", header: "Type", cell: (e: ExecutionSummary) => e.executionType, sortingField: "executionType" },
+    { id: "type", header: "Type", cell: (e) => e.executionType, sortingField: "executionType", width: 100 },
     {
       id: "status",
       header: "Status",
-      cell: (e: ExecutionSummary) => <ExecutionStatusIndicator status={e.status} label={e.statusLabel} />,
+      cell: (e) => <ExecutionStatusIndicator status={e.status} label={e.statusLabel} />,
       sortingField: "status",
+      width: 260,
     },
     {
       id: "progress",
       header: "Servers ready",
-      cell: (e: ExecutionSummary) => `${e.progress?.ready ?? 0} / ${e.progress?.totalServers ?? 0}`,
+      cell: (e) => `${e.progress?.ready ?? 0} / ${e.progress?.totalServers ?? 0}`,
+      width: 140,
+      hidden: true,
     },
-    { id: "start", header: "Started", cell: (e: ExecutionSummary) => formatTime(e.startTime), sortingField: "startTime" },
-    { id: "duration", header: "Duration", cell: (e: ExecutionSummary) => formatDuration(e.durationSeconds) },
+    { id: "start", header: "Started", cell: (e) => formatTime(e.startTime), sortingField: "startTime", width: 220 },
+    { id: "duration", header: "Duration", cell: (e) => formatDuration(e.durationSeconds), width: 130 },
   ];
 }
+
+const COLUMNS: Column<ExecutionRow>[] = [
+  ...executionColumns<ExecutionRow>(),
+  { id: "startedBy", header: "Started by", cell: (e) => e.startedBy ?? "…", hidden: true, width: 240 },
+  { id: "stillRunning", header: "Instances still running", cell: (e) => e.stillRunning ?? "…", hidden: true, width: 200 },
+];
+
+const EMPTY_QUERY: PropertyFilterQuery = { tokens: [], operation: "and" };
 
 export function ExecutionsPage() {
   const api = useApi();
   useBreadcrumbs([{ text: "Executions", href: "#/executions" }]);
-  const plans = useLoad(() => api.plans(), []);
-  const [plan, setPlan] = useState<SelectProps.Option>(ALL);
-  const [status, setStatus] = useState<SelectProps.Option>(ALL);
-  const [version, setVersion] = useState(0);
-  const pages = useTokenPages(
-    (token) => api.executions({ planId: plan.value, status: status.value, limit: 20, nextToken: token }),
-    [plan.value, status.value],
-    version,
+  // Every execution, newest first (the API's order): the filter works on the whole list.
+  const all = useLoad(() => loadAllPages((token) => api.executions({ limit: 100, nextToken: token })), []);
+  const summaries = useMemo(() => all.data ?? [], [all.data]);
+  const anyActive = summaries.some((e) => isActive(e.status));
+  useInterval(() => void all.reload(), REFRESH_MS * 2, anyActive);
+  const [query, setQuery] = useState<PropertyFilterQuery>(EMPTY_QUERY);
+  const [prefs, setPrefs] = useTablePreferences("executions", COLUMNS);
+
+  // Who started an execution and whether its instances still run are in the full execution only:
+  // fetched when the filter or a shown column needs them (an ended execution's once).
+  const [details, setDetails] = useState<Record<string, ExecutionDetails>>({});
+  const fetched = useRef(new Map<string, string>());
+  const shownDetail = prefs.columns.some((c) => c.visible && (c.id === "startedBy" || c.id === "stillRunning"));
+  const wanted = needsDetails(query) || shownDetail;
+  useEffect(() => {
+    if (!wanted) return;
+    const todo = summaries.filter((e) => {
+      const seen = fetched.current.get(e.executionId);
+      return seen === undefined || isActive(seen) || seen !== e.status;
+    });
+    let live = true;
+    void (async () => {
+      for (let i = 0; i < todo.length && live; i += 4) {
+        const batch = await Promise.allSettled(todo.slice(i, i + 4).map((e) => api.execution(e.executionId)));
+        const found: Record<string, ExecutionDetails> = {};
+        batch.forEach((r) => {
+          if (r.status === "fulfilled") {
+            fetched.current.set(r.value.executionId, r.value.status);
+            found[r.value.executionId] = detailsOf(r.value);
+          }
+        });
+        if (live) setDetails((d) => ({ ...d, ...found }));
+      }
+    })();
+    return () => {
+      live = false;
+    };
+  }, [wanted, summaries, api]);
+
+  const rows: ExecutionRow[] = useMemo(
+    () => summaries.map((e) => ({ ...e, ...(details[e.executionId] ?? {}) })),
+    [summaries, details],
   );
-  const anyActive = pages.items.some((e) => isActive(e.status));
-  useInterval(() => setVersion((v) => v + 1), REFRESH_MS * 2, anyActive);
-  const { items, collectionProps } = useCollection(pages.items, { sorting: {} });
-  const planOptions = useMemo(
-    () => [ALL, ...(plans.data?.items ?? []).map((p) => ({ value: p.planId, label: p.name }))],
-    [plans.data],
+  const { items, actions, collectionProps, propertyFilterProps, paginationProps, filteredItemsCount } = useCollection(
+    rows,
+    {
+      propertyFiltering: {
+        filteringProperties: FILTERING_PROPERTIES,
+        defaultQuery: EMPTY_QUERY,
+        empty: (
+          <EmptyState
+            title="No executions"
+            subtitle="Start a drill from a recovery plan's page."
+            action={<Button href="#/recovery-plans">View recovery plans</Button>}
+          />
+        ),
+        noMatch: <NoMatch what="execution" onClear={() => actions.setPropertyFiltering(EMPTY_QUERY)} />,
+      },
+      pagination: { pageSize: prefs.pageSize },
+      sorting: {},
+    },
   );
+  // Keep the query where the effect above can read it.
+  useEffect(() => setQuery(propertyFilterProps.query), [propertyFilterProps.query]);
+  const options = useMemo(() => filteringOptions(rows), [rows]);
+  const waitingForDetails = needsDetails(propertyFilterProps.query) && rows.some((r) => r.startedBy === undefined);
+
   return (
     <SpaceBetween size="m">
-      {pages.error && <Alert type="error">{pages.error.message}</Alert>}
-      <Table
+      {all.error && <Alert type="error">{all.error.message}</Alert>}
+      <ResourceTable<ExecutionRow>
         {...collectionProps}
         data-testid="executions-table"
         variant="full-page"
+        columns={COLUMNS}
+        prefs={prefs}
+        onPrefsChange={setPrefs}
+        pageSizes={PAGE_SIZES}
         items={items}
-        loading={pages.loading}
-        loadingText="Loading executions"
+        loading={all.loading || waitingForDetails}
+        loadingText={waitingForDetails ? "Reading who started each execution" : "Loading executions"}
         trackBy="executionId"
+        ariaLabels={{ tableLabel: "Executions" }}
         header={
           <Header
             variant="awsui-h1-sticky"
+            counter={all.data ? `(${all.data.length})` : undefined}
             description="Drills and recoveries, newest first"
-            actions={<Button iconName="refresh" ariaLabel="Refresh" onClick={() => void pages.refresh()} />}
+            info={<InfoLink topic="execution" />}
+            actions={<Button iconName="refresh" ariaLabel="Refresh" onClick={() => void all.reload()} />}
           >
             Executions
           </Header>
         }
         filter={
-          <SpaceBetween direction="horizontal" size="s">
-            <Select
-              selectedOption={plan}
-              options={planOptions}
-              onChange={({ detail }) => setPlan(detail.selectedOption)}
-              inlineLabelText="Plan"
-              data-testid="filter-plan"
-            />
-            <Select
-              selectedOption={status}
-              options={[ALL, ...EXECUTION_STATUSES.map((s) => ({ value: s, label: humanize(s) }))]}
-              onChange={({ detail }) => setStatus(detail.selectedOption)}
-              inlineLabelText="Status"
-              data-testid="filter-status"
-            />
-          </SpaceBetween>
-        }
-        pagination={
-          <Pagination
-            currentPageIndex={pages.pageIndex}
-            pagesCount={pages.pagesCount}
-            openEnd={pages.openEnd}
-            onChange={({ detail }) => pages.setPageIndex(detail.currentPageIndex)}
+          <PropertyFilter
+            {...propertyFilterProps}
+            filteringOptions={options}
+            filteringPlaceholder="Filter executions by plan, status, type, started by, start time or running instances"
+            filteringAriaLabel="Filter executions"
+            countText={`${filteredItemsCount ?? 0} matches`}
+            expandToViewport
+            data-testid="executions-filter"
           />
         }
-        columnDefinitions={executionColumns()}
-        empty={<Box textAlign="center">No executions match. Start a drill from a recovery plan.</Box>}
+        pagination={<Pagination {...paginationProps} />}
       />
     </SpaceBetween>
   );

@@ -3,9 +3,7 @@ import { useNavigate, useParams } from "react-router-dom";
 import { useCollection } from "@cloudscape-design/collection-hooks";
 import AttributeEditor from "@cloudscape-design/components/attribute-editor";
 import Box from "@cloudscape-design/components/box";
-import Button from "@cloudscape-design/components/button";
 import Container from "@cloudscape-design/components/container";
-import Form from "@cloudscape-design/components/form";
 import FormField from "@cloudscape-design/components/form-field";
 import Header from "@cloudscape-design/components/header";
 import Input from "@cloudscape-design/components/input";
@@ -13,13 +11,14 @@ import Multiselect from "@cloudscape-design/components/multiselect";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Spinner from "@cloudscape-design/components/spinner";
 import StatusIndicator from "@cloudscape-design/components/status-indicator";
-import Table from "@cloudscape-design/components/table";
 import TextFilter from "@cloudscape-design/components/text-filter";
 import Textarea from "@cloudscape-design/components/textarea";
 import Tiles from "@cloudscape-design/components/tiles";
 import type { GroupBody } from "../api/client";
 import type { SourceServer } from "../api/types";
-import { formErrors, NO_ERRORS, type FormErrors } from "../components/fieldErrors";
+import { EditorForm } from "../components/EditorForm";
+import { LongText, ResourceTable, useTablePreferences, type Column } from "../components/ResourceTable";
+import { formErrors, NO_ERRORS, useFormErrors } from "../components/fieldErrors";
 import { useLoad } from "../components/hooks";
 import { useBreadcrumbs, useNotify } from "../components/shell";
 import { useApi } from "../session";
@@ -44,6 +43,22 @@ function tagText(tags: Record<string, string>): string {
     .join(", ");
 }
 
+const PICKER_COLUMNS: Column<SourceServer>[] = [
+  { id: "hostname", header: "Hostname", cell: (s) => s.hostname ?? "-", sortingField: "hostname", alwaysVisible: true, width: 200 },
+  { id: "id", header: "Source server", cell: (s) => s.sourceServerId, width: 220 },
+  {
+    id: "replication",
+    header: "Replication",
+    width: 170,
+    cell: (s) => (
+      <StatusIndicator type={s.replicationState === "CONTINUOUS" ? "success" : "warning"}>
+        {humanize(s.replicationState ?? "UNKNOWN")}
+      </StatusIndicator>
+    ),
+  },
+  { id: "tags", header: "Tags", cell: (s) => <LongText text={tagText(s.tags)} />, width: 300 },
+];
+
 function ServerPicker({
   servers,
   loading,
@@ -66,9 +81,13 @@ function ServerPicker({
     },
     sorting: {},
   });
+  const [prefs, setPrefs] = useTablePreferences("server-picker", PICKER_COLUMNS);
   return (
-    <Table
+    <ResourceTable<SourceServer>
       {...collectionProps}
+      columns={PICKER_COLUMNS}
+      prefs={prefs}
+      onPrefsChange={setPrefs}
       data-testid="server-picker"
       variant="embedded"
       selectionType={selectable ? "multi" : undefined}
@@ -90,20 +109,6 @@ function ServerPicker({
           countText={`${filteredItemsCount ?? 0} matches`}
         />
       }
-      columnDefinitions={[
-        { id: "hostname", header: "Hostname", cell: (s) => s.hostname ?? "-", sortingField: "hostname" },
-        { id: "id", header: "Source server", cell: (s) => s.sourceServerId },
-        {
-          id: "replication",
-          header: "Replication",
-          cell: (s) => (
-            <StatusIndicator type={s.replicationState === "CONTINUOUS" ? "success" : "warning"}>
-              {humanize(s.replicationState ?? "UNKNOWN")}
-            </StatusIndicator>
-          ),
-        },
-        { id: "tags", header: "Tags", cell: (s) => tagText(s.tags) || "-" },
-      ]}
     />
   );
 }
@@ -127,7 +132,7 @@ export function GroupEditorPage() {
   const [serverIds, setServerIds] = useState<string[]>([]);
   const [tags, setTags] = useState<Tag[]>([{ key: "", value: "" }]);
   const [optional, setOptional] = useState<string[]>([]);
-  const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
+  const { errors, setErrors, clear, err } = useFormErrors();
   const [saving, setSaving] = useState(false);
 
   useEffect(() => {
@@ -173,7 +178,7 @@ export function GroupEditorPage() {
     setErrors(NO_ERRORS);
     try {
       const saved = groupId ? await api.updateGroup(groupId, body()) : await api.createGroup(body());
-      notify("success", `Protection group ${saved.name} ${editing ? "saved" : "created"}`);
+      notify("success", `Protection group ${saved.name} ${editing ? "saved" : "created"}`, { path: "/protection-groups" });
       navigate("/protection-groups");
     } catch (e) {
       setErrors(formErrors(e, (f) => FIELDS.includes(f)));
@@ -183,32 +188,32 @@ export function GroupEditorPage() {
   };
 
   if (editing && !existing.data && !existing.error) return <Spinner size="large" />;
-  const err = (f: string) => errors.fields[f];
 
   return (
-    <form onSubmit={(e) => e.preventDefault()}>
-      <Form
-        header={<Header variant="h1">{editing ? `Edit ${existing.data?.name ?? ""}` : "Create protection group"}</Header>}
-        errorText={errors.form ?? existing.error?.message}
-        actions={
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" href="#/protection-groups">
-              Cancel
-            </Button>
-            <Button variant="primary" loading={saving} onClick={() => void save()} data-testid="save-group">
-              {editing ? "Save" : "Create"}
-            </Button>
-          </SpaceBetween>
-        }
-      >
+    <EditorForm
+      title={editing ? `Edit ${existing.data?.name ?? ""}` : "Create protection group"}
+      helpTopic="protection-group"
+      errorText={errors.form ?? existing.error?.message}
+      cancelHref="#/protection-groups"
+      submitLabel={editing ? "Save" : "Create"}
+      submitTestId="save-group"
+      saving={saving}
+      onSubmit={() => void save()}
+    >
         <SpaceBetween size="l">
           <Container header={<Header variant="h2">Details</Header>}>
             <SpaceBetween size="m">
               <FormField label="Name" errorText={err("name")} constraintText="Unique, case-insensitively." data-testid="field-name">
-                <Input value={name} onChange={({ detail }) => setName(detail.value)} data-testid="group-name" />
+                <Input value={name} onChange={({ detail }) => {
+                    setName(detail.value);
+                    clear("name");
+                  }} data-testid="group-name" />
               </FormField>
               <FormField label="Description" errorText={err("description")} data-testid="field-description">
-                <Textarea value={description} onChange={({ detail }) => setDescription(detail.value)} rows={2} />
+                <Textarea value={description} onChange={({ detail }) => {
+                    setDescription(detail.value);
+                    clear("description");
+                  }} rows={2} />
               </FormField>
               {err("region") && <FormField label="Region" errorText={err("region")} />}
             </SpaceBetween>
@@ -223,7 +228,10 @@ export function GroupEditorPage() {
             <SpaceBetween size="m">
               <Tiles
                 value={mode}
-                onChange={({ detail }) => setMode(detail.value as "ids" | "tags")}
+                onChange={({ detail }) => {
+                  setMode(detail.value as "ids" | "tags");
+                  clear("sourceServerIds", "serverSelectionTags");
+                }}
                 items={[
                   { value: "ids", label: "Choose servers", description: "Pick DRS source servers by id" },
                   {
@@ -247,7 +255,10 @@ export function GroupEditorPage() {
                         control: (tag, i) => (
                           <Input
                             value={tag.key}
-                            onChange={({ detail }) => setTags(tags.map((t, j) => (j === i ? { ...t, key: detail.value } : t)))}
+                            onChange={({ detail }) => {
+                              setTags(tags.map((t, j) => (j === i ? { ...t, key: detail.value } : t)));
+                              clear("serverSelectionTags");
+                            }}
                           />
                         ),
                       },
@@ -256,9 +267,10 @@ export function GroupEditorPage() {
                         control: (tag, i) => (
                           <Input
                             value={tag.value}
-                            onChange={({ detail }) =>
-                              setTags(tags.map((t, j) => (j === i ? { ...t, value: detail.value } : t)))
-                            }
+                            onChange={({ detail }) => {
+                              setTags(tags.map((t, j) => (j === i ? { ...t, value: detail.value } : t)));
+                              clear("serverSelectionTags");
+                            }}
                           />
                         ),
                       },
@@ -275,7 +287,10 @@ export function GroupEditorPage() {
                   servers={mode === "ids" ? all : members}
                   loading={servers.loading}
                   selected={serverIds}
-                  onChange={setServerIds}
+                  onChange={(ids) => {
+                    setServerIds(ids);
+                    clear("sourceServerIds");
+                  }}
                   selectable={mode === "ids"}
                 />
               </FormField>
@@ -293,14 +308,16 @@ export function GroupEditorPage() {
                     label: m.hostname ?? m.sourceServerId,
                     description: m.sourceServerId,
                   }))}
-                  onChange={({ detail }) => setOptional(detail.selectedOptions.map((o) => o.value ?? ""))}
+                  onChange={({ detail }) => {
+                    setOptional(detail.selectedOptions.map((o) => o.value ?? ""));
+                    clear("serverImpactLevels");
+                  }}
                   placeholder="All servers are CRITICAL"
                 />
               </FormField>
             </SpaceBetween>
           </Container>
         </SpaceBetween>
-      </Form>
-    </form>
+    </EditorForm>
   );
 }

@@ -2,16 +2,18 @@ import { useState } from "react";
 import { useNavigate } from "react-router-dom";
 import { useCollection } from "@cloudscape-design/collection-hooks";
 import Alert from "@cloudscape-design/components/alert";
-import Box from "@cloudscape-design/components/box";
+import ButtonDropdown from "@cloudscape-design/components/button-dropdown";
 import Button from "@cloudscape-design/components/button";
 import Header from "@cloudscape-design/components/header";
 import Link from "@cloudscape-design/components/link";
 import Pagination from "@cloudscape-design/components/pagination";
 import SpaceBetween from "@cloudscape-design/components/space-between";
-import Table from "@cloudscape-design/components/table";
 import TextFilter from "@cloudscape-design/components/text-filter";
 import type { ProtectionGroup } from "../api/types";
 import { ConfirmModal } from "../components/ConfirmModal";
+import { EmptyState, NoMatch } from "../components/EmptyState";
+import { InfoLink } from "../components/help";
+import { LongText, PAGE_SIZES, ResourceTable, useTablePreferences, type Column } from "../components/ResourceTable";
 import { useLoad } from "../components/hooks";
 import { useBreadcrumbs, useNotify } from "../components/shell";
 import { useApi, useSession } from "../session";
@@ -26,6 +28,20 @@ export function selectionText(group: ProtectionGroup): string {
   return `${count} server${count === 1 ? "" : "s"}`;
 }
 
+const GROUP_COLUMNS: Column<ProtectionGroup>[] = [
+  {
+    id: "name",
+    header: "Name",
+    cell: (g) => <Link href={`#/protection-groups/${g.groupId}`}>{g.name}</Link>,
+    sortingField: "name",
+    alwaysVisible: true,
+    width: 240,
+  },
+  { id: "description", header: "Description", cell: (g) => <LongText text={g.description} />, width: 300 },
+  { id: "selection", header: "Servers", cell: (g) => <LongText text={selectionText(g)} />, width: 220 },
+  { id: "id", header: "Id", cell: (g) => <LongText text={g.groupId} />, width: 320 },
+];
+
 export function GroupsPage() {
   const api = useApi();
   const { can } = useSession();
@@ -34,14 +50,21 @@ export function GroupsPage() {
   useBreadcrumbs([{ text: "Protection groups", href: "#/protection-groups" }]);
   const groups = useLoad(() => api.groups(), []);
   const [deleting, setDeleting] = useState<ProtectionGroup | null>(null);
-  const { items, collectionProps, filterProps, paginationProps, filteredItemsCount } = useCollection(
+  const [prefs, setPrefs] = useTablePreferences("protection-groups", GROUP_COLUMNS);
+  const { items, actions, collectionProps, filterProps, paginationProps, filteredItemsCount } = useCollection(
     groups.data?.items ?? [],
     {
       filtering: {
-        empty: <Box textAlign="center">No protection groups yet.</Box>,
-        noMatch: <Box textAlign="center">No protection group matches.</Box>,
+        empty: (
+          <EmptyState
+            title="No protection groups"
+            subtitle="A protection group is a set of DRS source servers recovered together."
+            action={can.administer ? <Button href="#/protection-groups/new">Create protection group</Button> : undefined}
+          />
+        ),
+        noMatch: <NoMatch what="protection group" onClear={() => actions.setFiltering("")} />,
       },
-      pagination: { pageSize: 20 },
+      pagination: { pageSize: prefs.pageSize },
       sorting: { defaultState: { sortingColumn: { sortingField: "name" } } },
       selection: {},
     },
@@ -50,11 +73,20 @@ export function GroupsPage() {
   return (
     <SpaceBetween size="m">
       {groups.error && <Alert type="error">{groups.error.message}</Alert>}
-      <Table
+      <ResourceTable<ProtectionGroup>
         {...collectionProps}
         data-testid="groups-table"
         variant="full-page"
+        columns={GROUP_COLUMNS}
+        prefs={prefs}
+        onPrefsChange={setPrefs}
+        pageSizes={PAGE_SIZES}
         selectionType={can.administer ? "single" : undefined}
+        ariaLabels={{
+          itemSelectionLabel: (_d, g) => `select ${g.name}`,
+          selectionGroupLabel: "protection groups",
+          tableLabel: "Protection groups",
+        }}
         items={items}
         loading={groups.loading}
         loadingText="Loading protection groups"
@@ -64,18 +96,25 @@ export function GroupsPage() {
             variant="awsui-h1-sticky"
             counter={groups.data ? `(${groups.data.items.length})` : undefined}
             description="DRS source servers recovered together, chosen by id or by tags"
+            info={<InfoLink topic="protection-group" />}
             actions={
               can.administer && (
                 <SpaceBetween direction="horizontal" size="xs">
-                  <Button disabled={!selected} onClick={() => selected && setDeleting(selected)}>
-                    Delete
-                  </Button>
-                  <Button
+                  <ButtonDropdown
                     disabled={!selected}
-                    onClick={() => selected && navigate(`/protection-groups/${selected.groupId}/edit`)}
+                    data-testid="group-actions"
+                    items={[
+                      { id: "edit", text: "Edit" },
+                      { id: "delete", text: "Delete" },
+                    ]}
+                    onItemClick={({ detail }) => {
+                      if (!selected) return;
+                      if (detail.id === "edit") navigate(`/protection-groups/${selected.groupId}/edit`);
+                      if (detail.id === "delete") setDeleting(selected);
+                    }}
                   >
-                    Edit
-                  </Button>
+                    Actions
+                  </ButtonDropdown>
                   <Button variant="primary" href="#/protection-groups/new" data-testid="create-group">
                     Create protection group
                   </Button>
@@ -90,21 +129,11 @@ export function GroupsPage() {
           <TextFilter
             {...filterProps}
             filteringPlaceholder="Find protection groups"
+            filteringAriaLabel="Find protection groups"
             countText={`${filteredItemsCount ?? 0} matches`}
           />
         }
         pagination={<Pagination {...paginationProps} />}
-        columnDefinitions={[
-          {
-            id: "name",
-            header: "Name",
-            cell: (g) => <Link href={`#/protection-groups/${g.groupId}`}>{g.name}</Link>,
-            sortingField: "name",
-          },
-          { id: "description", header: "Description", cell: (g) => g.description || "-" },
-          { id: "selection", header: "Servers", cell: (g) => selectionText(g) },
-          { id: "id", header: "Id", cell: (g) => g.groupId },
-        ]}
       />
       <ConfirmModal
         visible={deleting !== null}

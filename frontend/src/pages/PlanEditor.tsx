@@ -5,7 +5,6 @@ import Button from "@cloudscape-design/components/button";
 import Checkbox from "@cloudscape-design/components/checkbox";
 import ColumnLayout from "@cloudscape-design/components/column-layout";
 import Container from "@cloudscape-design/components/container";
-import Form from "@cloudscape-design/components/form";
 import FormField from "@cloudscape-design/components/form-field";
 import Header from "@cloudscape-design/components/header";
 import Input from "@cloudscape-design/components/input";
@@ -16,7 +15,8 @@ import Spinner from "@cloudscape-design/components/spinner";
 import Textarea from "@cloudscape-design/components/textarea";
 import type { PlanBody } from "../api/client";
 import type { PlanAction, PlanOptions, PlanWave } from "../api/types";
-import { formErrors, NO_ERRORS, type FormErrors } from "../components/fieldErrors";
+import { EditorForm } from "../components/EditorForm";
+import { formErrors, NO_ERRORS, useFormErrors } from "../components/fieldErrors";
 import { useLoad } from "../components/hooks";
 import { useBreadcrumbs, useNotify } from "../components/shell";
 import { useApi } from "../session";
@@ -89,7 +89,7 @@ export function PlanEditorPage() {
     rtoTargetMinutes: "",
     onWaveFailure: "",
   });
-  const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
+  const { errors, setErrors, clear, err } = useFormErrors();
   const [saving, setSaving] = useState(false);
 
   useEffect(() => {
@@ -108,7 +108,14 @@ export function PlanEditorPage() {
   }, [existing.data]);
 
   const groupOptions = (groups.data?.items ?? []).map((g) => ({ value: g.groupId, label: g.name }));
-  const setWave = (i: number, change: Partial<WaveDraft>) => setWaves(waves.map((w, j) => (j === i ? { ...w, ...change } : w)));
+  const setWave = (i: number, change: Partial<WaveDraft>) => {
+    setWaves(waves.map((w, j) => (j === i ? { ...w, ...change } : w)));
+    clear(`waves[${i}]`, ...Object.keys(change).map((k) => `waves[${i}].${k}`));
+  };
+  const setOption = (change: Partial<typeof options>) => {
+    setOptions({ ...options, ...change });
+    clear(...Object.keys(change).map((k) => `options.${k}`));
+  };
   const move = (i: number, by: number) => {
     const copy = [...waves];
     const [w] = copy.splice(i, 1);
@@ -165,7 +172,7 @@ export function PlanEditorPage() {
     }
     try {
       const saved = planId ? await api.updatePlan(planId, request.plan) : await api.createPlan(request.plan);
-      notify("success", `Recovery plan ${saved.name} ${editing ? "saved" : "created"}`);
+      notify("success", `Recovery plan ${saved.name} ${editing ? "saved" : "created"}`, { path: `/recovery-plans/${saved.planId}` });
       navigate(`/recovery-plans/${saved.planId}`);
     } catch (e) {
       setErrors(formErrors(e, (f) => isKnownField(f, waves)));
@@ -175,32 +182,32 @@ export function PlanEditorPage() {
   };
 
   if (editing && !existing.data && !existing.error) return <Spinner size="large" />;
-  const err = (f: string) => errors.fields[f];
 
   return (
-    <form onSubmit={(e) => e.preventDefault()}>
-      <Form
-        header={<Header variant="h1">{editing ? `Edit ${existing.data?.name ?? ""}` : "Create recovery plan"}</Header>}
-        errorText={errors.form ?? existing.error?.message ?? err("protectionGroupIds")}
-        actions={
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" href={planId ? `#/recovery-plans/${planId}` : "#/recovery-plans"}>
-              Cancel
-            </Button>
-            <Button variant="primary" loading={saving} onClick={() => void save()} data-testid="save-plan">
-              {editing ? "Save" : "Create"}
-            </Button>
-          </SpaceBetween>
-        }
-      >
+    <EditorForm
+      title={editing ? `Edit ${existing.data?.name ?? ""}` : "Create recovery plan"}
+      helpTopic="recovery-plan"
+      errorText={errors.form ?? existing.error?.message ?? err("protectionGroupIds")}
+      cancelHref={planId ? `#/recovery-plans/${planId}` : "#/recovery-plans"}
+      submitLabel={editing ? "Save" : "Create"}
+      submitTestId="save-plan"
+      saving={saving}
+      onSubmit={() => void save()}
+    >
         <SpaceBetween size="l">
           <Container header={<Header variant="h2">Details</Header>}>
             <SpaceBetween size="m">
               <FormField label="Name" errorText={err("name")} data-testid="field-plan-name">
-                <Input value={name} onChange={({ detail }) => setName(detail.value)} data-testid="plan-name" />
+                <Input value={name} onChange={({ detail }) => {
+                    setName(detail.value);
+                    clear("name");
+                  }} data-testid="plan-name" />
               </FormField>
               <FormField label="Description" errorText={err("description")}>
-                <Textarea value={description} onChange={({ detail }) => setDescription(detail.value)} rows={2} />
+                <Textarea value={description} onChange={({ detail }) => {
+                    setDescription(detail.value);
+                    clear("description");
+                  }} rows={2} />
               </FormField>
             </SpaceBetween>
           </Container>
@@ -262,6 +269,7 @@ export function PlanEditorPage() {
                         drafts={wave.drafts[stage]}
                         err={err}
                         onChange={(list) => setWave(i, { drafts: { ...wave.drafts, [stage]: list } })}
+                        clear={clear}
                         pauseTimeoutMinutes={Number(options.pauseTimeoutMinutes) || null}
                       />
                     </Box>
@@ -276,14 +284,14 @@ export function PlanEditorPage() {
                 <Select
                   selectedOption={READINESS.find((o) => o.value === options.readinessCheck) ?? READINESS[0]}
                   options={READINESS}
-                  onChange={({ detail }) => setOptions({ ...options, readinessCheck: detail.selectedOption.value ?? "" })}
+                  onChange={({ detail }) => setOption({ readinessCheck: detail.selectedOption.value ?? "" })}
                 />
               </FormField>
               <FormField label="Wave timeout (minutes)" errorText={err("options.waveTimeoutMinutes")} constraintText="1 to 1440; empty: the stack's default">
-                <Input type="number" value={options.waveTimeoutMinutes} onChange={({ detail }) => setOptions({ ...options, waveTimeoutMinutes: detail.value })} />
+                <Input type="number" value={options.waveTimeoutMinutes} onChange={({ detail }) => setOption({ waveTimeoutMinutes: detail.value })} />
               </FormField>
               <FormField label="Pause timeout (minutes)" errorText={err("options.pauseTimeoutMinutes")} constraintText="1 to 10080; empty: 1440 (24 h). Also how long an approval waits by default">
-                <Input type="number" value={options.pauseTimeoutMinutes} onChange={({ detail }) => setOptions({ ...options, pauseTimeoutMinutes: detail.value })} />
+                <Input type="number" value={options.pauseTimeoutMinutes} onChange={({ detail }) => setOption({ pauseTimeoutMinutes: detail.value })} />
               </FormField>
               <FormField
                 label="When a wave fails"
@@ -294,7 +302,7 @@ export function PlanEditorPage() {
                 <Select
                   selectedOption={ON_WAVE_FAILURE.find((o) => o.value === options.onWaveFailure) ?? ON_WAVE_FAILURE[0]}
                   options={ON_WAVE_FAILURE}
-                  onChange={({ detail }) => setOptions({ ...options, onWaveFailure: detail.selectedOption.value ?? "" })}
+                  onChange={({ detail }) => setOption({ onWaveFailure: detail.selectedOption.value ?? "" })}
                   data-testid="plan-on-wave-failure"
                 />
               </FormField>
@@ -307,14 +315,13 @@ export function PlanEditorPage() {
                 <Input
                   type="number"
                   value={options.rtoTargetMinutes}
-                  onChange={({ detail }) => setOptions({ ...options, rtoTargetMinutes: detail.value })}
+                  onChange={({ detail }) => setOption({ rtoTargetMinutes: detail.value })}
                   data-testid="plan-rto-target"
                 />
               </FormField>
             </ColumnLayout>
           </Container>
         </SpaceBetween>
-      </Form>
-    </form>
+    </EditorForm>
   );
 }

@@ -3,6 +3,7 @@ import { useNavigate, useParams } from "react-router-dom";
 import { useCollection } from "@cloudscape-design/collection-hooks";
 import Alert from "@cloudscape-design/components/alert";
 import Box from "@cloudscape-design/components/box";
+import ButtonDropdown from "@cloudscape-design/components/button-dropdown";
 import Button from "@cloudscape-design/components/button";
 import ColumnLayout from "@cloudscape-design/components/column-layout";
 import Container from "@cloudscape-design/components/container";
@@ -11,15 +12,45 @@ import Link from "@cloudscape-design/components/link";
 import Pagination from "@cloudscape-design/components/pagination";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Spinner from "@cloudscape-design/components/spinner";
-import Table from "@cloudscape-design/components/table";
 import TextFilter from "@cloudscape-design/components/text-filter";
-import type { RecoveryPlan } from "../api/types";
+import type { ExecutionSummary, PlanWave, RecoveryPlan } from "../api/types";
 import { ConfirmModal } from "../components/ConfirmModal";
+import { EmptyState, NoMatch } from "../components/EmptyState";
+import { InfoLink } from "../components/help";
+import {
+  LongText,
+  PAGE_SIZES,
+  ResourceTable,
+  useStoredTablePrefs,
+  useTablePreferences,
+  type Column,
+} from "../components/ResourceTable";
 import { REFRESH_MS, useInterval, useLoad } from "../components/hooks";
 import { useBreadcrumbs, useNotify } from "../components/shell";
 import { useApi, useSession } from "../session";
 import { formatTarget, humanize, isActive } from "../status";
 import { executionColumns } from "./Executions";
+
+const PLAN_COLUMNS: Column<RecoveryPlan>[] = [
+  {
+    id: "name",
+    header: "Name",
+    cell: (p) => <Link href={`#/recovery-plans/${p.planId}`}>{p.name}</Link>,
+    sortingField: "name",
+    alwaysVisible: true,
+    width: 240,
+  },
+  { id: "description", header: "Description", cell: (p) => <LongText text={p.description} />, width: 260 },
+  { id: "waves", header: "Waves", cell: (p) => <LongText text={p.waves.map((w) => w.waveName).join(" → ")} />, width: 240 },
+  {
+    id: "readiness",
+    header: "Readiness check",
+    cell: (p) => humanize(p.options?.readinessCheck ?? "EC2_RUNNING"),
+    width: 170,
+  },
+  { id: "rto", header: "Recovery time objective", cell: (p) => formatTarget(p.options?.rtoTargetMinutes), width: 210 },
+  { id: "id", header: "Id", cell: (p) => <LongText text={p.planId} />, hidden: true, width: 300 },
+];
 
 export function PlansPage() {
   const api = useApi();
@@ -29,14 +60,21 @@ export function PlansPage() {
   useBreadcrumbs([{ text: "Recovery plans", href: "#/recovery-plans" }]);
   const plans = useLoad(() => api.plans(), []);
   const [deleting, setDeleting] = useState<RecoveryPlan | null>(null);
-  const { items, collectionProps, filterProps, paginationProps, filteredItemsCount } = useCollection(
+  const [prefs, setPrefs] = useTablePreferences("recovery-plans", PLAN_COLUMNS);
+  const { items, actions, collectionProps, filterProps, paginationProps, filteredItemsCount } = useCollection(
     plans.data?.items ?? [],
     {
       filtering: {
-        empty: <Box textAlign="center">No recovery plans yet.</Box>,
-        noMatch: <Box textAlign="center">No recovery plan matches.</Box>,
+        empty: (
+          <EmptyState
+            title="No recovery plans"
+            subtitle="A recovery plan recovers protection groups in ordered waves."
+            action={can.administer ? <Button href="#/recovery-plans/new">Create recovery plan</Button> : undefined}
+          />
+        ),
+        noMatch: <NoMatch what="recovery plan" onClear={() => actions.setFiltering("")} />,
       },
-      pagination: { pageSize: 20 },
+      pagination: { pageSize: prefs.pageSize },
       sorting: { defaultState: { sortingColumn: { sortingField: "name" } } },
       selection: {},
     },
@@ -45,11 +83,20 @@ export function PlansPage() {
   return (
     <SpaceBetween size="m">
       {plans.error && <Alert type="error">{plans.error.message}</Alert>}
-      <Table
+      <ResourceTable<RecoveryPlan>
         {...collectionProps}
         data-testid="plans-table"
         variant="full-page"
+        columns={PLAN_COLUMNS}
+        prefs={prefs}
+        onPrefsChange={setPrefs}
+        pageSizes={PAGE_SIZES}
         selectionType={can.administer ? "single" : undefined}
+        ariaLabels={{
+          itemSelectionLabel: (_d, p) => `select ${p.name}`,
+          selectionGroupLabel: "recovery plans",
+          tableLabel: "Recovery plans",
+        }}
         items={items}
         loading={plans.loading}
         loadingText="Loading recovery plans"
@@ -59,15 +106,25 @@ export function PlansPage() {
             variant="awsui-h1-sticky"
             counter={plans.data ? `(${plans.data.items.length})` : undefined}
             description="Ordered waves of protection groups"
+            info={<InfoLink topic="recovery-plan" />}
             actions={
               can.administer && (
                 <SpaceBetween direction="horizontal" size="xs">
-                  <Button disabled={!selected} onClick={() => selected && setDeleting(selected)}>
-                    Delete
-                  </Button>
-                  <Button disabled={!selected} onClick={() => selected && navigate(`/recovery-plans/${selected.planId}/edit`)}>
-                    Edit
-                  </Button>
+                  <ButtonDropdown
+                    disabled={!selected}
+                    data-testid="plan-actions"
+                    items={[
+                      { id: "edit", text: "Edit" },
+                      { id: "delete", text: "Delete" },
+                    ]}
+                    onItemClick={({ detail }) => {
+                      if (!selected) return;
+                      if (detail.id === "edit") navigate(`/recovery-plans/${selected.planId}/edit`);
+                      if (detail.id === "delete") setDeleting(selected);
+                    }}
+                  >
+                    Actions
+                  </ButtonDropdown>
                   <Button variant="primary" href="#/recovery-plans/new" data-testid="create-plan">
                     Create recovery plan
                   </Button>
@@ -79,25 +136,14 @@ export function PlansPage() {
           </Header>
         }
         filter={
-          <TextFilter {...filterProps} filteringPlaceholder="Find recovery plans" countText={`${filteredItemsCount ?? 0} matches`} />
+          <TextFilter
+            {...filterProps}
+            filteringPlaceholder="Find recovery plans"
+            filteringAriaLabel="Find recovery plans"
+            countText={`${filteredItemsCount ?? 0} matches`}
+          />
         }
         pagination={<Pagination {...paginationProps} />}
-        columnDefinitions={[
-          {
-            id: "name",
-            header: "Name",
-            cell: (p) => <Link href={`#/recovery-plans/${p.planId}`}>{p.name}</Link>,
-            sortingField: "name",
-          },
-          { id: "description", header: "Description", cell: (p) => p.description || "-" },
-          { id: "waves", header: "Waves", cell: (p) => p.waves.map((w) => w.waveName).join(" → ") },
-          { id: "readiness", header: "Readiness check", cell: (p) => humanize(p.options?.readinessCheck ?? "EC2_RUNNING") },
-          {
-            id: "rto",
-            header: "Recovery time objective",
-            cell: (p) => formatTarget(p.options?.rtoTargetMinutes),
-          },
-        ]}
       />
       <ConfirmModal
         visible={deleting !== null}
@@ -119,6 +165,29 @@ export function PlansPage() {
   );
 }
 
+type WaveRow = PlanWave & { n: number };
+
+function waveColumns(groupName: (id: string) => string): Column<WaveRow>[] {
+  return [
+    { id: "n", header: "#", cell: (w) => w.n, width: 70 },
+    { id: "name", header: "Wave", cell: (w) => <LongText text={w.waveName} />, width: 200 },
+    { id: "groups", header: "Protection groups", cell: (w) => <LongText text={w.protectionGroupIds.map(groupName).join(", ")} />, width: 300 },
+    { id: "pause", header: "Pause before", cell: (w) => (w.pauseBeforeWave ? "Yes" : "No"), width: 140 },
+    {
+      id: "actions",
+      header: "Actions (before → after)",
+      width: 360,
+      cell: (w) => (
+        <LongText
+          text={[w.preActions, w.postActions].map((list) => (list ?? []).map((a) => a.name).join(", ") || "-").join(" → ")}
+        />
+      ),
+    },
+  ];
+}
+
+const PLAN_EXECUTION_COLUMNS = executionColumns<ExecutionSummary>(false);
+
 export function PlanDetailPage() {
   const { planId = "" } = useParams();
   const api = useApi();
@@ -129,6 +198,8 @@ export function PlanDetailPage() {
   const groups = useLoad(() => api.groups(), []);
   const executions = useLoad(() => api.executions({ planId, limit: 10 }), [planId]);
   const [starting, setStarting] = useState<"DRILL" | "RECOVERY" | null>(null);
+  const [wavePrefs, setWavePrefs] = useStoredTablePrefs("plan-waves");
+  const [executionPrefs, setExecutionPrefs] = useStoredTablePrefs("plan-executions");
   useInterval(() => void executions.reload(), REFRESH_MS * 2, (executions.data?.items ?? []).some((e) => isActive(e.status)));
   useBreadcrumbs([
     { text: "Recovery plans", href: "#/recovery-plans" },
@@ -141,7 +212,9 @@ export function PlanDetailPage() {
   const groupName = (id: string) => groups.data?.items.find((g) => g.groupId === id)?.name ?? id;
   const start = async (typed: string) => {
     const started = starting === "RECOVERY" ? await api.startRecovery(p.planId, typed) : await api.startDrill(p.planId);
-    notify("success", `${starting === "RECOVERY" ? "Recovery" : "Drill"} of ${p.name} started`);
+    notify("success", `${starting === "RECOVERY" ? "Recovery" : "Drill"} of ${p.name} started`, {
+      path: `/executions/${started.executionId}`,
+    });
     setStarting(null);
     navigate(`/executions/${started.executionId}`);
   };
@@ -192,25 +265,17 @@ export function PlanDetailPage() {
           </div>
         </ColumnLayout>
       </Container>
-      <Table
+      <ResourceTable<WaveRow>
         variant="container"
+        data-testid="plan-waves"
         header={<Header variant="h2" counter={`(${p.waves.length})`}>Waves</Header>}
         items={p.waves.map((w, i) => ({ ...w, n: i + 1 }))}
         trackBy="n"
-        columnDefinitions={[
-          { id: "n", header: "#", cell: (w) => w.n },
-          { id: "name", header: "Wave", cell: (w) => w.waveName },
-          { id: "groups", header: "Protection groups", cell: (w) => w.protectionGroupIds.map(groupName).join(", ") },
-          { id: "pause", header: "Pause before", cell: (w) => (w.pauseBeforeWave ? "Yes" : "No") },
-          {
-            id: "actions",
-            header: "Actions (before → after)",
-            cell: (w) =>
-              [w.preActions, w.postActions].map((list) => (list ?? []).map((a) => a.name).join(", ") || "-").join(" → "),
-          },
-        ]}
+        columns={waveColumns(groupName)}
+        prefs={wavePrefs}
+        onPrefsChange={setWavePrefs}
       />
-      <Table
+      <ResourceTable<ExecutionSummary>
         variant="container"
         data-testid="plan-executions"
         header={
@@ -221,8 +286,15 @@ export function PlanDetailPage() {
         items={executions.data?.items ?? []}
         loading={executions.loading}
         trackBy="executionId"
-        columnDefinitions={executionColumns(false)}
-        empty={<Box textAlign="center">This plan has not run yet.</Box>}
+        columns={PLAN_EXECUTION_COLUMNS}
+        prefs={executionPrefs}
+        onPrefsChange={setExecutionPrefs}
+        empty={
+          <EmptyState
+            title="This plan has not run yet"
+            action={can.operate ? <Button onClick={() => setStarting("DRILL")}>Start drill</Button> : undefined}
+          />
+        }
       />
       <ConfirmModal
         visible={starting !== null}

@@ -1,16 +1,13 @@
-import { useCollection } from "@cloudscape-design/collection-hooks";
 import Box from "@cloudscape-design/components/box";
 import Header from "@cloudscape-design/components/header";
-import Pagination from "@cloudscape-design/components/pagination";
 import StatusIndicator from "@cloudscape-design/components/status-indicator";
-import Table, { type TableProps } from "@cloudscape-design/components/table";
-import TextFilter from "@cloudscape-design/components/text-filter";
+import type { TableProps } from "@cloudscape-design/components/table";
 import type { ExecutionServer } from "../api/types";
-import { useTokenPages } from "../components/paging";
+import { PagedTable } from "../components/PagedTable";
+import { LongText, type Column } from "../components/ResourceTable";
 import { useApi } from "../session";
 import { errorText, formatDuration, formatTime, humanize, serverPhaseIndicator } from "../status";
 
-const PAGE_SIZE = 50;
 
 function launchType(server: ExecutionServer) {
   if (server.phase === "NOT_LAUNCHED") return "stopped" as const;
@@ -20,6 +17,71 @@ function launchType(server: ExecutionServer) {
   if (server.launchStatus === "LAUNCHED") return "in-progress" as const;
   return "pending" as const;
 }
+
+export const SERVER_PAGE_SIZE = 50;
+
+/** The text a server search looks in. */
+export function serverSearchText(s: ExecutionServer): string {
+  return [s.sourceServerId, s.hostname ?? "", s.ec2InstanceId ?? "", s.privateIp ?? "", s.launchStatus ?? "", s.phase ?? "", errorText(s.error) ?? ""].join(" ");
+}
+
+const COLUMNS: Column<ExecutionServer>[] = [
+  {
+    id: "hostname",
+    header: "Server",
+    alwaysVisible: true,
+    width: 280,
+    cell: (s) => <LongText text={s.hostname ? `${s.hostname} (${s.sourceServerId})` : s.sourceServerId} />,
+  },
+  { id: "wave", header: "Wave", cell: (s) => s.waveNumber ?? "-", width: 90 },
+  {
+    id: "launch",
+    header: "Launch status",
+    width: 200,
+    cell: (s) => (
+      <span title={s.error ? errorText(s.error) ?? undefined : undefined}>
+        <StatusIndicator type={launchType(s)}>
+          {/* A server whose wave ended before DRS launched it is not "pending": it never launched. */}
+          {s.phase === "NOT_LAUNCHED" ? "Not launched" : humanize(s.launchStatus ?? "PENDING")}
+        </StatusIndicator>
+      </span>
+    ),
+  },
+  { id: "error", header: "Error", cell: (s) => <LongText text={errorText(s.error)} />, width: 260 },
+  {
+    id: "phase",
+    header: "Phase",
+    width: 150,
+    cell: (s) => {
+      const type = serverPhaseIndicator(s.phase);
+      return type ? (
+        <span data-testid="server-phase">
+          <StatusIndicator type={type}>{humanize(s.phase)}</StatusIndicator>
+        </span>
+      ) : (
+        "-"
+      );
+    },
+  },
+  { id: "instance", header: "Instance", cell: (s) => s.ec2InstanceId ?? "-", width: 200 },
+  {
+    id: "state",
+    header: "EC2 state",
+    width: 120,
+    cell: (s) => <span data-testid="server-ec2-state">{s.ec2State ?? "-"}</span>,
+  },
+  { id: "ip", header: "Private IP", cell: (s) => s.privateIp ?? "-", width: 130 },
+  { id: "type", header: "Instance type", cell: (s) => s.instanceType ?? "-", width: 140 },
+  { id: "launched", header: "Launch time", cell: (s) => formatTime(s.launchTime), width: 210 },
+  { id: "recovery", header: "Recovery time", cell: (s) => formatDuration(s.recoveryTimeSeconds), width: 140 },
+  { id: "impact", header: "Impact", cell: (s) => humanize(s.impactLevel ?? "CRITICAL"), width: 110 },
+  {
+    id: "ready",
+    header: "Ready",
+    width: 100,
+    cell: (s) => <StatusIndicator type={s.ready ? "success" : "pending"}>{s.ready ? "Yes" : "No"}</StatusIndicator>,
+  },
+];
 
 /** The servers of an execution, a page of the API at a time (GET /executions/{id}/servers). */
 export function ServerTable({
@@ -32,98 +94,25 @@ export function ServerTable({
   variant?: TableProps.Variant;
 }) {
   const api = useApi();
-  const pages = useTokenPages(
-    (token) => api.executionServers(executionId, { limit: PAGE_SIZE, nextToken: token }),
-    [executionId],
-    version,
-  );
-  const { items, collectionProps, filterProps, filteredItemsCount } = useCollection(pages.items, {
-    filtering: {
-      empty: <Box textAlign="center">No servers yet: they appear when their wave starts.</Box>,
-      noMatch: <Box textAlign="center">No server on this page matches.</Box>,
-    },
-    sorting: {},
-  });
   return (
-    <Table
-      {...collectionProps}
-      data-testid="server-table"
+    <PagedTable<ExecutionServer>
+      tableId="execution-servers"
+      testId="server-table"
       variant={variant}
+      columns={COLUMNS}
+      load={(token, limit) => api.executionServers(executionId, { limit, nextToken: token })}
+      reset={[executionId]}
+      version={version}
+      pageSize={SERVER_PAGE_SIZE}
+      searchText={serverSearchText}
+      filteringPlaceholder="Find servers by hostname, id, instance or error"
       header={
         <Header variant="h2" description="Enriched with EC2 data as the execution is polled">
           Servers
         </Header>
       }
-      items={items}
-      loading={pages.loading && pages.items.length === 0}
       loadingText="Loading servers"
       trackBy={(s) => `${s.waveNumber}#${s.sourceServerId}`}
-      filter={
-        <TextFilter
-          {...filterProps}
-          filteringPlaceholder="Find servers on this page"
-          countText={`${filteredItemsCount ?? 0} matches`}
-        />
-      }
-      pagination={
-        <Pagination
-          currentPageIndex={pages.pageIndex}
-          pagesCount={pages.pagesCount}
-          openEnd={pages.openEnd}
-          onChange={({ detail }) => pages.setPageIndex(detail.currentPageIndex)}
-        />
-      }
-      columnDefinitions={[
-        { id: "wave", header: "Wave", cell: (s) => s.waveNumber ?? "-", sortingField: "waveNumber" },
-        { id: "source", header: "Source server", cell: (s) => s.sourceServerId, sortingField: "sourceServerId" },
-        { id: "hostname", header: "Hostname", cell: (s) => s.hostname ?? "-", sortingField: "hostname" },
-        {
-          id: "launch",
-          header: "Launch status",
-          cell: (s) => (
-            <StatusIndicator type={launchType(s)}>
-              {/* A server whose wave ended before DRS launched it is not "pending": it never launched. */}
-              {s.phase === "NOT_LAUNCHED" ? "Not launched" : humanize(s.launchStatus ?? "PENDING")}
-              {s.error ? `: ${errorText(s.error)}` : ""}
-            </StatusIndicator>
-          ),
-        },
-        {
-          id: "phase",
-          header: "Phase",
-          cell: (s) => {
-            const type = serverPhaseIndicator(s.phase);
-            return type ? (
-              <span data-testid="server-phase">
-                <StatusIndicator type={type}>{humanize(s.phase)}</StatusIndicator>
-              </span>
-            ) : (
-              "-"
-            );
-          },
-        },
-        { id: "instance", header: "Instance", cell: (s) => s.ec2InstanceId ?? "-" },
-        {
-          id: "state",
-          header: "EC2 state",
-          cell: (s) => <span data-testid="server-ec2-state">{s.ec2State ?? "-"}</span>,
-        },
-        { id: "ip", header: "Private IP", cell: (s) => s.privateIp ?? "-" },
-        { id: "type", header: "Instance type", cell: (s) => s.instanceType ?? "-" },
-        { id: "launched", header: "Launch time", cell: (s) => formatTime(s.launchTime) },
-        {
-          id: "recovery",
-          header: "Recovery time",
-          cell: (s) => formatDuration(s.recoveryTimeSeconds),
-          sortingField: "recoveryTimeSeconds",
-        },
-        { id: "impact", header: "Impact", cell: (s) => humanize(s.impactLevel ?? "CRITICAL") },
-        {
-          id: "ready",
-          header: "Ready",
-          cell: (s) => <StatusIndicator type={s.ready ? "success" : "pending"}>{s.ready ? "Yes" : "No"}</StatusIndicator>,
-        },
-      ]}
       empty={<Box textAlign="center">No servers yet: they appear when their wave starts.</Box>}
     />
   );

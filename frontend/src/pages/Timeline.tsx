@@ -1,12 +1,9 @@
-import { useCollection } from "@cloudscape-design/collection-hooks";
-import Alert from "@cloudscape-design/components/alert";
 import Box from "@cloudscape-design/components/box";
 import Header from "@cloudscape-design/components/header";
-import Pagination from "@cloudscape-design/components/pagination";
-import Table, { type TableProps } from "@cloudscape-design/components/table";
-import TextFilter from "@cloudscape-design/components/text-filter";
+import type { TableProps } from "@cloudscape-design/components/table";
 import type { TimelineEvent } from "../api/types";
-import { useTokenPages } from "../components/paging";
+import { PagedTable } from "../components/PagedTable";
+import { LongText, type Column } from "../components/ResourceTable";
 import { useApi } from "../session";
 import { formatTime } from "../status";
 
@@ -20,10 +17,25 @@ export function detailsText(details: Record<string, unknown> | undefined): strin
     .join(", ");
 }
 
+/** The text a timeline search looks in: type, message, actor, server and details. */
+export function eventSearchText(event: TimelineEvent): string {
+  return [event.type, event.message, event.actor ?? "", event.sourceServerId ?? "", detailsText(event.details)].join(" ");
+}
+
+const COLUMNS: Column<TimelineEvent>[] = [
+  { id: "time", header: "Time", cell: (e) => formatTime(e.time), width: 210, alwaysVisible: true },
+  { id: "type", header: "Type", cell: (e) => <Box variant="code">{e.type}</Box>, width: 230 },
+  { id: "message", header: "What happened", cell: (e) => <LongText text={e.message} />, width: 420 },
+  { id: "details", header: "Details", cell: (e) => <LongText text={detailsText(e.details)} />, width: 300 },
+  { id: "wave", header: "Wave", cell: (e) => e.waveNumber ?? "-", width: 90 },
+  // An IAM ARN has no space to wrap at: one line, cut with an ellipsis, the whole ARN on hover.
+  { id: "actor", header: "Actor", cell: (e) => <LongText text={e.actor} />, width: 280 },
+];
+
 /**
  * What happened to an execution, oldest first (GET /executions/{id}/timeline), a page of the API at
- * a time in the API's order. `version` changes refresh the page shown (the detail page bumps it
- * while the execution is active), so new events appear and the pagination opens when a page fills.
+ * a time in the API's order; the filter searches the whole timeline. `version` changes refresh the
+ * page shown (the detail page bumps it while the execution is active).
  */
 export function TimelineTable({
   executionId,
@@ -35,27 +47,18 @@ export function TimelineTable({
   variant?: TableProps.Variant;
 }) {
   const api = useApi();
-  const pages = useTokenPages(
-    (token) => api.timeline(executionId, { limit: TIMELINE_PAGE_SIZE, nextToken: token }),
-    [executionId],
-    version,
-  );
-  const { items, collectionProps, filterProps, filteredItemsCount } = useCollection(pages.items, {
-    filtering: {
-      empty: <Box textAlign="center">Nothing has happened yet.</Box>,
-      noMatch: <Box textAlign="center">No event on this page matches.</Box>,
-      filteringFunction: (event, text) =>
-        [event.type, event.message, event.actor ?? "", event.sourceServerId ?? "", detailsText(event.details)]
-          .join(" ")
-          .toLowerCase()
-          .includes(text.toLowerCase()),
-    },
-  });
   return (
-    <Table<TimelineEvent>
-      {...collectionProps}
-      data-testid="timeline-table"
+    <PagedTable<TimelineEvent>
+      tableId="timeline"
+      testId="timeline-table"
       variant={variant}
+      columns={COLUMNS}
+      load={(token, limit) => api.timeline(executionId, { limit, nextToken: token })}
+      reset={[executionId]}
+      version={version}
+      pageSize={TIMELINE_PAGE_SIZE}
+      searchText={eventSearchText}
+      filteringPlaceholder="Find events in the whole timeline"
       header={
         <Header
           variant="h2"
@@ -64,61 +67,9 @@ export function TimelineTable({
           Timeline
         </Header>
       }
-      items={items}
-      loading={pages.loading && pages.items.length === 0}
       loadingText="Loading the timeline"
       trackBy={(e) => `${e.time}#${e.type}#${e.sourceServerId ?? ""}#${e.waveNumber ?? ""}#${e.message}`}
-      wrapLines
-      filter={
-        <TextFilter
-          {...filterProps}
-          filteringPlaceholder="Find events on this page"
-          countText={`${filteredItemsCount ?? 0} matches`}
-        />
-      }
-      pagination={
-        <Pagination
-          currentPageIndex={pages.pageIndex}
-          pagesCount={pages.pagesCount}
-          openEnd={pages.openEnd}
-          onChange={({ detail }) => pages.setPageIndex(detail.currentPageIndex)}
-        />
-      }
-      columnDefinitions={[
-        { id: "time", header: "Time", cell: (e) => formatTime(e.time), width: 200 },
-        { id: "type", header: "Type", cell: (e) => <Box variant="code">{e.type}</Box>, width: 200 },
-        {
-          id: "message",
-          header: "What happened",
-          cell: (e) => (
-            <>
-              {e.message}
-              {e.details && (
-                <Box variant="small" display="block" color="text-body-secondary">
-                  {detailsText(e.details)}
-                </Box>
-              )}
-            </>
-          ),
-        },
-        { id: "wave", header: "Wave", cell: (e) => e.waveNumber ?? "-", width: 80 },
-        {
-          id: "actor",
-          header: "Actor",
-          // An IAM ARN has no space to wrap at: let it break anywhere rather than be cut off.
-          cell: (e) => <span style={{ overflowWrap: "anywhere" }}>{e.actor ?? "-"}</span>,
-          width: 260,
-        },
-      ]}
-      empty={
-        pages.error ? (
-          <Alert type="error" header="Cannot show the timeline">
-            {pages.error.message}
-          </Alert>
-        ) : (
-          <Box textAlign="center">Nothing has happened yet.</Box>
-        )
-      }
+      empty={<Box textAlign="center">Nothing has happened yet.</Box>}
     />
   );
 }
