@@ -10,8 +10,6 @@ Needs the built console (`make console`), `chromium` and frontend/node_modules/a
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -21,9 +19,8 @@ from typing import Any
 
 import pytest
 import requests
-from browser_tests import chromium_or_skip, missing
+from browser_tests import chromium_context, chromium_or_skip, missing
 
-from drs_sandbox.chromium import CHROMIUM_FLAGS
 from drs_sandbox.server import Sandbox
 
 pytestmark = pytest.mark.slow
@@ -56,23 +53,8 @@ def sandbox(chromium_path: str) -> Iterator[Sandbox]:
 
 @pytest.fixture(scope="module")
 def browser_context(chromium_path: str, sandbox: Sandbox) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    profile = tempfile.mkdtemp(prefix="console-conventions-")
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            profile,
-            executable_path=chromium_path,
-            args=CHROMIUM_FLAGS,
-            headless=True,
-            viewport={"width": 1280, "height": 900},
-            timezone_id=TIME_ZONE,
-        )
-        try:
-            yield context
-        finally:
-            context.close()
-    shutil.rmtree(profile, ignore_errors=True)
+    with chromium_context((1280, 900), timezone_id=TIME_ZONE) as context:
+        yield context
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import tempfile
 import threading
 import uuid
@@ -26,9 +25,8 @@ from typing import Any
 
 import pytest
 import requests
-from browser_tests import chromium_or_skip, missing
+from browser_tests import chromium_context, chromium_or_skip, missing, watched_page
 
-from drs_sandbox.chromium import CHROMIUM_FLAGS
 from drs_sandbox.server import Sandbox
 
 pytestmark = pytest.mark.slow
@@ -64,33 +62,14 @@ def screenshots() -> Path:
 
 @pytest.fixture(scope="module")
 def browser_context(chromium_path: str, sandbox: Sandbox) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    profile = tempfile.mkdtemp(prefix="console-pages-chromium-")
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            profile,
-            executable_path=chromium_path,
-            args=CHROMIUM_FLAGS,
-            headless=True,
-            viewport={"width": 1280, "height": 1000},
-        )
-        try:
-            yield context
-        finally:
-            context.close()
-    shutil.rmtree(profile, ignore_errors=True)
+    with chromium_context((1280, 1000)) as context:
+        yield context
 
 
 @pytest.fixture
 def page(browser_context: Any) -> Iterator[Any]:
-    page = browser_context.new_page()
-    page.set_default_timeout(30_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    yield page
-    page.close()
-    assert not errors, f"the console raised in the browser: {errors}"
+    with watched_page(browser_context) as page:
+        yield page
 
 
 def _call(sandbox: Sandbox, method: str, path: str, body: Any = None, expect: int = 200) -> Any:

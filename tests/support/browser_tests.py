@@ -33,8 +33,10 @@ def chromium_or_skip() -> str:
 
 
 @contextmanager
-def chromium_context(viewport: tuple[int, int] = (1440, 1000)) -> Iterator[Any]:
-    """A headless Chromium context on a fresh profile (removed after), as a console user's browser."""
+def chromium_context(viewport: tuple[int, int] = (1440, 1000), **options: Any) -> Iterator[Any]:
+    """A headless Chromium context on a fresh profile (removed after), as a console user's browser,
+    who asked for reduced motion: what a test reads or measures is the settled page, never a frame
+    of an animation (``options``: more of Playwright's context options, e.g. ``timezone_id``)."""
     path = chromium_or_skip()
     from playwright.sync_api import sync_playwright
 
@@ -47,6 +49,8 @@ def chromium_context(viewport: tuple[int, int] = (1440, 1000)) -> Iterator[Any]:
                 args=CHROMIUM_FLAGS,
                 headless=True,
                 viewport={"width": viewport[0], "height": viewport[1]},
+                reduced_motion="reduce",
+                **options,
             )
             try:
                 yield context
