@@ -13,6 +13,13 @@ from sandbox_api import TIME_SCALE, Api
 
 from drs_sandbox.server import Sandbox
 
+try:  # an assertion on a page waits as long as a page action may (30 s), not Playwright's 5 s
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=30_000)
+except ImportError:  # the browser tests say what is missing
+    pass
+
 
 @pytest.fixture(autouse=True)
 def fake_aws_credentials() -> None:

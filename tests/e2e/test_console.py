@@ -3,7 +3,7 @@ headless Chromium (Debian's, driven by Playwright by executable path) clicks thr
 
 Needs the built console (`make console`) and `chromium` (`make test` installs it when missing). Run
 alone they are skipped when missing, unless CONSOLE_E2E_REQUIRED=1 (as `make test` sets) turns that
-into a failure. Screenshots go to a temporary folder, or to $CONSOLE_SCREENSHOTS when set; with
+into a failure. Screenshots go to a temporary folder, or to $CONSOLE_SCREENSHOTS_DIR when set; with
 $CONSOLE_SCREENSHOTS_DIR set, the drill applied through the editor also saves the README's pictures
 there (dashboard.png and execution.png, 1440x900):
 
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -23,7 +22,12 @@ from typing import Any
 
 import pytest
 import requests
-from browser_tests import chromium_context, chromium_or_skip, missing, watched_page
+from browser_tests import (
+    chromium_context,
+    console_or_skip,
+    screenshot_folder,
+    watched_page,
+)
 
 from drs_sandbox.server import Sandbox
 
@@ -36,10 +40,7 @@ TIMEOUT_MS = 120_000
 
 @pytest.fixture(scope="module")
 def chromium_path() -> str:
-    path = chromium_or_skip()
-    if not (ROOT / "frontend" / "dist" / "index.html").is_file():
-        missing("the console is not built (make console)")
-    return path
+    return console_or_skip()
 
 
 @pytest.fixture(scope="module")
@@ -50,9 +51,7 @@ def sandbox(chromium_path: str) -> Iterator[Sandbox]:
 
 @pytest.fixture(scope="module")
 def screenshots() -> Path:
-    folder = Path(os.environ.get("CONSOLE_SCREENSHOTS") or tempfile.mkdtemp(prefix="console-shots-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return screenshot_folder("console-shots-")
 
 
 @pytest.fixture(scope="module")

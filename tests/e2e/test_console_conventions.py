@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 import requests
-from browser_tests import chromium_context, chromium_or_skip, missing
+from browser_tests import chromium_context, console_or_skip, missing
 
 from drs_sandbox.server import Sandbox
 
@@ -37,9 +37,7 @@ QUICK = {"snapshot": 20, "conversion": 60, "launch": 30, "boot": 10}
 
 @pytest.fixture(scope="module")
 def chromium_path() -> str:
-    path = chromium_or_skip()
-    if not (ROOT / "frontend" / "dist" / "index.html").is_file():
-        missing("the console is not built (make console)")
+    path = console_or_skip()
     if not AXE.is_file():
         missing("axe-core is not installed (cd frontend && npm ci)")
     return path

@@ -14,9 +14,7 @@ running-instances.png):
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import threading
 import uuid
 from collections.abc import Iterator
@@ -25,7 +23,12 @@ from typing import Any
 
 import pytest
 import requests
-from browser_tests import chromium_context, chromium_or_skip, missing, watched_page
+from browser_tests import (
+    chromium_context,
+    console_or_skip,
+    screenshot_folder,
+    watched_page,
+)
 
 from drs_sandbox.server import Sandbox
 
@@ -39,10 +42,7 @@ QUICK = {"snapshot": 20, "conversion": 60, "launch": 30, "boot": 10}
 
 @pytest.fixture(scope="module")
 def chromium_path() -> str:
-    path = chromium_or_skip()
-    if not (ROOT / "frontend" / "dist" / "index.html").is_file():
-        missing("the console is not built (make console)")
-    return path
+    return console_or_skip()
 
 
 @pytest.fixture(scope="module")
@@ -53,11 +53,7 @@ def sandbox(chromium_path: str) -> Iterator[Sandbox]:
 
 @pytest.fixture(scope="module")
 def screenshots() -> Path:
-    folder = Path(
-        os.environ.get("CONSOLE_SCREENSHOTS_DIR") or tempfile.mkdtemp(prefix="console-pages-shots-")
-    )
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return screenshot_folder("console-pages-shots-")
 
 
 @pytest.fixture(scope="module")

@@ -8,11 +8,14 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from drs_sandbox.chromium import CHROMIUM_FLAGS, chromium_path
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def missing(reason: str) -> None:
@@ -70,3 +73,19 @@ def watched_page(context: Any) -> Iterator[Any]:
     yield page
     page.close()
     assert not errors, f"the page raised in the browser: {errors}"
+
+
+def console_or_skip() -> str:
+    """Chromium's path, once the console is built (the sandbox serves frontend/dist)."""
+    path = chromium_or_skip()
+    if not (ROOT / "frontend" / "dist" / "index.html").is_file():
+        missing("the console is not built (make console)")
+    return path
+
+
+def screenshot_folder(prefix: str) -> Path:
+    """Where a browser test saves its screenshots: $CONSOLE_SCREENSHOTS_DIR (docs/screenshots to
+    regenerate the documentation's pictures), else a temporary folder."""
+    folder = Path(os.environ.get("CONSOLE_SCREENSHOTS_DIR") or tempfile.mkdtemp(prefix=prefix))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
