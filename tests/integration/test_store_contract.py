@@ -19,7 +19,7 @@ from orchestrator.exceptions import ConflictError, NotFoundError, StaleWriteErro
 from orchestrator.model import ExecutionRecord, ServerRecord, new_action, new_progress, server_key
 from orchestrator.store import Stores
 from orchestrator.store.ports import PauseDecision
-from orchestrator.store.readiness import verdict_record
+from orchestrator.store.readiness import server_drill_item, verdict_record
 
 pytest_plugins = ["drs_fixtures"]
 
@@ -689,10 +689,16 @@ def test_a_readiness_verdict_is_recorded_on_the_one_read_and_its_change_cleared_
 def test_a_servers_last_drill_is_only_replaced_by_a_later_one(stores: Stores) -> None:
     store = stores.readiness
     later, earlier = "2026-11-26T12:00:00.000Z", "2026-11-26T11:00:00.000Z"
-    assert store.record_server_drill("s-1", execution_id="e-2", drilled_time=later, outcome="RECOVERED")
-    assert not store.record_server_drill("s-1", execution_id="e-2", drilled_time=later, outcome="RECOVERED")
-    assert not store.record_server_drill("s-1", execution_id="e-1", drilled_time=earlier, outcome="FAILED")
+    assert store.record_server_drills([server_drill_item("s-1", "e-2", later, "RECOVERED")]) == 1
+    assert store.record_server_drills([server_drill_item("s-1", "e-2", later, "RECOVERED")]) == 0
+    # an older drill never wins, in a batch beside a server recorded for the first time
+    older = [
+        server_drill_item("s-1", "e-1", earlier, "FAILED"),
+        server_drill_item("s-3", "e-1", earlier, "FAILED"),
+    ]
+    assert store.record_server_drills(older) == 1
     found = store.server_drills(["s-1", "s-2", "s-1"])
     assert list(found) == ["s-1"]
+    assert store.server_drills(["s-3"])["s-3"]["lastDrillOutcome"] == "FAILED"
     assert (found["s-1"]["lastDrillExecutionId"], found["s-1"]["lastDrillOutcome"]) == ("e-2", "RECOVERED")
     assert store.server_drills([]) == {}

@@ -13,6 +13,7 @@ from orchestration_driver import Orchestration
 from execution_utils import percentile, recovery_time, recovery_time_trend
 from orchestrator.operations import drill_history as history
 from orchestrator.operations.finalize import finalize_execution
+from orchestrator.store.readiness import server_drill_item
 from orchestrator.views import execution_view
 
 QUICK = {"snapshot": 30, "conversion": 60, "launch": 30, "boot": 10}
@@ -106,9 +107,8 @@ def test_a_repeated_finalize_records_each_server_once_and_an_older_drill_never_w
     finalize_execution(orc.deps, first["executionId"])
     # Then the server keeps its later drill
     assert store.server_drills(ids)[ids[0]]["lastDrillExecutionId"] == second["executionId"]
-    assert not store.record_server_drill(
-        ids[0], execution_id=second["executionId"], drilled_time=second["endTime"], outcome="RECOVERED"
-    )
+    again = server_drill_item(ids[0], second["executionId"], second["endTime"], "RECOVERED")
+    assert store.record_server_drills([again]) == 0
 
 
 def test_a_failed_server_records_a_failed_last_drill(orc: Orchestration) -> None:

@@ -43,6 +43,7 @@ from orchestrator.operations.timeline import (
     started_wave,
 )
 from orchestrator.store.ports import execution_lock_ids
+from orchestrator.store.readiness import server_drill_item
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
@@ -218,17 +219,17 @@ def record_drilled_servers(deps: Deps, execution: ExecutionRecord) -> int:
     Returns how many servers were recorded now."""
     if execution.get("executionType") != ExecutionType.DRILL or not execution.get("endTime"):
         return 0
-    written = 0
-    for server in deps.stores.servers.all(execution["executionId"]):
-        if not server.get("jobId"):
-            continue
-        written += deps.stores.readiness.record_server_drill(
+    drilled = [
+        server_drill_item(
             server["sourceServerId"],
-            execution_id=execution["executionId"],
-            drilled_time=str(execution["endTime"]),
-            outcome=DRILL_RECOVERED if server.get("ready") else DRILL_FAILED,
+            execution["executionId"],
+            str(execution["endTime"]),
+            DRILL_RECOVERED if server.get("ready") else DRILL_FAILED,
         )
-    return written
+        for server in deps.stores.servers.all(execution["executionId"])
+        if server.get("jobId")
+    ]
+    return deps.stores.readiness.record_server_drills(drilled) if drilled else 0
 
 
 def release_locks(deps: Deps, execution: ExecutionRecord) -> None:

@@ -145,8 +145,7 @@ class ReadinessStore(Protocol):
 
     def clear_pending(self, plan_id: str, changed_at: str) -> bool: ...
 
-    def record_server_drill(
-        self, source_server_id: str, *, execution_id: str, drilled_time: str, outcome: str
-    ) -> bool: ...
+    def record_server_drills(self, items: Sequence[Mapping[str, Any]]) -> int:
+        """Record many servers' drills at once, each only if later than the one recorded."""
 
     def server_drills(self, source_server_ids: Sequence[str]) -> dict[str, dict[str, Any]]: ...
