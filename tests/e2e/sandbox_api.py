@@ -6,7 +6,9 @@ import os
 import subprocess
 import sys
 import threading
+import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import requests
@@ -16,6 +18,18 @@ QUICK = {"snapshot": 20, "conversion": 60, "launch": 30, "boot": 10}
 SLOW = {"snapshot": 60, "conversion": 600, "launch": 60, "boot": 20}
 TIME_SCALE = 60
 TIMEOUT = 120
+
+
+def until(check: Callable[[], Any], timeout: float = 120, what: str = "a condition") -> Any:
+    """Poll ``check`` until it returns something truthy (that value), or fail after ``timeout``
+    seconds naming ``what`` was waited for."""
+    deadline = time.monotonic() + timeout
+    pause = threading.Event()
+    while time.monotonic() < deadline:
+        if value := check():
+            return value
+        pause.wait(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
 
 
 def drsctl(sandbox: Any, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:

@@ -6,17 +6,19 @@ exactly once, with the operator's name."""
 
 from __future__ import annotations
 
-import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import pytest
+import sandbox_api
 from sandbox_api import TIME_SCALE, Api, finished
 
 from drs_sandbox.server import Sandbox
 
 LONG = 300  # seconds: Step Functions' Retry and the sandbox's stream on a loaded machine
+until = partial(sandbox_api.until, timeout=LONG)
 
 
 @pytest.fixture(scope="module")
@@ -30,17 +32,6 @@ def api(sandbox: Sandbox) -> Iterator[Api]:
     client = Api(sandbox.url)
     yield client
     client.call("DELETE", "/_sandbox/faults", expect=200)
-
-
-def until(check: Callable[[], Any], timeout: float = LONG, what: str = "a condition") -> Any:
-    """Poll ``check`` until it returns something truthy, or fail after ``timeout`` seconds."""
-    pause = threading.Event()
-    for _ in range(int(timeout / 0.25)):
-        value = check()
-        if value:
-            return value
-        pause.wait(0.25)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def timeline(api: Api, execution_id: str) -> list[dict[str, Any]]:

@@ -6,14 +6,14 @@ delivers each message exactly once and empties the queue."""
 from __future__ import annotations
 
 import json
-import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 import requests
+from sandbox_api import until
 
 from drs_sandbox.server import Sandbox
 
@@ -24,17 +24,6 @@ QUICK = {"snapshot": 20, "conversion": 60, "launch": 30, "boot": 10}
 def sandbox() -> Iterator[Sandbox]:
     with Sandbox(port=0, time_scale=60, find_interval=3600) as running:
         yield running
-
-
-def until(check: Callable[[], Any], timeout: float = 120, what: str = "a condition") -> Any:
-    """Poll `check` until it returns something truthy, or fail after `timeout` seconds."""
-    pause = threading.Event()
-    for _ in range(int(timeout / 0.2)):
-        value = check()
-        if value:
-            return value
-        pause.wait(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def one_wave_plan(url: str) -> str:

@@ -10,15 +10,14 @@ from __future__ import annotations
 import json
 import re
 import threading
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 from browser_tests import chromium_or_skip
-from sandbox_api import QUICK, Api, drsctl, finished
+from sandbox_api import QUICK, Api, drsctl, finished, until
 
 from drs_sandbox.chromium import CHROMIUM_FLAGS
 from drs_sandbox.server import Sandbox
@@ -29,17 +28,6 @@ pytestmark = pytest.mark.slow
 # How long the operator leaves the drill paused: the pause itself is what is measured, so this is
 # wall-clock time the scenario needs (not a wait for a condition).
 PAUSE_SECONDS = 2.6
-
-
-def until(check: Callable[[], Any], timeout: float = 120) -> Any:
-    """Poll ``check`` until it returns something truthy, within ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        threading.Event().wait(0.2)
-    raise AssertionError("condition not met in time")
 
 
 def plan_with(api: Api, waves: list[tuple[list[str], dict[str, Any]]], **options: Any) -> str:

@@ -4,13 +4,13 @@ EventBridge event per status change, in order, and a redelivered stream sends no
 from __future__ import annotations
 
 import json
-import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
+from sandbox_api import until
 
 from drs_sandbox.server import Sandbox
 
@@ -21,16 +21,6 @@ QUICK = {"snapshot": 20, "conversion": 60, "launch": 30, "boot": 10}
 def sandbox() -> Iterator[Sandbox]:
     with Sandbox(port=0, time_scale=60, find_interval=3600) as running:
         yield running
-
-
-def until(check: Callable[[], Any], timeout: float = 90) -> Any:
-    pause = threading.Event()
-    for _ in range(int(timeout / 0.2)):
-        value = check()
-        if value:
-            return value
-        pause.wait(0.2)
-    raise AssertionError("timed out")
 
 
 def test_a_drill_with_a_pause_notifies_each_status_change_exactly_once(sandbox: Sandbox) -> None:
