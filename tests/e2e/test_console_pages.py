@@ -15,7 +15,6 @@ running-instances.png):
 from __future__ import annotations
 
 import re
-import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +28,7 @@ from browser_tests import (
     screenshot_folder,
     watched_page,
 )
+from sandbox_api import until
 
 from drs_sandbox.server import Sandbox
 
@@ -74,17 +74,6 @@ def _call(sandbox: Sandbox, method: str, path: str, body: Any = None, expect: in
     return answer.json() if answer.content else None
 
 
-def _until(what: str, probe: Any, timeout: float = 120.0) -> Any:
-    """Poll ``probe`` until it answers something truthy, with a deadline."""
-    pause = threading.Event()
-    for _ in range(int(timeout / 0.3)):
-        found = probe()
-        if found:
-            return found
-        pause.wait(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 @pytest.fixture(scope="module")
 def drill(sandbox: Sandbox) -> dict[str, Any]:
     """Given two servers (app01-…, app02-…) and one still syncing (sync01-…) in the sandbox's DRS, a
@@ -112,11 +101,13 @@ def drill(sandbox: Sandbox) -> dict[str, Any]:
         sandbox, "POST", f"/recovery-plans/{plan['planId']}/executions", {"executionType": "DRILL"}, 202
     )
     execution_id = started["executionId"]
-    _until("the pause", lambda: _call(sandbox, "GET", f"/executions/{execution_id}")["status"] == "PAUSED")
+    until(
+        lambda: _call(sandbox, "GET", f"/executions/{execution_id}")["status"] == "PAUSED", what="the pause"
+    )
     _call(sandbox, "POST", f"/executions/{execution_id}/resume", {"comment": "go"})
-    record = _until(
-        "the stored report",
+    record = until(
         lambda: (r := _call(sandbox, "GET", f"/executions/{execution_id}")).get("reportLocation") and r,
+        what="the stored report",
     )
     assert record["status"] == "COMPLETED"
     return {"group": group, "plan": plan, "executionId": execution_id, "ids": ids, "hosts": hosts}
@@ -266,7 +257,7 @@ def test_instances_still_running_lists_the_drill_and_terminates_from_there(
         _call(sandbox, "POST", "/_sandbox/find", {})
         return _call(sandbox, "GET", f"/executions/{execution_id}").get("instancesTerminated") is True
 
-    _until("the termination to end", ended)
+    until(ended, what="the termination to end")
     page.get_by_role("button", name="Refresh").click()
     expect(table.get_by_role("row").filter(has_text=execution_id)).to_have_count(0)
 
@@ -293,6 +284,6 @@ def test_a_failed_wave_names_its_server_by_hostname_with_its_id_in_the_console(
     execution_id = _call(sandbox, "POST", f"/recovery-plans/{plan['planId']}/executions", {}, 202)[
         "executionId"
     ]
-    _until("the end", lambda: _call(sandbox, "GET", f"/executions/{execution_id}")["status"] == "FAILED")
+    until(lambda: _call(sandbox, "GET", f"/executions/{execution_id}")["status"] == "FAILED", what="the end")
     page.goto(f"{sandbox.console_url}#/executions/{execution_id}")
     expect(page.get_by_test_id("wave-1")).to_contain_text(f"critical servers failed: {host} ({sid})")

@@ -8,7 +8,6 @@ with their id beside it in a wave's error and the timeline."""
 from __future__ import annotations
 
 import re
-import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from sandbox_api import QUICK, Api, finished
+from sandbox_api import QUICK, Api, finished, until
 
 pytestmark = pytest.mark.slow
 
@@ -36,17 +35,6 @@ def _plan(api: Api, group_id: str) -> dict[str, Any]:
         "waves": [{"waveName": "Database", "protectionGroupIds": [group_id], "pauseBeforeWave": False}],
     }
     return dict(api.call("POST", "/recovery-plans", body, expect=201))
-
-
-def _wait_for(what: str, probe: Any, timeout: float = 60.0) -> Any:
-    """Poll ``probe`` until it answers something truthy (with a deadline)."""
-    pause = threading.Event()
-    for _ in range(int(timeout / 0.3)):
-        found = probe()
-        if found:
-            return found
-        pause.wait(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture(scope="module")
@@ -206,7 +194,7 @@ def test_an_ended_drill_is_listed_with_its_running_instances_until_they_are_term
         api.call("POST", "/_sandbox/find", {}, expect=200)
         return api.execution(execution_id).get("terminationStatus") not in (None, "IN_PROGRESS")
 
-    _wait_for("the termination to end", ended, TERMINATION_TIMEOUT)
+    until(ended, TERMINATION_TIMEOUT, what="the termination to end")
     assert api.execution(execution_id)["instancesTerminated"] is True
     after = api.call("GET", "/running-instances", expect=200)
     assert execution_id not in {i["executionId"] for i in after["items"]}
