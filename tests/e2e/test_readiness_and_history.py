@@ -221,6 +221,15 @@ def test_drsctl_readiness_exits_by_the_batch_model(api: Api, sandbox: Sandbox) -
     assert any(f"FAIL SERVERS_REPLICATE [{broken_ids[0]}]" in line for line in lines)
     assert any("WARN DRILL_AGE" in line for line in lines)
     assert drsctl(sandbox, "readiness", broken).returncode == 1
+
+    # And drsctl reports, per plan, the verdict and the problems the API returns
+    both = json.loads(drsctl(sandbox, "--output", "json", "readiness", ready, risky, broken).stdout)
+    for shown in both["results"]:
+        told = readiness(api, shown["planId"])
+        assert shown["verdict"] == told["verdict"]
+        assert [(p["check"], p["status"]) for p in shown["problems"]] == [
+            (c["check"], c["status"]) for c in told["checks"] if c["status"] != "PASS"
+        ]
     unknown = drsctl(sandbox, "--output", "json", "readiness", "no-such-plan")
     assert unknown.returncode == 1
     assert (
