@@ -308,24 +308,23 @@ def test_a_permission_denied_by_ec2_fails_the_drill_and_names_the_call(api: Api)
 
 
 def test_waves_beyond_drs_capacity_wait_for_it_instead_of_failing() -> None:
-    # Given DRS limited to 2 concurrent jobs, and 3 plans started together
+    # Given DRS limited to 2 concurrent jobs, and two drills holding both (their conversion lasts
+    # 20 s of real time)
     with Sandbox(
         port=0, time_scale=TIME_SCALE, find_interval=3600, parameters={"DrsMaxConcurrentJobs": "2"}
     ) as box:
         api = Api(box.url)
-        plans = [api.plan([(api.servers(2), False)]) for _ in range(3)]
-        executions = [api.start(p) for p in plans]
-        # When they run
+        holding = {**QUICK, "conversion": 20 * TIME_SCALE}
+        plans = [api.plan([(api.servers(2, phaseDurations=holding), False)]) for _ in range(2)]
+        plans.append(api.plan([(api.servers(2), False)]))
+        executions = [api.start(p) for p in plans[:2]]
+        for execution in executions:
+            api.watch(execution, lambda r: wave_statuses(r)[0] == "IN_PROGRESS")
+        # When a third drill starts while both jobs run
+        executions.append(api.start(plans[2]))
         finals = [api.watch(e, finished)[0] for e in executions]
-        # Then every one completed, and one without room said it waited for capacity (its timeline
-        # keeps it: the watch may read the record only after the queue was left, on a busy machine)
+        # Then every one completed, and the third said it waited for capacity (its timeline keeps it:
+        # the watch may read the record only after the queue was left, on a busy machine)
         assert [f["status"] for f in finals] == ["COMPLETED"] * 3
-        queued = [
-            e
-            for e in executions
-            if any(
-                event["type"] == "WAVE_QUEUED"
-                for event in api.call("GET", f"/executions/{e}/timeline?limit=200", expect=200)["items"]
-            )
-        ]
-        assert queued
+        timeline = api.call("GET", f"/executions/{executions[2]}/timeline?limit=200", expect=200)["items"]
+        assert any(event["type"] == "WAVE_QUEUED" for event in timeline)

@@ -35,7 +35,7 @@ def start_sandbox(port: int) -> subprocess.Popen[str]:
     )
 
 
-def first_line(process: subprocess.Popen[str], timeout: float = 60) -> str:
+def first_line(process: subprocess.Popen[str], timeout: float = 120) -> str:
     lines: list[str] = []
     reader = threading.Thread(
         target=lambda: lines.append(process.stdout.readline() if process.stdout else "")
@@ -67,8 +67,9 @@ def test_the_sandbox_serves_the_api_runs_the_state_machine_and_stops_on_sigterm(
 ) -> None:
     process, port, ready = sandbox_process
     url = f"http://127.0.0.1:{port}"
-    # Then it started within a few seconds and answers /health
-    assert ready < 30
+    # Then it started (a few seconds on an idle machine; the bound only catches a start that hangs,
+    # since a loaded machine may take tens of seconds) and answers /health
+    assert ready < 120
     assert requests.get(f"{url}/health", timeout=10).json() == {"status": "ok", "version": VERSION}
     # When a Step Functions execution of the real definition is started directly, for a record that
     # does not exist
