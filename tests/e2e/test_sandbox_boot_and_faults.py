@@ -117,7 +117,8 @@ def test_launched_then_ec2_running_then_status_ok_complete_in_that_order(api: Ap
         "EC2_STATUS_OK": TIMINGS,
     }
     plans = {
-        check: api.plan(api.servers(phaseDurations=spec), readinessCheck=check) for check, spec in specs.items()
+        check: api.plan(api.servers(phaseDurations=spec), readinessCheck=check)
+        for check, spec in specs.items()
     }
     # When their drills start at once and run to their end
     executions = {check: api.start(plan) for check, plan in plans.items()}
@@ -128,7 +129,7 @@ def test_launched_then_ec2_running_then_status_ok_complete_in_that_order(api: Ap
     took = {check: wave_seconds(final) for check, final in finals.items()}
     assert took["LAUNCHED"] < long / TIME_SCALE, took
     assert BOOT_REAL <= took["EC2_RUNNING"] < long / TIME_SCALE, took
-    assert BOOT_REAL + CHECKS_REAL <= took["EC2_STATUS_OK"], took
+    assert took["EC2_STATUS_OK"] >= BOOT_REAL + CHECKS_REAL, took
     # And what the orchestrator recorded agrees: running everywhere, checks passed where asked for
     servers = {check: api.servers_of(execution)[0] for check, execution in executions.items()}
     assert servers["EC2_RUNNING"]["ec2State"] == "running"
