@@ -29,7 +29,8 @@ from orchestrator.reports.formatting import (
     status_badge,
     table_time,
 )
-from orchestrator.reports.gantt import MAX_CHART_SERVERS, chart_legend, chart_svg
+from orchestrator.reports.gantt import MAX_CHART_SERVERS
+from orchestrator.reports.gantt_svg import chart_legend, chart_svg
 from orchestrator.reports.html_sections import (
     STAGE_WORDS,
     instances_section,
