@@ -38,7 +38,7 @@ from orchestrator.store.changes import (
     NotContains,
     OneOf,
 )
-from orchestrator.store.ports import PauseDecision
+from orchestrator.store.ports import Pause, PauseDecision
 
 RECORD_TYPE = "EXECUTION"
 
@@ -192,20 +192,9 @@ class ExecutionStore:
         _set_actor(change, "pauseRequestedBy", actor)
         return self._apply(execution, outbox.with_event(change, event))
 
-    def record_paused(
-        self,
-        execution: ExecutionRecord,
-        *,
-        token: str,
-        reason: PauseReason,
-        wave: int,
-        now: str,
-        action: str | None = None,
-    ) -> ExecutionRecord:
-        """The state machine waits on ``token``: before wave ``wave`` (1-based; BEFORE_WAVE, OPERATOR),
-        on an approval in it (APPROVAL, ``action``), or after it failed (WAVE_FAILED)."""
-        change = self._paused(execution, token=token, reason=reason, wave=wave, now=now, action=action)
-        return self._apply(execution, change)
+    def record_paused(self, execution: ExecutionRecord, pause: Pause) -> ExecutionRecord:
+        """The state machine waits on the pause's token (PAUSED, unless it already was)."""
+        return self._apply(execution, self._paused(execution, pause))
 
     def record_awaiting_approval(
         self,
@@ -219,14 +208,7 @@ class ExecutionStore:
         now: str,
     ) -> ExecutionRecord:
         """PAUSED for the APPROVAL action at ``waves[index].actions[position]``, now RUNNING."""
-        change = self._paused(
-            execution,
-            token=token,
-            reason=PauseReason.APPROVAL,
-            wave=index + 1,
-            now=now,
-            action=action["name"],
-        )
+        change = self._paused(execution, Pause(token, PauseReason.APPROVAL, index + 1, now, action["name"]))
         change.when(
             Equals(_wave(index, "status"), str(WaveStatus.IN_PROGRESS)), *_as_read(index, position, was)
         )
@@ -250,16 +232,8 @@ class ExecutionStore:
         change.remove("taskToken", "taskActionTime")
         return self._apply(execution, change.set(_wave(index, f"actions[{position}]"), action))
 
-    def _paused(
-        self,
-        execution: ExecutionRecord,
-        *,
-        token: str,
-        reason: PauseReason,
-        wave: int,
-        now: str,
-        action: str | None,
-    ) -> Change:
+    def _paused(self, execution: ExecutionRecord, pause: Pause) -> Change:
+        token, reason, wave, now, action = pause.token, pause.reason, pause.wave, pause.now, pause.action
         change = self._versioned(execution).set("taskToken", token).set("pausedWave", wave)
         change.set("pauseReason", str(reason)).set("pausedAction", action)
         before = reason in (PauseReason.BEFORE_WAVE, PauseReason.OPERATOR)

@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from execution_utils import PauseReason
 from orchestrator.identity import ActorLike
 from orchestrator.model import PendingEvent, ServerRecord, TimelineEvent
 
@@ -30,6 +31,18 @@ def plan_lock_id(plan_id: str) -> str:
 def name_key(name: str) -> str:
     """The key that makes a name unique, case-insensitively."""
     return NAME_PREFIX + name.strip().lower()
+
+
+@dataclass(frozen=True)
+class Pause:
+    """The state machine waits on ``token``: before wave ``wave`` (1-based; BEFORE_WAVE, OPERATOR), on
+    an approval in it (APPROVAL, the action's name ``action``), or after it failed (WAVE_FAILED)."""
+
+    token: str
+    reason: PauseReason
+    wave: int
+    now: str
+    action: str | None = None
 
 
 @dataclass(frozen=True)
