@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
 
@@ -55,6 +56,18 @@ RETRY_BACKOFF_SECONDS = (10, 30, 60, 120)
 # An action's service throttled or failing (5xx) when an attempt starts: tried again after each of
 # these (about 4 minutes in all) before the attempt counts as failed.
 TRANSIENT_BACKOFF_SECONDS = (5, 10, 20, 40, 60, 60, 60)
+
+
+@dataclass(frozen=True)
+class _At:
+    """Where a step of ``run_action`` works: the action at ``waves[index].actions[position]`` of the
+    execution as read, with the step's dependencies and state."""
+
+    deps: Deps
+    state: dict[str, Any]
+    execution: ExecutionRecord
+    index: int
+    position: int
 
 
 def _stage(state: dict[str, Any]) -> ActionStage:
@@ -158,6 +171,7 @@ def _context(deps: Deps, execution: ExecutionRecord, index: int, action: ActionR
 def _step(
     deps: Deps, state: dict[str, Any], execution: ExecutionRecord, index: int, position: int
 ) -> MachineState:
+    at = _At(deps, state, execution, index, position)
     action = execution["waves"][index]["actions"][position]
     now = deps.clock.now()
     status = ActionStatus(action["status"])
@@ -169,7 +183,7 @@ def _step(
             return machine_state(
                 state, next_step="APPROVAL", pause_timeout_seconds=int(action["timeoutSeconds"])
             )
-        return _start(deps, state, execution, index=index, position=position, action=action)
+        return _start(at, action)
     # RUNNING
     kind = kind_of(action)
     if kind.waits_for_operator:
@@ -179,18 +193,14 @@ def _step(
     limit = kind.limit_seconds(action)
     if elapsed > limit:
         timed_out = Outcome(ActionStatus.TIMED_OUT, error=kind.timeout_error(action))
-        return _record(
-            deps, state, execution, index=index, position=position, action=action, outcome=timed_out
-        )
+        return _record(at, action, timed_out)
     if not action.get("handle"):
         if elapsed > LOST_AFTER_SECONDS + (limit if kind.synchronous else 0):
             lost = Outcome(ActionStatus.FAILED, error="the attempt's result was lost (the handler stopped)")
-            return _record(
-                deps, state, execution, index=index, position=position, action=action, outcome=lost
-            )
+            return _record(at, action, lost)
         return machine_state(state, next_step="ACTIONS", interval=deps.config.poll_min_seconds)
     outcome = kind.check(action, _context(deps, execution, index, action), deps)
-    return _record(deps, state, execution, index=index, position=position, action=action, outcome=outcome)
+    return _record(at, action, outcome)
 
 
 def _left(action: ActionRecord, now: Any) -> int:
@@ -199,17 +209,10 @@ def _left(action: ActionRecord, now: Any) -> int:
     return max(1, int(action["timeoutSeconds"] - used))
 
 
-def _start(
-    deps: Deps,
-    state: dict[str, Any],
-    execution: ExecutionRecord,
-    *,
-    index: int,
-    position: int,
-    action: ActionRecord,
-) -> MachineState:
+def _start(at: _At, action: ActionRecord) -> MachineState:
     """Claim the next attempt (so a twin call cannot start it too, and a cancel accepted since the
     record was read stops it: no attempt starts after a cancel), then start it."""
+    deps, execution, index, position = at.deps, at.execution, at.index, at.position
     now = deps.clock.iso()
     running = cast(
         ActionRecord,
@@ -249,31 +252,23 @@ def _start(
         )
         outcome = kind_of(action).start(running, _context(deps, execution, index, running), deps)
     except TransientError as e:
-        return _not_started(deps, state, execution, index=index, position=position, action=running, error=e)
-    return _record(deps, state, execution, index=index, position=position, action=running, outcome=outcome)
+        return _not_started(at, running, e)
+    return _record(at, running, outcome)
 
 
-def _not_started(
-    deps: Deps,
-    state: dict[str, Any],
-    execution: ExecutionRecord,
-    *,
-    index: int,
-    position: int,
-    action: ActionRecord,
-    error: TransientError,
-) -> MachineState:
+def _not_started(at: _At, action: ActionRecord, error: TransientError) -> MachineState:
     """The action's service was throttled or failing (after the client's own retries): the attempt
     did not start, so it is given back and tried again after a backoff, on a later turn of the
     loop. Only when the service stays unavailable through every backoff does the attempt count as
     failed (and ``maxAttempts`` decides what follows)."""
+    deps, state, execution, index, position = at.deps, at.state, at.execution, at.index, at.position
     tries = int(action.get("transientRetries") or 0)
     if tries >= len(TRANSIENT_BACKOFF_SECONDS):
         failed = Outcome(
             ActionStatus.FAILED,
             error=f"{error.message}; still unavailable after {tries + 1} tries",
         )
-        return _record(deps, state, execution, index=index, position=position, action=action, outcome=failed)
+        return _record(at, action, failed)
     backoff = TRANSIENT_BACKOFF_SECONDS[tries]
     now = deps.clock.now()
     given_back = cast(
@@ -306,16 +301,8 @@ def _not_started(
     return machine_state(state, next_step="ACTIONS", interval=backoff)
 
 
-def _record(
-    deps: Deps,
-    state: dict[str, Any],
-    execution: ExecutionRecord,
-    *,
-    index: int,
-    position: int,
-    action: ActionRecord,
-    outcome: Outcome,
-) -> MachineState:
+def _record(at: _At, action: ActionRecord, outcome: Outcome) -> MachineState:
+    deps, state, execution, index, position = at.deps, at.state, at.execution, at.index, at.position
     now = deps.clock.now()
     if not outcome.ended:
         if outcome.handle is not None and outcome.handle != action.get("handle"):
