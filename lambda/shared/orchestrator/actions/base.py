@@ -15,11 +15,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from execution_utils import ActionStatus
 from orchestrator.aws.ports import FunctionsPort, SsmPort
 from orchestrator.config import Config
+from orchestrator.exceptions import OrchestratorError, TransientError
 from orchestrator.model import ActionRecord
 
 # The context every action gets (a LAMBDA action as its event, merged with its payload, whose keys
@@ -40,6 +41,9 @@ ACTION_CONTEXT_KEYS = frozenset(
 )
 
 
+T = TypeVar("T")
+
+
 @dataclass(frozen=True)
 class Outcome:
     status: ActionStatus  # RUNNING, SUCCEEDED, FAILED or TIMED_OUT
@@ -52,6 +56,21 @@ class Outcome:
     @property
     def ended(self) -> bool:
         return self.status is not ActionStatus.RUNNING
+
+
+def call_service(call: Callable[[], T], *, passing: Outcome | None = None) -> T | Outcome:
+    """A runner's call to its service, its errors taken as every runner takes them: a refusal (a
+    domain error but a passing one) is the attempt's FAILED outcome, with its message; a passing
+    failure (TransientError) is raised (at a start: run_action gives the attempt back and tries it
+    again later), or answered with ``passing`` (at a check: still RUNNING, asked again next turn)."""
+    try:
+        return call()
+    except TransientError:
+        if passing is None:
+            raise
+        return passing
+    except OrchestratorError as e:
+        return Outcome(ActionStatus.FAILED, error=e.message)
 
 
 class ActionContext:

@@ -11,7 +11,6 @@ from orchestrator.actions.ssm_documents import DOCUMENT_NAME, PARAMETERS, docume
 from orchestrator.aws.ports import SsmPort
 from orchestrator.aws.ssm import COMMAND_ENDED
 from orchestrator.config import Config
-from orchestrator.exceptions import OrchestratorError, TransientError
 from orchestrator.model import ActionRecord
 
 # Run Command appends what failed after this marker, below the command's own output.
@@ -35,8 +34,8 @@ class CommandRunner:
             return base.Outcome(
                 ActionStatus.FAILED, error="the wave has no recovered instance to run the command on"
             )
-        try:
-            command_ids = self.ssm.send_command(
+        command_ids = base.call_service(
+            lambda: self.ssm.send_command(
                 document=action["documentName"],
                 instance_ids=context.instance_ids,
                 parameters=base.render_parameters(
@@ -45,20 +44,19 @@ class CommandRunner:
                 timeout_seconds=action["timeoutSeconds"],
                 comment=f"drs-orchestrator {context.event['executionId'][:8]} {action['name']}",
             )
-        except TransientError:
-            raise
-        except OrchestratorError as e:
-            return base.Outcome(ActionStatus.FAILED, error=e.message)
+        )
+        if isinstance(command_ids, base.Outcome):
+            return command_ids
         return base.Outcome(ActionStatus.RUNNING, handle={"commandIds": command_ids})
 
     def check(self, action: ActionRecord, context: base.ActionContext) -> base.Outcome:
         handle = action.get("handle") or {}
-        try:
-            results = self.ssm.command_results(handle.get("commandIds") or [])
-        except TransientError:
-            return base.Outcome(ActionStatus.RUNNING)
-        except OrchestratorError as e:
-            return base.Outcome(ActionStatus.FAILED, error=e.message)
+        results = base.call_service(
+            lambda: self.ssm.command_results(handle.get("commandIds") or []),
+            passing=base.Outcome(ActionStatus.RUNNING),
+        )
+        if isinstance(results, base.Outcome):
+            return results
         if not results or any(r["status"] not in COMMAND_ENDED for r in results):
             return base.Outcome(ActionStatus.RUNNING)
 
