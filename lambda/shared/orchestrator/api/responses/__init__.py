@@ -5,14 +5,14 @@ receives against them. The report's schema is the report model's own (reports/re
 also at docs/report.schema.json): its $defs become components named Report<Def>.
 
 Split by resource as the routes are (routes/): common.py (what they are built from), service.py,
-groups.py, plans.py, executions.py, report.py.
+catalog.py, groups.py, plans.py, executions.py, report.py.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from orchestrator.api.responses import executions, groups, plans, service
+from orchestrator.api.responses import catalog, executions, groups, plans, service
 from orchestrator.api.responses.common import ERROR, ref
 from orchestrator.api.responses.report import cap, report_schema
 
@@ -32,10 +32,10 @@ def components() -> dict[str, dict[str, Any]]:
             "OpenApiDocument": service.OPENAPI_DOCUMENT,
             "SourceServer": service.SOURCE_SERVER,
             "SourceServerList": service.SOURCE_SERVER_LIST,
-            "StoredProtectionGroup": groups.STORED_PROTECTION_GROUP,
-            "ProtectionGroupList": groups.PROTECTION_GROUP_LIST,
-            "StoredRecoveryPlan": plans.STORED_RECOVERY_PLAN,
-            "RecoveryPlanList": plans.RECOVERY_PLAN_LIST,
+            "StoredProtectionGroup": catalog.STORED_PROTECTION_GROUP,
+            "ProtectionGroupList": catalog.PROTECTION_GROUP_LIST,
+            "StoredRecoveryPlan": catalog.STORED_RECOVERY_PLAN,
+            "RecoveryPlanList": catalog.RECOVERY_PLAN_LIST,
             "ExecutionStarted": executions.EXECUTION_STARTED,
             "PlanHistoryExecution": plans.HISTORY_RUN,
             "PlanHistory": plans.PLAN_HISTORY,

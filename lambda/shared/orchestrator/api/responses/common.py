@@ -55,19 +55,6 @@ def item_list(title: str, item: str) -> dict[str, Any]:
     return closed(title, {"items": {"type": "array", "items": ref(item)}}, ["items"])
 
 
-STORED = {"createdTime": nullable(TIME), "updatedTime": TIME, "version": INTEGER}
-
-
-def stored(title: str, request: dict[str, Any], key: str) -> dict[str, Any]:
-    """A catalog entity as stored: the request's fields, its id, its times and version."""
-    return closed(
-        title,
-        {**request["properties"], key: STRING, **STORED},
-        [*request["required"], key],
-        f"A {request['title']} as stored: the fields given, {key}, createdTime, updatedTime, version.",
-    )
-
-
 ERROR: dict[str, Any] = {
     "title": "Error",
     "type": "object",

@@ -113,7 +113,8 @@ WAVE = closed(
 )
 
 STATUS = {"enum": [str(s) for s in ExecutionStatus]}
-_EXECUTION_FIELD_SCHEMAS: dict[str, Any] = {
+# The schema of each field of an execution, for every answer that shows it (views' field lists).
+EXECUTION_FIELD_SCHEMAS: dict[str, Any] = {
     "executionId": STRING,
     "planId": STRING,
     "planName": STRING,
@@ -157,7 +158,7 @@ _EXECUTION_FIELD_SCHEMAS: dict[str, Any] = {
 EXECUTION = closed(
     "Execution",
     {
-        **fields_of(EXECUTION_FIELDS, _EXECUTION_FIELD_SCHEMAS),
+        **fields_of(EXECUTION_FIELDS, EXECUTION_FIELD_SCHEMAS),
         "status": STATUS,
         "statusLabel": STRING,
         "statusColor": STRING,
@@ -191,7 +192,7 @@ EXECUTION = closed(
 EXECUTION_SUMMARY = closed(
     "ExecutionSummary",
     {
-        **fields_of(SUMMARY_FIELDS, _EXECUTION_FIELD_SCHEMAS),
+        **fields_of(SUMMARY_FIELDS, EXECUTION_FIELD_SCHEMAS),
         "status": STATUS,
         "statusLabel": STRING,
         "durationSeconds": nullable(INTEGER),
@@ -248,10 +249,7 @@ REPORT_LINK = closed(
 RUNNING_INSTANCE = closed(
     "RunningInstance",
     {
-        "executionId": STRING,
-        "planId": STRING,
-        "planName": STRING,
-        "executionType": {"enum": ["DRILL", "RECOVERY"]},
+        **fields_of(("executionId", "planId", "planName", "executionType"), EXECUTION_FIELD_SCHEMAS),
         "status": STATUS,
         "startTime": TIME,
         "endTime": nullable(TIME),

@@ -3,20 +3,15 @@ plans and executions that use it."""
 
 from __future__ import annotations
 
-from orchestrator.api import schemas
 from orchestrator.api.responses.common import (
     BOOLEAN,
     INTEGER,
     STRING,
     closed,
-    item_list,
     nullable,
     ref,
-    stored,
 )
 
-STORED_PROTECTION_GROUP = stored("StoredProtectionGroup", schemas.PROTECTION_GROUP, "groupId")
-PROTECTION_GROUP_LIST = item_list("ProtectionGroupList", "StoredProtectionGroup")
 GROUP_SERVER = closed(
     "GroupServer",
     {

@@ -3,26 +3,21 @@ drill history."""
 
 from __future__ import annotations
 
-from orchestrator.api import schemas
 from orchestrator.api.responses.common import (
     INTEGER,
     STRING,
     TIME,
     closed,
-    item_list,
+    fields_of,
     nullable,
     ref,
-    stored,
 )
-from orchestrator.api.responses.executions import STATUS
+from orchestrator.api.responses.executions import EXECUTION_FIELD_SCHEMAS, STATUS
 
-STORED_RECOVERY_PLAN = stored("StoredRecoveryPlan", schemas.RECOVERY_PLAN, "planId")
-RECOVERY_PLAN_LIST = item_list("RecoveryPlanList", "StoredRecoveryPlan")
 HISTORY_RUN = closed(
     "PlanHistoryExecution",
     {
-        "executionId": STRING,
-        "executionType": {"enum": ["DRILL", "RECOVERY"]},
+        **fields_of(("executionId", "executionType"), EXECUTION_FIELD_SCHEMAS),
         "status": STATUS,
         "statusLabel": STRING,
         "startTime": TIME,
