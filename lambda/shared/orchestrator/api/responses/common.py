@@ -24,13 +24,15 @@ NEXT_TOKEN = nullable({"type": "string", "description": "Give it as nextToken fo
 
 
 def closed(
-    title: str, properties: dict[str, Any], required: list[str], description: str = ""
+    title: str, properties: dict[str, Any], required: list[str] | None = None, description: str = ""
 ) -> dict[str, Any]:
+    """An object with these properties and no other; ``required``: those it always has (all of them
+    when not given, in their order)."""
     schema: dict[str, Any] = {
         "title": title,
         "type": "object",
         "additionalProperties": False,
-        "required": required,
+        "required": list(properties) if required is None else required,
         "properties": properties,
     }
     if description:

@@ -23,11 +23,10 @@ from orchestrator.api.responses.common import (
 from orchestrator.model import ACTION_VIEW_FIELDS, SERVER_VIEW_FIELDS
 from orchestrator.views import EXECUTION_FIELDS, SUMMARY_FIELDS, WAVE_FIELDS
 
-PROGRESS = closed("Progress", dict.fromkeys(PROGRESS_KEYS, INTEGER), list(PROGRESS_KEYS))
+PROGRESS = closed("Progress", dict.fromkeys(PROGRESS_KEYS, INTEGER))
 CAN_TERMINATE = closed(
     "CanTerminate",
     {"canTerminate": BOOLEAN, "reason": nullable(STRING), "hasRecoveryInstances": BOOLEAN},
-    ["canTerminate", "reason", "hasRecoveryInstances"],
 )
 
 WAVE_ACTION = closed(
@@ -233,9 +232,7 @@ EXECUTION_SERVER = closed(
     ["sourceServerId", "waveNumber", "launchStatus", "ready"],
     "A server of an execution (views.server_view).",
 )
-EXECUTION_STARTED = closed(
-    "ExecutionStarted", {"executionId": STRING, "status": STATUS}, ["executionId", "status"]
-)
+EXECUTION_STARTED = closed("ExecutionStarted", {"executionId": STRING, "status": STATUS})
 
 REPORT_LINK = closed(
     "ReportLink",
@@ -244,7 +241,6 @@ REPORT_LINK = closed(
         "expiresAt": TIME,
         "expiresInSeconds": INTEGER,
     },
-    ["url", "expiresAt", "expiresInSeconds"],
 )
 RUNNING_INSTANCE = closed(
     "RunningInstance",
@@ -268,30 +264,14 @@ RUNNING_INSTANCE = closed(
                     "ec2State": nullable(STRING),
                     "launchTime": nullable(TIME),
                 },
-                ["sourceServerId", "hostname", "label", "ec2InstanceId", "ec2State", "launchTime"],
             ),
         },
         "canTerminate": ref("CanTerminate"),
     },
-    [
-        "executionId",
-        "planId",
-        "planName",
-        "executionType",
-        "status",
-        "startTime",
-        "endTime",
-        "runningSince",
-        "runningSeconds",
-        "instanceCount",
-        "servers",
-        "canTerminate",
-    ],
 )
 RUNNING_INSTANCE_LIST = closed(
     "RunningInstanceList",
     {"items": {"type": "array", "items": ref("RunningInstance")}, "generatedAt": TIME},
-    ["items", "generatedAt"],
 )
 EXECUTION_LIST = page("ExecutionList", "ExecutionSummary")
 SERVER_PAGE = page("ServerPage", "ExecutionServer")

@@ -26,23 +26,10 @@ GROUP_SERVER = closed(
         "lastLaunchResult": nullable(STRING),
         "tags": {"type": "object", "additionalProperties": STRING},
     },
-    [
-        "sourceServerId",
-        "hostname",
-        "found",
-        "impactLevel",
-        "replicationState",
-        "replicationHealthy",
-        "lagDuration",
-        "lagSeconds",
-        "lastLaunchResult",
-        "tags",
-    ],
 )
 GROUP_SERVER_LIST = closed(
     "GroupServerList",
     {"groupId": STRING, "items": {"type": "array", "items": ref("GroupServer")}},
-    ["groupId", "items"],
 )
 GROUP_USAGE = closed(
     "GroupUsage",
@@ -60,14 +47,11 @@ GROUP_USAGE = closed(
                         "items": closed(
                             "GroupPlanWave",
                             {"waveNumber": INTEGER, "waveName": STRING},
-                            ["waveNumber", "waveName"],
                         ),
                     },
                 },
-                ["planId", "name", "waves"],
             ),
         },
         "executions": {"type": "array", "items": ref("ExecutionSummary")},
     },
-    ["groupId", "plans", "executions"],
 )

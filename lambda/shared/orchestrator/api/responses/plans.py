@@ -38,13 +38,10 @@ PLAN_HISTORY = closed(
         "lastSuccessfulDrill": nullable(TIME),
         "recoveryTimeTrend": {
             "type": "array",
-            "items": closed(
-                "RecoveryTimePoint", {"startTime": TIME, "seconds": INTEGER}, ["startTime", "seconds"]
-            ),
+            "items": closed("RecoveryTimePoint", {"startTime": TIME, "seconds": INTEGER}),
         },
     },
-    ["planId", "planName", "executions", "ended", "successRate", "lastSuccessfulDrill", "recoveryTimeTrend"],
-    "GET /recovery-plans/{planId}/history (operations.report.history).",
+    description="GET /recovery-plans/{planId}/history (operations.report.history).",
 )
 
 READINESS_CHECK = closed(
@@ -77,16 +74,14 @@ READINESS = closed(
         "checkedAt": TIME,
         "checks": {"type": "array", "items": ref("ReadinessCheckResult")},
     },
-    ["planId", "planName", "verdict", "checkedAt", "checks"],
-    "GET /recovery-plans/{planId}/readiness (operations.readiness.readiness): any FAIL makes the plan "
+    description="GET /recovery-plans/{planId}/readiness (operations.readiness.readiness): any FAIL makes the plan "
     "NOT_READY, else any WARN AT_RISK, else it is READY.",
 )
 
 RECOVERY_TIME_STATS = closed(
     "RecoveryTimeStats",
     {"drills": INTEGER, "p50Seconds": nullable(INTEGER), "p95Seconds": nullable(INTEGER)},
-    ["drills", "p50Seconds", "p95Seconds"],
-    "Nearest-rank percentiles of the recovery time of completed drills (execution_utils.percentile).",
+    description="Nearest-rank percentiles of the recovery time of completed drills (execution_utils.percentile).",
 )
 DRILL_HISTORY = closed(
     "DrillHistory",
@@ -132,11 +127,9 @@ DRILL_HISTORY = closed(
                     "lastDrillOutcome": nullable({"enum": ["RECOVERED", "FAILED"]}),
                     "lastDrillExecutionId": nullable(STRING),
                 },
-                ["sourceServerId", "lastDrilledTime", "lastDrillOutcome", "lastDrillExecutionId"],
             ),
         },
     },
-    ["planId", "planName", "last", "drills", "recoveryTime", "previousRecoveryTime", "trend", "servers"],
-    "GET /recovery-plans/{planId}/drill-history (operations.drill_history): drills newest first; "
+    description="GET /recovery-plans/{planId}/drill-history (operations.drill_history): drills newest first; "
     "recoveryTime over the last N measured drills, previousRecoveryTime over the N before them.",
 )

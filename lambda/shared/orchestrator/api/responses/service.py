@@ -39,6 +39,5 @@ HEALTH = closed(
             "description": "The deployed product's version (pyproject.toml's, CHANGELOG.md)",
         },
     },
-    ["status", "version"],
 )
 OPENAPI_DOCUMENT = {"type": "object", "required": ["openapi", "info", "paths"]}
