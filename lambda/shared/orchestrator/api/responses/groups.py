@@ -1,16 +1,9 @@
-"""The answers of the protection-group routes (routes/groups.py): a stored group, its servers, the
-plans and executions that use it."""
+"""The answers of the protection-group routes (routes/groups.py): a group's servers, the plans and
+executions that use it."""
 
 from __future__ import annotations
 
-from orchestrator.api.responses.common import (
-    BOOLEAN,
-    INTEGER,
-    STRING,
-    closed,
-    nullable,
-    ref,
-)
+from orchestrator.api.responses.common import BOOLEAN, INTEGER, STRING, closed, nullable, ref
 
 GROUP_SERVER = closed(
     "GroupServer",

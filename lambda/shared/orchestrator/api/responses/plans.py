@@ -1,17 +1,8 @@
-"""The answers of the plan routes (routes/plans.py): a stored plan, its history, readiness and
-drill history."""
+"""The answers of the plan routes (routes/plans.py): a plan's history, readiness and drill history."""
 
 from __future__ import annotations
 
-from orchestrator.api.responses.common import (
-    INTEGER,
-    STRING,
-    TIME,
-    closed,
-    fields_of,
-    nullable,
-    ref,
-)
+from orchestrator.api.responses.common import INTEGER, STRING, TIME, closed, fields_of, nullable, ref
 from orchestrator.api.responses.executions import EXECUTION_FIELD_SCHEMAS, STATUS
 
 HISTORY_RUN = closed(

@@ -3,14 +3,7 @@ servers."""
 
 from __future__ import annotations
 
-from orchestrator.api.responses.common import (
-    BOOLEAN,
-    STRING,
-    TIME,
-    closed,
-    item_list,
-    nullable,
-)
+from orchestrator.api.responses.common import BOOLEAN, STRING, TIME, closed, item_list, nullable
 
 SOURCE_SERVER = closed(
     "SourceServer",
