@@ -114,9 +114,10 @@ def declare(router: Router, route: Route) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         def endpoint(**path: str) -> Response[str]:
             event = router.current_event
-            query = http.parse_query(
+            given = http.query_params(
                 event.query_string_parameters, route.query, event.multi_value_query_string_parameters
             )
+            query = http.parse_query(given, route.query)
             ids = {name: http.path_id(value, *PATH_IDS[name]) for name, value in path.items()}
             body = (
                 http.parse_body(event.body, bool(event.is_base64_encoded), route.body) if route.body else {}
