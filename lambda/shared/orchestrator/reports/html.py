@@ -17,6 +17,7 @@ from typing import Any
 
 from execution_utils import status_color
 from orchestrator.reports.formatting import (
+    Header,
     cell,
     duration_text,
     error_cell,
@@ -185,19 +186,19 @@ def _waves_table(report: Mapping[str, Any], day: date | None) -> str:
             + cell("<br>".join(esc(n) for n in notes) or "-", "wrap")
             + "</tr>"
         )
-    headers = [
+    headers: list[Header] = [
         ("#", "num"),
-        ("Wave", ""),
-        ("Status", ""),
-        ("Start", ""),
-        ("End", ""),
+        "Wave",
+        "Status",
+        "Start",
+        "End",
         ("Duration", "num"),
         ("Servers", "num"),
         ("Ready", "num"),
         ("Failed", "num"),
-        ("DRS jobs", ""),
-        ("Error", ""),
-        ("Warnings", ""),
+        "DRS jobs",
+        "Error",
+        "Warnings",
     ]
     return html_table(headers, rows, css="waves")
 
@@ -255,15 +256,15 @@ def _action_result(action: Mapping[str, Any], day: date | None) -> str:
 
 def _runbook(report: Mapping[str, Any], day: date | None) -> str:
     """Each wave's runbook actions, in the order they run: what, how it went, and its evidence."""
-    headers = [
-        ("Stage", ""),
-        ("Action", ""),
-        ("Status", ""),
+    headers: list[Header] = [
+        "Stage",
+        "Action",
+        "Status",
         ("Attempts", "num"),
-        ("Start", ""),
-        ("End", ""),
+        "Start",
+        "End",
         ("Duration", "num"),
-        ("Result, output", ""),
+        "Result, output",
     ]
     parts = []
     for wave in report["waves"]:

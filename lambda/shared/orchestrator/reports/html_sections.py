@@ -12,6 +12,7 @@ from typing import Any
 
 from execution_utils import server_label
 from orchestrator.reports.formatting import (
+    Header,
     cell,
     clean_text,
     clip,
@@ -95,33 +96,33 @@ def _approvals(report: Mapping[str, Any], day: date | None) -> str:
             )
     if not rows:
         return ""
-    headers = [
+    headers: list[Header] = [
         ("Wave", "num"),
-        ("Approval", ""),
-        ("Status", ""),
-        ("Asked", ""),
-        ("Approved at", ""),
+        "Approval",
+        "Status",
+        "Asked",
+        "Approved at",
         ("Waited", "num"),
-        ("Approved by", ""),
-        ("Comment", ""),
+        "Approved by",
+        "Comment",
     ]
     return "<h3>Approvals</h3>" + html_table(headers, rows, css="approvals")
 
 
 def servers_section(report: Mapping[str, Any], day: date | None) -> str:
-    headers = [
-        ("Source server", ""),
-        ("Hostname", ""),
-        ("Impact", ""),
-        ("Launch status", ""),
-        ("Phase", ""),
-        ("Instance", ""),
-        ("Private IP", ""),
-        ("Type", ""),
-        ("Launched", ""),
-        ("Ready", ""),
+    headers: list[Header] = [
+        "Source server",
+        "Hostname",
+        "Impact",
+        "Launch status",
+        "Phase",
+        "Instance",
+        "Private IP",
+        "Type",
+        "Launched",
+        "Ready",
         ("Recovery time", "num"),
-        ("Error", ""),
+        "Error",
     ]
     parts = []
     for wave in report["waves"]:
@@ -187,9 +188,7 @@ def operator_actions_section(report: Mapping[str, Any], day: date | None) -> str
         for a in report["actions"]
     ]
     actions = (
-        html_table(
-            [("Time", ""), ("Action", ""), ("Wave", "num"), ("By", ""), ("What", "")], rows, css="actions"
-        )
+        html_table(["Time", "Action", ("Wave", "num"), "By", "What"], rows, css="actions")
         if rows
         else '<p class="none">No operator action recorded.</p>'
     )
@@ -218,12 +217,12 @@ def operator_actions_section(report: Mapping[str, Any], day: date | None) -> str
         + html_table(
             [
                 ("Wave", "num"),
-                ("Waiting for", ""),
-                ("From", ""),
-                ("To", ""),
+                "Waiting for",
+                "From",
+                "To",
                 ("Length", "num"),
-                ("Ended by", ""),
-                ("Who", ""),
+                "Ended by",
+                "Who",
             ],
             pause_rows,
             css="pauses",
@@ -258,7 +257,7 @@ def jobs_section(report: Mapping[str, Any]) -> str:
                 )
     if not rows:
         return '<p class="none">No DRS job was submitted.</p>'
-    return html_table([("For", ""), ("Kind", ""), ("DRS job ids", "")], rows, css="jobs")
+    return html_table(["For", "Kind", "DRS job ids"], rows, css="jobs")
 
 
 def problems_section(report: Mapping[str, Any]) -> str:
@@ -322,7 +321,7 @@ def instances_section(report: Mapping[str, Any]) -> str:
         f"{len(listed)} recovery instance{'s' if len(listed) != 1 else ''}, {len(running)} still running"
     )
     return head + html_table(
-        [("Wave", "num"), ("Server", ""), ("EC2 instance", ""), ("DRS recovery instance", ""), ("State", "")],
+        [("Wave", "num"), "Server", "EC2 instance", "DRS recovery instance", "State"],
         rows,
         caption=esc(caption),
         css="instances",
@@ -358,7 +357,7 @@ def timeline_section(report: Mapping[str, Any], day: date | None) -> str:
         for e in events
     ]
     return html_table(
-        [("Time", ""), ("Event", ""), ("Wave", "num"), ("What happened", ""), ("By", "")],
+        ["Time", "Event", ("Wave", "num"), "What happened", "By"],
         rows,
         caption=f"{len(events)} event{'s' if len(events) != 1 else ''}, oldest first",
         css="timeline",
