@@ -67,7 +67,7 @@ class LambdaRunner:
         return base.Outcome(ActionStatus.RUNNING)
 
 
-class LambdaKind(base.ActionKind):
+class LambdaKind(base.RunnerKind):
     type = ActionType.LAMBDA
     fields: ClassVar[dict[str, dict[str, Any]]] = {
         "functionName": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},

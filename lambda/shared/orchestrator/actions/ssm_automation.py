@@ -93,7 +93,7 @@ def _parameter_problems(action: Mapping[str, Any]) -> list[base.Problem]:
     return []
 
 
-class AutomationKind(base.ActionKind):
+class AutomationKind(base.RunnerKind):
     type = ActionType.SSM_AUTOMATION
     fields: ClassVar[dict[str, dict[str, Any]]] = {"documentName": DOCUMENT_NAME, "parameters": PARAMETERS}
     required = ("documentName", "parameters")

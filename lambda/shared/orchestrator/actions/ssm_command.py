@@ -92,7 +92,7 @@ class CommandRunner:
         return base.Outcome(status, output=output, error=error)
 
 
-class CommandKind(base.ActionKind):
+class CommandKind(base.RunnerKind):
     type = ActionType.SSM_COMMAND
     fields: ClassVar[dict[str, dict[str, Any]]] = {"documentName": DOCUMENT_NAME, "parameters": PARAMETERS}
     required = ("documentName",)

@@ -34,7 +34,7 @@ from execution_utils import (
     within_history_budget,
 )
 from orchestrator import timeutil
-from orchestrator.actions import ActionContext, Outcome, kind_of
+from orchestrator.actions import ActionContext, OperatorKind, Outcome, RunnerKind, kind_of
 from orchestrator.deps import Deps
 from orchestrator.exceptions import StaleWriteError, TransientError
 from orchestrator.model import (
@@ -179,14 +179,15 @@ def _step(
         due = action.get("nextAttemptAt") or action.get("retryAt")
         if due and (left := timeutil.seconds_between(timeutil.iso(now), due)) > 0:
             return machine_state(state, next_step="ACTIONS", interval=int(left + 0.999))
-        if kind_of(action).waits_for_operator:
+        kind = kind_of(action)
+        if isinstance(kind, OperatorKind):
             return machine_state(
                 state, next_step="APPROVAL", pause_timeout_seconds=int(action["timeoutSeconds"])
             )
-        return _start(at, action)
+        return _start(at, action, kind)
     # RUNNING
     kind = kind_of(action)
-    if kind.waits_for_operator:
+    if isinstance(kind, OperatorKind):
         # Back from the wait without an operator's answer recorded (a resume raced): ask again.
         return machine_state(state, next_step="APPROVAL", pause_timeout_seconds=_left(action, now))
     elapsed = timeutil.seconds_between(action["attemptStartTime"], now)
@@ -209,7 +210,7 @@ def _left(action: ActionRecord, now: Any) -> int:
     return max(1, int(action["timeoutSeconds"] - used))
 
 
-def _start(at: _At, action: ActionRecord) -> MachineState:
+def _start(at: _At, action: ActionRecord, kind: RunnerKind) -> MachineState:
     """Claim the next attempt (so a twin call cannot start it too, and a cancel accepted since the
     record was read stops it: no attempt starts after a cancel), then start it."""
     deps, execution, index, position = at.deps, at.execution, at.index, at.position
@@ -250,7 +251,7 @@ def _start(at: _At, action: ActionRecord) -> MachineState:
             wave=number,
             details={"action": action["name"], "stage": action["stage"], "attempt": running["attempts"]},
         )
-        outcome = kind_of(action).start(running, _context(deps, execution, index, running), deps)
+        outcome = kind.start(running, _context(deps, execution, index, running), deps)
     except TransientError as e:
         return _not_started(at, running, e)
     return _record(at, running, outcome)
@@ -409,13 +410,15 @@ def _stage_done(
     return machine_state(state, next_step="ADVANCE")
 
 
-def _approval_at(execution: ExecutionRecord, index: int) -> tuple[int, ActionRecord] | None:
+def _approval_at(execution: ExecutionRecord, index: int) -> tuple[int, ActionRecord, OperatorKind] | None:
+    """The wave's next action when an operator completes it: its position, record and kind."""
     wave = execution["waves"][index]
     for stage in (ActionStage.PRE, ActionStage.POST):
         position = next_action(wave, stage)
         if position is not None:
             action = wave["actions"][position]
-            return (position, action) if kind_of(action).waits_for_operator else None
+            kind = kind_of(action)
+            return (position, action, kind) if isinstance(kind, OperatorKind) else None
     return None
 
 
@@ -429,7 +432,7 @@ def await_approval(deps: Deps, state: dict[str, Any], task_token: str) -> dict[s
         if _stopped(execution) or found is None:
             deps.sfn.send_action(task_token, "CANCEL" if _stopped(execution) else "RESUME")
             return {"paused": False}
-        position, action = found
+        position, action, kind = found
         now = deps.clock.iso()
         asked = action
         if action["status"] in ACTION_STARTABLE:
@@ -458,7 +461,7 @@ def await_approval(deps: Deps, state: dict[str, Any], task_token: str) -> dict[s
             execution["executionId"],
             f"APPROVAL_REQUESTED#{index + 1}#{action['name']}#{asked['attempts']}",
             "APPROVAL_REQUESTED",
-            kind_of(action).request_words(action, index + 1),
+            kind.request_words(action, index + 1),
             time=now,
             wave=index + 1,
             details={"action": action["name"], "stage": action["stage"]},
@@ -476,7 +479,7 @@ def approval_expired(deps: Deps, state: dict[str, Any]) -> MachineState:
         found = _approval_at(execution, index)
         if found is None or execution["status"] != ExecutionStatus.PAUSED:
             return machine_state(state, next_step="ACTIONS")
-        position, action = found
+        position, action, kind = found
         now = deps.clock.iso()
         kept = {k: v for k, v in action.items() if k != "attemptStartTime"}
         fields: dict[str, Any] = {"status": str(ActionStatus.TIMED_OUT), "endTime": now}
@@ -488,7 +491,7 @@ def approval_expired(deps: Deps, state: dict[str, Any]) -> MachineState:
             {
                 **kept,
                 **fields,
-                "error": kind_of(action).timeout_error(action),
+                "error": kind.timeout_error(action),
                 "lastOutcome": {"status": str(ActionStatus.TIMED_OUT), "time": now, "withAttempt": False},
             },
         )
