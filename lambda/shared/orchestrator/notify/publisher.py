@@ -25,10 +25,9 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from botocore.exceptions import BotoCoreError, ClientError
 
 from orchestrator.aws import clients
-from orchestrator.aws.errors import TRANSIENT_CODES, translate
+from orchestrator.aws.errors import TRANSIENT_CODES, translated
 from orchestrator.config import ConfigError
 from orchestrator.exceptions import DependencyError, OrchestratorError, TransientError
 from orchestrator.notify.change import DETAIL_TYPE, SOURCE, StatusChange
@@ -99,10 +98,8 @@ class SnsPublisher:
         return self.send(self.payload(change))
 
     def send(self, payload: dict[str, Any]) -> str:
-        try:
+        with translated("SNS", "Publish"):
             response = self.client.publish(TopicArn=self.topic_arn, **payload)
-        except (ClientError, BotoCoreError) as e:
-            raise translate(e, "SNS", "Publish") from e
         return str(response["MessageId"])
 
 
@@ -129,10 +126,8 @@ class EventBusPublisher:
         return self.send(self.payload(change))
 
     def send(self, payload: dict[str, Any]) -> str:
-        try:
+        with translated("EventBridge", "PutEvents"):
             response = self.client.put_events(Entries=[{**payload, "EventBusName": self.event_bus_name}])
-        except (ClientError, BotoCoreError) as e:
-            raise translate(e, "EventBridge", "PutEvents") from e
         result = (response.get("Entries") or [{}])[0]
         if response.get("FailedEntryCount") or result.get("ErrorCode"):
             code = str(result.get("ErrorCode") or "Unknown")
@@ -205,38 +200,32 @@ class DeadLetterQueue:
         self.queue_url = queue_url
 
     def send(self, letter: DeadLetter) -> str:
-        try:
+        with translated("SQS", "SendMessage"):
             response = self.client.send_message(
                 QueueUrl=self.queue_url,
                 MessageBody=letter.body(),
                 MessageAttributes={"channel": {"DataType": "String", "StringValue": letter.channel}},
             )
-        except (ClientError, BotoCoreError) as e:
-            raise translate(e, "SQS", "SendMessage") from e
         return str(response["MessageId"])
 
     def receive(self, visibility_timeout: int = REPLAY_VISIBILITY_SECONDS) -> list[QueuedMessage]:
         """Up to 10 messages, hidden from other readers for ``visibility_timeout`` seconds. Long
         polling (1 s) asks every SQS server, so an empty answer means an empty queue."""
-        try:
+        with translated("SQS", "ReceiveMessage"):
             response = self.client.receive_message(
                 QueueUrl=self.queue_url,
                 MaxNumberOfMessages=10,
                 VisibilityTimeout=visibility_timeout,
                 WaitTimeSeconds=1,
             )
-        except (ClientError, BotoCoreError) as e:
-            raise translate(e, "SQS", "ReceiveMessage") from e
         return [
             QueuedMessage(str(m["ReceiptHandle"]), str(m.get("Body", "")), str(m.get("MessageId", "")))
             for m in response.get("Messages", [])
         ]
 
     def delete(self, message: QueuedMessage) -> None:
-        try:
+        with translated("SQS", "DeleteMessage"):
             self.client.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message.receipt_handle)
-        except (ClientError, BotoCoreError) as e:
-            raise translate(e, "SQS", "DeleteMessage") from e
 
 
 @dataclass
