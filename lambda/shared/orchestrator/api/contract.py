@@ -136,3 +136,14 @@ def declare(router: Router, route: Route) -> Callable[[Handler], Handler]:
         return handler
 
     return register
+
+
+def declare_reader(router: Router, route: Route, read: Callable[..., Any]) -> None:
+    """Declare ``route`` answered by ``read(deps, <its path ids>, **<its query>)``: a route that only
+    hands its checked ids and parsed query (each parameter by its name) to one operation."""
+
+    def handler(request: Request) -> Any:
+        return read(request.deps, *request.path.values(), **request.query)
+
+    handler.__name__ = read.__name__
+    declare(router, route)(handler)
