@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from execution_utils import ActionStatus, ActionType
 from orchestrator.actions import base
 from orchestrator.actions.ssm_documents import DOCUMENT_NAME, PARAMETERS, document_problems
-from orchestrator.aws.ports import SsmPort
+from orchestrator.aws.ports import Command, SsmPort
 from orchestrator.aws.ssm import COMMAND_ENDED
 from orchestrator.config import Config
 from orchestrator.model import ActionRecord
@@ -36,13 +36,15 @@ class CommandRunner:
             )
         command_ids = base.call_service(
             lambda: self.ssm.send_command(
-                document=action["documentName"],
-                instance_ids=context.instance_ids,
-                parameters=base.render_parameters(
-                    action.get("parameters") or {}, context, base.shell_quote_for(action["documentName"])
-                ),
-                timeout_seconds=action["timeoutSeconds"],
-                comment=f"drs-orchestrator {context.event['executionId'][:8]} {action['name']}",
+                Command(
+                    document=action["documentName"],
+                    instance_ids=context.instance_ids,
+                    parameters=base.render_parameters(
+                        action.get("parameters") or {}, context, base.shell_quote_for(action["documentName"])
+                    ),
+                    timeout_seconds=action["timeoutSeconds"],
+                    comment=f"drs-orchestrator {context.event['executionId'][:8]} {action['name']}",
+                )
             )
         )
         if isinstance(command_ids, base.Outcome):

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 
 from orchestrator.aws.drs import chunks
 from orchestrator.aws.errors import translated
+from orchestrator.aws.ports import Command
 
 MAX_INSTANCES_PER_COMMAND = 50  # SendCommand's InstanceIds limit
 COMMAND_ENDED = frozenset({"Success", "Failed", "TimedOut", "Cancelled", "Undeliverable", "Terminated"})
@@ -20,25 +21,17 @@ class Ssm:
     def __init__(self, client: SSMClient):
         self.client = client
 
-    def send_command(
-        self,
-        *,
-        document: str,
-        instance_ids: Sequence[str],
-        parameters: Mapping[str, list[str]],
-        timeout_seconds: int,
-        comment: str,
-    ) -> list[str]:
+    def send_command(self, command: Command) -> list[str]:
         """One command per 50 instances; their ids."""
         ids = []
-        for chunk in chunks(list(instance_ids), MAX_INSTANCES_PER_COMMAND):
+        for chunk in chunks(list(command.instance_ids), MAX_INSTANCES_PER_COMMAND):
             with translated("SSM", "SendCommand"):
                 response = self.client.send_command(
-                    DocumentName=document,
+                    DocumentName=command.document,
                     InstanceIds=chunk,
-                    Parameters=dict(parameters),
-                    TimeoutSeconds=max(30, int(timeout_seconds)),
-                    Comment=comment[:100],
+                    Parameters=dict(command.parameters),
+                    TimeoutSeconds=max(30, int(command.timeout_seconds)),
+                    Comment=command.comment[:100],
                 )
             ids.append(response["Command"]["CommandId"])
         return ids
