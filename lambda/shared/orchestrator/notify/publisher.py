@@ -73,12 +73,19 @@ class NotifierConfig:
         )
 
 
-class SnsPublisher:
-    """Publishes a status change to the topic: a per-protocol JSON message with attributes."""
+class _Channel:
+    """A channel a status change goes out on: an injected client and where it sends (the topic, the
+    event bus). ``payload(change)`` is what a dead letter keeps to send it again; ``send(payload)``
+    delivers one, raising a domain error when the service refuses."""
 
-    def __init__(self, client: Any, topic_arn: str):
+    def __init__(self, client: Any, target: str):
         self.client = client
-        self.topic_arn = topic_arn
+        self.target = target
+
+
+class SnsPublisher(_Channel):
+    """Publishes a status change to the topic (the target): a per-protocol JSON message with
+    attributes."""
 
     @staticmethod
     def payload(change: StatusChange) -> dict[str, Any]:
@@ -94,21 +101,14 @@ class SnsPublisher:
             },
         }
 
-    def publish(self, change: StatusChange) -> str:
-        return self.send(self.payload(change))
-
     def send(self, payload: dict[str, Any]) -> str:
         with translated("SNS", "Publish"):
-            response = self.client.publish(TopicArn=self.topic_arn, **payload)
+            response = self.client.publish(TopicArn=self.target, **payload)
         return str(response["MessageId"])
 
 
-class EventBusPublisher:
-    """Puts a status change on the event bus as source ``drs-orchestrator``."""
-
-    def __init__(self, client: Any, event_bus_name: str):
-        self.client = client
-        self.event_bus_name = event_bus_name
+class EventBusPublisher(_Channel):
+    """Puts a status change on the event bus (the target, by name) as source ``drs-orchestrator``."""
 
     @staticmethod
     def payload(change: StatusChange) -> dict[str, Any]:
@@ -119,15 +119,9 @@ class EventBusPublisher:
             "Detail": json.dumps(event_detail(change), ensure_ascii=False),
         }
 
-    def entry(self, change: StatusChange) -> dict[str, Any]:
-        return {**self.payload(change), "EventBusName": self.event_bus_name}
-
-    def put(self, change: StatusChange) -> str:
-        return self.send(self.payload(change))
-
     def send(self, payload: dict[str, Any]) -> str:
         with translated("EventBridge", "PutEvents"):
-            response = self.client.put_events(Entries=[{**payload, "EventBusName": self.event_bus_name}])
+            response = self.client.put_events(Entries=[{**payload, "EventBusName": self.target}])
         result = (response.get("Entries") or [{}])[0]
         if response.get("FailedEntryCount") or result.get("ErrorCode"):
             code = str(result.get("ErrorCode") or "Unknown")
