@@ -144,3 +144,14 @@ def server_failed(server: Mapping[str, Any]) -> bool:
         or server.get("launchStatus") == "FAILED"
         or "FAILED" in _phase_names(server)
     )
+
+
+def wave_heading(wave: Mapping[str, Any], section: str, count: int, noun: str) -> str:
+    """The heading of a wave's table in a section of the page (``servers``, ``runbook``): its number
+    and name, how many ``noun``s it lists, its status; anchored ``wave-<n>-<section>``."""
+    title = f"Wave {wave.get('waveNumber')} \u00b7 {wave.get('waveName')}"
+    return (
+        f'<h3 id="wave-{esc(wave.get("waveNumber"))}-{section}">{esc(title)} '
+        f'<span class="small">({count} {noun}{"s" if count != 1 else ""}, '
+        f"{status_badge(wave.get('status'))})</span></h3>"
+    )

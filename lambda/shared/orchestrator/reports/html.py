@@ -29,6 +29,7 @@ from orchestrator.reports.formatting import (
     server_failed,
     status_badge,
     table_time,
+    wave_heading,
 )
 from orchestrator.reports.gantt import MAX_CHART_SERVERS
 from orchestrator.reports.gantt_svg import chart_legend, chart_svg
@@ -271,12 +272,7 @@ def _runbook(report: Mapping[str, Any], day: date | None) -> str:
         actions = wave.get("actions") or []
         if not actions:
             continue
-        title = f"Wave {wave.get('waveNumber')} \u00b7 {wave.get('waveName')}"
-        parts.append(
-            f'<h3 id="wave-{esc(wave.get("waveNumber"))}-runbook">{esc(title)} '
-            f'<span class="small">({len(actions)} action{"s" if len(actions) != 1 else ""}, '
-            f"{status_badge(wave.get('status'))})</span></h3>"
-        )
+        parts.append(wave_heading(wave, "runbook", len(actions), "action"))
         retries = wave.get("retries")
         if isinstance(retries, int) and retries > 0:
             parts.append(

@@ -25,6 +25,7 @@ from orchestrator.reports.formatting import (
     server_name,
     status_badge,
     table_time,
+    wave_heading,
 )
 
 ACTION_LABELS = {
@@ -127,12 +128,7 @@ def servers_section(report: Mapping[str, Any], day: date | None) -> str:
     parts = []
     for wave in report["waves"]:
         servers = wave["servers"]
-        title = f"Wave {wave.get('waveNumber')} \u00b7 {wave.get('waveName')}"
-        parts.append(
-            f'<h3 id="wave-{esc(wave.get("waveNumber"))}-servers">{esc(title)} '
-            f'<span class="small">({len(servers)} server{"s" if len(servers) != 1 else ""}, '
-            f"{status_badge(wave.get('status'))})</span></h3>"
-        )
+        parts.append(wave_heading(wave, "servers", len(servers), "server"))
         if not servers:
             parts.append('<p class="none">No server in this wave.</p>')
             continue
