@@ -22,6 +22,7 @@ from execution_utils import (
     ActionStage,
     ActionStatus,
     ExecutionStatus,
+    PauseReason,
     WaveStatus,
     action_error,
     actions_at_wave_end,
@@ -46,6 +47,7 @@ from orchestrator.model import (
 )
 from orchestrator.operations.state import MachineState, machine_state
 from orchestrator.operations.timeline import action_outcome, finished_wave, note, read_for_step
+from orchestrator.store.ports import ActionWrite, Pause
 
 logger = logging.getLogger(__name__)
 
@@ -451,8 +453,10 @@ def await_approval(deps: Deps, state: dict[str, Any], task_token: str) -> dict[s
                 },
             )
         try:
-            deps.stores.executions.record_awaiting_approval(
-                execution, index, position, asked, was=action, token=task_token, now=now
+            deps.stores.executions.record_paused(
+                execution,
+                Pause(task_token, PauseReason.APPROVAL, index + 1, now, action["name"]),
+                ActionWrite(index, position, asked, was=action),
             )
         except StaleWriteError:
             continue

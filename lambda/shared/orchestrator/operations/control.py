@@ -46,7 +46,7 @@ from orchestrator.identity import fields as actor_fields
 from orchestrator.model import ActionRecord, ExecutionRecord, WaveRecord
 from orchestrator.operations.catalog import require_plan_name
 from orchestrator.operations.timeline import flush_events_or_keep, pending_event
-from orchestrator.store.ports import PauseDecision
+from orchestrator.store.ports import ActionWrite, PauseDecision
 
 logger = logging.getLogger(__name__)
 
@@ -329,7 +329,9 @@ def _approve(
     )
     if comment:
         approved["comment"] = comment
-    record = deps.stores.executions.record_approval(execution, index, position, approved, decision)
+    record = deps.stores.executions.record_resume(
+        execution, decision, ActionWrite(index, position, approved, was=action)
+    )
     logger.info(
         "approval given", extra={"executionId": execution_id, "action": action["name"], "actor": label(actor)}
     )

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from execution_utils import PauseReason
 from orchestrator.identity import ActorLike
-from orchestrator.model import PendingEvent, ServerRecord, TimelineEvent
+from orchestrator.model import ActionRecord, PendingEvent, ServerRecord, TimelineEvent
 
 PLAN_LOCK = "PLAN#"
 SERVER_LOCK = "SERVER#"
@@ -43,6 +43,17 @@ class Pause:
     wave: int
     now: str
     action: str | None = None
+
+
+@dataclass(frozen=True)
+class ActionWrite:
+    """An action's new state at ``waves[index].actions[position]``, written with a pause or a resume
+    (an APPROVAL asked, approved); ``was``: the action as read."""
+
+    index: int
+    position: int
+    action: ActionRecord
+    was: ActionRecord
 
 
 @dataclass(frozen=True)
