@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any, cast
 
@@ -235,6 +235,7 @@ def _start(at: _At, action: ActionRecord, kind: RunnerKind) -> MachineState:
     execution = deps.stores.executions.record_action(
         execution, index, position, running, was=action, unless_cancelled=True
     )
+    at = replace(at, execution=execution)  # the record as the claim left it
     number = index + 1
     try:
         # The attempt runs only once its start is on the timeline (else it is given back).
