@@ -114,7 +114,7 @@ test: setup lint validate checkov pipeline-lint build-check console console-test
 	CONSOLE_E2E_REQUIRED=1 $(PY) -m pytest tests -q -n 4 --dist loadfile
 
 demo: $(STAMP)/venv console ## A full 3-wave drill in the local sandbox, no AWS account needed
-	$(PY) -m drs_sandbox.demo
+	$(PY) -m drs_demo
 
 PORT ?= 8787
 SCENARIO ?= three-tier

@@ -140,6 +140,23 @@ class ExecutionType(StrEnum):
     RECOVERY = "RECOVERY"
 
 
+class CheckStatus(StrEnum):
+    """The result of one readiness check of a plan (operations/readiness.py)."""
+
+    PASS = "PASS"
+    WARN = "WARN"
+    FAIL = "FAIL"
+
+
+class Verdict(StrEnum):
+    """A plan's readiness, from its checks' results: any FAIL makes it NOT_READY, else any WARN
+    AT_RISK, else it is READY (operations/readiness.verdict_of)."""
+
+    READY = "READY"
+    AT_RISK = "AT_RISK"
+    NOT_READY = "NOT_READY"
+
+
 _S = ExecutionStatus
 TERMINAL_STATUSES: frozenset[ExecutionStatus] = frozenset(
     {_S.COMPLETED, _S.PARTIAL_SUCCESS, _S.FAILED, _S.CANCELLED}

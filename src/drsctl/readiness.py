@@ -16,8 +16,9 @@ from rich.console import Console
 
 from drsctl import render
 from drsctl.client import ApiClient, DrsctlError
+from execution_utils import Verdict
 
-VERDICTS = ("READY", "AT_RISK", "NOT_READY")
+VERDICTS = tuple(str(v) for v in Verdict)
 STYLE = {"READY": "green", "AT_RISK": "yellow", "NOT_READY": "red", "FAIL": "red", "WARN": "yellow"}
 
 

@@ -392,7 +392,7 @@ def test_commands_in_the_summary_are_never_split_at_80_columns_or_in_a_pipe(
 def test_make_demo_never_splits_a_command_on_a_terminal_or_in_a_file(
     sandbox: Sandbox, tmp_path: Path
 ) -> None:
-    demo = [sys.executable, "-m", "drs_sandbox.demo", "--time-scale", "600", "--poll-seconds", "0.2"]
+    demo = [sys.executable, "-m", "drs_demo", "--time-scale", "600", "--poll-seconds", "0.2"]
     resume = re.compile(rf'\$ drsctl resume {UUID} --comment "App tier checked: orders go through"')
     terminate = re.compile(rf"(?:Terminate them with: |^  )drsctl terminate {UUID}\s*$")
     # When the demo runs on an 80-column terminal

@@ -7,7 +7,7 @@ from io import StringIO
 
 from rich.console import Console
 
-from drs_sandbox.demo import run
+from drs_demo.demo import run
 
 
 def test_the_demo_runs_a_three_wave_drill_to_completion_and_cleans_up() -> None:

@@ -18,7 +18,7 @@ from orchestrator.config import Config
 from orchestrator.exceptions import ConflictError, NotFoundError, StaleWriteError
 from orchestrator.model import ExecutionRecord, ServerRecord, new_action, new_progress, server_key
 from orchestrator.store import Stores
-from orchestrator.store.ports import PauseDecision
+from orchestrator.store.ports import Pause, PauseDecision
 from orchestrator.store.readiness import server_drill_item, verdict_record
 
 pytest_plugins = ["drs_fixtures"]
@@ -97,7 +97,7 @@ def test_an_execution_is_created_once_and_read_back_whole(stores: Stores) -> Non
 def test_a_status_change_applies_only_to_the_version_read(stores: Stores) -> None:
     record = stored(stores)
     paused = stores.executions.record_paused(
-        record, token="t1", reason=PauseReason.BEFORE_WAVE, wave=2, now=NOW
+        record, Pause(token="t1", reason=PauseReason.BEFORE_WAVE, wave=2, now=NOW)
     )
     assert (paused["status"], paused["taskToken"], paused["pausedBeforeWave"]) == ("PAUSED", "t1", 2)
     assert paused["pauseReason"] == "BEFORE_WAVE" and paused["version"] == 2
@@ -108,7 +108,7 @@ def test_a_status_change_applies_only_to_the_version_read(stores: Stores) -> Non
 
 def test_resume_keeps_the_token_until_it_is_forgotten_and_only_that_token(stores: Stores) -> None:
     record = stores.executions.record_paused(
-        stored(stores), token="t1", reason=PauseReason.BEFORE_WAVE, wave=2, now=NOW
+        stored(stores), Pause(token="t1", reason=PauseReason.BEFORE_WAVE, wave=2, now=NOW)
     )
     resumed = stores.executions.record_resume(record, PauseDecision("RESUME", "alice", "ok", NOW, 30))
     assert resumed["status"] == "IN_PROGRESS" and resumed["taskToken"] == "t1"
@@ -123,7 +123,9 @@ def test_resume_keeps_the_token_until_it_is_forgotten_and_only_that_token(stores
 def test_a_cancel_records_who_and_why_and_keeps_the_paused_time_it_had(stores: Stores) -> None:
     record = stored(stores)
     record = stores.executions.record_resume(
-        stores.executions.record_paused(record, token="t", reason=PauseReason.BEFORE_WAVE, wave=2, now=NOW),
+        stores.executions.record_paused(
+            record, Pause(token="t", reason=PauseReason.BEFORE_WAVE, wave=2, now=NOW)
+        ),
         PauseDecision("RESUME", "a", None, NOW, 12),
     )
     cancelled = stores.executions.request_cancel(
@@ -527,7 +529,7 @@ def test_a_retry_or_skip_applies_only_to_a_failed_wave_of_a_paused_execution(sto
         now=NOW,
     )
     paused = stores.executions.record_paused(
-        failed, token="t", reason=PauseReason.WAVE_FAILED, wave=1, now=NOW
+        failed, Pause(token="t", reason=PauseReason.WAVE_FAILED, wave=1, now=NOW)
     )
     assert (paused["pauseReason"], paused["pausedWave"]) == ("WAVE_FAILED", 1)
     assert "pausedBeforeWave" not in paused
@@ -574,7 +576,7 @@ def outboxed(event_id: str, kind: str, actor: str = "ops") -> dict[str, Any]:
 def test_a_decision_and_its_event_are_written_together_or_not_at_all(stores: Stores) -> None:
     # Given a paused execution
     record = stores.executions.record_paused(
-        stored(stores), token="t", reason=PauseReason.BEFORE_WAVE, wave=2, now=NOW
+        stored(stores), Pause(token="t", reason=PauseReason.BEFORE_WAVE, wave=2, now=NOW)
     )
     # When a resume is recorded with its RESUMED event
     resumed = stores.executions.record_resume(

@@ -18,6 +18,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from drs_sandbox.drs import DrsApiError, DrsSimulator
+from orchestrator.aws.ports import Command
 
 
 def _operation_name(method: str) -> str:
@@ -252,16 +253,14 @@ class InMemorySsm:
     started: dict[str, dict[str, Any]] = field(default_factory=dict)
     _ids: Iterator[int] = field(default_factory=itertools.count)
 
-    def send_command(
-        self, *, document: str, instance_ids: Any, parameters: Any, timeout_seconds: int, comment: str
-    ) -> list[str]:
+    def send_command(self, command: Command) -> list[str]:
         command_id = f"cmd-{next(self._ids):04d}"
         self.commands[command_id] = {
-            "document": document,
-            "instanceIds": list(instance_ids),
-            "parameters": dict(parameters),
+            "document": command.document,
+            "instanceIds": list(command.instance_ids),
+            "parameters": dict(command.parameters),
             "sent": self.clock(),
-            "results": {i: self.results.get(i, (0, "ok")) for i in instance_ids},
+            "results": {i: self.results.get(i, (0, "ok")) for i in command.instance_ids},
         }
         return [command_id]
 

@@ -16,7 +16,16 @@ from orchestration_driver import Orchestration
 
 from execution_utils import ActionStatus, ActionType
 from orchestrator import actions
-from orchestrator.actions.base import ActionContext, ActionKind, ActionPorts, Outcome, Problem, Runner
+from orchestrator.actions.base import (
+    ActionContext,
+    ActionKind,
+    ActionPorts,
+    OperatorKind,
+    Outcome,
+    Problem,
+    Runner,
+    RunnerKind,
+)
 from orchestrator.api import schemas
 from orchestrator.config import Config
 from orchestrator.exceptions import ValidationFailedError
@@ -79,7 +88,7 @@ class CheckpointRunner:
         return Outcome(ActionStatus.SUCCEEDED, output=f"{context.event['waveName']}: {handle['noted']}")
 
 
-class CheckpointKind(ActionKind):
+class CheckpointKind(RunnerKind):
     type = "CHECKPOINT"
     fields: ClassVar[dict[str, dict[str, Any]]] = {"note": {"type": "string", "maxLength": 200}}
     required = ("note",)
@@ -151,3 +160,20 @@ def test_a_sixth_kind_runs_through_the_unchanged_operations(checkpoint: Orchestr
     assert final["status"] == "COMPLETED"
     (mark,) = final["waves"][0]["actions"]
     assert (mark["status"], mark["attempts"], mark["output"]) == ("SUCCEEDED", 1, "Web: web tier up")
+
+
+def test_every_action_type_is_carried_out_by_a_runner_or_by_an_operator() -> None:
+    """Given the registry; then each kind is one of the two ways an action happens: a runner's
+    (start and check), or an operator's (APPROVAL: no runner, the execution waits for a resume); a
+    runner's kind cannot be declared without its runner."""
+    operators = sorted(t for t, k in actions.registry.items() if isinstance(k, OperatorKind))
+    runners = sorted(t for t, k in actions.registry.items() if isinstance(k, RunnerKind))
+    assert operators == ["APPROVAL"]
+    assert runners == ["LAMBDA", "SSM_AUTOMATION", "SSM_COMMAND", "WAIT"]
+    assert not hasattr(actions.registry["APPROVAL"], "start")
+
+    class NoRunner(RunnerKind):
+        type = "NO_RUNNER"
+
+    with pytest.raises(TypeError, match="abstract"):
+        NoRunner()  # type: ignore[abstract]

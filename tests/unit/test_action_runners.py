@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,6 +20,7 @@ from orchestrator.actions.ssm_automation import AutomationRunner
 from orchestrator.actions.ssm_command import CommandRunner
 from orchestrator.actions.wait import WaitRunner
 from orchestrator.aws.functions import Invocation
+from orchestrator.aws.ports import Command
 from orchestrator.exceptions import NotFoundError
 from orchestrator.model import new_action
 
@@ -37,8 +39,8 @@ class Ssm:
         self.automation_result = automation or {}
         self.sent: list[dict[str, Any]] = []
 
-    def send_command(self, **kwargs: Any) -> list[str]:
-        self.sent.append(kwargs)
+    def send_command(self, command: Command) -> list[str]:
+        self.sent.append(asdict(command))
         return ["cmd-1"]
 
     def command_results(self, command_ids: Any) -> list[dict[str, Any]]:

@@ -31,9 +31,9 @@ STORE_MAY_USE_OF_AWS = {
     "orchestrator.aws.dynamo",
     "orchestrator.aws.errors",
 }
-# What the sandbox may use of drsctl: its API client, and (still) the plan-file loader and the
-# terminal rendering its demo shares with drsctl.
-SANDBOX_MAY_USE_OF_DRSCTL = {"drsctl.client", "drsctl.planfile", "drsctl.render"}
+# What the sandbox may use of drsctl: its API client, nothing more (it runs `drsctl plans apply` as
+# a program for a scenario's groups and plans).
+SANDBOX_MAY_USE_OF_DRSCTL = {"drsctl.client"}
 
 
 def module_name(path: Path, root: Path) -> str:
@@ -169,6 +169,15 @@ def test_the_sandbox_uses_no_more_of_drsctl_than_its_client(path: Path) -> None:
         if m.split(".")[0] == "drsctl" and m != "drsctl" and m not in SANDBOX_MAY_USE_OF_DRSCTL
     )
     assert not beyond, f"{path.name} imports {beyond}"
+
+
+@pytest.mark.parametrize(
+    "path", sorted((SRC / "drsctl").rglob("*.py")) + sorted((SRC / "drs_sandbox").rglob("*.py")), ids=str
+)
+def test_neither_drsctl_nor_the_sandbox_imports_the_demo(path: Path) -> None:
+    # The demo (drs_demo) stands above both: it starts the sandbox and drives it with drsctl's views
+    imported = imports_of(path, module_name(path, SRC))
+    assert not {m for m in imported if m.split(".")[0] == "drs_demo"}
 
 
 def test_every_module_is_in_a_layer() -> None:

@@ -13,6 +13,7 @@ from in_memory import in_memory_orchestration
 from orchestration_driver import Orchestration
 
 from execution_utils import can_terminate_execution, status_label
+from orchestrator.aws.ports import Command
 from orchestrator.exceptions import ConflictError, ValidationFailedError
 from orchestrator.operations import actions, catalog, control, waves
 from orchestrator.operations.timeline import all_events
@@ -183,10 +184,10 @@ def _fail_on(orc: Orchestration, execution_id: str, source_server_id: str) -> No
     when a command is sent)."""
     original = orc.deps.ssm.send_command  # type: ignore[attr-defined]
 
-    def send(**kwargs: Any) -> list[str]:
+    def send(command: Command) -> list[str]:
         bad = instance_of(orc, execution_id, source_server_id)
         orc.deps.ssm.results[bad] = (7, "curl: (7) Failed to connect")  # type: ignore[attr-defined]
-        return original(**kwargs)  # type: ignore[no-any-return]
+        return original(command)  # type: ignore[no-any-return]
 
     orc.deps.ssm.send_command = send  # type: ignore[attr-defined,method-assign]
 

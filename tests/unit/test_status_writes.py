@@ -13,6 +13,7 @@ import pytest
 from execution_utils import ExecutionStatus, IllegalTransitionError, PauseReason
 from orchestrator.model import ExecutionRecord, new_progress
 from orchestrator.store import Stores
+from orchestrator.store.ports import Pause
 
 SHARED = Path(__file__).resolve().parents[2] / "lambda" / "shared" / "orchestrator"
 STORE = SHARED / "store" / "executions.py"
@@ -191,11 +192,11 @@ def test_a_pause_while_paused_keeps_the_status_and_the_time_the_pause_began() ->
     # Given an execution paused before its first wave
     stores = Stores.in_memory()
     paused = stores.executions.record_paused(
-        _stored(stores, "IN_PROGRESS"), token="t1", reason=PauseReason.BEFORE_WAVE, wave=1, now=NOW
+        _stored(stores, "IN_PROGRESS"), Pause(token="t1", reason=PauseReason.BEFORE_WAVE, wave=1, now=NOW)
     )
     # When the same pause is recorded again later (a repeated step, a new token)
     again = stores.executions.record_paused(
-        paused, token="t2", reason=PauseReason.BEFORE_WAVE, wave=1, now=LATER
+        paused, Pause(token="t2", reason=PauseReason.BEFORE_WAVE, wave=1, now=LATER)
     )
     # Then it is still PAUSED since the first moment, with the new token
     assert (again["status"], again["pausedTime"], again["taskToken"]) == ("PAUSED", NOW, "t2")

@@ -1,5 +1,6 @@
 """Runbook actions: one module per action type (lambda_action, ssm_command, ssm_automation, wait,
-approval), each owning its kind (base.ActionKind: fields, defaults, limits, plan rules, runner), and
+approval), each owning its kind (base.ActionKind: fields, defaults, limits, plan rules; carried out by
+a runner, base.RunnerKind, or by an operator, base.OperatorKind), and
 the registry the operations, the plan rules and the request schema ask. A new type is one new
 module whose kind is listed in ``registry``."""
 
@@ -9,7 +10,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from orchestrator.actions.approval import ApprovalKind
-from orchestrator.actions.base import ACTION_CONTEXT_KEYS, ActionContext, ActionKind, Outcome
+from orchestrator.actions.base import (
+    ACTION_CONTEXT_KEYS,
+    ActionContext,
+    Kind,
+    OperatorKind,
+    Outcome,
+    RunnerKind,
+)
 from orchestrator.actions.lambda_action import LAMBDA_MAX_TIMEOUT_SECONDS, LambdaKind
 from orchestrator.actions.ssm_automation import AutomationKind
 from orchestrator.actions.ssm_command import CommandKind
@@ -19,19 +27,21 @@ __all__ = [
     "ACTION_CONTEXT_KEYS",
     "LAMBDA_MAX_TIMEOUT_SECONDS",
     "ActionContext",
+    "OperatorKind",
     "Outcome",
+    "RunnerKind",
     "action_fields",
     "kind_of",
     "registry",
 ]
 
 # Every action type's kind, by its type (ActionType values; the order is the one the schema lists).
-registry: dict[str, ActionKind] = {
+registry: dict[str, Kind] = {
     kind.type: kind for kind in (LambdaKind(), CommandKind(), AutomationKind(), WaitKind(), ApprovalKind())
 }
 
 
-def kind_of(action: Mapping[str, Any]) -> ActionKind:
+def kind_of(action: Mapping[str, Any]) -> Kind:
     """The kind of an action (a plan's definition or an execution's record)."""
     return registry[str(action["type"])]
 

@@ -2,8 +2,8 @@
 
 The waiting is the state machine's (a task token, like any pause: operations/actions.await_approval
 asks, approval_expired ends a wait nobody answered); the resume records who approved and their
-comment (operations/control.resume). This kind says what an approval is: an operator's decision
-(no runner), waiting as long as any pause of the plan may unless the plan says otherwise, and the
+comment (operations/control.resume). This kind says what an approval is: an action an operator
+completes (OperatorKind: no runner), waiting as long as any pause of the plan may unless the plan says otherwise, and the
 words of its timeline and its timeout."""
 
 from __future__ import annotations
@@ -12,12 +12,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from execution_utils import ActionType, format_limit
-from orchestrator.actions.base import ActionKind
+from orchestrator.actions.base import OperatorKind
 
 
-class ApprovalKind(ActionKind):
+class ApprovalKind(OperatorKind):
     type = ActionType.APPROVAL
-    waits_for_operator = True
 
     def defaults(self, options: Mapping[str, Any]) -> dict[str, Any]:
         # An approval waits as long as any pause may (the plan's pauseTimeoutMinutes).

@@ -11,15 +11,17 @@ timeouts, retries and the wave's fate, asking the action's kind (never its type 
 from __future__ import annotations
 
 import shlex
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from execution_utils import ActionStatus
 from orchestrator.aws.ports import FunctionsPort, SsmPort
 from orchestrator.config import Config
+from orchestrator.exceptions import OrchestratorError, TransientError
 from orchestrator.model import ActionRecord
 
 # The context every action gets (a LAMBDA action as its event, merged with its payload, whose keys
@@ -40,6 +42,9 @@ ACTION_CONTEXT_KEYS = frozenset(
 )
 
 
+T = TypeVar("T")
+
+
 @dataclass(frozen=True)
 class Outcome:
     status: ActionStatus  # RUNNING, SUCCEEDED, FAILED or TIMED_OUT
@@ -52,6 +57,21 @@ class Outcome:
     @property
     def ended(self) -> bool:
         return self.status is not ActionStatus.RUNNING
+
+
+def call_service(call: Callable[[], T], *, passing: Outcome | None = None) -> T | Outcome:
+    """A runner's call to its service, its errors taken as every runner takes them: a refusal (a
+    domain error but a passing one) is the attempt's FAILED outcome, with its message; a passing
+    failure (TransientError) is raised (at a start: run_action gives the attempt back and tries it
+    again later), or answered with ``passing`` (at a check: still RUNNING, asked again next turn)."""
+    try:
+        return call()
+    except TransientError:
+        if passing is None:
+            raise
+        return passing
+    except OrchestratorError as e:
+        return Outcome(ActionStatus.FAILED, error=e.message)
 
 
 class ActionContext:
@@ -109,12 +129,10 @@ Problem = tuple[str, str]
 
 class ActionKind:
     """Everything an action type means, in one place: its fields (JSON Schema properties and which of
-    them are required), its defaults, limits and plan rules, and how an attempt starts and is checked.
-    The operations, the plan rules and the request schema ask the registry (actions/__init__.py) for
-    the action's kind; none of them names a type.
-
-    A kind with ``waits_for_operator`` never starts through a runner: the state machine pauses on a
-    task token until a resume approves it (operations/actions.await_approval, control.resume)."""
+    them are required), its defaults, limits and plan rules, and how an action of it is carried out:
+    by a runner (RunnerKind: an attempt starts and is checked) or by an operator (OperatorKind: the
+    execution pauses until someone completes it). The operations, the plan rules and the request
+    schema ask the registry (actions/__init__.py) for the action's kind; none of them names a type."""
 
     type: ClassVar[str]
     # JSON Schema properties of the fields only this type's actions carry (besides name, type,
@@ -123,11 +141,6 @@ class ActionKind:
     required: ClassVar[tuple[str, ...]] = ()
     # The longest an attempt may run whatever timeoutSeconds says (None: timeoutSeconds alone).
     max_timeout_seconds: ClassVar[int | None] = None
-    # The attempt runs to its end inside start (a synchronous call): a start recorded without its
-    # result is counted lost only once the attempt's limit has passed too.
-    synchronous: ClassVar[bool] = False
-    # The action is an operator's decision (the execution pauses until a resume), not a runner's.
-    waits_for_operator: ClassVar[bool] = False
 
     def defaults(self, options: Mapping[str, Any]) -> dict[str, Any]:
         """Values for fields the definition leaves out, from the plan's ``options``, beyond the
@@ -147,18 +160,37 @@ class ActionKind:
         """The error of an attempt that ran out of time without a result of its own."""
         return f"no result within {self.limit_seconds(action)} s"
 
-    def request_words(self, action: Mapping[str, Any], wave_number: int) -> str:
-        """The timeline's words when a ``waits_for_operator`` action starts waiting."""
-        return f"waiting for {action['name']} in wave {wave_number}: resume to go on"
 
-    def runner(self, ports: ActionPorts) -> Runner:
-        raise NotImplementedError(f"a {self.type} action has no runner")
+class RunnerKind(ActionKind, ABC):
+    """An action a runner carries out: ``start`` begins an attempt (RUNNING with a handle, or already
+    ended), ``check`` looks at a RUNNING one again (operations/actions.run_action)."""
+
+    # The attempt runs to its end inside start (a synchronous call): a start recorded without its
+    # result is counted lost only once the attempt's limit has passed too.
+    synchronous: ClassVar[bool] = False
+
+    @abstractmethod
+    def runner(self, ports: ActionPorts) -> Runner: ...
 
     def start(self, action: ActionRecord, context: ActionContext, ports: ActionPorts) -> Outcome:
         return self.runner(ports).start(action, context)
 
     def check(self, action: ActionRecord, context: ActionContext, ports: ActionPorts) -> Outcome:
         return self.runner(ports).check(action, context)
+
+
+class OperatorKind(ActionKind):
+    """An action an operator completes: nothing runs; the state machine pauses on a task token
+    (operations/actions.await_approval) until a resume completes the action (control.resume) or
+    its time runs out (approval_expired)."""
+
+    def request_words(self, action: Mapping[str, Any], wave_number: int) -> str:
+        """The timeline's words when the action starts waiting for its operator."""
+        return f"waiting for {action['name']} in wave {wave_number}: resume to go on"
+
+
+# An action type's kind is one or the other.
+Kind = RunnerKind | OperatorKind
 
 
 # Context values a plan may place in SSM parameters: "{{instanceIds}}" as a whole list item expands

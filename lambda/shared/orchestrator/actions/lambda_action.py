@@ -14,7 +14,6 @@ from execution_utils import ActionStatus, ActionType
 from orchestrator.actions import base
 from orchestrator.aws.ports import FunctionsPort
 from orchestrator.config import Config
-from orchestrator.exceptions import OrchestratorError, TransientError
 from orchestrator.model import ActionRecord
 
 # A LAMBDA action is invoked synchronously inside the execution handler, whose limit is 900 s.
@@ -35,12 +34,9 @@ class LambdaRunner:
 
     def start(self, action: ActionRecord, context: base.ActionContext) -> base.Outcome:
         event = {**(action.get("payload") or {}), **context.event}
-        try:
-            invocation = self.functions.invoke(action["functionName"], event)
-        except TransientError:
-            raise
-        except OrchestratorError as e:
-            return base.Outcome(ActionStatus.FAILED, error=e.message)
+        invocation = base.call_service(lambda: self.functions.invoke(action["functionName"], event))
+        if isinstance(invocation, base.Outcome):
+            return invocation
         if invocation.timed_out:
             return base.Outcome(
                 ActionStatus.TIMED_OUT,
@@ -71,7 +67,7 @@ class LambdaRunner:
         return base.Outcome(ActionStatus.RUNNING)
 
 
-class LambdaKind(base.ActionKind):
+class LambdaKind(base.RunnerKind):
     type = ActionType.LAMBDA
     fields: ClassVar[dict[str, dict[str, Any]]] = {
         "functionName": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},

@@ -12,7 +12,6 @@ from orchestrator.actions import base
 from orchestrator.actions.ssm_documents import DOCUMENT_NAME, PARAMETERS, document_problems
 from orchestrator.aws.ports import SsmPort
 from orchestrator.config import Config
-from orchestrator.exceptions import OrchestratorError, TransientError
 from orchestrator.model import ActionRecord
 
 _RUNNING = frozenset({"Pending", "InProgress", "Waiting", "Cancelling", "RunbookInProgress", "Scheduled"})
@@ -32,25 +31,23 @@ class AutomationRunner:
         self.ssm = ssm
 
     def start(self, action: ActionRecord, context: base.ActionContext) -> base.Outcome:
-        try:
-            automation_id = self.ssm.start_automation(
+        automation_id = base.call_service(
+            lambda: self.ssm.start_automation(
                 document=action["documentName"],
                 parameters=base.render_parameters(action.get("parameters") or {}, context),
             )
-        except TransientError:
-            raise
-        except OrchestratorError as e:
-            return base.Outcome(ActionStatus.FAILED, error=e.message)
+        )
+        if isinstance(automation_id, base.Outcome):
+            return automation_id
         return base.Outcome(ActionStatus.RUNNING, handle={"automationExecutionId": automation_id})
 
     def check(self, action: ActionRecord, context: base.ActionContext) -> base.Outcome:
         automation_id = (action.get("handle") or {}).get("automationExecutionId", "")
-        try:
-            found = self.ssm.automation(automation_id)
-        except TransientError:
-            return base.Outcome(ActionStatus.RUNNING)
-        except OrchestratorError as e:
-            return base.Outcome(ActionStatus.FAILED, error=e.message)
+        found = base.call_service(
+            lambda: self.ssm.automation(automation_id), passing=base.Outcome(ActionStatus.RUNNING)
+        )
+        if isinstance(found, base.Outcome):
+            return found
         status = str(found.get("status") or "Pending")
         if status in _RUNNING:
             return base.Outcome(ActionStatus.RUNNING)
@@ -96,7 +93,7 @@ def _parameter_problems(action: Mapping[str, Any]) -> list[base.Problem]:
     return []
 
 
-class AutomationKind(base.ActionKind):
+class AutomationKind(base.RunnerKind):
     type = ActionType.SSM_AUTOMATION
     fields: ClassVar[dict[str, dict[str, Any]]] = {"documentName": DOCUMENT_NAME, "parameters": PARAMETERS}
     required = ("documentName", "parameters")

@@ -8,10 +8,9 @@ from typing import Any, ClassVar
 from execution_utils import ActionStatus, ActionType
 from orchestrator.actions import base
 from orchestrator.actions.ssm_documents import DOCUMENT_NAME, PARAMETERS, document_problems
-from orchestrator.aws.ports import SsmPort
+from orchestrator.aws.ports import Command, SsmPort
 from orchestrator.aws.ssm import COMMAND_ENDED
 from orchestrator.config import Config
-from orchestrator.exceptions import OrchestratorError, TransientError
 from orchestrator.model import ActionRecord
 
 # Run Command appends what failed after this marker, below the command's own output.
@@ -35,30 +34,31 @@ class CommandRunner:
             return base.Outcome(
                 ActionStatus.FAILED, error="the wave has no recovered instance to run the command on"
             )
-        try:
-            command_ids = self.ssm.send_command(
-                document=action["documentName"],
-                instance_ids=context.instance_ids,
-                parameters=base.render_parameters(
-                    action.get("parameters") or {}, context, base.shell_quote_for(action["documentName"])
-                ),
-                timeout_seconds=action["timeoutSeconds"],
-                comment=f"drs-orchestrator {context.event['executionId'][:8]} {action['name']}",
+        command_ids = base.call_service(
+            lambda: self.ssm.send_command(
+                Command(
+                    document=action["documentName"],
+                    instance_ids=context.instance_ids,
+                    parameters=base.render_parameters(
+                        action.get("parameters") or {}, context, base.shell_quote_for(action["documentName"])
+                    ),
+                    timeout_seconds=action["timeoutSeconds"],
+                    comment=f"drs-orchestrator {context.event['executionId'][:8]} {action['name']}",
+                )
             )
-        except TransientError:
-            raise
-        except OrchestratorError as e:
-            return base.Outcome(ActionStatus.FAILED, error=e.message)
+        )
+        if isinstance(command_ids, base.Outcome):
+            return command_ids
         return base.Outcome(ActionStatus.RUNNING, handle={"commandIds": command_ids})
 
     def check(self, action: ActionRecord, context: base.ActionContext) -> base.Outcome:
         handle = action.get("handle") or {}
-        try:
-            results = self.ssm.command_results(handle.get("commandIds") or [])
-        except TransientError:
-            return base.Outcome(ActionStatus.RUNNING)
-        except OrchestratorError as e:
-            return base.Outcome(ActionStatus.FAILED, error=e.message)
+        results = base.call_service(
+            lambda: self.ssm.command_results(handle.get("commandIds") or []),
+            passing=base.Outcome(ActionStatus.RUNNING),
+        )
+        if isinstance(results, base.Outcome):
+            return results
         if not results or any(r["status"] not in COMMAND_ENDED for r in results):
             return base.Outcome(ActionStatus.RUNNING)
 
@@ -94,7 +94,7 @@ class CommandRunner:
         return base.Outcome(status, output=output, error=error)
 
 
-class CommandKind(base.ActionKind):
+class CommandKind(base.RunnerKind):
     type = ActionType.SSM_COMMAND
     fields: ClassVar[dict[str, dict[str, Any]]] = {"documentName": DOCUMENT_NAME, "parameters": PARAMETERS}
     required = ("documentName",)

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from execution_utils import ActionStatus, ActionType
 from orchestrator import timeutil
-from orchestrator.actions.base import ActionContext, ActionKind, ActionPorts, Outcome, Runner
+from orchestrator.actions.base import ActionContext, ActionPorts, Outcome, Runner, RunnerKind
 from orchestrator.model import ActionRecord
 
 
@@ -27,7 +27,7 @@ class WaitRunner:
         return Outcome(ActionStatus.RUNNING, check_in_seconds=max(1, int(left + 0.999)))
 
 
-class WaitKind(ActionKind):
+class WaitKind(RunnerKind):
     type = ActionType.WAIT
     fields: ClassVar[dict[str, dict[str, Any]]] = {
         "durationSeconds": {"type": "integer", "minimum": 60, "maximum": 7200}

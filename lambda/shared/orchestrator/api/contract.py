@@ -114,9 +114,10 @@ def declare(router: Router, route: Route) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         def endpoint(**path: str) -> Response[str]:
             event = router.current_event
-            query = http.parse_query(
+            given = http.query_params(
                 event.query_string_parameters, route.query, event.multi_value_query_string_parameters
             )
+            query = http.parse_query(given, route.query)
             ids = {name: http.path_id(value, *PATH_IDS[name]) for name, value in path.items()}
             body = (
                 http.parse_body(event.body, bool(event.is_base64_encoded), route.body) if route.body else {}
@@ -135,3 +136,14 @@ def declare(router: Router, route: Route) -> Callable[[Handler], Handler]:
         return handler
 
     return register
+
+
+def declare_reader(router: Router, route: Route, read: Callable[..., Any]) -> None:
+    """Declare ``route`` answered by ``read(deps, <its path ids>, **<its query>)``: a route that only
+    hands its checked ids and parsed query (each parameter by its name) to one operation."""
+
+    def handler(request: Request) -> Any:
+        return read(request.deps, *request.path.values(), **request.query)
+
+    handler.__name__ = read.__name__
+    declare(router, route)(handler)

@@ -209,14 +209,9 @@ def query_params(
     return given
 
 
-def parse_query(
-    params: Mapping[str, str] | None,
-    spec: tuple[QueryParam, ...],
-    multi: Mapping[str, list[str]] | None = None,
-) -> dict[str, Any]:
-    """A route's query as it reads it: ``query_params``'s checks, then each parameter of ``spec``
-    in order parsed (or its schema's default where it is not given)."""
-    given = query_params(params, spec, multi)
+def parse_query(given: Mapping[str, str], spec: tuple[QueryParam, ...]) -> dict[str, Any]:
+    """A route's query as it reads it, from the parameters ``query_params`` let through: each
+    parameter of ``spec`` in order parsed (or its schema's default where it is not given)."""
     parsed: dict[str, Any] = {}
     for param in spec:
         if param.name in given:

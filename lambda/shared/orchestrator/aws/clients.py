@@ -7,20 +7,10 @@ variables that botocore reads itself; nothing here knows where they point.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import Any
 
 import boto3
 from botocore.config import Config as BotoConfig
-
-if TYPE_CHECKING:
-    from mypy_boto3_drs import DrsClient
-    from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_ec2 import EC2Client
-    from mypy_boto3_events import EventBridgeClient
-    from mypy_boto3_lambda import LambdaClient
-    from mypy_boto3_sns import SNSClient
-    from mypy_boto3_ssm import SSMClient
-    from mypy_boto3_stepfunctions import SFNClient
 
 _RETRIES = BotoConfig(
     retries={"mode": "adaptive", "max_attempts": 8},
@@ -55,28 +45,9 @@ _lock = threading.Lock()
 _clients: dict[str, Any] = {}
 
 
-@overload
-def client(service: Literal["drs"]) -> DrsClient: ...
-@overload
-def client(service: Literal["ec2"]) -> EC2Client: ...
-@overload
-def client(service: Literal["stepfunctions"]) -> SFNClient: ...
-@overload
-def client(service: Literal["dynamodb"]) -> DynamoDBClient: ...
-@overload
-def client(service: Literal["sns"]) -> SNSClient: ...
-@overload
-def client(service: Literal["events"]) -> EventBridgeClient: ...
-@overload
-def client(service: Literal["ssm"]) -> SSMClient: ...
-@overload
-def client(service: Literal["lambda"]) -> LambdaClient: ...
-@overload
-def client(service: str) -> Any: ...
-
-
 def client(service: str) -> Any:
-    """The process-wide client for ``service``, created at first use (typed by the boto3 stubs)."""
+    """The process-wide client for ``service``, created at first use. Each adapter states the type of
+    the client it takes (the boto3 stubs' DrsClient, SFNClient, ...), which types its calls."""
     found = _clients.get(service)
     if found is not None:
         return found

@@ -10,10 +10,8 @@ if TYPE_CHECKING:
     from mypy_boto3_drs import DrsClient
 
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from orchestrator import timeutil
-from orchestrator.aws.errors import SpecificErrors, translate
+from orchestrator.aws.errors import SpecificErrors, translated
 from orchestrator.exceptions import CapacityError, ConflictError, NotFoundError, ValidationFailedError
 
 # The DescribeX operations read through boto3's paginators.
@@ -59,10 +57,8 @@ class Drs:
         self.client = client
 
     def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
-        try:
+        with translated("DRS", _OPERATION_NAMES.get(operation, operation), _SPECIFIC):
             response: dict[str, Any] = getattr(self.client, operation)(**kwargs)
-        except (ClientError, BotoCoreError) as e:
-            raise translate(e, "DRS", _OPERATION_NAMES.get(operation, operation), _SPECIFIC) from e
         return response
 
     def _paginate(
@@ -71,13 +67,11 @@ class Drs:
         """Every item of a DescribeX operation, through boto3's paginator (which follows nextToken).
         Pages are fetched while iterating, so that is where a ClientError surfaces."""
         config = {"PaginationConfig": {"PageSize": page_size}} if page_size else {}
-        try:
+        with translated("DRS", _OPERATION_NAMES.get(operation, operation), _SPECIFIC):
             # One paginator per operation, each typed by the stubs: the pages' items are plain dicts.
             paginator: Any = self.client.get_paginator(operation)
             for page in paginator.paginate(**kwargs, **config):
                 yield from (dict(item) for item in page.get("items", []))
-        except (ClientError, BotoCoreError) as e:
-            raise translate(e, "DRS", _OPERATION_NAMES.get(operation, operation), _SPECIFIC) from e
 
     def all_source_servers(self) -> list[dict[str, Any]]:
         return list(self._paginate("describe_source_servers", page_size=200, filters={}))

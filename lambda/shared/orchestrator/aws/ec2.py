@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 from botocore.exceptions import BotoCoreError, ClientError
 
 from orchestrator.aws.drs import chunks
-from orchestrator.aws.errors import translate
+from orchestrator.aws.errors import translate, translated
 
 MAX_IDS = 200
 # What a launch template names, and how EC2 is asked whether it exists.
@@ -42,10 +42,8 @@ class Ec2:
                 "MaxResults": 1000,
             }
             while True:
-                try:
+                with translated("EC2", "DescribeInstances"):
                     page = self.client.describe_instances(**kwargs)
-                except (ClientError, BotoCoreError) as e:
-                    raise translate(e, "EC2", "DescribeInstances") from e
                 for reservation in page.get("Reservations", []):
                     for instance in reservation.get("Instances", []):
                         launch = instance.get("LaunchTime")
@@ -66,10 +64,8 @@ class Ec2:
         """Instance id -> both EC2 status checks passed."""
         result: dict[str, bool] = {}
         for chunk in chunks(sorted(set(instance_ids)), MAX_IDS):
-            try:
+            with translated("EC2", "DescribeInstanceStatus"):
                 page = self.client.describe_instance_status(InstanceIds=chunk, IncludeAllInstances=True)
-            except (ClientError, BotoCoreError) as e:
-                raise translate(e, "EC2", "DescribeInstanceStatus") from e
             for status in page.get("InstanceStatuses", []):
                 result[status["InstanceId"]] = (
                     status.get("InstanceStatus", {}).get("Status") == "ok"
@@ -110,8 +106,6 @@ class Ec2:
     def _existing(self, kind: str, ids: list[str]) -> set[str]:
         """The ids of ``ids`` EC2 knows (filtering by id tolerates unknown ones)."""
         method, operation, filter_name, items, key = _LOOKUPS[kind]
-        try:
+        with translated("EC2", operation):
             page = getattr(self.client, method)(Filters=[{"Name": filter_name, "Values": ids}])
-        except (ClientError, BotoCoreError) as e:
-            raise translate(e, "EC2", operation) from e
         return {str(item[key]) for item in page.get(items, [])}

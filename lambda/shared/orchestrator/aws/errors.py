@@ -7,7 +7,8 @@ are mapped by the adapter; anything else is a DependencyError.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -70,3 +71,13 @@ def translate(
         f"{call} failed ({code}){': ' + message if message else ''}",
         code=f"{service.upper().replace(' ', '_')}_ERROR",
     )
+
+
+@contextmanager
+def translated(service: str, operation: str, specific: SpecificErrors | None = None) -> Iterator[None]:
+    """The block calls ``service`` ``operation``: a botocore error it raises leaves it as the domain
+    error ``translate`` makes of it (raised from the botocore one)."""
+    try:
+        yield
+    except (ClientError, BotoCoreError) as e:
+        raise translate(e, service, operation, specific) from e

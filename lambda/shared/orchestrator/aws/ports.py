@@ -5,6 +5,7 @@ same protocols."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -66,18 +67,22 @@ class FunctionsPort(Protocol):
     def invoke(self, name: str, event: Mapping[str, Any]) -> Invocation: ...
 
 
+@dataclass(frozen=True)
+class Command:
+    """A Run Command request: the document, the instances it runs on, its parameters, how long it may
+    run (seconds) and the comment SSM shows with it."""
+
+    document: str
+    instance_ids: Sequence[str]
+    parameters: Mapping[str, list[str]]
+    timeout_seconds: int
+    comment: str
+
+
 class SsmPort(Protocol):
     """AWS Systems Manager: Run Command and Automation, for runbook actions."""
 
-    def send_command(
-        self,
-        *,
-        document: str,
-        instance_ids: Sequence[str],
-        parameters: Mapping[str, list[str]],
-        timeout_seconds: int,
-        comment: str,
-    ) -> list[str]: ...
+    def send_command(self, command: Command) -> list[str]: ...
 
     def command_results(self, command_ids: Sequence[str]) -> list[dict[str, Any]]: ...
 

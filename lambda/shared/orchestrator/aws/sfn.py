@@ -10,7 +10,7 @@ if TYPE_CHECKING:
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from orchestrator.aws.errors import SpecificErrors, translate
+from orchestrator.aws.errors import SpecificErrors, translate, translated
 from orchestrator.exceptions import ConflictError
 
 
@@ -28,21 +28,17 @@ class StepFunctions:
 
     def start(self, execution_id: str) -> str:
         """Start (idempotently: the name is the execution id) and return the execution ARN."""
-        try:
+        with translated("Step Functions", "StartExecution", _SPECIFIC):
             response = self.client.start_execution(
                 stateMachineArn=self.state_machine_arn,
                 name=execution_id,
                 input=json.dumps({"executionId": execution_id}),
             )
-        except (ClientError, BotoCoreError) as e:
-            raise translate(e, "Step Functions", "StartExecution", _SPECIFIC) from e
         return str(response["executionArn"])
 
     def send_action(self, task_token: str, action: str) -> None:
-        try:
+        with translated("Step Functions", "SendTaskSuccess", _SPECIFIC):
             self.client.send_task_success(taskToken=task_token, output=json.dumps({"action": action}))
-        except (ClientError, BotoCoreError) as e:
-            raise translate(e, "Step Functions", "SendTaskSuccess", _SPECIFIC) from e
 
     def describe(self, execution_arn: str) -> dict[str, Any]:
         try:

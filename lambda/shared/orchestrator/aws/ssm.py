@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from mypy_boto3_ssm import SSMClient
 
-from botocore.exceptions import BotoCoreError, ClientError
 
 from orchestrator.aws.drs import chunks
-from orchestrator.aws.errors import translate
+from orchestrator.aws.errors import translated
+from orchestrator.aws.ports import Command
 
 MAX_INSTANCES_PER_COMMAND = 50  # SendCommand's InstanceIds limit
 COMMAND_ENDED = frozenset({"Success", "Failed", "TimedOut", "Cancelled", "Undeliverable", "Terminated"})
@@ -21,28 +21,18 @@ class Ssm:
     def __init__(self, client: SSMClient):
         self.client = client
 
-    def send_command(
-        self,
-        *,
-        document: str,
-        instance_ids: Sequence[str],
-        parameters: Mapping[str, list[str]],
-        timeout_seconds: int,
-        comment: str,
-    ) -> list[str]:
+    def send_command(self, command: Command) -> list[str]:
         """One command per 50 instances; their ids."""
         ids = []
-        for chunk in chunks(list(instance_ids), MAX_INSTANCES_PER_COMMAND):
-            try:
+        for chunk in chunks(list(command.instance_ids), MAX_INSTANCES_PER_COMMAND):
+            with translated("SSM", "SendCommand"):
                 response = self.client.send_command(
-                    DocumentName=document,
+                    DocumentName=command.document,
                     InstanceIds=chunk,
-                    Parameters=dict(parameters),
-                    TimeoutSeconds=max(30, int(timeout_seconds)),
-                    Comment=comment[:100],
+                    Parameters=dict(command.parameters),
+                    TimeoutSeconds=max(30, int(command.timeout_seconds)),
+                    Comment=command.comment[:100],
                 )
-            except (ClientError, BotoCoreError) as e:
-                raise translate(e, "SSM", "SendCommand") from e
             ids.append(response["Command"]["CommandId"])
         return ids
 
@@ -51,7 +41,7 @@ class Ssm:
         results = []
         paginator = self.client.get_paginator("list_command_invocations")
         for command_id in command_ids:
-            try:
+            with translated("SSM", "ListCommandInvocations"):
                 for page in paginator.paginate(CommandId=command_id, Details=True):
                     for invocation in page.get("CommandInvocations", []):
                         plugins = invocation.get("CommandPlugins") or [{}]
@@ -63,25 +53,19 @@ class Ssm:
                                 "output": "".join(str(p.get("Output") or "") for p in plugins),
                             }
                         )
-            except (ClientError, BotoCoreError) as e:
-                raise translate(e, "SSM", "ListCommandInvocations") from e
         return results
 
     def start_automation(self, *, document: str, parameters: Mapping[str, list[str]]) -> str:
-        try:
+        with translated("SSM", "StartAutomationExecution"):
             response = self.client.start_automation_execution(
                 DocumentName=document, Parameters=dict(parameters)
             )
-        except (ClientError, BotoCoreError) as e:
-            raise translate(e, "SSM", "StartAutomationExecution") from e
         return response["AutomationExecutionId"]
 
     def automation(self, automation_id: str) -> dict[str, Any]:
         """{status, outputs, failureMessage} of an Automation execution."""
-        try:
+        with translated("SSM", "GetAutomationExecution"):
             found = self.client.get_automation_execution(AutomationExecutionId=automation_id)
-        except (ClientError, BotoCoreError) as e:
-            raise translate(e, "SSM", "GetAutomationExecution") from e
         execution = found["AutomationExecution"]
         return {
             "status": execution.get("AutomationExecutionStatus"),

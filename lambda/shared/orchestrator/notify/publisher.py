@@ -25,10 +25,9 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from botocore.exceptions import BotoCoreError, ClientError
 
 from orchestrator.aws import clients
-from orchestrator.aws.errors import TRANSIENT_CODES, translate
+from orchestrator.aws.errors import TRANSIENT_CODES, translated
 from orchestrator.config import ConfigError
 from orchestrator.exceptions import DependencyError, OrchestratorError, TransientError
 from orchestrator.notify.change import DETAIL_TYPE, SOURCE, StatusChange
@@ -74,12 +73,19 @@ class NotifierConfig:
         )
 
 
-class SnsPublisher:
-    """Publishes a status change to the topic: a per-protocol JSON message with attributes."""
+class _Channel:
+    """A channel a status change goes out on: an injected client and where it sends (the topic, the
+    event bus). ``payload(change)`` is what a dead letter keeps to send it again; ``send(payload)``
+    delivers one, raising a domain error when the service refuses."""
 
-    def __init__(self, client: Any, topic_arn: str):
+    def __init__(self, client: Any, target: str):
         self.client = client
-        self.topic_arn = topic_arn
+        self.target = target
+
+
+class SnsPublisher(_Channel):
+    """Publishes a status change to the topic (the target): a per-protocol JSON message with
+    attributes."""
 
     @staticmethod
     def payload(change: StatusChange) -> dict[str, Any]:
@@ -95,23 +101,14 @@ class SnsPublisher:
             },
         }
 
-    def publish(self, change: StatusChange) -> str:
-        return self.send(self.payload(change))
-
     def send(self, payload: dict[str, Any]) -> str:
-        try:
-            response = self.client.publish(TopicArn=self.topic_arn, **payload)
-        except (ClientError, BotoCoreError) as e:
-            raise translate(e, "SNS", "Publish") from e
+        with translated("SNS", "Publish"):
+            response = self.client.publish(TopicArn=self.target, **payload)
         return str(response["MessageId"])
 
 
-class EventBusPublisher:
-    """Puts a status change on the event bus as source ``drs-orchestrator``."""
-
-    def __init__(self, client: Any, event_bus_name: str):
-        self.client = client
-        self.event_bus_name = event_bus_name
+class EventBusPublisher(_Channel):
+    """Puts a status change on the event bus (the target, by name) as source ``drs-orchestrator``."""
 
     @staticmethod
     def payload(change: StatusChange) -> dict[str, Any]:
@@ -122,17 +119,9 @@ class EventBusPublisher:
             "Detail": json.dumps(event_detail(change), ensure_ascii=False),
         }
 
-    def entry(self, change: StatusChange) -> dict[str, Any]:
-        return {**self.payload(change), "EventBusName": self.event_bus_name}
-
-    def put(self, change: StatusChange) -> str:
-        return self.send(self.payload(change))
-
     def send(self, payload: dict[str, Any]) -> str:
-        try:
-            response = self.client.put_events(Entries=[{**payload, "EventBusName": self.event_bus_name}])
-        except (ClientError, BotoCoreError) as e:
-            raise translate(e, "EventBridge", "PutEvents") from e
+        with translated("EventBridge", "PutEvents"):
+            response = self.client.put_events(Entries=[{**payload, "EventBusName": self.target}])
         result = (response.get("Entries") or [{}])[0]
         if response.get("FailedEntryCount") or result.get("ErrorCode"):
             code = str(result.get("ErrorCode") or "Unknown")
@@ -205,38 +194,32 @@ class DeadLetterQueue:
         self.queue_url = queue_url
 
     def send(self, letter: DeadLetter) -> str:
-        try:
+        with translated("SQS", "SendMessage"):
             response = self.client.send_message(
                 QueueUrl=self.queue_url,
                 MessageBody=letter.body(),
                 MessageAttributes={"channel": {"DataType": "String", "StringValue": letter.channel}},
             )
-        except (ClientError, BotoCoreError) as e:
-            raise translate(e, "SQS", "SendMessage") from e
         return str(response["MessageId"])
 
     def receive(self, visibility_timeout: int = REPLAY_VISIBILITY_SECONDS) -> list[QueuedMessage]:
         """Up to 10 messages, hidden from other readers for ``visibility_timeout`` seconds. Long
         polling (1 s) asks every SQS server, so an empty answer means an empty queue."""
-        try:
+        with translated("SQS", "ReceiveMessage"):
             response = self.client.receive_message(
                 QueueUrl=self.queue_url,
                 MaxNumberOfMessages=10,
                 VisibilityTimeout=visibility_timeout,
                 WaitTimeSeconds=1,
             )
-        except (ClientError, BotoCoreError) as e:
-            raise translate(e, "SQS", "ReceiveMessage") from e
         return [
             QueuedMessage(str(m["ReceiptHandle"]), str(m.get("Body", "")), str(m.get("MessageId", "")))
             for m in response.get("Messages", [])
         ]
 
     def delete(self, message: QueuedMessage) -> None:
-        try:
+        with translated("SQS", "DeleteMessage"):
             self.client.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message.receipt_handle)
-        except (ClientError, BotoCoreError) as e:
-            raise translate(e, "SQS", "DeleteMessage") from e
 
 
 @dataclass

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any, cast
 
@@ -21,6 +22,7 @@ from execution_utils import (
     ActionStage,
     ActionStatus,
     ExecutionStatus,
+    PauseReason,
     WaveStatus,
     action_error,
     actions_at_wave_end,
@@ -33,7 +35,7 @@ from execution_utils import (
     within_history_budget,
 )
 from orchestrator import timeutil
-from orchestrator.actions import ActionContext, Outcome, kind_of
+from orchestrator.actions import ActionContext, OperatorKind, Outcome, RunnerKind, kind_of
 from orchestrator.deps import Deps
 from orchestrator.exceptions import StaleWriteError, TransientError
 from orchestrator.model import (
@@ -45,6 +47,7 @@ from orchestrator.model import (
 )
 from orchestrator.operations.state import MachineState, machine_state
 from orchestrator.operations.timeline import action_outcome, finished_wave, note, read_for_step
+from orchestrator.store.ports import ActionWrite, Pause
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +58,18 @@ RETRY_BACKOFF_SECONDS = (10, 30, 60, 120)
 # An action's service throttled or failing (5xx) when an attempt starts: tried again after each of
 # these (about 4 minutes in all) before the attempt counts as failed.
 TRANSIENT_BACKOFF_SECONDS = (5, 10, 20, 40, 60, 60, 60)
+
+
+@dataclass(frozen=True)
+class _At:
+    """Where a step of ``run_action`` works: the action at ``waves[index].actions[position]`` of the
+    execution as read, with the step's dependencies and state."""
+
+    deps: Deps
+    state: dict[str, Any]
+    execution: ExecutionRecord
+    index: int
+    position: int
 
 
 def _stage(state: dict[str, Any]) -> ActionStage:
@@ -158,6 +173,7 @@ def _context(deps: Deps, execution: ExecutionRecord, index: int, action: ActionR
 def _step(
     deps: Deps, state: dict[str, Any], execution: ExecutionRecord, index: int, position: int
 ) -> MachineState:
+    at = _At(deps, state, execution, index, position)
     action = execution["waves"][index]["actions"][position]
     now = deps.clock.now()
     status = ActionStatus(action["status"])
@@ -165,32 +181,29 @@ def _step(
         due = action.get("nextAttemptAt") or action.get("retryAt")
         if due and (left := timeutil.seconds_between(timeutil.iso(now), due)) > 0:
             return machine_state(state, next_step="ACTIONS", interval=int(left + 0.999))
-        if kind_of(action).waits_for_operator:
+        kind = kind_of(action)
+        if isinstance(kind, OperatorKind):
             return machine_state(
                 state, next_step="APPROVAL", pause_timeout_seconds=int(action["timeoutSeconds"])
             )
-        return _start(deps, state, execution, index=index, position=position, action=action)
+        return _start(at, action, kind)
     # RUNNING
     kind = kind_of(action)
-    if kind.waits_for_operator:
+    if isinstance(kind, OperatorKind):
         # Back from the wait without an operator's answer recorded (a resume raced): ask again.
         return machine_state(state, next_step="APPROVAL", pause_timeout_seconds=_left(action, now))
     elapsed = timeutil.seconds_between(action["attemptStartTime"], now)
     limit = kind.limit_seconds(action)
     if elapsed > limit:
         timed_out = Outcome(ActionStatus.TIMED_OUT, error=kind.timeout_error(action))
-        return _record(
-            deps, state, execution, index=index, position=position, action=action, outcome=timed_out
-        )
+        return _record(at, action, timed_out)
     if not action.get("handle"):
         if elapsed > LOST_AFTER_SECONDS + (limit if kind.synchronous else 0):
             lost = Outcome(ActionStatus.FAILED, error="the attempt's result was lost (the handler stopped)")
-            return _record(
-                deps, state, execution, index=index, position=position, action=action, outcome=lost
-            )
+            return _record(at, action, lost)
         return machine_state(state, next_step="ACTIONS", interval=deps.config.poll_min_seconds)
     outcome = kind.check(action, _context(deps, execution, index, action), deps)
-    return _record(deps, state, execution, index=index, position=position, action=action, outcome=outcome)
+    return _record(at, action, outcome)
 
 
 def _left(action: ActionRecord, now: Any) -> int:
@@ -199,17 +212,10 @@ def _left(action: ActionRecord, now: Any) -> int:
     return max(1, int(action["timeoutSeconds"] - used))
 
 
-def _start(
-    deps: Deps,
-    state: dict[str, Any],
-    execution: ExecutionRecord,
-    *,
-    index: int,
-    position: int,
-    action: ActionRecord,
-) -> MachineState:
+def _start(at: _At, action: ActionRecord, kind: RunnerKind) -> MachineState:
     """Claim the next attempt (so a twin call cannot start it too, and a cancel accepted since the
     record was read stops it: no attempt starts after a cancel), then start it."""
+    deps, execution, index, position = at.deps, at.execution, at.index, at.position
     now = deps.clock.iso()
     running = cast(
         ActionRecord,
@@ -229,6 +235,7 @@ def _start(
     execution = deps.stores.executions.record_action(
         execution, index, position, running, was=action, unless_cancelled=True
     )
+    at = replace(at, execution=execution)  # the record as the claim left it
     number = index + 1
     try:
         # The attempt runs only once its start is on the timeline (else it is given back).
@@ -247,33 +254,25 @@ def _start(
             wave=number,
             details={"action": action["name"], "stage": action["stage"], "attempt": running["attempts"]},
         )
-        outcome = kind_of(action).start(running, _context(deps, execution, index, running), deps)
+        outcome = kind.start(running, _context(deps, execution, index, running), deps)
     except TransientError as e:
-        return _not_started(deps, state, execution, index=index, position=position, action=running, error=e)
-    return _record(deps, state, execution, index=index, position=position, action=running, outcome=outcome)
+        return _not_started(at, running, e)
+    return _record(at, running, outcome)
 
 
-def _not_started(
-    deps: Deps,
-    state: dict[str, Any],
-    execution: ExecutionRecord,
-    *,
-    index: int,
-    position: int,
-    action: ActionRecord,
-    error: TransientError,
-) -> MachineState:
+def _not_started(at: _At, action: ActionRecord, error: TransientError) -> MachineState:
     """The action's service was throttled or failing (after the client's own retries): the attempt
     did not start, so it is given back and tried again after a backoff, on a later turn of the
     loop. Only when the service stays unavailable through every backoff does the attempt count as
     failed (and ``maxAttempts`` decides what follows)."""
+    deps, state, execution, index, position = at.deps, at.state, at.execution, at.index, at.position
     tries = int(action.get("transientRetries") or 0)
     if tries >= len(TRANSIENT_BACKOFF_SECONDS):
         failed = Outcome(
             ActionStatus.FAILED,
             error=f"{error.message}; still unavailable after {tries + 1} tries",
         )
-        return _record(deps, state, execution, index=index, position=position, action=action, outcome=failed)
+        return _record(at, action, failed)
     backoff = TRANSIENT_BACKOFF_SECONDS[tries]
     now = deps.clock.now()
     given_back = cast(
@@ -306,16 +305,8 @@ def _not_started(
     return machine_state(state, next_step="ACTIONS", interval=backoff)
 
 
-def _record(
-    deps: Deps,
-    state: dict[str, Any],
-    execution: ExecutionRecord,
-    *,
-    index: int,
-    position: int,
-    action: ActionRecord,
-    outcome: Outcome,
-) -> MachineState:
+def _record(at: _At, action: ActionRecord, outcome: Outcome) -> MachineState:
+    deps, state, execution, index, position = at.deps, at.state, at.execution, at.index, at.position
     now = deps.clock.now()
     if not outcome.ended:
         if outcome.handle is not None and outcome.handle != action.get("handle"):
@@ -422,13 +413,15 @@ def _stage_done(
     return machine_state(state, next_step="ADVANCE")
 
 
-def _approval_at(execution: ExecutionRecord, index: int) -> tuple[int, ActionRecord] | None:
+def _approval_at(execution: ExecutionRecord, index: int) -> tuple[int, ActionRecord, OperatorKind] | None:
+    """The wave's next action when an operator completes it: its position, record and kind."""
     wave = execution["waves"][index]
     for stage in (ActionStage.PRE, ActionStage.POST):
         position = next_action(wave, stage)
         if position is not None:
             action = wave["actions"][position]
-            return (position, action) if kind_of(action).waits_for_operator else None
+            kind = kind_of(action)
+            return (position, action, kind) if isinstance(kind, OperatorKind) else None
     return None
 
 
@@ -442,7 +435,7 @@ def await_approval(deps: Deps, state: dict[str, Any], task_token: str) -> dict[s
         if _stopped(execution) or found is None:
             deps.sfn.send_action(task_token, "CANCEL" if _stopped(execution) else "RESUME")
             return {"paused": False}
-        position, action = found
+        position, action, kind = found
         now = deps.clock.iso()
         asked = action
         if action["status"] in ACTION_STARTABLE:
@@ -461,8 +454,10 @@ def await_approval(deps: Deps, state: dict[str, Any], task_token: str) -> dict[s
                 },
             )
         try:
-            deps.stores.executions.record_awaiting_approval(
-                execution, index, position, asked, was=action, token=task_token, now=now
+            deps.stores.executions.record_paused(
+                execution,
+                Pause(task_token, PauseReason.APPROVAL, index + 1, now, action["name"]),
+                ActionWrite(index, position, asked, was=action),
             )
         except StaleWriteError:
             continue
@@ -471,7 +466,7 @@ def await_approval(deps: Deps, state: dict[str, Any], task_token: str) -> dict[s
             execution["executionId"],
             f"APPROVAL_REQUESTED#{index + 1}#{action['name']}#{asked['attempts']}",
             "APPROVAL_REQUESTED",
-            kind_of(action).request_words(action, index + 1),
+            kind.request_words(action, index + 1),
             time=now,
             wave=index + 1,
             details={"action": action["name"], "stage": action["stage"]},
@@ -489,7 +484,7 @@ def approval_expired(deps: Deps, state: dict[str, Any]) -> MachineState:
         found = _approval_at(execution, index)
         if found is None or execution["status"] != ExecutionStatus.PAUSED:
             return machine_state(state, next_step="ACTIONS")
-        position, action = found
+        position, action, kind = found
         now = deps.clock.iso()
         kept = {k: v for k, v in action.items() if k != "attemptStartTime"}
         fields: dict[str, Any] = {"status": str(ActionStatus.TIMED_OUT), "endTime": now}
@@ -501,7 +496,7 @@ def approval_expired(deps: Deps, state: dict[str, Any]) -> MachineState:
             {
                 **kept,
                 **fields,
-                "error": kind_of(action).timeout_error(action),
+                "error": kind.timeout_error(action),
                 "lastOutcome": {"status": str(ActionStatus.TIMED_OUT), "time": now, "withAttempt": False},
             },
         )

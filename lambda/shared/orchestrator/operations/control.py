@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any, cast
+from functools import partial
+from typing import Any, Literal, cast
 
 from execution_utils import (
     ActionStatus,
@@ -45,7 +46,7 @@ from orchestrator.identity import fields as actor_fields
 from orchestrator.model import ActionRecord, ExecutionRecord, WaveRecord
 from orchestrator.operations.catalog import require_plan_name
 from orchestrator.operations.timeline import flush_events_or_keep, pending_event
-from orchestrator.store.ports import PauseDecision
+from orchestrator.store.ports import ActionWrite, PauseDecision
 
 logger = logging.getLogger(__name__)
 
@@ -328,7 +329,9 @@ def _approve(
     )
     if comment:
         approved["comment"] = comment
-    record = deps.stores.executions.record_approval(execution, index, position, approved, decision)
+    record = deps.stores.executions.record_resume(
+        execution, decision, ActionWrite(index, position, approved, was=action)
+    )
     logger.info(
         "approval given", extra={"executionId": execution_id, "action": action["name"], "actor": label(actor)}
     )
@@ -349,7 +352,47 @@ def _failed_wave(execution: ExecutionRecord, action: str) -> int:
     return index
 
 
-def retry_wave(
+def _retried(
+    deps: Deps, execution: ExecutionRecord, index: int, actor: ActorLike, _comment: str | None
+) -> tuple[WaveRecord, str, dict[str, Any]]:
+    """A retry: the failed wave runs again: its failed CRITICAL servers are launched again (new DRS
+    jobs, followed with the old ones) and its failed actions rerun."""
+    servers = deps.stores.servers.wave(execution["executionId"], index + 1)
+    wave = cast(
+        WaveRecord,
+        {**wave_for_retry(execution["waves"][index], servers), **actor_fields("retriedBy", actor)},
+    )
+    relaunch = wave.get("relaunchServerIds") or []
+    what = f"{len(relaunch)} server(s) launched again" if relaunch else "its failed actions run again"
+    return wave, what, {"retry": wave["retries"], "relaunchServerIds": relaunch[:50]}
+
+
+def _skipped(
+    _deps: Deps, execution: ExecutionRecord, index: int, actor: ActorLike, comment: str | None
+) -> tuple[WaveRecord, str, dict[str, Any]]:
+    """A skip: the failed wave becomes SKIPPED and the next wave starts (the execution finishes when
+    it was the last); the execution can no longer be COMPLETED."""
+    wave = cast(
+        WaveRecord,
+        {
+            **execution["waves"][index],
+            "status": str(WaveStatus.SKIPPED),
+            **actor_fields("skippedBy", actor),
+        },
+    )
+    if comment:
+        wave["skipComment"] = comment
+    return wave, after_skip_text(execution["waves"], index), {}
+
+
+# What each decision on a failed wave makes of it (the wave as it leaves it, what happens next in
+# words, timeline details).
+_WAVE_DECISIONS = {"retry": _retried, "skip": _skipped}
+_PAST = {"retry": "retried", "skip": "skipped"}
+
+
+def decide_wave(
+    verb: Literal["retry", "skip"],
     deps: Deps,
     execution_id: str,
     *,
@@ -357,54 +400,21 @@ def retry_wave(
     comment: str | None = None,
     recovery_confirmed_plan_name: str | None = None,
 ) -> ExecutionRecord:
-    """POST /executions/{id}/retry: the failed wave runs again: its failed CRITICAL servers are
-    launched again (new DRS jobs, followed with the old ones) and its failed actions rerun. A
-    RECOVERY's wave is retried only through POST /executions/{id}/retry-recovery, with the plan's
-    name typed again (it launches production servers)."""
+    """POST /executions/{id}/retry or /skip: the operator's decision on the wave a WAVE_FAILED pause
+    waits on (``_retried``, ``_skipped``). A RECOVERY's wave is retried or skipped only through
+    POST /executions/{id}/retry-recovery or /skip-recovery, with the plan's name typed again (a retry
+    launches production servers, a skip leaves production without that wave's servers)."""
+    past = _PAST[verb]
+    check = _recovery_route(past, f"{verb}-recovery", recovery_confirmed_plan_name)
 
-    check = _recovery_route("retried", "retry-recovery", recovery_confirmed_plan_name)
+    def decided(execution: ExecutionRecord, index: int) -> tuple[WaveRecord, str, dict[str, Any]]:
+        return _WAVE_DECISIONS[verb](deps, execution, index, actor, comment)
 
-    def retried(execution: ExecutionRecord, index: int) -> tuple[WaveRecord, str, dict[str, Any]]:
-        servers = deps.stores.servers.wave(execution_id, index + 1)
-        wave = cast(
-            WaveRecord,
-            {**wave_for_retry(execution["waves"][index], servers), **actor_fields("retriedBy", actor)},
-        )
-        relaunch = wave.get("relaunchServerIds") or []
-        what = f"{len(relaunch)} server(s) launched again" if relaunch else "its failed actions run again"
-        return wave, what, {"retry": wave["retries"], "relaunchServerIds": relaunch[:50]}
-
-    return _decide(deps, execution_id, "retry", actor=actor, comment=comment, check=check, decide=retried)
+    return _decide(deps, execution_id, verb, actor=actor, comment=comment, check=check, decide=decided)
 
 
-def skip_wave(
-    deps: Deps,
-    execution_id: str,
-    *,
-    actor: ActorLike = "unknown",
-    comment: str | None = None,
-    recovery_confirmed_plan_name: str | None = None,
-) -> ExecutionRecord:
-    """POST /executions/{id}/skip: the failed wave becomes SKIPPED and the next wave starts (the
-    execution finishes when it was the last); the execution can no longer be COMPLETED. A RECOVERY's
-    wave is skipped only through POST /executions/{id}/skip-recovery, with the plan's name typed again
-    (production is left without that wave's servers)."""
-    check = _recovery_route("skipped", "skip-recovery", recovery_confirmed_plan_name)
-
-    def skipped(execution: ExecutionRecord, index: int) -> tuple[WaveRecord, str, dict[str, Any]]:
-        wave = cast(
-            WaveRecord,
-            {
-                **execution["waves"][index],
-                "status": str(WaveStatus.SKIPPED),
-                **actor_fields("skippedBy", actor),
-            },
-        )
-        if comment:
-            wave["skipComment"] = comment
-        return wave, after_skip_text(execution["waves"], index), {}
-
-    return _decide(deps, execution_id, "skip", actor=actor, comment=comment, check=check, decide=skipped)
+retry_wave = partial(decide_wave, "retry")
+skip_wave = partial(decide_wave, "skip")
 
 
 def _recovery_route(
@@ -446,7 +456,7 @@ def _decide(
     event, then the held task token delivered (the same request repeated delivers it again; any
     other decision after the first is ALREADY_DECIDED)."""
     kind = verb.upper()
-    past = {"retry": "retried", "skip": "skipped"}[verb]
+    past = _PAST[verb]
     for _attempt in range(ATTEMPTS):
         execution = deps.stores.executions.get(execution_id)
         if check:

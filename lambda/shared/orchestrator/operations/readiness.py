@@ -8,12 +8,13 @@ import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from execution_utils import (
     TERMINAL_STATUSES,
+    CheckStatus,
     ExecutionType,
+    Verdict,
     normalize_execution_status,
     recovery_time,
     verdict,
@@ -42,18 +43,6 @@ DEFAULT_MAX_DAYS_BETWEEN_DRILLS = 90
 RECOVERY_POINT_MAX_AGE_HOURS = 24
 # How many of the plan's last executions are read to find its last drills.
 EXECUTIONS_READ = 200
-
-
-class Verdict(StrEnum):
-    READY = "READY"
-    AT_RISK = "AT_RISK"
-    NOT_READY = "NOT_READY"
-
-
-class CheckStatus(StrEnum):
-    PASS = "PASS"
-    WARN = "WARN"
-    FAIL = "FAIL"
 
 
 @dataclass(frozen=True)

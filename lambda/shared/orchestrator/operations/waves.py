@@ -43,6 +43,7 @@ from orchestrator.model import (
 from orchestrator.operations.create import busy_in_drs_jobs
 from orchestrator.operations.state import MachineState, Next, machine_state
 from orchestrator.operations.timeline import note, read_for_step, started_execution, started_wave
+from orchestrator.store.ports import Pause
 
 logger = logging.getLogger(__name__)
 
@@ -176,7 +177,7 @@ def pause(deps: Deps, state: dict[str, Any], task_token: str) -> dict[str, Any]:
         now = deps.clock.iso()
         try:
             deps.stores.executions.record_paused(
-                execution, token=task_token, reason=reason, wave=index + 1, now=now
+                execution, Pause(token=task_token, reason=reason, wave=index + 1, now=now)
             )
         except StaleWriteError:
             continue

@@ -110,13 +110,16 @@ def clip(text: str, size: int) -> str:
     return text if len(text) <= size else text[: size - 1] + "\u2026"
 
 
-def html_table(
-    headers: Sequence[tuple[str, str]], rows: Iterable[str], caption: str = "", css: str = ""
-) -> str:
-    """A table; headers are (text, class) and already plain text; rows are escaped <tr> strings."""
+# A table's column header: its plain text, or (text, class) for a column with a class (``num``).
+Header = str | tuple[str, str]
+
+
+def html_table(headers: Sequence[Header], rows: Iterable[str], caption: str = "", css: str = "") -> str:
+    """A table; a header is its plain text, or (text, class) for a column with a class (``num``);
+    rows are escaped <tr> strings."""
     head = "".join(
         f'<th scope="col" class="{c}">{esc(h)}</th>' if c else f'<th scope="col">{esc(h)}</th>'
-        for h, c in headers
+        for h, c in ((h, "") if isinstance(h, str) else h for h in headers)
     )
     cap = f"<caption>{caption}</caption>" if caption else ""
     cls = f' class="{css}"' if css else ""
@@ -140,4 +143,15 @@ def server_failed(server: Mapping[str, Any]) -> bool:
         bool(server.get("error"))
         or server.get("launchStatus") == "FAILED"
         or "FAILED" in _phase_names(server)
+    )
+
+
+def wave_heading(wave: Mapping[str, Any], section: str, count: int, noun: str) -> str:
+    """The heading of a wave's table in a section of the page (``servers``, ``runbook``): its number
+    and name, how many ``noun``s it lists, its status; anchored ``wave-<n>-<section>``."""
+    title = f"Wave {wave.get('waveNumber')} \u00b7 {wave.get('waveName')}"
+    return (
+        f'<h3 id="wave-{esc(wave.get("waveNumber"))}-{section}">{esc(title)} '
+        f'<span class="small">({count} {noun}{"s" if count != 1 else ""}, '
+        f"{status_badge(wave.get('status'))})</span></h3>"
     )

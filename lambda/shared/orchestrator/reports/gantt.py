@@ -13,7 +13,6 @@ from typing import Any
 
 from execution_utils import format_duration, server_label, whole_second
 from orchestrator.reports.formatting import (
-    clip,
     duration_text,
     esc,
     parse_time,
@@ -56,23 +55,14 @@ PAUSE_FILL = "#fff1a8"
 TARGET_COLOR = "#b3261e"
 RECOVERED_COLOR = "#1b5e20"
 
-# Chart geometry, in SVG user units (the SVG scales to the page width).
-_W = 1000
-_PLOT_X0 = 215
-_PLOT_X1 = 985
-_TOP = 30
-_WAVE_ROW = 34
-_SERVER_ROW = 12
-_MORE_ROW = 14
-_AXIS = 34
 _TICK_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
 
 
-# --- the chart ----------------------------------------------------------------------------------------
+# --- the chart as data ---------------------------------------------------------------------------------
 
 
-class _Scale:
-    """Seconds since the execution's start -> x in the plot."""
+class Scale:
+    """Seconds since the execution's start: where a moment falls on the chart's time axis."""
 
     def __init__(self, start: datetime, seconds: float) -> None:
         self.start = start
@@ -80,11 +70,6 @@ class _Scale:
 
     def offset(self, moment: datetime) -> float:
         return (moment - self.start).total_seconds()
-
-    def x(self, moment: datetime | None) -> float:
-        offset = self.seconds if moment is None else self.offset(moment)
-        offset = min(max(offset, 0.0), self.seconds)
-        return _PLOT_X0 + offset / self.seconds * (_PLOT_X1 - _PLOT_X0)
 
 
 def whole_seconds(start: datetime, end: datetime) -> int:
@@ -115,21 +100,11 @@ def _tick_step(seconds: float) -> int:
     return int(seconds // 8) or 1
 
 
-def _rect(
-    x0: float, x1: float, y: float, height: float, *, fill: str, css: str, tip: str, extra: str = ""
-) -> str:
-    width = max(x1 - x0, 1.5)
-    return (
-        f'<rect class="{css}" x="{x0:.1f}" y="{y:.1f}" width="{width:.1f}" height="{height:.1f}" '
-        f'fill="{fill}"{extra}><title>{tip}</title></rect>'
-    )
-
-
 def _span_tip(
     what: str,
     start: datetime | None,
     end: datetime | None,
-    scale: _Scale,
+    scale: Scale,
     *,
     seconds: Any = None,
     raw: bool = False,
@@ -140,7 +115,7 @@ def _span_tip(
     return text if raw else esc(text)
 
 
-def _tip_text(what: str, start: datetime | None, end: datetime | None, scale: _Scale, seconds: Any) -> str:
+def _tip_text(what: str, start: datetime | None, end: datetime | None, scale: Scale, seconds: Any) -> str:
     begin = "?" if start is None else f"+{short_offset(scale.offset(start))}"
     if end is None:
         return f"{what}: from {begin}, still running"
@@ -149,62 +124,6 @@ def _tip_text(what: str, start: datetime | None, end: datetime | None, scale: _S
     else:
         length = format_duration(whole_seconds(start, end)) if start else "?"
     return f"{what}: {begin} \u2192 +{short_offset(scale.offset(end))} ({length})"
-
-
-def _server_rows(wave: Mapping[str, Any], y: float, scale: _Scale) -> tuple[str, float]:
-    parts: list[str] = []
-    for server in wave["servers"]:
-        name = str(server["name"])
-        parts.append(
-            f'<g class="server-row" data-server="{esc(server.get("sourceServerId"))}">'
-            f'<text x="{_PLOT_X0 - 8}" y="{y + 9:.1f}" class="server-label" text-anchor="end">'
-            f"{esc(clip(name, 34))}</text>"
-            f'<line x1="{_PLOT_X0}" x2="{_PLOT_X1}" y1="{y + 6:.1f}" y2="{y + 6:.1f}" class="lane"/>'
-        )
-        for phase in server["phases"]:
-            kind = str(phase["phase"])
-            start = parse_time(phase["start"])
-            if phase["mark"]:
-                color = READY_COLOR if kind == "READY" else FAILED_COLOR
-                x = scale.x(start)
-                parts.append(
-                    f'<rect class="mark mark-{kind.lower()}" x="{x - 1.5:.1f}" y="{y + 0.5:.1f}" width="3" '
-                    f'height="11" fill="{color}"{_times(phase)}><title>{esc(phase["tip"])}</title></rect>'
-                )
-                continue
-            parts.append(
-                _rect(
-                    scale.x(start),
-                    scale.x(parse_time(phase["drawnEnd"])),
-                    y + 2.5,
-                    7,
-                    fill=PHASE_COLORS.get(kind, "#bbbbbb"),
-                    css=f"phase phase-{esc(kind.lower())}",
-                    tip=esc(phase["tip"]),
-                    extra=_times(phase),
-                )
-            )
-        parts.append("</g>")
-        y += _SERVER_ROW
-    more = int(wave["moreServers"])
-    if more:
-        parts.append(
-            f'<text x="{_PLOT_X0 - 8}" y="{y + 10:.1f}" class="more" text-anchor="end">+{more} more '
-            f"server{'s' if more != 1 else ''}</text>"
-            f'<text x="{_PLOT_X0}" y="{y + 10:.1f}" class="more">not drawn (drawn: the failed, then the slowest); '
-            "every server is in the wave\u2019s servers table</text>"
-        )
-        y += _MORE_ROW
-    return "".join(parts), y
-
-
-def _times(item: Mapping[str, Any]) -> str:
-    """The span's moments as attributes (what the console's chart carries too): ``data-start``,
-    ``data-end`` (empty while it runs) and the offsets from the execution's start in seconds."""
-    return (
-        f' data-start="{esc(item.get("start") or "")}" data-end="{esc(item.get("end") or "")}"'
-        f' data-start-offset="{esc(item.get("startOffset"))}" data-end-offset="{esc(item.get("endOffset"))}"'
-    )
 
 
 def _last_moment(server: Mapping[str, Any]) -> str:
@@ -240,7 +159,7 @@ def _stage_span(wave: Mapping[str, Any], stage: str) -> tuple[datetime, datetime
     return min(starts), max(e for e in ends if e is not None)
 
 
-def _span(start: datetime, end: datetime | None, drawn_end: datetime, scale: _Scale) -> dict[str, Any]:
+def _span(start: datetime, end: datetime | None, drawn_end: datetime, scale: Scale) -> dict[str, Any]:
     """A span as the chart model keeps it: its moments (``end`` None while it runs), where its bar
     ends (``drawnEnd``: the end, or the chart's live edge) and both offsets in seconds."""
     return {
@@ -252,7 +171,7 @@ def _span(start: datetime, end: datetime | None, drawn_end: datetime, scale: _Sc
     }
 
 
-def _stages(wave: Mapping[str, Any], scale: _Scale, open_end: datetime) -> list[dict[str, Any]]:
+def _stages(wave: Mapping[str, Any], scale: Scale, open_end: datetime) -> list[dict[str, Any]]:
     """The span of the wave's pre-actions and that of its post-actions (those that ran)."""
     found = []
     for stage in ("PRE", "POST"):
@@ -274,7 +193,7 @@ def _stages(wave: Mapping[str, Any], scale: _Scale, open_end: datetime) -> list[
     return found
 
 
-def _server_model(server: Mapping[str, Any], scale: _Scale, day_end: datetime) -> dict[str, Any]:
+def _server_model(server: Mapping[str, Any], scale: Scale, day_end: datetime) -> dict[str, Any]:
     name = server_name(server)
     phases = []
     for phase in server.get("phases") or []:
@@ -314,6 +233,16 @@ def _server_model(server: Mapping[str, Any], scale: _Scale, day_end: datetime) -
     }
 
 
+def _pause_what(pause: Mapping[str, Any]) -> str:
+    """What a pause waited for, e.g. ``Paused for approval cab-ok in wave 1``."""
+    reason, wave = pause.get("reason"), pause.get("waveNumber")
+    if reason == "APPROVAL":
+        return f"Paused for approval {pause.get('action') or ''} in wave {wave}".replace("  ", " ")
+    if reason == "WAVE_FAILED":
+        return f"Paused: wave {wave} failed (retry, skip or cancel)"
+    return f"Paused before wave {pause.get('beforeWave') or wave}"
+
+
 def gantt_model(report: Mapping[str, Any]) -> dict[str, Any]:
     """The chart as data, computed once from the report model: the HTML page draws it as SVG
     (``chart_svg``) and the JSON report carries it (``gantt``) for the console to draw the same bars.
@@ -341,7 +270,7 @@ def gantt_model(report: Mapping[str, Any]) -> dict[str, Any]:
     if show_target and isinstance(target, int):
         span = max(span, float(target))
     span = max(span, 1.0) * 1.02
-    scale = _Scale(start, span)
+    scale = Scale(start, span)
     end_of_chart = start + timedelta(seconds=span)
     live_end = parse_time(report.get("generatedAt")) if not report.get("final") else None
 
@@ -436,169 +365,3 @@ def gantt_model(report: Mapping[str, Any]) -> dict[str, Any]:
             "a thinner bar per server coloured by recovery phase, pauses shaded."
         ),
     }
-
-
-def chart_svg(report: Mapping[str, Any]) -> str:
-    """The report's chart: ``gantt_model`` drawn as an inline SVG."""
-    model = gantt_model(report)
-    execution = report["execution"]
-    if model["start"] is None:
-        return '<p class="none">No start time recorded: nothing to draw.</p>'
-    start = parse_time(model["start"])
-    assert start is not None
-    span = float(model["spanSeconds"])
-    scale = _Scale(start, span)
-
-    rows: list[str] = []
-    y = float(_TOP)
-    for wave in model["waves"]:
-        number = wave["waveNumber"]
-        status = str(wave["status"])
-        rows.append(
-            f'<g class="wave-row" data-wave="{esc(number)}" data-status="{esc(status)}">'
-            f'<line x1="0" x2="{_W}" y1="{y:.1f}" y2="{y:.1f}" class="sep"/>'
-            f'<text x="{_PLOT_X0 - 8}" y="{y + 15:.1f}" class="wave-label" text-anchor="end">'
-            f"{esc(clip(str(wave['label']), 30))}</text>"
-            f'<text x="{_PLOT_X0 - 8}" y="{y + 28:.1f}" class="wave-detail" text-anchor="end">{esc(wave["detail"])}</text>'
-        )
-        if wave["start"] is not None:
-            open_end = "" if wave["end"] else ' stroke="#333" stroke-dasharray="4 3"'
-            rows.append(
-                _rect(
-                    scale.x(parse_time(wave["start"])),
-                    scale.x(parse_time(wave["drawnEnd"])),
-                    y + 8,
-                    18,
-                    fill=str(wave["color"]),
-                    css="wave-bar",
-                    tip=esc(wave["tip"]),
-                    extra=open_end + _times(wave),
-                )
-            )
-            for stage in wave["stages"]:
-                rows.append(
-                    _rect(
-                        scale.x(parse_time(stage["start"])),
-                        scale.x(parse_time(stage["drawnEnd"])),
-                        y + 27.5,
-                        4.5,
-                        fill=STAGE_COLORS[stage["stage"]],
-                        css=f"action-span action-{str(stage['stage']).lower()}",
-                        tip=esc(stage["tip"]),
-                        extra=_times(stage),
-                    )
-                )
-        else:
-            rows.append(f'<text x="{_PLOT_X0 + 4}" y="{y + 21:.1f}" class="not-run">not run</text>')
-        rows.append("</g>")
-        y += _WAVE_ROW
-        drawn, y = _server_rows(wave, y, scale)
-        rows.append(drawn)
-        y += 4
-    bottom = y
-
-    back: list[str] = []
-    for pause in model["pauses"]:
-        x0 = scale.x(parse_time(pause["start"]))
-        x1 = scale.x(parse_time(pause["end"]))
-        back.append(
-            f'<g class="pause" data-seconds="{esc(pause["seconds"])}"{_times(pause)}><rect x="{x0:.1f}" y="{_TOP - 12}" '
-            f'width="{max(x1 - x0, 2):.1f}" '
-            f'height="{bottom - _TOP + 12:.1f}" fill="{PAUSE_FILL}" fill-opacity="0.75" stroke="#c9a800" '
-            f'stroke-dasharray="3 2"><title>{esc(pause["tip"])}</title></rect>'
-            f'<text x="{x0 + 3:.1f}" y="{_TOP - 3}" class="pause-label">{esc(pause["label"])}</text></g>'
-        )
-
-    axis: list[str] = [
-        f'<line x1="{_PLOT_X0}" x2="{_PLOT_X1}" y1="{bottom:.1f}" y2="{bottom:.1f}" class="axis"/>'
-    ]
-    for tick in model["ticks"]:
-        x = _PLOT_X0 + tick["offset"] / span * (_PLOT_X1 - _PLOT_X0)
-        axis.append(
-            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{_TOP - 12}" y2="{bottom:.1f}" class="grid"/>'
-            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{bottom:.1f}" y2="{bottom + 5:.1f}" class="axis"/>'
-            f'<text x="{x:.1f}" y="{bottom + 17:.1f}" class="tick" text-anchor="middle">{esc(tick["label"])}</text>'
-        )
-    axis.append(
-        f'<text x="{_PLOT_X0 - 8}" y="{bottom + 17:.1f}" class="tick" text-anchor="end">'
-        f"{esc(model['startLabel'])}</text>"
-    )
-
-    marks: list[str] = []
-    if model["target"]:
-        x = scale.x(start + timedelta(seconds=model["target"]["offset"]))
-        marks.append(
-            f'<g class="target-line"><line x1="{x:.1f}" x2="{x:.1f}" y1="{_TOP - 14}" y2="{bottom:.1f}" '
-            f'stroke="{TARGET_COLOR}" stroke-width="1.6" stroke-dasharray="6 4"/>'
-            f'<text x="{x - 3:.1f}" y="{_TOP - 18}" class="mark-label" text-anchor="end" fill="{TARGET_COLOR}">'
-            f"{esc(model['target']['label'])}</text></g>"
-        )
-    if model["recovered"]:
-        x = scale.x(parse_time(model["recovered"]["at"]))
-        marks.append(
-            f'<g class="recovered-line"><line x1="{x:.1f}" x2="{x:.1f}" y1="{_TOP - 14}" y2="{bottom:.1f}" '
-            f'stroke="{RECOVERED_COLOR}" stroke-width="1.6"/>'
-            f'<text x="{x + 3 if x < _W - 150 else x - 3:.1f}" y="{_TOP - 18}" class="mark-label" '
-            f'text-anchor="{"start" if x < _W - 150 else "end"}" fill="{RECOVERED_COLOR}">'
-            f"{esc(model['recovered']['label'])}</text></g>"
-        )
-
-    height = bottom + _AXIS
-    style = (
-        "<style>"
-        ".wave-label{font:600 12px sans-serif;fill:#111}.wave-detail{font:10px sans-serif;fill:#444}"
-        ".server-label{font:8.5px sans-serif;fill:#333}.more{font:italic 10px sans-serif;fill:#444}"
-        ".not-run{font:italic 11px sans-serif;fill:#666}.tick{font:10px sans-serif;fill:#333}"
-        ".pause-label,.mark-label{font:600 10px sans-serif}.pause-label{fill:#6b5800}"
-        ".grid{stroke:#e3e6ea;stroke-width:1}.axis{stroke:#333;stroke-width:1}"
-        ".sep{stroke:#e8eaed;stroke-width:1}.lane{stroke:#f0f1f3;stroke-width:1}"
-        "</style>"
-    )
-    return (
-        f'<svg class="gantt" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_W} {height:.0f}" '
-        f'role="img" aria-labelledby="gantt-title gantt-desc" preserveAspectRatio="xMinYMin meet">'
-        f'<title id="gantt-title">Timeline of execution {esc(execution.get("executionId"))}</title>'
-        f'<desc id="gantt-desc">{esc(model["description"])}</desc>{style}'
-        f"{''.join(back)}{''.join(axis)}{''.join(rows)}{''.join(marks)}</svg>"
-    )
-
-
-def _pause_what(pause: Mapping[str, Any]) -> str:
-    """What a pause waited for, e.g. ``Paused for approval cab-ok in wave 1``."""
-    reason, wave = pause.get("reason"), pause.get("waveNumber")
-    if reason == "APPROVAL":
-        return f"Paused for approval {pause.get('action') or ''} in wave {wave}".replace("  ", " ")
-    if reason == "WAVE_FAILED":
-        return f"Paused: wave {wave} failed (retry, skip or cancel)"
-    return f"Paused before wave {pause.get('beforeWave') or wave}"
-
-
-def chart_legend(report: Mapping[str, Any], chart: str) -> str:
-    shown = ["COMPLETED", "FAILED", "CANCELLED", "IN_PROGRESS"]
-    if any(w.get("status") == "SKIPPED" for w in report["waves"]):
-        shown.insert(2, "SKIPPED")
-    items = [
-        f'<li><span class="swatch" style="background:{WAVE_COLORS[s]}"></span>Wave {s.replace("_", " ").lower()}</li>'
-        for s in shown
-    ]
-    items += [
-        f'<li><span class="swatch" style="background:{STAGE_COLORS[stage]}"></span>{STAGE_LABELS[stage]}</li>'
-        for stage in ("PRE", "POST")
-        if f"action-span action-{stage.lower()}" in chart
-    ]
-    items += [
-        f'<li><span class="swatch" style="background:{PHASE_COLORS[p]}"></span>{esc(PHASE_LABELS[p])}</li>'
-        for p in PHASE_COLORS
-    ]
-    items += [
-        f'<li><span class="swatch mark" style="background:{READY_COLOR}"></span>Server ready</li>',
-        f'<li><span class="swatch mark" style="background:{FAILED_COLOR}"></span>Server failed</li>',
-        f'<li><span class="swatch" style="background:{PAUSE_FILL};border-color:#c9a800"></span>Paused</li>',
-    ]
-    if 'class="target-line"' in chart:
-        items.append(
-            f'<li><span class="swatch line dashed" style="color:{TARGET_COLOR}"></span>RTO target</li>'
-        )
-    if 'class="recovered-line"' in chart:
-        items.append(f'<li><span class="swatch line" style="color:{RECOVERED_COLOR}"></span>Recovered</li>')
-    return f'<ul class="legend" aria-label="Legend">{"".join(items)}</ul>'

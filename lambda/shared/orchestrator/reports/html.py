@@ -17,6 +17,7 @@ from typing import Any
 
 from execution_utils import status_color
 from orchestrator.reports.formatting import (
+    Header,
     cell,
     duration_text,
     error_cell,
@@ -28,8 +29,10 @@ from orchestrator.reports.formatting import (
     server_failed,
     status_badge,
     table_time,
+    wave_heading,
 )
-from orchestrator.reports.gantt import MAX_CHART_SERVERS, chart_legend, chart_svg
+from orchestrator.reports.gantt import MAX_CHART_SERVERS
+from orchestrator.reports.gantt_svg import chart_legend, chart_svg
 from orchestrator.reports.html_sections import (
     STAGE_WORDS,
     instances_section,
@@ -184,19 +187,19 @@ def _waves_table(report: Mapping[str, Any], day: date | None) -> str:
             + cell("<br>".join(esc(n) for n in notes) or "-", "wrap")
             + "</tr>"
         )
-    headers = [
+    headers: list[Header] = [
         ("#", "num"),
-        ("Wave", ""),
-        ("Status", ""),
-        ("Start", ""),
-        ("End", ""),
+        "Wave",
+        "Status",
+        "Start",
+        "End",
         ("Duration", "num"),
         ("Servers", "num"),
         ("Ready", "num"),
         ("Failed", "num"),
-        ("DRS jobs", ""),
-        ("Error", ""),
-        ("Warnings", ""),
+        "DRS jobs",
+        "Error",
+        "Warnings",
     ]
     return html_table(headers, rows, css="waves")
 
@@ -254,27 +257,22 @@ def _action_result(action: Mapping[str, Any], day: date | None) -> str:
 
 def _runbook(report: Mapping[str, Any], day: date | None) -> str:
     """Each wave's runbook actions, in the order they run: what, how it went, and its evidence."""
-    headers = [
-        ("Stage", ""),
-        ("Action", ""),
-        ("Status", ""),
+    headers: list[Header] = [
+        "Stage",
+        "Action",
+        "Status",
         ("Attempts", "num"),
-        ("Start", ""),
-        ("End", ""),
+        "Start",
+        "End",
         ("Duration", "num"),
-        ("Result, output", ""),
+        "Result, output",
     ]
     parts = []
     for wave in report["waves"]:
         actions = wave.get("actions") or []
         if not actions:
             continue
-        title = f"Wave {wave.get('waveNumber')} \u00b7 {wave.get('waveName')}"
-        parts.append(
-            f'<h3 id="wave-{esc(wave.get("waveNumber"))}-runbook">{esc(title)} '
-            f'<span class="small">({len(actions)} action{"s" if len(actions) != 1 else ""}, '
-            f"{status_badge(wave.get('status'))})</span></h3>"
-        )
+        parts.append(wave_heading(wave, "runbook", len(actions), "action"))
         retries = wave.get("retries")
         if isinstance(retries, int) and retries > 0:
             parts.append(

@@ -12,6 +12,7 @@ from typing import Any
 
 from execution_utils import server_label
 from orchestrator.reports.formatting import (
+    Header,
     cell,
     clean_text,
     clip,
@@ -24,6 +25,7 @@ from orchestrator.reports.formatting import (
     server_name,
     status_badge,
     table_time,
+    wave_heading,
 )
 
 ACTION_LABELS = {
@@ -95,43 +97,38 @@ def _approvals(report: Mapping[str, Any], day: date | None) -> str:
             )
     if not rows:
         return ""
-    headers = [
+    headers: list[Header] = [
         ("Wave", "num"),
-        ("Approval", ""),
-        ("Status", ""),
-        ("Asked", ""),
-        ("Approved at", ""),
+        "Approval",
+        "Status",
+        "Asked",
+        "Approved at",
         ("Waited", "num"),
-        ("Approved by", ""),
-        ("Comment", ""),
+        "Approved by",
+        "Comment",
     ]
     return "<h3>Approvals</h3>" + html_table(headers, rows, css="approvals")
 
 
 def servers_section(report: Mapping[str, Any], day: date | None) -> str:
-    headers = [
-        ("Source server", ""),
-        ("Hostname", ""),
-        ("Impact", ""),
-        ("Launch status", ""),
-        ("Phase", ""),
-        ("Instance", ""),
-        ("Private IP", ""),
-        ("Type", ""),
-        ("Launched", ""),
-        ("Ready", ""),
+    headers: list[Header] = [
+        "Source server",
+        "Hostname",
+        "Impact",
+        "Launch status",
+        "Phase",
+        "Instance",
+        "Private IP",
+        "Type",
+        "Launched",
+        "Ready",
         ("Recovery time", "num"),
-        ("Error", ""),
+        "Error",
     ]
     parts = []
     for wave in report["waves"]:
         servers = wave["servers"]
-        title = f"Wave {wave.get('waveNumber')} \u00b7 {wave.get('waveName')}"
-        parts.append(
-            f'<h3 id="wave-{esc(wave.get("waveNumber"))}-servers">{esc(title)} '
-            f'<span class="small">({len(servers)} server{"s" if len(servers) != 1 else ""}, '
-            f"{status_badge(wave.get('status'))})</span></h3>"
-        )
+        parts.append(wave_heading(wave, "servers", len(servers), "server"))
         if not servers:
             parts.append('<p class="none">No server in this wave.</p>')
             continue
@@ -187,9 +184,7 @@ def operator_actions_section(report: Mapping[str, Any], day: date | None) -> str
         for a in report["actions"]
     ]
     actions = (
-        html_table(
-            [("Time", ""), ("Action", ""), ("Wave", "num"), ("By", ""), ("What", "")], rows, css="actions"
-        )
+        html_table(["Time", "Action", ("Wave", "num"), "By", "What"], rows, css="actions")
         if rows
         else '<p class="none">No operator action recorded.</p>'
     )
@@ -218,12 +213,12 @@ def operator_actions_section(report: Mapping[str, Any], day: date | None) -> str
         + html_table(
             [
                 ("Wave", "num"),
-                ("Waiting for", ""),
-                ("From", ""),
-                ("To", ""),
+                "Waiting for",
+                "From",
+                "To",
                 ("Length", "num"),
-                ("Ended by", ""),
-                ("Who", ""),
+                "Ended by",
+                "Who",
             ],
             pause_rows,
             css="pauses",
@@ -258,7 +253,7 @@ def jobs_section(report: Mapping[str, Any]) -> str:
                 )
     if not rows:
         return '<p class="none">No DRS job was submitted.</p>'
-    return html_table([("For", ""), ("Kind", ""), ("DRS job ids", "")], rows, css="jobs")
+    return html_table(["For", "Kind", "DRS job ids"], rows, css="jobs")
 
 
 def problems_section(report: Mapping[str, Any]) -> str:
@@ -322,7 +317,7 @@ def instances_section(report: Mapping[str, Any]) -> str:
         f"{len(listed)} recovery instance{'s' if len(listed) != 1 else ''}, {len(running)} still running"
     )
     return head + html_table(
-        [("Wave", "num"), ("Server", ""), ("EC2 instance", ""), ("DRS recovery instance", ""), ("State", "")],
+        [("Wave", "num"), "Server", "EC2 instance", "DRS recovery instance", "State"],
         rows,
         caption=esc(caption),
         css="instances",
@@ -358,7 +353,7 @@ def timeline_section(report: Mapping[str, Any], day: date | None) -> str:
         for e in events
     ]
     return html_table(
-        [("Time", ""), ("Event", ""), ("Wave", "num"), ("What happened", ""), ("By", "")],
+        ["Time", "Event", ("Wave", "num"), "What happened", "By"],
         rows,
         caption=f"{len(events)} event{'s' if len(events) != 1 else ''}, oldest first",
         css="timeline",

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from orchestrator.aws.errors import translate
+from orchestrator.aws.errors import translated
 
 
 def report_key(plan_id: str, execution_id: str, extension: str) -> str:
@@ -33,7 +31,7 @@ class S3Reports:
             ("json", json_body, "application/json"),
             ("html", html_body, "text/html; charset=utf-8"),
         ):
-            try:
+            with translated("S3", "PutObject"):
                 self.client.put_object(
                     Bucket=self.bucket,
                     Key=report_key(plan_id, execution_id, extension),
@@ -41,8 +39,6 @@ class S3Reports:
                     ContentType=content_type,
                     ServerSideEncryption="AES256",
                 )
-            except (ClientError, BotoCoreError) as e:
-                raise translate(e, "S3", "PutObject") from e
         return f"s3://{self.bucket}/{report_key(plan_id, execution_id, 'html')}"
 
     def link(self, location: str, *, expires_seconds: int) -> str | None:
@@ -52,15 +48,13 @@ class S3Reports:
         key = key_of(location, "s3", self.bucket)
         if key is None:
             return None
-        try:
+        with translated("S3", "GetObject"):
             url: str = self.client.generate_presigned_url(
                 "get_object",
                 Params={"Bucket": self.bucket, "Key": key},
                 ExpiresIn=expires_seconds,
                 HttpMethod="GET",
             )
-        except (ClientError, BotoCoreError) as e:
-            raise translate(e, "S3", "GetObject") from e
         return url
 
 

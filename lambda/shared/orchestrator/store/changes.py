@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import re
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,37 +21,52 @@ _SEGMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)((?:\[\d+\])*)")
 
 
 @dataclass(frozen=True)
-class Equals:
+class _OnPath(ABC):
+    """A condition on the value at ``path``: ``holds`` says, in memory, whether the value found there
+    (or _ABSENT) meets it; the DynamoDB backend says the same as a ConditionExpression."""
+
     path: str
-    value: Any
+
+    @abstractmethod
+    def holds(self, found: Any) -> bool: ...
 
 
 @dataclass(frozen=True)
-class OneOf:
-    path: str
+class _OnValue(_OnPath):
+    value: Any
+
+
+class Equals(_OnValue):
+    def holds(self, found: Any) -> bool:
+        return found is not _ABSENT and found == self.value
+
+
+@dataclass(frozen=True)
+class OneOf(_OnPath):
     values: tuple[Any, ...]
 
-
-@dataclass(frozen=True)
-class Missing:
-    path: str
+    def holds(self, found: Any) -> bool:
+        return found is not _ABSENT and found in self.values
 
 
-@dataclass(frozen=True)
-class MissingOrEquals:
-    path: str
-    value: Any
+class Missing(_OnPath):
+    def holds(self, found: Any) -> bool:
+        return found is _ABSENT
 
 
-@dataclass(frozen=True)
-class NotContains:
-    path: str
-    value: Any
+class MissingOrEquals(_OnValue):
+    def holds(self, found: Any) -> bool:
+        return found is _ABSENT or found == self.value
 
 
-@dataclass(frozen=True)
-class MissingOrEmpty:
-    path: str
+class NotContains(_OnValue):
+    def holds(self, found: Any) -> bool:
+        return found is _ABSENT or self.value not in found
+
+
+class MissingOrEmpty(_OnPath):
+    def holds(self, found: Any) -> bool:
+        return found is _ABSENT or len(found) == 0
 
 
 Condition = Equals | OneOf | Missing | MissingOrEquals | NotContains | MissingOrEmpty
@@ -127,18 +143,7 @@ def _parent(item: Any, path: str) -> tuple[Any, str | int]:
 
 
 def holds(item: dict[str, Any], condition: Condition) -> bool:
-    value = read(item, condition.path)
-    if isinstance(condition, Equals):
-        return value is not _ABSENT and value == condition.value
-    if isinstance(condition, OneOf):
-        return value is not _ABSENT and value in condition.values
-    if isinstance(condition, Missing):
-        return value is _ABSENT
-    if isinstance(condition, MissingOrEquals):
-        return value is _ABSENT or value == condition.value
-    if isinstance(condition, NotContains):
-        return value is _ABSENT or condition.value not in value
-    return value is _ABSENT or len(value) == 0
+    return condition.holds(read(item, condition.path))
 
 
 def apply(item: dict[str, Any], change: Change) -> dict[str, Any] | None:

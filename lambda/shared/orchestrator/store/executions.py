@@ -38,7 +38,7 @@ from orchestrator.store.changes import (
     NotContains,
     OneOf,
 )
-from orchestrator.store.ports import PauseDecision
+from orchestrator.store.ports import ActionWrite, Pause, PauseDecision
 
 RECORD_TYPE = "EXECUTION"
 
@@ -193,44 +193,20 @@ class ExecutionStore:
         return self._apply(execution, outbox.with_event(change, event))
 
     def record_paused(
-        self,
-        execution: ExecutionRecord,
-        *,
-        token: str,
-        reason: PauseReason,
-        wave: int,
-        now: str,
-        action: str | None = None,
+        self, execution: ExecutionRecord, pause: Pause, asked: ActionWrite | None = None
     ) -> ExecutionRecord:
-        """The state machine waits on ``token``: before wave ``wave`` (1-based; BEFORE_WAVE, OPERATOR),
-        on an approval in it (APPROVAL, ``action``), or after it failed (WAVE_FAILED)."""
-        change = self._paused(execution, token=token, reason=reason, wave=wave, now=now, action=action)
+        """The state machine waits on the pause's token (PAUSED, unless it already was). An
+        approval's pause (APPROVAL) also writes its action, RUNNING now (``asked``), while the wave
+        is IN_PROGRESS and the action still as read."""
+        change = self._paused(execution, pause)
+        if asked is not None:
+            index, position = asked.index, asked.position
+            change.when(
+                Equals(_wave(index, "status"), str(WaveStatus.IN_PROGRESS)),
+                *_as_read(index, position, asked.was),
+            )
+            change.set(_wave(index, f"actions[{position}]"), asked.action)
         return self._apply(execution, change)
-
-    def record_awaiting_approval(
-        self,
-        execution: ExecutionRecord,
-        index: int,
-        position: int,
-        action: ActionRecord,
-        *,
-        was: ActionRecord,
-        token: str,
-        now: str,
-    ) -> ExecutionRecord:
-        """PAUSED for the APPROVAL action at ``waves[index].actions[position]``, now RUNNING."""
-        change = self._paused(
-            execution,
-            token=token,
-            reason=PauseReason.APPROVAL,
-            wave=index + 1,
-            now=now,
-            action=action["name"],
-        )
-        change.when(
-            Equals(_wave(index, "status"), str(WaveStatus.IN_PROGRESS)), *_as_read(index, position, was)
-        )
-        return self._apply(execution, change.set(_wave(index, f"actions[{position}]"), action))
 
     def record_approval_expired(
         self,
@@ -250,16 +226,8 @@ class ExecutionStore:
         change.remove("taskToken", "taskActionTime")
         return self._apply(execution, change.set(_wave(index, f"actions[{position}]"), action))
 
-    def _paused(
-        self,
-        execution: ExecutionRecord,
-        *,
-        token: str,
-        reason: PauseReason,
-        wave: int,
-        now: str,
-        action: str | None,
-    ) -> Change:
+    def _paused(self, execution: ExecutionRecord, pause: Pause) -> Change:
+        token, reason, wave, now, action = pause.token, pause.reason, pause.wave, pause.now, pause.action
         change = self._versioned(execution).set("taskToken", token).set("pausedWave", wave)
         change.set("pauseReason", str(reason)).set("pausedAction", action)
         before = reason in (PauseReason.BEFORE_WAVE, PauseReason.OPERATOR)
@@ -294,21 +262,16 @@ class ExecutionStore:
         change.set("taskActionTime", now).set("pausedSeconds", decision.paused_seconds)
         return outbox.with_event(change, decision.event)
 
-    def record_resume(self, execution: ExecutionRecord, decision: PauseDecision) -> ExecutionRecord:
-        return self._apply(execution, self._resumed(execution, decision))
-
-    def record_approval(
-        self,
-        execution: ExecutionRecord,
-        index: int,
-        position: int,
-        action: ActionRecord,
-        decision: PauseDecision,
+    def record_resume(
+        self, execution: ExecutionRecord, decision: PauseDecision, approved: ActionWrite | None = None
     ) -> ExecutionRecord:
-        """The resume that approves the APPROVAL action waiting at ``waves[index].actions[position]``."""
+        """IN_PROGRESS again by an operator's word. A resume that approves the APPROVAL action waiting
+        (``approved``) also writes its end, while it is still RUNNING."""
         change = self._resumed(execution, decision)
-        change.when(Equals(_action(index, position, "status"), str(ActionStatus.RUNNING)))
-        change.set(_wave(index, f"actions[{position}]"), action)
+        if approved is not None:
+            index, position = approved.index, approved.position
+            change.when(Equals(_action(index, position, "status"), str(ActionStatus.RUNNING)))
+            change.set(_wave(index, f"actions[{position}]"), approved.action)
         return self._apply(execution, change)
 
     def record_wave_decision(

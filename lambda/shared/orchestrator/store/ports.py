@@ -10,8 +10,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from execution_utils import PauseReason
 from orchestrator.identity import ActorLike
-from orchestrator.model import PendingEvent, ServerRecord, TimelineEvent
+from orchestrator.model import ActionRecord, PendingEvent, ServerRecord, TimelineEvent
 
 PLAN_LOCK = "PLAN#"
 SERVER_LOCK = "SERVER#"
@@ -30,6 +31,29 @@ def plan_lock_id(plan_id: str) -> str:
 def name_key(name: str) -> str:
     """The key that makes a name unique, case-insensitively."""
     return NAME_PREFIX + name.strip().lower()
+
+
+@dataclass(frozen=True)
+class Pause:
+    """The state machine waits on ``token``: before wave ``wave`` (1-based; BEFORE_WAVE, OPERATOR), on
+    an approval in it (APPROVAL, the action's name ``action``), or after it failed (WAVE_FAILED)."""
+
+    token: str
+    reason: PauseReason
+    wave: int
+    now: str
+    action: str | None = None
+
+
+@dataclass(frozen=True)
+class ActionWrite:
+    """An action's new state at ``waves[index].actions[position]``, written with a pause or a resume
+    (an APPROVAL asked, approved); ``was``: the action as read."""
+
+    index: int
+    position: int
+    action: ActionRecord
+    was: ActionRecord
 
 
 @dataclass(frozen=True)

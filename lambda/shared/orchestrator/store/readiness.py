@@ -90,17 +90,14 @@ class DynamoReadiness:
 
     def mark_announced(self, plan_id: str, changed_at: str, channel: str) -> bool:
         """The change of ``changed_at`` went out on ``channel`` (False: a newer change replaced it)."""
-        expr = Expression().append("announced", [channel])
-        condition = f"{expr.name('changedAt')} = {expr.value(changed_at)}"
-        try:
-            self.table.update({_KEY: PLAN_PREFIX + plan_id}, expr, condition=condition)
-        except StaleWriteError:
-            return False
-        return True
+        return self._update_change(plan_id, changed_at, Expression().append("announced", [channel]))
 
     def clear_pending(self, plan_id: str, changed_at: str) -> bool:
         """The change of ``changed_at`` was announced (False: a newer change replaced it)."""
-        expr = Expression().remove("notifyPending")
+        return self._update_change(plan_id, changed_at, Expression().remove("notifyPending"))
+
+    def _update_change(self, plan_id: str, changed_at: str, expr: Expression) -> bool:
+        """Apply ``expr`` to the plan's verdict while its change is still the one of ``changed_at``."""
         condition = f"{expr.name('changedAt')} = {expr.value(changed_at)}"
         try:
             self.table.update({_KEY: PLAN_PREFIX + plan_id}, expr, condition=condition)

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler import Response
 
 from execution_utils import ExecutionStatus, UnknownStatusError, normalize_execution_status
 from orchestrator.api import http
-from orchestrator.api.contract import Request, Route, declare, new_router
+from orchestrator.api.contract import Request, Route, declare, declare_reader, new_router
 from orchestrator.api.http import NEXT_TOKEN, QueryParam
 from orchestrator.deps import Deps
 from orchestrator.exceptions import BadRequestError
@@ -186,9 +186,7 @@ def get_report(request: Request) -> Any:
     return report.report(request.deps, execution_id)
 
 
-@declare(router, REPORT_LINK)
-def get_report_link(request: Request) -> dict[str, Any]:
-    return report.report_link(request.deps, request.path["executionId"])
+declare_reader(router, REPORT_LINK, report.report_link)
 
 
 @declare(router, RUNNING_INSTANCES)

@@ -3,10 +3,8 @@ reports them, the plans that use it, its executions)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from orchestrator.api import http
-from orchestrator.api.contract import Request, Route, declare, new_router
+from orchestrator.api.contract import Route, declare_reader, new_router
 from orchestrator.api.routes.catalog import Entity, declare_catalog
 from orchestrator.operations import groups
 
@@ -33,11 +31,5 @@ GROUP_USAGE = Route(
 )
 
 
-@declare(router, GROUP_SERVERS)
-def get_group_servers(request: Request) -> dict[str, Any]:
-    return groups.group_servers(request.deps, request.path["groupId"])
-
-
-@declare(router, GROUP_USAGE)
-def get_group_usage(request: Request) -> dict[str, Any]:
-    return groups.group_usage(request.deps, request.path["groupId"], limit=request.query["limit"])
+declare_reader(router, GROUP_SERVERS, groups.group_servers)
+declare_reader(router, GROUP_USAGE, groups.group_usage)

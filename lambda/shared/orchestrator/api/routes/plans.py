@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from orchestrator.api import http
-from orchestrator.api.contract import Request, Route, declare, new_router
+from orchestrator.api.contract import Request, Route, declare, declare_reader, new_router
 from orchestrator.api.http import QueryParam
 from orchestrator.api.routes.catalog import Entity, declare_catalog
 from orchestrator.operations import create, drill_history, readiness, report
@@ -110,16 +110,6 @@ def _started(record: Mapping[str, Any]) -> dict[str, Any]:
     return {"executionId": record["executionId"], "status": record["status"]}
 
 
-@declare(router, HISTORY)
-def get_history(request: Request) -> dict[str, Any]:
-    return report.history(request.deps, request.path["planId"], limit=request.query["limit"])
-
-
-@declare(router, READINESS)
-def get_readiness(request: Request) -> dict[str, Any]:
-    return readiness.readiness(request.deps, request.path["planId"])
-
-
-@declare(router, DRILL_HISTORY)
-def get_drill_history(request: Request) -> dict[str, Any]:
-    return drill_history.drill_history(request.deps, request.path["planId"], last=request.query["last"])
+declare_reader(router, HISTORY, report.history)
+declare_reader(router, READINESS, readiness.readiness)
+declare_reader(router, DRILL_HISTORY, drill_history.drill_history)

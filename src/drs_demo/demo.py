@@ -142,7 +142,7 @@ def run(console: Console, *, time_scale: float, poll_seconds: float) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m drs_sandbox.demo", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m drs_demo", description=__doc__.splitlines()[0])
     parser.add_argument("--time-scale", type=float, default=60.0, help="simulated seconds per real second")
     parser.add_argument("--poll-seconds", type=float, default=1.0, help="how often progress is refreshed")
     args = parser.parse_args(argv)
