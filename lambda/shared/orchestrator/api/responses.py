@@ -200,6 +200,14 @@ _EXECUTION_FIELD_SCHEMAS: dict[str, Any] = {
     "terminationRequestedBy": _nullable(STRING),
     "terminationRequestedByIdentity": IDENTITY,
     "terminationRequestedTime": _nullable(TIME),
+    "cleanupAt": {
+        **TIME,
+        "description": "When the automatic cleanup terminates this drill's recovery instances "
+        "(options.drillCleanupAfterHours after its end, moved by postpones)",
+    },
+    "cleanupPostponedBy": STRING,
+    "cleanupPostponedByIdentity": IDENTITY,
+    "cleanupPostponedTime": TIME,
     "reportLocation": _nullable(STRING),
 }
 EXECUTION = _closed(
@@ -216,6 +224,11 @@ EXECUTION = _closed(
         "canTerminate": ref("CanTerminate"),
         "recoveryTime": ref("ReportRecoveryTime"),
         "instancesTerminated": BOOLEAN,
+        "cleanupPending": {
+            "type": "boolean",
+            "description": "The automatic cleanup is still to come at cleanupAt (not yet terminated "
+            "nor being terminated)",
+        },
     },
     [
         "executionId",
@@ -231,6 +244,7 @@ EXECUTION = _closed(
         "recoveryTime",
         "pausedSeconds",
         "instancesTerminated",
+        "cleanupPending",
         "endTime",
         "lastPolledTime",
     ],

@@ -84,3 +84,24 @@ class SsmPort(Protocol):
     def start_automation(self, *, document: str, parameters: Mapping[str, list[str]]) -> str: ...
 
     def automation(self, automation_id: str) -> dict[str, Any]: ...
+
+
+class Schedules(Protocol):
+    """EventBridge Scheduler: schedules in the stack's group whose target is the execution handler,
+    with ``payload`` as its event."""
+
+    def put(
+        self,
+        name: str,
+        *,
+        expression: str,
+        payload: Mapping[str, Any],
+        timezone: str | None = None,
+        enabled: bool = True,
+        one_time: bool = False,
+        description: str = "",
+    ) -> None:
+        """Create or update (idempotent). ``one_time``: ``at(yyyy-mm-ddThh:mm:ss)``, deleted after it fires."""
+
+    def delete(self, name: str) -> None:
+        """Idempotent: a schedule that does not exist is not an error."""
