@@ -1125,7 +1125,6 @@ def recovery_time_trend(recent_p50: int | None, previous_p50: int | None) -> str
     return "STEADY"
 
 
-
 # --- automatic cleanup of a drill's recovery instances (options.drillCleanupAfterHours) -------------
 # The warning goes out this long before the cleanup (right away when that moment has passed).
 CLEANUP_WARNING_SECONDS = 3600

@@ -109,7 +109,9 @@ def names(execution_id: str) -> tuple[str, str]:
 
 
 def instance_states(env: Cleanup, execution_id: str) -> set[str]:
-    ids = [s["ec2InstanceId"] for s in env.orc.deps.stores.servers.all(execution_id) if s.get("ec2InstanceId")]
+    ids = [
+        s["ec2InstanceId"] for s in env.orc.deps.stores.servers.all(execution_id) if s.get("ec2InstanceId")
+    ]
     return {d["ec2State"] for d in env.orc.deps.ec2.instances(ids).values()}
 
 

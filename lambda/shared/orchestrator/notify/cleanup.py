@@ -101,7 +101,11 @@ def event_detail(notice: CleanupNotice) -> dict[str, Any]:
 
 def event_entry(notice: CleanupNotice) -> dict[str, Any]:
     """The PutEvents entry but the bus."""
-    return {"Source": SOURCE, "DetailType": DETAIL_TYPES[notice.kind], "Detail": json.dumps(event_detail(notice))}
+    return {
+        "Source": SOURCE,
+        "DetailType": DETAIL_TYPES[notice.kind],
+        "Detail": json.dumps(event_detail(notice)),
+    }
 
 
 class CleanupAnnouncer:

@@ -72,7 +72,11 @@ def due_at(execution: ExecutionRecord, end_time: str, *, instances_left: bool) -
 
 
 def _payload(operation: str, execution: ExecutionRecord) -> dict[str, Any]:
-    return {"operation": operation, "executionId": execution["executionId"], "cleanupAt": execution["cleanupAt"]}
+    return {
+        "operation": operation,
+        "executionId": execution["executionId"],
+        "cleanupAt": execution["cleanupAt"],
+    }
 
 
 def arrange(deps: Deps, execution: ExecutionRecord) -> None:
@@ -154,7 +158,9 @@ def _record_notice(deps: Deps, execution: ExecutionRecord, key: str) -> Executio
             execution = deps.stores.executions.get(execution["executionId"])
             if key in (execution.get("cleanupNotices") or []):
                 return execution
-    logger.warning("cleanup notice not recorded", extra={"executionId": execution["executionId"], "notice": key})
+    logger.warning(
+        "cleanup notice not recorded", extra={"executionId": execution["executionId"], "notice": key}
+    )
     return execution
 
 
@@ -206,7 +212,7 @@ def fire_cleanup(deps: Deps, event: Mapping[str, Any]) -> dict[str, Any]:
             return {"outcome": "TERMINATION_STARTED", "instances": execution.get("terminatingInstances", 0)}
         return {"outcome": "NOTHING_TO_DO"}
     # Imported here: terminate reaches finalize (through the report), which arranges cleanups.
-    from orchestrator.operations import terminate  # noqa: PLC0415
+    from orchestrator.operations import terminate
 
     try:
         record = terminate.start_termination(deps, execution["executionId"], actor=AUTOMATIC_CLEANUP)
@@ -256,7 +262,8 @@ def postpone(deps: Deps, execution_id: str, *, hours: int, actor: ActorLike) -> 
             else f"its cleanup was moved to {fresh.get('cleanupAt')} meanwhile"
         )
         raise ConflictError(
-            f"the cleanup of execution {execution_id} changed since it was read: {what}", code="CLEANUP_CHANGED"
+            f"the cleanup of execution {execution_id} changed since it was read: {what}",
+            code="CLEANUP_CHANGED",
         ) from e
     logger.info("cleanup postponed", extra={"executionId": execution_id, "cleanupAt": moved})
     arrange(deps, record)

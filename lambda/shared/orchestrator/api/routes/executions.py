@@ -324,8 +324,6 @@ _control_route(
     "later; 409 when there is none or its instances are terminated, 422 for a RECOVERY)",
     200,
     "PostponeCleanup",
-    lambda deps, eid, body, actor: cleanup.postpone(
-        deps, eid, hours=int(body["postponeHours"]), actor=actor
-    ),
+    lambda deps, eid, body, actor: cleanup.postpone(deps, eid, hours=int(body["postponeHours"]), actor=actor),
     errors=(409, 422),
 )
