@@ -341,6 +341,8 @@ class Stack:
         self.table_names: dict[str, str] = {}
         self.queue_urls: dict[str, str] = {}
         self.function_names: dict[str, str] = {}
+        # The template's EventBridge Scheduler groups: logical id -> name (moto stores their schedules).
+        self.schedule_groups: dict[str, str] = {}
         self.state_machine_arn = ""
         self.topic_arn = ""
         self._saved_env: dict[str, str | None] = {}
@@ -619,6 +621,10 @@ class Stack:
                 self.queue_urls[logical_id] = url
             elif res.get("Type") == "AWS::S3::Bucket":
                 self._create_bucket(logical_id)
+            elif res.get("Type") == "AWS::Scheduler::ScheduleGroup":
+                name = resolver.physical_id(logical_id)
+                self.client("scheduler").create_schedule_group(Name=name)
+                self.schedule_groups[logical_id] = name
         # The console's user pool and groups: created before the functions, whose environment names
         # the pool's id (moto chooses it).
         self.console_users = ConsoleUsers(

@@ -10,6 +10,7 @@ from orchestrator.aws.drs import Drs
 from orchestrator.aws.ec2 import Ec2
 from orchestrator.aws.functions import Functions
 from orchestrator.aws.ports import DrsPort, Ec2Port, FunctionsPort, Schedules, SsmPort, StateMachinePort
+from orchestrator.aws.scheduler import Scheduler
 from orchestrator.aws.sfn import StepFunctions
 from orchestrator.aws.ssm import Ssm
 from orchestrator.aws.users import CognitoUsers
@@ -39,7 +40,7 @@ class Deps:
     users: UserDirectory | None = None
     # Where a changed readiness verdict is announced (None without a topic: nothing is announced).
     announcer: Announcer | None = None
-    # EventBridge Scheduler (the stack's schedule group): the automatic cleanup's one-time schedules.
+    # The stack's EventBridge Scheduler schedules (None when the stack names no schedule group).
     schedules: Schedules | None = None
     # Where the automatic cleanup's warning and end are announced (None without a topic).
     cleanup_announcer: CleanupAnnouncer | None = None
@@ -63,6 +64,14 @@ class Deps:
                 EventBusPublisher(clients.client("events"), config.event_bus_name),
             )
             if config.topic_arn
+            else None,
+            schedules=Scheduler(
+                clients.client("scheduler"),
+                group=config.schedule_group_name,
+                target_arn=config.schedule_target_arn,
+                role_arn=config.scheduler_role_arn,
+            )
+            if config.schedule_group_name
             else None,
             cleanup_announcer=CleanupAnnouncer(
                 SnsPublisher(clients.client("sns"), config.topic_arn),

@@ -1,5 +1,5 @@
 """The ports of the AWS services the operations call besides DynamoDB. Production code uses the
-adapters in drs.py, ec2.py, sfn.py, functions.py and ssm.py; tests use in-memory versions of the
+adapters in drs.py, ec2.py, sfn.py, functions.py, ssm.py and scheduler.py; tests use in-memory versions of the
 same protocols."""
 
 from __future__ import annotations
@@ -87,8 +87,7 @@ class SsmPort(Protocol):
 
 
 class Schedules(Protocol):
-    """EventBridge Scheduler: schedules in the stack's group whose target is the execution handler,
-    with ``payload`` as its event."""
+    """EventBridge Scheduler: the stack's schedules, each invoking the execution handler with a payload."""
 
     def put(
         self,
@@ -101,7 +100,7 @@ class Schedules(Protocol):
         one_time: bool = False,
         description: str = "",
     ) -> None:
-        """Create or update (idempotent). ``one_time``: ``at(yyyy-mm-ddThh:mm:ss)``, deleted after it fires."""
+        """Create or update the schedule ``name`` (idempotent)."""
 
     def delete(self, name: str) -> None:
-        """Idempotent: a schedule that does not exist is not an error."""
+        """Delete the schedule ``name``; a missing schedule is fine (idempotent)."""
