@@ -29,6 +29,7 @@ from execution_utils import (
     postponed_cleanup_time,
 )
 from orchestrator import timeutil
+from orchestrator.aws import scheduler
 from orchestrator.deps import Deps
 from orchestrator.exceptions import (
     ConflictError,
@@ -59,7 +60,7 @@ def at_expression(moment: str) -> str:
     parsed = timeutil.parse_iso(moment)
     if parsed.microsecond:
         parsed = parsed.replace(microsecond=0) + timedelta(seconds=1)
-    return f"at({parsed.strftime('%Y-%m-%dT%H:%M:%S')})"
+    return scheduler.at_expression(parsed)
 
 
 def due_at(execution: ExecutionRecord, end_time: str, *, instances_left: bool) -> str | None:
