@@ -47,22 +47,11 @@ def notices(
     return messages, events
 
 
-def scheduler(api: Api) -> Any:
-    info = api.call("GET", "/_sandbox/info", expect=200)
-    return boto3.client("scheduler", endpoint_url=info["awsEndpoint"], region_name="us-east-1")
-
-
 def schedule_expression(api: Api, name: str) -> str | None:
-    """The expression of the stack's schedule ``name`` (None when there is none)."""
-    client = scheduler(api)
-    for group in client.list_schedule_groups()["ScheduleGroups"]:
-        if group["Name"] == "default":
-            continue
-        try:
-            return str(client.get_schedule(Name=name, GroupName=group["Name"])["ScheduleExpression"])
-        except client.exceptions.ResourceNotFoundException:
-            continue
-    return None
+    """The expression of the stack's schedule ``name`` as the sandbox's Scheduler holds it (None when
+    there is none)."""
+    schedules = api.call("GET", "/_sandbox/schedules", expect=200)["schedules"]
+    return next((str(s["expression"]) for s in schedules if s["name"] == name), None)
 
 
 def terminated_by_find(api: Api, execution_id: str) -> dict[str, Any]:
