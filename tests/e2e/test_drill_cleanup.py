@@ -137,8 +137,10 @@ def test_a_postpone_moves_the_cleanup_and_its_schedules(api: Api, sandbox: Sandb
     record = drill_to_the_end(api, api.plan([(api.servers(1), False)], drillCleanupAfterHours=2))
     execution_id = record["executionId"]
     warning_name, cleanup_name = f"drill-cleanup-warning-{execution_id}", f"drill-cleanup-{execution_id}"
-    assert schedule_expression(api, cleanup_name) is not None
-    assert schedule_expression(api, warning_name) is not None
+    # (finalize puts the schedules right after the final status is written)
+    until(lambda: schedule_expression(api, cleanup_name), 30, "the cleanup's schedule")
+    assert schedule_expression(api, cleanup_name) == at_expression(record["cleanupAt"])
+    assert schedule_expression(api, warning_name) == at_expression(cleanup_warning_time(record["cleanupAt"]))
     # When an operator postpones it by 3 hours with drsctl,
     postponed = drsctl(sandbox, "cleanup", execution_id, "--postpone", "3")
     # Then cleanupAt is 3 hours later, the answer says so, and both schedules moved with it.
@@ -185,6 +187,8 @@ def test_a_recovery_never_gets_a_cleanup(api: Api, sandbox: Sandbox) -> None:
     execution_id = record["executionId"]
     # Then it has no cleanup, no schedule, no notice; postponing one is refused as such (422).
     assert record["status"] == "COMPLETED" and "cleanupAt" not in record and record["cleanupPending"] is False
+    # (looked at once the report is written: WriteReport runs after finalize, which arranges cleanups)
+    until(lambda: api.execution(execution_id).get("reportLocation"), 60, "the report")
     assert schedule_expression(api, f"drill-cleanup-{execution_id}") is None
     refused = api.call("POST", f"/executions/{execution_id}/cleanup", {"postponeHours": 2}, expect=422)
     assert refused["error"]["code"] == "RECOVERY_HAS_NO_CLEANUP"

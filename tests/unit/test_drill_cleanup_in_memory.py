@@ -317,3 +317,17 @@ def test_a_drill_without_instances_gets_no_cleanup_and_postpone_says_so(env: Cle
     with pytest.raises(ConflictError) as refused:
         cleanup.postpone(env.orc.deps, record["executionId"], hours=2, actor="alice")
     assert refused.value.code == "NO_CLEANUP"
+
+
+def test_schedules_put_from_a_read_older_than_a_postpone_end_on_the_postponed_time(env: Cleanup) -> None:
+    # Given a drill's cleanup postponed while finalize was still putting the schedules it read,
+    record = drill(env, drillCleanupAfterHours=5)
+    execution_id = record["executionId"]
+    moved = cleanup.postpone(env.orc.deps, execution_id, hours=2, actor="alice")
+    # When finalize's (late) arrangement puts the schedules for the value it read,
+    cleanup.arrange(env.orc.deps, record)
+    # Then both schedules carry the record's value, the postponed one.
+    warning, final = names(execution_id)
+    assert env.schedules.schedules[final]["payload"]["cleanupAt"] == moved["cleanupAt"]
+    assert env.schedules.schedules[final]["expression"] == cleanup.at_expression(moved["cleanupAt"])
+    assert env.schedules.schedules[warning]["payload"]["cleanupAt"] == moved["cleanupAt"]

@@ -30,6 +30,7 @@ from execution_utils import (
 )
 from orchestrator import timeutil
 from orchestrator.aws import scheduler
+from orchestrator.aws.ports import Schedules
 from orchestrator.deps import Deps
 from orchestrator.exceptions import (
     ConflictError,
@@ -46,6 +47,7 @@ logger = logging.getLogger(__name__)
 CLEANUP_OPERATION = "cleanup"
 WARNING_OPERATION = "cleanup_warning"
 NOTICE_ATTEMPTS = 3
+ARRANGE_ATTEMPTS = 3
 
 
 def schedule_names(execution_id: str) -> tuple[str, str]:
@@ -84,19 +86,36 @@ def arrange(deps: Deps, execution: ExecutionRecord) -> None:
     """Put (create or update) the schedules of the execution's pending cleanup; send the warning now
     when its moment has passed. Idempotent. A schedule that cannot be put raises (a cleanup that
     never fires must not go unnoticed); a warning that cannot be sent is logged and owed to the
-    next call (its channels already sent are not sent again)."""
-    if not cleanup_pending(execution):
-        return
-    if deps.schedules is None:
-        logger.error(
-            "automatic cleanup not scheduled: the stack has no scheduler",
-            extra={"executionId": execution["executionId"]},
-        )
-        return
+    next call (its channels already sent are not sent again).
+
+    After its puts it reads the record again: when a postpone moved cleanupAt meanwhile (finalize
+    and a postpone racing, each putting the value it read), it puts the schedules again for the value
+    stored, so the schedules always end on the record's cleanupAt whoever puts last."""
+    for _attempt in range(ARRANGE_ATTEMPTS):
+        if not cleanup_pending(execution):
+            return
+        if deps.schedules is None:
+            logger.error(
+                "automatic cleanup not scheduled: the stack has no scheduler",
+                extra={"executionId": execution["executionId"]},
+            )
+            return
+        _put_schedules(deps, deps.schedules, execution)
+        fresh = deps.stores.executions.get(execution["executionId"])
+        if fresh.get("cleanupAt") == execution.get("cleanupAt"):
+            return
+        execution = fresh
+    logger.error(
+        "the schedules of an automatic cleanup may not hold its time: cleanupAt kept changing",
+        extra={"executionId": execution["executionId"], "cleanupAt": execution.get("cleanupAt")},
+    )
+
+
+def _put_schedules(deps: Deps, schedules: Schedules, execution: ExecutionRecord) -> None:
     cleanup_at = str(execution["cleanupAt"])
     warning_name, cleanup_name = schedule_names(execution["executionId"])
     described = f"{execution.get('planName') or execution['planId']} drill {execution['executionId']}"[:500]
-    deps.schedules.put(
+    schedules.put(
         cleanup_name,
         expression=at_expression(cleanup_at),
         payload=_payload(CLEANUP_OPERATION, execution),
@@ -106,7 +125,7 @@ def arrange(deps: Deps, execution: ExecutionRecord) -> None:
     )
     warn_at = cleanup_warning_time(cleanup_at)
     if timeutil.parse_iso(warn_at) > deps.clock.now():
-        deps.schedules.put(
+        schedules.put(
             warning_name,
             expression=at_expression(warn_at),
             payload=_payload(WARNING_OPERATION, execution),
@@ -117,7 +136,7 @@ def arrange(deps: Deps, execution: ExecutionRecord) -> None:
         return
     # The warning's moment has passed: a schedule left from an earlier cleanupAt goes, and the
     # warning goes out now.
-    deps.schedules.delete(warning_name)
+    schedules.delete(warning_name)
     try:
         announce(deps, execution, WARNING)
     except OrchestratorError as e:
