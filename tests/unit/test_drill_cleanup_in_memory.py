@@ -19,6 +19,7 @@ from orchestrator.exceptions import ConflictError, TransientError, ValidationFai
 from orchestrator.notify.cleanup import CleanupAnnouncer
 from orchestrator.operations import cleanup, find, terminate
 from orchestrator.operations.dispatch import run_operation
+from orchestrator.store.changes import Change
 from orchestrator.views import execution_view
 
 QUICK = {"snapshot": 30, "conversion": 60, "launch": 30, "boot": 10}
@@ -331,3 +332,25 @@ def test_schedules_put_from_a_read_older_than_a_postpone_end_on_the_postponed_ti
     assert env.schedules.schedules[final]["payload"]["cleanupAt"] == moved["cleanupAt"]
     assert env.schedules.schedules[final]["expression"] == cleanup.at_expression(moved["cleanupAt"])
     assert env.schedules.schedules[warning]["payload"]["cleanupAt"] == moved["cleanupAt"]
+
+
+def test_a_cleanup_due_while_drs_jobs_still_run_fires_again_later(env: Cleanup) -> None:
+    # Given a drill with a cleanup whose DRS jobs still ran when the cleanup fired (jobsPending),
+    record = drill(env, drillCleanupAfterHours=1)
+    execution_id = record["executionId"]
+    _warning, final = names(execution_id)
+    payload = env.schedules.fire(final)
+    env.orc.deps.stores.executions.backend.apply(  # the end as finalize records it with jobs running
+        execution_id, Change().set("jobsPending", "PENDING")
+    )
+    # When the cleanup fires, Then nothing is terminated yet and it fires again ten minutes later.
+    outcome = run_operation(env.orc.deps, payload)
+    assert outcome["outcome"] == "RETRY_LATER"
+    retry = env.schedules.schedules[cleanup.retry_schedule_name(execution_id)]
+    assert retry["payload"] == payload and retry["oneTime"] is True
+    assert "terminationStatus" not in env.orc.get(execution_id)
+    # When the jobs ended and the retry fires, Then the cleanup terminates.
+    env.orc.deps.stores.executions.backend.apply(execution_id, Change().remove("jobsPending"))
+    again = run_operation(env.orc.deps, env.schedules.fire(cleanup.retry_schedule_name(execution_id)))
+    assert again["outcome"] == "TERMINATION_STARTED"
+    assert env.orc.get(execution_id)["terminationRequestedBy"] == "automatic cleanup"

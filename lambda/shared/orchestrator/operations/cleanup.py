@@ -48,6 +48,14 @@ CLEANUP_OPERATION = "cleanup"
 WARNING_OPERATION = "cleanup_warning"
 NOTICE_ATTEMPTS = 3
 ARRANGE_ATTEMPTS = 3
+# A cleanup that fired while the drill's DRS jobs still ran fires again this much later.
+CLEANUP_RETRY_SECONDS = 600
+
+
+def retry_schedule_name(execution_id: str) -> str:
+    """The cleanup fired while the drill's DRS jobs still ran: it fires again under this name (not
+    its own, which Scheduler deletes after that firing)."""
+    return f"drill-cleanup-retry-{execution_id}"
 
 
 def schedule_names(execution_id: str) -> tuple[str, str]:
@@ -237,6 +245,23 @@ def fire_cleanup(deps: Deps, event: Mapping[str, Any]) -> dict[str, Any]:
     try:
         record = terminate.start_termination(deps, execution["executionId"], actor=AUTOMATIC_CLEANUP)
     except ConflictError as e:
+        if execution.get("jobsPending") and deps.schedules is not None:
+            # DRS jobs of the drill may still launch instances: terminate once they ended (the
+            # scheduled find follows them), so the cleanup fires again a little later.
+            retry_at = timeutil.iso(deps.clock.now() + timedelta(seconds=CLEANUP_RETRY_SECONDS))
+            deps.schedules.put(
+                retry_schedule_name(execution["executionId"]),
+                expression=at_expression(retry_at),
+                payload=_payload(CLEANUP_OPERATION, execution),
+                timezone="UTC",
+                one_time=True,
+                description=f"Automatic cleanup of drill {execution['executionId']}, again once its DRS jobs ended",
+            )
+            logger.info(
+                "automatic cleanup waits for the drill's DRS jobs",
+                extra={"executionId": execution["executionId"], "retryAt": retry_at},
+            )
+            return {"outcome": "RETRY_LATER", "retryAt": retry_at, "reason": e.message}
         logger.warning(
             "automatic cleanup did not terminate",
             extra={"executionId": execution["executionId"], "reason": e.message},
