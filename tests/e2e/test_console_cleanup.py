@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import requests
 from browser_tests import chromium_context, console_or_skip, watched_page
+from test_console_conventions import _axe_violations
 
 from drs_sandbox.server import Sandbox
 
@@ -106,8 +107,12 @@ def test_a_drill_shows_its_automatic_cleanup_and_an_operator_postpones_it(
         timeout=TIMEOUT_MS,
     )
 
+    assert _axe_violations(page) == []
+
     # Postpone cleanup: hours out of range keep the button disabled; 5 hours moves it.
     page.get_by_test_id("action-postpone-cleanup").click()
+    expect(page.get_by_test_id("postpone-hours")).to_be_visible()
+    assert _axe_violations(page) == []
     hours = page.get_by_test_id("postpone-hours").locator("input")
     hours.fill("169")
     expect(page.get_by_test_id("postpone-ok")).to_be_disabled()
