@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -1140,3 +1140,50 @@ def recovery_time_trend(recent_p50: int | None, previous_p50: int | None) -> str
     if recent_p50 < previous_p50 * (1 - TREND_TOLERANCE):
         return "FASTER"
     return "STEADY"
+
+
+# --- automatic cleanup of a drill's recovery instances (options.drillCleanupAfterHours) -------------
+# The warning goes out this long before the cleanup (right away when that moment has passed).
+CLEANUP_WARNING_SECONDS = 3600
+# Hours a plan may keep a drill's instances, and hours one postpone may add (both 1 to 168).
+CLEANUP_MIN_HOURS = 1
+CLEANUP_MAX_HOURS = 168
+# Who the record and the timeline name as having terminated the instances of a cleanup.
+AUTOMATIC_CLEANUP = "automatic cleanup"
+
+
+def _iso_ms(moment: datetime) -> str:
+    value = moment.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def _plus_seconds(iso: str, seconds: float) -> str:
+    return _iso_ms(_parse_iso(iso.replace("Z", "+00:00")) + timedelta(seconds=seconds))
+
+
+def cleanup_time(end_iso: str, hours: int) -> str:
+    """When the recovery instances of a drill that ended at ``end_iso`` are terminated: the one
+    computation of ``cleanupAt`` (the execution's recorded end time plus the plan's hours)."""
+    return _plus_seconds(end_iso, hours * 3600)
+
+
+def postponed_cleanup_time(cleanup_at: str, now_iso: str, hours: int) -> str:
+    """``cleanupAt`` after a postpone of ``hours``: that much later than it was, counted from now
+    when the moment has already passed (a firing not yet arrived), so it always moves to the future."""
+    base = max(cleanup_at, now_iso, key=lambda v: _parse_iso(v.replace("Z", "+00:00")))
+    return _plus_seconds(base, hours * 3600)
+
+
+def cleanup_warning_time(cleanup_at: str) -> str:
+    """When the warning of a cleanup is due: an hour before it."""
+    return _plus_seconds(cleanup_at, -CLEANUP_WARNING_SECONDS)
+
+
+def cleanup_pending(execution: Mapping[str, Any]) -> bool:
+    """The automatic cleanup of this execution is still to come: a DRILL with ``cleanupAt`` whose
+    instances are neither terminated nor being terminated (a failed termination leaves them to it)."""
+    if str(execution.get("executionType") or "").upper() != ExecutionType.DRILL:
+        return False
+    if not execution.get("cleanupAt") or execution.get("instancesTerminated"):
+        return False
+    return str(execution.get("terminationStatus") or "").strip().upper() not in ("IN_PROGRESS", "COMPLETED")

@@ -122,6 +122,10 @@ class SandboxApp:
                 200, self.stack.run_scheduled_input("ReadinessSchedule")
             ),
             ("POST", "replication"): self._stage_replication,
+            # EventBridge Scheduler, simulated: the stack's schedules with their next (real) firing,
+            # and one fired now.
+            ("GET", "schedules"): lambda _r: _json(200, {"schedules": self.stack.scheduler.listing()}),
+            ("POST", "schedules/fire"): self._fire_schedule,
             ("GET", "info"): lambda _r: _json(200, self.info()),
             ("POST", "users"): self._create_users,
             ("GET", "users"): lambda _r: _json(
@@ -186,6 +190,19 @@ class SandboxApp:
         if not isinstance(body, dict):
             raise ControlError("the body must be a JSON object", "MALFORMED_JSON")
         return body
+
+    def _fire_schedule(self, request: Request) -> Response:
+        name = self._body(request).get("name")
+        if not isinstance(name, str) or not name:
+            raise ControlError("name (a schedule's name) is required", "VALIDATION_FAILED", 422)
+        try:
+            firing = self.stack.scheduler.fire_now(name)
+        except KeyError:
+            raise ControlError(f"no schedule {name!r} in the stack's groups", "NOT_FOUND", 404) from None
+        return _json(
+            200,
+            {"name": firing.name, "scheduledTime": firing.scheduled_time, "errored": firing.errored},
+        )
 
     def _add_servers(self, request: Request) -> Response:
         """`{"servers": [spec, ...]}` adds DRS source servers (all or none): 201 and their

@@ -32,6 +32,7 @@ import requests
 from botocore.exceptions import ClientError
 from moto.ec2.models import ec2_backends
 from moto.events.models import EventsBackend
+from moto.scheduler.models import scheduler_backends
 from moto.sns.models import sns_backends
 from moto.sqs.models import sqs_backends
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
@@ -44,6 +45,7 @@ from drs_sandbox.ec2_boot import Ec2Boot
 from drs_sandbox.faults import FaultRegistry, HandlerFaults
 from drs_sandbox.lambda_runtime import InProcessLambda, load_handler
 from drs_sandbox.moto_server import SandboxMotoServer
+from drs_sandbox.scheduler import SchedulerThread, ScheduleView, SimulatedScheduler, moto_schedules
 from drs_sandbox.ssm import CommandTarget, SsmSimulator, create_ssm_app
 
 logger = logging.getLogger(__name__)
@@ -341,6 +343,15 @@ class Stack:
         self.table_names: dict[str, str] = {}
         self.queue_urls: dict[str, str] = {}
         self.function_names: dict[str, str] = {}
+        # The template's EventBridge Scheduler groups: logical id -> name (moto stores their schedules).
+        self.schedule_groups: dict[str, str] = {}
+        # EventBridge Scheduler's firing, simulated on the time scale (GET /_sandbox/schedules).
+        self.scheduler = SimulatedScheduler(
+            read=self._stored_schedules,
+            invoke=self._invoke_schedule_target,
+            delete=self._delete_schedule,
+            time_scale=time_scale,
+        )
         self.state_machine_arn = ""
         self.topic_arn = ""
         self._saved_env: dict[str, str | None] = {}
@@ -619,6 +630,10 @@ class Stack:
                 self.queue_urls[logical_id] = url
             elif res.get("Type") == "AWS::S3::Bucket":
                 self._create_bucket(logical_id)
+            elif res.get("Type") == "AWS::Scheduler::ScheduleGroup":
+                name = resolver.physical_id(logical_id)
+                self.client("scheduler").create_schedule_group(Name=name)
+                self.schedule_groups[logical_id] = name
         # The console's user pool and groups: created before the functions, whose environment names
         # the pool's id (moto chooses it).
         self.console_users = ConsoleUsers(
@@ -704,6 +719,9 @@ class Stack:
             )
             poller.start()
             self._threads.append(poller)
+        scheduler = SchedulerThread(self.scheduler)
+        scheduler.start()
+        self._threads.append(scheduler)
         if self.find_interval > 0:
             ticker = Ticker(self.find_interval, self.run_schedule, "schedule")
             ticker.start()
@@ -751,6 +769,27 @@ class Stack:
             return self.runtime.invoke(function_name, event)
 
         return deliver
+
+    # ------------------------------------------------------------------ EventBridge Scheduler
+    def _stored_schedules(self) -> list[ScheduleView]:
+        if self._moto is None or not self.schedule_groups:
+            return []
+        return moto_schedules(scheduler_backends[ACCOUNT_ID][REGION], self.schedule_groups.values())
+
+    def _invoke_schedule_target(self, view: ScheduleView, document: Any) -> bool:
+        """Scheduler's Lambda target: the in-process function its ARN names, given the Input."""
+        function_name = view.target_arn.split(":")[6] if view.target_arn.count(":") >= 6 else ""
+        if not self.runtime.answers(function_name):
+            logger.warning("a schedule targets an unknown function", extra={"target": view.target_arn})
+            return True
+        _body, errored = self.runtime.invoke(function_name, document)
+        return errored
+
+    def _delete_schedule(self, view: ScheduleView) -> None:
+        try:
+            scheduler_backends[ACCOUNT_ID][REGION].delete_schedule(view.group, view.name)
+        except Exception:
+            logger.info("a completed one-time schedule was already gone", extra={"schedule": view.name})
 
     # ------------------------------------------------------------------ the schedule
     def run_schedule(self) -> list[Any]:

@@ -23,6 +23,7 @@ from typing import Any, NoReturn
 import requests
 from rich.console import Console
 
+from drsctl import cleanup as cleanup_commands
 from drsctl import completion, output, render, settings
 from drsctl import readiness as readiness_commands
 from drsctl.batch import DrillResult, batch_exit_code, run_drills
@@ -244,6 +245,7 @@ def build_parser() -> Parser:
     sandbox.add_argument("--scenario")
     sandbox.add_argument("--time-scale", type=float)
     readiness_commands.register(commands)
+    cleanup_commands.register(commands)
 
     add_global_options(parser, top=True)
     for child in subparsers(parser):
@@ -881,6 +883,7 @@ COMMANDS: dict[str, Callable[[Context], int]] = {
     "history": cmd_history,
 }
 COMMANDS.update(readiness_commands.commands(COMMANDS))
+COMMANDS.update(cleanup_commands.commands())
 
 
 def main(

@@ -497,6 +497,17 @@ def actor_lines(execution: dict[str, Any]) -> list[str]:
     return lines
 
 
+def cleanup_line(execution: dict[str, Any]) -> str | None:
+    """What drsctl says of a drill's automatic cleanup: when it will terminate the instances (and who
+    postponed it), or None when none is pending (`drsctl status` and `drsctl cleanup` both)."""
+    if not execution.get("cleanupPending") or not execution.get("cleanupAt"):
+        return None
+    line = f"Instances will be terminated at {execution['cleanupAt']} (automatic cleanup)"
+    if execution.get("cleanupPostponedBy"):
+        line += f", postponed by {execution['cleanupPostponedBy']}"
+    return line
+
+
 def print_summary(client: ApiClient, execution: dict[str, Any], console: Console) -> None:
     duration = execution.get("durationSeconds")
     console.print(
@@ -548,6 +559,13 @@ def print_summary(client: ApiClient, execution: dict[str, Any], console: Console
             "Recovery instances are running. Terminate them with:",
             f"drsctl terminate {execution['executionId']}",
         )
+        cleanup = cleanup_line(execution)
+        if cleanup:
+            print_with_command(
+                console,
+                f"{cleanup}. Postpone it with:",
+                f"drsctl cleanup {execution['executionId']} --postpone HOURS",
+            )
     elif execution.get("instancesTerminated"):
         console.print(Text("Recovery instances: terminated"))
     elif verdict.get("reason"):

@@ -704,3 +704,45 @@ def test_a_servers_last_drill_is_only_replaced_by_a_later_one(stores: Stores) ->
     assert store.server_drills(["s-3"])["s-3"]["lastDrillOutcome"] == "FAILED"
     assert (found["s-1"]["lastDrillExecutionId"], found["s-1"]["lastDrillOutcome"]) == ("e-2", "RECOVERED")
     assert store.server_drills([]) == {}
+
+
+def test_a_cleanup_is_recorded_with_the_end_and_moved_once_per_value_read(stores: Stores) -> None:
+    """Given a drill ended with its cleanup time; when two postpones read the same cleanupAt, then
+    one wins and the other is stale; after a termination was claimed no postpone applies; a notice
+    is recorded once and a write from an older read of the notices is stale."""
+    record = stored(stores)
+    ended = stores.executions.record_final(
+        record,
+        status="COMPLETED",  # type: ignore[arg-type]
+        waves=record["waves"],
+        now=NOW,
+        duration_seconds=60,
+        completed_waves=1,
+        error=None,
+        jobs_pending=False,
+        instances_left=True,
+        cleanup_at="2026-11-26T11:00:00.000Z",
+    )
+    assert ended["cleanupAt"] == "2026-11-26T11:00:00.000Z"
+    moved = stores.executions.postpone_cleanup(
+        ended, cleanup_at="2026-11-26T13:00:00.000Z", actor="alice", now=NOW
+    )
+    assert (moved["cleanupAt"], moved["cleanupPostponedBy"]) == ("2026-11-26T13:00:00.000Z", "alice")
+    with pytest.raises(StaleWriteError):
+        stores.executions.postpone_cleanup(ended, cleanup_at="2026-11-26T12:00:00.000Z", actor="bob", now=NOW)
+    noticed = stores.executions.record_cleanup_notice(moved, "WARNING#2026-11-26T13:00:00.000Z#SNS")
+    with pytest.raises(StaleWriteError):
+        stores.executions.record_cleanup_notice(moved, "WARNING#2026-11-26T13:00:00.000Z#EVENTBRIDGE")
+    both = stores.executions.record_cleanup_notice(noticed, "WARNING#2026-11-26T13:00:00.000Z#EVENTBRIDGE")
+    assert both["cleanupNotices"] == [
+        "WARNING#2026-11-26T13:00:00.000Z#SNS",
+        "WARNING#2026-11-26T13:00:00.000Z#EVENTBRIDGE",
+    ]
+    with pytest.raises(StaleWriteError):
+        stores.executions.record_cleanup_notice(both, "WARNING#2026-11-26T13:00:00.000Z#SNS")
+    claimed = stores.executions.claim_termination(both, actor="automatic cleanup", now=NOW)
+    with pytest.raises(StaleWriteError):
+        stores.executions.postpone_cleanup(
+            claimed, cleanup_at="2026-11-26T15:00:00.000Z", actor="carol", now=NOW
+        )
+    assert stores.executions.get(record["executionId"])["cleanupAt"] == "2026-11-26T13:00:00.000Z"

@@ -300,3 +300,48 @@ class InMemorySsm:
             "outputs": outputs,
             "failureMessage": None if status == "Success" else "step failed",
         }
+
+
+@dataclass
+class InMemorySchedules:
+    """EventBridge Scheduler's ``Schedules`` port in memory: name -> the schedule as put (expression,
+    payload, timezone, enabled, one_time, description); every put and delete is recorded in ``calls``.
+    ``fail_next`` makes the next call raise that error (a Scheduler failure after a plan write)."""
+
+    schedules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    calls: list[tuple[str, str]] = field(default_factory=list)
+    fail_next: Exception | None = None
+
+    def _maybe_fail(self) -> None:
+        if self.fail_next is not None:
+            error, self.fail_next = self.fail_next, None
+            raise error
+
+    def put(
+        self,
+        name: str,
+        *,
+        expression: str,
+        payload: Any,
+        timezone: str | None = None,
+        enabled: bool = True,
+        one_time: bool = False,
+        description: str = "",
+    ) -> None:
+        self.calls.append(("put", name))
+        self._maybe_fail()
+        if one_time != expression.startswith("at("):
+            raise ValueError(f"schedule {name}: one_time={one_time} does not match {expression!r}")
+        self.schedules[name] = {
+            "expression": expression,
+            "payload": dict(payload),
+            "timezone": timezone or "UTC",
+            "enabled": enabled,
+            "one_time": one_time,
+            "description": description,
+        }
+
+    def delete(self, name: str) -> None:
+        self.calls.append(("delete", name))
+        self._maybe_fail()
+        self.schedules.pop(name, None)

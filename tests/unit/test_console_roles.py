@@ -68,6 +68,8 @@ def test_operators_may_start_drills_but_never_a_real_recovery(
     operators = permissions["ConsoleOperatorRole"]
     assert ("POST", "/recovery-plans/{planId}/executions") in operators
     assert ("POST", "/executions/{executionId}/terminate-instances") in operators
+    # and may postpone the automatic cleanup of a drill's instances
+    assert ("POST", "/executions/{executionId}/cleanup") in operators
     # the runbook: approve (resume), retry or skip a drill's failed wave
     for action in ("resume", "retry", "skip"):
         assert ("POST", f"/executions/{{executionId}}/{action}") in operators

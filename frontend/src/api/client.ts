@@ -191,6 +191,9 @@ export class Api {
     }
     return this.request<Execution>("POST", `/executions/${id(execution.executionId)}/${verb}`, body);
   }
+  /** Move the automatic cleanup of a drill's instances postponeHours later. */
+  postponeCleanup = (executionId: string, postponeHours: number) =>
+    this.request<Execution>("POST", `/executions/${id(executionId)}/cleanup`, { postponeHours });
   cancel = (executionId: string) => this.request<Execution>("POST", `/executions/${id(executionId)}/cancel`, {});
   /** A DRILL's instances: terminate-instances; a RECOVERY's: terminate-recovery-instances with the plan's name. */
   terminate = (execution: Pick<Execution, "executionId" | "executionType">, confirmPlanName?: string) =>

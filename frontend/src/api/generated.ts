@@ -72,6 +72,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/executions/{executionId}/cleanup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Postpone the automatic cleanup of a drill's recovery instances (cleanupAt moves postponeHours later; 409 when there is none or its instances are terminated, 422 for a RECOVERY) */
+        post: operations["post_executions_executionId_cleanup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/executions/{executionId}/pause": {
         parameters: {
             query?: never;
@@ -593,6 +610,7 @@ export interface components {
                 rtoTargetMinutes?: number;
                 maxReplicationLagMinutes?: number;
                 maxDaysBetweenDrills?: number;
+                drillCleanupAfterHours?: number;
                 /** @enum {unknown} */
                 onWaveFailure?: "STOP" | "PAUSE";
             };
@@ -646,6 +664,13 @@ export interface components {
         SkipRecoveryWave: {
             confirmPlanName: string;
             comment?: string;
+        };
+        /**
+         * PostponeCleanup
+         * @description Move the automatic cleanup of a drill's recovery instances this many hours later (counted from now when its time has passed).
+         */
+        PostponeCleanup: {
+            postponeHours: number;
         };
         /** @enum {unknown} */
         ReportExecutionStatus: "PENDING" | "IN_PROGRESS" | "PAUSED" | "CANCELLING" | "COMPLETED" | "PARTIAL_SUCCESS" | "FAILED" | "CANCELLED";
@@ -1114,6 +1139,7 @@ export interface components {
                 rtoTargetMinutes?: number;
                 maxReplicationLagMinutes?: number;
                 maxDaysBetweenDrills?: number;
+                drillCleanupAfterHours?: number;
                 /** @enum {unknown} */
                 onWaveFailure?: "STOP" | "PAUSE";
             };
@@ -1332,6 +1358,7 @@ export interface components {
                 rtoTargetMinutes?: number;
                 maxReplicationLagMinutes?: number;
                 maxDaysBetweenDrills?: number;
+                drillCleanupAfterHours?: number;
                 /** @enum {unknown} */
                 onWaveFailure?: "STOP" | "PAUSE";
             };
@@ -1359,6 +1386,12 @@ export interface components {
             terminationRequestedBy?: string | null;
             terminationRequestedByIdentity?: components["schemas"]["ReportIdentity"];
             terminationRequestedTime?: string | null;
+            /** @description When the automatic cleanup terminates this drill's recovery instances (options.drillCleanupAfterHours after its end, moved by postpones) */
+            cleanupAt?: string;
+            cleanupPostponedBy?: string;
+            cleanupPostponedByIdentity?: components["schemas"]["ReportIdentity"];
+            /** @description ISO-8601 UTC */
+            cleanupPostponedTime?: string;
             reportLocation?: string | null;
             /** @enum {unknown} */
             status: "PENDING" | "IN_PROGRESS" | "PAUSED" | "CANCELLING" | "COMPLETED" | "PARTIAL_SUCCESS" | "FAILED" | "CANCELLED";
@@ -1371,6 +1404,8 @@ export interface components {
             canTerminate: components["schemas"]["CanTerminate"];
             recoveryTime: components["schemas"]["ReportRecoveryTime"];
             instancesTerminated: boolean;
+            /** @description The automatic cleanup is still to come at cleanupAt (not yet terminated nor being terminated) */
+            cleanupPending: boolean;
         };
         /**
          * ExecutionSummary
@@ -1685,6 +1720,68 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["Empty"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Execution"];
+                };
+            };
+            /** @description Malformed request (not JSON, too large, bad query parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown id or route */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_executions_executionId_cleanup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                executionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PostponeCleanup"];
             };
         };
         responses: {

@@ -15,6 +15,7 @@ import SpaceBetween from "@cloudscape-design/components/space-between";
 import Spinner from "@cloudscape-design/components/spinner";
 import Tabs from "@cloudscape-design/components/tabs";
 import type { Execution, Wave, WaveAction } from "../api/types";
+import { CleanupBanner } from "../components/Cleanup";
 import { ConfirmModal } from "../components/ConfirmModal";
 import { serverLabel } from "../api/pages";
 import { GanttPanel } from "../components/Gantt";
@@ -386,6 +387,7 @@ const CONFIRM: Record<
 export function ExecutionDetailPage() {
   const { executionId = "" } = useParams();
   const api = useApi();
+  const { can } = useSession();
   const notify = useNotify();
   const loaded = useLoad(() => api.execution(executionId), [executionId]);
   const [pending, setPending] = useState<Action | null>(null);
@@ -544,6 +546,15 @@ export function ExecutionDetailPage() {
               {execution.canTerminate.canTerminate ? "Allowed" : (execution.canTerminate.reason ?? "Not allowed")}
             </KeyValue>
           </ColumnLayout>
+          <CleanupBanner
+            execution={execution}
+            mayPostpone={can.operate}
+            onPostpone={async (hours) => {
+              const moved = await api.postponeCleanup(execution.executionId, hours);
+              notify("success", `The automatic cleanup was postponed to ${formatTime(moved.cleanupAt)}`);
+              await loaded.reload();
+            }}
+          />
           {errorText(execution.terminationError) && (
             <Alert type="error" header="Termination error">
               {errorText(execution.terminationError)}

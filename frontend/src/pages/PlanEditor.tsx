@@ -49,7 +49,7 @@ function toWaveDraft(wave: PlanWave): WaveDraft {
 }
 
 function isKnownField(field: string, waves: WaveDraft[]): boolean {
-  if (["name", "description", "waves", "options", "options.readinessCheck", "options.waveTimeoutMinutes", "options.pauseTimeoutMinutes", "options.rtoTargetMinutes", "options.onWaveFailure", "protectionGroupIds"].includes(field))
+  if (["name", "description", "waves", "options", "options.readinessCheck", "options.waveTimeoutMinutes", "options.pauseTimeoutMinutes", "options.rtoTargetMinutes", "options.drillCleanupAfterHours", "options.onWaveFailure", "protectionGroupIds"].includes(field))
     return true;
   const m = /^waves\[(\d+)\](?:\.(waveName|protectionGroupIds|pauseBeforeWave))?$/.exec(field);
   if (m) return Number(m[1]) < waves.length;
@@ -81,12 +81,14 @@ export function PlanEditorPage() {
     waveTimeoutMinutes: string;
     pauseTimeoutMinutes: string;
     rtoTargetMinutes: string;
+    drillCleanupAfterHours: string;
     onWaveFailure: string;
   }>({
     readinessCheck: "",
     waveTimeoutMinutes: "",
     pauseTimeoutMinutes: "",
     rtoTargetMinutes: "",
+    drillCleanupAfterHours: "",
     onWaveFailure: "",
   });
   const { errors, setErrors, clear, err } = useFormErrors();
@@ -103,6 +105,7 @@ export function PlanEditorPage() {
       waveTimeoutMinutes: p.options?.waveTimeoutMinutes ? String(p.options.waveTimeoutMinutes) : "",
       pauseTimeoutMinutes: p.options?.pauseTimeoutMinutes ? String(p.options.pauseTimeoutMinutes) : "",
       rtoTargetMinutes: p.options?.rtoTargetMinutes ? String(p.options.rtoTargetMinutes) : "",
+      drillCleanupAfterHours: p.options?.drillCleanupAfterHours ? String(p.options.drillCleanupAfterHours) : "",
       onWaveFailure: p.options?.onWaveFailure ?? "",
     });
   }, [existing.data]);
@@ -131,6 +134,7 @@ export function PlanEditorPage() {
     delete opts.waveTimeoutMinutes;
     delete opts.pauseTimeoutMinutes;
     delete opts.rtoTargetMinutes;
+    delete opts.drillCleanupAfterHours;
     delete opts.onWaveFailure;
     if (options.onWaveFailure) opts.onWaveFailure = options.onWaveFailure as PlanOptions["onWaveFailure"];
     if (options.readinessCheck) opts.readinessCheck = options.readinessCheck as PlanOptions["readinessCheck"];
@@ -138,6 +142,7 @@ export function PlanEditorPage() {
     if (options.waveTimeoutMinutes) opts.waveTimeoutMinutes = Number(options.waveTimeoutMinutes);
     if (options.pauseTimeoutMinutes) opts.pauseTimeoutMinutes = Number(options.pauseTimeoutMinutes);
     if (options.rtoTargetMinutes) opts.rtoTargetMinutes = Number(options.rtoTargetMinutes);
+    if (options.drillCleanupAfterHours) opts.drillCleanupAfterHours = Number(options.drillCleanupAfterHours);
     const fieldErrors: Record<string, string> = {};
     const planWaves = waves.map((draft, i) => {
       const { drafts, ...wave } = draft;
@@ -317,6 +322,19 @@ export function PlanEditorPage() {
                   value={options.rtoTargetMinutes}
                   onChange={({ detail }) => setOption({ rtoTargetMinutes: detail.value })}
                   data-testid="plan-rto-target"
+                />
+              </FormField>
+              <FormField
+                label="Clean up drill instances after (hours)"
+                errorText={err("options.drillCleanupAfterHours")}
+                constraintText="1 to 168; a finished drill's recovery instances are terminated this long after it ended, with a warning an hour before; never a recovery's. Empty: never"
+                data-testid="field-drill-cleanup"
+              >
+                <Input
+                  type="number"
+                  value={options.drillCleanupAfterHours}
+                  onChange={({ detail }) => setOption({ drillCleanupAfterHours: detail.value })}
+                  data-testid="plan-drill-cleanup"
                 />
               </FormField>
             </ColumnLayout>

@@ -65,6 +65,11 @@ class Config:
     # The console's Cognito user pool: a console user's request is recorded as that pool's user
     # (looked up by sub); a sign-in through any other pool is recorded by sub and role only.
     user_pool_id: str = ""
+    # EventBridge Scheduler: the stack's schedule group, the role Scheduler assumes to invoke the
+    # execution handler, and that handler's ARN (the target of every schedule). Empty: no schedules.
+    schedule_group_name: str = ""
+    scheduler_role_arn: str = ""
+    schedule_target_arn: str = ""
 
     @classmethod
     def from_env(cls) -> Config:
@@ -93,6 +98,9 @@ class Config:
             ),
             allowed_ssm_automation_documents=_names("ALLOWED_SSM_AUTOMATION_DOCUMENTS", ""),
             user_pool_id=os.environ.get("CONSOLE_USER_POOL_ID", ""),
+            schedule_group_name=os.environ.get("SCHEDULE_GROUP_NAME", ""),
+            scheduler_role_arn=os.environ.get("SCHEDULER_ROLE_ARN", ""),
+            schedule_target_arn=os.environ.get("SCHEDULE_TARGET_ARN", ""),
         )
 
 

@@ -9,12 +9,14 @@ from orchestrator.aws import clients
 from orchestrator.aws.drs import Drs
 from orchestrator.aws.ec2 import Ec2
 from orchestrator.aws.functions import Functions
-from orchestrator.aws.ports import DrsPort, Ec2Port, FunctionsPort, SsmPort, StateMachinePort
+from orchestrator.aws.ports import DrsPort, Ec2Port, FunctionsPort, Schedules, SsmPort, StateMachinePort
+from orchestrator.aws.scheduler import Scheduler
 from orchestrator.aws.sfn import StepFunctions
 from orchestrator.aws.ssm import Ssm
 from orchestrator.aws.users import CognitoUsers
 from orchestrator.config import Config, get_config
 from orchestrator.identity import UserDirectory
+from orchestrator.notify.cleanup import CleanupAnnouncer
 from orchestrator.notify.publisher import EventBusPublisher, SnsPublisher
 from orchestrator.notify.readiness import Announcer, ReadinessAnnouncer
 from orchestrator.reports.store import S3Reports
@@ -38,6 +40,10 @@ class Deps:
     users: UserDirectory | None = None
     # Where a changed readiness verdict is announced (None without a topic: nothing is announced).
     announcer: Announcer | None = None
+    # The stack's EventBridge Scheduler schedules (None when the stack names no schedule group).
+    schedules: Schedules | None = None
+    # Where the automatic cleanup's warning and end are announced (None without a topic).
+    cleanup_announcer: CleanupAnnouncer | None = None
 
     @classmethod
     def from_config(cls, config: Config) -> Deps:
@@ -54,6 +60,20 @@ class Deps:
             if config.user_pool_id
             else None,
             announcer=ReadinessAnnouncer(
+                SnsPublisher(clients.client("sns"), config.topic_arn),
+                EventBusPublisher(clients.client("events"), config.event_bus_name),
+            )
+            if config.topic_arn
+            else None,
+            schedules=Scheduler(
+                clients.client("scheduler"),
+                group=config.schedule_group_name,
+                target_arn=config.schedule_target_arn,
+                role_arn=config.scheduler_role_arn,
+            )
+            if config.schedule_group_name
+            else None,
+            cleanup_announcer=CleanupAnnouncer(
                 SnsPublisher(clients.client("sns"), config.topic_arn),
                 EventBusPublisher(clients.client("events"), config.event_bus_name),
             )

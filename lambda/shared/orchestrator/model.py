@@ -47,6 +47,8 @@ class ExecutionOptions(TypedDict):
     capacityWaitMinutes: int
     onWaveFailure: str
     rtoTargetMinutes: NotRequired[int]
+    # Hours after a DRILL's end its recovery instances are terminated (no default: never).
+    drillCleanupAfterHours: NotRequired[int]
 
 
 class ActionRecord(TypedDict):
@@ -204,6 +206,14 @@ class ExecutionRecord(TypedDict):
     # "PENDING" (the sparse InstancesIndex) from the end of a DRILL that left recovery instances
     # until they are terminated: the console's "Instances still running" (internal; never shown).
     instancesPending: NotRequired[str]
+    # The automatic cleanup of a DRILL (options.drillCleanupAfterHours): when its instances are
+    # terminated (set by finalize, moved by a postpone), who postponed it last and when, and the
+    # notices already sent (internal: "<WARNING|DONE>#<cleanupAt>#<channel>").
+    cleanupAt: NotRequired[str]
+    cleanupPostponedBy: NotRequired[str]
+    cleanupPostponedByIdentity: NotRequired[dict[str, Any]]
+    cleanupPostponedTime: NotRequired[str]
+    cleanupNotices: NotRequired[list[str]]
     reportLocation: NotRequired[str]
     reportTime: NotRequired[str]
     # The outbox: events a control wrote in the same write as its state change, not yet in the
@@ -312,6 +322,8 @@ def execution_options(plan_options: Mapping[str, Any], default_wave_timeout_minu
     }
     if plan_options.get("rtoTargetMinutes"):
         options["rtoTargetMinutes"] = int(plan_options["rtoTargetMinutes"])
+    if plan_options.get("drillCleanupAfterHours"):
+        options["drillCleanupAfterHours"] = int(plan_options["drillCleanupAfterHours"])
     return options
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from execution_utils import (
     can_terminate_execution,
+    cleanup_pending,
     duration_seconds,
     execution_duration,
     is_terminal,
@@ -94,6 +95,10 @@ EXECUTION_FIELDS = (
     "terminationRequestedBy",
     "terminationRequestedByIdentity",
     "terminationRequestedTime",
+    "cleanupAt",
+    "cleanupPostponedBy",
+    "cleanupPostponedByIdentity",
+    "cleanupPostponedTime",
     "reportLocation",
 )
 
@@ -130,6 +135,8 @@ def execution_view(execution: ExecutionRecord, now: datetime) -> dict[str, Any]:
         # the one paused total (the open pause included), the same value as recoveryTime's
         pausedSeconds=recovery["pausedSeconds"],
         instancesTerminated=bool(execution.get("instancesTerminated", False)),
+        # the automatic cleanup is still to come (at cleanupAt)
+        cleanupPending=cleanup_pending(normalised),
     )
     view.setdefault("endTime", None)
     view.setdefault("lastPolledTime", None)

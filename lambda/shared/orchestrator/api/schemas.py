@@ -9,6 +9,8 @@ from typing import Any
 import fastjsonschema
 
 from execution_utils import (
+    CLEANUP_MAX_HOURS,
+    CLEANUP_MIN_HOURS,
     ExecutionStatus,
     ExecutionType,
     ImpactLevel,
@@ -124,6 +126,13 @@ RECOVERY_PLAN: dict[str, Any] = {
                 # maxDaysBetweenDrills days (default 90).
                 "maxReplicationLagMinutes": {"type": "integer", "minimum": 1, "maximum": 10080},
                 "maxDaysBetweenDrills": {"type": "integer", "minimum": 1, "maximum": 366},
+                # Automatic cleanup: a finished DRILL's recovery instances are terminated this many
+                # hours after its end (a warning an hour before); never for a RECOVERY.
+                "drillCleanupAfterHours": {
+                    "type": "integer",
+                    "minimum": CLEANUP_MIN_HOURS,
+                    "maximum": CLEANUP_MAX_HOURS,
+                },
                 "onWaveFailure": {"enum": [str(v) for v in OnWaveFailure]},
             },
         },
@@ -192,6 +201,18 @@ TERMINATE_RECOVERY_INSTANCES = _confirmed(
     "TerminateRecoveryInstances", "terminating the instances of a RECOVERY (production) execution"
 )
 
+POSTPONE_CLEANUP: dict[str, Any] = {
+    "title": "PostponeCleanup",
+    "description": "Move the automatic cleanup of a drill's recovery instances this many hours later "
+    "(counted from now when its time has passed).",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["postponeHours"],
+    "properties": {
+        "postponeHours": {"type": "integer", "minimum": CLEANUP_MIN_HOURS, "maximum": CLEANUP_MAX_HOURS}
+    },
+}
+
 EXECUTION_STATUS = {"enum": [str(v) for v in ExecutionStatus]}
 
 REQUEST_SCHEMAS: dict[str, dict[str, Any]] = {
@@ -204,6 +225,7 @@ REQUEST_SCHEMAS: dict[str, dict[str, Any]] = {
     "TerminateRecoveryInstances": TERMINATE_RECOVERY_INSTANCES,
     "RetryRecoveryWave": RETRY_RECOVERY_WAVE,
     "SkipRecoveryWave": SKIP_RECOVERY_WAVE,
+    "PostponeCleanup": POSTPONE_CLEANUP,
 }
 # Request schemas whose body may be left out (an empty body is `{}`).
 OPTIONAL_BODIES = frozenset({"Empty", "StartExecution", "ResumeExecution"})

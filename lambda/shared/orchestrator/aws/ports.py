@@ -1,5 +1,5 @@
 """The ports of the AWS services the operations call besides DynamoDB. Production code uses the
-adapters in drs.py, ec2.py, sfn.py, functions.py and ssm.py; tests use in-memory versions of the
+adapters in drs.py, ec2.py, sfn.py, functions.py, ssm.py and scheduler.py; tests use in-memory versions of the
 same protocols."""
 
 from __future__ import annotations
@@ -89,3 +89,23 @@ class SsmPort(Protocol):
     def start_automation(self, *, document: str, parameters: Mapping[str, list[str]]) -> str: ...
 
     def automation(self, automation_id: str) -> dict[str, Any]: ...
+
+
+class Schedules(Protocol):
+    """EventBridge Scheduler: the stack's schedules, each invoking the execution handler with a payload."""
+
+    def put(
+        self,
+        name: str,
+        *,
+        expression: str,
+        payload: Mapping[str, Any],
+        timezone: str | None = None,
+        enabled: bool = True,
+        one_time: bool = False,
+        description: str = "",
+    ) -> None:
+        """Create or update the schedule ``name`` (idempotent)."""
+
+    def delete(self, name: str) -> None:
+        """Delete the schedule ``name``; a missing schedule is fine (idempotent)."""

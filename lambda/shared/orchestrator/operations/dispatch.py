@@ -10,6 +10,7 @@ from orchestrator.exceptions import BadRequestError
 from orchestrator.model import ExecutionRecord
 from orchestrator.operations import (
     actions,
+    cleanup,
     control,
     finalize,
     find,
@@ -49,6 +50,10 @@ def run_operation(deps: Deps, event: Mapping[str, Any]) -> Any:
         return find.find(deps)
     if operation == "readiness_check":
         return readiness.check_all(deps)
+    if operation == cleanup.CLEANUP_OPERATION:
+        return cleanup.fire_cleanup(deps, event)
+    if operation == cleanup.WARNING_OPERATION:
+        return cleanup.fire_warning(deps, event)
     state = dict(event.get("state") or {})
     if event.get("sfnExecutionArn"):
         state["sfnExecutionArn"] = event["sfnExecutionArn"]

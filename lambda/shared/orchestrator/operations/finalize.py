@@ -33,6 +33,7 @@ from execution_utils import (
 from orchestrator.deps import Deps
 from orchestrator.exceptions import OrchestratorError, StaleWriteError, TransientError
 from orchestrator.model import ExecutionRecord, ServerRecord, WaveRecord, options_of, with_fields
+from orchestrator.operations import cleanup
 from orchestrator.operations.state import MachineState, machine_state
 from orchestrator.operations.timeline import (
     action_outcome,
@@ -84,6 +85,7 @@ def finalize_execution(deps: Deps, execution_id: str, *, error: str | None = Non
             settle_servers(deps, execution)
             record_drilled_servers(deps, execution)
             record_end(deps, execution)
+            cleanup.arrange(deps, execution)
             return execution
         cancel = current is ExecutionStatus.CANCELLING or bool(execution.get("cancelRequested"))
         now = deps.clock.iso()
@@ -91,6 +93,7 @@ def finalize_execution(deps: Deps, execution_id: str, *, error: str | None = Non
             list[WaveRecord], waves_at_end(execution["waves"], cancelled=cancel, error=error, now=now)
         )
         final = decide_final_status(waves, cancel_requested=cancel, error=error)
+        instances_left = drill_left_instances(execution, waves)
         try:
             record = deps.stores.executions.record_final(
                 execution,
@@ -103,7 +106,8 @@ def finalize_execution(deps: Deps, execution_id: str, *, error: str | None = Non
                 paused_seconds=paused_seconds(execution, now) if current is ExecutionStatus.PAUSED else None,
                 # DRS jobs that run on are followed by the scheduled find, which records their instances.
                 jobs_pending=any(wave_jobs_pending(w) for w in waves),
-                instances_left=drill_left_instances(execution, waves),
+                instances_left=instances_left,
+                cleanup_at=cleanup.due_at(execution, now, instances_left=instances_left),
             )
         except StaleWriteError:
             continue
@@ -111,6 +115,7 @@ def finalize_execution(deps: Deps, execution_id: str, *, error: str | None = Non
         settle_servers(deps, record)
         record_drilled_servers(deps, record)
         record_end(deps, record)
+        cleanup.arrange(deps, record)
         logger.info(
             "execution finalized",
             extra={

@@ -490,10 +490,12 @@ class ExecutionStore:
         jobs_pending: bool,
         paused_seconds: int | None = None,
         instances_left: bool = False,
+        cleanup_at: str | None = None,
     ) -> ExecutionRecord:
         """The terminal status and end time, once (StaleWriteError when the record changed).
         ``instances_left``: a DRILL left recovery instances (instancesPending puts the record in
-        the sparse InstancesIndex until they are terminated)."""
+        the sparse InstancesIndex until they are terminated). ``cleanup_at``: when the automatic
+        cleanup terminates them (in the same write as the end time it is computed from)."""
         change = self._set_status(self._versioned(execution), execution, status).set("waves", list(waves))
         change.set("endTime", now).set("durationSeconds", duration_seconds)
         change.set("completedWaves", completed_waves).remove("taskToken", "taskActionTime")
@@ -501,10 +503,32 @@ class ExecutionStore:
             change.set("jobsPending", "PENDING")
         if instances_left:
             change.set("instancesPending", "PENDING")
+        if cleanup_at:
+            change.set("cleanupAt", cleanup_at)
         if paused_seconds is not None:  # it ended while PAUSED: the open pause counts to the end
             change.set("pausedSeconds", paused_seconds)
         change.set("error", error)
         return self._apply(execution, change)
+
+    def postpone_cleanup(
+        self, execution: ExecutionRecord, *, cleanup_at: str, actor: ActorLike, now: str
+    ) -> ExecutionRecord:
+        """Move ``cleanupAt`` to ``cleanup_at``, conditional on the value read and on no termination
+        having been asked since (StaleWriteError otherwise: another postpone or a terminate won)."""
+        change = Change().when(
+            Equals("cleanupAt", execution.get("cleanupAt")),
+            MissingOrEquals("terminationStatus", "FAILED"),
+        )
+        change.set("cleanupAt", cleanup_at).set("cleanupPostponedTime", now)
+        _set_actor(change, "cleanupPostponedBy", actor)
+        return self._apply(execution, change)
+
+    def record_cleanup_notice(self, execution: ExecutionRecord, notice: str) -> ExecutionRecord:
+        """A cleanup notice went out on one channel (``<KIND>#<cleanupAt>#<channel>``): appended to
+        the notices as read (StaleWriteError when they changed since: read again and retry)."""
+        read = execution.get("cleanupNotices")
+        change = Change().when(MissingOrEquals("cleanupNotices", read), NotContains("cleanupNotices", notice))
+        return self._apply(execution, change.set("cleanupNotices", [*(read or []), notice][-20:]))
 
     def record_report(self, execution: ExecutionRecord, *, location: str, now: str) -> ExecutionRecord:
         return self._apply_or_fresh(

@@ -152,6 +152,14 @@ EXECUTION_FIELD_SCHEMAS: dict[str, Any] = {
     "terminationRequestedBy": nullable(STRING),
     "terminationRequestedByIdentity": IDENTITY,
     "terminationRequestedTime": nullable(TIME),
+    "cleanupAt": {
+        **TIME,
+        "description": "When the automatic cleanup terminates this drill's recovery instances "
+        "(options.drillCleanupAfterHours after its end, moved by postpones)",
+    },
+    "cleanupPostponedBy": STRING,
+    "cleanupPostponedByIdentity": IDENTITY,
+    "cleanupPostponedTime": TIME,
     "reportLocation": nullable(STRING),
 }
 EXECUTION = closed(
@@ -168,6 +176,11 @@ EXECUTION = closed(
         "canTerminate": ref("CanTerminate"),
         "recoveryTime": ref("ReportRecoveryTime"),
         "instancesTerminated": BOOLEAN,
+        "cleanupPending": {
+            "type": "boolean",
+            "description": "The automatic cleanup is still to come at cleanupAt (not yet terminated "
+            "nor being terminated)",
+        },
     },
     [
         "executionId",
@@ -183,6 +196,7 @@ EXECUTION = closed(
         "recoveryTime",
         "pausedSeconds",
         "instancesTerminated",
+        "cleanupPending",
         "endTime",
         "lastPolledTime",
     ],

@@ -16,7 +16,7 @@ from orchestrator.deps import Deps
 from orchestrator.exceptions import BadRequestError
 from orchestrator.identity import Actor
 from orchestrator.model import ExecutionRecord
-from orchestrator.operations import control, instances, report, terminate, timeline
+from orchestrator.operations import cleanup, control, instances, report, terminate, timeline
 from orchestrator.store.executions import RECORD_TYPE
 from orchestrator.views import execution_summary, execution_view, server_view
 
@@ -314,5 +314,14 @@ _control_route(
     lambda deps, eid, body, actor: terminate.start_termination(
         deps, eid, actor=actor, recovery_confirmed_plan_name=str(body["confirmPlanName"])
     ),
+    errors=(409, 422),
+)
+_control_route(
+    "cleanup",
+    "Postpone the automatic cleanup of a drill's recovery instances (cleanupAt moves postponeHours "
+    "later; 409 when there is none or its instances are terminated, 422 for a RECOVERY)",
+    200,
+    "PostponeCleanup",
+    lambda deps, eid, body, actor: cleanup.postpone(deps, eid, hours=int(body["postponeHours"]), actor=actor),
     errors=(409, 422),
 )
