@@ -30,6 +30,8 @@ import { useBreadcrumbs, useNotify } from "../components/shell";
 import { useApi, useSession } from "../session";
 import { formatTarget, humanize, isActive } from "../status";
 import { executionColumns } from "./Executions";
+import { PlanReadinessPanel } from "../components/Readiness";
+import { DrillTrendPanel } from "../components/DrillTrend";
 
 const PLAN_COLUMNS: Column<RecoveryPlan>[] = [
   {
@@ -265,6 +267,7 @@ export function PlanDetailPage() {
           </div>
         </ColumnLayout>
       </Container>
+      <PlanReadinessPanel planId={p.planId} />
       <ResourceTable<WaveRow>
         variant="container"
         data-testid="plan-waves"
@@ -295,6 +298,11 @@ export function PlanDetailPage() {
             action={can.operate ? <Button onClick={() => setStarting("DRILL")}>Start drill</Button> : undefined}
           />
         }
+      />
+      <DrillTrendPanel
+        planId={p.planId}
+        rtoTargetMinutes={p.options?.rtoTargetMinutes}
+        refreshKey={(executions.data?.items ?? []).filter((e) => !isActive(e.status)).map((e) => e.executionId).join(",")}
       />
       <ConfirmModal
         visible={starting !== null}
