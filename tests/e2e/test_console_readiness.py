@@ -7,6 +7,10 @@ drilled, and axe-core finds no serious violation on these pages.
 
 Needs the built console (`make console`), `chromium` and frontend/node_modules/axe-core (`npm ci`):
 skipped when missing, unless CONSOLE_E2E_REQUIRED=1 (as `make test` sets) turns that into a failure.
+The plan page's screenshot goes to a temporary folder, or to $CONSOLE_SCREENSHOTS_DIR when set
+(docs/console.md's plan-readiness.png):
+
+    CONSOLE_SCREENSHOTS_DIR=docs/screenshots .venv/bin/python -m pytest tests/e2e/test_console_readiness.py
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from typing import Any
 
 import pytest
 import requests
-from browser_tests import chromium_context, console_or_skip, missing, watched_page
+from browser_tests import chromium_context, console_or_skip, missing, screenshot_folder, watched_page
 from sandbox_api import until
 
 from drs_sandbox.server import Sandbox
@@ -79,6 +83,11 @@ def chromium_path() -> str:
 def sandbox(chromium_path: str) -> Iterator[Sandbox]:
     with Sandbox(port=0, time_scale=600, find_interval=3600) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def screenshots() -> Path:
+    return screenshot_folder("console-readiness-shots-")
 
 
 @pytest.fixture(scope="module")
@@ -255,7 +264,7 @@ def test_the_plan_page_shows_the_apis_readiness_verdict_and_checks_and_checks_ag
 
 
 def test_the_plan_page_charts_three_drills_with_the_apis_p50_and_p95(
-    page: Any, sandbox: Sandbox, plans: dict[str, Any]
+    page: Any, sandbox: Sandbox, plans: dict[str, Any], screenshots: Path
 ) -> None:
     """Given the plan drilled three times; when its page opens; then the drill trend shows the API's
     p50 and p95 of the last drills (none before them: no trend yet), the chart draws the three drills
@@ -297,6 +306,7 @@ def test_the_plan_page_charts_three_drills_with_the_apis_p50_and_p95(
         expect(row.get_by_test_id("drill-paused")).to_have_text(console_duration(drill["pausedSeconds"]))
         expect(row).to_contain_text(console_time(drill["startTime"]))
         expect(row).to_contain_text("RTO met")
+    page.screenshot(path=str(screenshots / "plan-readiness.png"), full_page=True)
     # The drills are the ones run, newest first.
     assert [d["executionId"] for d in history["drills"]] == [
         r["executionId"] for r in reversed(plans["records"])
