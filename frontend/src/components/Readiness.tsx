@@ -37,8 +37,9 @@ export function checkServer(check: ReadinessCheck, hostnames: Map<string, string
 export function PlanReadinessPanel({ planId }: { planId: string }) {
   const api = useApi();
   const readiness = useLoad(() => planReadiness(api, planId), [planId]);
-  // Hostnames for the servers checks name (DRS's list, read once with the page).
-  const servers = useLoad(() => api.sourceServers(), []);
+  // Hostnames for the servers checks name (DRS's list, read once, and only when a check names one).
+  const namesServers = (readiness.data?.checks ?? []).some((c) => c.sourceServerId);
+  const servers = useLoad(() => (namesServers ? api.sourceServers() : Promise.resolve(null)), [namesServers]);
   const hostnames = useMemo(
     () => new Map((servers.data?.items ?? []).map((s: SourceServer) => [s.sourceServerId, s.hostname])),
     [servers.data],
