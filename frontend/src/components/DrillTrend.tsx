@@ -87,7 +87,7 @@ export function DrillTrendPanel({
 }: {
   planId: string;
   rtoTargetMinutes: number | null | undefined;
-  /** Changes when the plan's executions changed (one ended): the history is read again. */
+  /** Changes when an execution of the plan starts or ends: the history is read again. */
   refreshKey?: string;
 }) {
   const api = useApi();

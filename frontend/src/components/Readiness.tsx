@@ -34,9 +34,10 @@ export function checkServer(check: ReadinessCheck, hostnames: Map<string, string
   return serverLabel({ sourceServerId: check.sourceServerId, hostname: hostnames.get(check.sourceServerId) });
 }
 
-export function PlanReadinessPanel({ planId }: { planId: string }) {
+export function PlanReadinessPanel({ planId, refreshKey = "" }: { planId: string; refreshKey?: string }) {
   const api = useApi();
-  const readiness = useLoad(() => planReadiness(api, planId), [planId]);
+  // Read again when refreshKey changes (an execution of the plan started or ended).
+  const readiness = useLoad(() => planReadiness(api, planId), [planId, refreshKey]);
   // Hostnames for the servers checks name (DRS's list, read once, and only when a check names one).
   const namesServers = (readiness.data?.checks ?? []).some((c) => c.sourceServerId);
   const servers = useLoad(() => (namesServers ? api.sourceServers() : Promise.resolve(null)), [namesServers]);
