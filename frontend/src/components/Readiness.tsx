@@ -13,6 +13,7 @@ import { useMemo } from "react";
 import { serverLabel } from "../api/pages";
 import { checkIndicator, checkName, checksInOrder, planReadiness, verdictIndicator, type ReadinessCheck, type ReadinessVerdict } from "../api/readiness";
 import type { SourceServer } from "../api/types";
+import { InfoLink } from "./help";
 import { useLoad } from "./hooks";
 import { LongText } from "./ResourceTable";
 import { useApi } from "../session";
@@ -54,6 +55,7 @@ export function PlanReadinessPanel({ planId, refreshKey = "" }: { planId: string
         <Header
           variant="h2"
           description="Whether a recovery of this plan would work now: replication, recovery points, launch settings, DRS capacity and drills"
+          info={<InfoLink topic="readiness" />}
           actions={
             <Button
               iconName="refresh"
