@@ -1,7 +1,7 @@
 // Readiness and evidence across drills in the console: the API's verdict and checks shown as they
 // are (failures first, servers by hostname with their id), every plan's readiness read a few at a
 // time, the drill trend's points and percentiles as the API gives them, and "never drilled".
-import { screen, waitFor } from "@testing-library/react";
+import { act, screen, waitFor, within } from "@testing-library/react";
 import createWrapper from "@cloudscape-design/components/test-utils/dom";
 import { describe, expect, it } from "vitest";
 import {
@@ -22,6 +22,7 @@ import { statsText } from "../src/components/DrillTrend";
 import { neverDrilled, withLastDrill } from "../src/components/LastDrilled";
 import { checkServer, PlanReadinessPanel } from "../src/components/Readiness";
 import { READINESS_CONCURRENCY, readinessOfPlans } from "../src/components/ReadinessOverview";
+import { GroupEditorPage } from "../src/pages/GroupEditor";
 import { sandboxSession } from "../src/session";
 import { fakeFetch, renderAt } from "./setup";
 
@@ -217,5 +218,54 @@ describe("PlanReadinessPanel", () => {
       session: sandboxSession("", fetcher),
     });
     expect((await screen.findByTestId("readiness-error")).textContent).toContain("no recovery plan p-1");
+  });
+});
+
+describe("the group editor's server picker", () => {
+  it("shows when each server was last drilled and keeps only those never drilled when asked", async () => {
+    const { fetcher } = fakeFetch({
+      "GET /drs/source-servers": [
+        200,
+        {
+          items: [
+            {
+              sourceServerId: "s-1",
+              hostname: "db01",
+              tags: {},
+              replicationState: "CONTINUOUS",
+              isArchived: false,
+              lastDrilledTime: "2026-12-07T20:42:53Z",
+              lastDrillOutcome: "RECOVERED",
+              lastDrillExecutionId: "e-1",
+            },
+            {
+              sourceServerId: "s-2",
+              hostname: "web01",
+              tags: {},
+              replicationState: "CONTINUOUS",
+              isArchived: false,
+              lastDrilledTime: null,
+              lastDrillOutcome: null,
+              lastDrillExecutionId: null,
+            },
+          ],
+        },
+      ],
+    });
+    const view = renderAt(<GroupEditorPage />, {
+      path: "/protection-groups/new",
+      route: "/protection-groups/new",
+      session: sandboxSession("", fetcher),
+    });
+    await screen.findByText("db01");
+    const picker = () => createWrapper(view.container).findTable('[data-testid="server-picker"]')!;
+    const drilled = within(picker().findRows()[0].getElement()).getByTestId("last-drilled");
+    expect(drilled.textContent).toContain("2026-12-07 20:42:53 UTC");
+    expect(drilled.textContent).toContain("Recovered");
+    expect(within(picker().findRows()[1].getElement()).getByTestId("last-drilled").textContent).toBe("Never drilled");
+    // When the operator keeps only the servers never drilled
+    act(() => createWrapper(view.container).findToggle('[data-testid="never-drilled-filter"]')!.findNativeInput().click());
+    await waitFor(() => expect(picker().findRows()).toHaveLength(1));
+    expect(picker().findRows()[0].getElement().textContent).toContain("web01");
   });
 });

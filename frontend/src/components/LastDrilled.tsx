@@ -1,7 +1,6 @@
 // When each source server was last drilled, as the API records it (GET /drs/source-servers:
 // lastDrilledTime, lastDrillOutcome, lastDrillExecutionId), and the "never drilled" filter.
 import Link from "@cloudscape-design/components/link";
-import SpaceBetween from "@cloudscape-design/components/space-between";
 import StatusIndicator from "@cloudscape-design/components/status-indicator";
 import Toggle from "@cloudscape-design/components/toggle";
 import type { Api } from "../api/client";
@@ -40,20 +39,16 @@ export function withLastDrill<T extends { sourceServerId: string }>(
   return drills ? rows.filter((r) => neverDrilled(r.lastDrill)) : [];
 }
 
-export function LastDrilled({ drill, loaded }: { drill: LastDrill | undefined; loaded: boolean }) {
+/** When the server was last drilled, with the outcome; `link` makes the time a link to that drill. */
+export function LastDrilled({ drill, loaded, link = true }: { drill: LastDrill | undefined; loaded: boolean; link?: boolean }) {
   if (!loaded) return <>…</>;
   if (neverDrilled(drill)) return <span data-testid="last-drilled">Never drilled</span>;
   const recovered = drill?.lastDrillOutcome === "RECOVERED";
+  const when = formatTime(drill?.lastDrilledTime);
   return (
     <span data-testid="last-drilled" data-time={drill?.lastDrilledTime ?? undefined}>
-      <SpaceBetween direction="horizontal" size="xs">
-        {drill?.lastDrillExecutionId ? (
-          <Link href={`#/executions/${drill.lastDrillExecutionId}`}>{formatTime(drill?.lastDrilledTime)}</Link>
-        ) : (
-          formatTime(drill?.lastDrilledTime)
-        )}
-        <StatusIndicator type={recovered ? "success" : "error"}>{recovered ? "Recovered" : "Failed"}</StatusIndicator>
-      </SpaceBetween>
+      {link && drill?.lastDrillExecutionId ? <Link href={`#/executions/${drill.lastDrillExecutionId}`}>{when}</Link> : when}{" "}
+      <StatusIndicator type={recovered ? "success" : "error"}>{recovered ? "Recovered" : "Failed"}</StatusIndicator>
     </span>
   );
 }
