@@ -359,7 +359,8 @@ def test_the_group_page_shows_when_each_server_was_last_drilled_and_filters_thos
     """Given a group of the two drilled servers and one never drilled; when its page opens; then each
     drilled server's "Last drilled" is the API's lastDrilledTime (the last drill's end) with its
     outcome, the third reads Never drilled; and with "Only servers never drilled" on, only the
-    third is listed, as GET /drs/source-servers?neverDrilled=true has it."""
+    third is listed, as GET /drs/source-servers?neverDrilled=true has it; and the group editor's
+    server picker shows and filters the same."""
     from playwright.sync_api import expect
 
     listed = {s["sourceServerId"]: s for s in _call(sandbox, "GET", "/drs/source-servers")["items"]}
@@ -385,6 +386,19 @@ def test_the_group_page_shows_when_each_server_was_last_drilled_and_filters_thos
     page.get_by_test_id("never-drilled-filter").locator("input").check()
     expect(table.locator("tbody tr")).to_have_count(1)
     expect(table.locator("tbody tr")).to_contain_text(f"{plans['hosts']['spare01']} ({spare})")
+
+    # And the group editor's server picker filters the same way: app01 is drilled, spare01 is not
+    page.goto(f"{sandbox.console_url}#/protection-groups/{plans['wide']['groupId']}/edit")
+    picker = page.get_by_test_id("server-picker")
+    app01 = picker.locator("tbody tr").filter(has_text=plans["ids"]["app01"])
+    expect(app01.get_by_test_id("last-drilled")).to_contain_text(
+        console_time(listed[plans["ids"]["app01"]]["lastDrilledTime"])
+    )
+    page.get_by_test_id("never-drilled-filter").locator("input").check()
+    expect(picker.locator("tbody tr").filter(has_text=spare)).to_have_count(1)
+    expect(picker.locator("tbody tr").filter(has_text=plans["ids"]["app01"])).to_have_count(0)
+    shown = set(picker.locator("tbody tr").evaluate_all("rows => rows.map(r => r.innerText)"))
+    assert all(any(sid in row for sid in never) for row in shown), shown
 
 
 def _axe_violations(page: Any) -> list[str]:
