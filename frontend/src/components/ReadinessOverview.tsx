@@ -60,7 +60,7 @@ export function ReadinessOverview({ plans }: { plans: RecoveryPlan[] | null }) {
           variant="h2"
           description="Whether a recovery of each plan would work now"
           actions={
-            <Button iconName="refresh" ariaLabel="Check every plan's readiness again" loading={rows.loading} onClick={() => void rows.reload()}>
+            <Button iconName="refresh" data-testid="readiness-overview-refresh" loading={rows.loading} onClick={() => void rows.reload()}>
               Check now
             </Button>
           }
