@@ -26,6 +26,14 @@ export const HELP_TOPICS: Record<string, Topic> = {
       "A drill launches drill instances and can be rehearsed at any time; a recovery launches production instances and asks for the plan's name to be typed.",
     ],
   },
+  readiness: {
+    header: "Readiness",
+    paragraphs: [
+      "Readiness says whether a recovery of the plan would work now. Any failed check makes the plan Not ready; otherwise any warning makes it At risk; otherwise it is Ready.",
+      "The checks: every server is known to DRS and replicates continuously; replication lag is under the plan's limit (60 minutes unless set); each server has a recovery point under 24 hours old; launch settings (launch template, subnet, security groups) exist; DRS has room for the largest wave; no server is held by a running execution; the last drill completed within the recovery time objective; and the last successful drill is recent enough (90 days unless set).",
+      "The drill trend compares the p50 and p95 of the recovery time over the last drills with the drills before them: Faster or Slower when the median moved by more than a tenth, else Steady.",
+    ],
+  },
   execution: {
     header: "Executions",
     paragraphs: [

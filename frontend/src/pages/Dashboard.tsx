@@ -18,6 +18,7 @@ import { useBreadcrumbs } from "../components/shell";
 import { useApi, useSession } from "../session";
 import { formatDuration, formatTime, isActive } from "../status";
 import { executionColumns } from "./Executions";
+import { ReadinessOverview } from "../components/ReadinessOverview";
 
 function ready(e: ExecutionSummary): number {
   const total = e.progress?.totalServers ?? 0;
@@ -175,6 +176,7 @@ export function DashboardPage() {
         onPrefsChange={setOutcomePrefs}
         empty={<EmptyState title="No finished executions yet" subtitle="Drills appear here when they end." />}
       />
+      <ReadinessOverview plans={plans.data?.items ?? null} />
       <ResourceTable<RecoveryPlan>
         {...collectionProps}
         variant="container"

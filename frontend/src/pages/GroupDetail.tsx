@@ -1,5 +1,6 @@
 // A protection group's page: its servers as DRS reports them now (replication state and lag), the
 // plans that use it, and its recent executions.
+import { useState } from "react";
 import { useParams } from "react-router-dom";
 import Alert from "@cloudscape-design/components/alert";
 import Box from "@cloudscape-design/components/box";
@@ -19,6 +20,7 @@ import { useApi, useSession } from "../session";
 import { formatDuration } from "../status";
 import { executionColumns } from "./Executions";
 import { selectionText } from "./Groups";
+import { lastDrilledOf, LastDrilled, NeverDrilledToggle, withLastDrill } from "../components/LastDrilled";
 
 /** Replication as an indicator: healthy states in green, the initial sync in progress, the rest an error. */
 export function ReplicationIndicator({ server }: { server: GroupServer }) {
@@ -43,6 +45,8 @@ export function GroupDetailPage() {
   const group = useLoad(() => api.group(groupId), [groupId]);
   const servers = useLoad(() => groupServers(api, groupId), [groupId]);
   const usage = useLoad(() => groupUsage(api, groupId, 10), [groupId]);
+  const drilled = useLoad(() => lastDrilledOf(api), [groupId]);
+  const [neverDrilledOnly, setNeverDrilledOnly] = useState(false);
   // Replication moves on its own: the servers refresh while the page is open.
   useInterval(() => void servers.reload(), REFRESH_MS * 5, !servers.error);
   useBreadcrumbs([
@@ -59,6 +63,7 @@ export function GroupDetailPage() {
   if (!group.data) return <Spinner size="large" />;
   const g = group.data;
   const items = servers.data?.items ?? [];
+  const rows = withLastDrill(items, drilled.data, neverDrilledOnly);
   const unhealthy = items.filter((s) => !s.replicationHealthy).length;
   return (
     <SpaceBetween size="l">
@@ -107,7 +112,7 @@ export function GroupDetailPage() {
       <Table
         data-testid="group-servers"
         wrapLines
-        items={items}
+        items={rows}
         loading={servers.loading}
         loadingText="Asking DRS for the servers"
         trackBy="sourceServerId"
@@ -122,8 +127,14 @@ export function GroupDetailPage() {
           { id: "replication", header: "Replication", cell: (s) => <ReplicationIndicator server={s} /> },
           { id: "lag", header: "Lag", cell: (s) => <span data-testid="lag">{lagText(s)}</span> },
           { id: "launch", header: "Last launch", cell: (s) => s.lastLaunchResult ?? "-" },
+          { id: "drilled", header: "Last drilled", cell: (s) => <LastDrilled drill={s.lastDrill} loaded={drilled.data !== null} /> },
         ]}
-        empty={<Box textAlign="center">DRS reports no server for this group.</Box>}
+        filter={<NeverDrilledToggle checked={neverDrilledOnly} onChange={setNeverDrilledOnly} />}
+        empty={
+          <Box textAlign="center">
+            {neverDrilledOnly && items.length ? "Every server of this group has been drilled." : "DRS reports no server for this group."}
+          </Box>
+        }
       />
       {usage.error && <Alert type="error">{usage.error.message}</Alert>}
       <Table

@@ -17,6 +17,7 @@ import Tiles from "@cloudscape-design/components/tiles";
 import type { GroupBody } from "../api/client";
 import type { SourceServer } from "../api/types";
 import { EditorForm } from "../components/EditorForm";
+import { LastDrilled, NeverDrilledToggle, neverDrilled } from "../components/LastDrilled";
 import { LongText, ResourceTable, useTablePreferences, type Column } from "../components/ResourceTable";
 import { formErrors, NO_ERRORS, useFormErrors } from "../components/fieldErrors";
 import { useLoad } from "../components/hooks";
@@ -57,6 +58,8 @@ const PICKER_COLUMNS: Column<SourceServer>[] = [
     ),
   },
   { id: "tags", header: "Tags", cell: (s) => <LongText text={tagText(s.tags)} />, width: 300 },
+  // No link to the drill here: following it would leave the form.
+  { id: "drilled", header: "Last drilled", cell: (s) => <LastDrilled drill={s} loaded link={false} />, width: 330 },
 ];
 
 function ServerPicker({
@@ -72,15 +75,20 @@ function ServerPicker({
   onChange?: (ids: string[]) => void;
   selectable: boolean;
 }) {
-  const { items, collectionProps, filterProps, filteredItemsCount } = useCollection(servers, {
-    filtering: {
-      empty: <Box textAlign="center">No DRS source servers in this Region.</Box>,
-      noMatch: <Box textAlign="center">No server matches.</Box>,
-      filteringFunction: (s, text) =>
-        [s.sourceServerId, s.hostname ?? "", tagText(s.tags)].join(" ").toLowerCase().includes(text.toLowerCase()),
+  const [neverDrilledOnly, setNeverDrilledOnly] = useState(false);
+  const { items, collectionProps, filterProps, filteredItemsCount } = useCollection(
+    neverDrilledOnly ? servers.filter((s) => neverDrilled(s)) : servers,
+    {
+      filtering: {
+        empty: <Box textAlign="center">No DRS source servers in this Region.</Box>,
+        noMatch: <Box textAlign="center">No server matches.</Box>,
+        filteringFunction: (s, text) =>
+          [s.sourceServerId, s.hostname ?? "", tagText(s.tags)].join(" ").toLowerCase().includes(text.toLowerCase()),
+      },
+      sorting: {},
     },
-    sorting: {},
-  });
+  );
+
   const [prefs, setPrefs] = useTablePreferences("server-picker", PICKER_COLUMNS);
   return (
     <ResourceTable<SourceServer>
@@ -103,11 +111,14 @@ function ServerPicker({
         selectionGroupLabel: "servers",
       }}
       filter={
-        <TextFilter
-          {...filterProps}
-          filteringPlaceholder="Find by hostname, id or tag"
-          countText={`${filteredItemsCount ?? 0} matches`}
-        />
+        <SpaceBetween direction="horizontal" size="l" alignItems="center">
+          <TextFilter
+            {...filterProps}
+            filteringPlaceholder="Find by hostname, id or tag"
+            countText={`${filteredItemsCount ?? 0} matches`}
+          />
+          <NeverDrilledToggle checked={neverDrilledOnly} onChange={setNeverDrilledOnly} />
+        </SpaceBetween>
       }
     />
   );

@@ -30,6 +30,8 @@ import { useBreadcrumbs, useNotify } from "../components/shell";
 import { useApi, useSession } from "../session";
 import { formatTarget, humanize, isActive } from "../status";
 import { executionColumns } from "./Executions";
+import { PlanReadinessPanel } from "../components/Readiness";
+import { DrillTrendPanel } from "../components/DrillTrend";
 
 const PLAN_COLUMNS: Column<RecoveryPlan>[] = [
   {
@@ -210,6 +212,8 @@ export function PlanDetailPage() {
   }
   const p = plan.data;
   const groupName = (id: string) => groups.data?.items.find((g) => g.groupId === id)?.name ?? id;
+  // The plan's active executions: when one ends (or starts), its readiness and drill trend are read again.
+  const running = (executions.data?.items ?? []).filter((e) => isActive(e.status)).map((e) => e.executionId).join(",");
   const start = async (typed: string) => {
     const started = starting === "RECOVERY" ? await api.startRecovery(p.planId, typed) : await api.startDrill(p.planId);
     notify("success", `${starting === "RECOVERY" ? "Recovery" : "Drill"} of ${p.name} started`, {
@@ -265,6 +269,7 @@ export function PlanDetailPage() {
           </div>
         </ColumnLayout>
       </Container>
+      <PlanReadinessPanel planId={p.planId} refreshKey={running} />
       <ResourceTable<WaveRow>
         variant="container"
         data-testid="plan-waves"
@@ -296,6 +301,7 @@ export function PlanDetailPage() {
           />
         }
       />
+      <DrillTrendPanel planId={p.planId} rtoTargetMinutes={p.options?.rtoTargetMinutes} refreshKey={running} />
       <ConfirmModal
         visible={starting !== null}
         header={starting === "RECOVERY" ? `Start a RECOVERY of ${p.name}` : `Start a drill of ${p.name}`}
