@@ -16,6 +16,7 @@ from orchestrator.aws.ssm import Ssm
 from orchestrator.aws.users import CognitoUsers
 from orchestrator.config import Config, get_config
 from orchestrator.identity import UserDirectory
+from orchestrator.notify.drill_schedule import DrillScheduleNotifier
 from orchestrator.notify.publisher import EventBusPublisher, SnsPublisher
 from orchestrator.notify.readiness import Announcer, ReadinessAnnouncer
 from orchestrator.reports.store import S3Reports
@@ -41,6 +42,8 @@ class Deps:
     announcer: Announcer | None = None
     # The stack's EventBridge Scheduler schedules (None when the stack names no schedule group).
     schedules: Schedules | None = None
+    # Where a skipped scheduled drill is announced (None without a topic).
+    drill_notifier: DrillScheduleNotifier | None = None
 
     @classmethod
     def from_config(cls, config: Config) -> Deps:
@@ -69,6 +72,12 @@ class Deps:
                 role_arn=config.scheduler_role_arn,
             )
             if config.schedule_group_name
+            else None,
+            drill_notifier=DrillScheduleNotifier(
+                SnsPublisher(clients.client("sns"), config.topic_arn),
+                EventBusPublisher(clients.client("events"), config.event_bus_name),
+            )
+            if config.topic_arn
             else None,
         )
 

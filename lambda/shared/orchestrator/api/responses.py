@@ -353,6 +353,43 @@ READINESS = _closed(
     "NOT_READY, else any WARN AT_RISK, else it is READY.",
 )
 
+DRILL_RUN = _closed(
+    "ScheduledDrillRun",
+    {
+        "scheduledTime": TIME,
+        "firedAt": TIME,
+        "outcome": {"enum": ["STARTED", "SKIPPED"]},
+        "executionId": STRING,
+        "reasonCode": STRING,
+        "reason": STRING,
+        "notified": BOOLEAN,
+    },
+    ["scheduledTime", "firedAt", "outcome"],
+    "One firing of a plan's drill schedule: the DRILL it started, or why it was skipped (notified).",
+)
+DRILL_SCHEDULE = _closed(
+    "PlanDrillSchedule",
+    {
+        "planId": STRING,
+        "drillSchedule": _nullable(
+            _closed(
+                "DrillScheduleSettings",
+                {"expression": STRING, "timezone": STRING, "enabled": BOOLEAN},
+                ["expression", "timezone", "enabled"],
+            )
+        ),
+        "scheduleName": STRING,
+        "inPlace": BOOLEAN,
+        "problem": _nullable(STRING),
+        "nextRunTime": _nullable(TIME),
+        "runs": {"type": "array", "items": ref("ScheduledDrillRun")},
+    },
+    ["planId", "drillSchedule", "scheduleName", "inPlace", "problem", "nextRunTime", "runs"],
+    "GET /recovery-plans/{planId}/drill-schedule (operations.drill_schedule.view): the plan's "
+    "schedule, whether EventBridge Scheduler holds it as saved (inPlace), the next run and the "
+    "recent runs, newest first.",
+)
+
 RECOVERY_TIME_STATS = _closed(
     "RecoveryTimeStats",
     {"drills": INTEGER, "p50Seconds": _nullable(INTEGER), "p95Seconds": _nullable(INTEGER)},
@@ -626,6 +663,8 @@ def components() -> dict[str, dict[str, Any]]:
             "PlanHistory": PLAN_HISTORY,
             "ReadinessCheckResult": READINESS_CHECK,
             "PlanReadiness": READINESS,
+            "ScheduledDrillRun": DRILL_RUN,
+            "PlanDrillSchedule": DRILL_SCHEDULE,
             "RecoveryTimeStats": RECOVERY_TIME_STATS,
             "DrillHistory": DRILL_HISTORY,
             "Progress": PROGRESS,

@@ -11,6 +11,7 @@ from orchestrator.model import ExecutionRecord
 from orchestrator.operations import (
     actions,
     control,
+    drill_schedule,
     finalize,
     find,
     poll,
@@ -49,6 +50,8 @@ def run_operation(deps: Deps, event: Mapping[str, Any]) -> Any:
         return find.find(deps)
     if operation == "readiness_check":
         return readiness.check_all(deps)
+    if operation == drill_schedule.OPERATION:
+        return drill_schedule.fire(deps, event)
     state = dict(event.get("state") or {})
     if event.get("sfnExecutionArn"):
         state["sfnExecutionArn"] = event["sfnExecutionArn"]

@@ -9,7 +9,7 @@ from orchestrator.api import http
 from orchestrator.api.contract import Request, Route, declare, new_router
 from orchestrator.api.http import QueryParam
 from orchestrator.api.routes.catalog import Entity, declare_catalog
-from orchestrator.operations import create, drill_history, readiness, report
+from orchestrator.operations import create, drill_history, drill_schedule, readiness, report
 
 router = new_router()
 TAGS = ("recovery plans",)
@@ -81,6 +81,15 @@ DRILL_HISTORY = Route(
     tags=TAGS,
 )
 
+DRILL_SCHEDULE = Route(
+    "GET",
+    "/recovery-plans/{planId}/drill-schedule",
+    "The plan's drill schedule: whether it is in place, its next run and its recent runs (started or skipped)",
+    200,
+    "PlanDrillSchedule",
+    tags=TAGS,
+)
+
 
 @declare(router, START)
 def start_execution(request: Request) -> dict[str, Any]:
@@ -123,3 +132,8 @@ def get_readiness(request: Request) -> dict[str, Any]:
 @declare(router, DRILL_HISTORY)
 def get_drill_history(request: Request) -> dict[str, Any]:
     return drill_history.drill_history(request.deps, request.path["planId"], last=request.query["last"])
+
+
+@declare(router, DRILL_SCHEDULE)
+def get_drill_schedule(request: Request) -> dict[str, Any]:
+    return drill_schedule.view(request.deps, request.path["planId"])
