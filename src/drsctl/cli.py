@@ -25,6 +25,7 @@ from rich.console import Console
 
 from drsctl import completion, output, render, settings
 from drsctl import readiness as readiness_commands
+from drsctl import schedules as schedule_commands
 from drsctl.batch import DrillResult, batch_exit_code, run_drills
 from drsctl.client import ApiClient, DrsctlError
 from drsctl.planfile import apply_document, load_document
@@ -244,6 +245,7 @@ def build_parser() -> Parser:
     sandbox.add_argument("--scenario")
     sandbox.add_argument("--time-scale", type=float)
     readiness_commands.register(commands)
+    schedule_commands.register(commands)
 
     add_global_options(parser, top=True)
     for child in subparsers(parser):
@@ -881,6 +883,7 @@ COMMANDS: dict[str, Callable[[Context], int]] = {
     "history": cmd_history,
 }
 COMMANDS.update(readiness_commands.commands(COMMANDS))
+COMMANDS.update(schedule_commands.commands())
 
 
 def main(

@@ -6,11 +6,14 @@ expressions refused with nothing stored."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
 import pytest
-from sandbox_api import Api, finished, until
+from sandbox_api import Api, drsctl, finished, until
+
+from drs_sandbox.server import Sandbox
 
 # Ten scaled minutes: every 10 real seconds at time scale 60.
 EVERY_TEN_MINUTES = {"expression": "rate(10 minutes)", "timezone": "Europe/Berlin", "enabled": True}
@@ -146,7 +149,9 @@ def test_a_bad_expression_or_timezone_is_refused_naming_the_field_with_nothing_s
     assert {s["name"] for s in stored_schedules(api)} == before
 
 
-def test_firing_a_schedule_by_hand_starts_a_drill_and_an_update_keeps_one_schedule(api: Api) -> None:
+def test_firing_a_schedule_by_hand_starts_a_drill_and_drsctl_shows_the_run(
+    sandbox: Sandbox, api: Api
+) -> None:
     # Given a plan scheduled weekly (never due during the test), saved twice
     body = plan_body(api, drillSchedule={"expression": "cron(0 3 ? * SAT *)", "timezone": "Europe/Berlin"})
     plan_id = api.call("POST", "/recovery-plans", body, expect=201)["planId"]
@@ -160,3 +165,12 @@ def test_firing_a_schedule_by_hand_starts_a_drill_and_an_update_keeps_one_schedu
     assert (run["outcome"], run["scheduledTime"]) == ("STARTED", fired["scheduledTime"])
     api.watch(run["executionId"], finished, timeout=180)
     api.call("POST", "/_sandbox/schedules/fire", {"name": "no-such-schedule"}, expect=404)
+    # And drsctl shows the schedule and the run (table), and the API's document (json)
+    shown = drsctl(sandbox, "schedule", body["name"])
+    assert shown.returncode == 0, shown.stderr
+    assert "cron(0 3 ? * SAT *) (Europe/Berlin), enabled, next run" in shown.stdout
+    assert run["executionId"] in shown.stdout and "STARTED" in shown.stdout
+    as_json = drsctl(sandbox, "schedule", plan_id, "--output", "json")
+    assert json.loads(as_json.stdout)["runs"][0]["executionId"] == run["executionId"]
+    missing = drsctl(sandbox, "schedule", "no-such-plan")
+    assert missing.returncode == 1 and len(missing.stderr.strip().splitlines()) == 1
