@@ -30,6 +30,7 @@ import { useBreadcrumbs, useNotify } from "../components/shell";
 import { useApi, useSession } from "../session";
 import { formatTarget, humanize, isActive } from "../status";
 import { executionColumns } from "./Executions";
+import { DrillScheduleRuns } from "./DrillSchedule";
 
 const PLAN_COLUMNS: Column<RecoveryPlan>[] = [
   {
@@ -265,6 +266,7 @@ export function PlanDetailPage() {
           </div>
         </ColumnLayout>
       </Container>
+      <DrillScheduleRuns planId={p.planId} />
       <ResourceTable<WaveRow>
         variant="container"
         data-testid="plan-waves"
