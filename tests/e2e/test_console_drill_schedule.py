@@ -100,7 +100,7 @@ def test_the_schedule_editor_shows_refusals_on_the_field_and_the_plan_page_shows
     panel = page.get_by_test_id("plan-drill-schedule")
     expect(panel.get_by_test_id("schedule-summary")).to_have_text("cron(0 3 ? * SAT *) (Europe/Berlin)")
     expect(panel.get_by_test_id("schedule-state")).to_contain_text("Enabled")
-    expect(panel.get_by_test_id("schedule-next-run")).to_contain_text("T02:00:00")
+    expect(panel.get_by_test_id("schedule-next-run")).to_contain_text("02:00:00 UTC")
     expect(panel.get_by_test_id("schedule-runs")).to_contain_text("No scheduled run yet")
 
     # When the schedule fires, Then its run appears with the drill it started
@@ -111,7 +111,8 @@ def test_the_schedule_editor_shows_refusals_on_the_field_and_the_plan_page_shows
     ]
     page.reload()
     runs = page.get_by_test_id("plan-drill-schedule").get_by_test_id("schedule-runs")
-    expect(runs).to_contain_text(fired["scheduledTime"])
+    when = fired["scheduledTime"]  # 2026-12-08T00:16:32Z, shown as 2026-12-08 00:16:32 UTC
+    expect(runs).to_contain_text(f"{when[:10]} {when[11:19]} UTC")
     expect(runs).to_contain_text("Started")
     expect(runs.get_by_role("link", name=execution_id)).to_be_visible()
     page.screenshot(

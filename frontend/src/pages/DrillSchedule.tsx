@@ -13,6 +13,7 @@ import StatusIndicator from "@cloudscape-design/components/status-indicator";
 import Table from "@cloudscape-design/components/table";
 import type { DrillSchedule, ScheduledDrillRun } from "../api/types";
 import { useLoad } from "../components/hooks";
+import { formatTime } from "../status";
 import { useApi } from "../session";
 
 export interface ScheduleDraft {
@@ -138,7 +139,7 @@ export function DrillScheduleRuns({ planId }: { planId: string }) {
             </div>
             <div>
               <Box variant="awsui-key-label">Next run</Box>
-              <div data-testid="schedule-next-run">{view.nextRunTime ?? "-"}</div>
+              <div data-testid="schedule-next-run">{formatTime(view.nextRunTime)}</div>
             </div>
           </ColumnLayout>
         )}
@@ -151,7 +152,7 @@ export function DrillScheduleRuns({ planId }: { planId: string }) {
           header={<Header variant="h3">Recent runs</Header>}
           empty={<Box textAlign="center">No scheduled run yet</Box>}
           columnDefinitions={[
-            { id: "scheduled", header: "Scheduled time", cell: (r) => r.scheduledTime },
+            { id: "scheduled", header: "Scheduled time", cell: (r) => formatTime(r.scheduledTime) },
             { id: "outcome", header: "Outcome", cell: (r) => <RunOutcome run={r} /> },
             {
               id: "execution",
