@@ -702,3 +702,34 @@ def test_a_servers_last_drill_is_only_replaced_by_a_later_one(stores: Stores) ->
     assert store.server_drills(["s-3"])["s-3"]["lastDrillOutcome"] == "FAILED"
     assert (found["s-1"]["lastDrillExecutionId"], found["s-1"]["lastDrillOutcome"]) == ("e-2", "RECOVERED")
     assert store.server_drills([]) == {}
+
+
+def test_a_plans_drill_schedule_record_is_written_only_on_the_version_read(stores: Stores) -> None:
+    """Given no record, When two writers put the first one, Then one wins; the next write must name
+    the version it read, and a deletion removes the record (the same on DynamoDB and in memory)."""
+    from orchestrator.store.drill_schedules import item_for
+
+    store = stores.drill_schedules
+    assert store.get("p1") is None
+    first = item_for("p1", None, applied={"expression": "rate(7 days)", "timezone": "UTC", "enabled": True})
+    assert store.put(first, None) is True
+    assert store.put(item_for("p1", None), None) is False
+    current = store.get("p1")
+    assert (
+        current is not None and current["version"] == 1 and current["applied"]["expression"] == "rate(7 days)"
+    )
+    run = {
+        "scheduledTime": "2026-12-12T02:00:00Z",
+        "firedAt": "2026-12-12T02:00:01.000Z",
+        "outcome": "STARTED",
+    }
+    assert store.put(item_for("p1", current, runs=[run]), 0) is False
+    assert store.put(item_for("p1", current, runs=[run]), 1) is True
+    found = store.get("p1")
+    assert found is not None and (found["version"], found["runs"], found["applied"]) == (
+        2,
+        [run],
+        current["applied"],
+    )
+    store.delete("p1")
+    assert store.get("p1") is None
