@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from in_memory import in_memory_orchestration
-from memory_ports import InMemorySchedules
+from memory_ports import InMemorySchedules, RecordingStepFunctions
 from orchestration_driver import Orchestration
 
 from orchestrator.exceptions import TransientError, ValidationFailedError
@@ -197,3 +197,30 @@ def test_deleting_the_plan_deletes_its_schedule_and_a_late_firing_is_ignored(wor
     assert deps.stores.drill_schedules.get(plan["planId"]) is None
     assert world.fire(plan["planId"], "2026-12-12T02:00:00Z")["outcome"] == "IGNORED"
     assert world.orc.sfn.started == []
+
+
+def test_a_plan_that_never_had_a_schedule_costs_no_scheduler_call(world: World) -> None:
+    deps = world.orc.deps
+    plan = catalog.save(deps, "plan", world.plan_body())
+    catalog.save(deps, "plan", {k: plan[k] for k in ("name", "waves")}, plan["planId"])
+    catalog.delete_plan(deps, plan["planId"])
+    assert world.schedules.calls == []
+
+
+def test_a_refused_start_is_a_skipped_run_with_the_refusals_code(world: World) -> None:
+    """Given Step Functions denies the start (a missing permission), When the schedule fires, Then
+    the run is SKIPPED with the refusal's code and message (not an error), and announced."""
+    from orchestrator.exceptions import PermissionDeniedError
+
+    class DeniedStepFunctions(RecordingStepFunctions):
+        def start(self, execution_id: str) -> str:
+            raise PermissionDeniedError(
+                "permission denied: Step Functions StartExecution (AccessDeniedException)"
+            )
+
+    plan = catalog.save(world.orc.deps, "plan", world.plan_body(drillSchedule=dict(WEEKLY)))
+    world.orc.deps = dataclasses.replace(world.orc.deps, sfn=DeniedStepFunctions())
+    run = world.fire(plan["planId"], "2026-12-12T02:00:00Z")
+    assert (run["outcome"], run["reasonCode"]) == ("SKIPPED", "PERMISSION_DENIED")
+    assert "StartExecution" in run["reason"]
+    assert [r["reasonCode"] for _, _, r in world.notifier.sent] == ["PERMISSION_DENIED"]

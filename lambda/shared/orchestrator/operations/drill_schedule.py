@@ -19,7 +19,6 @@ from typing import Any
 from orchestrator.aws.schedule_expressions import ExpressionError, Rate, next_time, parse, zone
 from orchestrator.deps import Deps
 from orchestrator.exceptions import (
-    ConflictError,
     DependencyError,
     NotFoundError,
     OrchestratorError,
@@ -101,6 +100,10 @@ def apply(deps: Deps, plan: Mapping[str, Any]) -> None:
     record it. Raises (after the plan was saved) DRILL_SCHEDULE_NOT_SAVED when Scheduler failed."""
     plan_id = str(plan["planId"])
     wanted = _settings(plan.get("drillSchedule"))
+    if wanted is None and not _applied(deps, plan_id):
+        # Nothing to delete: a plan that never had a schedule costs no Scheduler call. (A schedule
+        # put whose record was lost deletes itself at its first firing: see fire.)
+        return
     try:
         if wanted is not None:
             if deps.schedules is None:
@@ -131,9 +134,13 @@ def apply(deps: Deps, plan: Mapping[str, Any]) -> None:
     )
 
 
+def _applied(deps: Deps, plan_id: str) -> bool:
+    return bool((deps.stores.drill_schedules.get(plan_id) or {}).get("applied"))
+
+
 def remove(deps: Deps, plan_id: str) -> None:
     """Before a plan is deleted: its schedule, then its record (a failure leaves the plan in place)."""
-    if deps.schedules is not None:
+    if deps.schedules is not None and _applied(deps, plan_id):
         deps.schedules.delete(schedule_name(plan_id))
     deps.stores.drill_schedules.delete(plan_id)
 
@@ -215,13 +222,17 @@ def fire(deps: Deps, event: Mapping[str, Any]) -> dict[str, Any]:
     recorded = _run_of(deps, plan_id, scheduled)
     if recorded is None:
         run: dict[str, Any] = {"scheduledTime": scheduled, "firedAt": deps.clock.iso()}
-        skip = _skip_reason(deps, plan_id)
-        if skip is None:
-            try:
+        # A refusal (a conflict, a plan that fails its checks, a permission denied) is the run's
+        # outcome, recorded and announced; a passing fault is raised for the redelivery.
+        try:
+            skip = _skip_reason(deps, plan_id)
+            if skip is None:
                 execution = create.start_drill(deps, plan_id, "DRILL", initiated_by=INITIATED_BY)
                 run.update(outcome=STARTED, executionId=execution["executionId"])
-            except (ConflictError, ValidationFailedError) as e:
-                skip = (e.code, e.message, e.details.get("executionId"))
+        except TransientError:
+            raise
+        except OrchestratorError as e:
+            skip = (e.code, e.message, e.details.get("executionId"))
         if skip is not None:
             code, reason, execution_id = skip
             run.update(outcome=SKIPPED, reasonCode=code, reason=reason, notified=False)
