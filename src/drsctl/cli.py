@@ -26,6 +26,7 @@ from rich.console import Console
 from drsctl import cleanup as cleanup_commands
 from drsctl import completion, output, render, settings
 from drsctl import readiness as readiness_commands
+from drsctl import schedules as schedule_commands
 from drsctl.batch import DrillResult, batch_exit_code, run_drills
 from drsctl.client import ApiClient, DrsctlError
 from drsctl.planfile import apply_document, load_document
@@ -246,6 +247,7 @@ def build_parser() -> Parser:
     sandbox.add_argument("--time-scale", type=float)
     readiness_commands.register(commands)
     cleanup_commands.register(commands)
+    schedule_commands.register(commands)
 
     add_global_options(parser, top=True)
     for child in subparsers(parser):
@@ -884,6 +886,7 @@ COMMANDS: dict[str, Callable[[Context], int]] = {
 }
 COMMANDS.update(readiness_commands.commands(COMMANDS))
 COMMANDS.update(cleanup_commands.commands())
+COMMANDS.update(schedule_commands.commands())
 
 
 def main(

@@ -746,3 +746,34 @@ def test_a_cleanup_is_recorded_with_the_end_and_moved_once_per_value_read(stores
             claimed, cleanup_at="2026-11-26T15:00:00.000Z", actor="carol", now=NOW
         )
     assert stores.executions.get(record["executionId"])["cleanupAt"] == "2026-11-26T13:00:00.000Z"
+
+
+def test_a_plans_drill_schedule_record_is_written_only_on_the_version_read(stores: Stores) -> None:
+    """Given no record, When two writers put the first one, Then one wins; the next write must name
+    the version it read, and a deletion removes the record (the same on DynamoDB and in memory)."""
+    from orchestrator.store.drill_schedules import item_for
+
+    store = stores.drill_schedules
+    assert store.get("p1") is None
+    first = item_for("p1", None, applied={"expression": "rate(7 days)", "timezone": "UTC", "enabled": True})
+    assert store.put(first, None) is True
+    assert store.put(item_for("p1", None), None) is False
+    current = store.get("p1")
+    assert (
+        current is not None and current["version"] == 1 and current["applied"]["expression"] == "rate(7 days)"
+    )
+    run = {
+        "scheduledTime": "2026-12-12T02:00:00Z",
+        "firedAt": "2026-12-12T02:00:01.000Z",
+        "outcome": "STARTED",
+    }
+    assert store.put(item_for("p1", current, runs=[run]), 0) is False
+    assert store.put(item_for("p1", current, runs=[run]), 1) is True
+    found = store.get("p1")
+    assert found is not None and (found["version"], found["runs"], found["applied"]) == (
+        2,
+        [run],
+        current["applied"],
+    )
+    store.delete("p1")
+    assert store.get("p1") is None

@@ -4,6 +4,7 @@ import type {
   ExecutionServer,
   ExecutionSummary,
   Page,
+  PlanDrillSchedule,
   ProtectionGroup,
   RecoveryPlan,
   SourceServer,
@@ -125,6 +126,9 @@ export class Api {
   updatePlan = (planId: string, body: PlanBody) =>
     this.request<RecoveryPlan>("PUT", `/recovery-plans/${id(planId)}`, body);
   deletePlan = (planId: string) => this.request<null>("DELETE", `/recovery-plans/${id(planId)}`);
+  /** The plan's drill schedule: whether Scheduler holds it, its next run and its recent runs. */
+  drillSchedule = (planId: string) =>
+    this.request<PlanDrillSchedule>("GET", `/recovery-plans/${id(planId)}/drill-schedule`);
 
   startDrill = (planId: string) =>
     this.request<{ executionId: string; status: string }>("POST", `/recovery-plans/${id(planId)}/executions`, {

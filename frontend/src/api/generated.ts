@@ -452,6 +452,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/recovery-plans/{planId}/drill-schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The plan's drill schedule: whether it is in place, its next run and its recent runs (started or skipped) */
+        get: operations["get_recovery_plans_planId_drill_schedule"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/recovery-plans/{planId}/executions": {
         parameters: {
             query?: never;
@@ -613,6 +630,18 @@ export interface components {
                 drillCleanupAfterHours?: number;
                 /** @enum {unknown} */
                 onWaveFailure?: "STOP" | "PAUSE";
+            };
+            /** @description Start a DRILL of the plan on a schedule (EventBridge Scheduler) */
+            drillSchedule?: {
+                /** @description rate(value unit) or cron(minutes hours day-of-month month day-of-week year), e.g. "cron(0 3 ? * SAT *)", "rate(7 days)" */
+                expression: string;
+                /**
+                 * @description IANA timezone the cron expression is read in, e.g. Europe/Berlin
+                 * @default UTC
+                 */
+                timezone: string;
+                /** @default true */
+                enabled: boolean;
             };
         };
         /**
@@ -1143,6 +1172,18 @@ export interface components {
                 /** @enum {unknown} */
                 onWaveFailure?: "STOP" | "PAUSE";
             };
+            /** @description Start a DRILL of the plan on a schedule (EventBridge Scheduler) */
+            drillSchedule?: {
+                /** @description rate(value unit) or cron(minutes hours day-of-month month day-of-week year), e.g. "cron(0 3 ? * SAT *)", "rate(7 days)" */
+                expression: string;
+                /**
+                 * @description IANA timezone the cron expression is read in, e.g. Europe/Berlin
+                 * @default UTC
+                 */
+                timezone: string;
+                /** @default true */
+                enabled: boolean;
+            };
             planId: string;
             createdTime?: string | null;
             /** @description ISO-8601 UTC */
@@ -1212,6 +1253,39 @@ export interface components {
             /** @description ISO-8601 UTC */
             checkedAt: string;
             checks: components["schemas"]["ReadinessCheckResult"][];
+        };
+        /**
+         * ScheduledDrillRun
+         * @description One firing of a plan's drill schedule: the DRILL it started, or why it was skipped (notified).
+         */
+        ScheduledDrillRun: {
+            /** @description ISO-8601 UTC */
+            scheduledTime: string;
+            /** @description ISO-8601 UTC */
+            firedAt: string;
+            /** @enum {unknown} */
+            outcome: "STARTED" | "SKIPPED";
+            executionId?: string;
+            reasonCode?: string;
+            reason?: string;
+            notified?: boolean;
+        };
+        /**
+         * PlanDrillSchedule
+         * @description GET /recovery-plans/{planId}/drill-schedule (operations.drill_schedule.view): the plan's schedule, whether EventBridge Scheduler holds it as saved (inPlace), the next run and the recent runs, newest first.
+         */
+        PlanDrillSchedule: {
+            planId: string;
+            drillSchedule: {
+                expression: string;
+                timezone: string;
+                enabled: boolean;
+            } | null;
+            scheduleName: string;
+            inPlace: boolean;
+            problem: string | null;
+            nextRunTime: string | null;
+            runs: components["schemas"]["ScheduledDrillRun"][];
         };
         /**
          * RecoveryTimeStats
@@ -3131,6 +3205,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DrillHistory"];
+                };
+            };
+            /** @description Malformed request (not JSON, too large, bad query parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown id or route */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_recovery_plans_planId_drill_schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                planId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanDrillSchedule"];
                 };
             };
             /** @description Malformed request (not JSON, too large, bad query parameter) */

@@ -88,6 +88,12 @@ export type PlanOptions = NonNullable<Schemas["RecoveryPlan"]["options"]>;
 
 export type RecoveryPlan = Schemas["StoredRecoveryPlan"];
 
+export type DrillSchedule = NonNullable<Schemas["RecoveryPlan"]["drillSchedule"]>;
+
+export type PlanDrillSchedule = Schemas["PlanDrillSchedule"];
+
+export type ScheduledDrillRun = Schemas["ScheduledDrillRun"];
+
 export interface Page<T> {
   items: T[];
   nextToken?: string | null;

@@ -21,6 +21,7 @@ import { useLoad } from "../components/hooks";
 import { useBreadcrumbs, useNotify } from "../components/shell";
 import { useApi } from "../session";
 import { ActionList, fromDraft, isActionField, toDraft, type ActionDraft, type Stage } from "./ActionsEditor";
+import { DrillScheduleEditor, fromScheduleDraft, SCHEDULE_FIELDS, toScheduleDraft } from "./DrillSchedule";
 
 const READINESS = [
   { value: "", label: "Default (EC2 running)" },
@@ -51,6 +52,7 @@ function toWaveDraft(wave: PlanWave): WaveDraft {
 function isKnownField(field: string, waves: WaveDraft[]): boolean {
   if (["name", "description", "waves", "options", "options.readinessCheck", "options.waveTimeoutMinutes", "options.pauseTimeoutMinutes", "options.rtoTargetMinutes", "options.drillCleanupAfterHours", "options.onWaveFailure", "protectionGroupIds"].includes(field))
     return true;
+  if (SCHEDULE_FIELDS.includes(field)) return true;
   const m = /^waves\[(\d+)\](?:\.(waveName|protectionGroupIds|pauseBeforeWave))?$/.exec(field);
   if (m) return Number(m[1]) < waves.length;
   const a = /^waves\[(\d+)\]\.(preActions|postActions)(?:\[(\d+)\](?:\.(\w+))?)?$/.exec(field);
@@ -91,6 +93,7 @@ export function PlanEditorPage() {
     drillCleanupAfterHours: "",
     onWaveFailure: "",
   });
+  const [schedule, setSchedule] = useState(toScheduleDraft());
   const { errors, setErrors, clear, err } = useFormErrors();
   const [saving, setSaving] = useState(false);
 
@@ -108,6 +111,7 @@ export function PlanEditorPage() {
       drillCleanupAfterHours: p.options?.drillCleanupAfterHours ? String(p.options.drillCleanupAfterHours) : "",
       onWaveFailure: p.options?.onWaveFailure ?? "",
     });
+    setSchedule(toScheduleDraft(p.drillSchedule));
   }, [existing.data]);
 
   const groupOptions = (groups.data?.items ?? []).map((g) => ({ value: g.groupId, label: g.name }));
@@ -163,6 +167,8 @@ export function PlanEditorPage() {
     const result: PlanBody = { name, waves: planWaves };
     if (description) result.description = description;
     if (Object.keys(opts).length) result.options = opts;
+    const drillSchedule = fromScheduleDraft(schedule);
+    if (drillSchedule) result.drillSchedule = drillSchedule;
     return { plan: result };
   };
 
@@ -339,6 +345,7 @@ export function PlanEditorPage() {
               </FormField>
             </ColumnLayout>
           </Container>
+          <DrillScheduleEditor draft={schedule} onChange={setSchedule} err={err} clear={clear} />
         </SpaceBetween>
     </EditorForm>
   );

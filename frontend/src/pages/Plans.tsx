@@ -32,6 +32,7 @@ import { formatTarget, humanize, isActive } from "../status";
 import { executionColumns } from "./Executions";
 import { PlanReadinessPanel } from "../components/Readiness";
 import { DrillTrendPanel } from "../components/DrillTrend";
+import { DrillScheduleRuns } from "./DrillSchedule";
 
 const PLAN_COLUMNS: Column<RecoveryPlan>[] = [
   {
@@ -270,6 +271,7 @@ export function PlanDetailPage() {
         </ColumnLayout>
       </Container>
       <PlanReadinessPanel planId={p.planId} refreshKey={running} />
+      <DrillScheduleRuns planId={p.planId} />
       <ResourceTable<WaveRow>
         variant="container"
         data-testid="plan-waves"

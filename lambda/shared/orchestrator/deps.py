@@ -17,6 +17,7 @@ from orchestrator.aws.users import CognitoUsers
 from orchestrator.config import Config, get_config
 from orchestrator.identity import UserDirectory
 from orchestrator.notify.cleanup import CleanupAnnouncer
+from orchestrator.notify.drill_schedule import DrillScheduleNotifier
 from orchestrator.notify.publisher import EventBusPublisher, SnsPublisher
 from orchestrator.notify.readiness import Announcer, ReadinessAnnouncer
 from orchestrator.reports.store import S3Reports
@@ -44,9 +45,20 @@ class Deps:
     schedules: Schedules | None = None
     # Where the automatic cleanup's warning and end are announced (None without a topic).
     cleanup_announcer: CleanupAnnouncer | None = None
+    # Where a skipped scheduled drill is announced (None without a topic).
+    drill_notifier: DrillScheduleNotifier | None = None
 
     @classmethod
     def from_config(cls, config: Config) -> Deps:
+        # The stack's notification channels (none without a topic: nothing is announced).
+        channels = (
+            (
+                SnsPublisher(clients.client("sns"), config.topic_arn),
+                EventBusPublisher(clients.client("events"), config.event_bus_name),
+            )
+            if config.topic_arn
+            else None
+        )
         return cls(
             config=config,
             stores=Stores.from_config(config),
@@ -59,12 +71,7 @@ class Deps:
             users=CognitoUsers(clients.client("cognito-idp"), config.user_pool_id)
             if config.user_pool_id
             else None,
-            announcer=ReadinessAnnouncer(
-                SnsPublisher(clients.client("sns"), config.topic_arn),
-                EventBusPublisher(clients.client("events"), config.event_bus_name),
-            )
-            if config.topic_arn
-            else None,
+            announcer=ReadinessAnnouncer(*channels) if channels else None,
             schedules=Scheduler(
                 clients.client("scheduler"),
                 group=config.schedule_group_name,
@@ -73,12 +80,8 @@ class Deps:
             )
             if config.schedule_group_name
             else None,
-            cleanup_announcer=CleanupAnnouncer(
-                SnsPublisher(clients.client("sns"), config.topic_arn),
-                EventBusPublisher(clients.client("events"), config.event_bus_name),
-            )
-            if config.topic_arn
-            else None,
+            cleanup_announcer=CleanupAnnouncer(*channels) if channels else None,
+            drill_notifier=DrillScheduleNotifier(*channels) if channels else None,
         )
 
 

@@ -101,6 +101,32 @@ WAVE = {
     },
 }
 
+# A plan's drill schedule: one EventBridge Scheduler schedule that starts a DRILL of the plan. The
+# expression and the timezone are checked as Scheduler checks them (operations/catalog.check_plan,
+# 422 naming the field); at() one-time expressions are not drill schedules.
+DRILL_SCHEDULE: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["expression"],
+    "description": "Start a DRILL of the plan on a schedule (EventBridge Scheduler)",
+    "properties": {
+        "expression": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 256,
+            "description": 'rate(value unit) or cron(minutes hours day-of-month month day-of-week year), e.g. "cron(0 3 ? * SAT *)", "rate(7 days)"',
+        },
+        "timezone": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 64,
+            "default": "UTC",
+            "description": "IANA timezone the cron expression is read in, e.g. Europe/Berlin",
+        },
+        "enabled": {"type": "boolean", "default": True},
+    },
+}
+
 RECOVERY_PLAN: dict[str, Any] = {
     "title": "RecoveryPlan",
     "description": "Ordered waves of protection groups, each optionally paused before, with runbook "
@@ -136,6 +162,7 @@ RECOVERY_PLAN: dict[str, Any] = {
                 "onWaveFailure": {"enum": [str(v) for v in OnWaveFailure]},
             },
         },
+        "drillSchedule": DRILL_SCHEDULE,
     },
 }
 

@@ -80,7 +80,11 @@ def check_actions(config: Config, waves: list[dict[str, Any]]) -> None:
 
 
 def check_plan(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
+    # Imported here: drill_schedule starts drills through operations.create, which imports this module.
+    from orchestrator.operations import drill_schedule
+
     check_actions(deps.config, body["waves"])
+    drill_schedule.check(deps, body)
     wanted = sorted({g for wave in body["waves"] for g in wave["protectionGroupIds"]})
     missing = []
     for group_id in wanted:
@@ -137,9 +141,17 @@ def save(deps: Deps, entity: str, body: dict[str, Any], entity_id: str | None = 
     store_of, check = _ENTITIES[entity]
     store = store_of(deps)
     if entity_id is None:
-        return store.create(check(deps, body), now=deps.clock.iso())
-    current = store.get(entity_id)
-    return store.update(current, check(deps, body), now=deps.clock.iso())
+        saved = store.create(check(deps, body), now=deps.clock.iso())
+    else:
+        current = store.get(entity_id)
+        saved = store.update(current, check(deps, body), now=deps.clock.iso())
+    if entity == "plan":
+        from orchestrator.operations import drill_schedule
+
+        # After the write: the plan's drill schedule follows what was saved (an error here says the
+        # plan was saved and its schedule was not; saving again repairs it).
+        drill_schedule.apply(deps, saved)
+    return saved
 
 
 def delete_plan(deps: Deps, plan_id: str) -> None:
@@ -152,4 +164,8 @@ def delete_plan(deps: Deps, plan_id: str) -> None:
             code="PLAN_IN_USE",
             details={"executionId": holder},
         )
+    from orchestrator.operations import drill_schedule
+
+    # The schedule first: a plan that failed to go keeps its record and can be deleted again.
+    drill_schedule.remove(deps, plan_id)
     deps.stores.plans.delete(current)

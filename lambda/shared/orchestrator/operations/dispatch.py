@@ -12,6 +12,7 @@ from orchestrator.operations import (
     actions,
     cleanup,
     control,
+    drill_schedule,
     finalize,
     find,
     poll,
@@ -54,6 +55,8 @@ def run_operation(deps: Deps, event: Mapping[str, Any]) -> Any:
         return cleanup.fire_cleanup(deps, event)
     if operation == cleanup.WARNING_OPERATION:
         return cleanup.fire_warning(deps, event)
+    if operation == drill_schedule.OPERATION:
+        return drill_schedule.fire(deps, event)
     state = dict(event.get("state") or {})
     if event.get("sfnExecutionArn"):
         state["sfnExecutionArn"] = event["sfnExecutionArn"]

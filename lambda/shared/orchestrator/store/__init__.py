@@ -9,6 +9,7 @@ from typing import Any
 from orchestrator.aws import clients
 from orchestrator.aws.dynamo import Table
 from orchestrator.config import Config, get_config
+from orchestrator.store.drill_schedules import DrillScheduleStore, DynamoDrillSchedules, MemoryDrillSchedules
 from orchestrator.store.dynamodb import DynamoCatalog, DynamoExecutions, DynamoLocks, DynamoServers
 from orchestrator.store.executions import ExecutionStore
 from orchestrator.store.memory import MemoryCatalog, MemoryExecutions, MemoryLocks, MemoryServers
@@ -34,6 +35,8 @@ class Stores:
     plans: CatalogStore
     timeline: TimelineStore
     readiness: ReadinessStore
+    # A plan's drill schedule as applied to Scheduler, and its recent runs (the readiness table).
+    drill_schedules: DrillScheduleStore
 
     @classmethod
     def from_config(cls, config: Config | None = None, dynamodb: Any = None) -> Stores:
@@ -48,6 +51,7 @@ class Stores:
             plans=DynamoCatalog(Table(config.recovery_plans_table, ddb), PLAN),
             timeline=DynamoTimeline(Table(config.timeline_table, ddb)),
             readiness=DynamoReadiness(Table(config.readiness_table, ddb)),
+            drill_schedules=DynamoDrillSchedules(Table(config.readiness_table, ddb)),
         )
 
     @classmethod
@@ -60,4 +64,5 @@ class Stores:
             plans=MemoryCatalog(PLAN),
             timeline=MemoryTimeline(),
             readiness=MemoryReadiness(),
+            drill_schedules=MemoryDrillSchedules(),
         )

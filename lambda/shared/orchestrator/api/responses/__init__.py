@@ -41,6 +41,8 @@ def components() -> dict[str, dict[str, Any]]:
             "PlanHistory": plans.PLAN_HISTORY,
             "ReadinessCheckResult": plans.READINESS_CHECK,
             "PlanReadiness": plans.READINESS,
+            "ScheduledDrillRun": plans.DRILL_RUN,
+            "PlanDrillSchedule": plans.DRILL_SCHEDULE,
             "RecoveryTimeStats": plans.RECOVERY_TIME_STATS,
             "DrillHistory": plans.DRILL_HISTORY,
             "Progress": executions.PROGRESS,

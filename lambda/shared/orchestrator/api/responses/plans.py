@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from orchestrator.api.responses.common import INTEGER, STRING, TIME, closed, fields_of, nullable, ref
+from orchestrator.api.responses.common import BOOLEAN, INTEGER, STRING, TIME, closed, fields_of, nullable, ref
 from orchestrator.api.responses.executions import EXECUTION_FIELD_SCHEMAS, STATUS
 
 HISTORY_RUN = closed(
@@ -67,6 +67,38 @@ READINESS = closed(
     },
     description="GET /recovery-plans/{planId}/readiness (operations.readiness.readiness): any FAIL makes the plan "
     "NOT_READY, else any WARN AT_RISK, else it is READY.",
+)
+
+DRILL_RUN = closed(
+    "ScheduledDrillRun",
+    {
+        "scheduledTime": TIME,
+        "firedAt": TIME,
+        "outcome": {"enum": ["STARTED", "SKIPPED"]},
+        "executionId": STRING,
+        "reasonCode": STRING,
+        "reason": STRING,
+        "notified": BOOLEAN,
+    },
+    ["scheduledTime", "firedAt", "outcome"],
+    "One firing of a plan's drill schedule: the DRILL it started, or why it was skipped (notified).",
+)
+DRILL_SCHEDULE = closed(
+    "PlanDrillSchedule",
+    {
+        "planId": STRING,
+        "drillSchedule": nullable(
+            closed("DrillScheduleSettings", {"expression": STRING, "timezone": STRING, "enabled": BOOLEAN})
+        ),
+        "scheduleName": STRING,
+        "inPlace": BOOLEAN,
+        "problem": nullable(STRING),
+        "nextRunTime": nullable(TIME),
+        "runs": {"type": "array", "items": ref("ScheduledDrillRun")},
+    },
+    description="GET /recovery-plans/{planId}/drill-schedule (operations.drill_schedule.view): the plan's "
+    "schedule, whether EventBridge Scheduler holds it as saved (inPlace), the next run and the "
+    "recent runs, newest first.",
 )
 
 RECOVERY_TIME_STATS = closed(

@@ -9,7 +9,7 @@ from orchestrator.api import http
 from orchestrator.api.contract import Request, Route, declare, declare_reader, new_router
 from orchestrator.api.http import QueryParam
 from orchestrator.api.routes.catalog import Entity, declare_catalog
-from orchestrator.operations import create, drill_history, readiness, report
+from orchestrator.operations import create, drill_history, drill_schedule, readiness, report
 
 router = new_router()
 TAGS = ("recovery plans",)
@@ -81,6 +81,15 @@ DRILL_HISTORY = Route(
     tags=TAGS,
 )
 
+DRILL_SCHEDULE = Route(
+    "GET",
+    "/recovery-plans/{planId}/drill-schedule",
+    "The plan's drill schedule: whether it is in place, its next run and its recent runs (started or skipped)",
+    200,
+    "PlanDrillSchedule",
+    tags=TAGS,
+)
+
 
 @declare(router, START)
 def start_execution(request: Request) -> dict[str, Any]:
@@ -113,3 +122,4 @@ def _started(record: Mapping[str, Any]) -> dict[str, Any]:
 declare_reader(router, HISTORY, report.history)
 declare_reader(router, READINESS, readiness.readiness)
 declare_reader(router, DRILL_HISTORY, drill_history.drill_history)
+declare_reader(router, DRILL_SCHEDULE, drill_schedule.view)
