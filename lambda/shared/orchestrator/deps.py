@@ -9,7 +9,8 @@ from orchestrator.aws import clients
 from orchestrator.aws.drs import Drs
 from orchestrator.aws.ec2 import Ec2
 from orchestrator.aws.functions import Functions
-from orchestrator.aws.ports import DrsPort, Ec2Port, FunctionsPort, SsmPort, StateMachinePort
+from orchestrator.aws.ports import DrsPort, Ec2Port, FunctionsPort, PricingPort, SsmPort, StateMachinePort
+from orchestrator.aws.pricing import Pricing
 from orchestrator.aws.sfn import StepFunctions
 from orchestrator.aws.ssm import Ssm
 from orchestrator.aws.users import CognitoUsers
@@ -38,6 +39,8 @@ class Deps:
     users: UserDirectory | None = None
     # Where a changed readiness verdict is announced (None without a topic: nothing is announced).
     announcer: Announcer | None = None
+    # The AWS Price List (None: every price unknown, so a cost lists hours only).
+    pricing: PricingPort | None = None
 
     @classmethod
     def from_config(cls, config: Config) -> Deps:
@@ -59,6 +62,7 @@ class Deps:
             )
             if config.topic_arn
             else None,
+            pricing=Pricing(clients.client("pricing")),
         )
 
 

@@ -216,6 +216,8 @@ EXECUTION = _closed(
         "canTerminate": ref("CanTerminate"),
         "recoveryTime": ref("ReportRecoveryTime"),
         "instancesTerminated": BOOLEAN,
+        # GET /executions/{id} only (the control actions' answers leave it out): what it cost.
+        "cost": ref("ReportCost"),
     },
     [
         "executionId",
@@ -269,6 +271,8 @@ EXECUTION_SERVER = _closed(
             "privateDnsName": STRING,
             "instanceType": STRING,
             "launchTime": TIME,
+            "platform": STRING,
+            "terminatedTime": TIME,
             "statusChecksOk": BOOLEAN,
             "error": STRING,
             "updatedAt": TIME,

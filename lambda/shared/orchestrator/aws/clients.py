@@ -6,6 +6,7 @@ variables that botocore reads itself; nothing here knows where they point.
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import TYPE_CHECKING, Any, Literal, overload
 
@@ -51,6 +52,9 @@ _CONFIGS = {
     "events": _DELIVERY,
     "sqs": _DELIVERY,
 }
+# The Price List Query API answers in a few Regions only (us-east-1 and ap-south-1 among them): its
+# client is made there whatever the stack's Region (AWS_ENDPOINT_URL_PRICING still wins).
+_REGIONS = {"pricing": lambda: os.environ.get("PRICING_REGION") or "us-east-1"}
 _lock = threading.Lock()
 _clients: dict[str, Any] = {}
 
@@ -83,7 +87,10 @@ def client(service: str) -> Any:
     with _lock:
         if service not in _clients:
             config = _CONFIGS.get(service, _RETRIES)
-            _clients[service] = boto3.session.Session().client(service, config=config)  # type: ignore[call-overload]
+            region = _REGIONS[service]() if service in _REGIONS else None
+            _clients[service] = boto3.session.Session().client(  # type: ignore[call-overload]
+                service, config=config, region_name=region
+            )
         return _clients[service]
 
 

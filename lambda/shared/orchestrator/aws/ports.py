@@ -84,3 +84,10 @@ class SsmPort(Protocol):
     def start_automation(self, *, document: str, parameters: Mapping[str, list[str]]) -> str: ...
 
     def automation(self, automation_id: str) -> dict[str, Any]: ...
+
+
+class PricingPort(Protocol):
+    """The AWS Price List: an hourly on-demand price (aws/pricing.py)."""
+
+    def hourly_price(self, instance_type: str, region: str, operating_system: str) -> float | None:
+        """USD per hour; None when the Price List has no such product."""
