@@ -1237,10 +1237,34 @@ def drill_cost(
     }
 
 
+def format_usd(value: float | None) -> str:
+    """A price or cost as every surface writes it: cents from $1 up, four decimals below (a short
+    drill of small instances costs fractions of a cent); "unknown" for None."""
+    if value is None:
+        return "unknown"
+    return f"${value:,.2f}" if value >= 1 else f"${value:.4f}"
+
+
+def cost_type_text(entry: Mapping[str, Any]) -> str:
+    """One instance type of a cost: ``t3.medium (Linux): 2 instances, 3 h x $0.0416/h = $0.1248``."""
+    count = int(entry["instances"])
+    text = (
+        f"{entry['instanceType']} ({entry['operatingSystem']}): {count} instance{'s' if count != 1 else ''}, "
+    )
+    text += f"{entry['instanceHours']:g} h"
+    if entry["hourlyPrice"] is None:
+        text += ", price unknown (not in the total)"
+    else:
+        text += f" x {format_usd(entry['hourlyPrice'])}/h = {format_usd(entry['estimatedCost'])}"
+    if entry["runningInstances"]:
+        text += f"; {entry['runningInstances']} still running"
+    return text
+
+
 def cost_text(cost: Mapping[str, Any]) -> str:
-    """The one-line summary every surface prints: ``Estimated cost: $0.12 (3.5 instance-hours)``,
+    """The one-line summary every surface prints: ``Estimated cost: $0.1248 (3 instance-hours)``,
     with what it leaves out and what still runs."""
-    text = f"Estimated cost: ${cost['estimatedTotal']:.2f} ({cost['instanceHours']:g} instance-hours)"
+    text = f"Estimated cost: {format_usd(cost['estimatedTotal'])} ({cost['instanceHours']:g} instance-hours)"
     if cost["unpricedTypes"]:
         text += f"; price unknown for {', '.join(cost['unpricedTypes'])}, left out of the total"
     if cost["runningInstances"]:

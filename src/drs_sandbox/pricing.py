@@ -107,6 +107,8 @@ def create_pricing_app() -> WSGIApplication:
             return Response(json.dumps(error), status=400, headers=headers, content_type=CONTENT_TYPE)
         raw = request.get_data(cache=False)
         body = json.loads(raw) if raw.strip() else {}
-        return Response(json.dumps(get_products(body)), status=200, headers=headers, content_type=CONTENT_TYPE)
+        return Response(
+            json.dumps(get_products(body)), status=200, headers=headers, content_type=CONTENT_TYPE
+        )
 
     return app

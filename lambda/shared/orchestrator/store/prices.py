@@ -58,7 +58,9 @@ class MemoryPrices:
 
     def cached(self, keys: Sequence[str], now_epoch: int) -> dict[str, float | None]:
         with self._lock:
-            found = [copy.deepcopy(self._items[PRICE_PREFIX + k]) for k in keys if PRICE_PREFIX + k in self._items]
+            found = [
+                copy.deepcopy(self._items[PRICE_PREFIX + k]) for k in keys if PRICE_PREFIX + k in self._items
+            ]
         return _fresh(found, now_epoch)
 
     def remember(self, items: Sequence[Mapping[str, Any]]) -> None:
