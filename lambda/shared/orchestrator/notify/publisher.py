@@ -57,6 +57,8 @@ class NotifierConfig:
     event_bus_name: str
     idempotency_table: str
     dead_letter_queue_url: str
+    # The console's address (https://...), for the chat message's link; "" without one.
+    console_url: str = ""
 
     @classmethod
     def from_env(cls) -> NotifierConfig:
@@ -71,20 +73,23 @@ class NotifierConfig:
             event_bus_name=os.environ.get("EVENT_BUS_NAME") or "default",
             idempotency_table=required("IDEMPOTENCY_TABLE"),
             dead_letter_queue_url=required("DEAD_LETTER_QUEUE_URL"),
+            console_url=os.environ.get("CONSOLE_URL") or "",
         )
 
 
 class SnsPublisher:
-    """Publishes a status change to the topic: a per-protocol JSON message with attributes."""
+    """Publishes a status change to the topic: a per-protocol JSON message with attributes (the
+    e-mail's text for e-mail, the chat message for HTTPS subscribers such as Amazon Q Developer in
+    chat applications; ``console_url`` for its link to the execution's page)."""
 
-    def __init__(self, client: Any, topic_arn: str):
+    def __init__(self, client: Any, topic_arn: str, console_url: str = ""):
         self.client = client
         self.topic_arn = topic_arn
+        self.console_url = console_url
 
-    @staticmethod
-    def payload(change: StatusChange) -> dict[str, Any]:
+    def payload(self, change: StatusChange) -> dict[str, Any]:
         """The Publish parameters but the topic: what a dead letter keeps to send again."""
-        message = build_notification(change)
+        message = build_notification(change, self.console_url)
         return {
             "Subject": message.subject,
             "Message": json.dumps(message.per_protocol(), ensure_ascii=False),
@@ -293,7 +298,7 @@ class NotificationDelivery:
         cls, config: NotifierConfig, on_delivered: Callable[[StatusChange], None] | None = None
     ) -> NotificationDelivery:
         return cls(
-            SnsPublisher(clients.client("sns"), config.topic_arn),
+            SnsPublisher(clients.client("sns"), config.topic_arn, config.console_url),
             EventBusPublisher(clients.client("events"), config.event_bus_name),
             DeadLetterQueue(clients.client("sqs"), config.dead_letter_queue_url),
             DynamoDBPersistenceLayer(
