@@ -1,15 +1,19 @@
 """What a drill cost, through the sandbox: the real handlers launch and terminate recovery instances
 of known types, the sandbox's fixed price list (drs_sandbox.pricing, one type deliberately absent)
 prices them, and the API's execution detail, the JSON report, the HTML report in Chromium and
-drsctl all show the same numbers."""
+drsctl all show the same numbers. And the chat message of each of a drill's status changes, as
+the sandbox's topic received it."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
+import jsonschema
 import pytest
 from browser_tests import chromium_or_skip
+from chat_schema import CUSTOM_NOTIFICATION
 from sandbox_api import Api, drsctl, finished, until
 
 from drs_sandbox.chromium import CHROMIUM_FLAGS
@@ -131,3 +135,35 @@ def test_the_html_report_shows_the_cost_in_chromium(api: Api, sandbox: Sandbox, 
         expect(unpriced).to_contain_text("unknown")
     finally:
         context.close()
+
+
+def test_each_status_change_of_a_drill_reaches_chat_in_the_documented_format(api: Api) -> None:
+    # Given a drill paused before its second wave, then resumed to the end (the real formatter
+    # publishing every status change to the sandbox's topic)
+    plan_id = api.plan([(api.servers(1), False), (api.servers(1), True)])
+    execution_id = api.start(plan_id)
+    api.watch(execution_id, lambda r: r["status"] == "PAUSED")
+    api.call("POST", f"/executions/{execution_id}/resume", {}, expect=200)
+    final, _ = api.watch(execution_id, finished)
+
+    # When the messages published about it are read
+    def published() -> list[dict[str, Any]]:
+        texts = [json.loads(m["message"]) for m in api.call("GET", "/_sandbox/notifications", expect=200)]
+        return [json.loads(t["https"]) for t in texts if execution_id in t.get("default", "")]
+
+    def ended(chats: list[dict[str, Any]]) -> bool:
+        return any(c["metadata"]["additionalContext"]["status"] == "COMPLETED" for c in chats)
+
+    chats = until(
+        lambda: (found := published()) and ended(found) and found, what="the drill's last chat message"
+    )
+    # Then each one's https text is a custom notification of the documented format, one thread
+    for chat in chats:
+        jsonschema.validate(chat, CUSTOM_NOTIFICATION, cls=jsonschema.Draft202012Validator)
+        assert chat["metadata"]["threadId"] == execution_id
+        assert chat["metadata"]["relatedResources"][-1].endswith(f"/#/executions/{execution_id}")
+    statuses = [c["metadata"]["additionalContext"]["status"] for c in chats]
+    assert statuses[-1] == final["status"] == "COMPLETED"
+    assert {"IN_PROGRESS", "PAUSED"} <= set(statuses)
+    paused = next(c for c in chats if c["metadata"]["additionalContext"]["status"] == "PAUSED")
+    assert any(f"`drsctl resume {execution_id}`" in step for step in paused["content"]["nextSteps"])
