@@ -21,6 +21,7 @@ from orchestrator.notify.change import StatusChange
 from orchestrator.notify.chat import chat_message, md
 from orchestrator.notify.email import email_body, next_steps
 from orchestrator.notify.messages import build_notification, status_change_from_record
+from orchestrator.notify.readiness import ReadinessChange, body, sns_payload
 
 STREAMS = Path(__file__).resolve().parents[1] / "fixtures" / "streams"
 CONSOLE = "https://d111111abcdef8.cloudfront.net/"
@@ -125,3 +126,39 @@ def test_without_a_console_the_message_has_no_link() -> None:
     # Then it is still valid, without a link
     jsonschema.validate(message, CUSTOM_NOTIFICATION, cls=jsonschema.Draft202012Validator)
     assert _links(message["content"]["description"]) == []
+
+
+@pytest.mark.parametrize(
+    ("previous", "verdict"), [("READY", "AT_RISK"), ("AT_RISK", "NOT_READY"), ("NOT_READY", "READY")]
+)
+def test_a_readiness_change_reaches_chat_in_the_documented_format(previous: str, verdict: str) -> None:
+    # Given a plan, named like a link, whose readiness verdict changed (the e-mail's other event)
+    problems = (
+        ()
+        if verdict == "READY"
+        else (
+            {
+                "check": "REPLICATION_LAG",
+                "status": "WARN",
+                "message": "lag of s-1 is 45 minutes [see](https://x.example)",
+            },
+        )
+    )
+    change = ReadinessChange(
+        "p-1", "[web](https://evil.example)", previous, verdict, "2026-12-01T03:00:00.000Z", problems
+    )
+    # When its SNS message is built
+    payload = sns_payload(change, CONSOLE)
+    structure = json.loads(payload["Message"])
+    message = json.loads(structure["https"])
+    # Then e-mail keeps the text, and chat gets the documented format with the plan's page and the command
+    assert payload["MessageStructure"] == "json" and structure["email"] == structure["default"] == body(
+        change
+    )
+    jsonschema.validate(message, CUSTOM_NOTIFICATION, cls=jsonschema.Draft202012Validator)
+    assert _links(message["content"]["description"]) == [f"{CONSOLE}#/recovery-plans/p-1"]
+    assert f"readiness {verdict} (was {previous})".replace("_", "\\_") in message["content"]["title"]
+    assert message["content"]["nextSteps"] == ["See every check: `drsctl readiness p-1`"]
+    assert message["metadata"]["threadId"] == "readiness-p-1"
+    rendered = MarkdownIt("commonmark").render(message["content"]["description"])
+    assert ("lag of s-1 is 45 minutes [see](https://x.example)" in rendered) is (verdict != "READY")

@@ -65,6 +65,8 @@ class Config:
     # The console's Cognito user pool: a console user's request is recorded as that pool's user
     # (looked up by sub); a sign-in through any other pool is recorded by sub and role only.
     user_pool_id: str = ""
+    # The console's address (https://...): chat messages link to its pages ("" without one).
+    console_url: str = ""
 
     @classmethod
     def from_env(cls) -> Config:
@@ -93,6 +95,7 @@ class Config:
             ),
             allowed_ssm_automation_documents=_names("ALLOWED_SSM_AUTOMATION_DOCUMENTS", ""),
             user_pool_id=os.environ.get("CONSOLE_USER_POOL_ID", ""),
+            console_url=os.environ.get("CONSOLE_URL", ""),
         )
 
 

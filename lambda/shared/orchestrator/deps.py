@@ -59,6 +59,7 @@ class Deps:
             announcer=ReadinessAnnouncer(
                 SnsPublisher(clients.client("sns"), config.topic_arn),
                 EventBusPublisher(clients.client("events"), config.event_bus_name),
+                config.console_url,
             )
             if config.topic_arn
             else None,

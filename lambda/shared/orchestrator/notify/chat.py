@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from execution_utils import (
@@ -70,11 +71,12 @@ def _code(command: str) -> str:
     return "`" + one_line(command).replace("`", "'") + "`"
 
 
-def console_link(console_url: str, execution_id: str) -> str | None:
-    """The execution's page in the console (its hash route), or None without a console."""
+def console_link(console_url: str, execution_id: str, page: str = "executions") -> str | None:
+    """The page of an execution (or, ``page="recovery-plans"``, of a plan) in the console (its hash
+    route), or None without a console."""
     if not console_url.startswith("https://"):
         return None
-    return f"{console_url.rstrip('/')}/#/executions/{execution_id}"
+    return f"{console_url.rstrip('/')}/#/{page}/{execution_id}"
 
 
 def chat_next_steps(change: StatusChange) -> list[str]:
@@ -145,4 +147,51 @@ def chat_message(change: StatusChange, console_url: str = "") -> dict[str, Any]:
             ],
         },
         "metadata": metadata,
+    }
+
+
+READINESS_EVENT_TYPE = "RecoveryPlanReadinessChange"
+_VERDICT_ICONS = {"READY": "✅", "AT_RISK": "⚠️", "NOT_READY": "❌"}
+
+
+def readiness_chat_message(
+    *,
+    plan_id: str,
+    plan: str,
+    verdict: str,
+    previous: str,
+    changed_at: str,
+    sentence: str,
+    problems: Sequence[Mapping[str, Any]],
+    console_url: str = "",
+) -> dict[str, Any]:
+    """The custom notification of a plan's changed readiness verdict (notify/readiness.py): the
+    change, each check that did not pass, the command that shows the details, the plan's page."""
+    lines = [md(sentence), ""]
+    lines += [
+        f"• *{md(p['status'])}* {md(p['check'])}: {md(clip(one_line(p['message']), MAX_ERROR_CHARS))}"
+        for p in problems
+    ] or [md("Every check passed.")]
+    link = console_link(console_url, plan_id, "recovery-plans")
+    if link:
+        lines += ["", f"[Open the plan in the console]({link})"]
+    return {
+        "version": VERSION,
+        "source": SOURCE,
+        "id": f"readiness:{plan_id}:{changed_at}",
+        "content": {
+            "textType": TEXT_TYPE,
+            "title": f"{_VERDICT_ICONS.get(verdict, '')} {md(clip(one_line(plan), TITLE_PLAN_CHARS))}: "
+            f"readiness {md(verdict)} (was {md(previous)})".strip(),
+            "description": "\n".join(lines),
+            "nextSteps": [f"See every check: {_code(f'drsctl readiness {plan_id}')}"],
+            "keywords": [verdict, "READINESS", PRODUCT],
+        },
+        "metadata": {
+            "threadId": f"readiness-{plan_id}",
+            "summary": md(f"{PRODUCT}: {plan} readiness {verdict} (was {previous})"),
+            "eventType": READINESS_EVENT_TYPE,
+            "relatedResources": [plan_id, *([link] if link else [])],
+            "additionalContext": {"planId": plan_id, "verdict": verdict, "previousVerdict": previous},
+        },
     }
