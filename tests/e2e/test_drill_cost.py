@@ -12,7 +12,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from browser_tests import chromium_or_skip
+from browser_tests import chromium_context, chromium_or_skip, console_or_skip, watched_page
 from chat_schema import CUSTOM_NOTIFICATION
 from sandbox_api import Api, drsctl, finished, until
 
@@ -167,3 +167,23 @@ def test_each_status_change_of_a_drill_reaches_chat_in_the_documented_format(api
     assert {"IN_PROGRESS", "PAUSED"} <= set(statuses)
     paused = next(c for c in chats if c["metadata"]["additionalContext"]["status"] == "PAUSED")
     assert any(f"`drsctl resume {execution_id}`" in step for step in paused["content"]["nextSteps"])
+
+
+def test_the_console_execution_page_shows_the_same_cost(api: Api, sandbox: Sandbox) -> None:
+    from playwright.sync_api import expect
+
+    console_or_skip()
+    # Given a terminated drill with one unpriced type
+    execution_id, _ = terminated_drill(api)
+    cost = api.execution(execution_id)["cost"]
+    # When its page opens in the console
+    with chromium_context((1440, 1000)) as context, watched_page(context) as page:
+        page.goto(f"{sandbox.console_url}#/executions/{execution_id}")
+        # Then the cost panel shows the API's total and hours, formatted as the report writes them
+        panel = page.get_by_test_id("execution-cost")
+        expect(page.get_by_test_id("cost-total")).to_have_text(
+            f"{format_usd(cost['estimatedTotal'])} for {cost['instanceHours']:g} instance-hours"
+        )
+        expect(panel).to_contain_text(f"Price unknown for {UNPRICED_INSTANCE_TYPE}: left out of the total.")
+        for entry in cost["types"]:
+            expect(panel).to_contain_text(entry["instanceType"])
