@@ -42,6 +42,11 @@ _USERS = BotoConfig(
 _DELIVERY = BotoConfig(
     retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=5, read_timeout=10
 )
+# Prices are asked while an API request waits (the execution detail): a short wait, few tries; an
+# unanswered price is "unknown" for that answer, never cached, and asked again next time.
+_PRICING = BotoConfig(
+    retries={"mode": "standard", "max_attempts": 2}, connect_timeout=3, read_timeout=5, max_pool_connections=5
+)
 # Reports: presigned links are signed with Signature Version 4 (what every Region accepts).
 _S3 = _RETRIES.merge(BotoConfig(signature_version="s3v4"))
 _CONFIGS = {
@@ -51,6 +56,7 @@ _CONFIGS = {
     "sns": _DELIVERY,
     "events": _DELIVERY,
     "sqs": _DELIVERY,
+    "pricing": _PRICING,
 }
 # The Price List Query API answers in a few Regions only (us-east-1 and ap-south-1 among them): its
 # client is made there whatever the stack's Region (AWS_ENDPOINT_URL_PRICING still wins).
