@@ -179,14 +179,22 @@ def test_the_adapter_remembers_an_answer_for_the_life_of_the_container() -> None
     assert len(client.calls) == 3
 
 
-def test_a_price_list_that_fails_is_a_domain_error_and_is_not_remembered() -> None:
-    client = PriceListClient()
-    pricing = Pricing(client)
+def test_a_price_list_that_fails_is_a_domain_error_and_is_not_asked_again_for_a_minute() -> None:
+    """Given the Price List failing When a price is asked Then a domain error, no price remembered;
+    asks within a minute fail at once without a call (an outage costs no request its timeouts);
+    after it, the Price List is asked again."""
+    client, moment = PriceListClient(), [0.0]
+    pricing = Pricing(client, monotonic=lambda: moment[0])
     client.fail = True
     with pytest.raises(TransientError):
         pricing.hourly_price("t3.medium", "us-east-1", "Linux")
     client.fail = False
+    with pytest.raises(TransientError):
+        pricing.hourly_price("m6i.large", "us-east-1", "Linux")
+    assert len(client.calls) == 1
+    moment[0] += 61
     assert pricing.hourly_price("t3.medium", "us-east-1", "Linux") == 0.0416
+    assert len(client.calls) == 2
 
 
 def deps_with(client: PriceListClient, at: list[float]) -> Deps:

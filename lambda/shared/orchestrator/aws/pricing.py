@@ -17,10 +17,14 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from orchestrator.aws.errors import translate
+from orchestrator.exceptions import OrchestratorError
 
 SERVICE_CODE = "AmazonEC2"
 # List prices change a few times a year; a container lives hours at most.
 MEMORY_SECONDS = 6 * 3600
+# After a failed call, the Price List is not asked again for this long (answers meanwhile: the same
+# error at once), so an outage does not make every execution detail wait for its timeouts.
+FAILURE_SECONDS = 60
 
 
 def product_filters(instance_type: str, region: str, operating_system: str) -> list[dict[str, str]]:
@@ -59,16 +63,26 @@ class Pricing:
         self._monotonic = monotonic
         self._lock = threading.Lock()
         self._known: dict[tuple[str, str, str], tuple[float | None, float]] = {}
+        self._failed: tuple[OrchestratorError, float] | None = None
 
     def hourly_price(self, instance_type: str, region: str, operating_system: str) -> float | None:
         """USD per hour, on demand; None when the Price List has no such product (an unknown type, a
-        licence it cannot price). Errors arrive as domain errors and are not remembered."""
+        licence it cannot price). Errors arrive as domain errors; a price is not remembered after
+        one, and for FAILURE_SECONDS every ask fails at once with it."""
         key = (instance_type, region, operating_system)
         with self._lock:
             found = self._known.get(key)
+            failed = self._failed
         if found is not None and found[1] > self._monotonic():
             return found[0]
-        price = self._ask(instance_type, region, operating_system)
+        if failed is not None and failed[1] > self._monotonic():
+            raise failed[0]
+        try:
+            price = self._ask(instance_type, region, operating_system)
+        except OrchestratorError as e:
+            with self._lock:
+                self._failed = (e, self._monotonic() + FAILURE_SECONDS)
+            raise
         with self._lock:
             self._known[key] = (price, self._monotonic() + MEMORY_SECONDS)
         return price
