@@ -18,7 +18,7 @@ from report_records import paused_for_approval, paused_for_failed_wave
 
 from orchestrator.aws.dynamo import serialize
 from orchestrator.notify.change import StatusChange
-from orchestrator.notify.chat import chat_message, md
+from orchestrator.notify.chat import chat_message, literal
 from orchestrator.notify.email import email_body, next_steps
 from orchestrator.notify.messages import build_notification, status_change_from_record
 from orchestrator.notify.readiness import ReadinessChange, body, sns_payload
@@ -70,9 +70,9 @@ def test_every_status_change_is_a_valid_custom_notification_with_what_to_run_nex
     jsonschema.validate(message, CUSTOM_NOTIFICATION, cls=jsonschema.Draft202012Validator)
     content = message["content"]
     # And it carries the status, the plan, what to run next and the console page of the execution
-    assert md(change.execution["planName"]) in content["title"]
+    assert literal(change.execution["planName"]) in content["title"]
     assert str(change.status) in content["keywords"]
-    assert f"({change.execution['planId']})".replace("-", "\\-") in content["description"]
+    assert f"({literal(change.execution['planId'])})" in content["description"]
     link = f"{CONSOLE}#/executions/{change.execution_id}"
     assert f"]({link})" in content["description"]
     assert link in message["metadata"]["relatedResources"]
@@ -109,15 +109,15 @@ def test_a_plan_named_like_markdown_and_links_shows_as_its_own_text() -> None:
     # Then the only link is ours, to the console, and no markup or HTML comes from the name
     assert _links(message["content"]["description"]) == [f"{CONSOLE}#/executions/{change.execution_id}"]
     assert _links(message["content"]["title"]) == []
-    assert "<strong>" not in rendered and "<b>" not in rendered and "<code>" not in rendered
-    assert "<code>" not in MarkdownIt("commonmark").render(message["content"]["title"])
-    # And the name and the error read as written once rendered (only our labels are emphasised)
+    assert "<strong>" not in rendered and "<b>" not in rendered and "<em>[" not in rendered
+    # And the name and the error read as written, as code (a backtick as its look-alike)
     assert (
-        "[Click me](https://evil.example/x) **now** @channel &lt;https://evil.example&gt; "
-        "&lt;b&gt;hi&lt;/b&gt; `x`"
+        "<code>[Click me](https://evil.example/x) **now** @channel &lt;https://evil.example&gt; "
+        "&lt;b&gt;hi&lt;/b&gt; \u02cbx\u02cb</code>"
     ) in rendered
-    assert "see [details](https://evil.example/e) _here_" in rendered
-    assert rendered.count("<em>") == message["content"]["description"].count(":* ")
+    assert "<code>see [details](https://evil.example/e) _here_</code>" in rendered
+    title = MarkdownIt("commonmark").renderInline(message["content"]["title"])
+    assert "<code>[Click me](https://evil.example/x)" in title and "<a " not in title
 
 
 def test_without_a_console_the_message_has_no_link() -> None:
@@ -157,8 +157,13 @@ def test_a_readiness_change_reaches_chat_in_the_documented_format(previous: str,
     )
     jsonschema.validate(message, CUSTOM_NOTIFICATION, cls=jsonschema.Draft202012Validator)
     assert _links(message["content"]["description"]) == [f"{CONSOLE}#/recovery-plans/p-1"]
-    assert f"readiness {verdict} (was {previous})".replace("_", "\\_") in message["content"]["title"]
+    assert f"readiness {verdict} (was {previous})" in message["content"]["title"]
+    assert "<code>[web](https://evil.example)</code>" in MarkdownIt("commonmark").renderInline(
+        message["content"]["title"]
+    )
     assert message["content"]["nextSteps"] == ["See every check: `drsctl readiness p-1`"]
     assert message["metadata"]["threadId"] == "readiness-p-1"
     rendered = MarkdownIt("commonmark").render(message["content"]["description"])
-    assert ("lag of s-1 is 45 minutes [see](https://x.example)" in rendered) is (verdict != "READY")
+    assert ("<code>lag of s-1 is 45 minutes [see](https://x.example)</code>" in rendered) is (
+        verdict != "READY"
+    )

@@ -65,7 +65,6 @@ def chat(change: ReadinessChange, console_url: str = "") -> dict[str, Any]:
         verdict=change.verdict,
         previous=change.previous,
         changed_at=change.changed_at,
-        sentence=sentence(change),
         problems=change.problems,
         console_url=console_url,
     )
