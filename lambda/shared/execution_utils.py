@@ -1187,3 +1187,150 @@ def cleanup_pending(execution: Mapping[str, Any]) -> bool:
     if not execution.get("cleanupAt") or execution.get("instancesTerminated"):
         return False
     return str(execution.get("terminationStatus") or "").strip().upper() not in ("IN_PROGRESS", "COMPLETED")
+
+
+# ---------------------------------------------------------------- what a drill cost
+# Operating systems as the AWS Price List names them (EC2's PlatformDetails, mapped by the EC2 adapter).
+PRICED_OPERATING_SYSTEMS = ("Linux", "Windows", "RHEL", "SUSE")
+COST_CURRENCY = "USD"
+
+
+def price_key(instance_type: str, operating_system: str) -> str:
+    """The key of one hourly on-demand price: ``<instanceType>/<operatingSystem>``."""
+    return f"{instance_type}/{operating_system}"
+
+
+def _instance_end(server: Mapping[str, Any], termination_end: str | None) -> str | None:
+    """When a recovery instance stopped billing: the end its termination recorded (the DRS
+    TERMINATE job's end), else for an instance EC2 shows terminated, the end of the execution's
+    termination, else when the orchestrator saw it terminated. None: it still runs."""
+    if server.get("terminatedTime"):
+        return str(server["terminatedTime"])
+    if instance_standing(server):
+        return None
+    return termination_end or (str(server["updatedAt"]) if server.get("updatedAt") else None)
+
+
+def instance_usage(
+    servers: Iterable[Mapping[str, Any]], now_iso: str, *, termination_end: str | None = None
+) -> list[dict[str, Any]]:
+    """Each recovery instance launched (an EC2 id and a launch time) from its launch to its end, or
+    to ``now_iso`` while it runs (``running``): instance type, operating system, whole seconds."""
+    usage = []
+    for server in servers:
+        if not server.get("ec2InstanceId") or not server.get("launchTime"):
+            continue
+        end = _instance_end(server, termination_end)
+        seconds = duration_seconds(str(server["launchTime"]), end or now_iso) or 0
+        usage.append(
+            {
+                "ec2InstanceId": str(server["ec2InstanceId"]),
+                "instanceType": str(server.get("instanceType") or "unknown"),
+                "operatingSystem": str(server.get("platform") or "Linux"),
+                "seconds": seconds,
+                "running": end is None,
+            }
+        )
+    return usage
+
+
+def price_keys(servers: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The hourly prices a cost of these servers needs (``price_key``), each once, sorted."""
+    return sorted(
+        {
+            price_key(str(s.get("instanceType") or "unknown"), str(s.get("platform") or "Linux"))
+            for s in servers
+            if s.get("ec2InstanceId") and s.get("launchTime")
+        }
+    )
+
+
+def drill_cost(
+    servers: Iterable[Mapping[str, Any]],
+    prices: Mapping[str, float | None],
+    now_iso: str,
+    *,
+    termination_end: str | None = None,
+) -> dict[str, Any]:
+    """What an execution's recovery instances cost, as an estimate: instance-hours per instance type
+    and operating system, each type's hourly on-demand price (``prices`` by ``price_key``; None or
+    missing: unknown) and cost. A type whose price is unknown keeps its hours and is left out of the
+    total (never guessed); instances still running are counted to ``now_iso`` and counted as such."""
+    by_key: dict[str, dict[str, Any]] = {}
+    for use in instance_usage(servers, now_iso, termination_end=termination_end):
+        key = price_key(use["instanceType"], use["operatingSystem"])
+        entry = by_key.setdefault(
+            key,
+            {
+                "instanceType": use["instanceType"],
+                "operatingSystem": use["operatingSystem"],
+                "instances": 0,
+                "runningInstances": 0,
+                "seconds": 0,
+            },
+        )
+        entry["instances"] += 1
+        entry["runningInstances"] += int(use["running"])
+        entry["seconds"] += use["seconds"]
+    types = []
+    total = 0.0
+    unpriced: list[str] = []
+    for key in sorted(by_key):
+        entry = by_key.pop(key)
+        seconds = entry.pop("seconds")
+        price = prices.get(key)
+        cost = round(seconds / 3600 * price, 4) if price is not None else None
+        if cost is None:
+            unpriced.append(entry["instanceType"])
+        else:
+            total += cost
+        types.append(
+            {**entry, "instanceHours": round(seconds / 3600, 3), "hourlyPrice": price, "estimatedCost": cost}
+        )
+    running = sum(t["runningInstances"] for t in types)
+    return {
+        "estimate": True,
+        "currency": COST_CURRENCY,
+        "asOf": now_iso,
+        "instanceHours": round(sum(t["instanceHours"] for t in types), 3),
+        "estimatedTotal": round(total, 4),
+        "types": types,
+        "unpricedTypes": sorted(set(unpriced)),
+        "runningInstances": running,
+        "complete": not unpriced,
+    }
+
+
+def format_usd(value: float | None) -> str:
+    """A price or cost as every surface writes it: cents from $1 up, four decimals below (a short
+    drill of small instances costs fractions of a cent); "unknown" for None."""
+    if value is None:
+        return "unknown"
+    return f"${value:,.2f}" if value >= 1 else f"${value:.4f}"
+
+
+def cost_type_text(entry: Mapping[str, Any]) -> str:
+    """One instance type of a cost: ``t3.medium (Linux): 2 instances, 3 h x $0.0416/h = $0.1248``."""
+    count = int(entry["instances"])
+    text = (
+        f"{entry['instanceType']} ({entry['operatingSystem']}): {count} instance{'s' if count != 1 else ''}, "
+    )
+    text += f"{entry['instanceHours']:g} h"
+    if entry["hourlyPrice"] is None:
+        text += ", price unknown (not in the total)"
+    else:
+        text += f" x {format_usd(entry['hourlyPrice'])}/h = {format_usd(entry['estimatedCost'])}"
+    if entry["runningInstances"]:
+        text += f"; {entry['runningInstances']} still running"
+    return text
+
+
+def cost_text(cost: Mapping[str, Any]) -> str:
+    """The one-line summary every surface prints: ``Estimated cost: $0.1248 (3 instance-hours)``,
+    with what it leaves out and what still runs."""
+    text = f"Estimated cost: {format_usd(cost['estimatedTotal'])} ({cost['instanceHours']:g} instance-hours)"
+    if cost["unpricedTypes"]:
+        text += f"; price unknown for {', '.join(cost['unpricedTypes'])}, left out of the total"
+    if cost["runningInstances"]:
+        text += f"; {cost['runningInstances']} instance(s) still running, counted to {cost['asOf']}"
+    return text

@@ -283,6 +283,8 @@ class Resolver:
             ("AWS::S3::Bucket", "Arn"): f"arn:{self.partition}:s3:::{ref}",
             ("AWS::S3::Bucket", "DomainName"): f"{ref}.s3.amazonaws.com",
             ("AWS::S3::Bucket", "RegionalDomainName"): f"{ref}.s3.{self.region}.amazonaws.com",
+            # No CloudFront locally: a host of the reserved .invalid domain, never a real console.
+            ("AWS::CloudFront::Distribution", "DomainName"): f"{name.lower()}.cloudfront.invalid",
         }
         for machine_type in STATE_MACHINE_TYPES:
             values[(machine_type, "Arn")], values[(machine_type, "Name")] = ref, name

@@ -45,6 +45,7 @@ from drs_sandbox.ec2_boot import Ec2Boot
 from drs_sandbox.faults import FaultRegistry, HandlerFaults
 from drs_sandbox.lambda_runtime import InProcessLambda, load_handler
 from drs_sandbox.moto_server import SandboxMotoServer
+from drs_sandbox.pricing import create_pricing_app
 from drs_sandbox.scheduler import SchedulerThread, ScheduleView, SimulatedScheduler, moto_schedules
 from drs_sandbox.ssm import CommandTarget, SsmSimulator, create_ssm_app
 
@@ -358,6 +359,7 @@ class Stack:
         self._moto: SandboxMotoServer | None = None
         self._drs_server: BaseWSGIServer | None = None
         self._ssm_server: BaseWSGIServer | None = None
+        self._pricing_server: BaseWSGIServer | None = None
         self._threads: list[Any] = []
         self._runtime_ctx: Any = None
         self._sfn_stop_ctx: Any = None
@@ -368,6 +370,7 @@ class Stack:
         self.console_users: ConsoleUsers | None = None
         self.drs_endpoint = ""
         self.ssm_endpoint = ""
+        self.pricing_endpoint = ""
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> Stack:
@@ -386,6 +389,7 @@ class Stack:
         ).raise_for_status()
         self._start_drs()
         self._start_ssm()
+        self._start_pricing()
         self._set_env(
             {
                 "AWS_ACCESS_KEY_ID": "sandbox",
@@ -396,6 +400,8 @@ class Stack:
                 "AWS_ENDPOINT_URL": self.moto_endpoint,
                 "AWS_ENDPOINT_URL_DRS": self.drs_endpoint,
                 "AWS_ENDPOINT_URL_SSM": self.ssm_endpoint,
+                # The fixed price list (drs_sandbox.pricing): moto has no Price List API.
+                "AWS_ENDPOINT_URL_PRICING": self.pricing_endpoint,
                 # The handlers' EMF metrics would be printed among the sandbox's own output.
                 "POWERTOOLS_METRICS_DISABLED": "true",
                 # No X-Ray daemon here (Tracer is off outside Lambda anyway; this says so).
@@ -431,11 +437,11 @@ class Stack:
         if self._events_patch is not None:
             EventsBackend.put_events = self._events_patch  # type: ignore[method-assign]
             self._events_patch = None
-        for server in (self._drs_server, self._ssm_server):
+        for server in (self._drs_server, self._ssm_server, self._pricing_server):
             if server is not None:
                 server.shutdown()
                 server.server_close()
-        self._drs_server = self._ssm_server = None
+        self._drs_server = self._ssm_server = self._pricing_server = None
         if self._moto is not None:
             self._moto.stop()
             self._moto = None
@@ -527,6 +533,10 @@ class Stack:
         )
         self._ssm_server, _ = serve_wsgi(create_ssm_app(self.ssm))
         self.ssm_endpoint = f"http://127.0.0.1:{self._ssm_server.server_port}"
+
+    def _start_pricing(self) -> None:
+        self._pricing_server, _ = serve_wsgi(create_pricing_app())
+        self.pricing_endpoint = f"http://127.0.0.1:{self._pricing_server.server_port}"
 
     def command_target(self, instance_id: str) -> CommandTarget | None:
         """SSM's managed instances in the sandbox: the running EC2 instances the DRS simulator

@@ -21,6 +21,8 @@ from execution_utils import (
     action_badge,
     after_retry_text,
     after_skip_text,
+    cost_text,
+    cost_type_text,
     format_duration,
     recovery_time_text,
     status_color,
@@ -460,9 +462,16 @@ def report_markdown(report: dict[str, Any]) -> str:
     for title, items in (("Errors", report["errors"]), ("Warnings", report["warnings"])):
         if items:
             lines += ["", f"## {title}", "", *(f"- {_md(i)}" for i in items)]
+    lines += ["", "## Cost (estimate)", "", *cost_lines(report["cost"])]
     lines += ["", "## Timeline", ""]
     lines += [f"- {e['time']} {e['type']}: {_md(e['message'])}" for e in report["timeline"]]
     return "\n".join(lines) + "\n"
+
+
+def cost_lines(cost: dict[str, Any]) -> list[str]:
+    """What an execution's recovery instances cost (the API's ``cost``): the summary, then one
+    line per instance type."""
+    return [f"- {_md(cost_text(cost))}", *(f"  - {_md(cost_type_text(t))}" for t in cost["types"])]
 
 
 def _md(text: str) -> str:
@@ -529,6 +538,10 @@ def print_summary(client: ApiClient, execution: dict[str, Any], console: Console
     recovery = execution.get("recoveryTime")
     if recovery:
         console.print(Text(recovery_line(recovery)))
+    if execution.get("cost"):
+        console.print(user_text(cost_text(execution["cost"])))
+        for entry in execution["cost"]["types"]:
+            console.print(user_text(f"  {cost_type_text(entry)}"))
     console.print(wave_table(execution))
     actions = actions_table(execution)
     if actions is not None:

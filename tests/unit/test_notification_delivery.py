@@ -138,7 +138,7 @@ def test_an_sns_outage_dead_letters_the_message_and_still_puts_the_event(world: 
     [letter] = world.queue()
     assert letter["channel"] == SNS
     assert letter["transition"] == change.transition_key()
-    assert letter["payload"] == SnsPublisher.payload(change)
+    assert letter["payload"] == SnsPublisher(None, "").payload(change)
     assert letter["error"]["code"] == "SERVICE_UNAVAILABLE" and letter["deadLetteredAt"].endswith("Z")
     # And the transition is handled: counted once in the metrics
     assert world.counted == [change]
@@ -175,7 +175,7 @@ def test_the_replay_delivers_each_dead_letter_once_and_empties_the_queue(world: 
     # Then each message was published once, the queue is empty, and the bus got nothing again
     assert first == {"delivered": 3, "failed": 0, "notReplayable": 0}
     assert second == {"delivered": 0, "failed": 0, "notReplayable": 0}
-    assert sorted(world.subjects()) == sorted(SnsPublisher.payload(c)["Subject"] for c in delivered)
+    assert sorted(world.subjects()) == sorted(SnsPublisher(None, "").payload(c)["Subject"] for c in delivered)
     assert world.queue() == []
     assert world.event_statuses() == ["IN_PROGRESS", "PAUSED", "COMPLETED"]
 

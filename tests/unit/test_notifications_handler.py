@@ -156,7 +156,7 @@ def test_a_batch_publishes_one_message_and_one_event_per_status_change(stack: St
     # And the SNS publish is per-protocol JSON with String attributes
     paused = stack.publishes[1]
     assert paused["MessageStructure"] == "json"
-    assert set(json.loads(paused["Message"])) == {"default", "email", "sms"}
+    assert set(json.loads(paused["Message"])) == {"default", "email", "sms", "https"}
     assert "drsctl resume 7f3c2a9e-5b1d-4c8e-9a6f-2d4b8e1c0a57" in json.loads(paused["Message"])["email"]
     assert paused["MessageAttributes"]["status"] == {"DataType": "String", "StringValue": "PAUSED"}
     assert {k: v["StringValue"] for k, v in paused["MessageAttributes"].items()} == {

@@ -188,9 +188,10 @@ def test_sns_message_has_a_one_line_text_per_protocol_and_filterable_attributes(
     # When the notification is built
     message = build_notification(change)
 
-    # Then default and sms are single lines, email is the long text
+    # Then default and sms are single lines, email is the long text, https the chat message
     structure = message.per_protocol()
-    assert set(structure) == {"default", "email", "sms"}
+    assert set(structure) == {"default", "email", "sms", "https"}
+    assert json.loads(structure["https"])["source"] == "custom"
     assert "\n" not in structure["default"] and "\n" not in structure["sms"]
     assert len(structure["sms"]) <= 140
     assert structure["default"].startswith("[DRS Orchestrator] payments-core recovery c0ffee00-")

@@ -807,6 +807,8 @@ export interface components {
             recoveryTimeSeconds: number | null;
             error: string | null;
             phases: components["schemas"]["ReportPhase"][];
+            /** @description The operating system as the AWS Price List names it (Linux, Windows, RHEL, SUSE), from EC2 */
+            platform?: string | null;
         };
         /** @description A runbook action of a wave (the plan's preActions and postActions) and how it ran. Its payload, parameters and the handle of its run are never shown. */
         ReportRunbookAction: {
@@ -1054,6 +1056,41 @@ export interface components {
                 offset: number;
             } | null;
             description: string;
+        };
+        ReportCostType: {
+            instanceType: string;
+            /** @description As the AWS Price List names it: Linux, Windows, RHEL, SUSE */
+            operatingSystem: string;
+            instances: number;
+            /** @description Instances of this type still running: counted to asOf */
+            runningInstances: number;
+            /** @description From each instance's launch to its termination (or to asOf), rounded to 3 decimals */
+            instanceHours: number;
+            /** @description On-demand, shared tenancy, the Region's price in USD from the AWS Price List; null: unknown (left out of the total) */
+            hourlyPrice: number | null;
+            /** @description instance-hours x hourly price, rounded to 4 decimals; null when the price is unknown */
+            estimatedCost: number | null;
+        };
+        /** @description What the execution's recovery instances cost: an estimate from on-demand list prices (execution_utils.drill_cost), not a bill */
+        ReportCost: {
+            /** @constant */
+            estimate: true;
+            /** @constant */
+            currency: "USD";
+            /**
+             * Format: date-time
+             * @description When it was computed: instances still running are counted to this time
+             */
+            asOf: string;
+            instanceHours: number;
+            /** @description The sum of the priced types' costs; the unpriced types are left out */
+            estimatedTotal: number;
+            types: components["schemas"]["ReportCostType"][];
+            /** @description Instance types whose price is unknown: their hours are listed, their cost is not in the total */
+            unpricedTypes: string[];
+            runningInstances: number;
+            /** @description Every type was priced */
+            complete: boolean;
         };
         /** Error */
         Error: {
@@ -1478,6 +1515,7 @@ export interface components {
             canTerminate: components["schemas"]["CanTerminate"];
             recoveryTime: components["schemas"]["ReportRecoveryTime"];
             instancesTerminated: boolean;
+            cost?: components["schemas"]["ReportCost"];
             /** @description The automatic cleanup is still to come at cleanupAt (not yet terminated nor being terminated) */
             cleanupPending: boolean;
         };
@@ -1529,6 +1567,9 @@ export interface components {
             instanceType?: string;
             /** @description ISO-8601 UTC */
             launchTime?: string;
+            platform?: string;
+            /** @description ISO-8601 UTC */
+            terminatedTime?: string;
             statusChecksOk?: boolean;
             error?: string;
             /** @description ISO-8601 UTC */
@@ -1585,6 +1626,7 @@ export interface components {
             warnings: string[];
             recoveryInstances: components["schemas"]["ReportRecoveryInstances"];
             gantt: components["schemas"]["ReportGantt"];
+            cost: components["schemas"]["ReportCost"];
         };
         /** GroupServer */
         GroupServer: {

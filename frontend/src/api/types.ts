@@ -98,3 +98,8 @@ export interface Page<T> {
   items: T[];
   nextToken?: string | null;
 }
+
+/** What an execution's recovery instances cost: an estimate from list prices (execution_utils.drill_cost). */
+export type Cost = Schemas["ReportCost"];
+
+export type CostType = Schemas["ReportCostType"];

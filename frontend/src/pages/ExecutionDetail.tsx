@@ -22,6 +22,7 @@ import { GanttPanel } from "../components/Gantt";
 import { InfoLink } from "../components/help";
 import { LongText, ResourceTable, useTablePreferences, type Column } from "../components/ResourceTable";
 import { RecoveryTimePanel } from "../components/RecoveryTime";
+import { CostPanel } from "../components/Cost";
 import { ShareReportLink } from "../components/ReportLink";
 import { downloadReportJson, openReport } from "../components/report";
 import { ActionStatusIndicator, ExecutionStatusIndicator, WaveStatusIndicator } from "../components/Status";
@@ -563,6 +564,7 @@ export function ExecutionDetailPage() {
         </SpaceBetween>
       </Container>
       <RecoveryTimePanel execution={execution} />
+      <CostPanel cost={execution.cost} />
       <SpaceBetween size="m">
         <Header variant="h2" counter={`(${execution.waves.length})`}>
           Waves

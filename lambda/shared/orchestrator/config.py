@@ -70,6 +70,8 @@ class Config:
     schedule_group_name: str = ""
     scheduler_role_arn: str = ""
     schedule_target_arn: str = ""
+    # The console's address (https://...): chat messages link to its pages ("" without one).
+    console_url: str = ""
 
     @classmethod
     def from_env(cls) -> Config:
@@ -101,6 +103,7 @@ class Config:
             schedule_group_name=os.environ.get("SCHEDULE_GROUP_NAME", ""),
             scheduler_role_arn=os.environ.get("SCHEDULER_ROLE_ARN", ""),
             schedule_target_arn=os.environ.get("SCHEDULE_TARGET_ARN", ""),
+            console_url=os.environ.get("CONSOLE_URL", ""),
         )
 
 

@@ -9,7 +9,16 @@ from orchestrator.aws import clients
 from orchestrator.aws.drs import Drs
 from orchestrator.aws.ec2 import Ec2
 from orchestrator.aws.functions import Functions
-from orchestrator.aws.ports import DrsPort, Ec2Port, FunctionsPort, Schedules, SsmPort, StateMachinePort
+from orchestrator.aws.ports import (
+    DrsPort,
+    Ec2Port,
+    FunctionsPort,
+    PricingPort,
+    Schedules,
+    SsmPort,
+    StateMachinePort,
+)
+from orchestrator.aws.pricing import Pricing
 from orchestrator.aws.scheduler import Scheduler
 from orchestrator.aws.sfn import StepFunctions
 from orchestrator.aws.ssm import Ssm
@@ -47,13 +56,15 @@ class Deps:
     cleanup_announcer: CleanupAnnouncer | None = None
     # Where a skipped scheduled drill is announced (None without a topic).
     drill_notifier: DrillScheduleNotifier | None = None
+    # The AWS Price List (None: every price unknown, so a cost lists hours only).
+    pricing: PricingPort | None = None
 
     @classmethod
     def from_config(cls, config: Config) -> Deps:
         # The stack's notification channels (none without a topic: nothing is announced).
         channels = (
             (
-                SnsPublisher(clients.client("sns"), config.topic_arn),
+                SnsPublisher(clients.client("sns"), config.topic_arn, config.console_url),
                 EventBusPublisher(clients.client("events"), config.event_bus_name),
             )
             if config.topic_arn
@@ -71,7 +82,7 @@ class Deps:
             users=CognitoUsers(clients.client("cognito-idp"), config.user_pool_id)
             if config.user_pool_id
             else None,
-            announcer=ReadinessAnnouncer(*channels) if channels else None,
+            announcer=ReadinessAnnouncer(*channels, config.console_url) if channels else None,
             schedules=Scheduler(
                 clients.client("scheduler"),
                 group=config.schedule_group_name,
@@ -82,6 +93,7 @@ class Deps:
             else None,
             cleanup_announcer=CleanupAnnouncer(*channels) if channels else None,
             drill_notifier=DrillScheduleNotifier(*channels) if channels else None,
+            pricing=Pricing(clients.client("pricing")),
         )
 
 

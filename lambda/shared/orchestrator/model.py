@@ -250,6 +250,10 @@ class ServerRecord(TypedDict):
     privateDnsName: NotRequired[str]
     instanceType: NotRequired[str]
     launchTime: NotRequired[str]
+    # The operating system as the AWS Price List names it (Linux, Windows, RHEL, SUSE), from EC2.
+    platform: NotRequired[str]
+    # When the recovery instance's termination ended (its DRS TERMINATE job's end): what it cost.
+    terminatedTime: NotRequired[str]
     statusChecksOk: NotRequired[bool]
     error: NotRequired[str]
     updatedAt: NotRequired[str]
@@ -272,6 +276,7 @@ SERVER_POLL_FIELDS: tuple[str, ...] = (
     "privateDnsName",
     "instanceType",
     "launchTime",
+    "platform",
     "ready",
     "statusChecksOk",
     "error",

@@ -6,6 +6,7 @@ variables that botocore reads itself; nothing here knows where they point.
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any
 
@@ -31,6 +32,11 @@ _USERS = BotoConfig(
 _DELIVERY = BotoConfig(
     retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=5, read_timeout=10
 )
+# Prices are asked while an API request waits (the execution detail): a short wait, few tries; an
+# unanswered price is "unknown" for that answer, never cached, and asked again next time.
+_PRICING = BotoConfig(
+    retries={"mode": "standard", "max_attempts": 2}, connect_timeout=3, read_timeout=5, max_pool_connections=5
+)
 # Reports: presigned links are signed with Signature Version 4 (what every Region accepts).
 _S3 = _RETRIES.merge(BotoConfig(signature_version="s3v4"))
 _CONFIGS = {
@@ -40,7 +46,11 @@ _CONFIGS = {
     "sns": _DELIVERY,
     "events": _DELIVERY,
     "sqs": _DELIVERY,
+    "pricing": _PRICING,
 }
+# The Price List Query API answers in a few Regions only (us-east-1 and ap-south-1 among them): its
+# client is made there whatever the stack's Region (AWS_ENDPOINT_URL_PRICING still wins).
+_REGIONS = {"pricing": lambda: os.environ.get("PRICING_REGION") or "us-east-1"}
 _lock = threading.Lock()
 _clients: dict[str, Any] = {}
 
@@ -54,7 +64,10 @@ def client(service: str) -> Any:
     with _lock:
         if service not in _clients:
             config = _CONFIGS.get(service, _RETRIES)
-            _clients[service] = boto3.session.Session().client(service, config=config)  # type: ignore[call-overload]
+            region = _REGIONS[service]() if service in _REGIONS else None
+            _clients[service] = boto3.session.Session().client(  # type: ignore[call-overload]
+                service, config=config, region_name=region
+            )
         return _clients[service]
 
 

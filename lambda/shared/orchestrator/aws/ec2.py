@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +15,14 @@ from orchestrator.aws.drs import chunks
 from orchestrator.aws.errors import translate, translated
 
 MAX_IDS = 200
+# EC2's PlatformDetails -> the operatingSystem the AWS Price List names (others are kept as EC2 says,
+# and the Price List then has no price for them: a licence the list cannot price is not guessed).
+_PRICE_LIST_OS = {
+    "Linux/UNIX": "Linux",
+    "Windows": "Windows",
+    "Red Hat Enterprise Linux": "RHEL",
+    "SUSE Linux": "SUSE",
+}
 # What a launch template names, and how EC2 is asked whether it exists.
 _LOOKUPS = {
     "subnet": ("describe_subnets", "DescribeSubnets", "subnet-id", "Subnets", "SubnetId"),
@@ -33,7 +41,7 @@ class Ec2:
         self.client = client
 
     def instances(self, instance_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        """Instance id -> {ec2State, privateIp, privateDnsName, instanceType, launchTime}."""
+        """Instance id -> {ec2State, privateIp, privateDnsName, instanceType, launchTime, platform}."""
         details: dict[str, dict[str, Any]] = {}
         for chunk in chunks(sorted(set(instance_ids)), MAX_IDS):
             # Filtering by instance-id (not InstanceIds) tolerates ids EC2 no longer knows.
@@ -53,6 +61,7 @@ class Ec2:
                             "privateDnsName": instance.get("PrivateDnsName") or None,
                             "instanceType": instance.get("InstanceType"),
                             "launchTime": launch.isoformat() if isinstance(launch, datetime) else launch,
+                            "platform": platform_of(instance),
                         }
                 token = page.get("NextToken")
                 if not token:
@@ -109,3 +118,12 @@ class Ec2:
         with translated("EC2", operation):
             page = getattr(self.client, method)(Filters=[{"Name": filter_name, "Values": ids}])
         return {str(item[key]) for item in page.get(items, [])}
+
+
+def platform_of(instance: Mapping[str, Any]) -> str:
+    """The operating system of an instance as the AWS Price List names it (EC2's PlatformDetails;
+    without it, ``Platform`` is "windows" for Windows and absent for Linux)."""
+    details = str(instance.get("PlatformDetails") or "")
+    if details:
+        return _PRICE_LIST_OS.get(details, details)
+    return "Windows" if str(instance.get("Platform") or "").lower() == "windows" else "Linux"

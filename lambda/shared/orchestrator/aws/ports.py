@@ -109,3 +109,10 @@ class Schedules(Protocol):
 
     def delete(self, name: str) -> None:
         """Delete the schedule ``name``; a missing schedule is fine (idempotent)."""
+
+
+class PricingPort(Protocol):
+    """The AWS Price List: an hourly on-demand price (aws/pricing.py)."""
+
+    def hourly_price(self, instance_type: str, region: str, operating_system: str) -> float | None:
+        """USD per hour; None when the Price List has no such product."""

@@ -76,7 +76,8 @@ def _wave_by_number(execution: Mapping[str, Any], number: Any) -> dict[str, Any]
     return next((w for w in waves_of(execution) if w["waveNumber"] == number), None)
 
 
-def _intro(change: StatusChange) -> str:
+def intro(change: StatusChange) -> str:
+    """What happened, in one or two plain-text sentences (the e-mail's and the chat message's)."""
     execution = change.execution
     kind, plan = kind_of(execution), plan_name(execution)
     status = change.status
@@ -288,7 +289,9 @@ def _termination_lines(change: StatusChange) -> list[str]:
     return [f"Recovery instances: cannot be terminated now ({verdict['reason']})."]
 
 
-def _next_steps(change: StatusChange) -> list[str]:
+def next_steps(change: StatusChange) -> list[str]:
+    """What to run next, as plain-text lines: a heading ending with ":", then its commands indented
+    (``  drsctl ...``, ``  (or POST ...)``), or a sentence of its own."""
     execution_id = change.execution_id
     if change.status is ExecutionStatus.PAUSED:
         reason = pause_reason(change.execution)
@@ -365,7 +368,7 @@ def email_body(change: StatusChange) -> str:
     waves = waves_of(execution)
     progress = wave_progress(waves)
     lines = [
-        _intro(change),
+        intro(change),
         "",
         f"Recovery plan:   {plan_name(execution)} ({execution.get('planId', '-')})",
         f"Execution:       {change.execution_id} ({str(execution.get('executionType') or '-').upper()})",
@@ -405,7 +408,7 @@ def email_body(change: StatusChange) -> str:
         ):
             if section:
                 lines += ["", title, *section]
-    lines += ["", *_next_steps(change), "", f"-- {PRODUCT}"]
+    lines += ["", *next_steps(change), "", f"-- {PRODUCT}"]
     return "\n".join(lines) + "\n"
 
 

@@ -7,6 +7,7 @@ execution_utils, so a status is never described in two places.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +39,7 @@ from orchestrator.notify.change import (
     wave_progress,
     waves_of,
 )
+from orchestrator.notify.chat import chat_message
 from orchestrator.notify.email import email_body
 
 
@@ -50,10 +52,16 @@ class Notification:
     email: str
     sms: str
     attributes: dict[str, str] = field(default_factory=dict)
+    # The chat message (notify/chat.py), as JSON: what HTTPS subscribers get, Amazon Q Developer in
+    # chat applications among them ("" for none: they get the default text).
+    chat: str = ""
 
     def per_protocol(self) -> dict[str, str]:
         """The ``Message`` of a ``MessageStructure="json"`` publish."""
-        return {"default": self.default, "email": self.email, "sms": self.sms}
+        texts = {"default": self.default, "email": self.email, "sms": self.sms}
+        if self.chat:
+            texts["https"] = self.chat
+        return texts
 
 
 def _status(image: Mapping[str, Any] | None) -> ExecutionStatus | None:
@@ -179,11 +187,14 @@ def message_attributes(change: StatusChange) -> dict[str, str]:
     return {k: v for k, v in values.items() if v}
 
 
-def build_notification(change: StatusChange) -> Notification:
+def build_notification(change: StatusChange, console_url: str = "") -> Notification:
+    """Every text of a status change; ``console_url``: the console's address, for the chat
+    message's link to the execution's page."""
     return Notification(
         subject=subject(change),
         default=one_line_summary(change),
         email=email_body(change),
         sms=sms_text(change),
         attributes=message_attributes(change),
+        chat=json.dumps(chat_message(change, console_url), ensure_ascii=False),
     )

@@ -56,6 +56,8 @@ class NotifierConfig:
     event_bus_name: str
     idempotency_table: str
     dead_letter_queue_url: str
+    # The console's address (https://...), for the chat message's link; "" without one.
+    console_url: str = ""
 
     @classmethod
     def from_env(cls) -> NotifierConfig:
@@ -70,6 +72,7 @@ class NotifierConfig:
             event_bus_name=os.environ.get("EVENT_BUS_NAME") or "default",
             idempotency_table=required("IDEMPOTENCY_TABLE"),
             dead_letter_queue_url=required("DEAD_LETTER_QUEUE_URL"),
+            console_url=os.environ.get("CONSOLE_URL") or "",
         )
 
 
@@ -85,12 +88,16 @@ class _Channel:
 
 class SnsPublisher(_Channel):
     """Publishes a status change to the topic (the target): a per-protocol JSON message with
-    attributes."""
+    attributes (the e-mail's text for e-mail, the chat message for HTTPS subscribers such as Amazon Q
+    Developer in chat applications; ``console_url`` for its link to the execution's page)."""
 
-    @staticmethod
-    def payload(change: StatusChange) -> dict[str, Any]:
+    def __init__(self, client: Any, target: str, console_url: str = ""):
+        super().__init__(client, target)
+        self.console_url = console_url
+
+    def payload(self, change: StatusChange) -> dict[str, Any]:
         """The Publish parameters but the topic: what a dead letter keeps to send again."""
-        message = build_notification(change)
+        message = build_notification(change, self.console_url)
         return {
             "Subject": message.subject,
             "Message": json.dumps(message.per_protocol(), ensure_ascii=False),
@@ -276,7 +283,7 @@ class NotificationDelivery:
         cls, config: NotifierConfig, on_delivered: Callable[[StatusChange], None] | None = None
     ) -> NotificationDelivery:
         return cls(
-            SnsPublisher(clients.client("sns"), config.topic_arn),
+            SnsPublisher(clients.client("sns"), config.topic_arn, config.console_url),
             EventBusPublisher(clients.client("events"), config.event_bus_name),
             DeadLetterQueue(clients.client("sqs"), config.dead_letter_queue_url),
             DynamoDBPersistenceLayer(

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from orchestrator.notify.change import PRODUCT, SOURCE, SUBJECT_MAX_CHARS, clip, one_line
+from orchestrator.notify.chat import readiness_chat_message
 
 DETAIL_TYPE = "Recovery Plan Readiness Change"
 # Worse first: a change towards NOT_READY is "worse".
@@ -37,13 +38,16 @@ def subject(change: ReadinessChange) -> str:
     return clip(f"{head}{clip(one_line(change.plan_name), max(room, 8))}{tail}", SUBJECT_MAX_CHARS)
 
 
+def sentence(change: ReadinessChange) -> str:
+    return (
+        f"Recovery plan {one_line(change.plan_name)} ({change.plan_id}) is {change.verdict}, "
+        f"{'down' if change.direction == 'WORSE' else 'up'} from {change.previous}, at {change.changed_at}."
+    )
+
+
 def body(change: ReadinessChange) -> str:
     """Plain text: the change, then one line per problem (user and DRS text kept on one line)."""
-    lines = [
-        f"Recovery plan {one_line(change.plan_name)} ({change.plan_id}) is {change.verdict}, "
-        f"{'down' if change.direction == 'WORSE' else 'up'} from {change.previous}, at {change.changed_at}.",
-        "",
-    ]
+    lines = [sentence(change), ""]
     if change.problems:
         lines.append("What did not pass:")
         lines.extend(f"  {p['status']:4}  {p['check']}: {one_line(p['message'])}" for p in change.problems)
@@ -53,11 +57,32 @@ def body(change: ReadinessChange) -> str:
     return "\n".join(lines)
 
 
-def sns_payload(change: ReadinessChange) -> dict[str, Any]:
-    """The Publish parameters but the topic."""
+def chat(change: ReadinessChange, console_url: str = "") -> dict[str, Any]:
+    """The change as Amazon Q Developer in chat applications' custom notification (notify/chat.py)."""
+    return readiness_chat_message(
+        plan_id=change.plan_id,
+        plan=change.plan_name,
+        verdict=change.verdict,
+        previous=change.previous,
+        changed_at=change.changed_at,
+        problems=change.problems,
+        console_url=console_url,
+    )
+
+
+def sns_payload(change: ReadinessChange, console_url: str = "") -> dict[str, Any]:
+    """The Publish parameters but the topic: the text for e-mail (and any protocol without its own),
+    the chat message for HTTPS subscribers (Amazon Q Developer in chat applications)."""
+    text = body(change)
+    message = {
+        "default": text,
+        "email": text,
+        "https": json.dumps(chat(change, console_url), ensure_ascii=False),
+    }
     return {
         "Subject": subject(change),
-        "Message": body(change),
+        "Message": json.dumps(message, ensure_ascii=False),
+        "MessageStructure": "json",
         "MessageAttributes": {
             name: {"DataType": "String", "StringValue": value}
             for name, value in {
@@ -110,12 +135,13 @@ class ReadinessAnnouncer:
 
     channels: tuple[str, ...] = (SNS, EVENTBRIDGE)
 
-    def __init__(self, sns: Channel, events: Channel) -> None:
+    def __init__(self, sns: Channel, events: Channel, console_url: str = "") -> None:
         self.sns, self.events = sns, events
+        self.console_url = console_url
 
     def send(self, channel: str, change: ReadinessChange) -> None:
         if channel == SNS:
-            self.sns.send(sns_payload(change))
+            self.sns.send(sns_payload(change, self.console_url))
         else:
             self.events.send(event_entry(change))
 

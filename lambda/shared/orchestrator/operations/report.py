@@ -13,6 +13,7 @@ from execution_utils import (
     TERMINAL_STATUSES,
     is_terminal,
     normalize_execution_status,
+    price_keys,
     recovery_time,
     status_label,
     verdict,
@@ -20,6 +21,7 @@ from execution_utils import (
 from orchestrator.deps import Deps
 from orchestrator.exceptions import ConflictError, TransientError
 from orchestrator.model import ExecutionRecord
+from orchestrator.operations.cost import prices
 from orchestrator.operations.finalize import expected_events, record_end
 from orchestrator.operations.state import MachineState, machine_state
 from orchestrator.operations.timeline import all_events, note
@@ -39,7 +41,7 @@ def _built(deps: Deps, execution: ExecutionRecord) -> dict[str, Any]:
     """The report from one read of the record and one of its servers."""
     servers = list(deps.stores.servers.all(execution["executionId"]))
     events = all_events(deps, execution["executionId"], servers)
-    return build_report(execution, servers, events, deps.clock.iso())
+    return build_report(execution, servers, events, deps.clock.iso(), prices(deps, price_keys(servers)))
 
 
 def report_html(deps: Deps, execution_id: str) -> str:

@@ -4,6 +4,8 @@ the TERMINATE jobs until they finish (the scheduled `find` follows them)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from execution_utils import ExecutionType, can_terminate_execution, server_label, termination_outcome
 from orchestrator.deps import Deps
@@ -13,6 +15,7 @@ from orchestrator.model import ExecutionRecord, ServerRecord, with_fields
 from orchestrator.operations.catalog import require_plan_name
 from orchestrator.operations.report import store_report
 from orchestrator.operations.timeline import flush_events_or_keep, note, pending_event
+from orchestrator.timeutil import iso, parse_iso
 
 logger = logging.getLogger(__name__)
 # A request that recorded no TERMINATE job (its Lambda died mid-way) is given up after this long,
@@ -110,11 +113,15 @@ def start_termination(
     return recorded
 
 
-def record_instance_states(deps: Deps, execution: ExecutionRecord) -> int:
+def record_instance_states(
+    deps: Deps, execution: ExecutionRecord, ended: Mapping[str, str] | None = None
+) -> int:
     """After a termination: each launched server's EC2 state as EC2 reports it now, read by id lists
-    (DescribeInstances, 200 ids a call, paginated; an instance EC2 no longer lists is terminated).
-    Writes only the servers whose state changed, so a repeat writes nothing; the phase is kept (a
-    READY server recovered, then its instance was terminated). Returns how many changed."""
+    (DescribeInstances, 200 ids a call, paginated; an instance EC2 no longer lists is terminated),
+    and for a terminated instance when its termination ended (``terminatedTime``: ``ended``, the
+    end of the TERMINATE job that listed its source server, else now: when it was seen terminated).
+    Writes only the servers that changed, so a repeat writes nothing; the phase is kept (a READY
+    server recovered, then its instance was terminated). Returns how many changed."""
     launched = [s for s in deps.stores.servers.all(execution["executionId"]) if s.get("ec2InstanceId")]
     if not launched:
         return 0
@@ -123,8 +130,13 @@ def record_instance_states(deps: Deps, execution: ExecutionRecord) -> int:
     changed: list[ServerRecord] = []
     for server in launched:
         state = (details.get(server["ec2InstanceId"]) or {}).get("ec2State") or GONE
+        fields: dict[str, str] = {}
         if state != server.get("ec2State"):
-            changed.append(with_fields(server, ec2State=state, updatedAt=now))
+            fields["ec2State"] = state
+        if state == GONE and not server.get("terminatedTime"):
+            fields["terminatedTime"] = (ended or {}).get(server["sourceServerId"]) or now
+        if fields:
+            changed.append(with_fields(server, **fields, updatedAt=now))
     if changed:
         deps.stores.servers.put_many(changed)
     logger.info(
@@ -132,6 +144,21 @@ def record_instance_states(deps: Deps, execution: ExecutionRecord) -> int:
         extra={"executionId": execution["executionId"], "servers": len(launched), "changed": len(changed)},
     )
     return len(changed)
+
+
+def termination_ends(jobs: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """Source server id -> when the TERMINATE job that ended its recovery instance ended (DRS's
+    ``endDateTime``, as an ISO-8601 UTC time): where an instance's billing ends."""
+    ends: dict[str, str] = {}
+    for job in jobs:
+        end = job.get("endDateTime")
+        if not end:
+            continue
+        moment = iso(parse_iso(str(end)))
+        for server in job.get("participatingServers") or []:
+            if server.get("sourceServerID") and server.get("launchStatus") == "TERMINATED":
+                ends[str(server["sourceServerID"])] = moment
+    return ends
 
 
 def _rewrite_report(deps: Deps, execution: ExecutionRecord) -> None:
@@ -159,12 +186,13 @@ def follow_termination(deps: Deps, execution: ExecutionRecord) -> bool:
             execution, "the termination request did not start any DRS job; request it again"
         )
         return True
-    finished, not_terminated = termination_outcome(deps.drs.jobs(job_ids) if job_ids else [])
+    jobs = deps.drs.jobs(job_ids) if job_ids else []
+    finished, not_terminated = termination_outcome(jobs)
     if not finished:
         return False
     # The servers say what EC2 says before the termination is recorded as ended: if EC2 cannot be
     # read, the termination stays pending and the next find tries again.
-    record_instance_states(deps, execution)
+    record_instance_states(deps, execution, termination_ends(jobs))
     requested = execution.get("terminationRequestedTime") or ""
     if not_terminated:
         # Named as people know them: hostname (id); the event's details keep the ids.

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from execution_utils import server_label
+from execution_utils import cost_text, format_usd, server_label
 from orchestrator.reports.formatting import (
     Header,
     cell,
@@ -357,4 +357,49 @@ def timeline_section(report: Mapping[str, Any], day: date | None) -> str:
         rows,
         caption=f"{len(events)} event{'s' if len(events) != 1 else ''}, oldest first",
         css="timeline",
+    )
+
+
+def cost_section(report: Mapping[str, Any]) -> str:
+    """What the recovery instances cost: an estimate from list prices, each type with its hours, a
+    type without a known price listed and left out of the total."""
+    cost = report["cost"]
+    summary = f'<p class="cost-summary" data-total="{esc(cost["estimatedTotal"])}">{esc(cost_text(cost))}</p>'
+    note = (
+        '<p class="note">An estimate: on-demand list prices of the AWS Price List (shared tenancy, '
+        "the Region's price) times each instance's hours from launch to termination; not a bill.</p>"
+    )
+    if not cost["types"]:
+        return summary + '<p class="none">No recovery instance was launched.</p>'
+    rows = [
+        "<tr>"
+        + cell(esc(t["instanceType"]), "mono")
+        + cell(esc(t["operatingSystem"]))
+        + cell(esc(t["instances"]), "num")
+        + cell(esc(f"{t['instanceHours']:g}"), "num")
+        + cell(esc(format_usd(t["hourlyPrice"])), "num")
+        + cell(
+            esc(format_usd(t["estimatedCost"]) if t["hourlyPrice"] is not None else "not in the total"), "num"
+        )
+        + cell(esc(t["runningInstances"] or "-"), "num")
+        + "</tr>"
+        for t in cost["types"]
+    ]
+    return (
+        summary
+        + html_table(
+            [
+                ("Instance type", ""),
+                ("Operating system", ""),
+                ("Instances", "num"),
+                ("Instance-hours", "num"),
+                ("Hourly price", "num"),
+                ("Estimated cost", "num"),
+                ("Still running", "num"),
+            ],
+            rows,
+            caption=esc(f"Estimated cost (USD): {format_usd(cost['estimatedTotal'])}"),
+            css="cost",
+        )
+        + note
     )

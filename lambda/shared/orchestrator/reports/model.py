@@ -14,6 +14,7 @@ from execution_utils import (
     WavePhase,
     WaveStatus,
     can_terminate_execution,
+    drill_cost,
     duration_seconds,
     execution_duration,
     normalize_execution_status,
@@ -213,10 +214,24 @@ def _wave(
     }
 
 
-def build_report(
-    execution: ExecutionRecord, servers: Iterable[ServerRecord], events: Sequence[TimelineEvent], now: str
+def execution_cost(
+    execution: ExecutionRecord, servers: Iterable[ServerRecord], prices: Mapping[str, float | None], now: str
 ) -> dict[str, Any]:
-    """The report of an execution, as it stands at ``now`` (final once the execution ended)."""
+    """What the execution's recovery instances cost (execution_utils.drill_cost): the one
+    computation the report, the API's execution detail, the console and drsctl show."""
+    return drill_cost(servers, prices, now, termination_end=execution.get("terminationEndTime"))
+
+
+def build_report(
+    execution: ExecutionRecord,
+    servers: Iterable[ServerRecord],
+    events: Sequence[TimelineEvent],
+    now: str,
+    prices: Mapping[str, float | None] | None = None,
+) -> dict[str, Any]:
+    """The report of an execution, as it stands at ``now`` (final once the execution ended);
+    ``prices``: the hourly on-demand prices its instance types need (execution_utils.price_keys)."""
+    servers = list(servers)
     record: Mapping[str, Any] = execution
     status = normalize_execution_status(str(execution["status"]))
     normalised = {**record, "status": str(status)}
@@ -286,6 +301,7 @@ def build_report(
             "terminated": bool(execution.get("instancesTerminated")),
             "terminationStatus": execution.get("terminationStatus"),
         },
+        "cost": execution_cost(execution, servers, prices or {}, now),
     }
     # The chart, computed once here: the page draws it, the console draws the same bars from it.
     built["gantt"] = gantt_model(built)

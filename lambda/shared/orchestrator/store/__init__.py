@@ -3,7 +3,7 @@ groups and plans, each behind a port with a DynamoDB and an in-memory implementa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from orchestrator.aws import clients
@@ -18,10 +18,12 @@ from orchestrator.store.ports import (
     PLAN,
     CatalogStore,
     LockStore,
+    PriceStore,
     ReadinessStore,
     ServerStore,
     TimelineStore,
 )
+from orchestrator.store.prices import DynamoPrices, MemoryPrices
 from orchestrator.store.readiness import DynamoReadiness, MemoryReadiness
 from orchestrator.store.timeline import DynamoTimeline, MemoryTimeline
 
@@ -37,6 +39,8 @@ class Stores:
     readiness: ReadinessStore
     # A plan's drill schedule as applied to Scheduler, and its recent runs (the readiness table).
     drill_schedules: DrillScheduleStore
+    # Hourly prices of instance types (in the readiness table): what a drill cost.
+    prices: PriceStore = field(default_factory=MemoryPrices)
 
     @classmethod
     def from_config(cls, config: Config | None = None, dynamodb: Any = None) -> Stores:
@@ -52,6 +56,7 @@ class Stores:
             timeline=DynamoTimeline(Table(config.timeline_table, ddb)),
             readiness=DynamoReadiness(Table(config.readiness_table, ddb)),
             drill_schedules=DynamoDrillSchedules(Table(config.readiness_table, ddb)),
+            prices=DynamoPrices(Table(config.readiness_table, ddb)),
         )
 
     @classmethod

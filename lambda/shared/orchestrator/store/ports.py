@@ -173,3 +173,13 @@ class ReadinessStore(Protocol):
         """Record many servers' drills at once, each only if later than the one recorded."""
 
     def server_drills(self, source_server_ids: Sequence[str]) -> dict[str, dict[str, Any]]: ...
+
+
+class PriceStore(Protocol):
+    """The durable cache of hourly on-demand prices (store/prices.py), by execution_utils.price_key
+    prefixed with the Region."""
+
+    def cached(self, keys: Sequence[str], now_epoch: int) -> dict[str, float | None]:
+        """The unexpired prices of ``keys``; a key left out is not cached (None: no such product)."""
+
+    def remember(self, items: Sequence[Mapping[str, Any]]) -> None: ...

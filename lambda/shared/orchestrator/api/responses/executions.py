@@ -176,6 +176,8 @@ EXECUTION = closed(
         "canTerminate": ref("CanTerminate"),
         "recoveryTime": ref("ReportRecoveryTime"),
         "instancesTerminated": BOOLEAN,
+        # GET /executions/{id} only (the control actions' answers leave it out): what it cost.
+        "cost": ref("ReportCost"),
         "cleanupPending": {
             "type": "boolean",
             "description": "The automatic cleanup is still to come at cleanupAt (not yet terminated "
@@ -235,6 +237,8 @@ EXECUTION_SERVER = closed(
             "privateDnsName": STRING,
             "instanceType": STRING,
             "launchTime": TIME,
+            "platform": STRING,
+            "terminatedTime": TIME,
             "statusChecksOk": BOOLEAN,
             "error": STRING,
             "updatedAt": TIME,

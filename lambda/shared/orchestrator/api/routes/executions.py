@@ -16,7 +16,7 @@ from orchestrator.deps import Deps
 from orchestrator.exceptions import BadRequestError
 from orchestrator.identity import Actor
 from orchestrator.model import ExecutionRecord
-from orchestrator.operations import cleanup, control, instances, report, terminate, timeline
+from orchestrator.operations import cleanup, control, cost, instances, report, terminate, timeline
 from orchestrator.store.executions import RECORD_TYPE
 from orchestrator.views import execution_summary, execution_view, server_view
 
@@ -147,7 +147,11 @@ def list_executions(request: Request) -> dict[str, Any]:
 @declare(router, GET_EXECUTION)
 def get_execution(request: Request) -> dict[str, Any]:
     deps = request.deps
-    return execution_view(deps.stores.executions.get(request.path["executionId"]), deps.clock.now())
+    execution = deps.stores.executions.get(request.path["executionId"])
+    view = execution_view(execution, deps.clock.now())
+    # What its recovery instances cost: the report's computation (one read of its servers).
+    view["cost"] = cost.cost_of(deps, execution, deps.stores.servers.all(execution["executionId"]))
+    return view
 
 
 @declare(router, LIST_SERVERS)
