@@ -7,16 +7,13 @@ the sandbox's topic received it."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import jsonschema
-import pytest
-from browser_tests import chromium_context, chromium_or_skip, console_or_skip, watched_page
+from browser_tests import chromium_context, console_or_skip, watched_page
 from chat_schema import CUSTOM_NOTIFICATION
 from sandbox_api import Api, drsctl, finished, until
 
-from drs_sandbox.chromium import CHROMIUM_FLAGS
 from drs_sandbox.pricing import PRICES, UNPRICED_INSTANCE_TYPE
 from drs_sandbox.server import Sandbox
 from execution_utils import cost_text, format_usd, whole_second
@@ -37,8 +34,9 @@ def terminated_drill(api: Api) -> tuple[str, list[dict[str, Any]]]:
     final, _ = api.watch(api.start(plan_id), finished)
     assert final["status"] == "COMPLETED", final
     execution_id = str(final["executionId"])
-    # While they run, the cost counts every instance to now, marked as running
-    running = final["cost"]
+    # While they run, the cost its report states (recorded with the report, written after the end)
+    # counts every instance to then, marked as running
+    running = until(lambda: api.execution(execution_id)["cost"], what="the report's cost to be recorded")
     assert running["runningInstances"] == 3, running
     assert cost_text(running).endswith(f"3 instance(s) still running, counted to {running['asOf']}")
     api.call("POST", f"/executions/{execution_id}/terminate-instances", {}, expect=202)
@@ -49,6 +47,11 @@ def terminated_drill(api: Api) -> tuple[str, list[dict[str, Any]]]:
             and api.execution(execution_id).get("instancesTerminated")
         ),
         what="the termination to be recorded",
+    )
+    # (the report, and the cost it states, is written again once the termination ended)
+    until(
+        lambda: api.execution(execution_id)["cost"]["runningInstances"] == 0,
+        what="the rewritten report's cost to be recorded",
     )
     return execution_id, api.server_items(execution_id)
 
@@ -97,29 +100,14 @@ def test_a_drills_cost_is_the_same_in_its_report_and_its_api_detail(api: Api, sa
     assert cost_text(report) in markdown.stdout
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    chromium = chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS, headless=True)
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-def test_the_html_report_shows_the_cost_in_chromium(api: Api, sandbox: Sandbox, browser: Any) -> None:
+def test_the_html_report_shows_the_cost_in_chromium(api: Api, sandbox: Sandbox) -> None:
     from playwright.sync_api import expect
 
     # Given a terminated drill with one unpriced type
     execution_id, _ = terminated_drill(api)
     cost = api.call("GET", f"/executions/{execution_id}/report?format=json", expect=200)["cost"]
     # When its HTML report opens in Chromium
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
-    try:
-        page = context.new_page()
+    with chromium_context((1280, 1000)) as context, watched_page(context) as page:
         response = page.goto(f"{sandbox.url}/executions/{execution_id}/report?format=html")
         assert response is not None and response.ok
         # Then the cost section shows the total, a row per type, and the unpriced type left out
@@ -133,8 +121,6 @@ def test_the_html_report_shows_the_cost_in_chromium(api: Api, sandbox: Sandbox, 
         unpriced = section.locator("table.cost tbody tr", has_text=UNPRICED_INSTANCE_TYPE)
         expect(unpriced).to_contain_text("not in the total")
         expect(unpriced).to_contain_text("unknown")
-    finally:
-        context.close()
 
 
 def test_each_status_change_of_a_drill_reaches_chat_in_the_documented_format(api: Api) -> None:

@@ -1515,7 +1515,7 @@ export interface components {
             canTerminate: components["schemas"]["CanTerminate"];
             recoveryTime: components["schemas"]["ReportRecoveryTime"];
             instancesTerminated: boolean;
-            cost?: components["schemas"]["ReportCost"];
+            cost?: components["schemas"]["ReportCost"] | null;
             /** @description The automatic cleanup is still to come at cleanupAt (not yet terminated nor being terminated) */
             cleanupPending: boolean;
         };

@@ -26,7 +26,7 @@ export function formatHours(value: number): string {
  * list price and cost, the total of the priced types; a type without a known price is listed with
  * its hours and left out of the total (never guessed); instances still running are counted to asOf.
  */
-export function CostPanel({ cost }: { cost: Cost | undefined }) {
+export function CostPanel({ cost }: { cost: Cost | null | undefined }) {
   if (!cost) return null;
   const notes: string[] = [];
   if (cost.unpricedTypes.length)

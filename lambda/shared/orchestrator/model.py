@@ -216,6 +216,8 @@ class ExecutionRecord(TypedDict):
     cleanupNotices: NotRequired[list[str]]
     reportLocation: NotRequired[str]
     reportTime: NotRequired[str]
+    # The cost the last written report states (reports.model.execution_cost), as JSON.
+    costJson: NotRequired[str]
     # The outbox: events a control wrote in the same write as its state change, not yet in the
     # timeline (internal; never shown). eventsPending ("PENDING", the sparse EventsIndex) while any.
     pendingEvents: NotRequired[list[PendingEvent]]

@@ -8,11 +8,8 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from execution_utils import price_keys
 from orchestrator.deps import Deps
 from orchestrator.exceptions import OrchestratorError
-from orchestrator.model import ExecutionRecord, ServerRecord
-from orchestrator.reports.model import execution_cost
 from orchestrator.store.prices import price_item
 
 logger = logging.getLogger(__name__)
@@ -60,9 +57,3 @@ def prices(deps: Deps, keys: Iterable[str]) -> dict[str, float | None]:
     except OrchestratorError as e:
         logger.warning("prices not cached", extra={"error": e.message})
     return found
-
-
-def cost_of(deps: Deps, execution: ExecutionRecord, servers: Iterable[ServerRecord]) -> dict[str, Any]:
-    """The execution's cost as it stands now."""
-    servers = list(servers)
-    return execution_cost(execution, servers, prices(deps, price_keys(servers)), deps.clock.iso())

@@ -116,7 +116,9 @@ def store_report(deps: Deps, execution: ExecutionRecord, *, why: str | None = No
         json_body=json.dumps(built, indent=2, ensure_ascii=False),
         html_body=render_html(built),
     )
-    deps.stores.executions.record_report(execution, location=location, now=deps.clock.iso())
+    deps.stores.executions.record_report(
+        execution, location=location, now=deps.clock.iso(), cost=built.get("cost")
+    )
     event_id = "REPORT_WRITTEN" + (f"#{why}" if why else "")
     message = f"drill report written to {location}" + (f" ({why.lower()})" if why else "")
     note(deps, execution_id, event_id, "REPORT_WRITTEN", message)

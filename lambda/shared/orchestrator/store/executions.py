@@ -4,6 +4,7 @@ on the version read: two actors that read the same version cannot both win."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
@@ -530,10 +531,16 @@ class ExecutionStore:
         change = Change().when(MissingOrEquals("cleanupNotices", read), NotContains("cleanupNotices", notice))
         return self._apply(execution, change.set("cleanupNotices", [*(read or []), notice][-20:]))
 
-    def record_report(self, execution: ExecutionRecord, *, location: str, now: str) -> ExecutionRecord:
-        return self._apply_or_fresh(
-            execution, Change().set("reportLocation", location).set("reportTime", now)
-        )
+    def record_report(
+        self, execution: ExecutionRecord, *, location: str, now: str, cost: Mapping[str, Any] | None = None
+    ) -> ExecutionRecord:
+        """Where the report was written, and the cost it states (what the execution detail shows,
+        so that a read of the detail never reads every server)."""
+        change = Change().set("reportLocation", location).set("reportTime", now)
+        if cost is not None:
+            # As JSON: its nulls (an unknown price) and fractions come back exactly as written.
+            change.set("costJson", json.dumps(cost, separators=(",", ":")))
+        return self._apply_or_fresh(execution, change)
 
     def claim_termination(self, execution: ExecutionRecord, *, actor: ActorLike, now: str) -> ExecutionRecord:
         """Termination requested once (a FAILED one may be asked again): StaleWriteError otherwise."""

@@ -176,8 +176,9 @@ EXECUTION = closed(
         "canTerminate": ref("CanTerminate"),
         "recoveryTime": ref("ReportRecoveryTime"),
         "instancesTerminated": BOOLEAN,
-        # GET /executions/{id} only (the control actions' answers leave it out): what it cost.
-        "cost": ref("ReportCost"),
+        # GET /executions/{id} only (the control actions' answers leave it out): what it cost, as
+        # its last written report states it (null before the first report).
+        "cost": nullable(ref("ReportCost")),
         "cleanupPending": {
             "type": "boolean",
             "description": "The automatic cleanup is still to come at cleanupAt (not yet terminated "

@@ -3,6 +3,7 @@ control actions (pause, resume, retry, skip, cancel, terminate)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -16,7 +17,7 @@ from orchestrator.deps import Deps
 from orchestrator.exceptions import BadRequestError
 from orchestrator.identity import Actor
 from orchestrator.model import ExecutionRecord
-from orchestrator.operations import cleanup, control, cost, instances, report, terminate, timeline
+from orchestrator.operations import cleanup, control, instances, report, terminate, timeline
 from orchestrator.store.executions import RECORD_TYPE
 from orchestrator.views import execution_summary, execution_view, server_view
 
@@ -149,8 +150,9 @@ def get_execution(request: Request) -> dict[str, Any]:
     deps = request.deps
     execution = deps.stores.executions.get(request.path["executionId"])
     view = execution_view(execution, deps.clock.now())
-    # What its recovery instances cost: the report's computation (one read of its servers).
-    view["cost"] = cost.cost_of(deps, execution, deps.stores.servers.all(execution["executionId"]))
+    # What its recovery instances cost, as its last written report states it (None before the
+    # first): the detail a console polls reads one item, never every server.
+    view["cost"] = json.loads(execution["costJson"]) if execution.get("costJson") else None
     return view
 
 
