@@ -17,6 +17,8 @@ from markdown_it import MarkdownIt
 from report_records import paused_for_approval, paused_for_failed_wave
 
 from orchestrator.aws.dynamo import serialize
+from orchestrator.notify import cleanup as cleanup_notices
+from orchestrator.notify import drill_schedule as schedule_notices
 from orchestrator.notify.change import StatusChange
 from orchestrator.notify.chat import chat_message, literal
 from orchestrator.notify.email import email_body, next_steps
@@ -167,3 +169,52 @@ def test_a_readiness_change_reaches_chat_in_the_documented_format(previous: str,
     assert ("<code>lag of s-1 is 45 minutes [see](https://x.example)</code>" in rendered) is (
         verdict != "READY"
     )
+
+
+HOSTILE_PLAN = "[web](https://evil.example) *now*"
+
+
+@pytest.mark.parametrize("kind", [cleanup_notices.WARNING, cleanup_notices.DONE])
+def test_a_drills_automatic_cleanup_reaches_chat_in_the_documented_format(kind: str) -> None:
+    # Given the warning (an hour before) and the end of a drill's automatic cleanup, its plan named
+    # like a link
+    notice = cleanup_notices.CleanupNotice(
+        kind, "e-1", "p-1", HOSTILE_PLAN, "2026-12-08T03:00:00.000Z", None if kind == "WARNING" else 3
+    )
+    # When its SNS message is built
+    payload = cleanup_notices.sns_payload(notice, CONSOLE)
+    structure = json.loads(payload["Message"])
+    message = json.loads(structure["https"])
+    # Then e-mail keeps its text, and chat gets the documented format: what happens, how to
+    # postpone (or follow the termination), the drill's page, the plan's name as its own text
+    assert payload["MessageStructure"] == "json"
+    assert structure["email"] == structure["default"] == cleanup_notices.body(notice)
+    jsonschema.validate(message, CUSTOM_NOTIFICATION, cls=jsonschema.Draft202012Validator)
+    assert _links(message["content"]["description"]) == [f"{CONSOLE}#/executions/e-1"]
+    command = "drsctl cleanup e-1 --postpone HOURS" if kind == "WARNING" else "drsctl status e-1"
+    assert any(f"`{command}`" in step for step in message["content"]["nextSteps"])
+    assert f"<code>{HOSTILE_PLAN}</code>" in MarkdownIt("commonmark").renderInline(
+        message["content"]["title"]
+    )
+    assert message["metadata"]["threadId"] == "e-1"
+
+
+def test_a_skipped_scheduled_drill_reaches_chat_in_the_documented_format() -> None:
+    # Given a scheduled firing skipped because the plan was running, the plan named like a link
+    run = {
+        "scheduledTime": "2026-12-12T02:00:00Z",
+        "outcome": "SKIPPED",
+        "reasonCode": "ACTIVE_EXECUTION",
+        "reason": "execution e-9 [runs](https://x.example)",
+    }
+    # When its SNS message is built
+    payload = schedule_notices.sns_payload("p-1", HOSTILE_PLAN, run, CONSOLE)
+    structure = json.loads(payload["Message"])
+    message = json.loads(structure["https"])
+    # Then e-mail keeps its text, and chat gets the documented format with the reason as text
+    assert structure["email"] == structure["default"] == schedule_notices.body("p-1", HOSTILE_PLAN, run)
+    jsonschema.validate(message, CUSTOM_NOTIFICATION, cls=jsonschema.Draft202012Validator)
+    assert _links(message["content"]["description"]) == [f"{CONSOLE}#/recovery-plans/p-1"]
+    assert message["content"]["nextSteps"] == ["See the schedule and its runs: `drsctl schedule p-1`"]
+    rendered = MarkdownIt("commonmark").render(message["content"]["description"])
+    assert "<code>execution e-9 [runs](https://x.example)</code>" in rendered

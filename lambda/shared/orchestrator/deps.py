@@ -91,8 +91,8 @@ class Deps:
             )
             if config.schedule_group_name
             else None,
-            cleanup_announcer=CleanupAnnouncer(*channels) if channels else None,
-            drill_notifier=DrillScheduleNotifier(*channels) if channels else None,
+            cleanup_announcer=CleanupAnnouncer(*channels, config.console_url) if channels else None,
+            drill_notifier=DrillScheduleNotifier(*channels, config.console_url) if channels else None,
             pricing=Pricing(clients.client("pricing")),
         )
 

@@ -16,6 +16,7 @@ and never turn an address inside it into a link. A backtick in such text becomes
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -69,7 +70,7 @@ def literal(value: Any) -> str:
     return f"`{text}`" if text else "-"
 
 
-def _code(command: str) -> str:
+def code(command: str) -> str:
     """A command as inline code (no user text goes in a command: the e-mail's use placeholders)."""
     return "`" + one_line(command).replace("`", "'") + "`"
 
@@ -90,7 +91,7 @@ def chat_next_steps(change: StatusChange) -> list[str]:
         if not text or text.startswith("(or "):
             continue
         if line.startswith("  ") and steps:
-            steps[-1] += " " + _code(text)
+            steps[-1] += " " + code(text)
         else:
             steps.append(text)
     return steps
@@ -204,6 +205,47 @@ _VERDICT_ICONS = {"READY": "✅", "AT_RISK": "⚠️", "NOT_READY": "❌"}
 _RANK = {"READY": 0, "AT_RISK": 1, "NOT_READY": 2}
 
 
+def notice_message(
+    *,
+    key: str,
+    thread: str,
+    title: str,
+    lines: Sequence[str],
+    next_steps: Sequence[str],
+    keywords: Sequence[str],
+    event_type: str,
+    summary: str,
+    link: tuple[str, str] | None,
+    related: Sequence[str],
+    context: Mapping[str, str],
+) -> dict[str, Any]:
+    """A custom notification about anything but an execution's status change (a readiness verdict,
+    a drill's automatic cleanup, a skipped scheduled drill): ``title`` and ``lines`` in our words
+    with user text as ``literal``; ``link``: (its words, the console page) or None."""
+    description = list(lines)
+    if link:
+        description += ["", f"[{link[0]}]({link[1]})"]
+    return {
+        "version": VERSION,
+        "source": SOURCE,
+        "id": key,
+        "content": {
+            "textType": TEXT_TYPE,
+            "title": title,
+            "description": "\n".join(description),
+            "nextSteps": list(next_steps),
+            "keywords": [*keywords, PRODUCT],
+        },
+        "metadata": {
+            "threadId": thread,
+            "summary": summary,
+            "eventType": event_type,
+            "relatedResources": [*related, *([link[1]] if link else [])],
+            "additionalContext": dict(context),
+        },
+    }
+
+
 def readiness_chat_message(
     *,
     plan_id: str,
@@ -226,25 +268,25 @@ def readiness_chat_message(
         for p in problems
     ] or ["Every check passed."]
     link = console_link(console_url, plan_id, "recovery-plans")
-    if link:
-        lines += ["", f"[Open the plan in the console]({link})"]
-    return {
-        "version": VERSION,
-        "source": SOURCE,
-        "id": f"readiness:{plan_id}:{changed_at}",
-        "content": {
-            "textType": TEXT_TYPE,
-            "title": f"{_VERDICT_ICONS.get(verdict, '')} {literal(clip(one_line(plan), TITLE_PLAN_CHARS))}: "
-            f"readiness {verdict} (was {previous})".strip(),
-            "description": "\n".join(lines),
-            "nextSteps": [f"See every check: {_code(f'drsctl readiness {plan_id}')}"],
-            "keywords": [verdict, "READINESS", PRODUCT],
-        },
-        "metadata": {
-            "threadId": f"readiness-{plan_id}",
-            "summary": f"{PRODUCT} plan {plan_id}: readiness {verdict} (was {previous})",
-            "eventType": READINESS_EVENT_TYPE,
-            "relatedResources": [plan_id, *([link] if link else [])],
-            "additionalContext": {"planId": plan_id, "verdict": verdict, "previousVerdict": previous},
-        },
-    }
+    return notice_message(
+        key=f"readiness:{plan_id}:{changed_at}",
+        thread=f"readiness-{plan_id}",
+        title=f"{_VERDICT_ICONS.get(verdict, '')} {literal(clip(one_line(plan), TITLE_PLAN_CHARS))}: "
+        f"readiness {verdict} (was {previous})".strip(),
+        lines=lines,
+        next_steps=[f"See every check: {code(f'drsctl readiness {plan_id}')}"],
+        keywords=[verdict, "READINESS"],
+        event_type=READINESS_EVENT_TYPE,
+        summary=f"{PRODUCT} plan {plan_id}: readiness {verdict} (was {previous})",
+        link=("Open the plan in the console", link) if link else None,
+        related=[plan_id],
+        context={"planId": plan_id, "verdict": verdict, "previousVerdict": previous},
+    )
+
+
+def per_protocol(text: str, chat: Mapping[str, Any]) -> str:
+    """A ``MessageStructure="json"`` message: the text for e-mail (and any protocol without its
+    own), the chat message for HTTPS subscribers (Amazon Q Developer in chat applications)."""
+    return json.dumps(
+        {"default": text, "email": text, "https": json.dumps(chat, ensure_ascii=False)}, ensure_ascii=False
+    )

@@ -9,6 +9,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from orchestrator.notify.change import PRODUCT, SOURCE, SUBJECT_MAX_CHARS, clip, one_line
+from orchestrator.notify.chat import (
+    TITLE_PLAN_CHARS,
+    code,
+    console_link,
+    literal,
+    notice_message,
+    per_protocol,
+)
 from orchestrator.notify.readiness import EVENTBRIDGE, SNS, Channel
 
 WARNING = "WARNING"
@@ -67,11 +75,55 @@ def body(notice: CleanupNotice) -> str:
     return "\n".join(lines)
 
 
-def sns_payload(notice: CleanupNotice) -> dict[str, Any]:
-    """The Publish parameters but the topic."""
+def chat(notice: CleanupNotice, console_url: str = "") -> dict[str, Any]:
+    """The notice as Amazon Q Developer in chat applications' custom notification (notify/chat.py):
+    which drill, when, how to postpone (the warning) or follow the termination (the end)."""
+    plan = f"{literal(notice.plan_name)} ({literal(notice.plan_id)})"
+    drill = literal(notice.execution_id)
+    when = notice.cleanup_at[:16].replace("T", " ") + " UTC"
+    if notice.kind == WARNING:
+        title = f"⏰ {literal(clip(one_line(notice.plan_name), TITLE_PLAN_CHARS))}: drill instances terminated at {when}"
+        lines = [
+            f"The recovery instances of drill {drill} of recovery plan {plan} will be terminated at "
+            f"{notice.cleanup_at} (automatic cleanup)."
+        ]
+        steps = [f"Keep them longer (1 to 168 hours): {code(notice.postpone_command)}"]
+    else:
+        title = (
+            f"🧹 {literal(clip(one_line(notice.plan_name), TITLE_PLAN_CHARS))}: drill instances terminated"
+        )
+        lines = [
+            f"The automatic cleanup of drill {drill} of recovery plan {plan} started the termination "
+            f"of its {notice.instances or 0} recovery instances (due at {notice.cleanup_at})."
+        ]
+        steps = [f"Follow it: {code(f'drsctl status {notice.execution_id}')}"]
+    link = console_link(console_url, notice.execution_id)
+    return notice_message(
+        key=f"{notice.execution_id}:cleanup:{notice.kind}:{notice.cleanup_at}",
+        thread=notice.execution_id,
+        title=title,
+        lines=lines,
+        next_steps=steps,
+        keywords=[EVENT_TYPES[notice.kind], "DRILL"],
+        event_type=DETAIL_TYPES[notice.kind].replace(" ", ""),
+        summary=f"{PRODUCT} drill {notice.execution_id}: "
+        + ("cleanup at " + when if notice.kind == WARNING else "instances terminated"),
+        link=("Open the drill in the console", link) if link else None,
+        related=[notice.execution_id, notice.plan_id],
+        context={
+            "executionId": notice.execution_id,
+            "planId": notice.plan_id,
+            "cleanupAt": notice.cleanup_at,
+        },
+    )
+
+
+def sns_payload(notice: CleanupNotice, console_url: str = "") -> dict[str, Any]:
+    """The Publish parameters but the topic: the text for e-mail, the chat message for HTTPS."""
     return {
         "Subject": subject(notice),
-        "Message": body(notice),
+        "Message": per_protocol(body(notice), chat(notice, console_url)),
+        "MessageStructure": "json",
         "MessageAttributes": {
             name: {"DataType": "String", "StringValue": value}
             for name, value in {
@@ -114,11 +166,11 @@ class CleanupAnnouncer:
 
     channels: tuple[str, ...] = (SNS, EVENTBRIDGE)
 
-    def __init__(self, sns: Channel, events: Channel) -> None:
-        self.sns, self.events = sns, events
+    def __init__(self, sns: Channel, events: Channel, console_url: str = "") -> None:
+        self.sns, self.events, self.console_url = sns, events, console_url
 
     def send(self, channel: str, notice: CleanupNotice) -> None:
         if channel == SNS:
-            self.sns.send(sns_payload(notice))
+            self.sns.send(sns_payload(notice, self.console_url))
         else:
             self.events.send(event_entry(notice))
