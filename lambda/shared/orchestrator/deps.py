@@ -9,6 +9,7 @@ from orchestrator.aws import clients
 from orchestrator.aws.drs import Drs
 from orchestrator.aws.ec2 import Ec2
 from orchestrator.aws.functions import Functions
+from orchestrator.aws.launch import LaunchAws, LaunchPort
 from orchestrator.aws.ports import DrsPort, Ec2Port, FunctionsPort, SsmPort, StateMachinePort
 from orchestrator.aws.sfn import StepFunctions
 from orchestrator.aws.ssm import Ssm
@@ -38,6 +39,8 @@ class Deps:
     users: UserDirectory | None = None
     # Where a changed readiness verdict is announced (None without a topic: nothing is announced).
     announcer: Announcer | None = None
+    # DRS launch configurations and their EC2 launch templates (a group's launch settings).
+    launch: LaunchPort | None = None
 
     @classmethod
     def from_config(cls, config: Config) -> Deps:
@@ -59,6 +62,7 @@ class Deps:
             )
             if config.topic_arn
             else None,
+            launch=LaunchAws(clients.client("drs"), clients.client("ec2")),
         )
 
 

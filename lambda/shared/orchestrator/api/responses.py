@@ -425,6 +425,14 @@ def _stored(title: str, request: dict[str, Any], key: str) -> dict[str, Any]:
     )
 
 
+def _stored_group() -> dict[str, Any]:
+    """A protection group as stored; the answer of a save that applied launch settings also carries
+    what that did (launchSettingsOutcome), which is not stored."""
+    stored = _stored("StoredProtectionGroup", schemas.PROTECTION_GROUP, "groupId")
+    stored["properties"] = {**stored["properties"], "launchSettingsOutcome": ref("LaunchSettingsOutcome")}
+    return stored
+
+
 SOURCE_SERVER = _closed(
     "SourceServer",
     {
@@ -501,6 +509,104 @@ GROUP_USAGE = _closed(
     },
     ["groupId", "plans", "executions"],
 )
+_LAUNCH_FAILURE = _closed(
+    "LaunchSettingsFailure",
+    {
+        "sourceServerId": STRING,
+        "code": STRING,
+        "message": STRING,
+        "retryable": {"type": "boolean", "description": "a transient AWS error: applying again may succeed"},
+    },
+    ["sourceServerId", "code", "message", "retryable"],
+)
+_LAUNCH_OUTCOME_FIELDS: dict[str, Any] = {
+    "appliedAt": TIME,
+    "servers": INTEGER,
+    "applied": {
+        "type": "array",
+        "items": _closed(
+            "LaunchSettingsChange",
+            {"sourceServerId": STRING, "changed": {"type": "array", "items": STRING}},
+            ["sourceServerId", "changed"],
+        ),
+    },
+    "unchanged": {"type": "array", "items": STRING},
+    "failed": {"type": "array", "items": _LAUNCH_FAILURE},
+}
+LAUNCH_OUTCOME = _closed(
+    "LaunchSettingsOutcome",
+    _LAUNCH_OUTCOME_FIELDS,
+    list(_LAUNCH_OUTCOME_FIELDS),
+    "What applying a group's launch settings did, per server: changed (a new DRS launch configuration, "
+    "a new default launch template version), already as desired, or failed (nothing is retried "
+    "silently: apply again to repair).",
+)
+LAUNCH_APPLIED = _closed(
+    "LaunchSettingsApplied",
+    {"groupId": STRING, **_LAUNCH_OUTCOME_FIELDS},
+    ["groupId", *_LAUNCH_OUTCOME_FIELDS],
+)
+_LAUNCH_VALUES: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "copyPrivateIp": _nullable(BOOLEAN),
+        "copyTags": _nullable(BOOLEAN),
+        "osByol": _nullable(BOOLEAN),
+        "launchDisposition": _nullable(STRING),
+        "targetInstanceTypeRightSizingMethod": _nullable(STRING),
+        "instanceType": _nullable(STRING),
+        "subnetId": _nullable(STRING),
+        "securityGroupIds": {"type": "array", "items": STRING},
+        "privateIpAddress": _nullable(STRING),
+        "tags": {"type": "object", "additionalProperties": STRING},
+    },
+}
+LAUNCH_SERVER = _closed(
+    "LaunchSettingsServer",
+    {
+        "sourceServerId": STRING,
+        "hostname": _nullable(STRING),
+        "launchTemplateId": _nullable(STRING),
+        "defaultVersion": _nullable(INTEGER),
+        "desired": {**_LAUNCH_VALUES, "description": "The fields the group manages for this server"},
+        "actual": _nullable(_LAUNCH_VALUES),
+        "drift": {
+            "type": "array",
+            "items": _closed(
+                "LaunchSettingsDrift",
+                {"field": STRING, "desired": ANY, "actual": ANY},
+                ["field", "desired", "actual"],
+            ),
+        },
+        "error": _nullable(
+            _closed("LaunchSettingsReadError", {"code": STRING, "message": STRING}, ["code", "message"])
+        ),
+    },
+    [
+        "sourceServerId",
+        "hostname",
+        "launchTemplateId",
+        "defaultVersion",
+        "desired",
+        "actual",
+        "drift",
+        "error",
+    ],
+)
+LAUNCH_SETTINGS_VIEW = _closed(
+    "GroupLaunchSettings",
+    {
+        "groupId": STRING,
+        "managed": {"type": "boolean", "description": "false: the group has no launchSettings"},
+        "driftedServers": INTEGER,
+        "unreadableServers": INTEGER,
+        "items": {"type": "array", "items": ref("LaunchSettingsServer")},
+    },
+    ["groupId", "managed", "driftedServers", "unreadableServers", "items"],
+)
+
+
 REPORT_LINK = _closed(
     "ReportLink",
     {
@@ -617,7 +723,7 @@ def components() -> dict[str, dict[str, Any]]:
             "OpenApiDocument": {"type": "object", "required": ["openapi", "info", "paths"]},
             "SourceServer": SOURCE_SERVER,
             "SourceServerList": _list("SourceServerList", "SourceServer"),
-            "StoredProtectionGroup": _stored("StoredProtectionGroup", schemas.PROTECTION_GROUP, "groupId"),
+            "StoredProtectionGroup": _stored_group(),
             "ProtectionGroupList": _list("ProtectionGroupList", "StoredProtectionGroup"),
             "StoredRecoveryPlan": _stored("StoredRecoveryPlan", schemas.RECOVERY_PLAN, "planId"),
             "RecoveryPlanList": _list("RecoveryPlanList", "StoredRecoveryPlan"),
@@ -643,6 +749,10 @@ def components() -> dict[str, dict[str, Any]]:
             "GroupServer": GROUP_SERVER,
             "GroupServerList": GROUP_SERVER_LIST,
             "GroupUsage": GROUP_USAGE,
+            "LaunchSettingsOutcome": LAUNCH_OUTCOME,
+            "LaunchSettingsApplied": LAUNCH_APPLIED,
+            "LaunchSettingsServer": LAUNCH_SERVER,
+            "GroupLaunchSettings": LAUNCH_SETTINGS_VIEW,
             "ReportLink": REPORT_LINK,
             "RunningInstance": RUNNING_INSTANCE,
             "RunningInstanceList": _closed(

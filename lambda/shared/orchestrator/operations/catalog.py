@@ -10,6 +10,7 @@ from orchestrator.actions import kind_of
 from orchestrator.config import Config
 from orchestrator.deps import Deps
 from orchestrator.exceptions import ConflictError, NotFoundError, ValidationFailedError
+from orchestrator.operations import launch_settings
 from orchestrator.store.ports import CatalogStore, plan_lock_id
 
 
@@ -40,6 +41,7 @@ def check_group(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
             code="VALIDATION_ERROR",
             details={"field": "region", "supportedRegions": [stack_region]},
         )
+    launch_settings.validate(deps, body)
     return body
 
 
@@ -137,9 +139,14 @@ def save(deps: Deps, entity: str, body: dict[str, Any], entity_id: str | None = 
     store_of, check = _ENTITIES[entity]
     store = store_of(deps)
     if entity_id is None:
-        return store.create(check(deps, body), now=deps.clock.iso())
-    current = store.get(entity_id)
-    return store.update(current, check(deps, body), now=deps.clock.iso())
+        saved = store.create(check(deps, body), now=deps.clock.iso())
+    else:
+        current = store.get(entity_id)
+        saved = store.update(current, check(deps, body), now=deps.clock.iso())
+    if entity == "group" and saved.get("launchSettings"):
+        # Saving a group applies its launch settings (validated by check_group before anything was stored).
+        return {**saved, "launchSettingsOutcome": launch_settings.apply_group(deps, saved)}
+    return saved
 
 
 def delete_plan(deps: Deps, plan_id: str) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from orchestrator.api import http
 from orchestrator.api.contract import Request, Route, declare, new_router
 from orchestrator.api.routes.catalog import Entity, declare_catalog
-from orchestrator.operations import groups
+from orchestrator.operations import groups, launch_settings
 
 router = new_router()
 GROUPS = Entity("group", "/protection-groups", delete_rule=" not used by any plan")
@@ -31,6 +31,26 @@ GROUP_USAGE = Route(
     query=(http.limit_query(10, 50, "executions shown"),),
     tags=GROUPS.tags,
 )
+GROUP_LAUNCH_SETTINGS = Route(
+    "GET",
+    "/protection-groups/{groupId}/launch-settings",
+    "Per server of the group: the launch settings it wants, those DRS and the default launch template "
+    "version hold now, and the drift between them (a field changed by hand)",
+    200,
+    "GroupLaunchSettings",
+    tags=GROUPS.tags,
+)
+APPLY_LAUNCH_SETTINGS = Route(
+    "POST",
+    "/protection-groups/{groupId}/launch-settings/apply",
+    "Apply the group's launch settings again to every server (validated first: 422 naming the server "
+    "and field); the outcome per server",
+    200,
+    "LaunchSettingsApplied",
+    "Empty",
+    errors=(422,),
+    tags=GROUPS.tags,
+)
 
 
 @declare(router, GROUP_SERVERS)
@@ -41,3 +61,13 @@ def get_group_servers(request: Request) -> dict[str, Any]:
 @declare(router, GROUP_USAGE)
 def get_group_usage(request: Request) -> dict[str, Any]:
     return groups.group_usage(request.deps, request.path["groupId"], limit=request.query["limit"])
+
+
+@declare(router, GROUP_LAUNCH_SETTINGS)
+def get_group_launch_settings(request: Request) -> dict[str, Any]:
+    return launch_settings.launch_settings(request.deps, request.path["groupId"])
+
+
+@declare(router, APPLY_LAUNCH_SETTINGS)
+def apply_group_launch_settings(request: Request) -> dict[str, Any]:
+    return launch_settings.reapply(request.deps, request.path["groupId"])
