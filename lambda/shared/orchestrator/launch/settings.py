@@ -216,12 +216,11 @@ def problems(
     found: list[Problem] = []
     members = set(member_ids)
     overrides: Mapping[str, Mapping[str, Any]] = settings.get("serverOverrides") or {}
-    for sid in sorted(overrides):
-        if sid not in members:
-            found.append(Problem(_field(sid, "sourceServerId"), "is not a server of this group", sid))
+    for stranger in sorted(set(overrides) - members):
+        found.append(Problem(_field(stranger, "sourceServerId"), "is not a server of this group", stranger))
     # The group's own values, then each server as it will be launched (group values with its override).
     layers: list[tuple[str | None, Mapping[str, Any]]] = [(None, settings)]
-    layers += [(sid, overrides[sid]) for sid in sorted(overrides) if sid in members]
+    layers += [(member, overrides[member]) for member in sorted(overrides) if member in members]
     for sid, layer in layers:
         instance_type = layer.get("instanceType")
         if instance_type and instance_type != RIGHT_SIZING and instance_type not in offered_types:
