@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -80,6 +81,8 @@ class Ec2Launcher:
     def __init__(self, client: Any, image_id: str | None = None) -> None:
         self._client = client
         self._image_id = image_id
+        self._network: dict[str, Any] | None = None
+        self._templates: dict[str, str] = {}
 
     def image_id(self) -> str:
         if self._image_id is None:
@@ -99,8 +102,21 @@ class Ec2Launcher:
             logger.info("recovery instance image chosen", extra={"imageId": self._image_id})
         return self._image_id
 
-    def launch(self, instance_type: str, tags: dict[str, str]) -> str:
-        """Run one instance with these tags; returns its instance id."""
+    def launch(
+        self, instance_type: str, tags: dict[str, str], placement: dict[str, Any] | None = None
+    ) -> str:
+        """Run one instance with these tags, where ``placement`` says (SubnetId, SecurityGroupIds,
+        PrivateIpAddress: RunInstances parameters); returns its instance id. A private IP outside
+        the subnet fails as EC2 fails it."""
+        where = dict(placement or {})
+        address, subnet_id = where.get("PrivateIpAddress"), where.get("SubnetId")
+        if address and subnet_id:
+            subnets = self._client.describe_subnets(Filters=[{"Name": "subnet-id", "Values": [subnet_id]}])
+            cidr = (subnets.get("Subnets") or [{}])[0].get("CidrBlock")
+            if cidr and ipaddress.ip_address(address) not in ipaddress.ip_network(cidr):
+                raise RuntimeError(
+                    f"InvalidParameterValue: address {address} does not fall within the subnet's address range"
+                )
         response = self._client.run_instances(
             ImageId=self.image_id(),
             InstanceType=instance_type,
@@ -109,34 +125,67 @@ class Ec2Launcher:
             TagSpecifications=[
                 {"ResourceType": "instance", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}
             ],
+            **where,
         )
         return str(response["Instances"][0]["InstanceId"])
 
+    def _default_network(self) -> dict[str, Any]:
+        """The default VPC's first subnet and its default security group (looked up once)."""
+        if self._network is None:
+            subnets = self._client.describe_subnets(
+                Filters=[{"Name": "default-for-az", "Values": ["true"]}]
+            ).get("Subnets", [])
+            groups = self._client.describe_security_groups(
+                Filters=[{"Name": "group-name", "Values": ["default"]}]
+            ).get("SecurityGroups", [])
+            network: dict[str, Any] = {}
+            if subnets:
+                first = sorted(subnets, key=lambda s: s["SubnetId"])[0]
+                network["SubnetId"] = first["SubnetId"]
+                same_vpc = [g for g in groups if g.get("VpcId") in (None, first.get("VpcId"))]
+                groups = same_vpc or groups
+            if groups:
+                network["Groups"] = [groups[0]["GroupId"]]
+            self._network = network
+        return dict(self._network)
+
     def launch_template(self, source_server_id: str, instance_type: str) -> str:
         """The id of the EC2 launch template DRS keeps for a source server (created at first use,
-        as DRS does when a server is added): the default VPC's first subnet and its default group."""
+        as DRS does when a server is added, with DRS's tags): the default VPC's first subnet and its
+        default group."""
+        known = self._templates.get(source_server_id)
+        if known is not None:
+            return known
         name = f"drs-launch-template-{source_server_id}"
         found = self._client.describe_launch_templates(
             Filters=[{"Name": "launch-template-name", "Values": [name]}]
         ).get("LaunchTemplates", [])
         if found:
-            return str(found[0]["LaunchTemplateId"])
-        subnets = self._client.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}]).get(
-            "Subnets", []
-        )
-        groups = self._client.describe_security_groups(
-            Filters=[{"Name": "group-name", "Values": ["default"]}]
-        ).get("SecurityGroups", [])
-        interface: dict[str, Any] = {"DeviceIndex": 0}
-        if subnets:
-            interface["SubnetId"] = sorted(s["SubnetId"] for s in subnets)[0]
-        if groups:
-            interface["Groups"] = [groups[0]["GroupId"]]
+            self._templates[source_server_id] = str(found[0]["LaunchTemplateId"])
+            return self._templates[source_server_id]
+        interface: dict[str, Any] = {"DeviceIndex": 0, **self._default_network()}
         created = self._client.create_launch_template(
             LaunchTemplateName=name,
             LaunchTemplateData={"InstanceType": instance_type, "NetworkInterfaces": [interface]},
+            TagSpecifications=[
+                {
+                    "ResourceType": "launch-template",
+                    "Tags": [
+                        {"Key": MANAGED_TAG, "Value": MANAGED_VALUE},
+                        {"Key": SOURCE_SERVER_TAG, "Value": source_server_id},
+                    ],
+                }
+            ],
         )
-        return str(created["LaunchTemplate"]["LaunchTemplateId"])
+        self._templates[source_server_id] = str(created["LaunchTemplate"]["LaunchTemplateId"])
+        return self._templates[source_server_id]
+
+    def default_template_data(self, template_id: str) -> dict[str, Any]:
+        """The LaunchTemplateData of the template's current default version."""
+        versions = self._client.describe_launch_template_versions(
+            LaunchTemplateId=template_id, Versions=["$Default"]
+        ).get("LaunchTemplateVersions", [])
+        return dict(versions[0].get("LaunchTemplateData") or {}) if versions else {}
 
     def terminate(self, instance_ids: list[str]) -> None:
         for start in range(0, len(instance_ids), 1000):
