@@ -24,6 +24,7 @@ import requests
 from rich.console import Console
 
 from drsctl import completion, output, render, settings
+from drsctl import drift as drift_commands
 from drsctl import readiness as readiness_commands
 from drsctl.batch import DrillResult, batch_exit_code, run_drills
 from drsctl.client import ApiClient, DrsctlError
@@ -148,6 +149,8 @@ def build_parser() -> Parser:
             action="store_true",
             help="print what would be created or changed (a diff of each) and change nothing",
         )
+        if noun == "groups":
+            drift_commands.register(verbs)
 
     execute = commands.add_parser("execute", help="start a drill (default) or a recovery of a plan")
     execute.add_argument("plan", help="the plan's name or id")
@@ -881,6 +884,7 @@ COMMANDS: dict[str, Callable[[Context], int]] = {
     "history": cmd_history,
 }
 COMMANDS.update(readiness_commands.commands(COMMANDS))
+COMMANDS.update(drift_commands.commands(COMMANDS))
 
 
 def main(

@@ -41,7 +41,7 @@ def _port(deps: Deps) -> LaunchPort:
 def _members(deps: Deps, group: Mapping[str, Any]) -> tuple[list[str], dict[str, str | None]]:
     """The ids of the group's servers DRS knows (in the group's order) and their host names."""
     # Imported here: create imports catalog, which imports this module to validate and apply a group.
-    from orchestrator.operations.create import drs_hostname, group_members  # noqa: PLC0415
+    from orchestrator.operations.create import drs_hostname, group_members
 
     drs_servers = deps.drs.all_source_servers()
     by_id = {str(s["sourceServerID"]): s for s in drs_servers}
