@@ -21,6 +21,7 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer
 
 from drs_sandbox.http import SandboxApp
+from drs_sandbox.network import create_networks, resolve
 from drs_sandbox.scenario import Scenario, ScenarioError, builtin_scenarios, load_scenario, resolve_scenario
 from drs_sandbox.stack import Stack, serve_wsgi
 
@@ -135,6 +136,7 @@ class Sandbox:
         return self
 
     def _load_scenario(self, scenario: Scenario) -> None:
+        network_ids = create_networks(self.stack.client("ec2"), scenario.networks)
         if scenario.source_servers:
             self.stack.sim.add_source_servers(scenario.source_servers)
         if scenario.functions:
@@ -148,8 +150,12 @@ class Sandbox:
             from drsctl.client import ApiClient
             from drsctl.planfile import apply_document
 
+            try:
+                groups = resolve(scenario.protection_groups, network_ids)
+            except KeyError as e:
+                raise SandboxError(f"scenario {scenario.name}: protectionGroups: {e.args[0]}") from e
             document = {
-                "protectionGroups": scenario.protection_groups,
+                "protectionGroups": groups,
                 "recoveryPlans": scenario.recovery_plans,
             }
             self.applied = apply_document(ApiClient(self.url), document)
