@@ -19,6 +19,7 @@ import { useApi, useSession } from "../session";
 import { formatDuration } from "../status";
 import { executionColumns } from "./Executions";
 import { selectionText } from "./Groups";
+import { LaunchDrift } from "./LaunchSettings";
 
 /** Replication as an indicator: healthy states in green, the initial sync in progress, the rest an error. */
 export function ReplicationIndicator({ server }: { server: GroupServer }) {
@@ -125,6 +126,7 @@ export function GroupDetailPage() {
         ]}
         empty={<Box textAlign="center">DRS reports no server for this group.</Box>}
       />
+      {g.launchSettings && <LaunchDrift api={api} groupId={g.groupId} canApply={can.administer} />}
       {usage.error && <Alert type="error">{usage.error.message}</Alert>}
       <Table
         data-testid="group-plans"
