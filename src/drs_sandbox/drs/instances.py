@@ -81,7 +81,6 @@ class Ec2Launcher:
     def __init__(self, client: Any, image_id: str | None = None) -> None:
         self._client = client
         self._image_id = image_id
-        self._network: dict[str, Any] | None = None
         self._templates: dict[str, str] = {}
 
     def image_id(self) -> str:
@@ -130,55 +129,64 @@ class Ec2Launcher:
         return str(response["Instances"][0]["InstanceId"])
 
     def _default_network(self) -> dict[str, Any]:
-        """The default VPC's first subnet and its default security group (looked up once)."""
-        if self._network is None:
-            subnets = self._client.describe_subnets(
-                Filters=[{"Name": "default-for-az", "Values": ["true"]}]
-            ).get("Subnets", [])
-            groups = self._client.describe_security_groups(
-                Filters=[{"Name": "group-name", "Values": ["default"]}]
-            ).get("SecurityGroups", [])
-            network: dict[str, Any] = {}
-            if subnets:
-                first = sorted(subnets, key=lambda s: s["SubnetId"])[0]
-                network["SubnetId"] = first["SubnetId"]
-                same_vpc = [g for g in groups if g.get("VpcId") in (None, first.get("VpcId"))]
-                groups = same_vpc or groups
-            if groups:
-                network["Groups"] = [groups[0]["GroupId"]]
-            self._network = network
-        return dict(self._network)
+        """The default VPC's first subnet and its default security group (asked each time: the
+        sandbox's EC2 may have been reset since)."""
+        subnets = self._client.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}]).get(
+            "Subnets", []
+        )
+        groups = self._client.describe_security_groups(
+            Filters=[{"Name": "group-name", "Values": ["default"]}]
+        ).get("SecurityGroups", [])
+        network: dict[str, Any] = {}
+        if subnets:
+            first = sorted(subnets, key=lambda s: s["SubnetId"])[0]
+            network["SubnetId"] = first["SubnetId"]
+            groups = [g for g in groups if g.get("VpcId") in (None, first.get("VpcId"))] or groups
+        if groups:
+            network["Groups"] = [groups[0]["GroupId"]]
+        return network
 
     def launch_template(self, source_server_id: str, instance_type: str) -> str:
-        """The id of the EC2 launch template DRS keeps for a source server (created at first use,
-        as DRS does when a server is added, with DRS's tags): the default VPC's first subnet and its
-        default group."""
-        known = self._templates.get(source_server_id)
-        if known is not None:
-            return known
-        name = f"drs-launch-template-{source_server_id}"
-        found = self._client.describe_launch_templates(
-            Filters=[{"Name": "launch-template-name", "Values": [name]}]
-        ).get("LaunchTemplates", [])
-        if found:
-            self._templates[source_server_id] = str(found[0]["LaunchTemplateId"])
-            return self._templates[source_server_id]
-        interface: dict[str, Any] = {"DeviceIndex": 0, **self._default_network()}
-        created = self._client.create_launch_template(
-            LaunchTemplateName=name,
-            LaunchTemplateData={"InstanceType": instance_type, "NetworkInterfaces": [interface]},
-            TagSpecifications=[
-                {
-                    "ResourceType": "launch-template",
-                    "Tags": [
-                        {"Key": MANAGED_TAG, "Value": MANAGED_VALUE},
-                        {"Key": SOURCE_SERVER_TAG, "Value": source_server_id},
+        """The id of the EC2 launch template DRS keeps for a source server (created at first use)."""
+        return self.launch_templates([(source_server_id, instance_type)])[source_server_id]
+
+    def launch_templates(self, servers: list[tuple[str, str]]) -> dict[str, str]:
+        """Source server id -> the id of the EC2 launch template DRS keeps for it, each created if
+        missing as DRS does when a server is added (with DRS's tags): the default VPC's first subnet
+        and its default group (looked up once for all), the server's instance type."""
+        found: dict[str, str] = {}
+        network: dict[str, Any] | None = None
+        for source_server_id, instance_type in servers:
+            known = self._templates.get(source_server_id)
+            if known is not None:
+                found[source_server_id] = known
+                continue
+            name = f"drs-launch-template-{source_server_id}"
+            existing = self._client.describe_launch_templates(
+                Filters=[{"Name": "launch-template-name", "Values": [name]}]
+            ).get("LaunchTemplates", [])
+            if existing:
+                found[source_server_id] = str(existing[0]["LaunchTemplateId"])
+            else:
+                if network is None:
+                    network = self._default_network()
+                interface: dict[str, Any] = {"DeviceIndex": 0, **network}
+                created = self._client.create_launch_template(
+                    LaunchTemplateName=name,
+                    LaunchTemplateData={"InstanceType": instance_type, "NetworkInterfaces": [interface]},
+                    TagSpecifications=[
+                        {
+                            "ResourceType": "launch-template",
+                            "Tags": [
+                                {"Key": MANAGED_TAG, "Value": MANAGED_VALUE},
+                                {"Key": SOURCE_SERVER_TAG, "Value": source_server_id},
+                            ],
+                        }
                     ],
-                }
-            ],
-        )
-        self._templates[source_server_id] = str(created["LaunchTemplate"]["LaunchTemplateId"])
-        return self._templates[source_server_id]
+                )
+                found[source_server_id] = str(created["LaunchTemplate"]["LaunchTemplateId"])
+            self._templates[source_server_id] = found[source_server_id]
+        return found
 
     def default_template_data(self, template_id: str) -> dict[str, Any]:
         """The LaunchTemplateData of the template's current default version."""

@@ -182,9 +182,12 @@ class DrsSimulator:
                     region=self._region,
                 )
                 self._servers[server.id] = server
-                if self._launch_templates:
-                    self._template_of(server)
                 out.append(server.to_wire(now))
+            if self._launch_templates:
+                # As DRS does when servers are added: each gets its launch template now.
+                self._ec2.launch_templates(
+                    [(spec.source_server_id, spec.instance_type) for spec, create in parsed if create]
+                )
             created = sum(1 for _spec, create in parsed if create)
             logger.info("source servers added", extra={"count": created, "updated": len(parsed) - created})
             return out, created
