@@ -1627,6 +1627,11 @@ export interface components {
                 /** @description a transient AWS error: applying again may succeed */
                 retryable: boolean;
             }[];
+            error: {
+                code: string;
+                message: string;
+                retryable: boolean;
+            } | null;
         };
         /** LaunchSettingsApplied */
         LaunchSettingsApplied: {
@@ -1646,6 +1651,11 @@ export interface components {
                 /** @description a transient AWS error: applying again may succeed */
                 retryable: boolean;
             }[];
+            error: {
+                code: string;
+                message: string;
+                retryable: boolean;
+            } | null;
         };
         /** LaunchSettingsServer */
         LaunchSettingsServer: {

@@ -532,6 +532,14 @@ _LAUNCH_OUTCOME_FIELDS: dict[str, Any] = {
     },
     "unchanged": {"type": "array", "items": STRING},
     "failed": {"type": "array", "items": _LAUNCH_FAILURE},
+    "error": _nullable(
+        _closed(
+            "LaunchSettingsError",
+            {"code": STRING, "message": STRING, "retryable": BOOLEAN},
+            ["code", "message", "retryable"],
+            "Why nothing was applied (the group's servers could not be listed); null otherwise",
+        )
+    ),
 }
 LAUNCH_OUTCOME = _closed(
     "LaunchSettingsOutcome",

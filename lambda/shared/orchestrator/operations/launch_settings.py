@@ -116,10 +116,22 @@ def apply_group(deps: Deps, group: Mapping[str, Any]) -> dict[str, Any]:
     settings = group.get("launchSettings") or {}
     group_id = str(group["groupId"])
     port = _port(deps)
-    member_ids, _ = _members(deps, group)
     applied: list[dict[str, Any]] = []
     unchanged: list[str] = []
     failed: list[dict[str, Any]] = []
+    try:
+        member_ids, _ = _members(deps, group)
+    except OrchestratorError as e:
+        # The group is stored (its settings are the desired state): say that nothing was applied.
+        logger.warning("launch settings not applied", extra={"groupId": group_id, "error": e.message})
+        return {
+            "appliedAt": deps.clock.iso(),
+            "servers": 0,
+            "applied": applied,
+            "unchanged": unchanged,
+            "failed": failed,
+            "error": _error(e),
+        }
     for sid in member_ids:
         desired = launch.desired_for(settings, sid)
         if not desired:
@@ -132,14 +144,7 @@ def apply_group(deps: Deps, group: Mapping[str, Any]) -> dict[str, Any]:
                 "launch settings not applied",
                 extra={"groupId": group_id, "sourceServerId": sid, "error": e.message},
             )
-            failed.append(
-                {
-                    "sourceServerId": sid,
-                    "code": e.code,
-                    "message": e.message,
-                    "retryable": isinstance(e, TransientError),
-                }
-            )
+            failed.append({"sourceServerId": sid, **_error(e)})
             continue
         if changed:
             applied.append({"sourceServerId": sid, "changed": changed})
@@ -160,7 +165,12 @@ def apply_group(deps: Deps, group: Mapping[str, Any]) -> dict[str, Any]:
         "applied": applied,
         "unchanged": unchanged,
         "failed": failed,
+        "error": None,
     }
+
+
+def _error(e: OrchestratorError) -> dict[str, Any]:
+    return {"code": e.code, "message": e.message, "retryable": isinstance(e, TransientError)}
 
 
 def reapply(deps: Deps, group_id: str) -> dict[str, Any]:
