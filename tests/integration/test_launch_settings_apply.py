@@ -14,14 +14,14 @@ from in_memory import FakeClock, in_memory_orchestration
 from memory_ports import InProcessDrsClient
 
 from drs_sandbox.drs import DrsSimulator
-
-# The fixtures (moto, the simulator's app, boto3 clients) live in drs_fixtures.py.
-pytest_plugins = ["drs_fixtures"]
 from orchestrator.aws.drs import Drs
 from orchestrator.aws.launch import LaunchAws
 from orchestrator.deps import Deps
 from orchestrator.exceptions import ValidationFailedError
 from orchestrator.operations import catalog, launch_settings
+
+# The fixtures (moto, the simulator's app, boto3 clients) live in drs_fixtures.py.
+pytest_plugins = ["drs_fixtures"]
 
 
 @pytest.fixture
