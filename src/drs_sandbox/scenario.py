@@ -30,6 +30,11 @@ functions:                      # custom action functions (POST /_sandbox/functi
   - {name: drs-actions-freeze-writes, outcome: SUCCEEDED, output: {status: SUCCEEDED}, durationSeconds: 1}
 automations:                    # SSM Automation documents (POST /_sandbox/automations)
   - {name: Shop-FailoverDns, outcome: SUCCEEDED, output: {dnsRecord: [shop.example.internal]}}
+networks:                       # VPCs made in EC2 (drs_sandbox.network); a group's launchSettings
+  - name: production            # name their parts as "{subnet:prod-app-a}", "{securityGroup:prod-app}"
+    cidrBlock: 10.10.0.0/16
+    subnets: [{name: prod-app-a, cidrBlock: 10.10.2.0/24, availabilityZone: us-east-1a}]
+    securityGroups: [{name: prod-app}]
 ```
 
 Servers without a `sourceServerId` get one derived from their hostname, so a scenario always
@@ -60,6 +65,7 @@ from drs_sandbox.actions import (
     parse_list,
 )
 from drs_sandbox.drs.servers import SpecError, derive_server_id, parse_spec
+from drs_sandbox.network import parse_networks
 
 MAX_COUNT = 10_000
 _TOP_LEVEL = {
@@ -77,6 +83,7 @@ _TOP_LEVEL = {
     "recovery_plans": "recoveryPlans",
     "functions": "functions",
     "automations": "automations",
+    "networks": "networks",
 }
 _FORMATTED = ("hostname", "fqdn", "sourceServerId")
 
@@ -98,6 +105,8 @@ class Scenario:
     description: str = ""
     functions: list[ActionFunction] = field(default_factory=list)
     automations: list[AutomationDocument] = field(default_factory=list)
+    # VPCs, subnets and security groups to make in EC2 (drs_sandbox.network).
+    networks: list[dict[str, Any]] = field(default_factory=list)
 
 
 def builtin_scenarios() -> dict[str, Path]:
@@ -176,7 +185,9 @@ def parse_scenario(data: Any, *, source: str = "<scenario>", default_name: str =
         automations = parse_list(top.get("automations") or [], parse_automation, "automations")
     except ActionSpecError as exc:
         raise fail(exc.field, exc.message) from exc
+    networks = parse_networks(top.get("networks"), fail)
     return Scenario(
+        networks=networks,
         time_scale=float(time_scale) if time_scale is not None else None,
         source_servers=servers,
         protection_groups=groups,

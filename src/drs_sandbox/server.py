@@ -24,6 +24,7 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer
 
 from drs_sandbox.http import SandboxApp
+from drs_sandbox.network import create_networks, resolve
 from drs_sandbox.scenario import Scenario, ScenarioError, builtin_scenarios, load_scenario, resolve_scenario
 from drs_sandbox.stack import Stack, serve_wsgi
 
@@ -139,6 +140,7 @@ class Sandbox:
         return self
 
     def _load_scenario(self, scenario: Scenario) -> None:
+        network_ids = create_networks(self.stack.client("ec2"), scenario.networks)
         if scenario.source_servers:
             self.stack.sim.add_source_servers(scenario.source_servers)
         if scenario.functions:
@@ -149,12 +151,17 @@ class Sandbox:
         if scenario.automations:
             self.stack.declare_automations(scenario.automations)
         if self.create_plans and (scenario.protection_groups or scenario.recovery_plans):
-            self._apply_plans(scenario)
+            self._apply_plans(scenario, network_ids)
 
-    def _apply_plans(self, scenario: Scenario) -> None:
-        """The scenario's groups and plans, created as an operator would: ``drsctl plans apply -f``,
-        run as a program (the sandbox imports none of drsctl but its client)."""
-        document = {"protectionGroups": scenario.protection_groups, "recoveryPlans": scenario.recovery_plans}
+    def _apply_plans(self, scenario: Scenario, network_ids: dict[str, str]) -> None:
+        """The scenario's groups and plans (their network placeholders resolved to the ids of the
+        networks it made), created as an operator would: ``drsctl plans apply -f``, run as a program
+        (the sandbox imports none of drsctl but its client)."""
+        try:
+            groups = resolve(scenario.protection_groups, network_ids)
+        except KeyError as e:
+            raise SandboxError(f"scenario {scenario.name}: protectionGroups: {e.args[0]}") from e
+        document = {"protectionGroups": groups, "recoveryPlans": scenario.recovery_plans}
         with tempfile.TemporaryDirectory(prefix="drs-sandbox-") as folder:
             plan_file = Path(folder) / "plans.json"
             plan_file.write_text(json.dumps(document), encoding="utf-8")

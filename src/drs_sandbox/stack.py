@@ -518,6 +518,8 @@ class Stack:
             clock=time.time,
             # The EC2 instances behind recovery instances boot as the scenario says (ec2_boot.py).
             on_instance_launched=Ec2Boot(ACCOUNT_ID, REGION, clock=time.time),
+            # Each server's launch template is made when it is added; launches follow its default version.
+            launch_templates=True,
         )
         self._drs_server, _ = serve_wsgi(create_drs_app(self.sim))
         self.drs_endpoint = f"http://127.0.0.1:{self._drs_server.server_port}"

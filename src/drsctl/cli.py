@@ -25,6 +25,7 @@ from rich.console import Console
 
 from drsctl import cleanup as cleanup_commands
 from drsctl import completion, output, render, settings
+from drsctl import drift as drift_commands
 from drsctl import readiness as readiness_commands
 from drsctl import schedules as schedule_commands
 from drsctl.batch import DrillResult, batch_exit_code, run_drills
@@ -150,6 +151,8 @@ def build_parser() -> Parser:
             action="store_true",
             help="print what would be created or changed (a diff of each) and change nothing",
         )
+        if noun == "groups":
+            drift_commands.register(verbs)
 
     execute = commands.add_parser("execute", help="start a drill (default) or a recovery of a plan")
     execute.add_argument("plan", help="the plan's name or id")
@@ -887,6 +890,7 @@ COMMANDS: dict[str, Callable[[Context], int]] = {
 COMMANDS.update(readiness_commands.commands(COMMANDS))
 COMMANDS.update(cleanup_commands.commands())
 COMMANDS.update(schedule_commands.commands())
+COMMANDS.update(drift_commands.commands(COMMANDS))
 
 
 def main(

@@ -154,7 +154,7 @@ class InMemoryEc2:
         return {"SecurityGroups": [{"GroupId": g} for g in sorted(self.security_groups & wanted)]}
 
     def create_launch_template(
-        self, LaunchTemplateName: str, LaunchTemplateData: dict[str, Any]
+        self, LaunchTemplateName: str, LaunchTemplateData: dict[str, Any], **_kwargs: Any
     ) -> dict[str, Any]:
         template_id = f"lt-{len(self.launch_templates) + 1:017x}"
         interface = (LaunchTemplateData.get("NetworkInterfaces") or [{}])[0]

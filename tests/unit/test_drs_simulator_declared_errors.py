@@ -76,6 +76,13 @@ def bad_requests(sim: DrsSimulator, clock: FakeClock) -> dict[str, list[Callable
             lambda: sim.dispatch("GetLaunchConfiguration", {"sourceServerID": "bad"}),
             lambda: sim.dispatch("GetLaunchConfiguration", {}),
         ],
+        "UpdateLaunchConfiguration": [
+            lambda: sim.dispatch("UpdateLaunchConfiguration", {"sourceServerID": UNKNOWN_SERVER}),
+            lambda: sim.dispatch(
+                "UpdateLaunchConfiguration", {"sourceServerID": ids[0], "launchDisposition": "x"}
+            ),
+            lambda: sim.dispatch("UpdateLaunchConfiguration", {}),
+        ],
         "DescribeRecoverySnapshots": [
             lambda: sim.dispatch("DescribeRecoverySnapshots", {"sourceServerID": "bad"}),
             lambda: sim.dispatch("DescribeRecoverySnapshots", {"sourceServerID": ids[0], "order": "UP"}),

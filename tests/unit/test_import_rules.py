@@ -22,7 +22,7 @@ SHARED = ROOT / "lambda" / "shared"
 SRC = ROOT / "src"
 
 CORE = {"model", "config", "exceptions", "timeutil", "identity", "text_patterns", "views", "version"}
-WINGS = {"aws", "store", "actions", "reports", "notify"}
+WINGS = {"aws", "store", "actions", "reports", "notify", "launch"}
 LAYERS = {"execution_utils": 0, "core": 1, "wing": 2, "operations": 3, "api": 4, "handler": 5}
 # What store/ may use of aws/: the clients, the typed DynamoDB layer and the error translation.
 STORE_MAY_USE_OF_AWS = {

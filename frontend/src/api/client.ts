@@ -38,6 +38,7 @@ export interface GroupBody {
   sourceServerIds?: string[];
   serverSelectionTags?: Record<string, string>;
   serverImpactLevels?: Record<string, "CRITICAL" | "OPTIONAL">;
+  launchSettings?: ProtectionGroup["launchSettings"];
 }
 
 export type PlanBody = Omit<RecoveryPlan, "planId" | "createdAt" | "updatedAt">;

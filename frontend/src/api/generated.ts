@@ -364,6 +364,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/protection-groups/{groupId}/launch-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per server of the group: the launch settings it wants, those DRS and the default launch template version hold now, and the drift between them (a field changed by hand) */
+        get: operations["get_protection_groups_groupId_launch_settings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/protection-groups/{groupId}/launch-settings/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Apply the group's launch settings again to every server (validated first: 422 naming the server and field); the outcome per server */
+        post: operations["post_protection_groups_groupId_launch_settings_apply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/protection-groups/{groupId}/servers": {
         parameters: {
             query?: never;
@@ -572,6 +606,36 @@ export interface components {
             };
             serverImpactLevels?: {
                 [key: string]: "CRITICAL" | "OPTIONAL";
+            };
+            /**
+             * LaunchSettings
+             * @description How every server of the group is launched: applied, when the group is saved, to each server's DRS launch configuration and (as a new default version) its EC2 launch template.
+             */
+            launchSettings?: {
+                /** @description An EC2 instance type, or RIGHT_SIZING for DRS's own choice (its BASIC right-sizing) */
+                instanceType?: string;
+                subnetId?: string;
+                securityGroupIds?: string[];
+                copyPrivateIp?: boolean;
+                copyTags?: boolean;
+                tags?: {
+                    [key: string]: string;
+                };
+                licensing?: {
+                    osByol: boolean;
+                };
+                /** @enum {unknown} */
+                launchDisposition?: "STARTED" | "STOPPED";
+                /** @description Per source server id: what differs for that server (a static private IP, ...) */
+                serverOverrides?: {
+                    [key: string]: {
+                        privateIpAddress?: string;
+                        /** @description An EC2 instance type, or RIGHT_SIZING for DRS's own choice (its BASIC right-sizing) */
+                        instanceType?: string;
+                        subnetId?: string;
+                        securityGroupIds?: string[];
+                    };
+                };
             };
         };
         /**
@@ -1142,11 +1206,42 @@ export interface components {
             serverImpactLevels?: {
                 [key: string]: "CRITICAL" | "OPTIONAL";
             };
+            /**
+             * LaunchSettings
+             * @description How every server of the group is launched: applied, when the group is saved, to each server's DRS launch configuration and (as a new default version) its EC2 launch template.
+             */
+            launchSettings?: {
+                /** @description An EC2 instance type, or RIGHT_SIZING for DRS's own choice (its BASIC right-sizing) */
+                instanceType?: string;
+                subnetId?: string;
+                securityGroupIds?: string[];
+                copyPrivateIp?: boolean;
+                copyTags?: boolean;
+                tags?: {
+                    [key: string]: string;
+                };
+                licensing?: {
+                    osByol: boolean;
+                };
+                /** @enum {unknown} */
+                launchDisposition?: "STARTED" | "STOPPED";
+                /** @description Per source server id: what differs for that server (a static private IP, ...) */
+                serverOverrides?: {
+                    [key: string]: {
+                        privateIpAddress?: string;
+                        /** @description An EC2 instance type, or RIGHT_SIZING for DRS's own choice (its BASIC right-sizing) */
+                        instanceType?: string;
+                        subnetId?: string;
+                        securityGroupIds?: string[];
+                    };
+                };
+            };
             groupId: string;
             createdTime?: string | null;
             /** @description ISO-8601 UTC */
             updatedTime?: string;
             version?: number;
+            launchSettingsOutcome?: components["schemas"]["LaunchSettingsOutcome"];
         };
         /** ProtectionGroupList */
         ProtectionGroupList: {
@@ -1662,6 +1757,110 @@ export interface components {
                 }[];
             }[];
             executions: components["schemas"]["ExecutionSummary"][];
+        };
+        /**
+         * LaunchSettingsOutcome
+         * @description What applying a group's launch settings did, per server: changed (a new DRS launch configuration, a new default launch template version), already as desired, or failed (nothing is retried silently: apply again to repair).
+         */
+        LaunchSettingsOutcome: {
+            /** @description ISO-8601 UTC */
+            appliedAt: string;
+            servers: number;
+            applied: {
+                sourceServerId: string;
+                changed: string[];
+            }[];
+            unchanged: string[];
+            failed: {
+                sourceServerId: string;
+                code: string;
+                message: string;
+                /** @description a transient AWS error: applying again may succeed */
+                retryable: boolean;
+            }[];
+            error: {
+                code: string;
+                message: string;
+                retryable: boolean;
+            } | null;
+        };
+        /** LaunchSettingsApplied */
+        LaunchSettingsApplied: {
+            groupId: string;
+            /** @description ISO-8601 UTC */
+            appliedAt: string;
+            servers: number;
+            applied: {
+                sourceServerId: string;
+                changed: string[];
+            }[];
+            unchanged: string[];
+            failed: {
+                sourceServerId: string;
+                code: string;
+                message: string;
+                /** @description a transient AWS error: applying again may succeed */
+                retryable: boolean;
+            }[];
+            error: {
+                code: string;
+                message: string;
+                retryable: boolean;
+            } | null;
+        };
+        /** LaunchSettingsServer */
+        LaunchSettingsServer: {
+            sourceServerId: string;
+            hostname: string | null;
+            launchTemplateId: string | null;
+            defaultVersion: number | null;
+            /** @description The fields the group manages for this server */
+            desired: {
+                copyPrivateIp?: boolean | null;
+                copyTags?: boolean | null;
+                osByol?: boolean | null;
+                launchDisposition?: string | null;
+                targetInstanceTypeRightSizingMethod?: string | null;
+                instanceType?: string | null;
+                subnetId?: string | null;
+                securityGroupIds?: string[];
+                privateIpAddress?: string | null;
+                tags?: {
+                    [key: string]: string;
+                };
+            };
+            actual: {
+                copyPrivateIp?: boolean | null;
+                copyTags?: boolean | null;
+                osByol?: boolean | null;
+                launchDisposition?: string | null;
+                targetInstanceTypeRightSizingMethod?: string | null;
+                instanceType?: string | null;
+                subnetId?: string | null;
+                securityGroupIds?: string[];
+                privateIpAddress?: string | null;
+                tags?: {
+                    [key: string]: string;
+                };
+            } | null;
+            drift: {
+                field: string;
+                desired: unknown;
+                actual: unknown;
+            }[];
+            error: {
+                code: string;
+                message: string;
+            } | null;
+        };
+        /** GroupLaunchSettings */
+        GroupLaunchSettings: {
+            groupId: string;
+            /** @description false: the group has no launchSettings */
+            managed: boolean;
+            driftedServers: number;
+            unreadableServers: number;
+            items: components["schemas"]["LaunchSettingsServer"][];
         };
         /** ReportLink */
         ReportLink: {
@@ -2905,6 +3104,99 @@ export interface operations {
             };
             /** @description Conflicts with the current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_protection_groups_groupId_launch_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                groupId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupLaunchSettings"];
+                };
+            };
+            /** @description Malformed request (not JSON, too large, bad query parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown id or route */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_protection_groups_groupId_launch_settings_apply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                groupId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["Empty"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LaunchSettingsApplied"];
+                };
+            };
+            /** @description Malformed request (not JSON, too large, bad query parameter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown id or route */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but invalid */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -21,6 +21,7 @@ import { formatDuration } from "../status";
 import { executionColumns } from "./Executions";
 import { selectionText } from "./Groups";
 import { lastDrilledOf, LastDrilled, NeverDrilledToggle, withLastDrill } from "../components/LastDrilled";
+import { LaunchDrift } from "./LaunchSettings";
 
 /** Replication as an indicator: healthy states in green, the initial sync in progress, the rest an error. */
 export function ReplicationIndicator({ server }: { server: GroupServer }) {
@@ -136,6 +137,7 @@ export function GroupDetailPage() {
           </Box>
         }
       />
+      {g.launchSettings && <LaunchDrift api={api} groupId={g.groupId} canApply={can.administer} />}
       {usage.error && <Alert type="error">{usage.error.message}</Alert>}
       <Table
         data-testid="group-plans"

@@ -25,13 +25,14 @@ import { useBreadcrumbs, useNotify } from "../components/shell";
 import { useApi } from "../session";
 import { humanize } from "../status";
 import { serverLabel } from "../api/pages";
+import { EMPTY_LAUNCH, fromSettings, LAUNCH_FIELDS, LaunchSettingsEditor, toBody } from "./LaunchSettings";
 
 interface Tag {
   key: string;
   value: string;
 }
 
-const FIELDS = ["name", "description", "region", "sourceServerIds", "serverSelectionTags", "serverImpactLevels"];
+const FIELDS = ["name", "description", "region", "sourceServerIds", "serverSelectionTags", "serverImpactLevels", ...LAUNCH_FIELDS];
 
 export function matchesTags(server: SourceServer, tags: Tag[]): boolean {
   const wanted = tags.filter((t) => t.key);
@@ -143,6 +144,7 @@ export function GroupEditorPage() {
   const [serverIds, setServerIds] = useState<string[]>([]);
   const [tags, setTags] = useState<Tag[]>([{ key: "", value: "" }]);
   const [optional, setOptional] = useState<string[]>([]);
+  const [launch, setLaunch] = useState(EMPTY_LAUNCH);
   const { errors, setErrors, clear, err } = useFormErrors();
   const [saving, setSaving] = useState(false);
 
@@ -163,6 +165,7 @@ export function GroupEditorPage() {
         .filter(([, level]) => level === "OPTIONAL")
         .map(([id]) => id),
     );
+    setLaunch(fromSettings(g.launchSettings));
   }, [existing.data]);
 
   const all = servers.data?.items ?? [];
@@ -181,6 +184,8 @@ export function GroupEditorPage() {
     else result.serverSelectionTags = Object.fromEntries(tags.filter((t) => t.key).map((t) => [t.key, t.value]));
     const levels = optional.filter((id) => members.some((m) => m.sourceServerId === id));
     if (levels.length) result.serverImpactLevels = Object.fromEntries(levels.map((id) => [id, "OPTIONAL" as const]));
+    const launchSettings = toBody(launch);
+    if (launchSettings) result.launchSettings = launchSettings;
     return result;
   };
 
@@ -328,6 +333,15 @@ export function GroupEditorPage() {
               </FormField>
             </SpaceBetween>
           </Container>
+          <LaunchSettingsEditor
+            form={launch}
+            onChange={(next) => {
+              setLaunch(next);
+              clear(...LAUNCH_FIELDS);
+            }}
+            members={members}
+            err={err}
+          />
         </SpaceBetween>
     </EditorForm>
   );

@@ -9,6 +9,7 @@ from orchestrator.aws import clients
 from orchestrator.aws.drs import Drs
 from orchestrator.aws.ec2 import Ec2
 from orchestrator.aws.functions import Functions
+from orchestrator.aws.launch import LaunchAws, LaunchPort
 from orchestrator.aws.ports import (
     DrsPort,
     Ec2Port,
@@ -58,6 +59,8 @@ class Deps:
     drill_notifier: DrillScheduleNotifier | None = None
     # The AWS Price List (None: every price unknown, so a cost lists hours only).
     pricing: PricingPort | None = None
+    # DRS launch configurations and their EC2 launch templates (a group's launch settings).
+    launch: LaunchPort | None = None
 
     @classmethod
     def from_config(cls, config: Config) -> Deps:
@@ -94,6 +97,7 @@ class Deps:
             cleanup_announcer=CleanupAnnouncer(*channels, config.console_url) if channels else None,
             drill_notifier=DrillScheduleNotifier(*channels, config.console_url) if channels else None,
             pricing=Pricing(clients.client("pricing")),
+            launch=LaunchAws(clients.client("drs"), clients.client("ec2")),
         )
 
 

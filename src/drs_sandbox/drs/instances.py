@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -80,6 +81,7 @@ class Ec2Launcher:
     def __init__(self, client: Any, image_id: str | None = None) -> None:
         self._client = client
         self._image_id = image_id
+        self._templates: dict[str, str] = {}
 
     def image_id(self) -> str:
         if self._image_id is None:
@@ -99,8 +101,21 @@ class Ec2Launcher:
             logger.info("recovery instance image chosen", extra={"imageId": self._image_id})
         return self._image_id
 
-    def launch(self, instance_type: str, tags: dict[str, str]) -> str:
-        """Run one instance with these tags; returns its instance id."""
+    def launch(
+        self, instance_type: str, tags: dict[str, str], placement: dict[str, Any] | None = None
+    ) -> str:
+        """Run one instance with these tags, where ``placement`` says (SubnetId, SecurityGroupIds,
+        PrivateIpAddress: RunInstances parameters); returns its instance id. A private IP outside
+        the subnet fails as EC2 fails it."""
+        where = dict(placement or {})
+        address, subnet_id = where.get("PrivateIpAddress"), where.get("SubnetId")
+        if address and subnet_id:
+            subnets = self._client.describe_subnets(Filters=[{"Name": "subnet-id", "Values": [subnet_id]}])
+            cidr = (subnets.get("Subnets") or [{}])[0].get("CidrBlock")
+            if cidr and ipaddress.ip_address(address) not in ipaddress.ip_network(cidr):
+                raise RuntimeError(
+                    f"InvalidParameterValue: address {address} does not fall within the subnet's address range"
+                )
         response = self._client.run_instances(
             ImageId=self.image_id(),
             InstanceType=instance_type,
@@ -109,34 +124,76 @@ class Ec2Launcher:
             TagSpecifications=[
                 {"ResourceType": "instance", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}
             ],
+            **where,
         )
         return str(response["Instances"][0]["InstanceId"])
 
-    def launch_template(self, source_server_id: str, instance_type: str) -> str:
-        """The id of the EC2 launch template DRS keeps for a source server (created at first use,
-        as DRS does when a server is added): the default VPC's first subnet and its default group."""
-        name = f"drs-launch-template-{source_server_id}"
-        found = self._client.describe_launch_templates(
-            Filters=[{"Name": "launch-template-name", "Values": [name]}]
-        ).get("LaunchTemplates", [])
-        if found:
-            return str(found[0]["LaunchTemplateId"])
+    def _default_network(self) -> dict[str, Any]:
+        """The default VPC's first subnet and its default security group (asked each time: the
+        sandbox's EC2 may have been reset since)."""
         subnets = self._client.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}]).get(
             "Subnets", []
         )
         groups = self._client.describe_security_groups(
             Filters=[{"Name": "group-name", "Values": ["default"]}]
         ).get("SecurityGroups", [])
-        interface: dict[str, Any] = {"DeviceIndex": 0}
+        network: dict[str, Any] = {}
         if subnets:
-            interface["SubnetId"] = sorted(s["SubnetId"] for s in subnets)[0]
+            first = sorted(subnets, key=lambda s: s["SubnetId"])[0]
+            network["SubnetId"] = first["SubnetId"]
+            groups = [g for g in groups if g.get("VpcId") in (None, first.get("VpcId"))] or groups
         if groups:
-            interface["Groups"] = [groups[0]["GroupId"]]
-        created = self._client.create_launch_template(
-            LaunchTemplateName=name,
-            LaunchTemplateData={"InstanceType": instance_type, "NetworkInterfaces": [interface]},
-        )
-        return str(created["LaunchTemplate"]["LaunchTemplateId"])
+            network["Groups"] = [groups[0]["GroupId"]]
+        return network
+
+    def launch_template(self, source_server_id: str, instance_type: str) -> str:
+        """The id of the EC2 launch template DRS keeps for a source server (created at first use)."""
+        return self.launch_templates([(source_server_id, instance_type)])[source_server_id]
+
+    def launch_templates(self, servers: list[tuple[str, str]]) -> dict[str, str]:
+        """Source server id -> the id of the EC2 launch template DRS keeps for it, each created if
+        missing as DRS does when a server is added (with DRS's tags): the default VPC's first subnet
+        and its default group (looked up once for all), the server's instance type."""
+        found: dict[str, str] = {}
+        network: dict[str, Any] | None = None
+        for source_server_id, instance_type in servers:
+            known = self._templates.get(source_server_id)
+            if known is not None:
+                found[source_server_id] = known
+                continue
+            name = f"drs-launch-template-{source_server_id}"
+            existing = self._client.describe_launch_templates(
+                Filters=[{"Name": "launch-template-name", "Values": [name]}]
+            ).get("LaunchTemplates", [])
+            if existing:
+                found[source_server_id] = str(existing[0]["LaunchTemplateId"])
+            else:
+                if network is None:
+                    network = self._default_network()
+                interface: dict[str, Any] = {"DeviceIndex": 0, **network}
+                created = self._client.create_launch_template(
+                    LaunchTemplateName=name,
+                    LaunchTemplateData={"InstanceType": instance_type, "NetworkInterfaces": [interface]},
+                    TagSpecifications=[
+                        {
+                            "ResourceType": "launch-template",
+                            "Tags": [
+                                {"Key": MANAGED_TAG, "Value": MANAGED_VALUE},
+                                {"Key": SOURCE_SERVER_TAG, "Value": source_server_id},
+                            ],
+                        }
+                    ],
+                )
+                found[source_server_id] = str(created["LaunchTemplate"]["LaunchTemplateId"])
+            self._templates[source_server_id] = found[source_server_id]
+        return found
+
+    def default_template_data(self, template_id: str) -> dict[str, Any]:
+        """The LaunchTemplateData of the template's current default version."""
+        versions = self._client.describe_launch_template_versions(
+            LaunchTemplateId=template_id, Versions=["$Default"]
+        ).get("LaunchTemplateVersions", [])
+        return dict(versions[0].get("LaunchTemplateData") or {}) if versions else {}
 
     def terminate(self, instance_ids: list[str]) -> None:
         for start in range(0, len(instance_ids), 1000):

@@ -30,6 +30,7 @@ from drs_sandbox.drs.instances import (
     RecoveryInstance,
 )
 from drs_sandbox.drs.jobs import Job, Participant
+from drs_sandbox.drs.launch import LaunchConfiguration, placement_of
 from drs_sandbox.drs.limits import DEFAULT_LIMITS, DrsLimits, check_job_admission
 from drs_sandbox.drs.servers import (
     REPLICATION_STATES,
@@ -57,6 +58,7 @@ _METHODS: dict[str, str] = {
     "TerminateRecoveryInstances": "terminate_recovery_instances",
     "DeleteJob": "delete_job",
     "GetLaunchConfiguration": "get_launch_configuration",
+    "UpdateLaunchConfiguration": "update_launch_configuration",
     "DescribeRecoverySnapshots": "describe_recovery_snapshots",
 }
 assert set(_METHODS) == set(SUPPORTED_OPERATIONS)
@@ -77,6 +79,7 @@ class DrsSimulator:
         rng: random.Random | None = None,
         image_id: str | None = None,
         on_instance_launched: Callable[[RecoveryInstance], None] | None = None,
+        launch_templates: bool = False,
     ) -> None:
         if isinstance(time_scale, bool) or not isinstance(time_scale, int | float) or not time_scale > 0:
             raise ValueError(f"time_scale must be a positive number, got {time_scale!r}")
@@ -101,6 +104,13 @@ class DrsSimulator:
         # Told of every recovery instance once its EC2 instance exists (the sandbox makes its EC2
         # instance boot on the recovery instance's timeline: drs_sandbox.ec2_boot).
         self._on_instance_launched = on_instance_launched
+        # As DRS does: each source server's EC2 launch template is made when the server is added, and
+        # each recovery instance is launched from that template's default version (subnet, security
+        # groups, instance type, private IP, tags). Off for simulators over an EC2 fake without
+        # launch templates: their templates are made on first GetLaunchConfiguration and launches
+        # use the server's own instance type.
+        self._launch_templates = launch_templates
+        self._launch_configs: dict[str, LaunchConfiguration] = {}
 
     # ------------------------------------------------------------------ control (sandbox, tests)
 
@@ -173,6 +183,11 @@ class DrsSimulator:
                 )
                 self._servers[server.id] = server
                 out.append(server.to_wire(now))
+            if self._launch_templates:
+                # As DRS does when servers are added: each gets its launch template now.
+                self._ec2.launch_templates(
+                    [(spec.source_server_id, spec.instance_type) for spec, create in parsed if create]
+                )
             created = sum(1 for _spec, create in parsed if create)
             logger.info("source servers added", extra={"count": created, "updated": len(parsed) - created})
             return out, created
@@ -365,21 +380,30 @@ class DrsSimulator:
             )
         return server
 
+    def _template_of(self, server: SourceServer) -> str:
+        return self._ec2.launch_template(server.id, server.spec.instance_type)
+
+    def _config_of(self, server: SourceServer) -> LaunchConfiguration:
+        config = self._launch_configs.get(server.id)
+        if config is None:
+            config = self._launch_configs[server.id] = LaunchConfiguration(name=server.spec.hostname)
+        return config
+
     def get_launch_configuration(self, body: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
             self._begin("GetLaunchConfiguration", body)
             server = self._server(body["sourceServerID"])
-            return {
-                "sourceServerID": server.id,
-                "name": server.spec.hostname,
-                "ec2LaunchTemplateID": self._ec2.launch_template(server.id, server.spec.instance_type),
-                "launchDisposition": "STARTED",
-                "targetInstanceTypeRightSizingMethod": "BASIC",
-                "copyPrivateIp": False,
-                "copyTags": True,
-                "licensing": {"osByol": True},
-                "postLaunchEnabled": False,
-            }
+            return self._config_of(server).to_wire(server.id, self._template_of(server))
+
+    def update_launch_configuration(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Sets the fields given (the others stay); answers the whole launch configuration."""
+        with self._lock:
+            self._begin("UpdateLaunchConfiguration", body)
+            server = self._server(body["sourceServerID"])
+            config = self._config_of(server)
+            config.update(body)
+            logger.info("launch configuration updated", extra={"sourceServerId": server.id})
+            return config.to_wire(server.id, self._template_of(server))
 
     def describe_recovery_snapshots(self, body: dict[str, Any]) -> dict[str, Any]:
         """The newest recovery snapshot only (DRS keeps many; readiness asks for the newest)."""
@@ -582,7 +606,18 @@ class DrsSimulator:
             SOURCE_SERVER_TAG: server.id,
         }
         try:
-            instance_id = self._ec2.launch(spec.instance_type, ec2_tags)
+            placement: dict[str, Any] = {}
+            instance_type = spec.instance_type
+            if self._launch_templates:
+                config = self._config_of(server)
+                data = self._ec2.default_template_data(self._template_of(server))
+                placement = placement_of(data, config, server.ip_address)
+                if config.right_sizing == "NONE" and data.get("InstanceType"):
+                    instance_type = str(data["InstanceType"])
+                if config.copy_tags is False:
+                    ec2_tags = {k: v for k, v in ec2_tags.items() if k not in spec.tags or k == "Name"}
+                ec2_tags = {**placement.pop("tags", {}), **ec2_tags}
+            instance_id = self._ec2.launch(instance_type, ec2_tags, placement)
         except Exception as exc:
             logger.warning(
                 "EC2 launch failed",

@@ -29,6 +29,7 @@ SUPPORTED_OPERATIONS: tuple[str, ...] = (
     "TerminateRecoveryInstances",
     "DeleteJob",
     "GetLaunchConfiguration",
+    "UpdateLaunchConfiguration",
     "DescribeRecoverySnapshots",
 )
 

@@ -26,6 +26,68 @@ DESCRIPTION = {"type": "string", "maxLength": 2048, "pattern": DESCRIPTION_PATTE
 SOURCE_SERVER_ID = {"type": "string", "pattern": "^s-[0-9a-zA-Z]{17}$"}
 ENTITY_ID = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9-]+$"}
 
+INSTANCE_TYPE = {
+    "type": "string",
+    "pattern": "^([a-z][a-z0-9-]*\\.[a-z0-9]+|RIGHT_SIZING)$",
+    "description": "An EC2 instance type, or RIGHT_SIZING for DRS's own choice (its BASIC right-sizing)",
+}
+SUBNET_ID = {"type": "string", "pattern": "^subnet-[0-9a-f]{8,17}$"}
+SECURITY_GROUP_IDS = {
+    "type": "array",
+    "items": {"type": "string", "pattern": "^sg-[0-9a-f]{8,17}$"},
+    "minItems": 1,
+    "maxItems": 5,
+    "uniqueItems": True,
+}
+IPV4 = {
+    "type": "string",
+    "pattern": "^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$",
+}
+LAUNCH_SETTINGS: dict[str, Any] = {
+    "title": "LaunchSettings",
+    "description": "How every server of the group is launched: applied, when the group is saved, to each "
+    "server's DRS launch configuration and (as a new default version) its EC2 launch template.",
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "instanceType": INSTANCE_TYPE,
+        "subnetId": SUBNET_ID,
+        "securityGroupIds": SECURITY_GROUP_IDS,
+        "copyPrivateIp": {"type": "boolean"},
+        "copyTags": {"type": "boolean"},
+        "tags": {
+            "type": "object",
+            "maxProperties": 40,
+            "propertyNames": {"minLength": 1, "maxLength": 128, "pattern": "^(?!aws:)"},
+            "additionalProperties": {"type": "string", "maxLength": 256},
+        },
+        "licensing": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["osByol"],
+            "properties": {"osByol": {"type": "boolean"}},
+        },
+        "launchDisposition": {"enum": ["STARTED", "STOPPED"]},
+        "serverOverrides": {
+            "type": "object",
+            "description": "Per source server id: what differs for that server (a static private IP, ...)",
+            "maxProperties": 1000,
+            "propertyNames": SOURCE_SERVER_ID,
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": False,
+                "minProperties": 1,
+                "properties": {
+                    "privateIpAddress": IPV4,
+                    "instanceType": INSTANCE_TYPE,
+                    "subnetId": SUBNET_ID,
+                    "securityGroupIds": SECURITY_GROUP_IDS,
+                },
+            },
+        },
+    },
+}
+
 PROTECTION_GROUP: dict[str, Any] = {
     "title": "ProtectionGroup",
     "description": "A set of DRS source servers, by ids or by tags (exactly one of the two).",
@@ -56,6 +118,7 @@ PROTECTION_GROUP: dict[str, Any] = {
             "propertyNames": SOURCE_SERVER_ID,
             "additionalProperties": {"enum": [str(v) for v in ImpactLevel]},
         },
+        "launchSettings": LAUNCH_SETTINGS,
     },
 }
 

@@ -10,6 +10,7 @@ from orchestrator.actions import kind_of
 from orchestrator.config import Config
 from orchestrator.deps import Deps
 from orchestrator.exceptions import ConflictError, NotFoundError, ValidationFailedError
+from orchestrator.operations import launch_settings
 from orchestrator.store.ports import CatalogStore, plan_lock_id
 
 
@@ -40,6 +41,7 @@ def check_group(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
             code="VALIDATION_ERROR",
             details={"field": "region", "supportedRegions": [stack_region]},
         )
+    launch_settings.validate(deps, body)
     return body
 
 
@@ -151,6 +153,9 @@ def save(deps: Deps, entity: str, body: dict[str, Any], entity_id: str | None = 
         # After the write: the plan's drill schedule follows what was saved (an error here says the
         # plan was saved and its schedule was not; saving again repairs it).
         drill_schedule.apply(deps, saved)
+    if entity == "group" and saved.get("launchSettings"):
+        # Saving a group applies its launch settings (validated by check_group before anything was stored).
+        return {**saved, "launchSettingsOutcome": launch_settings.apply_group(deps, saved)}
     return saved
 
 
