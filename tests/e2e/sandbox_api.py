@@ -20,6 +20,13 @@ TIME_SCALE = 60
 TIMEOUT = 120
 
 
+def call(sandbox: Any, method: str, path: str, body: Any = None, expect: int = 200) -> Any:
+    """One request to the sandbox (``sandbox.url``), its status asserted, its JSON answer (None if empty)."""
+    answer = requests.request(method, sandbox.url + path, json=body, timeout=30)
+    assert answer.status_code == expect, (method, path, answer.status_code, answer.text)
+    return answer.json() if answer.content else None
+
+
 def until(check: Callable[[], Any], timeout: float = 120, what: str = "a condition") -> Any:
     """Poll ``check`` until it returns something truthy (that value), or fail after ``timeout``
     seconds naming ``what`` was waited for."""

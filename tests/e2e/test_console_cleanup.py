@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 import requests
-from browser_tests import chromium_context, console_or_skip, watched_page
+from browser_tests import console_fixtures
 from test_console_conventions import _axe_violations
 
 from drs_sandbox.server import Sandbox
@@ -26,21 +25,7 @@ TIMEOUT_MS = 120_000
 QUICK = {"snapshot": 20, "conversion": 60, "launch": 30, "boot": 10}
 
 
-@pytest.fixture(scope="module")
-def chromium_path() -> str:
-    return console_or_skip()
-
-
-@pytest.fixture(scope="module")
-def sandbox(chromium_path: str) -> Iterator[Sandbox]:
-    with Sandbox(port=0, time_scale=60, find_interval=3600) as running:
-        yield running
-
-
-@pytest.fixture
-def page(chromium_path: str, sandbox: Sandbox) -> Iterator[Any]:
-    with chromium_context((1440, 1000)) as context, watched_page(context) as page:
-        yield page
+sandbox, page = console_fixtures(time_scale=60, viewport=(1440, 1000))
 
 
 def console_time(iso: str) -> str:
@@ -89,6 +74,8 @@ def test_a_drill_shows_its_automatic_cleanup_and_an_operator_postpones_it(
     expect(field).to_have_value("")
     field.fill("24")
     page.get_by_test_id("save-plan").click()
+    # (the plan's page once the save is answered: the editor's own heading names the plan too)
+    expect(page).to_have_url(re.compile(rf"#/recovery-plans/{plan_id}$"))
     expect(page.get_by_role("heading", name=name)).to_be_visible()
     saved = requests.get(f"{sandbox.url}/recovery-plans/{plan_id}", timeout=10).json()
     assert saved["options"]["drillCleanupAfterHours"] == 24

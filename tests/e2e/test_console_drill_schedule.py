@@ -8,12 +8,11 @@ CONSOLE_E2E_REQUIRED=1 (as `make test` sets) turns that into a failure."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import requests
-from browser_tests import chromium_context, console_or_skip, screenshot_folder, watched_page
+from browser_tests import console_fixtures, screenshot_folder
+from sandbox_api import call
 
 from drs_sandbox.server import Sandbox
 
@@ -22,27 +21,7 @@ pytestmark = pytest.mark.slow
 QUICK = {"snapshot": 20, "conversion": 60, "launch": 30, "boot": 10}
 
 
-@pytest.fixture(scope="module")
-def chromium_path() -> str:
-    return console_or_skip()
-
-
-@pytest.fixture(scope="module")
-def sandbox(chromium_path: str) -> Iterator[Sandbox]:
-    with Sandbox(port=0, time_scale=600, find_interval=3600) as running:
-        yield running
-
-
-@pytest.fixture
-def page(chromium_path: str, sandbox: Sandbox) -> Iterator[Any]:
-    with chromium_context((1280, 1000)) as context, watched_page(context) as page:
-        yield page
-
-
-def _call(sandbox: Sandbox, method: str, path: str, body: Any = None, expect: int = 200) -> Any:
-    answer = requests.request(method, sandbox.url + path, json=body, timeout=30)
-    assert answer.status_code == expect, (method, path, answer.status_code, answer.text)
-    return answer.json() if answer.content else None
+sandbox, page = console_fixtures(time_scale=600, viewport=(1280, 1000))
 
 
 def test_the_schedule_editor_shows_refusals_on_the_field_and_the_plan_page_shows_the_runs(
@@ -52,14 +31,14 @@ def test_the_schedule_editor_shows_refusals_on_the_field_and_the_plan_page_shows
 
     # Given a plan without a schedule
     sid = f"s-{uuid.uuid4().hex[:17]}"
-    _call(
+    call(
         sandbox,
         "POST",
         "/_sandbox/source-servers",
         {"servers": [{"sourceServerId": sid, "hostname": "app01", "phaseDurations": QUICK}]},
         expect=201,
     )
-    group = _call(
+    group = call(
         sandbox,
         "POST",
         "/protection-groups",
@@ -67,7 +46,7 @@ def test_the_schedule_editor_shows_refusals_on_the_field_and_the_plan_page_shows
         201,
     )
     name = f"scheduled-{uuid.uuid4().hex[:6]}"
-    plan = _call(
+    plan = call(
         sandbox,
         "POST",
         "/recovery-plans",
@@ -84,7 +63,7 @@ def test_the_schedule_editor_shows_refusals_on_the_field_and_the_plan_page_shows
     page.get_by_test_id("save-plan").click()
     # Then the API's refusal is shown on the expression field, and nothing is scheduled
     expect(page.get_by_test_id("field-schedule-expression")).to_contain_text("exactly one of day-of-month")
-    assert _call(sandbox, "GET", f"/recovery-plans/{plan_id}")["waves"] and "drillSchedule" not in _call(
+    assert call(sandbox, "GET", f"/recovery-plans/{plan_id}")["waves"] and "drillSchedule" not in call(
         sandbox, "GET", f"/recovery-plans/{plan_id}"
     )
 
@@ -104,11 +83,9 @@ def test_the_schedule_editor_shows_refusals_on_the_field_and_the_plan_page_shows
     expect(panel.get_by_test_id("schedule-runs")).to_contain_text("No scheduled run yet")
 
     # When the schedule fires, Then its run appears with the drill it started
-    view = _call(sandbox, "GET", f"/recovery-plans/{plan_id}/drill-schedule")
-    fired = _call(sandbox, "POST", "/_sandbox/schedules/fire", {"name": view["scheduleName"]})
-    execution_id = _call(sandbox, "GET", f"/recovery-plans/{plan_id}/drill-schedule")["runs"][0][
-        "executionId"
-    ]
+    view = call(sandbox, "GET", f"/recovery-plans/{plan_id}/drill-schedule")
+    fired = call(sandbox, "POST", "/_sandbox/schedules/fire", {"name": view["scheduleName"]})
+    execution_id = call(sandbox, "GET", f"/recovery-plans/{plan_id}/drill-schedule")["runs"][0]["executionId"]
     page.reload()
     runs = page.get_by_test_id("plan-drill-schedule").get_by_test_id("schedule-runs")
     when = fired["scheduledTime"]  # 2026-12-08T00:16:32Z, shown as 2026-12-08 00:16:32 UTC

@@ -9,12 +9,11 @@ CONSOLE_E2E_REQUIRED=1 (as `make test` sets) turns that into a failure."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
-from browser_tests import chromium_context, console_or_skip, watched_page
+from browser_tests import console_fixtures
 
 from drs_sandbox.server import Sandbox
 
@@ -22,21 +21,7 @@ pytestmark = pytest.mark.slow
 QUICK = {"snapshot": 20, "conversion": 60, "launch": 30, "boot": 10}
 
 
-@pytest.fixture(scope="module")
-def chromium_path() -> str:
-    return console_or_skip()
-
-
-@pytest.fixture(scope="module")
-def sandbox(chromium_path: str) -> Iterator[Sandbox]:
-    with Sandbox(port=0, time_scale=600, find_interval=3600) as running:
-        yield running
-
-
-@pytest.fixture
-def page(chromium_path: str, sandbox: Sandbox) -> Iterator[Any]:
-    with chromium_context((1280, 1000)) as context, watched_page(context) as page:
-        yield page
+sandbox, page = console_fixtures(time_scale=600, viewport=(1280, 1000))
 
 
 def test_the_group_editor_sets_launch_settings_and_the_group_page_shows_drift_and_applies_them_again(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -89,3 +89,25 @@ def screenshot_folder(prefix: str) -> Path:
     folder = Path(os.environ.get("CONSOLE_SCREENSHOTS_DIR") or tempfile.mkdtemp(prefix=prefix))
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def console_fixtures(
+    time_scale: float = 600, viewport: tuple[int, int] = (1280, 1000)
+) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """A console test module's two fixtures, ``sandbox, page = console_fixtures(...)``: one sandbox
+    for the module (skipped, or failed under CONSOLE_E2E_REQUIRED=1, without the built console and
+    Chromium) and, per test, a page of a fresh browser on it whose uncaught errors fail the test."""
+    from drs_sandbox.server import Sandbox
+
+    @pytest.fixture(scope="module")
+    def sandbox() -> Iterator[Sandbox]:
+        console_or_skip()
+        with Sandbox(port=0, time_scale=time_scale, find_interval=3600) as running:
+            yield running
+
+    @pytest.fixture
+    def page(sandbox: Sandbox) -> Iterator[Any]:
+        with chromium_context(viewport) as context, watched_page(context) as opened:
+            yield opened
+
+    return sandbox, page
