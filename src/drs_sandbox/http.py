@@ -94,6 +94,11 @@ class SandboxApp:
         # STARTING, so whoever waits for it can use the scenario's plans at once. Only /health is
         # held back: loading the scenario itself goes through this API.
         self.ready = threading.Event()
+        # One API request in the handler at a time: a Lambda environment serves one request at once,
+        # and the handler's REST resolver (Powertools) keeps the request it serves in the process,
+        # so two requests of this threaded server must not share it. Step Functions' operations, the
+        # stream and the schedules still run beside the API, as they do on AWS.
+        self._api_lock = threading.Lock()
         self.routes = [Route(m, p) for m, p, _auth in cfn.api_routes(stack.template)]
         self.control: dict[tuple[str, str], Callable[[Request], Response]] = {
             ("POST", "source-servers"): self._add_servers,
@@ -457,7 +462,8 @@ class SandboxApp:
             event = self.proxy_event(request)
         except ControlError as e:
             return _error(e.status, e.code, str(e))
-        payload, errored = self.stack.runtime.invoke(self.stack.handler_name(), event)
+        with self._api_lock:
+            payload, errored = self.stack.runtime.invoke(self.stack.handler_name(), event)
         if errored:
             logger.error("the API handler raised", extra={"error": payload[:2000]})
             return _json(502, {"message": "Internal server error"})

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import requests
-from sandbox_api import Api, finished, wave_statuses
+from sandbox_api import TIME_SCALE, Api, finished, wave_statuses
 
 
 def plan(api: Api, waves: list[dict[str, Any]], **options: Any) -> str:
@@ -169,10 +169,24 @@ def test_of_ten_retries_and_ten_skips_at_once_one_gets_200_and_nineteen_a_409_na
     """Given a wave failed by its pre-action and the execution PAUSED (onWaveFailure PAUSE); when ten
     operators retry it and ten others skip it at the same moment; then exactly one gets 200, and
     the nineteen others 409 ALREADY_DECIDED naming that decision and its operator."""
-    gate = {"name": "gate", "type": "LAMBDA", "functionName": function(api, outcome="FAILED")}
+    name = function(api, outcome="FAILED")
+    gate = {"name": "gate", "type": "LAMBDA", "functionName": name}
     execution_id = api.start(plan(api, [{"preActions": [gate]}, {}], onWaveFailure="PAUSE"))
     waiting, _ = api.watch(execution_id, paused)
     assert (waiting["status"], waiting["pauseReason"]) == ("PAUSED", "WAVE_FAILED")
+    # (a retried gate now runs for 10 s before it fails again: the sandbox's API serves one request
+    # at a time, as one Lambda environment would, and a retry that failed again within the burst
+    # would be a new pause for the requests served after it)
+    api.call(
+        "POST",
+        "/_sandbox/functions",
+        {
+            "functions": [
+                {"name": name, "outcome": "FAILED", "durationSeconds": 10 * TIME_SCALE, "timeoutSeconds": 900}
+            ]
+        },
+        expect=200,
+    )
 
     callers = [(f"retrier-{n}", "retry") for n in range(10)] + [(f"skipper-{n}", "skip") for n in range(10)]
     answers = all_at_once(
