@@ -694,6 +694,10 @@ export interface components {
                 drillCleanupAfterHours?: number;
                 /** @enum {unknown} */
                 onWaveFailure?: "STOP" | "PAUSE";
+                drillNetwork?: {
+                    subnetIds: string[];
+                    securityGroupIds: string[];
+                };
             };
             /** @description Start a DRILL of the plan on a schedule (EventBridge Scheduler) */
             drillSchedule?: {
@@ -1303,6 +1307,10 @@ export interface components {
                 drillCleanupAfterHours?: number;
                 /** @enum {unknown} */
                 onWaveFailure?: "STOP" | "PAUSE";
+                drillNetwork?: {
+                    subnetIds: string[];
+                    securityGroupIds: string[];
+                };
             };
             /** @description Start a DRILL of the plan on a schedule (EventBridge Scheduler) */
             drillSchedule?: {
@@ -1567,6 +1575,10 @@ export interface components {
                 drillCleanupAfterHours?: number;
                 /** @enum {unknown} */
                 onWaveFailure?: "STOP" | "PAUSE";
+                drillNetwork?: {
+                    subnetIds: string[];
+                    securityGroupIds: string[];
+                };
             };
             pauseRequested?: boolean;
             pausedBeforeWave?: number | null;
@@ -1675,6 +1687,26 @@ export interface components {
                 [key: string]: string;
             };
             recoveryTimeSeconds?: number;
+            /** @description The drill network override of this server: recorded before it was made, then made (drillVersion, the default while the server launches), then restored (productionVersion the default again, copyPrivateIp as it was). */
+            drillOverride?: {
+                sourceServerId: string;
+                waveNumber?: number;
+                /** @enum {unknown} */
+                status: "RECORDED" | "MADE" | "RESTORED";
+                launchTemplateId: string;
+                productionVersion: number;
+                productionCopyPrivateIp?: boolean;
+                subnetId?: string;
+                securityGroupIds?: string[];
+                /** @description ISO-8601 UTC */
+                recordedTime?: string;
+                drillVersion?: number;
+                /** @description ISO-8601 UTC */
+                madeTime?: string;
+                /** @description ISO-8601 UTC */
+                restoredTime?: string;
+                restoredBy?: string;
+            };
         };
         /** ServerPage */
         ServerPage: {
