@@ -304,7 +304,12 @@ def _confirmed(title: str, to_confirm: str, *, comment: bool = False) -> dict[st
 
 START_RECOVERY = {
     **_confirmed("StartRecovery", "starting a real recovery (failover) of production"),
-    "properties": {"confirmPlanName": NAME},
+    "properties": {
+        "confirmPlanName": NAME,
+        # A drill still running on the plan's servers is cancelled and its drill network overrides
+        # restored before the recovery starts; without it, such a drill is a 409 DRILL_STILL_RUNNING.
+        "cancelConflictingDrills": {"type": "boolean", "default": False},
+    },
 }
 RETRY_RECOVERY_WAVE = _confirmed(
     "RetryRecoveryWave", "launching the failed servers of a RECOVERY (production) wave again", comment=True

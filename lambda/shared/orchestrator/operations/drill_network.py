@@ -25,6 +25,7 @@ from execution_utils import ExecutionType, is_terminal
 from orchestrator.aws.launch import LaunchPort
 from orchestrator.deps import Deps
 from orchestrator.exceptions import (
+    ConflictError,
     DependencyError,
     OrchestratorError,
     StaleWriteError,
@@ -278,3 +279,48 @@ def restore_safely(deps: Deps, execution: ExecutionRecord, *, every: bool) -> Ex
             extra={"executionId": execution["executionId"], "error": e.message},
         )
         return execution
+
+
+def conflicting_drills(deps: Deps, lock_ids: Sequence[str]) -> list[ExecutionRecord]:
+    """The active DRILLs holding one of these locks (its plan or one of its servers)."""
+    wanted = set(lock_ids)
+    found: list[ExecutionRecord] = []
+    for holder, held in deps.stores.locks.holders().items():
+        if not wanted & set(held.lock_ids):
+            continue
+        try:
+            execution = deps.stores.executions.get(holder)
+        except OrchestratorError:
+            continue
+        if execution.get("executionType") == ExecutionType.DRILL and not is_terminal(execution["status"]):
+            found.append(execution)
+    return found
+
+
+def drill_conflict(drill: ExecutionRecord) -> ConflictError:
+    """409 naming the drill and the command that cancels it."""
+    drill_id = drill["executionId"]
+    return ConflictError(
+        f"drill {drill_id} of plan {drill.get('planName')} still runs on these servers: cancel it with "
+        f"`drsctl cancel {drill_id}`, or start the recovery with cancelConflictingDrills true (the drill "
+        "is cancelled and its drill network overrides restored first)",
+        code="DRILL_STILL_RUNNING",
+        details={"executionId": drill_id, "cancelCommand": f"drsctl cancel {drill_id}"},
+    )
+
+
+def restore_for_recovery(deps: Deps, server_ids: Sequence[str], recovery_id: str) -> list[dict[str, Any]]:
+    """A RECOVERY's pre-flight: every drill network override not restored on one of its servers
+    (whichever execution holds it) is restored now, recorded as restored by the recovery. Returns
+    what was restored ({executionId, sourceServerId})."""
+    wanted = set(server_ids)
+    restored: list[dict[str, Any]] = []
+    for held in deps.stores.executions.with_overrides_pending():
+        execution = held
+        for entry in _pending(held):
+            if entry["sourceServerId"] in wanted:
+                execution = restore(deps, execution, entry, by=f"RECOVERY {recovery_id}")
+                restored.append(
+                    {"executionId": held["executionId"], "sourceServerId": entry["sourceServerId"]}
+                )
+    return restored
