@@ -32,7 +32,9 @@ def network(sandbox: Sandbox) -> dict[str, str]:
         # the drill subnets listed in the other order than the zones, so the choice by zone shows
         "drillB": subnet(drill, "10.70.2.0/24", "us-east-1b"),
         "drillA": subnet(drill, "10.70.1.0/24", "us-east-1a"),
-        "drillSg": ec2.create_security_group(GroupName="drill-only", Description="drill", VpcId=drill)["GroupId"],
+        "drillSg": ec2.create_security_group(GroupName="drill-only", Description="drill", VpcId=drill)[
+            "GroupId"
+        ],
     }
 
 
@@ -71,7 +73,10 @@ def production_settings(sandbox: Sandbox, ids: list[str]) -> dict[str, tuple[int
     for sid in ids:
         config = drs.get_launch_configuration(sourceServerID=sid)
         template = ec2.describe_launch_templates(LaunchTemplateIds=[config["ec2LaunchTemplateID"]])
-        found[sid] = (int(template["LaunchTemplates"][0]["DefaultVersionNumber"]), bool(config["copyPrivateIp"]))
+        found[sid] = (
+            int(template["LaunchTemplates"][0]["DefaultVersionNumber"]),
+            bool(config["copyPrivateIp"]),
+        )
     return found
 
 
@@ -156,13 +161,21 @@ def test_a_drill_network_that_does_not_exist_is_refused_naming_the_field(
     body = {
         "name": f"plan-{uuid.uuid4().hex[:8]}",
         "waves": [{"waveName": "App", "protectionGroupIds": [group_id]}],
-        "options": {"drillNetwork": {"subnetIds": ["subnet-0123456789abcdef0"], "securityGroupIds": [network["drillSg"]]}},
+        "options": {
+            "drillNetwork": {
+                "subnetIds": ["subnet-0123456789abcdef0"],
+                "securityGroupIds": [network["drillSg"]],
+            }
+        },
     }
     answer = api.call("POST", "/recovery-plans", body, expect=422)
     assert answer["error"]["code"] == "DRILL_NETWORK_INVALID"
     assert "options.drillNetwork.subnetIds" in answer["error"]["message"]
     # And a security group of another VPC than the drill subnets is refused too
-    body["options"]["drillNetwork"] = {"subnetIds": [network["drillA"]], "securityGroupIds": [network["prodSg"]]}
+    body["options"]["drillNetwork"] = {
+        "subnetIds": [network["drillA"]],
+        "securityGroupIds": [network["prodSg"]],
+    }
     answer = api.call("POST", "/recovery-plans", body, expect=422)
     assert "options.drillNetwork.securityGroupIds" in answer["error"]["message"]
     assert all(p["name"] != body["name"] for p in api.call("GET", "/recovery-plans", expect=200)["items"])
@@ -203,3 +216,51 @@ def test_an_override_left_behind_is_restored_by_find(
     servers = {s["sourceServerId"]: s for s in api.server_items(execution_id)}
     assert servers[ids[0]]["drillOverride"]["status"] == "RESTORED"
     assert servers[ids[0]]["drillOverride"]["restoredBy"] == "find"
+
+
+def test_a_recovery_cancels_a_drill_holding_an_override_only_when_asked_and_restores_it_first(
+    sandbox: Sandbox, api: Api, network: dict[str, str]
+) -> None:
+    # Given a drill of a plan with a drill network whose server's override is made and whose
+    # launch is still converting
+    ids = api.servers(1, phaseDurations={"snapshot": 20, "conversion": 600, "launch": 30, "boot": 10})
+    group_id = production_group(api, network, [*ids, *api.servers(1)], copy_private_ip=False)
+    plan = plan_of(api, group_id, drillNetwork=drill_network(network))
+    before = production_settings(sandbox, ids)
+    drill_id = api.start(plan["planId"])
+    until(
+        lambda: any(
+            (s.get("drillOverride") or {}).get("status") == "MADE" for s in api.server_items(drill_id)
+        ),
+        what="the drill network override made",
+    )
+    route = f"/recovery-plans/{plan['planId']}/recovery"
+
+    # When a RECOVERY of the plan is started without cancelConflictingDrills
+    refused = api.call("POST", route, {"confirmPlanName": plan["name"]}, expect=409)
+
+    # Then the 409 names the drill and the command that cancels it, and the drill runs on untouched
+    assert refused["error"]["code"] == "DRILL_STILL_RUNNING"
+    assert (
+        drill_id in refused["error"]["message"] and f"drsctl cancel {drill_id}" in refused["error"]["message"]
+    )
+    assert api.execution(drill_id)["status"] == "IN_PROGRESS"
+
+    # When it is started with cancelConflictingDrills
+    started = api.call(
+        "POST", route, {"confirmPlanName": plan["name"], "cancelConflictingDrills": True}, expect=202
+    )
+
+    # Then the drill was cancelled and its override restored before the recovery started
+    assert api.execution(drill_id)["status"] in ("CANCELLING", "CANCELLED")
+    assert production_settings(sandbox, ids) == before
+    override = next(s for s in api.server_items(drill_id) if s["sourceServerId"] == ids[0])["drillOverride"]
+    assert override["status"] == "RESTORED" and override["restoredBy"] == f"RECOVERY {started['executionId']}"
+    # And the recovery says so on its timeline, then launches into production
+    record, _ = api.watch(started["executionId"], finished)
+    assert record["status"] == "COMPLETED", record
+    kinds = [e["type"] for e in api.call("GET", f"/executions/{started['executionId']}/timeline")["items"]]
+    assert "DRILL_CANCELLED" in kinds and "DRILL_NETWORK_RESTORED" in kinds
+    assert instances_of(sandbox, api, started["executionId"])[ids[0]]["SubnetId"] == network["prodA"]
+    # (a cancelled drill whose started wave went on to launch ends PARTIAL_SUCCESS, see statuses.md)
+    assert api.watch(drill_id, finished)[0]["status"] in ("CANCELLED", "PARTIAL_SUCCESS")

@@ -729,6 +729,8 @@ export interface components {
          */
         StartRecovery: {
             confirmPlanName: string;
+            /** @default false */
+            cancelConflictingDrills: boolean;
         };
         /** Empty */
         Empty: Record<string, unknown>;
