@@ -1377,7 +1377,7 @@ export interface components {
         /** ReadinessCheckResult */
         ReadinessCheckResult: {
             /** @enum {unknown} */
-            check: "SERVERS_REPLICATE" | "REPLICATION_LAG" | "RECOVERY_POINT" | "LAUNCH_SETTINGS" | "QUOTA_HEADROOM" | "SERVER_LOCKS" | "LAST_DRILL_RTO" | "DRILL_AGE";
+            check: "SERVERS_REPLICATE" | "REPLICATION_LAG" | "RECOVERY_POINT" | "LAUNCH_SETTINGS" | "DRILL_NETWORK" | "QUOTA_HEADROOM" | "SERVER_LOCKS" | "LAST_DRILL_RTO" | "DRILL_AGE";
             /** @enum {unknown} */
             status: "PASS" | "WARN" | "FAIL";
             message: string;
