@@ -5,11 +5,12 @@ of the same servers launches into production; an override left behind is repaire
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
 import pytest
-from sandbox_api import Api, finished, until
+from sandbox_api import Api, drsctl, finished, until
 
 from drs_sandbox.server import Sandbox
 
@@ -99,6 +100,11 @@ def test_a_drill_launches_into_the_drill_network_and_production_settings_come_ba
     assert all(copy for _, copy in before.values())
     # and a plan with a drill network
     plan = plan_of(api, group_id, drillNetwork=drill_network(network))
+
+    # (drsctl lists where the plan's drills launch)
+    listed = drsctl(sandbox, "plans", "list")
+    line = next(ln for ln in listed.stdout.splitlines() if plan["planId"] in ln)
+    assert f"{network['drillB']}, {network['drillA']} / {network['drillSg']}" in line
 
     # When a drill of the plan runs to its end
     execution_id = api.start(plan["planId"])
@@ -240,16 +246,29 @@ def test_a_recovery_cancels_a_drill_holding_an_override_only_when_asked_and_rest
     refused = api.call("POST", route, {"confirmPlanName": plan["name"]}, expect=409)
 
     # Then the 409 names the drill and the command that cancels it, and the drill runs on untouched
+    # (drsctl says the same, exit 1)
+    cli = drsctl(sandbox, "execute", plan["name"], "--recovery", "--confirm", plan["name"])
+    assert cli.returncode == 1 and f"drsctl cancel {drill_id}" in cli.stderr, cli
     assert refused["error"]["code"] == "DRILL_STILL_RUNNING"
     assert (
         drill_id in refused["error"]["message"] and f"drsctl cancel {drill_id}" in refused["error"]["message"]
     )
     assert api.execution(drill_id)["status"] == "IN_PROGRESS"
 
-    # When it is started with cancelConflictingDrills
-    started = api.call(
-        "POST", route, {"confirmPlanName": plan["name"], "cancelConflictingDrills": True}, expect=202
+    # When it is started with cancelConflictingDrills (drsctl execute --cancel-conflicting-drills)
+    cli = drsctl(
+        sandbox,
+        "execute",
+        plan["name"],
+        "--recovery",
+        "--confirm",
+        plan["name"],
+        "--cancel-conflicting-drills",
+        "--output",
+        "json",
     )
+    assert cli.returncode == 0, cli
+    started = json.loads(cli.stdout)
 
     # Then the drill was cancelled and its override restored before the recovery started
     assert api.execution(drill_id)["status"] in ("CANCELLING", "CANCELLED")
