@@ -380,7 +380,7 @@ def cmd_catalog(ctx: Context) -> int:
                 ids=[g[key] for g in items],
             )
         else:
-            rows = [
+            plan_rows: list[tuple[str, ...]] = [
                 (
                     p["name"],
                     p[key],
@@ -391,8 +391,8 @@ def cmd_catalog(ctx: Context) -> int:
             ]
             ctx.emit(
                 items,
-                lambda: _table(ctx.console, rows, ("NAME", "ID", "WAVES", "DRILL NETWORK")),
-                rows=rows,
+                lambda: _table(ctx.console, plan_rows, ("NAME", "ID", "WAVES", "DRILL NETWORK")),
+                rows=plan_rows,
                 ids=[p[key] for p in items],
             )
         return 0
