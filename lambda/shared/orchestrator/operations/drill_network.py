@@ -133,7 +133,10 @@ def override_servers(
             )
         current = port.default_version(template_id)
         if entry is not None and entry["status"] == RECORDED and current.number != entry["productionVersion"]:
-            # The attempt that recorded it made it, then died before saying so.
+            # The attempt that recorded it made it, then died before saying so (perhaps before
+            # turning copyPrivateIp off).
+            if config.get("copyPrivateIp"):
+                port.update_launch_configuration(sid, {"copyPrivateIp": False})
             entry = cast(DrillOverride, {**entry, "status": MADE, "drillVersion": current.number})
             execution = _write(deps, execution, entry)
             out.append(_server_copy(deps, server, entry))
