@@ -173,6 +173,12 @@ def build_parser() -> Parser:
         "(asked for on a terminal when not given); --confirm for short",
     )
     execute.add_argument(
+        "--cancel-conflicting-drills",
+        action="store_true",
+        help="with --recovery: cancel a drill still running on the plan's servers (its drill network "
+        "overrides are restored first) instead of refusing to start",
+    )
+    execute.add_argument(
         "--wait", action="store_true", help="follow it to the end; exit 0, 1 or 2 from its outcome"
     )
     execute.add_argument("--timeout", type=float, help="with --wait: stop waiting after this many seconds")
@@ -339,6 +345,17 @@ def _table(console: Console, rows: Sequence[Sequence[Any]], headers: Sequence[st
     output.print_table(console, output.table(rows, headers))
 
 
+def _drill_network(plan: dict[str, Any]) -> str:
+    """Where the plan's drills launch: its drill network's subnets and security groups, or "-"
+    (drills launch where a recovery would)."""
+    network = (plan.get("options") or {}).get("drillNetwork")
+    if not network:
+        return "-"
+    return (
+        ", ".join(network.get("subnetIds") or []) + " / " + ", ".join(network.get("securityGroupIds") or [])
+    )
+
+
 def cmd_catalog(ctx: Context) -> int:
     noun, verb = ctx.args.command, ctx.args.verb
     client = ctx.client
@@ -363,18 +380,19 @@ def cmd_catalog(ctx: Context) -> int:
                 ids=[g[key] for g in items],
             )
         else:
-            rows = [
+            plan_rows: list[tuple[str, ...]] = [
                 (
                     p["name"],
                     p[key],
                     " -> ".join(w["waveName"] + _wave_marks(w) for w in p["waves"]),
+                    _drill_network(p),
                 )
                 for p in items
             ]
             ctx.emit(
                 items,
-                lambda: _table(ctx.console, rows, ("NAME", "ID", "WAVES")),
-                rows=rows,
+                lambda: _table(ctx.console, plan_rows, ("NAME", "ID", "WAVES", "DRILL NETWORK")),
+                rows=plan_rows,
                 ids=[p[key] for p in items],
             )
         return 0
@@ -478,12 +496,17 @@ def _start(ctx: Context, plan: dict[str, Any], kind: str) -> dict[str, Any]:
         f"drsctl: warning: starting a RECOVERY (failover) of {render.clean(plan['name'])}, not a drill",
         file=sys.stderr,
     )
-    return dict(ctx.client.post(f"/recovery-plans/{plan['planId']}/recovery", {"confirmPlanName": name}))
+    body: dict[str, Any] = {"confirmPlanName": name}
+    if getattr(ctx.args, "cancel_conflicting_drills", False):
+        body["cancelConflictingDrills"] = True
+    return dict(ctx.client.post(f"/recovery-plans/{plan['planId']}/recovery", body))
 
 
 def cmd_execute(ctx: Context) -> int:
     if ctx.args.confirm_plan_name is not None and not ctx.args.recovery:
         raise UsageError("--confirm-plan-name goes with --recovery (a drill needs no confirmation)")
+    if getattr(ctx.args, "cancel_conflicting_drills", False) and not ctx.args.recovery:
+        raise UsageError("--cancel-conflicting-drills goes with --recovery (a drill cancels no drill)")
     plan = ctx.client.resolve_plan(ctx.args.plan)
     kind = "RECOVERY" if ctx.args.recovery else "DRILL"
     started = _start(ctx, plan, kind)

@@ -65,6 +65,7 @@ def test_readiness_turns_at_risk_when_lag_grows_and_not_ready_when_replication_s
         "REPLICATION_LAG",
         "RECOVERY_POINT",
         "LAUNCH_SETTINGS",
+        "DRILL_NETWORK",
         "QUOTA_HEADROOM",
         "SERVER_LOCKS",
         "LAST_DRILL_RTO",

@@ -331,7 +331,7 @@ def test_global_options_are_accepted_after_the_command(capsys: pytest.CaptureFix
 
 def test_text_output_is_tab_separated_records_without_a_header(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(plans_api(), "--endpoint", LOCAL, "plans", "list", "--output", "text") == 0
-    assert capsys.readouterr().out == "3TierRecoveryPlan\tp-1\tDB\n"
+    assert capsys.readouterr().out == "3TierRecoveryPlan\tp-1\tDB\t-\n"
     assert run(plans_api(), "--endpoint", LOCAL, "status", EID, "--output", "text") == 0
     assert capsys.readouterr().out.split("\t")[:4] == [EID, "3TierRecoveryPlan", "DRILL", "COMPLETED"]
 

@@ -694,6 +694,10 @@ export interface components {
                 drillCleanupAfterHours?: number;
                 /** @enum {unknown} */
                 onWaveFailure?: "STOP" | "PAUSE";
+                drillNetwork?: {
+                    subnetIds: string[];
+                    securityGroupIds: string[];
+                };
             };
             /** @description Start a DRILL of the plan on a schedule (EventBridge Scheduler) */
             drillSchedule?: {
@@ -725,6 +729,8 @@ export interface components {
          */
         StartRecovery: {
             confirmPlanName: string;
+            /** @default false */
+            cancelConflictingDrills: boolean;
         };
         /** Empty */
         Empty: Record<string, unknown>;
@@ -1303,6 +1309,10 @@ export interface components {
                 drillCleanupAfterHours?: number;
                 /** @enum {unknown} */
                 onWaveFailure?: "STOP" | "PAUSE";
+                drillNetwork?: {
+                    subnetIds: string[];
+                    securityGroupIds: string[];
+                };
             };
             /** @description Start a DRILL of the plan on a schedule (EventBridge Scheduler) */
             drillSchedule?: {
@@ -1367,7 +1377,7 @@ export interface components {
         /** ReadinessCheckResult */
         ReadinessCheckResult: {
             /** @enum {unknown} */
-            check: "SERVERS_REPLICATE" | "REPLICATION_LAG" | "RECOVERY_POINT" | "LAUNCH_SETTINGS" | "QUOTA_HEADROOM" | "SERVER_LOCKS" | "LAST_DRILL_RTO" | "DRILL_AGE";
+            check: "SERVERS_REPLICATE" | "REPLICATION_LAG" | "RECOVERY_POINT" | "LAUNCH_SETTINGS" | "DRILL_NETWORK" | "QUOTA_HEADROOM" | "SERVER_LOCKS" | "LAST_DRILL_RTO" | "DRILL_AGE";
             /** @enum {unknown} */
             status: "PASS" | "WARN" | "FAIL";
             message: string;
@@ -1567,6 +1577,10 @@ export interface components {
                 drillCleanupAfterHours?: number;
                 /** @enum {unknown} */
                 onWaveFailure?: "STOP" | "PAUSE";
+                drillNetwork?: {
+                    subnetIds: string[];
+                    securityGroupIds: string[];
+                };
             };
             pauseRequested?: boolean;
             pausedBeforeWave?: number | null;
@@ -1675,6 +1689,26 @@ export interface components {
                 [key: string]: string;
             };
             recoveryTimeSeconds?: number;
+            /** @description The drill network override of this server: recorded before it was made, then made (drillVersion, the default while the server launches), then restored (productionVersion the default again, copyPrivateIp as it was). */
+            drillOverride?: {
+                sourceServerId: string;
+                waveNumber?: number;
+                /** @enum {unknown} */
+                status: "RECORDED" | "MADE" | "RESTORED";
+                launchTemplateId: string;
+                productionVersion: number;
+                productionCopyPrivateIp?: boolean;
+                subnetId?: string;
+                securityGroupIds?: string[];
+                /** @description ISO-8601 UTC */
+                recordedTime?: string;
+                drillVersion?: number;
+                /** @description ISO-8601 UTC */
+                madeTime?: string;
+                /** @description ISO-8601 UTC */
+                restoredTime?: string;
+                restoredBy?: string;
+            };
         };
         /** ServerPage */
         ServerPage: {

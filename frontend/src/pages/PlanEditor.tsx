@@ -50,7 +50,7 @@ function toWaveDraft(wave: PlanWave): WaveDraft {
 }
 
 function isKnownField(field: string, waves: WaveDraft[]): boolean {
-  if (["name", "description", "waves", "options", "options.readinessCheck", "options.waveTimeoutMinutes", "options.pauseTimeoutMinutes", "options.rtoTargetMinutes", "options.drillCleanupAfterHours", "options.onWaveFailure", "protectionGroupIds"].includes(field))
+  if (["name", "description", "waves", "options", "options.readinessCheck", "options.waveTimeoutMinutes", "options.pauseTimeoutMinutes", "options.rtoTargetMinutes", "options.drillCleanupAfterHours", "options.onWaveFailure", "options.drillNetwork", "options.drillNetwork.subnetIds", "options.drillNetwork.securityGroupIds", "protectionGroupIds"].includes(field))
     return true;
   if (SCHEDULE_FIELDS.includes(field)) return true;
   const m = /^waves\[(\d+)\](?:\.(waveName|protectionGroupIds|pauseBeforeWave))?$/.exec(field);
@@ -61,6 +61,14 @@ function isKnownField(field: string, waves: WaveDraft[]): boolean {
   if (a[3] === undefined) return true;
   const action = list[Number(a[3])];
   return Boolean(action && (a[4] === undefined || isActionField(a[4], action.type)));
+}
+
+/** Ids typed comma- or space-separated, without blanks. */
+function splitIds(text: string): string[] {
+  return text
+    .split(/[\s,]+/)
+    .map((id) => id.trim())
+    .filter(Boolean);
 }
 
 export function PlanEditorPage() {
@@ -93,6 +101,8 @@ export function PlanEditorPage() {
     drillCleanupAfterHours: "",
     onWaveFailure: "",
   });
+  // The drill network: ids as typed, comma- or space-separated (the API says which one does not exist).
+  const [drillNetwork, setDrillNetwork] = useState({ subnetIds: "", securityGroupIds: "" });
   const [schedule, setSchedule] = useState(toScheduleDraft());
   const { errors, setErrors, clear, err } = useFormErrors();
   const [saving, setSaving] = useState(false);
@@ -110,6 +120,10 @@ export function PlanEditorPage() {
       rtoTargetMinutes: p.options?.rtoTargetMinutes ? String(p.options.rtoTargetMinutes) : "",
       drillCleanupAfterHours: p.options?.drillCleanupAfterHours ? String(p.options.drillCleanupAfterHours) : "",
       onWaveFailure: p.options?.onWaveFailure ?? "",
+    });
+    setDrillNetwork({
+      subnetIds: (p.options?.drillNetwork?.subnetIds ?? []).join(", "),
+      securityGroupIds: (p.options?.drillNetwork?.securityGroupIds ?? []).join(", "),
     });
     setSchedule(toScheduleDraft(p.drillSchedule));
   }, [existing.data]);
@@ -140,6 +154,10 @@ export function PlanEditorPage() {
     delete opts.rtoTargetMinutes;
     delete opts.drillCleanupAfterHours;
     delete opts.onWaveFailure;
+    delete opts.drillNetwork;
+    const subnetIds = splitIds(drillNetwork.subnetIds);
+    const securityGroupIds = splitIds(drillNetwork.securityGroupIds);
+    if (subnetIds.length || securityGroupIds.length) opts.drillNetwork = { subnetIds, securityGroupIds };
     if (options.onWaveFailure) opts.onWaveFailure = options.onWaveFailure as PlanOptions["onWaveFailure"];
     if (options.readinessCheck) opts.readinessCheck = options.readinessCheck as PlanOptions["readinessCheck"];
     // Numbers as typed: the API says what is out of range, on the field.
@@ -341,6 +359,52 @@ export function PlanEditorPage() {
                   value={options.drillCleanupAfterHours}
                   onChange={({ detail }) => setOption({ drillCleanupAfterHours: detail.value })}
                   data-testid="plan-drill-cleanup"
+                />
+              </FormField>
+            </ColumnLayout>
+          </Container>
+          <Container
+            header={
+              <Header
+                variant="h2"
+                description="A drill launches every server into this isolated network (the subnet in the server's Availability Zone, else the first) with these security groups and without copying private IPs; production launch settings are restored as soon as each server launched. A recovery never uses it. Empty: drills launch where a recovery would."
+              >
+                Drill network
+              </Header>
+            }
+            data-testid="plan-drill-network"
+          >
+            <ColumnLayout columns={2}>
+              <FormField
+                label="Drill subnets"
+                errorText={err("options.drillNetwork.subnetIds") ?? err("options.drillNetwork")}
+                constraintText="subnet ids, comma-separated (e.g. the SubnetIds output of cfn/drill-network.yaml)"
+                data-testid="field-drill-subnets"
+              >
+                <Input
+                  value={drillNetwork.subnetIds}
+                  onChange={({ detail }) => {
+                    setDrillNetwork({ ...drillNetwork, subnetIds: detail.value });
+                    clear("options.drillNetwork", "options.drillNetwork.subnetIds");
+                  }}
+                  placeholder="subnet-0abc..., subnet-0def..."
+                  data-testid="plan-drill-subnets"
+                />
+              </FormField>
+              <FormField
+                label="Drill security groups"
+                errorText={err("options.drillNetwork.securityGroupIds")}
+                constraintText="security group ids of the drill network's VPC, comma-separated"
+                data-testid="field-drill-security-groups"
+              >
+                <Input
+                  value={drillNetwork.securityGroupIds}
+                  onChange={({ detail }) => {
+                    setDrillNetwork({ ...drillNetwork, securityGroupIds: detail.value });
+                    clear("options.drillNetwork", "options.drillNetwork.securityGroupIds");
+                  }}
+                  placeholder="sg-0abc..."
+                  data-testid="plan-drill-security-groups"
                 />
               </FormField>
             </ColumnLayout>

@@ -49,6 +49,8 @@ class ExecutionOptions(TypedDict):
     rtoTargetMinutes: NotRequired[int]
     # Hours after a DRILL's end its recovery instances are terminated (no default: never).
     drillCleanupAfterHours: NotRequired[int]
+    # A DRILL's isolated network ({subnetIds, securityGroupIds}; operations/drill_network.py).
+    drillNetwork: NotRequired[dict[str, list[str]]]
 
 
 class ActionRecord(TypedDict):
@@ -222,6 +224,30 @@ class ExecutionRecord(TypedDict):
     # timeline (internal; never shown). eventsPending ("PENDING", the sparse EventsIndex) while any.
     pendingEvents: NotRequired[list[PendingEvent]]
     eventsPending: NotRequired[str]
+    # A DRILL's drill network overrides, one per server, recorded before each is made
+    # (operations/drill_network.py); overridesPending ("PENDING", the sparse OverridesIndex) while
+    # one is not restored.
+    drillOverrides: NotRequired[list[DrillOverride]]
+    overridesPending: NotRequired[str]
+
+
+class DrillOverride(TypedDict):
+    """One server's drill network override: what production was (restored from it) and what the
+    drill made. status: RECORDED (about to be made), MADE, RESTORED."""
+
+    sourceServerId: str
+    waveNumber: int
+    status: str
+    launchTemplateId: str
+    productionVersion: int
+    productionCopyPrivateIp: bool
+    subnetId: str
+    securityGroupIds: list[str]
+    recordedTime: str
+    drillVersion: NotRequired[int]
+    madeTime: NotRequired[str]
+    restoredTime: NotRequired[str]
+    restoredBy: NotRequired[str]
 
 
 class PendingEvent(TypedDict):
@@ -264,6 +290,8 @@ class ServerRecord(TypedDict):
     # READY, FAILED as first seen), and its recovery time: job start to ready.
     phaseTimes: NotRequired[dict[str, str]]
     recoveryTimeSeconds: NotRequired[int]
+    # The drill network override of this server (a copy of the execution's entry), when a DRILL made one.
+    drillOverride: NotRequired[DrillOverride]
 
 
 # The fields a poll learns from DRS and EC2; a server item is rewritten only when one changed.
@@ -331,6 +359,12 @@ def execution_options(plan_options: Mapping[str, Any], default_wave_timeout_minu
         options["rtoTargetMinutes"] = int(plan_options["rtoTargetMinutes"])
     if plan_options.get("drillCleanupAfterHours"):
         options["drillCleanupAfterHours"] = int(plan_options["drillCleanupAfterHours"])
+    if plan_options.get("drillNetwork"):
+        network = plan_options["drillNetwork"]
+        options["drillNetwork"] = {
+            "subnetIds": [str(s) for s in network["subnetIds"]],
+            "securityGroupIds": [str(g) for g in network["securityGroupIds"]],
+        }
     return options
 
 

@@ -190,6 +190,30 @@ DRILL_SCHEDULE: dict[str, Any] = {
     },
 }
 
+# A DRILL launches every server into this isolated network (the subnet in the server's Availability
+# Zone, else the first) with these security groups and without copying private IPs; a RECOVERY never.
+DRILL_NETWORK: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["subnetIds", "securityGroupIds"],
+    "properties": {
+        "subnetIds": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 16,
+            "uniqueItems": True,
+            "items": {"type": "string", "pattern": "^subnet-[0-9a-f]{8,17}$"},
+        },
+        "securityGroupIds": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 5,
+            "uniqueItems": True,
+            "items": {"type": "string", "pattern": "^sg-[0-9a-f]{8,17}$"},
+        },
+    },
+}
+
 RECOVERY_PLAN: dict[str, Any] = {
     "title": "RecoveryPlan",
     "description": "Ordered waves of protection groups, each optionally paused before, with runbook "
@@ -223,6 +247,7 @@ RECOVERY_PLAN: dict[str, Any] = {
                     "maximum": CLEANUP_MAX_HOURS,
                 },
                 "onWaveFailure": {"enum": [str(v) for v in OnWaveFailure]},
+                "drillNetwork": DRILL_NETWORK,
             },
         },
         "drillSchedule": DRILL_SCHEDULE,
@@ -279,7 +304,12 @@ def _confirmed(title: str, to_confirm: str, *, comment: bool = False) -> dict[st
 
 START_RECOVERY = {
     **_confirmed("StartRecovery", "starting a real recovery (failover) of production"),
-    "properties": {"confirmPlanName": NAME},
+    "properties": {
+        "confirmPlanName": NAME,
+        # A drill still running on the plan's servers is cancelled and its drill network overrides
+        # restored before the recovery starts; without it, such a drill is a 409 DRILL_STILL_RUNNING.
+        "cancelConflictingDrills": {"type": "boolean", "default": False},
+    },
 }
 RETRY_RECOVERY_WAVE = _confirmed(
     "RetryRecoveryWave", "launching the failed servers of a RECOVERY (production) wave again", comment=True

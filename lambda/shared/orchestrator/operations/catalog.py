@@ -83,10 +83,11 @@ def check_actions(config: Config, waves: list[dict[str, Any]]) -> None:
 
 def check_plan(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
     # Imported here: drill_schedule starts drills through operations.create, which imports this module.
-    from orchestrator.operations import drill_schedule
+    from orchestrator.operations import drill_network, drill_schedule
 
     check_actions(deps.config, body["waves"])
     drill_schedule.check(deps, body)
+    drill_network.check_plan(deps, body)
     wanted = sorted({g for wave in body["waves"] for g in wave["protectionGroupIds"]})
     missing = []
     for group_id in wanted:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +19,7 @@ from execution_utils import (
     LaunchStatus,
     WaveStatus,
     name_with_id,
+    normalize_execution_status,
 )
 from orchestrator.actions import kind_of
 from orchestrator.deps import Deps
@@ -36,9 +37,10 @@ from orchestrator.model import (
     new_progress,
     server_key,
 )
+from orchestrator.operations import drill_network
 from orchestrator.operations.catalog import require_plan_name
 from orchestrator.operations.finalize import finalize_execution
-from orchestrator.operations.timeline import started_execution
+from orchestrator.operations.timeline import note, started_execution
 from orchestrator.store.ports import execution_lock_ids
 
 logger = logging.getLogger(__name__)
@@ -249,11 +251,19 @@ def busy_in_drs_jobs(
     }
 
 
-def check_servers_free(deps: Deps, waves: Sequence[ResolvedWave]) -> None:
+def check_servers_free(deps: Deps, waves: Sequence[ResolvedWave], *, cancelled: Collection[str] = ()) -> None:
     """409 naming the DRS job when a server of the plan is still in an active DRS job (e.g. the
-    termination of a previous drill's instances): StartRecovery would refuse it."""
+    termination of a previous drill's instances): StartRecovery would refuse it. The jobs of the
+    ``cancelled`` executions (drills a RECOVERY cancelled) are waited for by the first wave instead."""
+    from orchestrator.operations.waves import TAG_EXECUTION
+
     hostnames = {s.source_server_id: s.hostname for w in waves for s in w.servers}
-    busy = busy_in_drs_jobs(deps.drs.active_jobs(deps.clock.now()), list(hostnames))
+    jobs = [
+        j
+        for j in deps.drs.active_jobs(deps.clock.now())
+        if (j.get("tags") or {}).get(TAG_EXECUTION) not in set(cancelled)
+    ]
+    busy = busy_in_drs_jobs(jobs, list(hostnames))
     if busy:
         server, job = next(iter(sorted(busy.items())))
         raise ConflictError(
@@ -266,19 +276,74 @@ def check_servers_free(deps: Deps, waves: Sequence[ResolvedWave]) -> None:
         )
 
 
+def _recovery_preflight(
+    deps: Deps,
+    execution_id: str,
+    plan: Mapping[str, Any],
+    locks: Sequence[str],
+    server_ids: Sequence[str],
+    *,
+    cancel_conflicting_drills: bool,
+    initiated_by: ActorLike,
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """A RECOVERY's pre-flight: a drill still running on its plan or servers is a 409 naming it,
+    unless the recovery asked to cancel it (it is cancelled, its locks handed over); then every drill
+    network override left on its servers is restored. Returns (the cancelled drills, the restored
+    overrides)."""
+    # Imported here: control imports this module's neighbours that import it.
+    from orchestrator.operations.control import cancel
+
+    drills = drill_network.conflicting_drills(deps, locks)
+    if drills and not cancel_conflicting_drills:
+        raise drill_network.drill_conflict(drills[0])
+    cancelled: list[str] = []
+    for drill in drills:
+        drill_id = drill["executionId"]
+        if normalize_execution_status(drill["status"]) is not ExecutionStatus.CANCELLING:
+            cancel(
+                deps,
+                drill_id,
+                actor=initiated_by,
+                reason=f"RECOVERY {execution_id} of plan {plan['name']} cancelled the drill to start",
+            )
+        cancelled.append(drill_id)
+    restored = drill_network.restore_for_recovery(deps, server_ids, execution_id)
+    for drill_id in cancelled:
+        # The cancelled drill finalizes on its own; the locks the recovery needs are its from now.
+        deps.stores.locks.release_held(list(locks), drill_id)
+    return cancelled, restored
+
+
 def create_execution(
-    deps: Deps, plan_id: str, execution_type: str, *, initiated_by: ActorLike = "unknown"
+    deps: Deps,
+    plan_id: str,
+    execution_type: str,
+    *,
+    initiated_by: ActorLike = "unknown",
+    cancel_conflicting_drills: bool = False,
 ) -> ExecutionRecord:
     """Validate, lock, record PENDING and start the state machine. Returns the stored record."""
     kind = ExecutionType(execution_type)
     plan, groups = load_plan(deps, plan_id)
     waves = resolve_waves(plan, groups, deps.drs.all_source_servers())
     check_limits(deps, waves)
-    check_servers_free(deps, waves)
     execution_id = str(uuid.uuid4())
-    started = deps.clock.iso()
     server_ids = [s.source_server_id for w in waves for s in w.servers]
     locks = execution_lock_ids(plan_id, server_ids)
+    cancelled: list[str] = []
+    restored: list[dict[str, Any]] = []
+    if kind is ExecutionType.RECOVERY:
+        cancelled, restored = _recovery_preflight(
+            deps,
+            execution_id,
+            plan,
+            locks,
+            server_ids,
+            cancel_conflicting_drills=cancel_conflicting_drills,
+            initiated_by=initiated_by,
+        )
+    check_servers_free(deps, waves, cancelled=cancelled)
+    started = deps.clock.iso()
     options = execution_options(plan.get("options") or {}, deps.config.default_wave_timeout_minutes)
     deps.stores.locks.acquire(locks, execution_id, started)
     try:
@@ -326,6 +391,7 @@ def create_execution(
         raise
     try:
         started_execution(deps, record)
+        _preflight_events(deps, execution_id, cancelled, restored)
     except OrchestratorError as e:
         # The execution runs: the first advance writes the event again.
         logger.warning("EXECUTION_STARTED left to the first advance", extra={"error": e.message})
@@ -335,6 +401,31 @@ def create_execution(
     )
     record["sfnExecutionArn"] = arn
     return record
+
+
+def _preflight_events(
+    deps: Deps, execution_id: str, cancelled: Sequence[str], restored: Sequence[Mapping[str, Any]]
+) -> None:
+    """The recovery's timeline says which drills it cancelled and which overrides it restored."""
+    for drill_id in cancelled:
+        note(
+            deps,
+            execution_id,
+            f"DRILL_CANCELLED#{drill_id}",
+            "DRILL_CANCELLED",
+            f"drill {drill_id} was still running on these servers: cancelled before the recovery started",
+            details={"executionId": drill_id},
+        )
+    for item in restored:
+        note(
+            deps,
+            execution_id,
+            f"DRILL_NETWORK_RESTORED#{item['executionId']}#{item['sourceServerId']}",
+            "DRILL_NETWORK_RESTORED",
+            f"source server {item['sourceServerId']}: the drill network override of execution "
+            f"{item['executionId']} was restored before the recovery started",
+            details=dict(item),
+        )
 
 
 def start_drill(
@@ -360,8 +451,19 @@ def check_recovery_confirmation(deps: Deps, plan_id: str, confirmed_plan_name: s
 
 
 def start_recovery(
-    deps: Deps, plan_id: str, *, confirmed_plan_name: str, initiated_by: ActorLike = "unknown"
+    deps: Deps,
+    plan_id: str,
+    *,
+    confirmed_plan_name: str,
+    initiated_by: ActorLike = "unknown",
+    cancel_conflicting_drills: bool = False,
 ) -> ExecutionRecord:
     """POST /recovery-plans/{planId}/recovery: a RECOVERY, confirmed by the plan's name."""
     check_recovery_confirmation(deps, plan_id, confirmed_plan_name)
-    return create_execution(deps, plan_id, str(ExecutionType.RECOVERY), initiated_by=initiated_by)
+    return create_execution(
+        deps,
+        plan_id,
+        str(ExecutionType.RECOVERY),
+        initiated_by=initiated_by,
+        cancel_conflicting_drills=cancel_conflicting_drills,
+    )

@@ -33,7 +33,7 @@ from execution_utils import (
 from orchestrator.deps import Deps
 from orchestrator.exceptions import OrchestratorError, StaleWriteError, TransientError
 from orchestrator.model import ExecutionRecord, ServerRecord, WaveRecord, options_of, with_fields
-from orchestrator.operations import cleanup
+from orchestrator.operations import cleanup, drill_network
 from orchestrator.operations.state import MachineState, machine_state
 from orchestrator.operations.timeline import (
     action_outcome,
@@ -81,6 +81,7 @@ def finalize_execution(deps: Deps, execution_id: str, *, error: str | None = Non
         if is_terminal(current):
             # A retry after the terminal write: the locks may still be held (their release failed),
             # the events may be missing (recording them failed).
+            drill_network.restore_safely(deps, execution, every=True)
             release_locks(deps, execution)
             settle_servers(deps, execution)
             record_drilled_servers(deps, execution)
@@ -111,6 +112,7 @@ def finalize_execution(deps: Deps, execution_id: str, *, error: str | None = Non
             )
         except StaleWriteError:
             continue
+        drill_network.restore_safely(deps, record, every=True)
         release_locks(deps, record)
         settle_servers(deps, record)
         record_drilled_servers(deps, record)

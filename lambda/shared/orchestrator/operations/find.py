@@ -13,6 +13,7 @@ from execution_utils import ServerPhase, is_active, is_terminal, server_is_ready
 from orchestrator.deps import Deps
 from orchestrator.exceptions import NotFoundError, OrchestratorError
 from orchestrator.model import ExecutionRecord, ServerRecord, options_of, with_fields
+from orchestrator.operations import drill_network
 from orchestrator.operations.control import deliver_pending_action, pending_action
 from orchestrator.operations.finalize import finalize_execution
 from orchestrator.operations.poll import follow_jobs
@@ -183,6 +184,8 @@ def find(deps: Deps) -> dict[str, Any]:
         swept = []
         errors.append({"locks": True, "error": e.message})
     _each(deps, deps.stores.executions.terminating(), follow_termination, finished, errors)
+    repaired: list[str] = []
+    _each(deps, deps.stores.executions.with_overrides_pending(), drill_network.repair, repaired, errors)
     return {
         "checked": checked,
         "reconciled": reconciled,
@@ -192,5 +195,6 @@ def find(deps: Deps) -> dict[str, Any]:
         "locksReleased": swept,
         "terminationsFinished": finished,
         "eventsWritten": flushed,
+        "overridesRestored": repaired,
         "errors": errors,
     }

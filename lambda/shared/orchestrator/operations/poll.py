@@ -41,6 +41,7 @@ from orchestrator.model import (
     options_of,
     server_from_item,
 )
+from orchestrator.operations import drill_network
 from orchestrator.operations.state import MachineState, machine_state
 from orchestrator.operations.timeline import finished_wave, note, read_for_step
 
@@ -373,6 +374,8 @@ def poll(deps: Deps, state: dict[str, Any]) -> MachineState:
     )
     if not recorded:
         return machine_state(state, poll_count=poll_count, wave_done=True)
+    # A drill network override ends as soon as its server's instance launched (or its launch ended).
+    drill_network.restore_safely(deps, execution, every=False)
     done = status in TERMINAL_WAVE_STATUSES or to_post_actions
     if status in TERMINAL_WAVE_STATUSES:
         finished_wave(

@@ -69,6 +69,7 @@ class Lookups:
         self._templates: dict[str, str] = {}
         self._snapshots: dict[str, dict[str, Any] | None] = {}
         self._problems: dict[str, list[str]] = {}
+        self._overrides: list[ExecutionRecord] | None = None
 
     def source_servers(self) -> list[dict[str, Any]]:
         if self._servers is None:
@@ -89,6 +90,12 @@ class Lookups:
         if source_server_id not in self._snapshots:
             self._snapshots[source_server_id] = self.deps.drs.latest_recovery_snapshot(source_server_id)
         return self._snapshots[source_server_id]
+
+    def overrides_pending(self) -> list[ExecutionRecord]:
+        """The executions holding a drill network override not restored (read once per check)."""
+        if self._overrides is None:
+            self._overrides = list(self.deps.stores.executions.with_overrides_pending())
+        return self._overrides
 
     def template_problems(self, template_id: str) -> list[str]:
         if template_id not in self._problems:
@@ -217,6 +224,27 @@ def check_launch_settings(deps: Deps, facts: Facts) -> list[CheckResult]:
     return out or [CheckResult(name, CheckStatus.PASS, "launch settings valid")]
 
 
+def check_drill_network(deps: Deps, facts: Facts) -> list[CheckResult]:
+    """No server is left with a drill's network settings (a drill network override not restored):
+    an ended execution's is a FAIL (a recovery now would launch into the drill network unless its
+    pre-flight restores it; the scheduled find repairs it), a running drill's a WARN."""
+    name, out = "DRILL_NETWORK", []
+    wanted = set(facts.server_ids)
+    for execution in facts.lookups.overrides_pending():
+        ended = normalize_execution_status(execution["status"]) in TERMINAL_STATUSES
+        for entry in execution.get("drillOverrides") or []:
+            sid = entry["sourceServerId"]
+            if sid not in wanted or entry["status"] == "RESTORED":
+                continue
+            where = (
+                f"{sid} still has the drill network settings of {'ended' if ended else 'running'} drill "
+                f"{execution['executionId']} (launch template {entry['launchTemplateId']}: production "
+                f"version {entry['productionVersion']} is not the default)"
+            )
+            out.append(CheckResult(name, CheckStatus.FAIL if ended else CheckStatus.WARN, where, sid))
+    return out or [CheckResult(name, CheckStatus.PASS, "no server has drill network settings left")]
+
+
 def check_quota_headroom(deps: Deps, facts: Facts) -> list[CheckResult]:
     """The largest wave fits DRS's limits (the pre-flight check), and fits now beside the DRS jobs
     that run (else its launch would wait for capacity)."""
@@ -316,6 +344,7 @@ CHECKS: tuple[Check, ...] = (
     check_replication_lag,
     check_recovery_point,
     check_launch_settings,
+    check_drill_network,
     check_quota_headroom,
     check_locks,
     check_last_drill_rto,

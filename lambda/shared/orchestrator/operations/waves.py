@@ -40,6 +40,7 @@ from orchestrator.model import (
     options_of,
     with_fields,
 )
+from orchestrator.operations import drill_network
 from orchestrator.operations.create import busy_in_drs_jobs
 from orchestrator.operations.state import MachineState, Next, machine_state
 from orchestrator.operations.timeline import note, read_for_step, started_execution, started_wave
@@ -376,6 +377,10 @@ def start_wave(deps: Deps, state: dict[str, Any]) -> MachineState:
         pending = []
     if pending and (why := capacity_shortfall(deps, pending)):
         return _queue_for_capacity(deps, state, claimed, index, why)
+    if pending:
+        # A DRILL with a drill network: each server's override recorded, then made, before its launch.
+        claimed, overridden = drill_network.override_servers(deps, claimed, number, pending)
+        pending = overridden
     tags = {
         TAG_EXECUTION: execution_id,
         TAG_WAVE: str(number),

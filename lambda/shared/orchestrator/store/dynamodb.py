@@ -19,6 +19,7 @@ _INDEX_OF_FLAG = {
     "jobsPending": "JobsIndex",
     "eventsPending": "EventsIndex",
     "instancesPending": "InstancesIndex",
+    "overridesPending": "OverridesIndex",
 }
 
 

@@ -24,6 +24,7 @@ from orchestrator.identity import ActorLike
 from orchestrator.identity import fields as actor_fields
 from orchestrator.model import (
     ActionRecord,
+    DrillOverride,
     ExecutionRecord,
     PendingEvent,
     WaveRecord,
@@ -476,6 +477,48 @@ class ExecutionStore:
         self._apply_or_fresh(
             execution, Change().when(OneOf("status", _ACTIVE)).set("serversRefreshedTime", now)
         )
+
+    # --- drill network overrides (operations/drill_network.py) -----------------------------------
+    def with_overrides_pending(self) -> Iterator[ExecutionRecord]:
+        """Executions (active or ended) holding a drill network override not yet restored."""
+        yield from (execution_from_item(i) for i in self.backend.flagged("overridesPending"))
+
+    def record_drill_override(self, execution: ExecutionRecord, entry: DrillOverride) -> ExecutionRecord:
+        """Append a server's override before it is made (and flag the record); StaleWriteError when
+        another write appended first (the caller reads again and finds it)."""
+        count = len(execution.get("drillOverrides") or [])
+        change = (
+            Change(appends={"drillOverrides": [entry]})
+            .when(Missing(f"drillOverrides[{count}]"))
+            .set("overridesPending", "PENDING")
+        )
+        return self._apply(execution, change)
+
+    def update_drill_override(
+        self, execution: ExecutionRecord, position: int, entry: DrillOverride
+    ) -> ExecutionRecord:
+        """Rewrite one override (MADE, RESTORED), conditional on it being the same server's still; the
+        flag is removed with the last restore (conditional on every other one being restored and no
+        new one appended). StaleWriteError when the record moved (the caller reads again)."""
+        overrides = list(execution.get("drillOverrides") or [])
+        change = Change().when(
+            Equals(f"drillOverrides[{position}].sourceServerId", entry["sourceServerId"]),
+            Equals(f"drillOverrides[{position}].status", overrides[position]["status"]),
+        )
+        change.set(f"drillOverrides[{position}]", entry)
+        if entry["status"] != "RESTORED":
+            change.set("overridesPending", "PENDING")
+        others = [o for n, o in enumerate(overrides) if n != position]
+        if entry["status"] == "RESTORED" and all(o["status"] == "RESTORED" for o in others):
+            change.when(
+                Missing(f"drillOverrides[{len(overrides)}]"),
+                *(
+                    Equals(f"drillOverrides[{n}].status", "RESTORED")
+                    for n in range(len(overrides))
+                    if n != position
+                ),
+            ).remove("overridesPending")
+        return self._apply(execution, change)
 
     # --- the end --------------------------------------------------------------------------------
     def record_final(

@@ -217,6 +217,29 @@ EXECUTION_SUMMARY = closed(
     ["executionId", "planId", "planName", "executionType", "status", "statusLabel", "progress"],
     "One line of GET /executions (views.execution_summary).",
 )
+DRILL_OVERRIDE = {
+    "type": "object",
+    "description": "The drill network override of this server: recorded before it was made, then "
+    "made (drillVersion, the default while the server launches), then restored (productionVersion "
+    "the default again, copyPrivateIp as it was).",
+    "properties": {
+        "sourceServerId": STRING,
+        "waveNumber": INTEGER,
+        "status": {"enum": ["RECORDED", "MADE", "RESTORED"]},
+        "launchTemplateId": STRING,
+        "productionVersion": INTEGER,
+        "productionCopyPrivateIp": BOOLEAN,
+        "subnetId": STRING,
+        "securityGroupIds": {"type": "array", "items": STRING},
+        "recordedTime": TIME,
+        "drillVersion": INTEGER,
+        "madeTime": TIME,
+        "restoredTime": TIME,
+        "restoredBy": STRING,
+    },
+    "required": ["sourceServerId", "status", "launchTemplateId", "productionVersion"],
+    "additionalProperties": False,
+}
 EXECUTION_SERVER = closed(
     "ExecutionServer",
     fields_of(
@@ -246,6 +269,7 @@ EXECUTION_SERVER = closed(
             "jobStartTime": TIME,
             "phaseTimes": {"type": "object", "additionalProperties": TIME},
             "recoveryTimeSeconds": INTEGER,
+            "drillOverride": DRILL_OVERRIDE,
         },
     ),
     ["sourceServerId", "waveNumber", "launchStatus", "ready"],

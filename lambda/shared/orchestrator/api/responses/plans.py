@@ -44,6 +44,7 @@ READINESS_CHECK = closed(
                 "REPLICATION_LAG",
                 "RECOVERY_POINT",
                 "LAUNCH_SETTINGS",
+                "DRILL_NETWORK",
                 "QUOTA_HEADROOM",
                 "SERVER_LOCKS",
                 "LAST_DRILL_RTO",

@@ -110,6 +110,7 @@ def start_recovery(request: Request) -> dict[str, Any]:
         request.deps,
         request.path["planId"],
         confirmed_plan_name=str(request.body["confirmPlanName"]),
+        cancel_conflicting_drills=bool(request.body.get("cancelConflictingDrills", False)),
         initiated_by=request.actor(),
     )
     return _started(record)
