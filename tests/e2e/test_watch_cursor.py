@@ -231,7 +231,7 @@ def test_the_consoles_server_table_watched_by_cursor_equals_a_full_read_and_show
     execution_id = api.start(plan_id)
     page.goto(f"{sandbox.console_url}#/executions/{execution_id}")
     # When it completes, the page refreshing by cursor all along
-    expect(page.get_by_test_id("execution-status")).to_contain_text("Completed", timeout=120_000)
+    expect(page.get_by_test_id("execution-status")).to_contain_text("COMPLETED", timeout=120_000)
 
     # Then its server table equals the API's full read
     def table_equals_full_read() -> bool:

@@ -91,3 +91,32 @@ def test_the_timeline_since_a_cursor_merged_into_the_earlier_read_is_the_whole_t
     assert merged == timeline.entries(deps, eid)
     # At the same time, a recorded event comes before a server's moment (the order of a full read).
     assert [e[2]["type"] for e in merged] == ["X", "SERVER_PHASE", "Y", "SERVER_LAUNCHED"]
+
+
+def test_the_timeline_since_a_cursor_comes_in_pages_of_servers_each_read_once() -> None:
+    """Given three servers and an event written after a reader's cursor, when the timeline is read
+    since it one server a page, then the pages hold every changed entry once (the events on the
+    first page), each page in the timeline's order, and the listing ends."""
+    clock = StepClock()
+    orchestration = in_memory_orchestration()
+    deps = dataclasses.replace(orchestration.deps, stores=Stores.in_memory(change_clock=clock))
+    eid = "e-2"
+    since = cursor.decode(cursor.encode(clock()))
+    for n in range(3):
+        deps.stores.servers.put_many([server(eid, f"s-{n}", {"SNAPSHOT": f"2026-12-08T01:00:0{n}.000Z"})])
+    deps.stores.timeline.record(
+        eid, "WAVE_STARTED#1", {"time": "2026-12-08T01:00:00.000Z", "type": "W", "message": "w"}
+    )
+    pages: list[list[dict[str, object]]] = []
+    token = None
+    while True:
+        items, token = timeline.changed_page(deps, eid, since, limit=1, start_key=token)
+        pages.append(items)
+        if not token:
+            break
+    ids = [str(item["eventId"]) for page in pages for item in page]
+    assert sorted(ids) == sorted(e[1] for e in timeline.entries(deps, eid, since=since)) and len(ids) == len(
+        set(ids)
+    )
+    assert [i["eventId"] for i in pages[0]] == ["WAVE_STARTED#1", "SERVER#1#s-0#SNAPSHOT"]
+    assert all([i["sortKey"] for i in page] == sorted(i["sortKey"] for i in page) for page in pages)

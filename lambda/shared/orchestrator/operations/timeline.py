@@ -279,11 +279,24 @@ def entry_view(entry: TimelineEntry) -> dict[str, Any]:
 
 
 def page(
-    deps: Deps, execution_id: str, *, limit: int, offset: int, since: str | None = None
+    deps: Deps, execution_id: str, *, limit: int, offset: int
 ) -> tuple[list[dict[str, Any]], int | None]:
-    """A page of the timeline (of what changed since ``since``, a changedAt stamp, when given) and
-    the offset of the next one (None at the end)."""
+    """A page of the whole timeline and the offset of the next one (None at the end)."""
     deps.stores.executions.get(execution_id)
-    found = entries(deps, execution_id, since=since)
+    found = entries(deps, execution_id)
     chunk = found[offset : offset + limit]
     return [entry_view(e) for e in chunk], (offset + limit if offset + limit < len(found) else None)
+
+
+def changed_page(
+    deps: Deps, execution_id: str, since: str, *, limit: int, start_key: dict[str, Any] | None
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """A page of what was written since ``since`` (a changedAt stamp): the moments of up to
+    ``limit`` servers written since (a page of the servers' ChangeIndex), and on the first page every
+    event recorded since (an execution records few). Each page in the timeline's order; the key of
+    the next page (the servers' ChangeIndex key) or None. Every item is read once per listing."""
+    servers, last = deps.stores.servers.changed(execution_id, since, limit=limit, start_key=start_key)
+    found = [entry for server in servers for entry in server_events(server)]
+    if start_key is None:
+        found += [recorded_entry(i, e) for i, e in deps.stores.timeline.recorded(execution_id, since)]
+    return [entry_view(e) for e in sorted(found, key=lambda entry: entry[0])], last

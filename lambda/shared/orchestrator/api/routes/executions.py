@@ -201,15 +201,24 @@ def list_servers(request: Request) -> dict[str, Any]:
 def get_timeline(request: Request) -> dict[str, Any]:
     execution_id = request.path["executionId"]
     read_cursor = cursor.encode(request.deps.stores.change_clock())
+    since = request.query.get("since")
+    if since is not None:
+        # What changed: pages of the servers' ChangeIndex (their moments), the events on the first.
+        request.deps.stores.executions.get(execution_id)
+        changed, last = timeline.changed_page(
+            request.deps,
+            execution_id,
+            since,
+            limit=request.query["limit"],
+            start_key=http.decode_token(
+                request.query.get("nextToken"),
+                {"executionId": execution_id, "serverKey": None, "changedAt": None},
+            ),
+        )
+        return {"items": changed, "nextToken": http.encode_token(last), "cursor": read_cursor}
     token = http.decode_token(request.query.get("nextToken"), {"executionId": execution_id, "offset": None})
     offset = int(token["offset"]) if token and str(token["offset"]).isdigit() else 0
-    items, following = timeline.page(
-        request.deps,
-        execution_id,
-        limit=request.query["limit"],
-        offset=offset,
-        since=request.query.get("since"),
-    )
+    items, following = timeline.page(request.deps, execution_id, limit=request.query["limit"], offset=offset)
     next_key = None if following is None else {"executionId": execution_id, "offset": str(following)}
     return {"items": items, "nextToken": http.encode_token(next_key), "cursor": read_cursor}
 
