@@ -7,7 +7,10 @@ real state machine, the real execution-handler in-process, the DRS simulator, mo
 - the size of the largest DynamoDB item the orchestrator wrote (DynamoDB's own size rules);
 - the delay between the simulator finishing the wave's last job and the record showing the wave
   COMPLETED (real seconds; bounded by the sandbox's PollMinSeconds, 15 s by default when deployed);
-- whether DRS calls per poll stayed flat while servers finished.
+- whether DRS calls per poll stayed flat while servers finished;
+- then, in sandboxes of their own, the console's execution page at 1,000 servers (bench.console_page)
+  and the DynamoDB items a console refresh of a running 1,000-server execution reads when nothing
+  changed (bench.console_refresh).
 
 Targets (issue 4): poll p95 < 500 ms and finalize p95 < 1 s at 1,000 servers, no item over 64 KB.
 The wave carries a runbook (a Run Command check on every instance and a function): its steps'
