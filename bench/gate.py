@@ -5,6 +5,8 @@
   extra call per server (an O(n) regression) breaks them by an order of magnitude at 1,000 servers;
 - DRS calls in the last poll no more than in the first (settled servers cost nothing);
 - the largest DynamoDB item (bytes, DynamoDB's own size rules);
+- DynamoDB items read by a console refresh of a running 1,000-server execution when nothing changed
+  (bench.console_refresh, at most REFRESH_ITEMS_LIMIT);
 - every drill COMPLETED;
 - at 1,000 servers the handler's CPU time for poll and finalize (p95), *calibrated*: each call's
   thread CPU time, less the garbage collections of the sandbox's shared heap that its thread
@@ -131,6 +133,28 @@ def judge_console(result: dict[str, Any]) -> list[Check]:
     ]
 
 
+# Issue 22: DynamoDB items a console refresh of a running 1,000-server execution reads when nothing
+# changed (bench.console_refresh): the record and two empty cursor reads, never the servers.
+REFRESH_ITEMS_LIMIT = 50
+
+
+def judge_refresh(result: dict[str, Any]) -> list[Check]:
+    """The console refresh's check (none when bench.console_refresh was skipped)."""
+    if "skipped" in result:
+        return []
+    value = result["idle_refresh_items"]
+    return [
+        Check(
+            int(result["servers"]),
+            "items read, idle refresh",
+            value,
+            REFRESH_ITEMS_LIMIT,
+            "item count",
+            value is not None and value <= REFRESH_ITEMS_LIMIT,
+        )
+    ]
+
+
 def judge_all(results: Sequence[dict[str, Any]]) -> list[Check]:
     return [check for result in results for check in judge(result)]
 
@@ -143,6 +167,7 @@ def judged_by(checks: Sequence[Check], servers: int) -> str:
         "call count": "calls",
         "calibrated CPU": "cpu/cal",
         "browser": "console",
+        "item count": "items",
     }
     seen: list[str] = []
     for check in checks:

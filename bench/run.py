@@ -7,7 +7,10 @@ real state machine, the real execution-handler in-process, the DRS simulator, mo
 - the size of the largest DynamoDB item the orchestrator wrote (DynamoDB's own size rules);
 - the delay between the simulator finishing the wave's last job and the record showing the wave
   COMPLETED (real seconds; bounded by the sandbox's PollMinSeconds, 15 s by default when deployed);
-- whether DRS calls per poll stayed flat while servers finished.
+- whether DRS calls per poll stayed flat while servers finished;
+- then, in sandboxes of their own, the console's execution page at 1,000 servers (bench.console_page)
+  and the DynamoDB items a console refresh of a running 1,000-server execution reads when nothing
+  changed (bench.console_refresh).
 
 Targets (issue 4): poll p95 < 500 ms and finalize p95 < 1 s at 1,000 servers, no item over 64 KB.
 The wave carries a runbook (a Run Command check on every instance and a function): its steps'
@@ -35,7 +38,7 @@ from typing import Any
 
 import requests
 
-from bench import calibration, console_page, gate
+from bench import calibration, console_page, console_refresh, gate
 from drs_sandbox.drs import DrsLimits
 from drs_sandbox.server import Sandbox
 from orchestrator.aws import clients
@@ -392,21 +395,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="10,100,1000", help="wave sizes, comma separated")
     parser.add_argument("--time-scale", type=float, default=60.0)
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument(
+        "--refresh-servers", type=int, default=1000, help="servers of the execution a console refresh watches"
+    )
     args = parser.parse_args(argv)
     results = [run_size(int(n), args.time_scale) for n in args.sizes.split(",")]
     checks = gate.judge_all(results)
     # Issue 13: the console's execution page at 1,000 servers (skipped without chromium or a build).
     console = console_page.measure()
     checks += gate.judge_console(console)
+    # Issue 22: what a console refresh of a running 1,000-server execution reads when nothing changed.
+    refresh = console_refresh.measure(args.refresh_servers)
+    checks += gate.judge_refresh(refresh)
     if args.json:
         print(
             json.dumps(
-                {"results": results, "console": console, "checks": [vars(c) for c in checks]}, indent=2
+                {
+                    "results": results,
+                    "console": console,
+                    "refresh": refresh,
+                    "checks": [vars(c) for c in checks],
+                },
+                indent=2,
             )
         )
     else:
         print(table(results, checks))
         print(console_page.line(console))
+        print(console_refresh.line(refresh))
     failed = [c for c in checks if not c.passed]
     for check in failed:
         print(

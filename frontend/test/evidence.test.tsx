@@ -4,7 +4,7 @@ import { act, screen, waitFor } from "@testing-library/react";
 import createWrapper from "@cloudscape-design/components/test-utils/dom";
 import { useState } from "react";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { RecoveryTime, TimelineEvent } from "../src/api/types";
+import type { RecoveryTime, TimelineEntry } from "../src/api/types";
 import { Api } from "../src/api/client";
 import { openReport, downloadReportJson } from "../src/components/report";
 import { DashboardPage } from "../src/pages/Dashboard";
@@ -76,20 +76,30 @@ function blobText(blob: Blob): Promise<string> {
   });
 }
 
-function event(n: number, extra: Partial<TimelineEvent> = {}): TimelineEvent {
-  return { time: `2026-01-01T00:00:${String(n).padStart(2, "0")}Z`, type: "SERVER_PHASE", message: `event ${n}`, ...extra };
+function event(n: number, extra: Partial<TimelineEntry> = {}): TimelineEntry {
+  const time = `2026-01-01T00:00:${String(n).padStart(2, "0")}Z`;
+  return { time, type: "SERVER_PHASE", message: `event ${n}`, eventId: `E${n}`, sortKey: `${time}#0#E${n}`, ...extra };
 }
 
-/** A timeline API of `events` (mutable), paged by offset tokens as the real one is. */
-function timelineApi(events: TimelineEvent[]) {
+/**
+ * A timeline API of `events` (mutable, each with `written`, the refresh that wrote it), paged by
+ * offset tokens as the real one is; `since=c<k>` answers the events written after refresh k.
+ */
+function timelineApi(events: (TimelineEntry & { written?: number })[], now: { refresh: number }) {
   const calls: string[] = [];
   const fetcher = async (input: string) => {
     calls.push(input);
     const url = new URL(input, "http://console");
     const limit = Number(url.searchParams.get("limit"));
     const offset = Number((url.searchParams.get("nextToken") ?? "o0").slice(1));
-    const next = offset + limit < events.length ? `o${offset + limit}` : null;
-    return new Response(JSON.stringify({ items: events.slice(offset, offset + limit), nextToken: next }), { status: 200 });
+    const since = url.searchParams.get("since");
+    const listed = events
+      .filter((e) => since === null || (e.written ?? 0) > Number(since.slice(1)))
+      .map(({ written: _w, ...e }) => e)
+      .sort((a, b) => (a.sortKey < b.sortKey ? -1 : 1));
+    const next = offset + limit < listed.length ? `o${offset + limit}` : null;
+    const body = { items: listed.slice(offset, offset + limit), nextToken: next, cursor: `c${now.refresh}` };
+    return new Response(JSON.stringify(body), { status: 200 });
   };
   return { fetcher, calls };
 }
@@ -100,10 +110,14 @@ function rowsText(container: HTMLElement): string[] {
 }
 
 describe("TimelineTable", () => {
-  it("pages with the API's nextToken, in the API's order, and refreshes the page shown", async () => {
-    const events = Array.from({ length: 150 }, (_v, i) => event(i % 60, { message: `event ${i}` }));
-    events[0] = event(0, { type: "EXECUTION_STARTED", message: "started", actor: "arn:aws:iam::1:user/alice" });
-    const { fetcher, calls } = timelineApi(events);
+  it("reads the timeline whole once, then only what was written since its cursor, merged in order", async () => {
+    // Given a timeline of 650 events (two pages of the API's 500)
+    const events: (TimelineEntry & { written?: number })[] = Array.from({ length: 650 }, (_v, i) =>
+      event(i % 60, { message: `event ${i}`, eventId: `E${i}`, sortKey: `2026-01-01T00:00:${String(i % 60).padStart(2, "0")}Z#0#E${String(i).padStart(4, "0")}` }),
+    );
+    events[0] = { ...events[0], type: "EXECUTION_STARTED", message: "started", actor: "arn:aws:iam::1:user/alice" };
+    const now = { refresh: 0 };
+    const { fetcher, calls } = timelineApi(events, now);
     const session = sandboxSession("", fetcher);
     let refresh = () => undefined as void;
     function Live() {
@@ -111,45 +125,47 @@ describe("TimelineTable", () => {
       refresh = () => setVersion((v) => v + 1);
       return <TimelineTable executionId="e-1" version={version} />;
     }
+    // When the page opens, Then it reads every page once and shows the first 100, oldest first
     const view = renderAt(<Live />, { path: "/", route: "/", session });
     await screen.findByText("started");
-    expect(calls).toEqual(["/executions/e-1/timeline?limit=100"]);
+    await waitFor(() => expect(calls).toHaveLength(2));
+    expect(calls).toEqual(["/executions/e-1/timeline?limit=500", "/executions/e-1/timeline?limit=500&nextToken=o500"]);
     let rows = rowsText(view.container);
     expect(rows).toHaveLength(100);
     expect(rows[0]).toContain("EXECUTION_STARTED");
     expect(rows[0]).toContain("arn:aws:iam::1:user/alice");
-    expect(rows[99]).toContain("event 99");
 
-    // The second page is asked with the token the first returned.
-    const pagination = createWrapper(view.container).findPagination()!;
-    act(() => pagination.findNextPageButton().click());
-    await screen.findByText("event 149");
-    expect(calls[1]).toBe("/executions/e-1/timeline?limit=100&nextToken=o100");
-    rows = rowsText(view.container);
-    expect(rows).toHaveLength(50);
-    expect(rows[0]).toContain("event 100");
-    expect(pagination.findNextPageButton().getElement().getAttribute("aria-disabled")).toBe("true");
-
-    // New events arrive: a refresh (version) asks the page shown again, with its token.
-    events.push(event(59, { type: "RESUMED", message: "resumed before wave 3: ok", actor: "bob", waveNumber: 3 }));
+    // When an event is written and the page refreshes, Then it asks only since the cursor it holds
+    now.refresh = 1;
+    const written: TimelineEntry & { written: number } = {
+      ...event(0, { type: "RESUMED", message: "resumed before wave 3: ok", actor: "bob", waveNumber: 3 }),
+      eventId: "R",
+      sortKey: "2026-01-01T00:00:00Z#0#E0000a",
+      written: 1,
+    };
+    events.push(written);
     act(() => refresh());
     await screen.findByText("resumed before wave 3: ok");
-    expect(calls[2]).toBe("/executions/e-1/timeline?limit=100&nextToken=o100");
+    expect(calls[2]).toBe("/executions/e-1/timeline?limit=500&since=c0");
+    // And shows it merged in its place (right after the first event), the rest kept
     rows = rowsText(view.container);
-    expect(rows).toHaveLength(51);
-    expect(rows[50]).toContain("RESUMED");
-    expect(rows[50]).toContain("bob");
+    expect(rows).toHaveLength(100);
+    expect(rows[1]).toContain("RESUMED");
+    expect(rows[1]).toContain("bob");
 
-    // And the first page is asked again without a token.
-    act(() => pagination.findPageNumberByIndex(1)!.click());
-    await screen.findByText("started");
-    expect(calls[3]).toBe("/executions/e-1/timeline?limit=100");
+    // When nothing was written, a refresh asks since the newer cursor and changes nothing
+    act(() => refresh());
+    await waitFor(() => expect(calls).toHaveLength(4));
+    expect(calls[3]).toBe("/executions/e-1/timeline?limit=500&since=c1");
+    expect(rowsText(view.container)).toEqual(rows);
+    const pagination = createWrapper(view.container).findPagination()!;
+    expect(pagination.findPageNumbers()).toHaveLength(7);
   });
 
   it("shows messages and details as text, never markup", async () => {
     const { fetcher } = timelineApi([
       event(1, { type: "RESUMED", message: "resumed: <img src=x onerror=alert(1)>", details: { comment: "<b>ok</b>" } }),
-    ]);
+    ], { refresh: 0 });
     const view = renderAt(<TimelineTable executionId="e-1" version={0} />, {
       path: "/",
       route: "/",

@@ -31,6 +31,7 @@ from drsctl import schedules as schedule_commands
 from drsctl.batch import DrillResult, batch_exit_code, run_drills
 from drsctl.client import ApiClient, DrsctlError
 from drsctl.planfile import apply_document, load_document
+from drsctl.watch import WatchedExecution
 
 ENDPOINT_ENV = settings.ENDPOINT_ENV
 
@@ -438,6 +439,7 @@ def cmd_catalog(ctx: Context) -> int:
 
 
 def _watch(ctx: Context, execution_id: str, timeout: float | None) -> int:
+    watched = WatchedExecution(ctx.client, execution_id)
     try:
         final = render.watch_execution(
             ctx.client,
@@ -446,6 +448,7 @@ def _watch(ctx: Context, execution_id: str, timeout: float | None) -> int:
             poll_seconds=ctx.poll_seconds,
             sleep=ctx.sleep,
             timeout=timeout,
+            watched=watched,
         )
     except KeyboardInterrupt:
         print(
@@ -460,9 +463,11 @@ def _watch(ctx: Context, execution_id: str, timeout: float | None) -> int:
             lambda: print(f"drsctl: error: {message}", file=sys.stderr),
         )
         return 1
+    # The summary's servers: what the watcher keeps, brought up to date once more (a cursor read).
+    watched.servers.refresh()
     ctx.emit(
         final,
-        lambda: render.print_summary(ctx.client, final, ctx.console),
+        lambda: render.print_summary(ctx.client, final, ctx.console, watched.servers.items()),
         rows=[_status_row(final)],
         ids=[final["status"] if ctx.args.command == "status" else final["executionId"]],
     )

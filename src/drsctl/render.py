@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from drsctl.client import ApiClient
+from drsctl.watch import WatchedExecution
 from execution_utils import (
     TERMINAL_STATUSES,
     ActionStatus,
@@ -282,7 +283,11 @@ def _pause_key(execution: dict[str, Any]) -> tuple[Any, ...]:
     )
 
 
-def live_view(execution: dict[str, Any]) -> Group:
+# How many of the timeline's last events the live view shows.
+LIVE_EVENTS = 5
+
+
+def live_view(execution: dict[str, Any], watched: WatchedExecution | None = None) -> Group:
     progress = execution.get("progress") or {}
     total = max(1, int(progress.get("totalServers", 0)))
     done = int(progress.get("ready", 0))
@@ -298,6 +303,10 @@ def live_view(execution: dict[str, Any]) -> Group:
     if actions is not None:
         parts.append(actions)
     parts.extend(pause_lines(execution))
+    if watched is not None:
+        # The last events of the timeline the watcher keeps (merged from cursor reads).
+        for event in watched.timeline.items()[-LIVE_EVENTS:]:
+            parts.append(user_text(f"{event['time']} {event['message']}", style="dim"))
     return Group(*parts)
 
 
@@ -337,14 +346,18 @@ def watch_execution(
     sleep: Sleep = time.sleep,
     timeout: float | None = None,
     clock: Callable[[], float] = time.monotonic,
+    watched: WatchedExecution | None = None,
 ) -> dict[str, Any]:
-    """Follow an execution until it ends (or `timeout` seconds pass); return its last state."""
+    """Follow an execution until it ends (or `timeout` seconds pass); return its last state.
+    ``watched``: its servers and timeline, refreshed with each read by what changed since."""
     started = clock()
     handled_pause: tuple[Any, ...] | None = None
     last_line = ""
     execution = client.get(f"/executions/{execution_id}")
+    if watched is not None:
+        watched.refresh()
     live = (
-        Live(live_view(execution), console=console, refresh_per_second=4, transient=False)
+        Live(live_view(execution, watched), console=console, refresh_per_second=4, transient=False)
         if console.is_terminal
         else None
     )
@@ -353,7 +366,7 @@ def watch_execution(
     try:
         while True:
             if live:
-                live.update(live_view(execution))
+                live.update(live_view(execution, watched))
             else:
                 line = plain_line(execution)
                 if line.split(" ", 1)[1] != last_line:
@@ -372,9 +385,15 @@ def watch_execution(
                 return dict(execution)
             sleep(poll_seconds)
             execution = client.get(f"/executions/{execution_id}")
+            if watched is not None:
+                watched.refresh()
     finally:
         if live:
             live.stop()
+
+
+def is_failed(server: dict[str, Any]) -> bool:
+    return server.get("launchStatus") == "FAILED" or bool(server.get("error"))
 
 
 def failed_servers(client: ApiClient, execution_id: str) -> list[dict[str, Any]]:
@@ -382,7 +401,7 @@ def failed_servers(client: ApiClient, execution_id: str) -> list[dict[str, Any]]
     token = None
     while True:
         page = client.get(f"/executions/{execution_id}/servers", {"nextToken": token})
-        failed += [s for s in page["items"] if s.get("launchStatus") == "FAILED" or s.get("error")]
+        failed += [s for s in page["items"] if is_failed(s)]
         token = page.get("nextToken")
         if not token:
             return failed
@@ -517,7 +536,13 @@ def cleanup_line(execution: dict[str, Any]) -> str | None:
     return line
 
 
-def print_summary(client: ApiClient, execution: dict[str, Any], console: Console) -> None:
+def print_summary(
+    client: ApiClient,
+    execution: dict[str, Any],
+    console: Console,
+    servers: list[dict[str, Any]] | None = None,
+) -> None:
+    """The execution's summary; ``servers``: its servers when the caller keeps them (a watcher)."""
     duration = execution.get("durationSeconds")
     console.print(
         Text.assemble(
@@ -553,7 +578,11 @@ def print_summary(client: ApiClient, execution: dict[str, Any], console: Console
     for wave in execution["waves"]:
         for warning in wave.get("warnings") or []:
             console.print(user_text(f"Warning (wave {wave['waveNumber']}): {warning}", style="yellow"))
-    failed = failed_servers(client, execution["executionId"])
+    failed = (
+        failed_servers(client, execution["executionId"])
+        if servers is None
+        else [s for s in servers if is_failed(s)]
+    )
     if failed:
         console.print(Text(f"Failed servers ({len(failed)}):", style="red"))
         for server in failed[:20]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -17,7 +18,7 @@ from execution_utils import ExecutionStatus, IllegalTransitionError, PauseReason
 from orchestrator.config import Config
 from orchestrator.exceptions import ConflictError, NotFoundError, StaleWriteError
 from orchestrator.model import ExecutionRecord, ServerRecord, new_action, new_progress, server_key
-from orchestrator.store import Stores
+from orchestrator.store import Stores, cursor
 from orchestrator.store.ports import Pause, PauseDecision
 from orchestrator.store.readiness import server_drill_item, verdict_record
 
@@ -777,3 +778,86 @@ def test_a_plans_drill_schedule_record_is_written_only_on_the_version_read(store
     )
     store.delete("p1")
     assert store.get("p1") is None
+
+
+class StepClock:
+    """The change clock of a test: moved by hand, never slept on."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture(params=["dynamodb", "memory"])
+def clocked(request: pytest.FixtureRequest) -> Iterator[tuple[Stores, StepClock]]:
+    clock = StepClock()
+    if request.param == "memory":
+        yield Stores.in_memory(change_clock=clock), clock
+        return
+    endpoint = request.getfixturevalue("drs_moto_endpoint")
+    ddb = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1")
+    with stack_tables(ddb) as names:
+        config = Config(state_machine_arn="arn:aws:states:us-east-1:1:stateMachine:x", **names)
+        yield Stores.from_config(config, dynamodb=ddb, change_clock=clock), clock
+
+
+def test_a_read_since_a_cursor_finds_only_the_servers_and_events_written_since(
+    clocked: tuple[Stores, StepClock],
+) -> None:
+    """Given six servers and two events written long before a reader's cursor, when two servers
+    are written again and one event recorded after it, then a read since the cursor finds exactly
+    those (servers in pages of the ChangeIndex), and nothing once the reader has caught up."""
+    stores, clock = clocked
+    eid = str(uuid.uuid4())
+    stores.servers.put_many([server(eid, w, f"s-{w}{n}") for w in (1, 2) for n in range(3)])
+    stores.timeline.record(
+        eid, "EXECUTION_STARTED", {"time": NOW, "type": "EXECUTION_STARTED", "message": "go"}
+    )
+    stores.timeline.record(eid, "WAVE_STARTED#1", {"time": NOW, "type": "WAVE_STARTED", "message": "w1"})
+    clock.advance(60)
+    first_cursor = cursor.encode(clock())
+    clock.advance(60)
+    stores.servers.put_many([{**server(eid, 2, "s-21"), "launchStatus": "LAUNCHED"}])  # type: ignore[typeddict-item]
+    clock.advance(1)
+    stores.servers.put_many([{**server(eid, 1, "s-12"), "launchStatus": "LAUNCHED"}])  # type: ignore[typeddict-item]
+    stores.timeline.record(eid, "WAVE_STARTED#2", {"time": NOW, "type": "WAVE_STARTED", "message": "w2"})
+
+    since = cursor.decode(first_cursor)
+    page, token = stores.servers.changed(eid, since, limit=1)
+    assert token is not None and set(token) == {"executionId", "serverKey", "changedAt"}
+    rest, end = stores.servers.changed(eid, since, limit=1, start_key=token)
+    changed = page + rest
+    assert end is None or stores.servers.changed(eid, since, limit=1, start_key=end)[0] == []
+    assert [(s["sourceServerId"], s["launchStatus"]) for s in changed] == [
+        ("s-21", "LAUNCHED"),
+        ("s-12", "LAUNCHED"),
+    ]
+    assert [i for i, _e in stores.timeline.recorded(eid, since)] == ["WAVE_STARTED#2"]
+    assert [i for i, _e in stores.timeline.recorded(eid)] == [
+        "EXECUTION_STARTED",
+        "WAVE_STARTED#1",
+        "WAVE_STARTED#2",
+    ]
+
+    clock.advance(120)
+    caught_up = cursor.decode(cursor.encode(clock()))
+    assert stores.servers.changed(eid, caught_up, limit=100) == ([], None)
+    assert stores.timeline.recorded(eid, caught_up) == []
+
+
+def test_a_write_stamped_just_before_a_cursor_is_still_read_after_it(
+    clocked: tuple[Stores, StepClock],
+) -> None:
+    """Given a server whose write was stamped a few seconds before a reader's cursor (a batch that
+    landed late), when the reader asks since that cursor, then the server is in the answer."""
+    stores, clock = clocked
+    eid = str(uuid.uuid4())
+    stores.servers.put_many([server(eid, 1, "s-late")])
+    clock.advance(cursor.OVERLAP.total_seconds() - 1)
+    found, _ = stores.servers.changed(eid, cursor.decode(cursor.encode(clock())), limit=10)
+    assert [s["sourceServerId"] for s in found] == ["s-late"]

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bench import gate
+from bench import console_refresh, gate
 from bench.calibration import sample, workload
 
 REF = gate.CALIBRATION_REFERENCE_MS / 1000  # calibration seconds on the reference machine
@@ -166,3 +166,28 @@ def test_a_runbook_step_with_a_call_per_instance_or_a_slow_step_fails() -> None:
         measured(100, poll_cpu_s=0.07, drs_first_last=(2, 2), calls_per_action_step_max=105)
     )
     assert "run_action_cpu_p95_ref_ms" in failed(measured(1000, poll_cpu_s=0.3, action_step_cpu_s=0.6))
+
+
+def refresh_result(idle: int | None) -> dict[str, Any]:
+    return {"servers": 1000, "status": "IN_PROGRESS", "full_refresh_items": 2050, "idle_refresh_items": idle}
+
+
+def test_an_idle_console_refresh_that_reads_a_few_items_passes_and_one_reading_every_server_fails() -> None:
+    """Given the refresh of a running 1,000-server execution when nothing changed: three items (the
+    record, two empty cursor reads) pass; a refresh that reads the servers again fails, and so does
+    one that never found a quiet moment to measure."""
+    (passed,) = gate.judge_refresh(refresh_result(3))
+    assert passed.passed and passed.limit == gate.REFRESH_ITEMS_LIMIT and passed.judged_by == "item count"
+    assert not gate.judge_refresh(refresh_result(1001))[0].passed
+    assert not gate.judge_refresh(refresh_result(None))[0].passed
+    assert gate.judge_refresh({"skipped": "no sandbox"}) == []
+
+
+def test_items_read_are_counted_from_dynamodbs_answers() -> None:
+    """A Query counts the items it scanned (before any filter), a GetItem its item, a BatchGetItem
+    every item it answered; a write reads nothing."""
+    assert console_refresh.items_read("Query", {"Count": 2, "ScannedCount": 7}) == 7
+    assert console_refresh.items_read("GetItem", {"Item": {"k": {"S": "v"}}}) == 1
+    assert console_refresh.items_read("GetItem", {}) == 0
+    assert console_refresh.items_read("BatchGetItem", {"Responses": {"a": [{}, {}], "b": [{}]}}) == 3
+    assert console_refresh.items_read("PutItem", {}) == 0

@@ -8,8 +8,16 @@ import type {
   ProtectionGroup,
   RecoveryPlan,
   SourceServer,
-  TimelineEvent,
+  TimelineEntry,
 } from "./types";
+import type { WatchedPage } from "./watch";
+
+/** The query of a watched list: a page (limit, nextToken), since a cursor when given. */
+export interface WatchedQuery {
+  limit?: number;
+  nextToken?: string | null;
+  since?: string | null;
+}
 
 export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -147,17 +155,18 @@ export class Api {
       `/executions${query({ planId: q.planId, status: q.status, limit: q.limit, nextToken: q.nextToken })}`,
     );
   execution = (executionId: string) => this.request<Execution>("GET", `/executions/${id(executionId)}`);
-  executionServers = (executionId: string, q: { limit?: number; nextToken?: string | null } = {}) =>
-    this.request<Page<ExecutionServer>>(
+  /** A page of the execution's servers; with `since` (a cursor an earlier read answered), of those changed since. */
+  executionServers = (executionId: string, q: WatchedQuery = {}) =>
+    this.request<WatchedPage<ExecutionServer>>(
       "GET",
-      `/executions/${id(executionId)}/servers${query({ limit: q.limit, nextToken: q.nextToken })}`,
+      `/executions/${id(executionId)}/servers${query({ limit: q.limit, nextToken: q.nextToken, since: q.since })}`,
     );
 
-  /** A page of the execution's timeline, oldest first. */
-  timeline = (executionId: string, q: { limit?: number; nextToken?: string | null } = {}) =>
-    this.request<Page<TimelineEvent>>(
+  /** A page of the execution's timeline, oldest first; with `since`, of what was written since. */
+  timeline = (executionId: string, q: WatchedQuery = {}) =>
+    this.request<WatchedPage<TimelineEntry>>(
       "GET",
-      `/executions/${id(executionId)}/timeline${query({ limit: q.limit, nextToken: q.nextToken })}`,
+      `/executions/${id(executionId)}/timeline${query({ limit: q.limit, nextToken: q.nextToken, since: q.since })}`,
     );
   /**
    * The drill report as the API sends it (an HTML page or a JSON document), through the same fetch

@@ -1714,12 +1714,37 @@ export interface components {
         ServerPage: {
             items: components["schemas"]["ExecutionServer"][];
             nextToken?: string | null;
+            /** @description Give it as since on the next read to get only what changed (keep the first page's) */
+            cursor: string;
         };
         TimelineEvent: components["schemas"]["ReportEvent"];
+        /** TimelineEntry */
+        TimelineEntry: {
+            /**
+             * Format: date-time
+             * @description ISO-8601 UTC, e.g. 2025-05-14T09:00:00.000Z
+             */
+            time: string;
+            /** @description EXECUTION_STARTED, WAVE_STARTED, JOB_SUBMITTED, SERVER_PHASE, SERVER_LAUNCHED, SERVER_READY, SERVER_FAILED, PAUSE_REQUESTED, PAUSED (details.reason), RESUMED, CANCEL_REQUESTED, WAVE_QUEUED, WAVE_FINISHED, ACTION_STARTED, ACTION_SUCCEEDED, ACTION_FAILED, ACTION_TIMED_OUT, APPROVAL_REQUESTED, APPROVED, WAVE_RETRIED, WAVE_SKIPPED, EXECUTION_FINISHED, JOBS_ENDED, TERMINATION_STARTED, TERMINATION_FINISHED, ... */
+            type: string;
+            message: string;
+            waveNumber?: number;
+            sourceServerId?: string;
+            /** @description Who took an operator action, in words: a console user with the role beside (alice <alice@example.com> (role Operators)), or an IAM principal's ARN */
+            actor?: string;
+            details?: Record<string, unknown>;
+            actorIdentity?: components["schemas"]["ReportIdentity"];
+            /** @description Names the event: merge what changed by it (SERVER#<wave>#<sourceServerId>#<phase> for a server's moment) */
+            eventId: string;
+            /** @description The timeline's order: sort by it, as text */
+            sortKey: string;
+        };
         /** TimelinePage */
         TimelinePage: {
-            items: components["schemas"]["ReportEvent"][];
+            items: components["schemas"]["TimelineEntry"][];
             nextToken?: string | null;
+            /** @description Give it as since on the next read to get only what changed (keep the first page's) */
+            cursor: string;
         };
         /**
          * DRS Orchestrator drill report
@@ -2529,6 +2554,8 @@ export interface operations {
                 limit?: number;
                 /** @description the nextToken of the previous page */
                 nextToken?: string;
+                /** @description the cursor a previous read answered: only the items written since */
+                since?: string;
             };
             header?: never;
             path: {
@@ -2822,6 +2849,8 @@ export interface operations {
                 limit?: number;
                 /** @description the nextToken of the previous page */
                 nextToken?: string;
+                /** @description the cursor a previous read answered: only the items written since */
+                since?: string;
             };
             header?: never;
             path: {

@@ -77,6 +77,8 @@ export type ExecutionSummary = Schemas["ExecutionSummary"];
 export type ExecutionServer = Schemas["ExecutionServer"];
 
 export type TimelineEvent = Schemas["ReportEvent"];
+/** A timeline event as GET /executions/{id}/timeline answers it: with its id and sort key. */
+export type TimelineEntry = Schemas["TimelineEntry"];
 
 export type SourceServer = Schemas["SourceServer"];
 

@@ -3,7 +3,8 @@ import Header from "@cloudscape-design/components/header";
 import StatusIndicator from "@cloudscape-design/components/status-indicator";
 import type { TableProps } from "@cloudscape-design/components/table";
 import type { ExecutionServer } from "../api/types";
-import { PagedTable } from "../components/PagedTable";
+import { compareServers, serverKeyOf, WATCH_PAGE_LIMIT } from "../api/watch";
+import { WatchedTable } from "../components/WatchedTable";
 import { LongText, type Column } from "../components/ResourceTable";
 import { useApi } from "../session";
 import { errorText, formatDuration, formatTime, humanize, serverPhaseIndicator } from "../status";
@@ -31,7 +32,11 @@ const COLUMNS: Column<ExecutionServer>[] = [
     header: "Server",
     alwaysVisible: true,
     width: 280,
-    cell: (s) => <LongText text={s.hostname ? `${s.hostname} (${s.sourceServerId})` : s.sourceServerId} />,
+    cell: (s) => (
+      <span data-testid="server-id" data-id={s.sourceServerId}>
+        <LongText text={s.hostname ? `${s.hostname} (${s.sourceServerId})` : s.sourceServerId} />
+      </span>
+    ),
   },
   { id: "wave", header: "Wave", cell: (s) => s.waveNumber ?? "-", width: 90 },
   {
@@ -83,7 +88,10 @@ const COLUMNS: Column<ExecutionServer>[] = [
   },
 ];
 
-/** The servers of an execution, a page of the API at a time (GET /executions/{id}/servers). */
+/**
+ * The servers of an execution (GET /executions/{id}/servers): read whole once, then at each refresh
+ * (`version`) only the servers changed since the last read, merged in (api/watch.ts).
+ */
 export function ServerTable({
   executionId,
   version,
@@ -95,12 +103,14 @@ export function ServerTable({
 }) {
   const api = useApi();
   return (
-    <PagedTable<ExecutionServer>
+    <WatchedTable<ExecutionServer>
       tableId="execution-servers"
       testId="server-table"
       variant={variant}
       columns={COLUMNS}
-      load={(token, limit) => api.executionServers(executionId, { limit, nextToken: token })}
+      load={(since, token) => api.executionServers(executionId, { limit: WATCH_PAGE_LIMIT, nextToken: token, since })}
+      keyOf={serverKeyOf}
+      compare={compareServers}
       reset={[executionId]}
       version={version}
       pageSize={SERVER_PAGE_SIZE}
@@ -112,7 +122,6 @@ export function ServerTable({
         </Header>
       }
       loadingText="Loading servers"
-      trackBy={(s) => `${s.waveNumber}#${s.sourceServerId}`}
       empty={<Box textAlign="center">No servers yet: they appear when their wave starts.</Box>}
     />
   );

@@ -1,8 +1,9 @@
 import Box from "@cloudscape-design/components/box";
 import Header from "@cloudscape-design/components/header";
 import type { TableProps } from "@cloudscape-design/components/table";
-import type { TimelineEvent } from "../api/types";
-import { PagedTable } from "../components/PagedTable";
+import type { TimelineEntry, TimelineEvent } from "../api/types";
+import { compareEvents, eventKeyOf, WATCH_PAGE_LIMIT } from "../api/watch";
+import { WatchedTable } from "../components/WatchedTable";
 import { LongText, type Column } from "../components/ResourceTable";
 import { useApi } from "../session";
 import { formatTime } from "../status";
@@ -22,7 +23,7 @@ export function eventSearchText(event: TimelineEvent): string {
   return [event.type, event.message, event.actor ?? "", event.sourceServerId ?? "", detailsText(event.details)].join(" ");
 }
 
-const COLUMNS: Column<TimelineEvent>[] = [
+const COLUMNS: Column<TimelineEntry>[] = [
   { id: "time", header: "Time", cell: (e) => formatTime(e.time), width: 210, alwaysVisible: true },
   { id: "type", header: "Type", cell: (e) => <Box variant="code">{e.type}</Box>, width: 230 },
   { id: "message", header: "What happened", cell: (e) => <LongText text={e.message} />, width: 420 },
@@ -33,9 +34,9 @@ const COLUMNS: Column<TimelineEvent>[] = [
 ];
 
 /**
- * What happened to an execution, oldest first (GET /executions/{id}/timeline), a page of the API at
- * a time in the API's order; the filter searches the whole timeline. `version` changes refresh the
- * page shown (the detail page bumps it while the execution is active).
+ * What happened to an execution, oldest first (GET /executions/{id}/timeline): read whole once, then
+ * at each refresh (`version`, bumped by the detail page while the execution is active) only the
+ * events written since the last read, merged in by id (api/watch.ts); the filter searches it all.
  */
 export function TimelineTable({
   executionId,
@@ -48,12 +49,14 @@ export function TimelineTable({
 }) {
   const api = useApi();
   return (
-    <PagedTable<TimelineEvent>
+    <WatchedTable<TimelineEntry>
       tableId="timeline"
       testId="timeline-table"
       variant={variant}
       columns={COLUMNS}
-      load={(token, limit) => api.timeline(executionId, { limit, nextToken: token })}
+      load={(since, token) => api.timeline(executionId, { limit: WATCH_PAGE_LIMIT, nextToken: token, since })}
+      keyOf={eventKeyOf}
+      compare={compareEvents}
       reset={[executionId]}
       version={version}
       pageSize={TIMELINE_PAGE_SIZE}
@@ -68,7 +71,6 @@ export function TimelineTable({
         </Header>
       }
       loadingText="Loading the timeline"
-      trackBy={(e) => `${e.time}#${e.type}#${e.sourceServerId ?? ""}#${e.waveNumber ?? ""}#${e.message}`}
       empty={<Box textAlign="center">Nothing has happened yet.</Box>}
     />
   );

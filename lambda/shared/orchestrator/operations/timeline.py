@@ -203,10 +203,21 @@ def finished_wave(deps: Deps, execution_id: str, wave: Mapping[str, Any]) -> Non
     )
 
 
-def server_events(server: ServerRecord) -> list[tuple[str, TimelineEvent]]:
-    """(sort key, event) of every moment recorded on a server item."""
+# (sortKey, eventId, event). sortKey orders the timeline: time first, then a recorded event before
+# a server's moment of the same time, then by id. eventId names an event for a reader merging what
+# changed into what it has: a recorded event's own id, SERVER#<wave>#<sourceServerId>#<phase> for a
+# server's moment (each phase is recorded once on the server item, never removed).
+TimelineEntry = tuple[str, str, TimelineEvent]
+
+
+def recorded_entry(event_id: str, event: TimelineEvent) -> TimelineEntry:
+    return f"{event['time']}#0#{event_id}", event_id, event
+
+
+def server_events(server: ServerRecord) -> list[TimelineEntry]:
+    """Every moment recorded on a server item, as timeline entries."""
     name = server_label(server)
-    found: list[tuple[str, TimelineEvent]] = []
+    found: list[TimelineEntry] = []
     for phase, time in (server.get("phaseTimes") or {}).items():
         kind, what = _SERVER_MOMENTS.get(phase, ("SERVER_PHASE", phase.lower()))
         event: TimelineEvent = {
@@ -220,8 +231,37 @@ def server_events(server: ServerRecord) -> list[tuple[str, TimelineEvent]]:
             event["details"] = {"error": server["error"]}
         if phase == "READY" and server.get("recoveryTimeSeconds") is not None:
             event["details"] = {"recoveryTimeSeconds": server["recoveryTimeSeconds"]}
-        found.append((f"{time}#SERVER#{server['sourceServerId']}#{phase}", event))
+        sid = server["sourceServerId"]
+        found.append((f"{time}#1#{sid}#{phase}", f"SERVER#{server['waveNumber']}#{sid}#{phase}", event))
     return found
+
+
+def changed_servers(deps: Deps, execution_id: str, since: str) -> list[ServerRecord]:
+    """Every server written at ``since`` (a changedAt stamp) or later."""
+    found: list[ServerRecord] = []
+    start: dict[str, Any] | None = None
+    while True:
+        items, start = deps.stores.servers.changed(execution_id, since, limit=500, start_key=start)
+        found += items
+        if not start:
+            return found
+
+
+def entries(
+    deps: Deps, execution_id: str, servers: Iterable[ServerRecord] | None = None, since: str | None = None
+) -> list[TimelineEntry]:
+    """The timeline's entries in order: every one, or (``since``, a changedAt stamp) those of the
+    events recorded and the servers written since. ``servers`` when the caller has read them."""
+    found = [recorded_entry(i, e) for i, e in deps.stores.timeline.recorded(execution_id, since)]
+    if servers is None:
+        servers = (
+            deps.stores.servers.all(execution_id)
+            if since is None
+            else changed_servers(deps, execution_id, since)
+        )
+    for server in servers:
+        found += server_events(server)
+    return sorted(found, key=lambda entry: entry[0])
 
 
 def all_events(
@@ -229,21 +269,34 @@ def all_events(
 ) -> list[TimelineEvent]:
     """Every event of an execution, oldest first (recorded events and server moments; ``servers``
     when the caller has read them already)."""
-    keyed: list[tuple[str, TimelineEvent]] = []
-    after: str | None = None
-    while True:
-        events, after = deps.stores.timeline.page(execution_id, limit=500, after=after)
-        keyed += [(f"{e['time']}#{n:06d}", e) for n, e in enumerate(events, start=len(keyed))]
-        if not after:
-            break
-    for server in deps.stores.servers.all(execution_id) if servers is None else servers:
-        keyed += server_events(server)
-    return [event for _key, event in sorted(keyed, key=lambda pair: pair[0])]
+    return [event for _key, _id, event in entries(deps, execution_id, servers)]
 
 
-def page(deps: Deps, execution_id: str, *, limit: int, offset: int) -> tuple[list[TimelineEvent], int | None]:
-    """A page of the timeline and the offset of the next one (None at the end)."""
+def entry_view(entry: TimelineEntry) -> dict[str, Any]:
+    """An entry as the timeline route answers it: the event, its id and its sort key."""
+    key, event_id, event = entry
+    return {**event, "eventId": event_id, "sortKey": key}
+
+
+def page(
+    deps: Deps, execution_id: str, *, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int | None]:
+    """A page of the whole timeline and the offset of the next one (None at the end)."""
     deps.stores.executions.get(execution_id)
-    events = all_events(deps, execution_id)
-    chunk = events[offset : offset + limit]
-    return chunk, (offset + limit if offset + limit < len(events) else None)
+    found = entries(deps, execution_id)
+    chunk = found[offset : offset + limit]
+    return [entry_view(e) for e in chunk], (offset + limit if offset + limit < len(found) else None)
+
+
+def changed_page(
+    deps: Deps, execution_id: str, since: str, *, limit: int, start_key: dict[str, Any] | None
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """A page of what was written since ``since`` (a changedAt stamp): the moments of up to
+    ``limit`` servers written since (a page of the servers' ChangeIndex), and on the first page every
+    event recorded since (an execution records few). Each page in the timeline's order; the key of
+    the next page (the servers' ChangeIndex key) or None. Every item is read once per listing."""
+    servers, last = deps.stores.servers.changed(execution_id, since, limit=limit, start_key=start_key)
+    found = [entry for server in servers for entry in server_events(server)]
+    if start_key is None:
+        found += [recorded_entry(i, e) for i, e in deps.stores.timeline.recorded(execution_id, since)]
+    return [entry_view(e) for e in sorted(found, key=lambda entry: entry[0])], last

@@ -4,15 +4,17 @@ expressions and conditions."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, cast
+from datetime import datetime
+from typing import Any
 
 from orchestrator.aws.dynamo import Expression, Table, serialize
 from orchestrator.exceptions import ConflictError, StaleWriteError
 from orchestrator.model import ServerRecord, server_from_item
-from orchestrator.store import changes, rules
+from orchestrator.store import changes, cursor, rules
 from orchestrator.store.changes import Change, Condition
 from orchestrator.store.executions import RECORD_TYPE
 from orchestrator.store.ports import NAME_PREFIX, HeldLocks, Kind, name_key
+from orchestrator.timeutil import system_clock
 
 _INDEX_OF_FLAG = {
     "terminationPending": "TerminationIndex",
@@ -127,11 +129,13 @@ class DynamoExecutions:
 class DynamoServers:
     """Per-server data of an execution, one item per server (kept out of the execution item)."""
 
-    def __init__(self, table: Table) -> None:
+    def __init__(self, table: Table, now: Callable[[], datetime] = system_clock) -> None:
         self.table = table
+        self.now = now
 
     def put_many(self, items: Sequence[ServerRecord]) -> None:
-        self.table.batch_put(cast(Sequence[Mapping[str, Any]], items))
+        changed_at = cursor.stamp(self.now())
+        self.table.batch_put([{**item, "changedAt": changed_at} for item in items])
 
     def wave(self, execution_id: str, wave_number: int) -> list[ServerRecord]:
         items = self.table.query_all(
@@ -169,6 +173,20 @@ class DynamoServers:
             limit=limit,
             start_key=start_key,
             consistent=True,
+        )
+        return [server_from_item(i) for i in items], last
+
+    def changed(
+        self, execution_id: str, since: str, *, limit: int, start_key: Mapping[str, Any] | None = None
+    ) -> tuple[list[ServerRecord], dict[str, Any] | None]:
+        """A page of the servers written at ``since`` or later (ChangeIndex, oldest write first)."""
+        items, last = self.table.query_page(
+            index="ChangeIndex",
+            key_condition="#e = :e AND #c >= :c",
+            names={"#e": "executionId", "#c": "changedAt"},
+            values={":e": execution_id, ":c": since},
+            limit=limit,
+            start_key=start_key,
         )
         return [server_from_item(i) for i in items], last
 

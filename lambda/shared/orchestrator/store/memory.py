@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from orchestrator.exceptions import StaleWriteError
 from orchestrator.model import ServerRecord, server_from_item
-from orchestrator.store import rules
+from orchestrator.store import cursor, rules
 from orchestrator.store.changes import Change, apply
 from orchestrator.store.executions import RECORD_TYPE
 from orchestrator.store.ports import NAME_PREFIX, HeldLocks, Kind, name_key
+from orchestrator.timeutil import system_clock
 
 
 def _page(
@@ -85,14 +87,16 @@ class MemoryExecutions:
 
 
 class MemoryServers:
-    def __init__(self) -> None:
+    def __init__(self, now: Callable[[], datetime] = system_clock) -> None:
         self._items: dict[tuple[str, str], dict[str, Any]] = {}
         self._lock = threading.Lock()
+        self.now = now
 
     def put_many(self, items: Sequence[ServerRecord]) -> None:
+        changed_at = cursor.stamp(self.now())
         with self._lock:
             for item in items:
-                clean = {k: v for k, v in item.items() if v is not None}
+                clean = {k: v for k, v in {**item, "changedAt": changed_at}.items() if v is not None}
                 self._items[(item["executionId"], item["serverKey"])] = copy.deepcopy(clean)
 
     def _of(self, execution_id: str) -> list[dict[str, Any]]:
@@ -114,6 +118,16 @@ class MemoryServers:
         self, execution_id: str, *, limit: int, start_key: Mapping[str, Any] | None = None
     ) -> tuple[list[ServerRecord], dict[str, Any] | None]:
         items, last = _page(self._of(execution_id), ("executionId", "serverKey"), limit, start_key)
+        return [server_from_item(i) for i in items], last
+
+    def changed(
+        self, execution_id: str, since: str, *, limit: int, start_key: Mapping[str, Any] | None = None
+    ) -> tuple[list[ServerRecord], dict[str, Any] | None]:
+        written = sorted(
+            (i for i in self._of(execution_id) if str(i["changedAt"]) >= since),
+            key=lambda i: (str(i["changedAt"]), str(i["serverKey"])),
+        )
+        items, last = _page(written, ("executionId", "serverKey", "changedAt"), limit, start_key)
         return [server_from_item(i) for i in items], last
 
 

@@ -101,6 +101,12 @@ class ServerStore(Protocol):
         self, execution_id: str, *, limit: int, start_key: Mapping[str, Any] | None = None
     ) -> tuple[list[ServerRecord], dict[str, Any] | None]: ...
 
+    def changed(
+        self, execution_id: str, since: str, *, limit: int, start_key: Mapping[str, Any] | None = None
+    ) -> tuple[list[ServerRecord], dict[str, Any] | None]:
+        """A page of the servers written at ``since`` (a ``changedAt`` stamp) or later."""
+        ...
+
 
 class LockStore(Protocol):
     def acquire(self, lock_ids: Sequence[str], execution_id: str, held_since: str) -> None:
@@ -143,6 +149,11 @@ class TimelineStore(Protocol):
         self, execution_id: str, *, limit: int, after: str | None = None
     ) -> tuple[list[TimelineEvent], str | None]:
         """Oldest first, ``limit`` events after the ``eventKey`` ``after``; the last key when more follow."""
+
+    def recorded(self, execution_id: str, since: str | None = None) -> list[tuple[str, TimelineEvent]]:
+        """(eventId, event) of every event recorded (by time), or of those written at ``since`` (a
+        ``changedAt`` stamp) or later."""
+        ...
 
     def missing(self, execution_id: str, event_ids: Sequence[str]) -> list[str]:
         """Those of ``event_ids`` not recorded (a strongly consistent read), in the order given."""

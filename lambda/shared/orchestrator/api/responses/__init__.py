@@ -55,6 +55,7 @@ def components() -> dict[str, dict[str, Any]]:
             "ExecutionServer": executions.EXECUTION_SERVER,
             "ServerPage": executions.SERVER_PAGE,
             "TimelineEvent": ref("ReportEvent"),
+            "TimelineEntry": executions.timeline_entry(report_schema()["$defs"]["event"]),
             "TimelinePage": executions.TIMELINE_PAGE,
             "Report": report,
             "GroupServer": groups.GROUP_SERVER,

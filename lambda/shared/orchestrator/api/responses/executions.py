@@ -317,5 +317,35 @@ RUNNING_INSTANCE_LIST = closed(
     {"items": {"type": "array", "items": ref("RunningInstance")}, "generatedAt": TIME},
 )
 EXECUTION_LIST = page("ExecutionList", "ExecutionSummary")
-SERVER_PAGE = page("ServerPage", "ExecutionServer")
-TIMELINE_PAGE = page("TimelinePage", "ReportEvent")
+CURSOR = {
+    "type": "string",
+    "description": "Give it as since on the next read to get only what changed (keep the first page's)",
+}
+
+
+def watched_page(title: str, item: str) -> dict[str, Any]:
+    """A page of a list a reader watches: its items, the next page's token, the cursor of this read."""
+    schema = page(title, item)
+    schema["properties"]["cursor"] = CURSOR
+    schema["required"] = ["items", "cursor"]
+    return schema
+
+
+SERVER_PAGE = watched_page("ServerPage", "ExecutionServer")
+TIMELINE_PAGE = watched_page("TimelinePage", "TimelineEntry")
+
+
+def timeline_entry(event: dict[str, Any]) -> dict[str, Any]:
+    """A timeline entry: the report's event (``event``, its schema) with its id and sort key."""
+    entry = {**event, "title": "TimelineEntry"}
+    entry["properties"] = {
+        **event["properties"],
+        "eventId": {
+            "type": "string",
+            "description": "Names the event: merge what changed by it (SERVER#<wave>#<sourceServerId>#<phase> "
+            "for a server's moment)",
+        },
+        "sortKey": {"type": "string", "description": "The timeline's order: sort by it, as text"},
+    }
+    entry["required"] = [*event["required"], "eventId", "sortKey"]
+    return entry

@@ -18,6 +18,7 @@ from orchestrator.exceptions import BadRequestError
 from orchestrator.identity import Actor
 from orchestrator.model import ExecutionRecord
 from orchestrator.operations import cleanup, control, instances, report, terminate, timeline
+from orchestrator.store import cursor
 from orchestrator.store.executions import RECORD_TYPE
 from orchestrator.views import execution_summary, execution_view, server_view
 
@@ -59,8 +60,15 @@ LIST_EXECUTIONS = Route(
     ),
     tags=TAGS,
 )
-# limit (1-500, default 100) and nextToken: the pages of an execution's servers and timeline.
-LONG_PAGE_QUERY = (http.limit_query(100, 500), NEXT_TOKEN)
+# limit (1-500, default 100) and nextToken: the pages of an execution's servers and timeline;
+# since: only what changed since the cursor a previous read answered (a watcher's refresh).
+SINCE = QueryParam(
+    "since",
+    "the cursor a previous read answered: only the items written since",
+    {"type": "string", "maxLength": 200},
+    cursor.decode,
+)
+LONG_PAGE_QUERY = (http.limit_query(100, 500), NEXT_TOKEN, SINCE)
 GET_EXECUTION = Route("GET", "/executions/{executionId}", "Get an execution", 200, "Execution", tags=TAGS)
 LIST_SERVERS = Route(
     "GET",
@@ -160,25 +168,59 @@ def get_execution(request: Request) -> dict[str, Any]:
 def list_servers(request: Request) -> dict[str, Any]:
     deps = request.deps
     execution_id = request.path["executionId"]
+    # The cursor of this read: taken before reading, so a write during the read is seen next time.
+    read_cursor = cursor.encode(deps.stores.change_clock())
     deps.stores.executions.get(execution_id)
-    items, last = deps.stores.servers.page(
-        execution_id,
-        limit=request.query["limit"],
-        start_key=http.decode_token(
-            request.query.get("nextToken"), {"executionId": execution_id, "serverKey": None}
-        ),
-    )
-    return {"items": [server_view(i) for i in items], "nextToken": http.encode_token(last)}
+    since = request.query.get("since")
+    if since is None:
+        items, last = deps.stores.servers.page(
+            execution_id,
+            limit=request.query["limit"],
+            start_key=http.decode_token(
+                request.query.get("nextToken"), {"executionId": execution_id, "serverKey": None}
+            ),
+        )
+    else:
+        items, last = deps.stores.servers.changed(
+            execution_id,
+            since,
+            limit=request.query["limit"],
+            start_key=http.decode_token(
+                request.query.get("nextToken"),
+                {"executionId": execution_id, "serverKey": None, "changedAt": None},
+            ),
+        )
+    return {
+        "items": [server_view(i) for i in items],
+        "nextToken": http.encode_token(last),
+        "cursor": read_cursor,
+    }
 
 
 @declare(router, TIMELINE)
 def get_timeline(request: Request) -> dict[str, Any]:
     execution_id = request.path["executionId"]
+    read_cursor = cursor.encode(request.deps.stores.change_clock())
+    since = request.query.get("since")
+    if since is not None:
+        # What changed: pages of the servers' ChangeIndex (their moments), the events on the first.
+        request.deps.stores.executions.get(execution_id)
+        changed, last = timeline.changed_page(
+            request.deps,
+            execution_id,
+            since,
+            limit=request.query["limit"],
+            start_key=http.decode_token(
+                request.query.get("nextToken"),
+                {"executionId": execution_id, "serverKey": None, "changedAt": None},
+            ),
+        )
+        return {"items": changed, "nextToken": http.encode_token(last), "cursor": read_cursor}
     token = http.decode_token(request.query.get("nextToken"), {"executionId": execution_id, "offset": None})
     offset = int(token["offset"]) if token and str(token["offset"]).isdigit() else 0
     items, following = timeline.page(request.deps, execution_id, limit=request.query["limit"], offset=offset)
     next_key = None if following is None else {"executionId": execution_id, "offset": str(following)}
-    return {"items": items, "nextToken": http.encode_token(next_key)}
+    return {"items": items, "nextToken": http.encode_token(next_key), "cursor": read_cursor}
 
 
 @declare(router, REPORT)
