@@ -83,6 +83,7 @@ lint: $(STAMP)/venv ## ruff and mypy (strict on lambda/shared)
 validate: setup ## cfn-lint, sam validate --lint and the ASL checks on every template
 	$(VENV)/bin/cfn-lint template.yaml $(wildcard cfn/*.yaml)
 	$(SAM) validate --lint --template template.yaml --region $(REGION)
+	$(foreach t,$(wildcard cfn/*.yaml),$(SAM) validate --lint --template $(t) --region $(REGION) &&) true
 	$(PY) scripts/check_asl.py cfn/statemachine/*.asl.json
 	npx --no-install asl-validator --silent $(addprefix --json-path ,$(wildcard cfn/statemachine/*.asl.json))
 

@@ -157,11 +157,15 @@ class Sandbox:
         """The scenario's groups and plans (their network placeholders resolved to the ids of the
         networks it made), created as an operator would: ``drsctl plans apply -f``, run as a program
         (the sandbox imports none of drsctl but its client)."""
-        try:
-            groups = resolve(scenario.protection_groups, network_ids)
-        except KeyError as e:
-            raise SandboxError(f"scenario {scenario.name}: protectionGroups: {e.args[0]}") from e
-        document = {"protectionGroups": groups, "recoveryPlans": scenario.recovery_plans}
+        document: dict[str, Any] = {}
+        for key, entries in (
+            ("protectionGroups", scenario.protection_groups),
+            ("recoveryPlans", scenario.recovery_plans),
+        ):
+            try:
+                document[key] = resolve(entries, network_ids)
+            except KeyError as e:
+                raise SandboxError(f"scenario {scenario.name}: {key}: {e.args[0]}") from e
         with tempfile.TemporaryDirectory(prefix="drs-sandbox-") as folder:
             plan_file = Path(folder) / "plans.json"
             plan_file.write_text(json.dumps(document), encoding="utf-8")

@@ -43,13 +43,19 @@ def drill_network(network: dict[str, str]) -> dict[str, list[str]]:
     return {"subnetIds": [network["drillB"], network["drillA"]], "securityGroupIds": [network["drillSg"]]}
 
 
-def production_group(api: Api, network: dict[str, str], ids: list[str], *, copy_private_ip: bool) -> str:
-    """A group placing its first server in zone a, its second in zone b (production)."""
+def production_group(
+    api: Api, network: dict[str, str], ids: list[str], *, copy_private_ip: bool, static_ip: str | None = None
+) -> str:
+    """A group placing its first server in zone a (at ``static_ip`` when given), its second in zone b
+    (production)."""
+    overrides: dict[str, Any] = {ids[1]: {"subnetId": network["prodB"]}}
+    if static_ip:
+        overrides[ids[0]] = {"privateIpAddress": static_ip}
     launch = {
         "subnetId": network["prodA"],
         "securityGroupIds": [network["prodSg"]],
         "copyPrivateIp": copy_private_ip,
-        "serverOverrides": {ids[1]: {"subnetId": network["prodB"]}},
+        "serverOverrides": overrides,
     }
     body = {"name": f"prod-{uuid.uuid4().hex[:8]}", "sourceServerIds": ids, "launchSettings": launch}
     group = api.call("POST", "/protection-groups", body, expect=201)
@@ -136,9 +142,10 @@ def test_a_drill_launches_into_the_drill_network_and_production_settings_come_ba
 def test_a_recovery_of_the_same_servers_launches_into_production(
     sandbox: Sandbox, api: Api, network: dict[str, str]
 ) -> None:
-    # Given servers placed in production and a plan with a drill network, drilled once
+    # Given servers placed in production (the first at a static IP) and a plan with a drill network,
+    # drilled once
     ids = api.servers(2)
-    group_id = production_group(api, network, ids, copy_private_ip=False)
+    group_id = production_group(api, network, ids, copy_private_ip=False, static_ip="10.60.1.50")
     plan = plan_of(api, group_id, drillNetwork=drill_network(network))
     drill_id = api.start(plan["planId"])
     assert api.watch(drill_id, finished)[0]["status"] == "COMPLETED"
@@ -156,6 +163,9 @@ def test_a_recovery_of_the_same_servers_launches_into_production(
     assert instances[ids[1]]["SubnetId"] == network["prodB"]
     assert all([g["GroupId"] for g in i["SecurityGroups"]] == [network["prodSg"]] for i in instances.values())
     assert all("drillOverride" not in s for s in api.server_items(started["executionId"]))
+    # And the server with a static IP has it in production, while its drill's instance did not
+    assert instances[ids[0]]["PrivateIpAddress"] == "10.60.1.50"
+    assert instances_of(sandbox, api, drill_id)[ids[0]]["PrivateIpAddress"] != "10.60.1.50"
 
 
 def test_a_drill_network_that_does_not_exist_is_refused_naming_the_field(

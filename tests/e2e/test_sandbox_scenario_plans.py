@@ -63,3 +63,49 @@ def test_a_scenario_plan_drsctl_refuses_stops_the_sandbox_with_the_field_named(t
     assert message.startswith("scenario two-groups: ")
     assert "recoveryPlans[0].options.readinessCheck" in message
     assert "SOMETIMES" in message
+
+
+NETWORKED = """\
+name: networked
+networks:
+  - name: production
+    cidrBlock: 10.10.0.0/16
+    subnets: [{name: prod-a, cidrBlock: 10.10.1.0/24, availabilityZone: us-east-1a}]
+    securityGroups: [{name: prod, description: production}]
+  - name: drills
+    cidrBlock: 10.99.0.0/16
+    subnets: [{name: drill-a, cidrBlock: 10.99.1.0/24, availabilityZone: us-east-1a}]
+    securityGroups: [{name: isolated, description: drills}]
+sourceServers:
+  - {sourceServerId: s-00000000000000003, hostname: app01, tags: {Tier: app}}
+protectionGroups:
+  - name: App
+    serverSelectionTags: {Tier: app}
+    launchSettings: {subnetId: "{subnet:prod-a}", securityGroupIds: ["{securityGroup:prod}"]}
+recoveryPlans:
+  - name: Isolated
+    waves: [{waveName: App, protectionGroupNames: [App]}]
+    options:
+      drillNetwork: {subnetIds: ["{subnet:drill-a}"], securityGroupIds: ["{securityGroup:isolated}"]}
+"""
+
+
+def test_a_scenario_names_its_production_and_drill_networks_in_groups_and_plans(tmp_path: Path) -> None:
+    # Given a scenario with a production VPC and a drill VPC, a group launched into production and
+    # a plan whose drills go to the drill VPC, each named by placeholder
+    scenario = tmp_path / "networked.yaml"
+    scenario.write_text(NETWORKED, encoding="utf-8")
+    # When the sandbox starts with it
+    with Sandbox(port=0, scenario=str(scenario), find_interval=3600) as sandbox:
+        ec2 = sandbox.stack.client("ec2")
+        subnets = {
+            t["Value"]: s["SubnetId"]
+            for s in ec2.describe_subnets()["Subnets"]
+            for t in s.get("Tags", [])
+            if t["Key"] == "Name"
+        }
+        [group] = requests.get(f"{sandbox.url}/protection-groups", timeout=10).json()["items"]
+        [plan] = requests.get(f"{sandbox.url}/recovery-plans", timeout=10).json()["items"]
+        # Then the placeholders became the ids of the subnets the sandbox made in EC2
+        assert group["launchSettings"]["subnetId"] == subnets["prod-a"]
+        assert plan["options"]["drillNetwork"]["subnetIds"] == [subnets["drill-a"]]
