@@ -290,3 +290,18 @@ def per_protocol(text: str, chat: Mapping[str, Any]) -> str:
     return json.dumps(
         {"default": text, "email": text, "https": json.dumps(chat, ensure_ascii=False)}, ensure_ascii=False
     )
+
+
+def sns_publish(
+    subject: str, text: str, chat: Mapping[str, Any], attributes: Mapping[str, str]
+) -> dict[str, Any]:
+    """The Publish parameters but the topic of a notice: its subject, the text for e-mail and the
+    chat message for HTTPS subscribers (``per_protocol``), its string attributes (for filter policies)."""
+    return {
+        "Subject": subject,
+        "Message": per_protocol(text, chat),
+        "MessageStructure": "json",
+        "MessageAttributes": {
+            name: {"DataType": "String", "StringValue": value} for name, value in attributes.items()
+        },
+    }

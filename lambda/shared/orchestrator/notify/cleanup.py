@@ -15,7 +15,7 @@ from orchestrator.notify.chat import (
     console_link,
     literal,
     notice_message,
-    per_protocol,
+    sns_publish,
 )
 from orchestrator.notify.readiness import EVENTBRIDGE, SNS, Channel
 
@@ -120,20 +120,17 @@ def chat(notice: CleanupNotice, console_url: str = "") -> dict[str, Any]:
 
 def sns_payload(notice: CleanupNotice, console_url: str = "") -> dict[str, Any]:
     """The Publish parameters but the topic: the text for e-mail, the chat message for HTTPS."""
-    return {
-        "Subject": subject(notice),
-        "Message": per_protocol(body(notice), chat(notice, console_url)),
-        "MessageStructure": "json",
-        "MessageAttributes": {
-            name: {"DataType": "String", "StringValue": value}
-            for name, value in {
-                "eventType": EVENT_TYPES[notice.kind],
-                "executionId": notice.execution_id,
-                "planId": notice.plan_id,
-                "cleanupAt": notice.cleanup_at,
-            }.items()
+    return sns_publish(
+        subject(notice),
+        body(notice),
+        chat(notice, console_url),
+        {
+            "eventType": EVENT_TYPES[notice.kind],
+            "executionId": notice.execution_id,
+            "planId": notice.plan_id,
+            "cleanupAt": notice.cleanup_at,
         },
-    }
+    )
 
 
 def event_detail(notice: CleanupNotice) -> dict[str, Any]:

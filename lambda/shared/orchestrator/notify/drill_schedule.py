@@ -14,7 +14,7 @@ from orchestrator.notify.chat import (
     console_link,
     literal,
     notice_message,
-    per_protocol,
+    sns_publish,
 )
 
 DETAIL_TYPE = "Scheduled Drill Skipped"
@@ -69,19 +69,12 @@ def sns_payload(
     plan_id: str, plan_name: str, run: Mapping[str, Any], console_url: str = ""
 ) -> dict[str, Any]:
     """The Publish parameters but the topic: the text for e-mail, the chat message for HTTPS."""
-    return {
-        "Subject": subject(plan_name),
-        "Message": per_protocol(body(plan_id, plan_name, run), chat(plan_id, plan_name, run, console_url)),
-        "MessageStructure": "json",
-        "MessageAttributes": {
-            name: {"DataType": "String", "StringValue": value}
-            for name, value in {
-                "eventType": EVENT_TYPE,
-                "planId": plan_id,
-                "reasonCode": str(run.get("reasonCode", "SKIPPED")),
-            }.items()
-        },
-    }
+    return sns_publish(
+        subject(plan_name),
+        body(plan_id, plan_name, run),
+        chat(plan_id, plan_name, run, console_url),
+        {"eventType": EVENT_TYPE, "planId": plan_id, "reasonCode": str(run.get("reasonCode", "SKIPPED"))},
+    )
 
 
 def event_entry(plan_id: str, plan_name: str, run: Mapping[str, Any]) -> dict[str, Any]:

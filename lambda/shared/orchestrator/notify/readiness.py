@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from orchestrator.notify.change import PRODUCT, SOURCE, SUBJECT_MAX_CHARS, clip, one_line
-from orchestrator.notify.chat import per_protocol, readiness_chat_message
+from orchestrator.notify.chat import readiness_chat_message, sns_publish
 
 DETAIL_TYPE = "Recovery Plan Readiness Change"
 # Worse first: a change towards NOT_READY is "worse".
@@ -73,20 +73,17 @@ def chat(change: ReadinessChange, console_url: str = "") -> dict[str, Any]:
 def sns_payload(change: ReadinessChange, console_url: str = "") -> dict[str, Any]:
     """The Publish parameters but the topic: the text for e-mail (and any protocol without its own),
     the chat message for HTTPS subscribers (Amazon Q Developer in chat applications)."""
-    return {
-        "Subject": subject(change),
-        "Message": per_protocol(body(change), chat(change, console_url)),
-        "MessageStructure": "json",
-        "MessageAttributes": {
-            name: {"DataType": "String", "StringValue": value}
-            for name, value in {
-                "eventType": "READINESS_CHANGE",
-                "planId": change.plan_id,
-                "verdict": change.verdict,
-                "previousVerdict": change.previous,
-            }.items()
+    return sns_publish(
+        subject(change),
+        body(change),
+        chat(change, console_url),
+        {
+            "eventType": "READINESS_CHANGE",
+            "planId": change.plan_id,
+            "verdict": change.verdict,
+            "previousVerdict": change.previous,
         },
-    }
+    )
 
 
 def event_detail(change: ReadinessChange) -> dict[str, Any]:

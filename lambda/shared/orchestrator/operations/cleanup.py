@@ -123,24 +123,21 @@ def _put_schedules(deps: Deps, schedules: Schedules, execution: ExecutionRecord)
     cleanup_at = str(execution["cleanupAt"])
     warning_name, cleanup_name = schedule_names(execution["executionId"])
     described = f"{execution.get('planName') or execution['planId']} drill {execution['executionId']}"[:500]
-    schedules.put(
-        cleanup_name,
-        expression=at_expression(cleanup_at),
-        payload=_payload(CLEANUP_OPERATION, execution),
-        timezone="UTC",
-        one_time=True,
-        description=f"Automatic cleanup of {described}"[:512],
-    )
-    warn_at = cleanup_warning_time(cleanup_at)
-    if timeutil.parse_iso(warn_at) > deps.clock.now():
+
+    def once(name: str, moment: str, operation: str, description: str) -> None:
         schedules.put(
-            warning_name,
-            expression=at_expression(warn_at),
-            payload=_payload(WARNING_OPERATION, execution),
+            name,
+            expression=at_expression(moment),
+            payload=_payload(operation, execution),
             timezone="UTC",
             one_time=True,
-            description=f"Warning before the automatic cleanup of {described}"[:512],
+            description=description[:512],
         )
+
+    once(cleanup_name, cleanup_at, CLEANUP_OPERATION, f"Automatic cleanup of {described}")
+    warn_at = cleanup_warning_time(cleanup_at)
+    if timeutil.parse_iso(warn_at) > deps.clock.now():
+        once(warning_name, warn_at, WARNING_OPERATION, f"Warning before the automatic cleanup of {described}")
         return
     # The warning's moment has passed: a schedule left from an earlier cleanupAt goes, and the
     # warning goes out now.

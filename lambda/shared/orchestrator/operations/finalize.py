@@ -73,6 +73,18 @@ def error_message(error: Any) -> str | None:
     return f"{name}: {message}" if message else name
 
 
+def _after_the_end(deps: Deps, record: ExecutionRecord) -> None:
+    """What follows the terminal write, each step idempotent (a retried finalize does them again):
+    the drill network's overrides restored, the locks released, the servers settled and their last
+    drill recorded, the end's events written, the automatic cleanup arranged."""
+    drill_network.restore_safely(deps, record, every=True)
+    release_locks(deps, record)
+    settle_servers(deps, record)
+    record_drilled_servers(deps, record)
+    record_end(deps, record)
+    cleanup.arrange(deps, record)
+
+
 def finalize_execution(deps: Deps, execution_id: str, *, error: str | None = None) -> ExecutionRecord:
     """Decide and record the final status; release the execution's locks. Returns the record."""
     for _attempt in range(MAX_ATTEMPTS):
@@ -81,12 +93,7 @@ def finalize_execution(deps: Deps, execution_id: str, *, error: str | None = Non
         if is_terminal(current):
             # A retry after the terminal write: the locks may still be held (their release failed),
             # the events may be missing (recording them failed).
-            drill_network.restore_safely(deps, execution, every=True)
-            release_locks(deps, execution)
-            settle_servers(deps, execution)
-            record_drilled_servers(deps, execution)
-            record_end(deps, execution)
-            cleanup.arrange(deps, execution)
+            _after_the_end(deps, execution)
             return execution
         cancel = current is ExecutionStatus.CANCELLING or bool(execution.get("cancelRequested"))
         now = deps.clock.iso()
@@ -112,12 +119,7 @@ def finalize_execution(deps: Deps, execution_id: str, *, error: str | None = Non
             )
         except StaleWriteError:
             continue
-        drill_network.restore_safely(deps, record, every=True)
-        release_locks(deps, record)
-        settle_servers(deps, record)
-        record_drilled_servers(deps, record)
-        record_end(deps, record)
-        cleanup.arrange(deps, record)
+        _after_the_end(deps, record)
         logger.info(
             "execution finalized",
             extra={
