@@ -342,11 +342,13 @@ def create_execution(
             cancel_conflicting_drills=cancel_conflicting_drills,
             initiated_by=initiated_by,
         )
-    check_servers_free(deps, waves, cancelled=cancelled)
     started = deps.clock.iso()
     options = execution_options(plan.get("options") or {}, deps.config.default_wave_timeout_minutes)
+    # The locks first: of two starts of one plan, the one that loses them hears that the plan runs
+    # (PLAN_ALREADY_RUNNING), not that the winner's DRS job now holds its servers.
     deps.stores.locks.acquire(locks, execution_id, started)
     try:
+        check_servers_free(deps, waves, cancelled=cancelled)
         deps.stores.servers.put_many(
             [
                 ServerRecord(
