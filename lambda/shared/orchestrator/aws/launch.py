@@ -53,8 +53,7 @@ class TemplateVersion:
 
 
 class LaunchPort(Protocol):
-    """What the launch settings operations call (production: LaunchAws; tests: the same over moto
-    and the DRS simulator)."""
+    """What the launch settings operations call (LaunchAws over DRS and EC2)."""
 
     def launch_configuration(self, source_server_id: str) -> dict[str, Any]: ...
 

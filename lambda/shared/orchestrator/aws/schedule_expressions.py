@@ -2,8 +2,8 @@
 day-of-month month day-of-week year)`` and ``at(yyyy-mm-ddThh:mm:ss)``, checked as Scheduler accepts
 them, and the next time each fires (pure: no AWS call).
 
-The one computation of "when does this schedule fire next": the API's next run time and the
-sandbox's simulated Scheduler both use ``next_time``.
+The one computation of "when does this schedule fire next" (``next_time``): the API's next run
+time, and anything else that needs to know when a schedule fires.
 """
 
 from __future__ import annotations
